@@ -1,0 +1,321 @@
+//! The one API surface of Rapport for the desktop shell and the `rapport` CLI: opening and
+//! unlocking the clinic's database, staff login, and every front-desk operation, each checked
+//! against the staff member's role and audited in the same transaction as its change.
+//!
+//! **Architecture invariants:**
+//! - Every operation takes a [`Session`], which only [`Rapport::login`] makes, and checks the
+//!   session's role before touching data.
+//! - Every operation that reads or changes a patient appends its audit entry inside the same
+//!   store transaction; if the audit write fails, the operation fails.
+//! - The clock is passed in ([`Clock`]); nothing here calls `Utc::now()` directly.
+
+mod clock;
+pub mod demo;
+mod error;
+mod services;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use chrono::{DateTime, Duration, Local, NaiveDate, Utc};
+use rapport_model::staff::normalize_login;
+use rapport_model::{Operation, Role, Staff, StaffId};
+use rapport_store::audit::{self, NewAuditEntry};
+use rapport_store::{Store, meta, records};
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use error::{Error, ErrorCode, Result};
+pub use rapport_store::keys::{KdfCost, KeyStorage, key_file_path, key_storage};
+pub use rapport_store::search::PatientHit;
+pub use rapport_store::{DataKey, KeyProtection, Secret, audit::Verification, records::FollowUp};
+pub use services::{Booking, BookingOutcome, NewPointer, PatientCard, PointerView, ScheduleRow, local_day_bounds};
+
+/// Failed logins in a row that lock an account...
+pub const LOCKOUT_AFTER_FAILURES: i64 = 5;
+/// ...for this long.
+pub const LOCKOUT_MINUTES: i64 = 15;
+/// Shortest staff password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+/// An open, unlocked clinic database.
+#[derive(Debug)]
+pub struct Rapport {
+    store: Store,
+    clock: Arc<dyn Clock>,
+}
+
+/// A logged-in staff member. Only [`Rapport::login`] (and [`Rapport::init`]) make one.
+#[derive(Debug, Clone)]
+pub struct Session {
+    staff: Staff,
+}
+
+impl Session {
+    pub fn staff(&self) -> &Staff {
+        &self.staff
+    }
+
+    pub fn role(&self) -> Role {
+        self.staff.role
+    }
+
+    /// Refuses unless the role allows `op`.
+    fn require(&self, op: Operation) -> Result<()> {
+        if self.staff.role.allows(op) {
+            Ok(())
+        } else {
+            Err(Error::new(
+                ErrorCode::Forbidden,
+                format!("the {} role may not {}", self.staff.role.label().to_lowercase(), describe(op)),
+            ))
+        }
+    }
+}
+
+fn describe(op: Operation) -> &'static str {
+    match op {
+        Operation::ViewPatient => "view patients",
+        Operation::RegisterPatient => "register patients",
+        Operation::EditPatient => "edit patients",
+        Operation::DeletePatient => "delete patients",
+        Operation::AddPointer => "add pointers",
+        Operation::MarkPointer => "mark pointers",
+        Operation::RetractPointer => "retract pointers",
+        Operation::BookAppointment => "book appointments",
+        Operation::ChangeAppointmentStatus => "change appointments",
+        Operation::ViewSchedule => "view the schedule",
+        Operation::ManageStaff => "manage staff accounts",
+        Operation::ViewAudit => "read the audit log",
+        Operation::ChangeSettings => "change settings",
+        Operation::LoadDemoData => "load demo data",
+    }
+}
+
+/// What `init` needs to make a clinic.
+#[derive(Debug, Clone)]
+pub struct ClinicSetup<'a> {
+    pub clinic_name: &'a str,
+    pub admin_login: &'a str,
+    pub admin_name: &'a str,
+    pub admin_password: &'a Secret,
+}
+
+impl Rapport {
+    /// Creates a new clinic database with its first admin account, and logs that admin in.
+    pub fn init(path: &Path, protection: &KeyProtection, setup: &ClinicSetup<'_>, clock: Arc<dyn Clock>) -> Result<(Self, Session)> {
+        let clinic = setup.clinic_name.trim();
+        if clinic.is_empty() || clinic.chars().count() > 120 {
+            return Err(Error::invalid("the clinic name must be 1 to 120 characters"));
+        }
+        let login = normalize_login(setup.admin_login).map_err(Error::invalid)?;
+        check_password(setup.admin_password)?;
+        let hash = hash_password(setup.admin_password)?;
+        let store = Store::create(path, protection)?;
+        let mut app = Self { store, clock };
+        let now = app.clock.now();
+        let admin = Staff {
+            id: StaffId::from_parts(ms(now), random10()?),
+            login,
+            display_name: if setup.admin_name.trim().is_empty() { setup.admin_login.trim().to_owned() } else { setup.admin_name.trim().to_owned() },
+            role: Role::Admin,
+            active: true,
+            created_at: now,
+        };
+        let site = site_code()?;
+        app.store.write(|tx| -> Result<()> {
+            meta::set(tx, "clinic_name", clinic)?;
+            meta::set(tx, "site_code", &site)?;
+            meta::set(tx, "idle_lock_minutes", "10")?;
+            records::insert_staff(tx, &admin, &hash)?;
+            audit::append(tx, &NewAuditEntry { at: now, staff_id: Some(admin.id), action: "clinic.init", patient_id: None, subject: None })?;
+            Ok(())
+        })?;
+        Ok((app, Session { staff: admin }))
+    }
+
+    /// Opens and unlocks an existing clinic database.
+    pub fn open(path: &Path, passphrase: Option<&Secret>, clock: Arc<dyn Clock>) -> Result<Self> {
+        let store = Store::open(path, passphrase)?;
+        Ok(Self { store, clock })
+    }
+
+    /// Wraps an already open store (tests, benchmarks).
+    pub fn from_store(store: Store, clock: Arc<dyn Clock>) -> Self {
+        Self { store, clock }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// The clinic's calendar day now (in the machine's time zone).
+    pub fn today(&self) -> NaiveDate {
+        self.clock.now().with_timezone(&Local).date_naive()
+    }
+
+    pub fn clinic_name(&self) -> Result<String> {
+        Ok(meta::get(self.store.conn(), "clinic_name")?.unwrap_or_default())
+    }
+
+    /// Checks a staff login and password. Five failures in a row lock the account for 15
+    /// minutes; every attempt is audited.
+    pub fn login(&mut self, login: &str, password: &Secret) -> Result<Session> {
+        let now = self.clock.now();
+        let refused = || Error::new(ErrorCode::AuthFailed, "unknown login or wrong password");
+        let Ok(login) = normalize_login(login) else { return Err(refused()) };
+        let Some((staff, auth)) = records::staff_by_login(self.store.conn(), &login)? else {
+            // Spend the same time as a real check, so logins cannot be probed by timing.
+            let _ = verify_password(password, DUMMY_HASH);
+            return Err(refused());
+        };
+        if !staff.active {
+            return Err(Error::new(ErrorCode::AccountLocked, "this account is disabled"));
+        }
+        if auth.locked_until.is_some_and(|until| until > now) {
+            return Err(Error::new(ErrorCode::AccountLocked, format!("too many failed logins; try again in {LOCKOUT_MINUTES} minutes or ask a manager")));
+        }
+        let ok = verify_password(password, &auth.password_hash);
+        self.store.write(|tx| -> Result<()> {
+            if ok {
+                records::set_login_failures(tx, staff.id, 0, None)?;
+            } else {
+                let failures = auth.failed_logins + 1;
+                let lock = (failures >= LOCKOUT_AFTER_FAILURES).then(|| now + Duration::minutes(LOCKOUT_MINUTES));
+                records::set_login_failures(tx, staff.id, if lock.is_some() { 0 } else { failures }, lock)?;
+            }
+            let action = if ok { "staff.login" } else { "staff.login_failed" };
+            audit::append(tx, &NewAuditEntry { at: now, staff_id: Some(staff.id), action, patient_id: None, subject: None })?;
+            Ok(())
+        })?;
+        if ok { Ok(Session { staff }) } else { Err(refused()) }
+    }
+
+    /// Adds a staff account. Managers add front desk and clinicians; admins add anyone.
+    pub fn add_staff(&mut self, s: &Session, login: &str, name: &str, role: Role, password: &Secret) -> Result<Staff> {
+        s.require(Operation::ManageStaff)?;
+        if !s.role().may_grant(role) {
+            return Err(Error::new(ErrorCode::Forbidden, format!("the {} role may not create {} accounts", s.role().label().to_lowercase(), role.label().to_lowercase())));
+        }
+        let login = normalize_login(login).map_err(Error::invalid)?;
+        check_password(password)?;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 120 {
+            return Err(Error::invalid("a display name must be 1 to 120 characters"));
+        }
+        if records::staff_by_login(self.store.conn(), &login)?.is_some() {
+            return Err(Error::conflict("that login is taken"));
+        }
+        let hash = hash_password(password)?;
+        let now = self.clock.now();
+        let staff = Staff { id: StaffId::from_parts(ms(now), random10()?), login, display_name: name.to_owned(), role, active: true, created_at: now };
+        self.store.write(|tx| -> Result<()> {
+            records::insert_staff(tx, &staff, &hash)?;
+            let subject = staff.id.to_string();
+            audit::append(tx, &NewAuditEntry { at: now, staff_id: Some(s.staff.id), action: "staff.add", patient_id: None, subject: Some(&subject) })?;
+            Ok(())
+        })?;
+        Ok(staff)
+    }
+
+    /// Everyone on the staff (any logged-in member may see who works here).
+    pub fn list_staff(&self, _s: &Session) -> Result<Vec<Staff>> {
+        Ok(records::list_staff(self.store.conn())?)
+    }
+
+    pub fn staff_by_login(&self, _s: &Session, login: &str) -> Result<Staff> {
+        let login = normalize_login(login).map_err(Error::invalid)?;
+        records::staff_by_login(self.store.conn(), &login)?.map(|(s, _)| s).ok_or_else(|| Error::not_found("staff member"))
+    }
+
+    /// Checks the audit chain end to end.
+    pub fn verify_audit(&self, s: &Session) -> Result<Verification> {
+        s.require(Operation::ViewAudit)?;
+        Ok(audit::verify(self.store.conn())?)
+    }
+
+    /// The newest audit entries, optionally for one patient.
+    pub fn audit_log(&self, s: &Session, patient: Option<rapport_model::PatientId>, limit: usize) -> Result<Vec<audit::AuditEntry>> {
+        s.require(Operation::ViewAudit)?;
+        Ok(audit::recent(self.store.conn(), patient, limit)?)
+    }
+
+    /// Minutes of inactivity after which the desktop app locks itself.
+    pub fn idle_lock_minutes(&self) -> Result<u32> {
+        Ok(meta::get(self.store.conn(), "idle_lock_minutes")?.and_then(|v| v.parse().ok()).unwrap_or(10))
+    }
+
+    pub fn set_idle_lock_minutes(&mut self, s: &Session, minutes: u32) -> Result<()> {
+        s.require(Operation::ChangeSettings)?;
+        if !(1..=240).contains(&minutes) {
+            return Err(Error::invalid("the idle lock must be between 1 and 240 minutes"));
+        }
+        let now = self.clock.now();
+        self.store.write(|tx| -> Result<()> {
+            meta::set(tx, "idle_lock_minutes", &minutes.to_string())?;
+            audit::append(tx, &NewAuditEntry { at: now, staff_id: Some(s.staff.id), action: "settings.idle_lock", patient_id: None, subject: None })?;
+            Ok(())
+        })
+    }
+
+    /// A fresh id's parts: the clock's milliseconds and 10 random bytes.
+    fn id_parts(&self) -> Result<(u64, [u8; 10])> {
+        Ok((ms(self.clock.now()), random10()?))
+    }
+}
+
+fn ms(t: DateTime<Utc>) -> u64 {
+    u64::try_from(t.timestamp_millis()).unwrap_or(0)
+}
+
+fn random10() -> Result<[u8; 10]> {
+    let mut b = [0u8; 10];
+    getrandom::fill(&mut b).map_err(|_| Error::new(ErrorCode::Storage, "the operating system's random source failed"))?;
+    Ok(b)
+}
+
+/// Four letters and digits naming this device in record numbers, without look-alikes (0/O, 1/I).
+fn site_code() -> Result<String> {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let bytes = random10()?;
+    Ok(bytes[..4].iter().map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char).collect())
+}
+
+fn check_password(p: &Secret) -> Result<()> {
+    if p.expose().chars().count() < MIN_PASSWORD_CHARS {
+        return Err(Error::invalid(format!("a password needs at least {MIN_PASSWORD_CHARS} characters")));
+    }
+    Ok(())
+}
+
+/// Argon2id with the crate's recommended parameters, in PHC string form.
+fn hash_password(p: &Secret) -> Result<String> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|_| Error::new(ErrorCode::Storage, "the operating system's random source failed"))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|_| Error::new(ErrorCode::Storage, "could not hash the password"))?;
+    Argon2::default()
+        .hash_password(p.expose().as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|_| Error::new(ErrorCode::Storage, "could not hash the password"))
+}
+
+fn verify_password(p: &Secret, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(p.expose().as_bytes(), &h).is_ok())
+}
+
+/// A valid hash of a password nobody has, checked against when the login is unknown.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2CkP3S3P3FkRl1Sxcuz6TXIAfOkGwaWRkvK7dUbL6ig";
+
+/// Reads the protection a new database should get from the environment: a passphrase when
+/// `RAPPORT_PASSPHRASE` is set, else the OS keyring.
+pub fn protection_from_env() -> KeyProtection {
+    match std::env::var("RAPPORT_PASSPHRASE") {
+        Ok(p) if !p.is_empty() => KeyProtection::Passphrase(Secret::new(p), KdfCost::default()),
+        _ => KeyProtection::Keyring,
+    }
+}

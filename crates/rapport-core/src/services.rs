@@ -1,0 +1,450 @@
+//! Front-desk operations: patients, rapport pointers, appointments and the schedule.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use rapport_model::{
+    Appointment, AppointmentId, AppointmentStatus, NewPatient, Operation, Patient, PatientEdit, PatientId, Pointer, PointerId,
+    PointerKind, PointerState, Role, Source, StaffId, StatusChange, WaitCue,
+};
+use rapport_store::audit::{self, NewAuditEntry};
+use rapport_store::records::{self, FollowUp};
+use rapport_store::search::{self, PatientHit};
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Rapport, Result, Session};
+
+/// Longest appointment that can be booked, in minutes.
+const MAX_APPOINTMENT_MINUTES: u32 = 8 * 60;
+/// Most search results asked for at once.
+const MAX_SEARCH_LIMIT: usize = 200;
+
+/// A pointer as the card shows it on a given day.
+#[derive(Debug, Clone, Serialize)]
+pub struct PointerView {
+    pub pointer: Pointer,
+    pub state: PointerState,
+    /// What to say ("Ask how it went: …").
+    pub prompt: String,
+    /// Recorded since the patient's last visit.
+    pub new_since_last_visit: bool,
+}
+
+/// Everything the front desk sees on opening a patient.
+#[derive(Debug, Clone, Serialize)]
+pub struct PatientCard {
+    pub patient: Patient,
+    pub age: Option<u32>,
+    pub usual_doctor_name: Option<String>,
+    /// Shown pointers: conversation starters first, then avoid topics.
+    pub pointers: Vec<PointerView>,
+    pub last_appointment: Option<Appointment>,
+    pub next_appointment: Option<Appointment>,
+    pub open_follow_ups: Vec<FollowUp>,
+}
+
+/// A new pointer from the quick-capture field.
+#[derive(Debug, Clone, Deserialize)]
+pub struct NewPointer {
+    pub kind: PointerKind,
+    pub text: String,
+    pub event_date: Option<NaiveDate>,
+    pub source: Source,
+}
+
+/// A booking request.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Booking {
+    pub patient: PatientId,
+    pub doctor: StaffId,
+    pub starts_at: DateTime<Utc>,
+    pub minutes: u32,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BookingOutcome {
+    pub appointment: Appointment,
+    /// Worth telling the receptionist, but not a reason to refuse (continuity of care).
+    pub warnings: Vec<String>,
+}
+
+/// One line of the day's schedule.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScheduleRow {
+    pub appointment: Appointment,
+    pub patient: PatientHit,
+    pub doctor_name: String,
+    pub wait: Option<WaitCue>,
+}
+
+impl Rapport {
+    fn patient_or_404(&self, id: PatientId) -> Result<Patient> {
+        records::get_patient(self.store.conn(), id)?.ok_or_else(|| Error::not_found("patient"))
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Patients
+
+    /// Registers a new patient and gives them a record number.
+    pub fn register_patient(&mut self, s: &Session, new: NewPatient) -> Result<Patient> {
+        s.require(Operation::RegisterPatient)?;
+        let new = new.validated(self.today())?;
+        if let Some(doctor) = new.usual_doctor {
+            self.doctor(doctor)?;
+        }
+        let (ms, rnd) = self.id_parts()?;
+        let now = self.clock.now();
+        let id = PatientId::from_parts(ms, rnd);
+        self.store.write(|tx| -> Result<Patient> {
+            let record_no = records::next_record_no(tx)?;
+            let patient = new.into_patient(id, record_no, now);
+            records::insert_patient(tx, &patient)?;
+            log(tx, now, s, "patient.register", Some(id), None)?;
+            Ok(patient)
+        })
+    }
+
+    /// Changes some of a patient's fields.
+    pub fn edit_patient(&mut self, s: &Session, id: PatientId, edit: PatientEdit) -> Result<Patient> {
+        s.require(Operation::EditPatient)?;
+        if edit.is_empty() {
+            return Err(Error::invalid("nothing to change"));
+        }
+        if let Some(Some(doctor)) = edit.usual_doctor {
+            self.doctor(doctor)?;
+        }
+        let mut patient = self.patient_or_404(id)?;
+        let now = self.clock.now();
+        edit.apply(&mut patient, self.today(), now)?;
+        self.store.write(|tx| -> Result<()> {
+            records::update_patient(tx, &patient)?;
+            log(tx, now, s, "patient.edit", Some(id), None)
+        })?;
+        Ok(patient)
+    }
+
+    /// Type-ahead search (not audited per keystroke: opening a record is).
+    pub fn search_patients(&self, s: &Session, query: &str, limit: usize) -> Result<Vec<PatientHit>> {
+        s.require(Operation::ViewPatient)?;
+        Ok(search::search(self.store.conn(), query, limit.min(MAX_SEARCH_LIMIT))?)
+    }
+
+    /// Opens a patient: the card, audited as a view, and the patient moves up in search.
+    pub fn open_patient(&mut self, s: &Session, id: PatientId) -> Result<PatientCard> {
+        s.require(Operation::ViewPatient)?;
+        let now = self.clock.now();
+        self.store.write(|tx| -> Result<()> {
+            records::touch_patient(tx, id, now).map_err(|e| match e {
+                rapport_store::StoreError::NotFound(_) => Error::not_found("patient"),
+                e => e.into(),
+            })?;
+            log(tx, now, s, "patient.view", Some(id), None)
+        })?;
+        self.card(id)
+    }
+
+    fn card(&self, id: PatientId) -> Result<PatientCard> {
+        let conn = self.store.conn();
+        let patient = self.patient_or_404(id)?;
+        let today = self.today();
+        let now = self.clock.now();
+        let appointments = records::appointments_for_patient(conn, id)?;
+        let last_visit = appointments.iter().filter(|a| a.status == AppointmentStatus::Done).filter_map(|a| a.seen_at.or(a.arrived_at)).max();
+        let last_appointment = appointments.iter().filter(|a| a.starts_at <= now && a.status != AppointmentStatus::Cancelled).max_by_key(|a| a.starts_at).cloned();
+        let next_appointment = appointments.iter().filter(|a| a.starts_at > now && a.status.holds_slot()).min_by_key(|a| a.starts_at).cloned();
+        let mut pointers: Vec<PointerView> = records::current_pointers(conn, id)?
+            .into_iter()
+            .map(|p| {
+                let state = p.state_on(today);
+                PointerView { prompt: p.prompt_on(today), new_since_last_visit: p.is_new_since(last_visit), state, pointer: p }
+            })
+            .filter(|v| v.state.is_shown())
+            .collect();
+        // Conversation starters first (asks about past events on top), avoid topics last.
+        pointers.sort_by_key(|v| match v.state {
+            PointerState::AskHowItWent => 0,
+            PointerState::Active => 1,
+            PointerState::Fading => 2,
+            _ => 3,
+        });
+        let usual_doctor_name = match patient.usual_doctor {
+            Some(d) => records::staff_by_id(conn, d)?.map(|s| s.display_name),
+            None => None,
+        };
+        let open_follow_ups = records::open_follow_ups(conn)?.into_iter().filter(|f| f.patient_id == id).collect();
+        Ok(PatientCard { age: patient.age_on(today), usual_doctor_name, pointers, last_appointment, next_appointment, open_follow_ups, patient })
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Pointers
+
+    pub fn add_pointer(&mut self, s: &Session, patient: PatientId, new: NewPointer) -> Result<Pointer> {
+        s.require(Operation::AddPointer)?;
+        self.patient_or_404(patient)?;
+        let pointer = self.build_pointer(s, patient, new, None)?;
+        let now = pointer.created_at;
+        self.store.write(|tx| -> Result<()> {
+            records::insert_pointer(tx, &pointer)?;
+            log(tx, now, s, "pointer.add", Some(patient), Some(&pointer.id.to_string()))
+        })?;
+        Ok(pointer)
+    }
+
+    /// Replaces a pointer's text, kind or date with a new version; the old one stays in history.
+    pub fn revise_pointer(&mut self, s: &Session, old: PointerId, new: NewPointer) -> Result<Pointer> {
+        s.require(Operation::AddPointer)?;
+        let previous = self.live_pointer(old)?;
+        let pointer = self.build_pointer(s, previous.patient_id, new, Some(old))?;
+        let now = pointer.created_at;
+        self.store.write(|tx| -> Result<()> {
+            records::insert_pointer(tx, &pointer)?;
+            log(tx, now, s, "pointer.revise", Some(previous.patient_id), Some(&pointer.id.to_string()))
+        })?;
+        Ok(pointer)
+    }
+
+    fn build_pointer(&self, s: &Session, patient: PatientId, new: NewPointer, supersedes: Option<PointerId>) -> Result<Pointer> {
+        let text = rapport_model::pointer::validate_text(&new.text)?;
+        let (ms, rnd) = self.id_parts()?;
+        Ok(Pointer {
+            id: PointerId::from_parts(ms, rnd),
+            patient_id: patient,
+            kind: new.kind,
+            text,
+            event_date: new.event_date,
+            author: s.staff.id,
+            author_name: s.staff.display_name.clone(),
+            author_role: s.staff.role,
+            clinic: self.clinic_name()?,
+            source: new.source,
+            created_at: self.clock.now(),
+            supersedes,
+            retracted_at: None,
+            marks: Vec::new(),
+        })
+    }
+
+    /// The pointer if it is the current version and not retracted.
+    fn live_pointer(&self, id: PointerId) -> Result<Pointer> {
+        let conn = self.store.conn();
+        let p = records::get_pointer(conn, id)?.ok_or_else(|| Error::not_found("pointer"))?;
+        if p.retracted_at.is_some() {
+            return Err(Error::conflict("that pointer was retracted"));
+        }
+        if records::pointer_is_superseded(conn, id)? {
+            return Err(Error::conflict("that pointer has a newer version; use that one"));
+        }
+        Ok(p)
+    }
+
+    /// "Used it": someone asked about it, so others need not. `note` is what the patient said.
+    pub fn mark_pointer_used(&mut self, s: &Session, id: PointerId, note: Option<&str>) -> Result<Pointer> {
+        self.mark_pointer(s, id, "used", "pointer.used", note)
+    }
+
+    /// "Still true": keeps an undated pointer from fading.
+    pub fn confirm_pointer(&mut self, s: &Session, id: PointerId) -> Result<Pointer> {
+        self.mark_pointer(s, id, "confirmed", "pointer.confirm", None)
+    }
+
+    /// Withdraws a pointer. It stays in the history, marked retracted.
+    pub fn retract_pointer(&mut self, s: &Session, id: PointerId) -> Result<Pointer> {
+        s.require(Operation::RetractPointer)?;
+        self.mark_pointer(s, id, "retracted", "pointer.retract", None)
+    }
+
+    fn mark_pointer(&mut self, s: &Session, id: PointerId, kind: &str, action: &str, note: Option<&str>) -> Result<Pointer> {
+        s.require(Operation::MarkPointer)?;
+        let pointer = self.live_pointer(id)?;
+        let note = note.map(str::trim).filter(|n| !n.is_empty());
+        if note.is_some_and(|n| n.chars().count() > rapport_model::pointer::MAX_POINTER_TEXT) {
+            return Err(Error::invalid("a note is at most 500 characters"));
+        }
+        let (ms, rnd) = self.id_parts()?;
+        let mark_id = *uuid_from(ms, rnd).as_bytes();
+        let now = self.clock.now();
+        self.store.write(|tx| -> Result<()> {
+            records::insert_mark(tx, mark_id, id, kind, s.staff.id, now, note)?;
+            log(tx, now, s, action, Some(pointer.patient_id), Some(&id.to_string()))
+        })?;
+        records::get_pointer(self.store.conn(), id)?.ok_or_else(|| Error::not_found("pointer"))
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Appointments
+
+    fn doctor(&self, id: StaffId) -> Result<rapport_model::Staff> {
+        let staff = records::staff_by_id(self.store.conn(), id)?.ok_or_else(|| Error::not_found("doctor"))?;
+        if staff.role != Role::Clinician || !staff.active {
+            return Err(Error::invalid("appointments are booked with an active clinician"));
+        }
+        Ok(staff)
+    }
+
+    /// Books an appointment. Refuses a double booking of the doctor; warns when the doctor is
+    /// not the patient's usual one.
+    pub fn book(&mut self, s: &Session, b: Booking) -> Result<BookingOutcome> {
+        s.require(Operation::BookAppointment)?;
+        if b.minutes == 0 || b.minutes > MAX_APPOINTMENT_MINUTES {
+            return Err(Error::invalid(format!("an appointment lasts 1 to {MAX_APPOINTMENT_MINUTES} minutes")));
+        }
+        let reason = b.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
+        if reason.as_ref().is_some_and(|r| r.chars().count() > 200) {
+            return Err(Error::invalid("a reason is at most 200 characters"));
+        }
+        let patient = self.patient_or_404(b.patient)?;
+        let doctor = self.doctor(b.doctor)?;
+        let mut warnings = Vec::new();
+        match patient.usual_doctor {
+            Some(usual) if usual != doctor.id => {
+                let usual_name = records::staff_by_id(self.store.conn(), usual)?.map(|d| d.display_name).unwrap_or_else(|| "another doctor".into());
+                warnings.push(format!("breaks continuity of care: the usual doctor is {usual_name}"));
+            }
+            _ => {}
+        }
+        let (ms, rnd) = self.id_parts()?;
+        let now = self.clock.now();
+        let appointment = Appointment {
+            id: AppointmentId::from_parts(ms, rnd),
+            patient_id: b.patient,
+            doctor: doctor.id,
+            starts_at: b.starts_at,
+            minutes: b.minutes,
+            reason,
+            status: AppointmentStatus::Booked,
+            booked_by: s.staff.id,
+            booked_at: now,
+            confirmed_at: None,
+            arrived_at: None,
+            seen_at: None,
+            done_at: None,
+            cancelled_at: None,
+            no_show_at: None,
+        };
+        self.store.write(|tx| -> Result<()> {
+            // Checked inside the write transaction, so two bookings cannot both pass.
+            let clash = records::overlapping_appointments(tx, doctor.id, b.starts_at, b.minutes)?;
+            if let Some(other) = clash.first() {
+                let local = other.starts_at.with_timezone(&chrono::Local);
+                return Err(Error::conflict(format!(
+                    "{} already has an appointment at {}–{}",
+                    doctor.display_name,
+                    local.format("%H:%M"),
+                    other.ends_at().with_timezone(&chrono::Local).format("%H:%M")
+                )));
+            }
+            records::insert_appointment(tx, &appointment)?;
+            records::touch_patient(tx, b.patient, now)?;
+            log(tx, now, s, "appointment.book", Some(b.patient), Some(&appointment.id.to_string()))
+        })?;
+        Ok(BookingOutcome { appointment, warnings })
+    }
+
+    /// Moves an appointment along its status flow. A no-show leaves a follow-up task to call
+    /// the patient back; a check-in moves the patient to the top of search.
+    pub fn change_status(&mut self, s: &Session, id: AppointmentId, change: StatusChange) -> Result<Appointment> {
+        s.require(Operation::ChangeAppointmentStatus)?;
+        let mut appt = records::get_appointment(self.store.conn(), id)?.ok_or_else(|| Error::not_found("appointment"))?;
+        let now = self.clock.now();
+        appt.apply(change, now)?;
+        let follow_up_id = self.id_parts()?;
+        self.store.write(|tx| -> Result<()> {
+            records::update_appointment_status(tx, &appt)?;
+            match change {
+                StatusChange::NoShow => records::insert_follow_up(
+                    tx,
+                    &FollowUp {
+                        id: uuid_from(follow_up_id.0, follow_up_id.1),
+                        patient_id: appt.patient_id,
+                        appointment_id: Some(appt.id),
+                        reason: "Missed appointment: call to rebook".into(),
+                        created_at: now,
+                        done_at: None,
+                    },
+                )?,
+                StatusChange::CheckIn => records::touch_patient(tx, appt.patient_id, now)?,
+                _ => {}
+            }
+            let action = format!("appointment.{}", appt.status.as_str());
+            log(tx, now, s, &action, Some(appt.patient_id), Some(&id.to_string()))
+        })?;
+        Ok(appt)
+    }
+
+    /// Appointments starting in `[from, to)`, with patient, doctor and live wait timer.
+    pub fn schedule(&self, s: &Session, from: DateTime<Utc>, to: DateTime<Utc>, doctor: Option<StaffId>) -> Result<Vec<ScheduleRow>> {
+        s.require(Operation::ViewSchedule)?;
+        let conn = self.store.conn();
+        let now = self.clock.now();
+        let staff = records::list_staff(conn)?;
+        let mut rows = Vec::new();
+        for appointment in records::appointments_between(conn, from, to, doctor)? {
+            let p = records::get_patient(conn, appointment.patient_id)?.ok_or_else(|| Error::not_found("patient"))?;
+            let doctor_name = staff.iter().find(|d| d.id == appointment.doctor).map(|d| d.display_name.clone()).unwrap_or_default();
+            rows.push(ScheduleRow {
+                wait: appointment.wait_cue(now),
+                patient: PatientHit {
+                    id: p.id,
+                    record_no: p.record_no.clone(),
+                    given: p.given.clone(),
+                    family: p.family.clone(),
+                    preferred: p.preferred.clone(),
+                    birth_date: p.birth_date,
+                    phone: p.primary_phone().map(str::to_owned),
+                    last_seen_at: p.last_seen_at,
+                },
+                doctor_name,
+                appointment,
+            });
+        }
+        Ok(rows)
+    }
+
+    /// The schedule of one local calendar day.
+    pub fn day_schedule(&self, s: &Session, day: NaiveDate, doctor: Option<StaffId>) -> Result<Vec<ScheduleRow>> {
+        let (from, to) = local_day_bounds(day);
+        self.schedule(s, from, to, doctor)
+    }
+
+    /// Open follow-up tasks, oldest first.
+    pub fn follow_ups(&self, s: &Session) -> Result<Vec<FollowUp>> {
+        s.require(Operation::ViewSchedule)?;
+        Ok(records::open_follow_ups(self.store.conn())?)
+    }
+
+    /// The audit entry of an operation recorded for a patient (used by tests and the UI's
+    /// history view).
+    pub fn patient_history(&self, s: &Session, id: PatientId) -> Result<Vec<rapport_store::audit::AuditEntry>> {
+        self.audit_log(s, Some(id), 1000)
+    }
+}
+
+/// UTC bounds of a local calendar day.
+pub fn local_day_bounds(day: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    let start = |d: NaiveDate| {
+        d.and_hms_opt(0, 0, 0)
+            .and_then(|t| t.and_local_timezone(chrono::Local).earliest())
+            .map_or_else(|| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc(), |t| t.with_timezone(&Utc))
+    };
+    (start(day), start(day + Duration::days(1)))
+}
+
+fn uuid_from(ms: u64, rnd: [u8; 10]) -> uuid::Uuid {
+    *PointerId::from_parts(ms, rnd).as_uuid()
+}
+
+/// Appends the audit entry of an operation, inside the operation's transaction.
+fn log(tx: &rapport_store::rusqlite::Transaction<'_>, at: DateTime<Utc>, s: &Session, action: &str, patient: Option<PatientId>, subject: Option<&str>) -> Result<()> {
+    audit::append(tx, &NewAuditEntry { at, staff_id: Some(s.staff.id), action, patient_id: patient, subject })?;
+    Ok(())
+}
+
+impl Rapport {
+    /// Resolves what a person typed as a patient reference: a record id or a record number.
+    pub fn resolve_patient(&self, s: &Session, reference: &str) -> Result<PatientId> {
+        s.require(Operation::ViewPatient)?;
+        if let Ok(id) = reference.parse::<PatientId>() {
+            return Ok(id);
+        }
+        records::patient_id_by_record_no(self.store.conn(), reference)?.ok_or_else(|| Error::not_found("patient"))
+    }
+}

@@ -1,0 +1,19 @@
+//! Rapport's domain: patients, rapport pointers, appointments and staff, with the rules that
+//! govern them (pointer staleness, the appointment status machine, role permissions).
+//!
+//! **Architecture invariant:** this crate does no I/O and never reads a clock or a random source.
+//! Time ("now", "today") and randomness (the bytes of a new id) are passed in, so every rule is a
+//! pure function that tests can pin down, and the crate compiles unchanged to `wasm32` for the UI.
+
+pub mod appointment;
+pub mod ids;
+pub mod patient;
+pub mod phone;
+pub mod pointer;
+pub mod staff;
+
+pub use appointment::{Appointment, AppointmentStatus, StatusChange, TransitionError, WaitCue, WaitLevel};
+pub use ids::{AppointmentId, PatientId, PointerId, StaffId};
+pub use patient::{Attendant, Channel, Consent, NewPatient, Patient, PatientEdit, PracticalNeed, QuietHours};
+pub use pointer::{Pointer, PointerKind, PointerMark, PointerState, Source};
+pub use staff::{Operation, Role, Staff};

@@ -1,0 +1,453 @@
+//! The master patient file: who the patient is, how to reach them, what they need.
+
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{PatientId, StaffId};
+
+/// A patient as the front desk knows them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Patient {
+    pub id: PatientId,
+    /// The clinic's human-readable record number (e.g. `KX4P-1042`), unique on this device.
+    pub record_no: String,
+    pub given: String,
+    pub family: String,
+    /// What the patient likes to be called.
+    pub preferred: Option<String>,
+    /// How to say their name ("SHAH-nuh").
+    pub pronunciation: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub sex: Option<String>,
+    pub gender: Option<String>,
+    pub language: Option<String>,
+    /// Phone numbers as entered; the first is the one to call.
+    pub phones: Vec<String>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+    pub city: Option<String>,
+    pub area: Option<String>,
+    pub consent: Consent,
+    pub referral_source: Option<String>,
+    pub referring_doctor: Option<String>,
+    /// The doctor who usually sees this patient (continuity of care).
+    pub usual_doctor: Option<StaffId>,
+    pub practical_needs: Vec<PracticalNeed>,
+    /// Condition tags such as `diabetes`, used for recalls and targeted messages.
+    pub conditions: Vec<String>,
+    pub attendants: Vec<Attendant>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// When the clinic last opened, booked or checked in this patient.
+    pub last_seen_at: Option<DateTime<Utc>>,
+}
+
+impl Patient {
+    /// The name to greet the patient by: the preferred name if they gave one.
+    pub fn greeting_name(&self) -> &str {
+        self.preferred.as_deref().filter(|p| !p.trim().is_empty()).unwrap_or(&self.given)
+    }
+
+    /// "Given Family".
+    pub fn full_name(&self) -> String {
+        match (self.given.is_empty(), self.family.is_empty()) {
+            (false, false) => format!("{} {}", self.given, self.family),
+            (true, _) => self.family.clone(),
+            (_, true) => self.given.clone(),
+        }
+    }
+
+    /// Age in whole years on `today`, if the birth date is known.
+    pub fn age_on(&self, today: NaiveDate) -> Option<u32> {
+        self.birth_date.and_then(|b| age_between(b, today))
+    }
+
+    pub fn primary_phone(&self) -> Option<&str> {
+        self.phones.first().map(String::as_str)
+    }
+}
+
+/// Whole years from `birth` to `today`; `None` when `today` is before `birth`.
+pub fn age_between(birth: NaiveDate, today: NaiveDate) -> Option<u32> {
+    let mut years = today.year() - birth.year();
+    if (today.month(), today.day()) < (birth.month(), birth.day()) {
+        years -= 1;
+    }
+    u32::try_from(years).ok()
+}
+
+/// How the patient agreed to be contacted.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Consent {
+    pub sms: bool,
+    pub email: bool,
+    pub phone: bool,
+    /// Opted out of everything that is not about their own care (greetings, campaigns).
+    pub opted_out: bool,
+    pub quiet_hours: Option<QuietHours>,
+}
+
+impl Consent {
+    /// May the clinic use `channel` for a message at local time `at`?
+    pub fn allows(&self, channel: Channel, at: NaiveTime, promotional: bool) -> bool {
+        if promotional && self.opted_out {
+            return false;
+        }
+        if self.quiet_hours.is_some_and(|q| q.contains(at)) {
+            return false;
+        }
+        match channel {
+            Channel::Sms => self.sms,
+            Channel::Email => self.email,
+            Channel::Phone => self.phone,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Sms,
+    Email,
+    Phone,
+}
+
+/// A daily window in which the patient must not be contacted; may wrap past midnight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuietHours {
+    pub start: NaiveTime,
+    pub end: NaiveTime,
+}
+
+impl QuietHours {
+    pub fn contains(&self, t: NaiveTime) -> bool {
+        if self.start <= self.end {
+            self.start <= t && t < self.end
+        } else {
+            t >= self.start || t < self.end
+        }
+    }
+}
+
+/// Something the clinic should arrange before the patient arrives.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
+pub enum PracticalNeed {
+    Wheelchair,
+    HearingImpaired,
+    VisionImpaired,
+    /// Needs an interpreter, for the language named.
+    Interpreter(String),
+    PrefersEarlySlots,
+    PrefersLateSlots,
+    Other(String),
+}
+
+impl PracticalNeed {
+    /// A short label for a badge.
+    pub fn label(&self) -> String {
+        match self {
+            Self::Wheelchair => "Wheelchair".to_owned(),
+            Self::HearingImpaired => "Hearing".to_owned(),
+            Self::VisionImpaired => "Vision".to_owned(),
+            Self::Interpreter(lang) => format!("Interpreter: {lang}"),
+            Self::PrefersEarlySlots => "Prefers early slots".to_owned(),
+            Self::PrefersLateSlots => "Prefers late slots".to_owned(),
+            Self::Other(text) => text.clone(),
+        }
+    }
+}
+
+/// A caregiver, attendant or family member who comes with or speaks for the patient.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attendant {
+    pub name: String,
+    pub relation: String,
+    pub phone: Option<String>,
+}
+
+/// What registration asks for; everything else can be added later.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewPatient {
+    pub given: String,
+    pub family: String,
+    pub preferred: Option<String>,
+    pub pronunciation: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub sex: Option<String>,
+    pub gender: Option<String>,
+    pub language: Option<String>,
+    pub phones: Vec<String>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+    pub city: Option<String>,
+    pub area: Option<String>,
+    pub consent: Consent,
+    pub referral_source: Option<String>,
+    pub referring_doctor: Option<String>,
+    pub usual_doctor: Option<StaffId>,
+    pub practical_needs: Vec<PracticalNeed>,
+    pub conditions: Vec<String>,
+    pub attendants: Vec<Attendant>,
+}
+
+/// Why a patient record was refused. Messages name the field, never its value.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PatientError {
+    #[error("a patient needs a given or a family name")]
+    NameMissing,
+    #[error("the birth date is in the future")]
+    BirthDateInFuture,
+    #[error("a phone number needs at least 3 digits")]
+    PhoneTooShort,
+    #[error("{0} is too long (at most {1} characters)")]
+    TooLong(&'static str, usize),
+}
+
+const MAX_NAME: usize = 200;
+
+impl NewPatient {
+    /// Trims names and checks the record against `today`.
+    pub fn validated(mut self, today: NaiveDate) -> Result<Self, PatientError> {
+        self.given = self.given.trim().to_owned();
+        self.family = self.family.trim().to_owned();
+        self.preferred = trimmed(self.preferred);
+        validate_names(&self.given, &self.family, self.preferred.as_deref())?;
+        validate_birth_date(self.birth_date, today)?;
+        self.phones = validate_phones(self.phones)?;
+        Ok(self)
+    }
+
+    /// The stored record, once the store has assigned id, record number and time.
+    pub fn into_patient(self, id: PatientId, record_no: String, now: DateTime<Utc>) -> Patient {
+        Patient {
+            id,
+            record_no,
+            given: self.given,
+            family: self.family,
+            preferred: self.preferred,
+            pronunciation: self.pronunciation,
+            birth_date: self.birth_date,
+            sex: self.sex,
+            gender: self.gender,
+            language: self.language,
+            phones: self.phones,
+            email: self.email,
+            address: self.address,
+            city: self.city,
+            area: self.area,
+            consent: self.consent,
+            referral_source: self.referral_source,
+            referring_doctor: self.referring_doctor,
+            usual_doctor: self.usual_doctor,
+            practical_needs: self.practical_needs,
+            conditions: self.conditions,
+            attendants: self.attendants,
+            created_at: now,
+            updated_at: now,
+            last_seen_at: None,
+        }
+    }
+}
+
+/// A change to some fields of a patient; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatientEdit {
+    pub given: Option<String>,
+    pub family: Option<String>,
+    /// `Some(None)` clears the preferred name.
+    pub preferred: Option<Option<String>>,
+    pub pronunciation: Option<Option<String>>,
+    pub birth_date: Option<Option<NaiveDate>>,
+    /// Replaces the primary (first) phone number.
+    pub primary_phone: Option<String>,
+    pub email: Option<Option<String>>,
+    pub city: Option<Option<String>>,
+    pub area: Option<Option<String>>,
+    pub language: Option<Option<String>>,
+    pub consent: Option<Consent>,
+    pub usual_doctor: Option<Option<StaffId>>,
+    pub practical_needs: Option<Vec<PracticalNeed>>,
+    pub conditions: Option<Vec<String>>,
+    pub attendants: Option<Vec<Attendant>>,
+}
+
+impl PatientEdit {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// Applies the edit to `patient`, checking the result as registration would.
+    pub fn apply(self, patient: &mut Patient, today: NaiveDate, now: DateTime<Utc>) -> Result<(), PatientError> {
+        let mut p = patient.clone();
+        if let Some(v) = self.given {
+            p.given = v.trim().to_owned();
+        }
+        if let Some(v) = self.family {
+            p.family = v.trim().to_owned();
+        }
+        if let Some(v) = self.preferred {
+            p.preferred = trimmed(v);
+        }
+        if let Some(v) = self.pronunciation {
+            p.pronunciation = trimmed(v);
+        }
+        if let Some(v) = self.birth_date {
+            p.birth_date = v;
+        }
+        if let Some(v) = self.primary_phone {
+            let v = v.trim().to_owned();
+            match (p.phones.is_empty(), v.is_empty()) {
+                (_, true) if !p.phones.is_empty() => {
+                    p.phones.remove(0);
+                }
+                (_, true) => {}
+                (true, false) => p.phones.push(v),
+                (false, false) => p.phones[0] = v,
+            }
+        }
+        if let Some(v) = self.email {
+            p.email = trimmed(v);
+        }
+        if let Some(v) = self.city {
+            p.city = trimmed(v);
+        }
+        if let Some(v) = self.area {
+            p.area = trimmed(v);
+        }
+        if let Some(v) = self.language {
+            p.language = trimmed(v);
+        }
+        if let Some(v) = self.consent {
+            p.consent = v;
+        }
+        if let Some(v) = self.usual_doctor {
+            p.usual_doctor = v;
+        }
+        if let Some(v) = self.practical_needs {
+            p.practical_needs = v;
+        }
+        if let Some(v) = self.conditions {
+            p.conditions = v;
+        }
+        if let Some(v) = self.attendants {
+            p.attendants = v;
+        }
+        validate_names(&p.given, &p.family, p.preferred.as_deref())?;
+        validate_birth_date(p.birth_date, today)?;
+        p.phones = validate_phones(p.phones)?;
+        p.updated_at = now;
+        *patient = p;
+        Ok(())
+    }
+}
+
+fn trimmed(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+fn validate_names(given: &str, family: &str, preferred: Option<&str>) -> Result<(), PatientError> {
+    if given.is_empty() && family.is_empty() {
+        return Err(PatientError::NameMissing);
+    }
+    for (field, value) in [("given name", given), ("family name", family), ("preferred name", preferred.unwrap_or(""))] {
+        if value.chars().count() > MAX_NAME {
+            return Err(PatientError::TooLong(field, MAX_NAME));
+        }
+    }
+    Ok(())
+}
+
+fn validate_birth_date(birth: Option<NaiveDate>, today: NaiveDate) -> Result<(), PatientError> {
+    match birth {
+        Some(b) if b > today => Err(PatientError::BirthDateInFuture),
+        _ => Ok(()),
+    }
+}
+
+fn validate_phones(phones: Vec<String>) -> Result<Vec<String>, PatientError> {
+    let phones: Vec<String> = phones.into_iter().map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect();
+    if phones.iter().any(|p| crate::phone::digits(p).len() < 3) {
+        return Err(PatientError::PhoneTooShort);
+    }
+    Ok(phones)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(s: &str) -> NaiveDate {
+        s.parse().expect("date")
+    }
+
+    fn patient(given: &str, family: &str) -> Patient {
+        let new = NewPatient { given: given.into(), family: family.into(), ..NewPatient::default() };
+        new.into_patient(PatientId::from_parts(1, [0; 10]), "T-1".into(), DateTime::UNIX_EPOCH)
+    }
+
+    #[test]
+    fn age_counts_whole_years_and_waits_for_the_birthday() {
+        assert_eq!(age_between(date("1990-06-15"), date("2026-06-14")), Some(35));
+        assert_eq!(age_between(date("1990-06-15"), date("2026-06-15")), Some(36));
+        assert_eq!(age_between(date("2030-01-01"), date("2026-06-15")), None);
+    }
+
+    #[test]
+    fn a_patient_is_greeted_by_their_preferred_name() {
+        let mut p = patient("Venkataraman", "Iyer");
+        assert_eq!(p.greeting_name(), "Venkataraman");
+        p.preferred = Some("Venky".into());
+        assert_eq!(p.greeting_name(), "Venky");
+    }
+
+    #[test]
+    fn registration_needs_a_name_and_a_past_birth_date() {
+        let today = date("2026-11-23");
+        assert_eq!(NewPatient::default().validated(today), Err(PatientError::NameMissing));
+        let future = NewPatient { given: "A".into(), birth_date: Some(date("2027-01-01")), ..NewPatient::default() };
+        assert_eq!(future.validated(today), Err(PatientError::BirthDateInFuture));
+        let short_phone = NewPatient { given: "A".into(), phones: vec!["12".into()], ..NewPatient::default() };
+        assert_eq!(short_phone.validated(today), Err(PatientError::PhoneTooShort));
+        let ok = NewPatient { given: "  Asha ".into(), family: "Rao".into(), ..NewPatient::default() };
+        assert_eq!(ok.validated(today).map(|p| p.given), Ok("Asha".into()));
+    }
+
+    #[test]
+    fn an_edit_that_would_break_the_record_changes_nothing() {
+        let mut p = patient("Asha", "Rao");
+        let before = p.clone();
+        let edit = PatientEdit { given: Some(" ".into()), family: Some("".into()), ..PatientEdit::default() };
+        assert_eq!(edit.apply(&mut p, date("2026-11-23"), DateTime::UNIX_EPOCH), Err(PatientError::NameMissing));
+        assert_eq!(p, before);
+    }
+
+    #[test]
+    fn editing_the_phone_replaces_the_primary_number() {
+        let mut p = patient("Asha", "Rao");
+        p.phones = vec!["111 222".into(), "333 444".into()];
+        let edit = PatientEdit { primary_phone: Some("555 666".into()), ..PatientEdit::default() };
+        edit.apply(&mut p, date("2026-11-23"), DateTime::UNIX_EPOCH).expect("valid");
+        assert_eq!(p.phones, vec!["555 666".to_owned(), "333 444".to_owned()]);
+    }
+
+    #[test]
+    fn quiet_hours_may_wrap_past_midnight_and_block_messages() {
+        let night = QuietHours { start: NaiveTime::from_hms_opt(21, 0, 0).expect("t"), end: NaiveTime::from_hms_opt(8, 0, 0).expect("t") };
+        assert!(night.contains(NaiveTime::from_hms_opt(23, 30, 0).expect("t")));
+        assert!(night.contains(NaiveTime::from_hms_opt(7, 59, 0).expect("t")));
+        assert!(!night.contains(NaiveTime::from_hms_opt(12, 0, 0).expect("t")));
+        let consent = Consent { sms: true, quiet_hours: Some(night), ..Consent::default() };
+        assert!(consent.allows(Channel::Sms, NaiveTime::from_hms_opt(12, 0, 0).expect("t"), false));
+        assert!(!consent.allows(Channel::Sms, NaiveTime::from_hms_opt(22, 0, 0).expect("t"), false));
+        assert!(!consent.allows(Channel::Email, NaiveTime::from_hms_opt(12, 0, 0).expect("t"), false));
+    }
+
+    #[test]
+    fn an_opt_out_stops_greetings_but_not_reminders() {
+        let noon = NaiveTime::from_hms_opt(12, 0, 0).expect("t");
+        let consent = Consent { sms: true, opted_out: true, ..Consent::default() };
+        assert!(consent.allows(Channel::Sms, noon, false));
+        assert!(!consent.allows(Channel::Sms, noon, true));
+    }
+}

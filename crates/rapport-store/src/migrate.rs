@@ -1,0 +1,53 @@
+//! Forward-only schema migrations from `migrations/client/`, each applied in its own
+//! transaction together with the new `user_version`, so a crash leaves the database at the old
+//! version or the new one, never between.
+
+use rusqlite::Connection;
+
+use crate::{Result, StoreError, search};
+
+struct Migration {
+    version: i64,
+    sql: &'static str,
+    /// Work the SQL cannot do (filling an index from Rust-normalized data), in the same
+    /// transaction.
+    then: Option<fn(&Connection) -> Result<()>>,
+}
+
+const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, sql: include_str!("../../../migrations/client/0001_core.sql"), then: None },
+    Migration { version: 2, sql: include_str!("../../../migrations/client/0002_search.sql"), then: Some(search::rebuild) },
+];
+
+/// The schema version this build creates and understands.
+pub const LATEST_VERSION: i64 = 2;
+
+pub(crate) fn run(conn: &mut Connection, target: i64) -> Result<()> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current > LATEST_VERSION {
+        return Err(StoreError::TooNew { found: current, supported: LATEST_VERSION });
+    }
+    for m in MIGRATIONS.iter().filter(|m| m.version > current && m.version <= target) {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
+        tx.execute_batch(m.sql)?;
+        if let Some(then) = m.then {
+            then(&tx)?;
+        }
+        tx.pragma_update(None, "user_version", m.version)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_numbered_in_order_and_the_last_is_latest() {
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.version, i as i64 + 1);
+        }
+        assert_eq!(MIGRATIONS.last().map(|m| m.version), Some(LATEST_VERSION));
+    }
+}

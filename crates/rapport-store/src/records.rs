@@ -1,0 +1,525 @@
+//! Rows ↔ domain types for patients, staff, pointers, appointments and follow-ups.
+//! Functions take a `&Connection` so they work inside a [`crate::Store::write`] transaction.
+
+use chrono::NaiveDate;
+use rapport_model::pointer::MarkKind;
+use rapport_model::{
+    Appointment, AppointmentId, AppointmentStatus, PatientId, Patient, Pointer, PointerId, PointerMark, Role, Staff, StaffId,
+};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::{Serialize, de::DeserializeOwned};
+
+use crate::{Result, StoreError, from_ms, meta, search, to_ms};
+
+// ---------------------------------------------------------------------------------------------
+// Column helpers
+
+fn blob16(row: &Row<'_>, idx: usize) -> rusqlite::Result<[u8; 16]> {
+    let v: Vec<u8> = row.get(idx)?;
+    v.try_into().map_err(|_| rusqlite::Error::InvalidColumnType(idx, "id".into(), rusqlite::types::Type::Blob))
+}
+
+fn opt_blob16(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<[u8; 16]>> {
+    let v: Option<Vec<u8>> = row.get(idx)?;
+    v.map(|v| v.try_into().map_err(|_| rusqlite::Error::InvalidColumnType(idx, "id".into(), rusqlite::types::Type::Blob)))
+        .transpose()
+}
+
+fn opt_time(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<chrono::DateTime<chrono::Utc>>> {
+    Ok(row.get::<_, Option<i64>>(idx)?.map(from_ms))
+}
+
+fn opt_date(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<NaiveDate>> {
+    let v: Option<String> = row.get(idx)?;
+    Ok(v.and_then(|s| s.parse().ok()))
+}
+
+fn json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".to_owned())
+}
+
+fn from_json<T: DeserializeOwned>(row: &Row<'_>, idx: usize) -> rusqlite::Result<T> {
+    let text: String = row.get(idx)?;
+    serde_json::from_str(&text).map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+fn parse_col<T: std::str::FromStr>(row: &Row<'_>, idx: usize) -> rusqlite::Result<T> {
+    let text: String = row.get(idx)?;
+    text.parse().map_err(|_| rusqlite::Error::InvalidColumnType(idx, "enum".into(), rusqlite::types::Type::Text))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Patients
+
+const PATIENT_COLS: &str = "id, record_no, given, family, preferred, pronunciation, birth_date, sex, gender, language, \
+     phones, email, address, city, area, consent, referral_source, referring_doctor, usual_doctor, practical_needs, \
+     conditions, attendants, created_at, updated_at, last_seen_at";
+
+fn patient_from_row(row: &Row<'_>) -> rusqlite::Result<Patient> {
+    Ok(Patient {
+        id: PatientId::from_bytes(blob16(row, 0)?),
+        record_no: row.get(1)?,
+        given: row.get(2)?,
+        family: row.get(3)?,
+        preferred: row.get(4)?,
+        pronunciation: row.get(5)?,
+        birth_date: opt_date(row, 6)?,
+        sex: row.get(7)?,
+        gender: row.get(8)?,
+        language: row.get(9)?,
+        phones: from_json(row, 10)?,
+        email: row.get(11)?,
+        address: row.get(12)?,
+        city: row.get(13)?,
+        area: row.get(14)?,
+        consent: from_json(row, 15)?,
+        referral_source: row.get(16)?,
+        referring_doctor: row.get(17)?,
+        usual_doctor: opt_blob16(row, 18)?.map(StaffId::from_bytes),
+        practical_needs: from_json(row, 19)?,
+        conditions: from_json(row, 20)?,
+        attendants: from_json(row, 21)?,
+        created_at: from_ms(row.get(22)?),
+        updated_at: from_ms(row.get(23)?),
+        last_seen_at: opt_time(row, 24)?,
+    })
+}
+
+/// The next record number for this device: `<site code>-<n>`. The site code keeps numbers made
+/// on different devices of a clinic apart.
+pub fn next_record_no(conn: &Connection) -> Result<String> {
+    let site = meta::get(conn, "site_code")?.unwrap_or_else(|| "R".to_owned());
+    let n = meta::next_counter(conn, "next_record_no", 1001)?;
+    Ok(format!("{site}-{n}"))
+}
+
+pub fn insert_patient(conn: &Connection, p: &Patient) -> Result<()> {
+    conn.execute(
+        &format!("INSERT INTO patient ({PATIENT_COLS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25)"),
+        params![
+            p.id.as_bytes().as_slice(),
+            p.record_no,
+            p.given,
+            p.family,
+            p.preferred,
+            p.pronunciation,
+            p.birth_date.map(|d| d.to_string()),
+            p.sex,
+            p.gender,
+            p.language,
+            json(&p.phones),
+            p.email,
+            p.address,
+            p.city,
+            p.area,
+            json(&p.consent),
+            p.referral_source,
+            p.referring_doctor,
+            p.usual_doctor.map(|d| d.as_bytes().to_vec()),
+            json(&p.practical_needs),
+            json(&p.conditions),
+            json(&p.attendants),
+            to_ms(p.created_at),
+            to_ms(p.updated_at),
+            p.last_seen_at.map(to_ms),
+        ],
+    )?;
+    search::index_patient(conn, p)
+}
+
+/// Writes every field of `p` over the stored record and refreshes its search entry.
+pub fn update_patient(conn: &Connection, p: &Patient) -> Result<()> {
+    let changed = conn.execute(
+        "UPDATE patient SET given=?2, family=?3, preferred=?4, pronunciation=?5, birth_date=?6, sex=?7, gender=?8,
+           language=?9, phones=?10, email=?11, address=?12, city=?13, area=?14, consent=?15, referral_source=?16,
+           referring_doctor=?17, usual_doctor=?18, practical_needs=?19, conditions=?20, attendants=?21, updated_at=?22
+         WHERE id=?1",
+        params![
+            p.id.as_bytes().as_slice(),
+            p.given,
+            p.family,
+            p.preferred,
+            p.pronunciation,
+            p.birth_date.map(|d| d.to_string()),
+            p.sex,
+            p.gender,
+            p.language,
+            json(&p.phones),
+            p.email,
+            p.address,
+            p.city,
+            p.area,
+            json(&p.consent),
+            p.referral_source,
+            p.referring_doctor,
+            p.usual_doctor.map(|d| d.as_bytes().to_vec()),
+            json(&p.practical_needs),
+            json(&p.conditions),
+            json(&p.attendants),
+            to_ms(p.updated_at),
+        ],
+    )?;
+    if changed == 0 {
+        return Err(StoreError::NotFound("patient"));
+    }
+    search::index_patient(conn, p)
+}
+
+pub fn get_patient(conn: &Connection, id: PatientId) -> Result<Option<Patient>> {
+    Ok(conn
+        .query_row(&format!("SELECT {PATIENT_COLS} FROM patient WHERE id = ?1"), [id.as_bytes().as_slice()], patient_from_row)
+        .optional()?)
+}
+
+/// Records that the clinic just dealt with the patient: they move to the top of search results.
+pub fn touch_patient(conn: &Connection, id: PatientId, at: chrono::DateTime<chrono::Utc>) -> Result<()> {
+    conn.execute("UPDATE patient SET last_seen_at = ?2 WHERE id = ?1", params![id.as_bytes().as_slice(), to_ms(at)])?;
+    search::bump(conn, id)
+}
+
+pub fn count_patients(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT count(*) FROM patient", [], |r| r.get(0))?)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Staff
+
+/// What login needs beyond the public staff record.
+#[derive(Debug, Clone)]
+pub struct StaffAuth {
+    pub password_hash: String,
+    pub failed_logins: i64,
+    pub locked_until: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+const STAFF_COLS: &str = "id, login, display_name, role, active, created_at, password_hash, failed_logins, locked_until";
+
+fn staff_from_row(row: &Row<'_>) -> rusqlite::Result<(Staff, StaffAuth)> {
+    Ok((
+        Staff {
+            id: StaffId::from_bytes(blob16(row, 0)?),
+            login: row.get(1)?,
+            display_name: row.get(2)?,
+            role: parse_col(row, 3)?,
+            active: row.get(4)?,
+            created_at: from_ms(row.get(5)?),
+        },
+        StaffAuth { password_hash: row.get(6)?, failed_logins: row.get(7)?, locked_until: opt_time(row, 8)? },
+    ))
+}
+
+pub fn insert_staff(conn: &Connection, s: &Staff, password_hash: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO staff (id, login, display_name, role, password_hash, active, created_at) VALUES (?1,?2,?3,?4,?5,?6,?7)",
+        params![s.id.as_bytes().as_slice(), s.login, s.display_name, s.role.as_str(), password_hash, s.active, to_ms(s.created_at)],
+    )?;
+    Ok(())
+}
+
+pub fn staff_by_login(conn: &Connection, login: &str) -> Result<Option<(Staff, StaffAuth)>> {
+    Ok(conn.query_row(&format!("SELECT {STAFF_COLS} FROM staff WHERE login = ?1"), [login], staff_from_row).optional()?)
+}
+
+pub fn staff_by_id(conn: &Connection, id: StaffId) -> Result<Option<Staff>> {
+    Ok(conn
+        .query_row(&format!("SELECT {STAFF_COLS} FROM staff WHERE id = ?1"), [id.as_bytes().as_slice()], staff_from_row)
+        .optional()?
+        .map(|(s, _)| s))
+}
+
+pub fn list_staff(conn: &Connection) -> Result<Vec<Staff>> {
+    let mut stmt = conn.prepare(&format!("SELECT {STAFF_COLS} FROM staff ORDER BY display_name"))?;
+    let rows = stmt.query_map([], staff_from_row)?;
+    Ok(rows.map(|r| r.map(|(s, _)| s)).collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn set_login_failures(conn: &Connection, id: StaffId, failed: i64, locked_until: Option<chrono::DateTime<chrono::Utc>>) -> Result<()> {
+    conn.execute(
+        "UPDATE staff SET failed_logins = ?2, locked_until = ?3 WHERE id = ?1",
+        params![id.as_bytes().as_slice(), failed, locked_until.map(to_ms)],
+    )?;
+    Ok(())
+}
+
+pub fn set_password_hash(conn: &Connection, id: StaffId, hash: &str) -> Result<()> {
+    conn.execute("UPDATE staff SET password_hash = ?2 WHERE id = ?1", params![id.as_bytes().as_slice(), hash])?;
+    Ok(())
+}
+
+pub fn staff_with_role(conn: &Connection, role: Role) -> Result<Vec<Staff>> {
+    Ok(list_staff(conn)?.into_iter().filter(|s| s.role == role && s.active).collect())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pointers
+
+pub fn insert_pointer(conn: &Connection, p: &Pointer) -> Result<()> {
+    conn.execute(
+        "INSERT INTO pointer (id, patient_id, kind, text, event_date, author, author_role, clinic, source, created_at, supersedes)
+         VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+        params![
+            p.id.as_bytes().as_slice(),
+            p.patient_id.as_bytes().as_slice(),
+            p.kind.as_str(),
+            p.text,
+            p.event_date.map(|d| d.to_string()),
+            p.author.as_bytes().as_slice(),
+            p.author_role.as_str(),
+            p.clinic,
+            p.source.as_str(),
+            to_ms(p.created_at),
+            p.supersedes.map(|s| s.as_bytes().to_vec()),
+        ],
+    )?;
+    Ok(())
+}
+
+/// A "used it", "still true" or retraction mark; `id` is the mark's own UUIDv7.
+pub fn insert_mark(
+    conn: &Connection,
+    id: [u8; 16],
+    pointer: PointerId,
+    kind: &str,
+    by: StaffId,
+    at: chrono::DateTime<chrono::Utc>,
+    note: Option<&str>,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO pointer_mark (id, pointer_id, kind, by_staff, at, note) VALUES (?1,?2,?3,?4,?5,?6)",
+        params![id.as_slice(), pointer.as_bytes().as_slice(), kind, by.as_bytes().as_slice(), to_ms(at), note],
+    )?;
+    Ok(())
+}
+
+const POINTER_SELECT: &str = "SELECT p.id, p.patient_id, p.kind, p.text, p.event_date, p.author, s.display_name, p.author_role,
+        p.clinic, p.source, p.created_at, p.supersedes
+     FROM pointer p JOIN staff s ON s.id = p.author";
+
+fn pointer_from_row(row: &Row<'_>) -> rusqlite::Result<Pointer> {
+    Ok(Pointer {
+        id: PointerId::from_bytes(blob16(row, 0)?),
+        patient_id: PatientId::from_bytes(blob16(row, 1)?),
+        kind: parse_col(row, 2)?,
+        text: row.get(3)?,
+        event_date: opt_date(row, 4)?,
+        author: StaffId::from_bytes(blob16(row, 5)?),
+        author_name: row.get(6)?,
+        author_role: parse_col(row, 7)?,
+        clinic: row.get(8)?,
+        source: parse_col(row, 9)?,
+        created_at: from_ms(row.get(10)?),
+        supersedes: opt_blob16(row, 11)?.map(PointerId::from_bytes),
+        retracted_at: None,
+        marks: Vec::new(),
+    })
+}
+
+fn attach_marks(conn: &Connection, p: &mut Pointer) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT m.kind, m.by_staff, s.display_name, m.at, m.note FROM pointer_mark m JOIN staff s ON s.id = m.by_staff
+         WHERE m.pointer_id = ?1 ORDER BY m.at",
+    )?;
+    let mut rows = stmt.query([p.id.as_bytes().as_slice()])?;
+    while let Some(row) = rows.next()? {
+        let kind: String = row.get(0)?;
+        let at = from_ms(row.get(3)?);
+        let mark_kind = match kind.as_str() {
+            "used" => MarkKind::Used,
+            "confirmed" => MarkKind::Confirmed,
+            _ => {
+                p.retracted_at = Some(at);
+                continue;
+            }
+        };
+        p.marks.push(PointerMark { kind: mark_kind, by: StaffId::from_bytes(blob16(row, 1)?), by_name: row.get(2)?, at, note: row.get(4)? });
+    }
+    Ok(())
+}
+
+pub fn get_pointer(conn: &Connection, id: PointerId) -> Result<Option<Pointer>> {
+    let p = conn.query_row(&format!("{POINTER_SELECT} WHERE p.id = ?1"), [id.as_bytes().as_slice()], pointer_from_row).optional()?;
+    p.map(|mut p| attach_marks(conn, &mut p).map(|()| p)).transpose()
+}
+
+/// The current version of each of the patient's pointers (superseded versions left out),
+/// newest first, with marks and retraction.
+pub fn current_pointers(conn: &Connection, patient: PatientId) -> Result<Vec<Pointer>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{POINTER_SELECT} WHERE p.patient_id = ?1
+           AND NOT EXISTS (SELECT 1 FROM pointer n WHERE n.supersedes = p.id)
+         ORDER BY p.created_at DESC"
+    ))?;
+    let mut out: Vec<Pointer> = stmt.query_map([patient.as_bytes().as_slice()], pointer_from_row)?.collect::<rusqlite::Result<_>>()?;
+    for p in &mut out {
+        attach_marks(conn, p)?;
+    }
+    Ok(out)
+}
+
+pub fn pointer_is_superseded(conn: &Connection, id: PointerId) -> Result<bool> {
+    Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM pointer WHERE supersedes = ?1)", [id.as_bytes().as_slice()], |r| r.get(0))?)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Appointments
+
+const APPT_COLS: &str = "id, patient_id, doctor, starts_at, minutes, reason, status, booked_by, booked_at, confirmed_at, \
+     arrived_at, seen_at, done_at, cancelled_at, no_show_at";
+
+fn appt_from_row(row: &Row<'_>) -> rusqlite::Result<Appointment> {
+    Ok(Appointment {
+        id: AppointmentId::from_bytes(blob16(row, 0)?),
+        patient_id: PatientId::from_bytes(blob16(row, 1)?),
+        doctor: StaffId::from_bytes(blob16(row, 2)?),
+        starts_at: from_ms(row.get(3)?),
+        minutes: row.get(4)?,
+        reason: row.get(5)?,
+        status: parse_col::<AppointmentStatus>(row, 6)?,
+        booked_by: StaffId::from_bytes(blob16(row, 7)?),
+        booked_at: from_ms(row.get(8)?),
+        confirmed_at: opt_time(row, 9)?,
+        arrived_at: opt_time(row, 10)?,
+        seen_at: opt_time(row, 11)?,
+        done_at: opt_time(row, 12)?,
+        cancelled_at: opt_time(row, 13)?,
+        no_show_at: opt_time(row, 14)?,
+    })
+}
+
+pub fn insert_appointment(conn: &Connection, a: &Appointment) -> Result<()> {
+    conn.execute(
+        &format!("INSERT INTO appointment ({APPT_COLS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)"),
+        params![
+            a.id.as_bytes().as_slice(),
+            a.patient_id.as_bytes().as_slice(),
+            a.doctor.as_bytes().as_slice(),
+            to_ms(a.starts_at),
+            a.minutes,
+            a.reason,
+            a.status.as_str(),
+            a.booked_by.as_bytes().as_slice(),
+            to_ms(a.booked_at),
+            a.confirmed_at.map(to_ms),
+            a.arrived_at.map(to_ms),
+            a.seen_at.map(to_ms),
+            a.done_at.map(to_ms),
+            a.cancelled_at.map(to_ms),
+            a.no_show_at.map(to_ms),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Saves the status and the time of every transition.
+pub fn update_appointment_status(conn: &Connection, a: &Appointment) -> Result<()> {
+    conn.execute(
+        "UPDATE appointment SET status=?2, confirmed_at=?3, arrived_at=?4, seen_at=?5, done_at=?6, cancelled_at=?7, no_show_at=?8
+         WHERE id=?1",
+        params![
+            a.id.as_bytes().as_slice(),
+            a.status.as_str(),
+            a.confirmed_at.map(to_ms),
+            a.arrived_at.map(to_ms),
+            a.seen_at.map(to_ms),
+            a.done_at.map(to_ms),
+            a.cancelled_at.map(to_ms),
+            a.no_show_at.map(to_ms),
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn get_appointment(conn: &Connection, id: AppointmentId) -> Result<Option<Appointment>> {
+    Ok(conn.query_row(&format!("SELECT {APPT_COLS} FROM appointment WHERE id = ?1"), [id.as_bytes().as_slice()], appt_from_row).optional()?)
+}
+
+/// Appointments starting in `[from, to)`, optionally for one doctor, by start time.
+pub fn appointments_between(
+    conn: &Connection,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+    doctor: Option<StaffId>,
+) -> Result<Vec<Appointment>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {APPT_COLS} FROM appointment WHERE starts_at >= ?1 AND starts_at < ?2 AND (?3 IS NULL OR doctor = ?3)
+         ORDER BY starts_at, doctor"
+    ))?;
+    let rows = stmt.query_map(params![to_ms(from), to_ms(to), doctor.map(|d| d.as_bytes().to_vec())], appt_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The doctor's appointments that still hold a slot overlapping `[start, start + minutes)`.
+pub fn overlapping_appointments(
+    conn: &Connection,
+    doctor: StaffId,
+    start: chrono::DateTime<chrono::Utc>,
+    minutes: u32,
+) -> Result<Vec<Appointment>> {
+    // No appointment is longer than a day, so a day's look-back bounds the index range.
+    let from = start - chrono::Duration::hours(24);
+    let to = start + chrono::Duration::minutes(i64::from(minutes));
+    Ok(appointments_between(conn, from, to, Some(doctor))?
+        .into_iter()
+        .filter(|a| a.status.holds_slot() && a.overlaps(start, minutes))
+        .collect())
+}
+
+pub fn appointments_for_patient(conn: &Connection, patient: PatientId) -> Result<Vec<Appointment>> {
+    let mut stmt = conn.prepare_cached(&format!("SELECT {APPT_COLS} FROM appointment WHERE patient_id = ?1 ORDER BY starts_at"))?;
+    let rows = stmt.query_map([patient.as_bytes().as_slice()], appt_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Follow-ups
+
+/// A task for the front desk, such as calling back after a missed appointment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FollowUp {
+    pub id: uuid::Uuid,
+    pub patient_id: PatientId,
+    pub appointment_id: Option<AppointmentId>,
+    pub reason: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub done_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+pub fn insert_follow_up(conn: &Connection, f: &FollowUp) -> Result<()> {
+    conn.execute(
+        "INSERT INTO follow_up (id, patient_id, appointment_id, reason, created_at, done_at) VALUES (?1,?2,?3,?4,?5,?6)",
+        params![
+            f.id.as_bytes().as_slice(),
+            f.patient_id.as_bytes().as_slice(),
+            f.appointment_id.map(|a| a.as_bytes().to_vec()),
+            f.reason,
+            to_ms(f.created_at),
+            f.done_at.map(to_ms),
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn open_follow_ups(conn: &Connection) -> Result<Vec<FollowUp>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, patient_id, appointment_id, reason, created_at, done_at FROM follow_up WHERE done_at IS NULL ORDER BY created_at",
+    )?;
+    let rows = stmt.query_map([], |row| {
+        Ok(FollowUp {
+            id: uuid::Uuid::from_bytes(blob16(row, 0)?),
+            patient_id: PatientId::from_bytes(blob16(row, 1)?),
+            appointment_id: opt_blob16(row, 2)?.map(AppointmentId::from_bytes),
+            reason: row.get(3)?,
+            created_at: from_ms(row.get(4)?),
+            done_at: opt_time(row, 5)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The patient with this record number, if any (record numbers are matched case-insensitively).
+pub fn patient_id_by_record_no(conn: &Connection, record_no: &str) -> Result<Option<PatientId>> {
+    let id: Option<Vec<u8>> = conn
+        .query_row("SELECT id FROM patient WHERE record_no = ?1 COLLATE NOCASE", [record_no.trim()], |r| r.get(0))
+        .optional()?;
+    id.map(|b| b.try_into().map(PatientId::from_bytes).map_err(|_| StoreError::Decode("patient id"))).transpose()
+}

@@ -1,0 +1,206 @@
+//! Type-ahead patient search.
+//!
+//! Each patient has one row in the contentless FTS5 table `patient_search`: their names (folded
+//! for case and diacritics by the `unicode61` tokenizer) and their numbers (record number and
+//! the digit forms of each phone). The row's id is the patient's `search_seq`, which is raised
+//! whenever the clinic deals with the patient, so `ORDER BY rowid DESC LIMIT n` yields the most
+//! recently seen matches first and stops after `n` — each keystroke's work is bounded however
+//! many patients match.
+//!
+//! A query runs in up to three passes, each adding only patients not found before: every word
+//! exact, then the last word as a prefix, then every word as a prefix. So "li" lists Li before
+//! Lisa, and "john gar" lists John Garcia before Johnny Garcia.
+
+use chrono::NaiveDate;
+use rapport_model::{PatientId, Patient, phone};
+use rusqlite::{Connection, params};
+use serde::{Deserialize, Serialize};
+
+use crate::{Result, from_ms};
+
+/// One line of search results: enough to recognise the patient, nothing more.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatientHit {
+    pub id: PatientId,
+    pub record_no: String,
+    pub given: String,
+    pub family: String,
+    pub preferred: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub phone: Option<String>,
+    pub last_seen_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The most words of a query that are used.
+const MAX_WORDS: usize = 8;
+
+/// Finds patients matching `query` (names in any order, by word prefix; phone digits in any
+/// formatting; record numbers), best first, at most `limit`.
+pub fn search(conn: &Connection, query: &str, limit: usize) -> Result<Vec<PatientHit>> {
+    let mut hits: Vec<PatientHit> = Vec::new();
+    if limit == 0 {
+        return Ok(hits);
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT p.id, p.record_no, p.given, p.family, p.preferred, p.birth_date, p.phones, p.last_seen_at
+         FROM (SELECT rowid AS seq FROM patient_search WHERE patient_search MATCH ?1 ORDER BY rowid DESC LIMIT ?2) s
+         JOIN patient p ON p.search_seq = s.seq
+         ORDER BY s.seq DESC",
+    )?;
+    for pass in passes(query) {
+        // `limit` rows suffice: at most `hits.len()` of them were found by an earlier pass.
+        let rows = stmt.query_map(params![pass, i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
+            let id: Vec<u8> = row.get(0)?;
+            let phones: String = row.get(6)?;
+            let birth: Option<String> = row.get(5)?;
+            Ok(PatientHit {
+                id: PatientId::from_bytes(id.try_into().unwrap_or([0; 16])),
+                record_no: row.get(1)?,
+                given: row.get(2)?,
+                family: row.get(3)?,
+                preferred: row.get(4)?,
+                birth_date: birth.and_then(|b| b.parse().ok()),
+                phone: serde_json::from_str::<Vec<String>>(&phones).ok().and_then(|p| p.into_iter().next()),
+                last_seen_at: row.get::<_, Option<i64>>(7)?.map(from_ms),
+            })
+        })?;
+        for hit in rows {
+            let hit = hit?;
+            if hits.len() < limit && !hits.iter().any(|h| h.id == hit.id) {
+                hits.push(hit);
+            }
+        }
+        if hits.len() >= limit {
+            break;
+        }
+    }
+    Ok(hits)
+}
+
+/// The FTS5 queries for each pass, most exact first, without repeats.
+fn passes(query: &str) -> Vec<String> {
+    let words: Vec<String> = if phone::looks_like_phone(query) {
+        let digits = phone::digits(query);
+        let digits = digits.trim_start_matches('0');
+        if digits.is_empty() { Vec::new() } else { vec![digits.to_owned()] }
+    } else {
+        query
+            .split_whitespace()
+            .filter(|w| w.chars().any(char::is_alphanumeric))
+            .take(MAX_WORDS)
+            .map(|w| w.replace('"', ""))
+            .collect()
+    };
+    if words.is_empty() {
+        return Vec::new();
+    }
+    let phrase = |w: &str, prefix: bool| format!("\"{w}\"{}", if prefix { "*" } else { "" });
+    let last = words.len() - 1;
+    let build = |prefix_from: usize| words.iter().enumerate().map(|(i, w)| phrase(w, i >= prefix_from)).collect::<Vec<_>>().join(" ");
+    let mut out = vec![build(usize::MAX), build(last), build(0)];
+    out.dedup();
+    out
+}
+
+/// The text under which a patient is found.
+fn documents(p: &Patient) -> (String, String) {
+    let names = [Some(p.given.as_str()), Some(p.family.as_str()), p.preferred.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut numbers = vec![p.record_no.clone()];
+    for ph in &p.phones {
+        numbers.extend(phone::search_forms(ph));
+    }
+    (names, numbers.join(" "))
+}
+
+fn next_seq(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT coalesce(max(search_seq), 0) + 1 FROM patient", [], |r| r.get(0))?)
+}
+
+/// Writes (or rewrites) the patient's search entry. New patients go to the top of the recency
+/// order; an edit keeps their place.
+pub fn index_patient(conn: &Connection, p: &Patient) -> Result<()> {
+    let id = p.id.as_bytes().as_slice();
+    let current: Option<i64> = conn.query_row("SELECT search_seq FROM patient WHERE id = ?1", [id], |r| r.get(0))?;
+    let seq = match current {
+        Some(seq) => {
+            conn.execute("DELETE FROM patient_search WHERE rowid = ?1", [seq])?;
+            seq
+        }
+        None => {
+            let seq = next_seq(conn)?;
+            conn.execute("UPDATE patient SET search_seq = ?2 WHERE id = ?1", params![id, seq])?;
+            seq
+        }
+    };
+    let (names, numbers) = documents(p);
+    conn.execute("INSERT INTO patient_search (rowid, names, numbers) VALUES (?1, ?2, ?3)", params![seq, names, numbers])?;
+    Ok(())
+}
+
+/// Moves the patient to the top of the recency order.
+pub fn bump(conn: &Connection, id: PatientId) -> Result<()> {
+    let Some(p) = crate::records::get_patient(conn, id)? else {
+        return Err(crate::StoreError::NotFound("patient"));
+    };
+    let old: Option<i64> = conn.query_row("SELECT search_seq FROM patient WHERE id = ?1", [id.as_bytes().as_slice()], |r| r.get(0))?;
+    let max = next_seq(conn)? - 1;
+    if old == Some(max) {
+        return Ok(()); // already the most recent
+    }
+    if let Some(old) = old {
+        conn.execute("DELETE FROM patient_search WHERE rowid = ?1", [old])?;
+    }
+    conn.execute("UPDATE patient SET search_seq = ?2 WHERE id = ?1", params![id.as_bytes().as_slice(), max + 1])?;
+    let (names, numbers) = documents(&p);
+    conn.execute("INSERT INTO patient_search (rowid, names, numbers) VALUES (?1, ?2, ?3)", params![max + 1, names, numbers])?;
+    Ok(())
+}
+
+/// Rebuilds the whole index from the patient table, most recently seen last (highest seq).
+pub fn rebuild(conn: &Connection) -> Result<()> {
+    conn.execute("DELETE FROM patient_search", [])?;
+    conn.execute("UPDATE patient SET search_seq = NULL", [])?;
+    let ids: Vec<Vec<u8>> = conn
+        .prepare("SELECT id FROM patient ORDER BY coalesce(last_seen_at, created_at), id")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for id in ids {
+        let id = PatientId::from_bytes(id.try_into().map_err(|_| crate::StoreError::Decode("patient id"))?);
+        if let Some(p) = crate::records::get_patient(conn, id)? {
+            index_patient(conn, &p)?;
+        }
+    }
+    Ok(())
+}
+
+/// Merges the index's segments; worth it after a bulk import.
+pub fn optimize(conn: &Connection) -> Result<()> {
+    conn.execute("INSERT INTO patient_search (patient_search) VALUES ('optimize')", [])?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passes_go_from_exact_to_prefix() {
+        assert_eq!(passes("john gar"), vec!["\"john\" \"gar\"", "\"john\" \"gar\"*", "\"john\"* \"gar\"*"]);
+        assert_eq!(passes("li"), vec!["\"li\"", "\"li\"*"]);
+    }
+
+    #[test]
+    fn phone_queries_become_one_digit_string() {
+        assert_eq!(passes("098450 12"), vec!["\"9845012\"", "\"9845012\"*"]);
+    }
+
+    #[test]
+    fn quotes_and_lone_punctuation_cannot_break_the_query() {
+        assert_eq!(passes("\"o'neil\" -"), vec!["\"o'neil\"", "\"o'neil\"*"]);
+        assert!(passes("  - ").is_empty());
+    }
+}
