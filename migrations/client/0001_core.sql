@@ -44,7 +44,9 @@ CREATE TABLE patient (
     attendants       TEXT NOT NULL DEFAULT '[]',
     created_at       INTEGER NOT NULL,
     updated_at       INTEGER NOT NULL,
-    last_seen_at     INTEGER
+    last_seen_at     INTEGER,
+    -- A deleted patient is a tombstone: kept (pointers, visits and audit refer to it), hidden.
+    deleted_at       INTEGER
 );
 
 -- Pointers and their marks are append-only: an edit is a new row that supersedes the old one,

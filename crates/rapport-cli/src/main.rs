@@ -9,14 +9,21 @@ use std::sync::Arc;
 use chrono::{Local, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use clap::{Args, Parser, Subcommand};
 use rapport_core::{
-    Booking, ClinicSetup, Error, ErrorCode, NewPointer, PatientCard, PatientHit, Rapport, ScheduleRow, Secret,
-    Session, SystemClock, Verification,
+    Booking, ClinicSetup, Error, ErrorCode, NewPointer, PatientCard, PatientHit, Rapport,
+    ScheduleRow, Secret, Session, SystemClock, Verification,
 };
-use rapport_model::{NewPatient, PatientEdit, PointerKind, PointerState, Role, Source, StatusChange};
+use rapport_model::{
+    NewPatient, PatientEdit, PointerKind, PointerState, Role, Source, StatusChange,
+};
 use serde::Serialize;
 
 #[derive(Parser, Debug)]
-#[command(name = "rapport", version, about = "Rapport: the front desk's patient relationship manager", arg_required_else_help = true)]
+#[command(
+    name = "rapport",
+    version,
+    about = "Rapport: the front desk's patient relationship manager",
+    arg_required_else_help = true
+)]
 struct Cli {
     /// The clinic database (default: the per-user data directory).
     #[arg(long, global = true, env = "RAPPORT_DB")]
@@ -190,14 +197,26 @@ enum ApptCommand {
         #[arg(long)]
         json: bool,
     },
-    Confirm { appt_id: String },
+    Confirm {
+        appt_id: String,
+    },
     /// The patient arrived.
-    Checkin { appt_id: String },
+    Checkin {
+        appt_id: String,
+    },
     /// The doctor called the patient in.
-    Seen { appt_id: String },
-    Done { appt_id: String },
-    NoShow { appt_id: String },
-    Cancel { appt_id: String },
+    Seen {
+        appt_id: String,
+    },
+    Done {
+        appt_id: String,
+    },
+    NoShow {
+        appt_id: String,
+    },
+    Cancel {
+        appt_id: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -225,7 +244,8 @@ fn parse_source(s: &str) -> Result<Source, String> {
     s.parse()
 }
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| "expected a date as YYYY-MM-DD".to_owned())
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| "expected a date as YYYY-MM-DD".to_owned())
 }
 fn parse_local_time(s: &str) -> Result<chrono::DateTime<Utc>, String> {
     let s = s.trim();
@@ -233,7 +253,11 @@ fn parse_local_time(s: &str) -> Result<chrono::DateTime<Utc>, String> {
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
         .ok_or_else(|| "expected a local time as YYYY-MM-DDTHH:MM".to_owned())?;
-    Local.from_local_datetime(&naive).earliest().map(|t| t.with_timezone(&Utc)).ok_or_else(|| "that local time does not exist (clock change)".to_owned())
+    Local
+        .from_local_datetime(&naive)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| "that local time does not exist (clock change)".to_owned())
 }
 
 /// A failure and the exit code it maps to.
@@ -245,16 +269,26 @@ struct Failure {
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
         let code = match e.code {
-            ErrorCode::WrongKey | ErrorCode::PassphraseRequired | ErrorCode::KeyringUnavailable | ErrorCode::KeyringEntryMissing | ErrorCode::AccountLocked => 2,
+            ErrorCode::WrongKey
+            | ErrorCode::PassphraseRequired
+            | ErrorCode::KeyringUnavailable
+            | ErrorCode::KeyringEntryMissing
+            | ErrorCode::AccountLocked => 2,
             ErrorCode::Integrity | ErrorCode::Storage => 3,
             _ => 1,
         };
-        Self { code, message: e.message }
+        Self {
+            code,
+            message: e.message,
+        }
     }
 }
 
 fn user_error(message: impl Into<String>) -> Failure {
-    Failure { code: 1, message: message.into() }
+    Failure {
+        code: 1,
+        message: message.into(),
+    }
 }
 
 fn main() -> ExitCode {
@@ -269,7 +303,10 @@ fn main() -> ExitCode {
 }
 
 fn default_db() -> PathBuf {
-    dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("rapport").join("rapport.db")
+    dirs::data_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("rapport")
+        .join("rapport.db")
 }
 
 /// A secret from the environment, else a prompt on the terminal.
@@ -280,32 +317,49 @@ fn secret(var: &str, prompt: &str) -> Result<Secret, Failure> {
     if !std::io::stdin().is_terminal() {
         return Err(user_error(format!("set {var} (no terminal to ask on)")));
     }
-    rpassword::prompt_password(prompt).map(Secret::new).map_err(|_| user_error("could not read the password"))
+    rpassword::prompt_password(prompt)
+        .map(Secret::new)
+        .map_err(|_| user_error("could not read the password"))
 }
 
 fn passphrase_for(db: &std::path::Path) -> Result<Option<Secret>, Failure> {
     match rapport_core::key_storage(db) {
-        Ok(rapport_core::KeyStorage::Passphrase) => secret("RAPPORT_PASSPHRASE", "Database passphrase: ").map(Some).map_err(|f| Failure { code: 2, ..f }),
+        Ok(rapport_core::KeyStorage::Passphrase) => {
+            secret("RAPPORT_PASSPHRASE", "Database passphrase: ")
+                .map(Some)
+                .map_err(|f| Failure { code: 2, ..f })
+        }
         _ => Ok(None),
     }
 }
 
 fn open(db: &std::path::Path) -> Result<Rapport, Failure> {
     if !db.exists() {
-        return Err(user_error(format!("no database at {}; create one with `rapport init`", db.display())));
+        return Err(user_error(format!(
+            "no database at {}; create one with `rapport init`",
+            db.display()
+        )));
     }
     let passphrase = passphrase_for(db)?;
-    Ok(Rapport::open(db, passphrase.as_ref(), Arc::new(SystemClock))?)
+    Ok(Rapport::open(
+        db,
+        passphrase.as_ref(),
+        Arc::new(SystemClock),
+    )?)
 }
 
 fn login(app: &mut Rapport, user: Option<&str>) -> Result<Session, Failure> {
-    let user = user.ok_or_else(|| user_error("say who you are with --user LOGIN or RAPPORT_USER"))?;
+    let user =
+        user.ok_or_else(|| user_error("say who you are with --user LOGIN or RAPPORT_USER"))?;
     let password = secret("RAPPORT_PASSWORD", &format!("Password for {user}: "))?;
     Ok(app.login(user, &password)?)
 }
 
 fn print_json<T: Serialize>(v: &T) -> Result<(), Failure> {
-    let text = serde_json::to_string_pretty(v).map_err(|e| Failure { code: 3, message: e.to_string() })?;
+    let text = serde_json::to_string_pretty(v).map_err(|e| Failure {
+        code: 3,
+        message: e.to_string(),
+    })?;
     println!("{text}");
     Ok(())
 }
@@ -313,14 +367,25 @@ fn print_json<T: Serialize>(v: &T) -> Result<(), Failure> {
 fn run(cli: Cli) -> Result<(), Failure> {
     let db = cli.db.clone().unwrap_or_else(default_db);
     match cli.command {
-        Command::Init { clinic, admin, admin_name } => {
+        Command::Init {
+            clinic,
+            admin,
+            admin_name,
+        } => {
             let password = secret("RAPPORT_PASSWORD", &format!("New password for {admin}: "))?;
             let protection = rapport_core::protection_from_env();
-            let setup = ClinicSetup { clinic_name: &clinic, admin_login: &admin, admin_name: admin_name.as_deref().unwrap_or(&admin), admin_password: &password };
+            let setup = ClinicSetup {
+                clinic_name: &clinic,
+                admin_login: &admin,
+                admin_name: admin_name.as_deref().unwrap_or(&admin),
+                admin_password: &password,
+            };
             Rapport::init(&db, &protection, &setup, Arc::new(SystemClock))?;
             let kept = match protection {
                 rapport_core::KeyProtection::Keyring => "in the OS keyring",
-                rapport_core::KeyProtection::Passphrase(..) => "in the key file, wrapped by your passphrase (RAPPORT_PASSPHRASE)",
+                rapport_core::KeyProtection::Passphrase(..) => {
+                    "in the key file, wrapped by your passphrase (RAPPORT_PASSPHRASE)"
+                }
             };
             println!("Created {} for {clinic}.", db.display());
             println!("The database key is kept {kept}. Log in as {admin}.");
@@ -328,16 +393,28 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Status => {
             if !db.exists() {
-                println!("No database at {} yet: `rapport init --clinic NAME --admin LOGIN` creates one.", db.display());
+                println!(
+                    "No database at {} yet: `rapport init --clinic NAME --admin LOGIN` creates one.",
+                    db.display()
+                );
                 return Ok(());
             }
             let storage = rapport_core::key_storage(&db).map_err(Error::from)?;
             println!("Database: {}", db.display());
             println!("Key file: {}", rapport_core::key_file_path(&db).display());
-            println!("Key kept: {}", match storage { rapport_core::KeyStorage::Keyring => "OS keyring", rapport_core::KeyStorage::Passphrase => "passphrase-wrapped key file" });
+            println!(
+                "Key kept: {}",
+                match storage {
+                    rapport_core::KeyStorage::Keyring => "OS keyring",
+                    rapport_core::KeyStorage::Passphrase => "passphrase-wrapped key file",
+                }
+            );
             let app = open(&db)?;
             println!("Clinic: {}", app.clinic_name()?);
-            println!("Schema version: {}", app.store().schema_version().map_err(Error::from)?);
+            println!(
+                "Schema version: {}",
+                app.store().schema_version().map_err(Error::from)?
+            );
             Ok(())
         }
         command => {
@@ -349,18 +426,23 @@ fn run(cli: Cli) -> Result<(), Failure> {
 }
 
 fn appt_id(s: &str) -> Result<rapport_model::AppointmentId, Failure> {
-    s.parse().map_err(|_| user_error("that is not an appointment id"))
+    s.parse()
+        .map_err(|_| user_error("that is not an appointment id"))
 }
 
 fn pointer_id(s: &str) -> Result<rapport_model::PointerId, Failure> {
-    s.parse().map_err(|_| user_error("that is not a pointer id"))
+    s.parse()
+        .map_err(|_| user_error("that is not a pointer id"))
 }
 
 fn dispatch(app: &mut Rapport, s: &Session, command: Command) -> Result<(), Failure> {
     match command {
         Command::Init { .. } | Command::Status => unreachable!("handled before login"),
         Command::Staff(StaffCommand::Add { login, name, role }) => {
-            let password = secret("RAPPORT_NEW_PASSWORD", &format!("First password for {login}: "))?;
+            let password = secret(
+                "RAPPORT_NEW_PASSWORD",
+                &format!("First password for {login}: "),
+            )?;
             let staff = app.add_staff(s, &login, &name, role, &password)?;
             println!("{}", staff.id);
         }
@@ -370,7 +452,13 @@ fn dispatch(app: &mut Rapport, s: &Session, command: Command) -> Result<(), Fail
                 return print_json(&staff);
             }
             for m in staff {
-                println!("{:<16} {:<12} {}{}", m.login, m.role.as_str(), m.display_name, if m.active { "" } else { " (disabled)" });
+                println!(
+                    "{:<16} {:<12} {}{}",
+                    m.login,
+                    m.role.as_str(),
+                    m.display_name,
+                    if m.active { "" } else { " (disabled)" }
+                );
             }
         }
         Command::Demo { patients, seed } => {
@@ -382,9 +470,13 @@ fn dispatch(app: &mut Rapport, s: &Session, command: Command) -> Result<(), Fail
             );
             if summary.staff_added > 0 {
                 if staff_password.is_some() {
-                    println!("Demo staff (dr.mehta, dr.alvarez, dr.okafor, priya, sam, manager) log in with RAPPORT_NEW_PASSWORD.");
+                    println!(
+                        "Demo staff (dr.mehta, dr.alvarez, dr.okafor, priya, sam, manager) log in with RAPPORT_NEW_PASSWORD."
+                    );
                 } else {
-                    println!("Demo staff got random passwords; set RAPPORT_NEW_PASSWORD before `rapport demo` to choose one.");
+                    println!(
+                        "Demo staff got random passwords; set RAPPORT_NEW_PASSWORD before `rapport demo` to choose one."
+                    );
                 }
             }
         }
@@ -400,16 +492,28 @@ fn dispatch(app: &mut Rapport, s: &Session, command: Command) -> Result<(), Fail
                 println!("No open follow-ups.");
             }
             for f in list {
-                println!("{}  {}  patient {}", f.created_at.with_timezone(&Local).format("%Y-%m-%d %H:%M"), f.reason, f.patient_id);
+                println!(
+                    "{}  {}  patient {}",
+                    f.created_at.with_timezone(&Local).format("%Y-%m-%d %H:%M"),
+                    f.reason,
+                    f.patient_id
+                );
             }
         }
         Command::Audit(AuditCommand::Verify) => match app.verify_audit(s)? {
             Verification::Intact { entries } => println!("audit log intact: {entries} entries"),
             Verification::Broken { seq, reason } => {
-                return Err(Failure { code: 3, message: format!("audit log broken at entry {seq}: {reason}") });
+                return Err(Failure {
+                    code: 3,
+                    message: format!("audit log broken at entry {seq}: {reason}"),
+                });
             }
         },
-        Command::Audit(AuditCommand::Log { patient, limit, json }) => {
+        Command::Audit(AuditCommand::Log {
+            patient,
+            limit,
+            json,
+        }) => {
             let patient = patient.map(|p| app.resolve_patient(s, &p)).transpose()?;
             let entries = app.audit_log(s, patient, limit)?;
             if json {
@@ -421,8 +525,12 @@ fn dispatch(app: &mut Rapport, s: &Session, command: Command) -> Result<(), Fail
                     e.seq,
                     e.at.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S"),
                     e.action,
-                    e.staff_id.map(|x| x.to_string()).unwrap_or_else(|| "-".into()),
-                    e.patient_id.map(|x| x.to_string()).unwrap_or_else(|| "-".into())
+                    e.staff_id
+                        .map(|x| x.to_string())
+                        .unwrap_or_else(|| "-".into()),
+                    e.patient_id
+                        .map(|x| x.to_string())
+                        .unwrap_or_else(|| "-".into())
                 );
             }
         }
@@ -496,7 +604,9 @@ fn print_hit(h: &PatientHit) {
         "{:<36} {:<10} born {:<10}  {:<18} {}",
         name,
         h.record_no,
-        h.birth_date.map(|d| d.to_string()).unwrap_or_else(|| "?".into()),
+        h.birth_date
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| "?".into()),
         h.phone.as_deref().unwrap_or("-"),
         h.id
     );
@@ -556,24 +666,56 @@ fn print_card(app: &Rapport, s: &Session, c: &PatientCard) -> Result<(), Failure
     }
     println!("{}", facts.join(" · "));
     if !p.practical_needs.is_empty() {
-        println!("Needs: {}", p.practical_needs.iter().map(|n| n.label()).collect::<Vec<_>>().join(", "));
+        println!(
+            "Needs: {}",
+            p.practical_needs
+                .iter()
+                .map(|n| n.label())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     if let Some(d) = &c.usual_doctor_name {
         println!("Usual doctor: {d}");
     }
-    let talk: Vec<_> = c.pointers.iter().filter(|v| v.state != PointerState::Avoid).collect();
-    let avoid: Vec<_> = c.pointers.iter().filter(|v| v.state == PointerState::Avoid).collect();
+    let talk: Vec<_> = c
+        .pointers
+        .iter()
+        .filter(|v| v.state != PointerState::Avoid)
+        .collect();
+    let avoid: Vec<_> = c
+        .pointers
+        .iter()
+        .filter(|v| v.state == PointerState::Avoid)
+        .collect();
     if !talk.is_empty() {
         println!("Talk about:");
         for v in talk {
-            let when = v.pointer.event_date.map(|d| format!(", {d}")).unwrap_or_default();
-            let used = v.pointer.last_used().map(|m| format!("; asked by {} on {}", m.by_name, m.at.with_timezone(&Local).format("%Y-%m-%d"))).unwrap_or_default();
+            let when = v
+                .pointer
+                .event_date
+                .map(|d| format!(", {d}"))
+                .unwrap_or_default();
+            let used = v
+                .pointer
+                .last_used()
+                .map(|m| {
+                    format!(
+                        "; asked by {} on {}",
+                        m.by_name,
+                        m.at.with_timezone(&Local).format("%Y-%m-%d")
+                    )
+                })
+                .unwrap_or_default();
             println!(
                 "  • {}  ({}{when}; {} on {}{used})  {}",
                 v.prompt,
                 v.pointer.kind.label().to_lowercase(),
                 v.pointer.author_name,
-                v.pointer.created_at.with_timezone(&Local).format("%Y-%m-%d"),
+                v.pointer
+                    .created_at
+                    .with_timezone(&Local)
+                    .format("%Y-%m-%d"),
                 v.pointer.id
             );
         }
@@ -581,16 +723,41 @@ fn print_card(app: &Rapport, s: &Session, c: &PatientCard) -> Result<(), Failure
     if !avoid.is_empty() {
         println!("Avoid:");
         for v in avoid {
-            println!("  ⚠ {}  ({} on {})  {}", v.pointer.text, v.pointer.author_name, v.pointer.created_at.with_timezone(&Local).format("%Y-%m-%d"), v.pointer.id);
+            println!(
+                "  ⚠ {}  ({} on {})  {}",
+                v.pointer.text,
+                v.pointer.author_name,
+                v.pointer
+                    .created_at
+                    .with_timezone(&Local)
+                    .format("%Y-%m-%d"),
+                v.pointer.id
+            );
         }
     }
     let staff = app.list_staff(s)?;
-    let doctor = |id| staff.iter().find(|m| m.id == id).map(|m| m.display_name.clone()).unwrap_or_default();
+    let doctor = |id| {
+        staff
+            .iter()
+            .find(|m| m.id == id)
+            .map(|m| m.display_name.clone())
+            .unwrap_or_default()
+    };
     if let Some(a) = &c.last_appointment {
-        println!("Last appointment: {} with {} ({})", local(a.starts_at), doctor(a.doctor), a.status.label().to_lowercase());
+        println!(
+            "Last appointment: {} with {} ({})",
+            local(a.starts_at),
+            doctor(a.doctor),
+            a.status.label().to_lowercase()
+        );
     }
     if let Some(a) = &c.next_appointment {
-        println!("Next appointment: {} with {} ({})", local(a.starts_at), doctor(a.doctor), a.status.label().to_lowercase());
+        println!(
+            "Next appointment: {} with {} ({})",
+            local(a.starts_at),
+            doctor(a.doctor),
+            a.status.label().to_lowercase()
+        );
     }
     for f in &c.open_follow_ups {
         println!("Follow-up: {} (since {})", f.reason, local(f.created_at));
@@ -600,15 +767,34 @@ fn print_card(app: &Rapport, s: &Session, c: &PatientCard) -> Result<(), Failure
 
 fn pointer(app: &mut Rapport, s: &Session, cmd: PointerCommand) -> Result<(), Failure> {
     match cmd {
-        PointerCommand::Add { patient_id, kind, text, event_date, source, json } => {
+        PointerCommand::Add {
+            patient_id,
+            kind,
+            text,
+            event_date,
+            source,
+            json,
+        } => {
             let patient = app.resolve_patient(s, &patient_id)?;
-            let p = app.add_pointer(s, patient, NewPointer { kind, text, event_date, source })?;
+            let p = app.add_pointer(
+                s,
+                patient,
+                NewPointer {
+                    kind,
+                    text,
+                    event_date,
+                    source,
+                },
+            )?;
             if json {
                 return print_json(&p);
             }
             println!("{}", p.id);
         }
-        PointerCommand::Used { pointer_id: id, note } => {
+        PointerCommand::Used {
+            pointer_id: id,
+            note,
+        } => {
             let p = app.mark_pointer_used(s, pointer_id(&id)?, note.as_deref())?;
             println!("{}", p.id);
         }
@@ -642,10 +828,26 @@ fn appt(app: &mut Rapport, s: &Session, cmd: ApptCommand) -> Result<(), Failure>
         Ok(())
     };
     match cmd {
-        ApptCommand::Book { patient_id, doctor, at, minutes, reason, json } => {
+        ApptCommand::Book {
+            patient_id,
+            doctor,
+            at,
+            minutes,
+            reason,
+            json,
+        } => {
             let patient = app.resolve_patient(s, &patient_id)?;
             let doctor = app.staff_by_login(s, &doctor)?;
-            let outcome = app.book(s, Booking { patient, doctor: doctor.id, starts_at: at, minutes, reason })?;
+            let outcome = app.book(
+                s,
+                Booking {
+                    patient,
+                    doctor: doctor.id,
+                    starts_at: at,
+                    minutes,
+                    reason,
+                },
+            )?;
             for w in &outcome.warnings {
                 eprintln!("warning: {w}");
             }
@@ -691,14 +893,26 @@ fn print_schedule(day: NaiveDate, rows: &[ScheduleRow]) {
         println!("No appointments.");
     }
     for r in rows {
-        let wait = r.wait.map(|w| format!("  waiting {} min{}", w.minutes, match w.level {
-            rapport_model::WaitLevel::Fine => "",
-            rapport_model::WaitLevel::Amber => " (amber)",
-            rapport_model::WaitLevel::Red => " (RED: apologise)",
-        })).unwrap_or_default();
+        let wait = r
+            .wait
+            .map(|w| {
+                format!(
+                    "  waiting {} min{}",
+                    w.minutes,
+                    match w.level {
+                        rapport_model::WaitLevel::Fine => "",
+                        rapport_model::WaitLevel::Amber => " (amber)",
+                        rapport_model::WaitLevel::Red => " (RED: apologise)",
+                    }
+                )
+            })
+            .unwrap_or_default();
         println!(
             "{}  {:>3} min  {:<22} {:<30} {:<12}{wait}  {}",
-            r.appointment.starts_at.with_timezone(&Local).format("%H:%M"),
+            r.appointment
+                .starts_at
+                .with_timezone(&Local)
+                .format("%H:%M"),
             r.appointment.minutes,
             r.doctor_name,
             format!("{} {}", r.patient.given, r.patient.family),

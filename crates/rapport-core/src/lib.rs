@@ -17,8 +17,8 @@ mod services;
 use std::path::Path;
 use std::sync::Arc;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{DateTime, Duration, Local, NaiveDate, Utc};
 use rapport_model::staff::normalize_login;
 use rapport_model::{Operation, Role, Staff, StaffId};
@@ -30,7 +30,9 @@ pub use error::{Error, ErrorCode, Result};
 pub use rapport_store::keys::{KdfCost, KeyStorage, key_file_path, key_storage};
 pub use rapport_store::search::PatientHit;
 pub use rapport_store::{DataKey, KeyProtection, Secret, audit::Verification, records::FollowUp};
-pub use services::{Booking, BookingOutcome, NewPointer, PatientCard, PointerView, ScheduleRow, local_day_bounds};
+pub use services::{
+    Booking, BookingOutcome, NewPointer, PatientCard, PointerView, ScheduleRow, local_day_bounds,
+};
 
 /// Failed logins in a row that lock an account...
 pub const LOCKOUT_AFTER_FAILURES: i64 = 5;
@@ -68,7 +70,11 @@ impl Session {
         } else {
             Err(Error::new(
                 ErrorCode::Forbidden,
-                format!("the {} role may not {}", self.staff.role.label().to_lowercase(), describe(op)),
+                format!(
+                    "the {} role may not {}",
+                    self.staff.role.label().to_lowercase(),
+                    describe(op)
+                ),
             ))
         }
     }
@@ -104,10 +110,17 @@ pub struct ClinicSetup<'a> {
 
 impl Rapport {
     /// Creates a new clinic database with its first admin account, and logs that admin in.
-    pub fn init(path: &Path, protection: &KeyProtection, setup: &ClinicSetup<'_>, clock: Arc<dyn Clock>) -> Result<(Self, Session)> {
+    pub fn init(
+        path: &Path,
+        protection: &KeyProtection,
+        setup: &ClinicSetup<'_>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<(Self, Session)> {
         let clinic = setup.clinic_name.trim();
         if clinic.is_empty() || clinic.chars().count() > 120 {
-            return Err(Error::invalid("the clinic name must be 1 to 120 characters"));
+            return Err(Error::invalid(
+                "the clinic name must be 1 to 120 characters",
+            ));
         }
         let login = normalize_login(setup.admin_login).map_err(Error::invalid)?;
         check_password(setup.admin_password)?;
@@ -118,7 +131,11 @@ impl Rapport {
         let admin = Staff {
             id: StaffId::from_parts(ms(now), random10()?),
             login,
-            display_name: if setup.admin_name.trim().is_empty() { setup.admin_login.trim().to_owned() } else { setup.admin_name.trim().to_owned() },
+            display_name: if setup.admin_name.trim().is_empty() {
+                setup.admin_login.trim().to_owned()
+            } else {
+                setup.admin_name.trim().to_owned()
+            },
             role: Role::Admin,
             active: true,
             created_at: now,
@@ -129,7 +146,16 @@ impl Rapport {
             meta::set(tx, "site_code", &site)?;
             meta::set(tx, "idle_lock_minutes", "10")?;
             records::insert_staff(tx, &admin, &hash)?;
-            audit::append(tx, &NewAuditEntry { at: now, staff_id: Some(admin.id), action: "clinic.init", patient_id: None, subject: None })?;
+            audit::append(
+                tx,
+                &NewAuditEntry {
+                    at: now,
+                    staff_id: Some(admin.id),
+                    action: "clinic.init",
+                    patient_id: None,
+                    subject: None,
+                },
+            )?;
             Ok(())
         })?;
         Ok((app, Session { staff: admin }))
@@ -168,17 +194,27 @@ impl Rapport {
     pub fn login(&mut self, login: &str, password: &Secret) -> Result<Session> {
         let now = self.clock.now();
         let refused = || Error::new(ErrorCode::AuthFailed, "unknown login or wrong password");
-        let Ok(login) = normalize_login(login) else { return Err(refused()) };
+        let Ok(login) = normalize_login(login) else {
+            return Err(refused());
+        };
         let Some((staff, auth)) = records::staff_by_login(self.store.conn(), &login)? else {
             // Spend the same time as a real check, so logins cannot be probed by timing.
-            let _ = verify_password(password, DUMMY_HASH);
+            let _ = verify_password(password, &DUMMY_HASH);
             return Err(refused());
         };
         if !staff.active {
-            return Err(Error::new(ErrorCode::AccountLocked, "this account is disabled"));
+            return Err(Error::new(
+                ErrorCode::AccountLocked,
+                "this account is disabled",
+            ));
         }
         if auth.locked_until.is_some_and(|until| until > now) {
-            return Err(Error::new(ErrorCode::AccountLocked, format!("too many failed logins; try again in {LOCKOUT_MINUTES} minutes or ask a manager")));
+            return Err(Error::new(
+                ErrorCode::AccountLocked,
+                format!(
+                    "too many failed logins; try again in {LOCKOUT_MINUTES} minutes or ask a manager"
+                ),
+            ));
         }
         let ok = verify_password(password, &auth.password_hash);
         self.store.write(|tx| -> Result<()> {
@@ -186,21 +222,58 @@ impl Rapport {
                 records::set_login_failures(tx, staff.id, 0, None)?;
             } else {
                 let failures = auth.failed_logins + 1;
-                let lock = (failures >= LOCKOUT_AFTER_FAILURES).then(|| now + Duration::minutes(LOCKOUT_MINUTES));
-                records::set_login_failures(tx, staff.id, if lock.is_some() { 0 } else { failures }, lock)?;
+                let lock = (failures >= LOCKOUT_AFTER_FAILURES)
+                    .then(|| now + Duration::minutes(LOCKOUT_MINUTES));
+                records::set_login_failures(
+                    tx,
+                    staff.id,
+                    if lock.is_some() { 0 } else { failures },
+                    lock,
+                )?;
             }
-            let action = if ok { "staff.login" } else { "staff.login_failed" };
-            audit::append(tx, &NewAuditEntry { at: now, staff_id: Some(staff.id), action, patient_id: None, subject: None })?;
+            let action = if ok {
+                "staff.login"
+            } else {
+                "staff.login_failed"
+            };
+            audit::append(
+                tx,
+                &NewAuditEntry {
+                    at: now,
+                    staff_id: Some(staff.id),
+                    action,
+                    patient_id: None,
+                    subject: None,
+                },
+            )?;
             Ok(())
         })?;
-        if ok { Ok(Session { staff }) } else { Err(refused()) }
+        if ok {
+            Ok(Session { staff })
+        } else {
+            Err(refused())
+        }
     }
 
     /// Adds a staff account. Managers add front desk and clinicians; admins add anyone.
-    pub fn add_staff(&mut self, s: &Session, login: &str, name: &str, role: Role, password: &Secret) -> Result<Staff> {
+    pub fn add_staff(
+        &mut self,
+        s: &Session,
+        login: &str,
+        name: &str,
+        role: Role,
+        password: &Secret,
+    ) -> Result<Staff> {
         s.require(Operation::ManageStaff)?;
         if !s.role().may_grant(role) {
-            return Err(Error::new(ErrorCode::Forbidden, format!("the {} role may not create {} accounts", s.role().label().to_lowercase(), role.label().to_lowercase())));
+            return Err(Error::new(
+                ErrorCode::Forbidden,
+                format!(
+                    "the {} role may not create {} accounts",
+                    s.role().label().to_lowercase(),
+                    role.label().to_lowercase()
+                ),
+            ));
         }
         let login = normalize_login(login).map_err(Error::invalid)?;
         check_password(password)?;
@@ -213,11 +286,27 @@ impl Rapport {
         }
         let hash = hash_password(password)?;
         let now = self.clock.now();
-        let staff = Staff { id: StaffId::from_parts(ms(now), random10()?), login, display_name: name.to_owned(), role, active: true, created_at: now };
+        let staff = Staff {
+            id: StaffId::from_parts(ms(now), random10()?),
+            login,
+            display_name: name.to_owned(),
+            role,
+            active: true,
+            created_at: now,
+        };
         self.store.write(|tx| -> Result<()> {
             records::insert_staff(tx, &staff, &hash)?;
             let subject = staff.id.to_string();
-            audit::append(tx, &NewAuditEntry { at: now, staff_id: Some(s.staff.id), action: "staff.add", patient_id: None, subject: Some(&subject) })?;
+            audit::append(
+                tx,
+                &NewAuditEntry {
+                    at: now,
+                    staff_id: Some(s.staff.id),
+                    action: "staff.add",
+                    patient_id: None,
+                    subject: Some(&subject),
+                },
+            )?;
             Ok(())
         })?;
         Ok(staff)
@@ -230,7 +319,9 @@ impl Rapport {
 
     pub fn staff_by_login(&self, _s: &Session, login: &str) -> Result<Staff> {
         let login = normalize_login(login).map_err(Error::invalid)?;
-        records::staff_by_login(self.store.conn(), &login)?.map(|(s, _)| s).ok_or_else(|| Error::not_found("staff member"))
+        records::staff_by_login(self.store.conn(), &login)?
+            .map(|(s, _)| s)
+            .ok_or_else(|| Error::not_found("staff member"))
     }
 
     /// Checks the audit chain end to end.
@@ -240,25 +331,43 @@ impl Rapport {
     }
 
     /// The newest audit entries, optionally for one patient.
-    pub fn audit_log(&self, s: &Session, patient: Option<rapport_model::PatientId>, limit: usize) -> Result<Vec<audit::AuditEntry>> {
+    pub fn audit_log(
+        &self,
+        s: &Session,
+        patient: Option<rapport_model::PatientId>,
+        limit: usize,
+    ) -> Result<Vec<audit::AuditEntry>> {
         s.require(Operation::ViewAudit)?;
         Ok(audit::recent(self.store.conn(), patient, limit)?)
     }
 
     /// Minutes of inactivity after which the desktop app locks itself.
     pub fn idle_lock_minutes(&self) -> Result<u32> {
-        Ok(meta::get(self.store.conn(), "idle_lock_minutes")?.and_then(|v| v.parse().ok()).unwrap_or(10))
+        Ok(meta::get(self.store.conn(), "idle_lock_minutes")?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(10))
     }
 
     pub fn set_idle_lock_minutes(&mut self, s: &Session, minutes: u32) -> Result<()> {
         s.require(Operation::ChangeSettings)?;
         if !(1..=240).contains(&minutes) {
-            return Err(Error::invalid("the idle lock must be between 1 and 240 minutes"));
+            return Err(Error::invalid(
+                "the idle lock must be between 1 and 240 minutes",
+            ));
         }
         let now = self.clock.now();
         self.store.write(|tx| -> Result<()> {
             meta::set(tx, "idle_lock_minutes", &minutes.to_string())?;
-            audit::append(tx, &NewAuditEntry { at: now, staff_id: Some(s.staff.id), action: "settings.idle_lock", patient_id: None, subject: None })?;
+            audit::append(
+                tx,
+                &NewAuditEntry {
+                    at: now,
+                    staff_id: Some(s.staff.id),
+                    action: "settings.idle_lock",
+                    patient_id: None,
+                    subject: None,
+                },
+            )?;
             Ok(())
         })
     }
@@ -275,7 +384,12 @@ fn ms(t: DateTime<Utc>) -> u64 {
 
 fn random10() -> Result<[u8; 10]> {
     let mut b = [0u8; 10];
-    getrandom::fill(&mut b).map_err(|_| Error::new(ErrorCode::Storage, "the operating system's random source failed"))?;
+    getrandom::fill(&mut b).map_err(|_| {
+        Error::new(
+            ErrorCode::Storage,
+            "the operating system's random source failed",
+        )
+    })?;
     Ok(b)
 }
 
@@ -283,12 +397,17 @@ fn random10() -> Result<[u8; 10]> {
 fn site_code() -> Result<String> {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let bytes = random10()?;
-    Ok(bytes[..4].iter().map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char).collect())
+    Ok(bytes[..4]
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect())
 }
 
 fn check_password(p: &Secret) -> Result<()> {
     if p.expose().chars().count() < MIN_PASSWORD_CHARS {
-        return Err(Error::invalid(format!("a password needs at least {MIN_PASSWORD_CHARS} characters")));
+        return Err(Error::invalid(format!(
+            "a password needs at least {MIN_PASSWORD_CHARS} characters"
+        )));
     }
     Ok(())
 }
@@ -296,8 +415,14 @@ fn check_password(p: &Secret) -> Result<()> {
 /// Argon2id with the crate's recommended parameters, in PHC string form.
 fn hash_password(p: &Secret) -> Result<String> {
     let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).map_err(|_| Error::new(ErrorCode::Storage, "the operating system's random source failed"))?;
-    let salt = SaltString::encode_b64(&salt).map_err(|_| Error::new(ErrorCode::Storage, "could not hash the password"))?;
+    getrandom::fill(&mut salt).map_err(|_| {
+        Error::new(
+            ErrorCode::Storage,
+            "the operating system's random source failed",
+        )
+    })?;
+    let salt = SaltString::encode_b64(&salt)
+        .map_err(|_| Error::new(ErrorCode::Storage, "could not hash the password"))?;
     Argon2::default()
         .hash_password(p.expose().as_bytes(), &salt)
         .map(|h| h.to_string())
@@ -305,11 +430,17 @@ fn hash_password(p: &Secret) -> Result<String> {
 }
 
 fn verify_password(p: &Secret, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(p.expose().as_bytes(), &h).is_ok())
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(p.expose().as_bytes(), &h)
+            .is_ok()
+    })
 }
 
-/// A valid hash of a password nobody has, checked against when the login is unknown.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2CkP3S3P3FkRl1Sxcuz6TXIAfOkGwaWRkvK7dUbL6ig";
+/// A hash of a random password nobody has, checked against when the login is unknown.
+static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    hash_password(&Secret::new(format!("{:?}", random10()))).unwrap_or_default()
+});
 
 /// Reads the protection a new database should get from the environment: a passphrase when
 /// `RAPPORT_PASSPHRASE` is set, else the OS keyring.

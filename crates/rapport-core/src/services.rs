@@ -2,8 +2,9 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rapport_model::{
-    Appointment, AppointmentId, AppointmentStatus, NewPatient, Operation, Patient, PatientEdit, PatientId, Pointer, PointerId,
-    PointerKind, PointerState, Role, Source, StaffId, StatusChange, WaitCue,
+    Appointment, AppointmentId, AppointmentStatus, NewPatient, Operation, Patient, PatientEdit,
+    PatientId, Pointer, PointerId, PointerKind, PointerState, Role, Source, StaffId, StatusChange,
+    WaitCue,
 };
 use rapport_store::audit::{self, NewAuditEntry};
 use rapport_store::records::{self, FollowUp};
@@ -104,7 +105,12 @@ impl Rapport {
     }
 
     /// Changes some of a patient's fields.
-    pub fn edit_patient(&mut self, s: &Session, id: PatientId, edit: PatientEdit) -> Result<Patient> {
+    pub fn edit_patient(
+        &mut self,
+        s: &Session,
+        id: PatientId,
+        edit: PatientEdit,
+    ) -> Result<Patient> {
         s.require(Operation::EditPatient)?;
         if edit.is_empty() {
             return Err(Error::invalid("nothing to change"));
@@ -122,10 +128,48 @@ impl Rapport {
         Ok(patient)
     }
 
+    /// Deletes a patient (a tombstone: hidden everywhere, kept for what refers to it) and
+    /// cancels their future appointments.
+    pub fn delete_patient(&mut self, s: &Session, id: PatientId) -> Result<()> {
+        s.require(Operation::DeletePatient)?;
+        self.patient_or_404(id)?;
+        let now = self.clock.now();
+        let future: Vec<Appointment> = records::appointments_for_patient(self.store.conn(), id)?
+            .into_iter()
+            .filter(|a| a.starts_at > now && a.status.holds_slot())
+            .collect();
+        self.store.write(|tx| -> Result<()> {
+            for mut a in future {
+                if a.apply(StatusChange::Cancel, now).is_ok() {
+                    records::update_appointment_status(tx, &a)?;
+                    log(
+                        tx,
+                        now,
+                        s,
+                        "appointment.cancelled",
+                        Some(id),
+                        Some(&a.id.to_string()),
+                    )?;
+                }
+            }
+            records::delete_patient(tx, id, now)?;
+            log(tx, now, s, "patient.delete", Some(id), None)
+        })
+    }
+
     /// Type-ahead search (not audited per keystroke: opening a record is).
-    pub fn search_patients(&self, s: &Session, query: &str, limit: usize) -> Result<Vec<PatientHit>> {
+    pub fn search_patients(
+        &self,
+        s: &Session,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<PatientHit>> {
         s.require(Operation::ViewPatient)?;
-        Ok(search::search(self.store.conn(), query, limit.min(MAX_SEARCH_LIMIT))?)
+        Ok(search::search(
+            self.store.conn(),
+            query,
+            limit.min(MAX_SEARCH_LIMIT),
+        )?)
     }
 
     /// Opens a patient: the card, audited as a view, and the patient moves up in search.
@@ -148,14 +192,31 @@ impl Rapport {
         let today = self.today();
         let now = self.clock.now();
         let appointments = records::appointments_for_patient(conn, id)?;
-        let last_visit = appointments.iter().filter(|a| a.status == AppointmentStatus::Done).filter_map(|a| a.seen_at.or(a.arrived_at)).max();
-        let last_appointment = appointments.iter().filter(|a| a.starts_at <= now && a.status != AppointmentStatus::Cancelled).max_by_key(|a| a.starts_at).cloned();
-        let next_appointment = appointments.iter().filter(|a| a.starts_at > now && a.status.holds_slot()).min_by_key(|a| a.starts_at).cloned();
+        let last_visit = appointments
+            .iter()
+            .filter(|a| a.status == AppointmentStatus::Done)
+            .filter_map(|a| a.seen_at.or(a.arrived_at))
+            .max();
+        let last_appointment = appointments
+            .iter()
+            .filter(|a| a.starts_at <= now && a.status != AppointmentStatus::Cancelled)
+            .max_by_key(|a| a.starts_at)
+            .cloned();
+        let next_appointment = appointments
+            .iter()
+            .filter(|a| a.starts_at > now && a.status.holds_slot())
+            .min_by_key(|a| a.starts_at)
+            .cloned();
         let mut pointers: Vec<PointerView> = records::current_pointers(conn, id)?
             .into_iter()
             .map(|p| {
                 let state = p.state_on(today);
-                PointerView { prompt: p.prompt_on(today), new_since_last_visit: p.is_new_since(last_visit), state, pointer: p }
+                PointerView {
+                    prompt: p.prompt_on(today),
+                    new_since_last_visit: p.is_new_since(last_visit),
+                    state,
+                    pointer: p,
+                }
             })
             .filter(|v| v.state.is_shown())
             .collect();
@@ -170,39 +231,80 @@ impl Rapport {
             Some(d) => records::staff_by_id(conn, d)?.map(|s| s.display_name),
             None => None,
         };
-        let open_follow_ups = records::open_follow_ups(conn)?.into_iter().filter(|f| f.patient_id == id).collect();
-        Ok(PatientCard { age: patient.age_on(today), usual_doctor_name, pointers, last_appointment, next_appointment, open_follow_ups, patient })
+        let open_follow_ups = records::open_follow_ups(conn)?
+            .into_iter()
+            .filter(|f| f.patient_id == id)
+            .collect();
+        Ok(PatientCard {
+            age: patient.age_on(today),
+            usual_doctor_name,
+            pointers,
+            last_appointment,
+            next_appointment,
+            open_follow_ups,
+            patient,
+        })
     }
 
     // -----------------------------------------------------------------------------------------
     // Pointers
 
-    pub fn add_pointer(&mut self, s: &Session, patient: PatientId, new: NewPointer) -> Result<Pointer> {
+    pub fn add_pointer(
+        &mut self,
+        s: &Session,
+        patient: PatientId,
+        new: NewPointer,
+    ) -> Result<Pointer> {
         s.require(Operation::AddPointer)?;
         self.patient_or_404(patient)?;
         let pointer = self.build_pointer(s, patient, new, None)?;
         let now = pointer.created_at;
         self.store.write(|tx| -> Result<()> {
             records::insert_pointer(tx, &pointer)?;
-            log(tx, now, s, "pointer.add", Some(patient), Some(&pointer.id.to_string()))
+            log(
+                tx,
+                now,
+                s,
+                "pointer.add",
+                Some(patient),
+                Some(&pointer.id.to_string()),
+            )
         })?;
         Ok(pointer)
     }
 
     /// Replaces a pointer's text, kind or date with a new version; the old one stays in history.
-    pub fn revise_pointer(&mut self, s: &Session, old: PointerId, new: NewPointer) -> Result<Pointer> {
+    pub fn revise_pointer(
+        &mut self,
+        s: &Session,
+        old: PointerId,
+        new: NewPointer,
+    ) -> Result<Pointer> {
         s.require(Operation::AddPointer)?;
         let previous = self.live_pointer(old)?;
         let pointer = self.build_pointer(s, previous.patient_id, new, Some(old))?;
         let now = pointer.created_at;
         self.store.write(|tx| -> Result<()> {
             records::insert_pointer(tx, &pointer)?;
-            log(tx, now, s, "pointer.revise", Some(previous.patient_id), Some(&pointer.id.to_string()))
+            log(
+                tx,
+                now,
+                s,
+                "pointer.revise",
+                Some(previous.patient_id),
+                Some(&pointer.id.to_string()),
+            )
         })?;
         Ok(pointer)
     }
 
-    fn build_pointer(&self, s: &Session, patient: PatientId, new: NewPointer, supersedes: Option<PointerId>) -> Result<Pointer> {
+    fn build_pointer(
+        &self,
+        s: &Session,
+        patient: PatientId,
+        new: NewPointer,
+        supersedes: Option<PointerId>,
+    ) -> Result<Pointer> {
         let text = rapport_model::pointer::validate_text(&new.text)?;
         let (ms, rnd) = self.id_parts()?;
         Ok(Pointer {
@@ -231,13 +333,20 @@ impl Rapport {
             return Err(Error::conflict("that pointer was retracted"));
         }
         if records::pointer_is_superseded(conn, id)? {
-            return Err(Error::conflict("that pointer has a newer version; use that one"));
+            return Err(Error::conflict(
+                "that pointer has a newer version; use that one",
+            ));
         }
         Ok(p)
     }
 
     /// "Used it": someone asked about it, so others need not. `note` is what the patient said.
-    pub fn mark_pointer_used(&mut self, s: &Session, id: PointerId, note: Option<&str>) -> Result<Pointer> {
+    pub fn mark_pointer_used(
+        &mut self,
+        s: &Session,
+        id: PointerId,
+        note: Option<&str>,
+    ) -> Result<Pointer> {
         self.mark_pointer(s, id, "used", "pointer.used", note)
     }
 
@@ -252,7 +361,14 @@ impl Rapport {
         self.mark_pointer(s, id, "retracted", "pointer.retract", None)
     }
 
-    fn mark_pointer(&mut self, s: &Session, id: PointerId, kind: &str, action: &str, note: Option<&str>) -> Result<Pointer> {
+    fn mark_pointer(
+        &mut self,
+        s: &Session,
+        id: PointerId,
+        kind: &str,
+        action: &str,
+        note: Option<&str>,
+    ) -> Result<Pointer> {
         s.require(Operation::MarkPointer)?;
         let pointer = self.live_pointer(id)?;
         let note = note.map(str::trim).filter(|n| !n.is_empty());
@@ -264,7 +380,14 @@ impl Rapport {
         let now = self.clock.now();
         self.store.write(|tx| -> Result<()> {
             records::insert_mark(tx, mark_id, id, kind, s.staff.id, now, note)?;
-            log(tx, now, s, action, Some(pointer.patient_id), Some(&id.to_string()))
+            log(
+                tx,
+                now,
+                s,
+                action,
+                Some(pointer.patient_id),
+                Some(&id.to_string()),
+            )
         })?;
         records::get_pointer(self.store.conn(), id)?.ok_or_else(|| Error::not_found("pointer"))
     }
@@ -273,9 +396,12 @@ impl Rapport {
     // Appointments
 
     fn doctor(&self, id: StaffId) -> Result<rapport_model::Staff> {
-        let staff = records::staff_by_id(self.store.conn(), id)?.ok_or_else(|| Error::not_found("doctor"))?;
+        let staff = records::staff_by_id(self.store.conn(), id)?
+            .ok_or_else(|| Error::not_found("doctor"))?;
         if staff.role != Role::Clinician || !staff.active {
-            return Err(Error::invalid("appointments are booked with an active clinician"));
+            return Err(Error::invalid(
+                "appointments are booked with an active clinician",
+            ));
         }
         Ok(staff)
     }
@@ -285,9 +411,16 @@ impl Rapport {
     pub fn book(&mut self, s: &Session, b: Booking) -> Result<BookingOutcome> {
         s.require(Operation::BookAppointment)?;
         if b.minutes == 0 || b.minutes > MAX_APPOINTMENT_MINUTES {
-            return Err(Error::invalid(format!("an appointment lasts 1 to {MAX_APPOINTMENT_MINUTES} minutes")));
+            return Err(Error::invalid(format!(
+                "an appointment lasts 1 to {MAX_APPOINTMENT_MINUTES} minutes"
+            )));
         }
-        let reason = b.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
+        let reason = b
+            .reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned);
         if reason.as_ref().is_some_and(|r| r.chars().count() > 200) {
             return Err(Error::invalid("a reason is at most 200 characters"));
         }
@@ -296,8 +429,12 @@ impl Rapport {
         let mut warnings = Vec::new();
         match patient.usual_doctor {
             Some(usual) if usual != doctor.id => {
-                let usual_name = records::staff_by_id(self.store.conn(), usual)?.map(|d| d.display_name).unwrap_or_else(|| "another doctor".into());
-                warnings.push(format!("breaks continuity of care: the usual doctor is {usual_name}"));
+                let usual_name = records::staff_by_id(self.store.conn(), usual)?
+                    .map(|d| d.display_name)
+                    .unwrap_or_else(|| "another doctor".into());
+                warnings.push(format!(
+                    "breaks continuity of care: the usual doctor is {usual_name}"
+                ));
             }
             _ => {}
         }
@@ -329,21 +466,40 @@ impl Rapport {
                     "{} already has an appointment at {}–{}",
                     doctor.display_name,
                     local.format("%H:%M"),
-                    other.ends_at().with_timezone(&chrono::Local).format("%H:%M")
+                    other
+                        .ends_at()
+                        .with_timezone(&chrono::Local)
+                        .format("%H:%M")
                 )));
             }
             records::insert_appointment(tx, &appointment)?;
             records::touch_patient(tx, b.patient, now)?;
-            log(tx, now, s, "appointment.book", Some(b.patient), Some(&appointment.id.to_string()))
+            log(
+                tx,
+                now,
+                s,
+                "appointment.book",
+                Some(b.patient),
+                Some(&appointment.id.to_string()),
+            )
         })?;
-        Ok(BookingOutcome { appointment, warnings })
+        Ok(BookingOutcome {
+            appointment,
+            warnings,
+        })
     }
 
     /// Moves an appointment along its status flow. A no-show leaves a follow-up task to call
     /// the patient back; a check-in moves the patient to the top of search.
-    pub fn change_status(&mut self, s: &Session, id: AppointmentId, change: StatusChange) -> Result<Appointment> {
+    pub fn change_status(
+        &mut self,
+        s: &Session,
+        id: AppointmentId,
+        change: StatusChange,
+    ) -> Result<Appointment> {
         s.require(Operation::ChangeAppointmentStatus)?;
-        let mut appt = records::get_appointment(self.store.conn(), id)?.ok_or_else(|| Error::not_found("appointment"))?;
+        let mut appt = records::get_appointment(self.store.conn(), id)?
+            .ok_or_else(|| Error::not_found("appointment"))?;
         let now = self.clock.now();
         appt.apply(change, now)?;
         let follow_up_id = self.id_parts()?;
@@ -365,21 +521,40 @@ impl Rapport {
                 _ => {}
             }
             let action = format!("appointment.{}", appt.status.as_str());
-            log(tx, now, s, &action, Some(appt.patient_id), Some(&id.to_string()))
+            log(
+                tx,
+                now,
+                s,
+                &action,
+                Some(appt.patient_id),
+                Some(&id.to_string()),
+            )
         })?;
         Ok(appt)
     }
 
     /// Appointments starting in `[from, to)`, with patient, doctor and live wait timer.
-    pub fn schedule(&self, s: &Session, from: DateTime<Utc>, to: DateTime<Utc>, doctor: Option<StaffId>) -> Result<Vec<ScheduleRow>> {
+    pub fn schedule(
+        &self,
+        s: &Session,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        doctor: Option<StaffId>,
+    ) -> Result<Vec<ScheduleRow>> {
         s.require(Operation::ViewSchedule)?;
         let conn = self.store.conn();
         let now = self.clock.now();
         let staff = records::list_staff(conn)?;
         let mut rows = Vec::new();
         for appointment in records::appointments_between(conn, from, to, doctor)? {
-            let p = records::get_patient(conn, appointment.patient_id)?.ok_or_else(|| Error::not_found("patient"))?;
-            let doctor_name = staff.iter().find(|d| d.id == appointment.doctor).map(|d| d.display_name.clone()).unwrap_or_default();
+            let Some(p) = records::get_patient(conn, appointment.patient_id)? else {
+                continue; // a deleted patient's past visits leave the schedule with them
+            };
+            let doctor_name = staff
+                .iter()
+                .find(|d| d.id == appointment.doctor)
+                .map(|d| d.display_name.clone())
+                .unwrap_or_default();
             rows.push(ScheduleRow {
                 wait: appointment.wait_cue(now),
                 patient: PatientHit {
@@ -400,7 +575,12 @@ impl Rapport {
     }
 
     /// The schedule of one local calendar day.
-    pub fn day_schedule(&self, s: &Session, day: NaiveDate, doctor: Option<StaffId>) -> Result<Vec<ScheduleRow>> {
+    pub fn day_schedule(
+        &self,
+        s: &Session,
+        day: NaiveDate,
+        doctor: Option<StaffId>,
+    ) -> Result<Vec<ScheduleRow>> {
         let (from, to) = local_day_bounds(day);
         self.schedule(s, from, to, doctor)
     }
@@ -413,7 +593,11 @@ impl Rapport {
 
     /// The audit entry of an operation recorded for a patient (used by tests and the UI's
     /// history view).
-    pub fn patient_history(&self, s: &Session, id: PatientId) -> Result<Vec<rapport_store::audit::AuditEntry>> {
+    pub fn patient_history(
+        &self,
+        s: &Session,
+        id: PatientId,
+    ) -> Result<Vec<rapport_store::audit::AuditEntry>> {
         self.audit_log(s, Some(id), 1000)
     }
 }
@@ -423,7 +607,10 @@ pub fn local_day_bounds(day: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
     let start = |d: NaiveDate| {
         d.and_hms_opt(0, 0, 0)
             .and_then(|t| t.and_local_timezone(chrono::Local).earliest())
-            .map_or_else(|| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc(), |t| t.with_timezone(&Utc))
+            .map_or_else(
+                || d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc(),
+                |t| t.with_timezone(&Utc),
+            )
     };
     (start(day), start(day + Duration::days(1)))
 }
@@ -433,8 +620,24 @@ fn uuid_from(ms: u64, rnd: [u8; 10]) -> uuid::Uuid {
 }
 
 /// Appends the audit entry of an operation, inside the operation's transaction.
-fn log(tx: &rapport_store::rusqlite::Transaction<'_>, at: DateTime<Utc>, s: &Session, action: &str, patient: Option<PatientId>, subject: Option<&str>) -> Result<()> {
-    audit::append(tx, &NewAuditEntry { at, staff_id: Some(s.staff.id), action, patient_id: patient, subject })?;
+fn log(
+    tx: &rapport_store::rusqlite::Transaction<'_>,
+    at: DateTime<Utc>,
+    s: &Session,
+    action: &str,
+    patient: Option<PatientId>,
+    subject: Option<&str>,
+) -> Result<()> {
+    audit::append(
+        tx,
+        &NewAuditEntry {
+            at,
+            staff_id: Some(s.staff.id),
+            action,
+            patient_id: patient,
+            subject,
+        },
+    )?;
     Ok(())
 }
 
@@ -445,6 +648,7 @@ impl Rapport {
         if let Ok(id) = reference.parse::<PatientId>() {
             return Ok(id);
         }
-        records::patient_id_by_record_no(self.store.conn(), reference)?.ok_or_else(|| Error::not_found("patient"))
+        records::patient_id_by_record_no(self.store.conn(), reference)?
+            .ok_or_else(|| Error::not_found("patient"))
     }
 }

@@ -24,8 +24,15 @@ pub enum AppointmentStatus {
 }
 
 impl AppointmentStatus {
-    pub const ALL: [Self; 7] =
-        [Self::Booked, Self::Confirmed, Self::Arrived, Self::WithDoctor, Self::Done, Self::Cancelled, Self::NoShow];
+    pub const ALL: [Self; 7] = [
+        Self::Booked,
+        Self::Confirmed,
+        Self::Arrived,
+        Self::WithDoctor,
+        Self::Done,
+        Self::Cancelled,
+        Self::NoShow,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -65,7 +72,10 @@ impl AppointmentStatus {
 impl std::str::FromStr for AppointmentStatus {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s).ok_or_else(|| "unknown appointment status".to_owned())
+        Self::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s)
+            .ok_or_else(|| "unknown appointment status".to_owned())
     }
 }
 
@@ -147,10 +157,17 @@ impl Appointment {
 
     /// Moves the appointment along the status flow, recording when. Illegal moves are errors
     /// and leave the appointment as it was.
-    pub fn apply(&mut self, change: StatusChange, at: DateTime<Utc>) -> Result<(), TransitionError> {
+    pub fn apply(
+        &mut self,
+        change: StatusChange,
+        at: DateTime<Utc>,
+    ) -> Result<(), TransitionError> {
         let to = change.target();
         if !change.allowed_from().contains(&self.status) {
-            return Err(TransitionError { from: self.status, to });
+            return Err(TransitionError {
+                from: self.status,
+                to,
+            });
         }
         self.status = to;
         let stamp = match change {
@@ -174,12 +191,16 @@ impl Appointment {
         let arrived = self.arrived_at?;
         let from = arrived.max(self.starts_at);
         let minutes = (now - from).num_minutes().max(0);
-        Some(WaitCue { minutes, level: WaitLevel::for_minutes(minutes) })
+        Some(WaitCue {
+            minutes,
+            level: WaitLevel::for_minutes(minutes),
+        })
     }
 
     /// Minutes from the scheduled start to being seen, once seen (negative when seen early).
     pub fn minutes_late_seen(&self) -> Option<i64> {
-        self.seen_at.map(|seen| (seen - self.starts_at).num_minutes())
+        self.seen_at
+            .map(|seen| (seen - self.starts_at).num_minutes())
     }
 }
 
@@ -217,7 +238,9 @@ mod tests {
     use chrono::TimeZone;
 
     fn at(h: u32, m: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 11, 23, h, m, 0).single().expect("valid time")
+        Utc.with_ymd_and_hms(2026, 11, 23, h, m, 0)
+            .single()
+            .expect("valid time")
     }
 
     fn booked_at_ten() -> Appointment {
@@ -248,7 +271,15 @@ mod tests {
         a.apply(StatusChange::Seen, at(10, 5)).expect("seen");
         a.apply(StatusChange::Done, at(10, 20)).expect("done");
         assert_eq!(a.status, AppointmentStatus::Done);
-        assert_eq!((a.confirmed_at, a.arrived_at, a.seen_at, a.done_at), (Some(at(8, 30)), Some(at(9, 50)), Some(at(10, 5)), Some(at(10, 20))));
+        assert_eq!(
+            (a.confirmed_at, a.arrived_at, a.seen_at, a.done_at),
+            (
+                Some(at(8, 30)),
+                Some(at(9, 50)),
+                Some(at(10, 5)),
+                Some(at(10, 20))
+            )
+        );
         assert_eq!(a.minutes_late_seen(), Some(5));
     }
 
@@ -263,15 +294,31 @@ mod tests {
         let mut a = booked_at_ten();
         let before = a.clone();
         let err = a.apply(StatusChange::Seen, at(10, 0)).expect_err("illegal");
-        assert_eq!(err, TransitionError { from: AppointmentStatus::Booked, to: AppointmentStatus::WithDoctor });
-        assert_eq!(err.to_string(), "an appointment that is booked cannot be marked with doctor");
+        assert_eq!(
+            err,
+            TransitionError {
+                from: AppointmentStatus::Booked,
+                to: AppointmentStatus::WithDoctor
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "an appointment that is booked cannot be marked with doctor"
+        );
         assert_eq!(a, before);
     }
 
     #[test]
     fn finished_cancelled_and_missed_appointments_are_final() {
         for (setup, final_status) in [
-            (vec![StatusChange::CheckIn, StatusChange::Seen, StatusChange::Done], AppointmentStatus::Done),
+            (
+                vec![
+                    StatusChange::CheckIn,
+                    StatusChange::Seen,
+                    StatusChange::Done,
+                ],
+                AppointmentStatus::Done,
+            ),
             (vec![StatusChange::Cancel], AppointmentStatus::Cancelled),
             (vec![StatusChange::NoShow], AppointmentStatus::NoShow),
         ] {
@@ -281,8 +328,18 @@ mod tests {
             }
             assert_eq!(a.status, final_status);
             assert!(a.status.is_final());
-            for change in [StatusChange::Confirm, StatusChange::CheckIn, StatusChange::Seen, StatusChange::Done, StatusChange::Cancel, StatusChange::NoShow] {
-                assert!(a.clone().apply(change, at(11, 0)).is_err(), "{change:?} after {final_status:?}");
+            for change in [
+                StatusChange::Confirm,
+                StatusChange::CheckIn,
+                StatusChange::Seen,
+                StatusChange::Done,
+                StatusChange::Cancel,
+                StatusChange::NoShow,
+            ] {
+                assert!(
+                    a.clone().apply(change, at(11, 0)).is_err(),
+                    "{change:?} after {final_status:?}"
+                );
             }
         }
     }
@@ -292,26 +349,59 @@ mod tests {
         let mut a = booked_at_ten();
         a.apply(StatusChange::CheckIn, at(9, 58)).expect("check in");
         assert!(a.apply(StatusChange::NoShow, at(10, 30)).is_err());
-        assert!(a.apply(StatusChange::Cancel, at(10, 30)).is_ok(), "but they may leave before being seen");
+        assert!(
+            a.apply(StatusChange::Cancel, at(10, 30)).is_ok(),
+            "but they may leave before being seen"
+        );
     }
 
     #[test]
     fn the_wait_timer_turns_amber_at_15_and_red_at_30_minutes_past_the_start() {
         let mut a = booked_at_ten();
         a.apply(StatusChange::CheckIn, at(9, 40)).expect("check in");
-        assert_eq!(a.wait_cue(at(9, 55)), Some(WaitCue { minutes: 0, level: WaitLevel::Fine }), "early arrivals wait for their slot");
-        assert_eq!(a.wait_cue(at(10, 14)).map(|c| c.level), Some(WaitLevel::Fine));
-        assert_eq!(a.wait_cue(at(10, 15)).map(|c| c.level), Some(WaitLevel::Amber));
-        assert_eq!(a.wait_cue(at(10, 30)), Some(WaitCue { minutes: 30, level: WaitLevel::Red }));
+        assert_eq!(
+            a.wait_cue(at(9, 55)),
+            Some(WaitCue {
+                minutes: 0,
+                level: WaitLevel::Fine
+            }),
+            "early arrivals wait for their slot"
+        );
+        assert_eq!(
+            a.wait_cue(at(10, 14)).map(|c| c.level),
+            Some(WaitLevel::Fine)
+        );
+        assert_eq!(
+            a.wait_cue(at(10, 15)).map(|c| c.level),
+            Some(WaitLevel::Amber)
+        );
+        assert_eq!(
+            a.wait_cue(at(10, 30)),
+            Some(WaitCue {
+                minutes: 30,
+                level: WaitLevel::Red
+            })
+        );
     }
 
     #[test]
     fn a_late_arrival_waits_from_when_they_came() {
         let mut a = booked_at_ten();
-        a.apply(StatusChange::CheckIn, at(10, 20)).expect("check in");
-        assert_eq!(a.wait_cue(at(10, 40)), Some(WaitCue { minutes: 20, level: WaitLevel::Amber }));
+        a.apply(StatusChange::CheckIn, at(10, 20))
+            .expect("check in");
+        assert_eq!(
+            a.wait_cue(at(10, 40)),
+            Some(WaitCue {
+                minutes: 20,
+                level: WaitLevel::Amber
+            })
+        );
         a.apply(StatusChange::Seen, at(10, 41)).expect("seen");
-        assert_eq!(a.wait_cue(at(10, 50)), None, "no timer once with the doctor");
+        assert_eq!(
+            a.wait_cue(at(10, 50)),
+            None,
+            "no timer once with the doctor"
+        );
     }
 
     #[test]

@@ -6,23 +6,36 @@ pub fn digits(raw: &str) -> String {
     raw.chars().filter(char::is_ascii_digit).collect()
 }
 
-/// The digit strings under which a stored number can be found: the whole number, without a
-/// trunk `0`, and its last ten digits (the national number in most numbering plans), so that
-/// `98450…`, `098450…` and `+91 98450…` all find the same patient.
+/// The digit strings under which a stored number can be found: the whole number; without a
+/// trunk `0`; for an international number (`+` or `00`), without each possible country code
+/// (1 to 3 digits); and its last ten digits. So `98450…`, `098450…` and `+91 98450…` all find
+/// the same patient, and so does `30 123…` for `+36 30 123 4567`.
 pub fn search_forms(raw: &str) -> Vec<String> {
     let all = digits(raw);
-    let mut forms = Vec::with_capacity(3);
     if all.len() < 3 {
-        return forms;
+        return Vec::new();
     }
-    let without_trunk = all.trim_start_matches('0').to_owned();
-    forms.push(all.clone());
-    if without_trunk != all && without_trunk.len() >= 3 {
-        forms.push(without_trunk);
+    let trimmed = raw.trim_start();
+    let mut forms = vec![all.clone(), all.trim_start_matches('0').to_owned()];
+    let international = if trimmed.starts_with('+') {
+        Some(all.as_str())
+    } else if let Some(rest) = all.strip_prefix("00") {
+        Some(rest)
+    } else {
+        None
+    };
+    if let Some(number) = international {
+        for cc in 1..=3 {
+            if number.len() > cc + 5 {
+                forms.push(number[cc..].trim_start_matches('0').to_owned());
+            }
+        }
     }
     if all.len() > 10 {
         forms.push(all[all.len() - 10..].to_owned());
     }
+    forms.retain(|f| f.len() >= 3);
+    forms.sort();
     forms.dedup();
     forms
 }
@@ -32,7 +45,8 @@ pub fn search_forms(raw: &str) -> Vec<String> {
 pub fn looks_like_phone(query: &str) -> bool {
     let q = query.trim();
     q.chars().filter(char::is_ascii_digit).count() >= 3
-        && q.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
+        && q.chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c))
 }
 
 #[cfg(test)]
@@ -51,6 +65,10 @@ mod tests {
         assert!(forms.contains(&"9845012345".to_owned()));
         let local = search_forms("098450 12345");
         assert!(local.contains(&"9845012345".to_owned()));
+        let hungarian = search_forms("+36 30 123 4567");
+        assert!(hungarian.contains(&"301234567".to_owned()), "{hungarian:?}");
+        let dialled = search_forms("0044 20 7946 0018");
+        assert!(dialled.contains(&"2079460018".to_owned()), "{dialled:?}");
     }
 
     #[test]

@@ -30,8 +30,15 @@ pub enum PointerKind {
 }
 
 impl PointerKind {
-    pub const ALL: [Self; 7] =
-        [Self::LifeEvent, Self::Family, Self::Travel, Self::Work, Self::Hobby, Self::Preference, Self::AvoidTopic];
+    pub const ALL: [Self; 7] = [
+        Self::LifeEvent,
+        Self::Family,
+        Self::Travel,
+        Self::Work,
+        Self::Hobby,
+        Self::Preference,
+        Self::AvoidTopic,
+    ];
 
     /// The spelling used on the command line and in storage.
     pub fn as_str(self) -> &'static str {
@@ -66,7 +73,12 @@ impl std::str::FromStr for PointerKind {
         Self::ALL
             .into_iter()
             .find(|k| k.as_str() == wanted)
-            .ok_or_else(|| format!("unknown pointer kind; use one of: {}", Self::ALL.map(Self::as_str).join(", ")))
+            .ok_or_else(|| {
+                format!(
+                    "unknown pointer kind; use one of: {}",
+                    Self::ALL.map(Self::as_str).join(", ")
+                )
+            })
     }
 }
 
@@ -180,7 +192,10 @@ impl Pointer {
         match self.event_date {
             Some(event) if today <= event => PointerState::Active,
             Some(event) => {
-                let asked_after_event = self.marks.iter().any(|m| m.kind == MarkKind::Used && m.at.date_naive() >= event);
+                let asked_after_event = self
+                    .marks
+                    .iter()
+                    .any(|m| m.kind == MarkKind::Used && m.at.date_naive() >= event);
                 if asked_after_event || (today - event).num_days() > ASK_AFTER_EVENT_DAYS {
                     PointerState::Retired
                 } else {
@@ -188,7 +203,13 @@ impl Pointer {
                 }
             }
             None => {
-                let last_touched = self.marks.iter().map(|m| m.at).chain([self.created_at]).max().unwrap_or(self.created_at);
+                let last_touched = self
+                    .marks
+                    .iter()
+                    .map(|m| m.at)
+                    .chain([self.created_at])
+                    .max()
+                    .unwrap_or(self.created_at);
                 let age = (today - last_touched.date_naive()).num_days();
                 if age <= UNDATED_FRESH_DAYS {
                     PointerState::Active
@@ -213,7 +234,10 @@ impl Pointer {
 
     /// The last time someone asked about it, so three staff don't ask the same question.
     pub fn last_used(&self) -> Option<&PointerMark> {
-        self.marks.iter().filter(|m| m.kind == MarkKind::Used).max_by_key(|m| m.at)
+        self.marks
+            .iter()
+            .filter(|m| m.kind == MarkKind::Used)
+            .max_by_key(|m| m.at)
     }
 
     /// Recorded after the patient's previous visit: the doctor has not heard it yet.
@@ -280,53 +304,110 @@ mod tests {
     }
 
     fn used(on: &str) -> PointerMark {
-        PointerMark { kind: MarkKind::Used, by: StaffId::from_parts(1, [4; 10]), by_name: "Nurse".into(), at: at(on), note: None }
+        PointerMark {
+            kind: MarkKind::Used,
+            by: StaffId::from_parts(1, [4; 10]),
+            by_name: "Nurse".into(),
+            at: at(on),
+            note: None,
+        }
     }
 
     #[test]
     fn a_wedding_next_month_is_something_to_talk_about() {
-        let p = pointer(PointerKind::LifeEvent, "Daughter's wedding", Some("2026-12-12"), "2026-11-01");
+        let p = pointer(
+            PointerKind::LifeEvent,
+            "Daughter's wedding",
+            Some("2026-12-12"),
+            "2026-11-01",
+        );
         assert_eq!(p.state_on(day("2026-11-23")), PointerState::Active);
-        assert_eq!(p.state_on(day("2026-12-12")), PointerState::Active, "on the day itself it is still ahead");
+        assert_eq!(
+            p.state_on(day("2026-12-12")),
+            PointerState::Active,
+            "on the day itself it is still ahead"
+        );
     }
 
     #[test]
     fn a_wedding_pointer_dated_yesterday_asks_how_the_wedding_went() {
-        let p = pointer(PointerKind::LifeEvent, "Daughter's wedding", Some("2026-11-22"), "2026-11-01");
+        let p = pointer(
+            PointerKind::LifeEvent,
+            "Daughter's wedding",
+            Some("2026-11-22"),
+            "2026-11-01",
+        );
         assert_eq!(p.state_on(day("2026-11-23")), PointerState::AskHowItWent);
-        assert_eq!(p.prompt_on(day("2026-11-23")), "Ask how it went: Daughter's wedding");
+        assert_eq!(
+            p.prompt_on(day("2026-11-23")),
+            "Ask how it went: Daughter's wedding"
+        );
     }
 
     #[test]
     fn once_someone_asked_how_it_went_the_event_pointer_retires() {
-        let mut p = pointer(PointerKind::Travel, "Holiday in Goa", Some("2026-11-10"), "2026-11-01");
+        let mut p = pointer(
+            PointerKind::Travel,
+            "Holiday in Goa",
+            Some("2026-11-10"),
+            "2026-11-01",
+        );
         p.marks.push(used("2026-11-05"));
-        assert_eq!(p.state_on(day("2026-11-23")), PointerState::AskHowItWent, "asking before the trip does not count");
+        assert_eq!(
+            p.state_on(day("2026-11-23")),
+            PointerState::AskHowItWent,
+            "asking before the trip does not count"
+        );
         p.marks.push(used("2026-11-20"));
         assert_eq!(p.state_on(day("2026-11-23")), PointerState::Retired);
     }
 
     #[test]
     fn an_event_a_month_and_more_ago_retires_even_if_nobody_asked() {
-        let p = pointer(PointerKind::LifeEvent, "Moved house", Some("2026-09-01"), "2026-08-01");
+        let p = pointer(
+            PointerKind::LifeEvent,
+            "Moved house",
+            Some("2026-09-01"),
+            "2026-08-01",
+        );
         assert_eq!(p.state_on(day("2026-10-01")), PointerState::AskHowItWent);
         assert_eq!(p.state_on(day("2026-10-02")), PointerState::Retired);
     }
 
     #[test]
     fn undated_pointers_fade_unless_someone_confirms_them() {
-        let mut p = pointer(PointerKind::Hobby, "Plays cricket on Sundays", None, "2026-01-01");
+        let mut p = pointer(
+            PointerKind::Hobby,
+            "Plays cricket on Sundays",
+            None,
+            "2026-01-01",
+        );
         assert_eq!(p.state_on(day("2026-06-01")), PointerState::Active);
         assert_eq!(p.state_on(day("2026-08-01")), PointerState::Fading);
-        assert_eq!(p.prompt_on(day("2026-08-01")), "Still true? Plays cricket on Sundays");
+        assert_eq!(
+            p.prompt_on(day("2026-08-01")),
+            "Still true? Plays cricket on Sundays"
+        );
         assert_eq!(p.state_on(day("2027-02-01")), PointerState::Retired);
-        p.marks.push(PointerMark { kind: MarkKind::Confirmed, ..used("2026-12-01") });
-        assert_eq!(p.state_on(day("2027-02-01")), PointerState::Active, "a confirmation makes it fresh again");
+        p.marks.push(PointerMark {
+            kind: MarkKind::Confirmed,
+            ..used("2026-12-01")
+        });
+        assert_eq!(
+            p.state_on(day("2027-02-01")),
+            PointerState::Active,
+            "a confirmation makes it fresh again"
+        );
     }
 
     #[test]
     fn avoid_topics_never_become_conversation_starters_nor_age_away() {
-        let p = pointer(PointerKind::AvoidTopic, "Husband passed away", None, "2020-01-01");
+        let p = pointer(
+            PointerKind::AvoidTopic,
+            "Husband passed away",
+            None,
+            "2020-01-01",
+        );
         assert_eq!(p.state_on(day("2026-11-23")), PointerState::Avoid);
         assert_eq!(p.prompt_on(day("2026-11-23")), "Avoid: Husband passed away");
     }
@@ -352,14 +433,23 @@ mod tests {
         for kind in PointerKind::ALL {
             assert_eq!(kind.as_str().parse::<PointerKind>(), Ok(kind));
         }
-        assert_eq!("avoid_topic".parse::<PointerKind>(), Ok(PointerKind::AvoidTopic));
+        assert_eq!(
+            "avoid_topic".parse::<PointerKind>(),
+            Ok(PointerKind::AvoidTopic)
+        );
         assert!("gossip".parse::<PointerKind>().is_err());
     }
 
     #[test]
     fn pointer_text_is_trimmed_and_bounded() {
-        assert_eq!(validate_text("  back from Goa "), Ok("back from Goa".into()));
+        assert_eq!(
+            validate_text("  back from Goa "),
+            Ok("back from Goa".into())
+        );
         assert_eq!(validate_text("   "), Err(PointerError::Empty));
-        assert_eq!(validate_text(&"x".repeat(501)), Err(PointerError::TooLong(500)));
+        assert_eq!(
+            validate_text(&"x".repeat(501)),
+            Err(PointerError::TooLong(500))
+        );
     }
 }

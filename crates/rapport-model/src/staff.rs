@@ -43,12 +43,25 @@ impl Role {
             Self::Manager => !matches!(op, LoadDemoData),
             Self::FrontDesk => matches!(
                 op,
-                ViewPatient | RegisterPatient | EditPatient | AddPointer | MarkPointer | RetractPointer | BookAppointment
-                    | ChangeAppointmentStatus | ViewSchedule
+                ViewPatient
+                    | RegisterPatient
+                    | EditPatient
+                    | AddPointer
+                    | MarkPointer
+                    | RetractPointer
+                    | BookAppointment
+                    | ChangeAppointmentStatus
+                    | ViewSchedule
             ),
             Self::Clinician => matches!(
                 op,
-                ViewPatient | EditPatient | AddPointer | MarkPointer | BookAppointment | ChangeAppointmentStatus | ViewSchedule
+                ViewPatient
+                    | EditPatient
+                    | AddPointer
+                    | MarkPointer
+                    | BookAppointment
+                    | ChangeAppointmentStatus
+                    | ViewSchedule
             ),
         }
     }
@@ -134,7 +147,10 @@ pub fn normalize_login(login: &str) -> Result<String, &'static str> {
     if login.is_empty() || login.len() > 64 {
         return Err("a login is 1 to 64 characters");
     }
-    if !login.chars().all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c)) {
+    if !login
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c))
+    {
         return Err("a login uses only letters, digits, '.', '-' and '_'");
     }
     Ok(login)

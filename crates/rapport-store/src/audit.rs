@@ -50,7 +50,10 @@ fn hash(seq: i64, e: &NewAuditEntry<'_>, prev: &[u8]) -> [u8; 32] {
     };
     field(&mut h, e.staff_id.as_ref().map(|s| s.as_bytes().as_slice()));
     field(&mut h, Some(e.action.as_bytes()));
-    field(&mut h, e.patient_id.as_ref().map(|p| p.as_bytes().as_slice()));
+    field(
+        &mut h,
+        e.patient_id.as_ref().map(|p| p.as_bytes().as_slice()),
+    );
     field(&mut h, e.subject.map(str::as_bytes));
     h.update(prev);
     h.finalize().into()
@@ -58,8 +61,13 @@ fn hash(seq: i64, e: &NewAuditEntry<'_>, prev: &[u8]) -> [u8; 32] {
 
 /// Appends an entry. Call it inside the transaction of the change it records.
 pub fn append(conn: &Connection, e: &NewAuditEntry<'_>) -> Result<i64> {
-    let last: Option<(i64, Vec<u8>)> =
-        conn.query_row("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+    let last: Option<(i64, Vec<u8>)> = conn
+        .query_row(
+            "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
     let (seq, prev) = match last {
         Some((seq, hash)) => (seq + 1, hash),
         None => (1, vec![0u8; 32]),
@@ -86,9 +94,14 @@ pub fn append(conn: &Connection, e: &NewAuditEntry<'_>) -> Result<i64> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum Verification {
-    Intact { entries: i64 },
+    Intact {
+        entries: i64,
+    },
     /// The first entry that does not fit the chain, and why.
-    Broken { seq: i64, reason: String },
+    Broken {
+        seq: i64,
+        reason: String,
+    },
 }
 
 /// Walks the whole chain and recomputes every hash.
@@ -106,45 +119,83 @@ pub fn verify(conn: &Connection) -> Result<Verification> {
         let stored_prev: Vec<u8> = row.get(6)?;
         let stored_hash: Vec<u8> = row.get(7)?;
         if seq != expected_seq {
-            return Ok(Verification::Broken { seq: expected_seq, reason: "entry missing".into() });
+            return Ok(Verification::Broken {
+                seq: expected_seq,
+                reason: "entry missing".into(),
+            });
         }
         if stored_prev != prev {
-            return Ok(Verification::Broken { seq, reason: "does not follow the previous entry".into() });
+            return Ok(Verification::Broken {
+                seq,
+                reason: "does not follow the previous entry".into(),
+            });
         }
-        let staff_id = staff.and_then(|b| <[u8; 16]>::try_from(b).ok()).map(StaffId::from_bytes);
-        let patient_id = patient.and_then(|b| <[u8; 16]>::try_from(b).ok()).map(PatientId::from_bytes);
-        let entry = NewAuditEntry { at: from_ms(row.get(1)?), staff_id, action: &action, patient_id, subject: subject.as_deref() };
+        let staff_id = staff
+            .and_then(|b| <[u8; 16]>::try_from(b).ok())
+            .map(StaffId::from_bytes);
+        let patient_id = patient
+            .and_then(|b| <[u8; 16]>::try_from(b).ok())
+            .map(PatientId::from_bytes);
+        let entry = NewAuditEntry {
+            at: from_ms(row.get(1)?),
+            staff_id,
+            action: &action,
+            patient_id,
+            subject: subject.as_deref(),
+        };
         if hash(seq, &entry, &prev).as_slice() != stored_hash.as_slice() {
-            return Ok(Verification::Broken { seq, reason: "contents were changed".into() });
+            return Ok(Verification::Broken {
+                seq,
+                reason: "contents were changed".into(),
+            });
         }
         prev = stored_hash;
         expected_seq += 1;
     }
-    let written = meta::get(conn, "audit_count")?.and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+    let written = meta::get(conn, "audit_count")?
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(0);
     let found = expected_seq - 1;
     if found != written {
-        return Ok(Verification::Broken { seq: found + 1, reason: format!("{written} entries were written but {found} remain") });
+        return Ok(Verification::Broken {
+            seq: found + 1,
+            reason: format!("{written} entries were written but {found} remain"),
+        });
     }
     Ok(Verification::Intact { entries: found })
 }
 
 /// The newest entries first, optionally for one patient.
-pub fn recent(conn: &Connection, patient: Option<PatientId>, limit: usize) -> Result<Vec<AuditEntry>> {
+pub fn recent(
+    conn: &Connection,
+    patient: Option<PatientId>,
+    limit: usize,
+) -> Result<Vec<AuditEntry>> {
     let mut stmt = conn.prepare(
         "SELECT seq, at, staff_id, action, patient_id, subject FROM audit
          WHERE (?1 IS NULL OR patient_id = ?1) ORDER BY seq DESC LIMIT ?2",
     )?;
-    let rows = stmt.query_map(params![patient.map(|p| p.as_bytes().to_vec()), i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
-        let staff: Option<Vec<u8>> = row.get(2)?;
-        let patient: Option<Vec<u8>> = row.get(4)?;
-        Ok(AuditEntry {
-            seq: row.get(0)?,
-            at: from_ms(row.get(1)?),
-            staff_id: staff.and_then(|b| <[u8; 16]>::try_from(b).ok()).map(StaffId::from_bytes),
-            action: row.get(3)?,
-            patient_id: patient.and_then(|b| <[u8; 16]>::try_from(b).ok()).map(PatientId::from_bytes),
-            subject: row.get(5)?,
-        })
-    })?;
+    let rows = stmt.query_map(
+        params![
+            patient.map(|p| p.as_bytes().to_vec()),
+            i64::try_from(limit).unwrap_or(i64::MAX)
+        ],
+        |row| {
+            let staff: Option<Vec<u8>> = row.get(2)?;
+            let patient: Option<Vec<u8>> = row.get(4)?;
+            Ok(AuditEntry {
+                seq: row.get(0)?,
+                at: from_ms(row.get(1)?),
+                staff_id: staff
+                    .and_then(|b| <[u8; 16]>::try_from(b).ok())
+                    .map(StaffId::from_bytes),
+                action: row.get(3)?,
+                patient_id: patient
+                    .and_then(|b| <[u8; 16]>::try_from(b).ok())
+                    .map(PatientId::from_bytes),
+                subject: row.get(5)?,
+            })
+        },
+    )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

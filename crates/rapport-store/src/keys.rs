@@ -46,7 +46,10 @@ impl DataKey {
 
     /// The SQLCipher statement that keys a connection with this raw key.
     pub(crate) fn pragma(&self) -> Zeroizing<String> {
-        Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", hex::encode(self.0.as_ref())))
+        Zeroizing::new(format!(
+            "PRAGMA key = \"x'{}'\";",
+            hex::encode(self.0.as_ref())
+        ))
     }
 
     /// A value that identifies the key without revealing it (SHA-256 of a label and the key).
@@ -104,7 +107,11 @@ pub struct KdfCost {
 impl Default for KdfCost {
     /// 64 MiB, 3 passes: about 160 ms on the clinic's hardware.
     fn default() -> Self {
-        Self { memory_kib: 64 * 1024, iterations: 3, parallelism: 1 }
+        Self {
+            memory_kib: 64 * 1024,
+            iterations: 3,
+            parallelism: 1,
+        }
     }
 }
 
@@ -126,8 +133,17 @@ struct KeyFile {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "protection", rename_all = "snake_case")]
 enum KeyLocation {
-    Keyring { service: String, account: String },
-    Passphrase { kdf: String, cost: KdfCost, salt: String, nonce: String, wrapped_key: String },
+    Keyring {
+        service: String,
+        account: String,
+    },
+    Passphrase {
+        kdf: String,
+        cost: KdfCost,
+        salt: String,
+        nonce: String,
+        wrapped_key: String,
+    },
 }
 
 const KEY_FILE_FORMAT: &str = "rapport-key-v1";
@@ -155,25 +171,49 @@ pub fn key_storage(db: &Path) -> Result<KeyStorage, StoreError> {
 }
 
 /// Stores a new key as `protection` asks and writes the key file.
-pub(crate) fn store_new_key(db: &Path, key: &DataKey, protection: &KeyProtection) -> Result<(), StoreError> {
+pub(crate) fn store_new_key(
+    db: &Path,
+    key: &DataKey,
+    protection: &KeyProtection,
+) -> Result<(), StoreError> {
     let location = match protection {
         KeyProtection::Keyring => {
             let account = account_for(key);
             keyring_store(&account, key)?;
-            KeyLocation::Keyring { service: KEYRING_SERVICE.to_owned(), account }
+            KeyLocation::Keyring {
+                service: KEYRING_SERVICE.to_owned(),
+                account,
+            }
         }
         KeyProtection::Passphrase(passphrase, cost) => wrap(key, passphrase, *cost)?,
     };
-    let file = KeyFile { format: KEY_FILE_FORMAT.to_owned(), location, key_check: key.check_value(), database_salt: database_salt(db) };
-    write_atomically(&key_file_path(db), &serde_json::to_vec_pretty(&file).map_err(|e| StoreError::KeyFile(e.to_string()))?)
+    let file = KeyFile {
+        format: KEY_FILE_FORMAT.to_owned(),
+        location,
+        key_check: key.check_value(),
+        database_salt: database_salt(db),
+    };
+    write_atomically(
+        &key_file_path(db),
+        &serde_json::to_vec_pretty(&file).map_err(|e| StoreError::KeyFile(e.to_string()))?,
+    )
 }
 
 /// Finds the database's key: from the keyring, or by unwrapping it with the passphrase.
-pub(crate) fn load_key(db: &Path, passphrase: Option<&Secret>) -> Result<(DataKey, KeyCheck), StoreError> {
+pub(crate) fn load_key(
+    db: &Path,
+    passphrase: Option<&Secret>,
+) -> Result<(DataKey, KeyCheck), StoreError> {
     let file = read_key_file(db)?;
     let key = match &file.location {
         KeyLocation::Keyring { service, account } => keyring_load(service, account)?,
-        KeyLocation::Passphrase { kdf, cost, salt, nonce, wrapped_key } => {
+        KeyLocation::Passphrase {
+            kdf,
+            cost,
+            salt,
+            nonce,
+            wrapped_key,
+        } => {
             if kdf != "argon2id" {
                 return Err(StoreError::KeyFile("unknown key derivation".into()));
             }
@@ -181,8 +221,14 @@ pub(crate) fn load_key(db: &Path, passphrase: Option<&Secret>) -> Result<(DataKe
             unwrap(passphrase, *cost, salt, nonce, wrapped_key)?
         }
     };
-    let same_database = file.database_salt.is_none_or(|salt| database_salt(db).is_some_and(|s| s == salt));
-    let check = if key.check_value() == file.key_check && same_database { KeyCheck::Matches } else { KeyCheck::Differs };
+    let same_database = file
+        .database_salt
+        .is_none_or(|salt| database_salt(db).is_some_and(|s| s == salt));
+    let check = if key.check_value() == file.key_check && same_database {
+        KeyCheck::Matches
+    } else {
+        KeyCheck::Differs
+    };
     Ok((key, check))
 }
 
@@ -190,7 +236,10 @@ pub(crate) fn load_key(db: &Path, passphrase: Option<&Secret>) -> Result<(DataKe
 pub(crate) fn bind_to_database(db: &Path) -> Result<(), StoreError> {
     let mut file = read_key_file(db)?;
     file.database_salt = database_salt(db);
-    write_atomically(&key_file_path(db), &serde_json::to_vec_pretty(&file).map_err(|e| StoreError::KeyFile(e.to_string()))?)
+    write_atomically(
+        &key_file_path(db),
+        &serde_json::to_vec_pretty(&file).map_err(|e| StoreError::KeyFile(e.to_string()))?,
+    )
 }
 
 fn database_salt(db: &Path) -> Option<String> {
@@ -208,7 +257,11 @@ pub enum KeyCheck {
 }
 
 /// Re-wraps the key under a new passphrase (or moves it to the keyring).
-pub(crate) fn replace_protection(db: &Path, key: &DataKey, protection: &KeyProtection) -> Result<(), StoreError> {
+pub(crate) fn replace_protection(
+    db: &Path,
+    key: &DataKey,
+    protection: &KeyProtection,
+) -> Result<(), StoreError> {
     store_new_key(db, key, protection)
 }
 
@@ -216,12 +269,17 @@ fn read_key_file(db: &Path) -> Result<KeyFile, StoreError> {
     let path = key_file_path(db);
     let bytes = match fs::read(&path) {
         Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(StoreError::KeyFileMissing(path)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(StoreError::KeyFileMissing(path));
+        }
         Err(e) => return Err(StoreError::Io(e)),
     };
-    let file: KeyFile = serde_json::from_slice(&bytes).map_err(|_| StoreError::KeyFile("the key file is damaged".into()))?;
+    let file: KeyFile = serde_json::from_slice(&bytes)
+        .map_err(|_| StoreError::KeyFile("the key file is damaged".into()))?;
     if file.format != KEY_FILE_FORMAT {
-        return Err(StoreError::KeyFile("the key file has an unknown format".into()));
+        return Err(StoreError::KeyFile(
+            "the key file has an unknown format".into(),
+        ));
     }
     Ok(file)
 }
@@ -236,16 +294,25 @@ fn keyring_entry(service: &str, account: &str) -> Result<keyring::Entry, StoreEr
     if let Err(e) = keyring::Entry::store_status() {
         return Err(StoreError::KeyringUnavailable(keyring_reason(e)));
     }
-    keyring::Entry::new(service, account).map_err(|e| StoreError::KeyringUnavailable(keyring_reason(&e)))
+    keyring::Entry::new(service, account)
+        .map_err(|e| StoreError::KeyringUnavailable(keyring_reason(&e)))
 }
 
 fn keyring_store(account: &str, key: &DataKey) -> Result<(), StoreError> {
     let entry = keyring_entry(KEYRING_SERVICE, account)?;
-    entry.set_secret(key.as_bytes()).map_err(|e| StoreError::KeyringUnavailable(keyring_reason(&e)))?;
+    entry
+        .set_secret(key.as_bytes())
+        .map_err(|e| StoreError::KeyringUnavailable(keyring_reason(&e)))?;
     // Prove the round trip before trusting the keyring with the only copy of the key.
-    let back = Zeroizing::new(entry.get_secret().map_err(|e| StoreError::KeyringUnavailable(keyring_reason(&e)))?);
+    let back = Zeroizing::new(
+        entry
+            .get_secret()
+            .map_err(|e| StoreError::KeyringUnavailable(keyring_reason(&e)))?,
+    );
     if back.as_slice() != key.as_bytes() {
-        return Err(StoreError::KeyringUnavailable("the keyring did not return the key it was given".into()));
+        return Err(StoreError::KeyringUnavailable(
+            "the keyring did not return the key it was given".into(),
+        ));
     }
     Ok(())
 }
@@ -272,7 +339,11 @@ fn keyring_reason(e: &keyring::Error) -> String {
     }
 }
 
-fn derive(passphrase: &Secret, cost: KdfCost, salt: &[u8]) -> Result<Zeroizing<[u8; 32]>, StoreError> {
+fn derive(
+    passphrase: &Secret,
+    cost: KdfCost,
+    salt: &[u8],
+) -> Result<Zeroizing<[u8; 32]>, StoreError> {
     let params = Params::new(cost.memory_kib, cost.iterations, cost.parallelism, Some(32))
         .map_err(|_| StoreError::KeyFile("bad key derivation parameters".into()))?;
     let mut out = Zeroizing::new([0u8; 32]);
@@ -292,7 +363,13 @@ fn wrap(key: &DataKey, passphrase: &Secret, cost: KdfCost) -> Result<KeyLocation
     let kek = derive(passphrase, cost, &salt)?;
     let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
     let wrapped = cipher
-        .encrypt(XNonce::from_slice(&nonce), Payload { msg: key.as_bytes(), aad: WRAP_AAD })
+        .encrypt(
+            XNonce::from_slice(&nonce),
+            Payload {
+                msg: key.as_bytes(),
+                aad: WRAP_AAD,
+            },
+        )
         .map_err(|_| StoreError::KeyFile("could not wrap the key".into()))?;
     Ok(KeyLocation::Passphrase {
         kdf: "argon2id".into(),
@@ -303,7 +380,13 @@ fn wrap(key: &DataKey, passphrase: &Secret, cost: KdfCost) -> Result<KeyLocation
     })
 }
 
-fn unwrap(passphrase: &Secret, cost: KdfCost, salt: &str, nonce: &str, wrapped: &str) -> Result<DataKey, StoreError> {
+fn unwrap(
+    passphrase: &Secret,
+    cost: KdfCost,
+    salt: &str,
+    nonce: &str,
+    wrapped: &str,
+) -> Result<DataKey, StoreError> {
     let damaged = || StoreError::KeyFile("the key file is damaged".into());
     let salt = hex::decode(salt).map_err(|_| damaged())?;
     let nonce = hex::decode(nonce).map_err(|_| damaged())?;
@@ -314,7 +397,13 @@ fn unwrap(passphrase: &Secret, cost: KdfCost, salt: &str, nonce: &str, wrapped: 
     let kek = derive(passphrase, cost, &salt)?;
     let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
     let mut plain = cipher
-        .decrypt(XNonce::from_slice(&nonce), Payload { msg: &wrapped, aad: WRAP_AAD })
+        .decrypt(
+            XNonce::from_slice(&nonce),
+            Payload {
+                msg: &wrapped,
+                aad: WRAP_AAD,
+            },
+        )
         .map_err(|_| StoreError::WrongKey)?;
     let key = DataKey::from_bytes(&plain).ok_or_else(damaged);
     plain.zeroize();
@@ -351,29 +440,60 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
 mod tests {
     use super::*;
 
-    const CHEAP: KdfCost = KdfCost { memory_kib: 1024, iterations: 1, parallelism: 1 };
+    const CHEAP: KdfCost = KdfCost {
+        memory_kib: 1024,
+        iterations: 1,
+        parallelism: 1,
+    };
 
     #[test]
     fn a_wrapped_key_unwraps_only_with_its_passphrase() {
         let key = DataKey::random().expect("random");
-        let KeyLocation::Passphrase { salt, nonce, wrapped_key, .. } = wrap(&key, &Secret::new("correct horse"), CHEAP).expect("wrap")
+        let KeyLocation::Passphrase {
+            salt,
+            nonce,
+            wrapped_key,
+            ..
+        } = wrap(&key, &Secret::new("correct horse"), CHEAP).expect("wrap")
         else {
             panic!("passphrase location expected")
         };
-        let back = unwrap(&Secret::new("correct horse"), CHEAP, &salt, &nonce, &wrapped_key).expect("unwrap");
+        let back = unwrap(
+            &Secret::new("correct horse"),
+            CHEAP,
+            &salt,
+            &nonce,
+            &wrapped_key,
+        )
+        .expect("unwrap");
         assert_eq!(back.as_bytes(), key.as_bytes());
-        assert!(matches!(unwrap(&Secret::new("wrong horse"), CHEAP, &salt, &nonce, &wrapped_key), Err(StoreError::WrongKey)));
+        assert!(matches!(
+            unwrap(
+                &Secret::new("wrong horse"),
+                CHEAP,
+                &salt,
+                &nonce,
+                &wrapped_key
+            ),
+            Err(StoreError::WrongKey)
+        ));
     }
 
     #[test]
     fn keys_and_secrets_never_show_in_debug_output() {
         let key = DataKey::random().expect("random");
         assert_eq!(format!("{key:?}"), "DataKey(<redacted>)");
-        assert_eq!(format!("{:?}", Secret::new("hunter2")), "Secret(<redacted>)");
+        assert_eq!(
+            format!("{:?}", Secret::new("hunter2")),
+            "Secret(<redacted>)"
+        );
     }
 
     #[test]
     fn the_key_file_sits_beside_the_database() {
-        assert_eq!(key_file_path(Path::new("/x/clinic.db")), PathBuf::from("/x/clinic.db.key"));
+        assert_eq!(
+            key_file_path(Path::new("/x/clinic.db")),
+            PathBuf::from("/x/clinic.db.key")
+        );
     }
 }

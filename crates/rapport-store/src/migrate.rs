@@ -15,8 +15,16 @@ struct Migration {
 }
 
 const MIGRATIONS: &[Migration] = &[
-    Migration { version: 1, sql: include_str!("../../../migrations/client/0001_core.sql"), then: None },
-    Migration { version: 2, sql: include_str!("../../../migrations/client/0002_search.sql"), then: Some(search::rebuild) },
+    Migration {
+        version: 1,
+        sql: include_str!("../../../migrations/client/0001_core.sql"),
+        then: None,
+    },
+    Migration {
+        version: 2,
+        sql: include_str!("../../../migrations/client/0002_search.sql"),
+        then: Some(search::rebuild),
+    },
 ];
 
 /// The schema version this build creates and understands.
@@ -25,9 +33,15 @@ pub const LATEST_VERSION: i64 = 2;
 pub(crate) fn run(conn: &mut Connection, target: i64) -> Result<()> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if current > LATEST_VERSION {
-        return Err(StoreError::TooNew { found: current, supported: LATEST_VERSION });
+        return Err(StoreError::TooNew {
+            found: current,
+            supported: LATEST_VERSION,
+        });
     }
-    for m in MIGRATIONS.iter().filter(|m| m.version > current && m.version <= target) {
+    for m in MIGRATIONS
+        .iter()
+        .filter(|m| m.version > current && m.version <= target)
+    {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
         tx.execute_batch(m.sql)?;
         if let Some(then) = m.then {

@@ -4,7 +4,8 @@
 use chrono::NaiveDate;
 use rapport_model::pointer::MarkKind;
 use rapport_model::{
-    Appointment, AppointmentId, AppointmentStatus, PatientId, Patient, Pointer, PointerId, PointerMark, Role, Staff, StaffId,
+    Appointment, AppointmentId, AppointmentStatus, Patient, PatientId, Pointer, PointerId,
+    PointerMark, Role, Staff, StaffId,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Serialize, de::DeserializeOwned};
@@ -16,13 +17,19 @@ use crate::{Result, StoreError, from_ms, meta, search, to_ms};
 
 fn blob16(row: &Row<'_>, idx: usize) -> rusqlite::Result<[u8; 16]> {
     let v: Vec<u8> = row.get(idx)?;
-    v.try_into().map_err(|_| rusqlite::Error::InvalidColumnType(idx, "id".into(), rusqlite::types::Type::Blob))
+    v.try_into().map_err(|_| {
+        rusqlite::Error::InvalidColumnType(idx, "id".into(), rusqlite::types::Type::Blob)
+    })
 }
 
 fn opt_blob16(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<[u8; 16]>> {
     let v: Option<Vec<u8>> = row.get(idx)?;
-    v.map(|v| v.try_into().map_err(|_| rusqlite::Error::InvalidColumnType(idx, "id".into(), rusqlite::types::Type::Blob)))
-        .transpose()
+    v.map(|v| {
+        v.try_into().map_err(|_| {
+            rusqlite::Error::InvalidColumnType(idx, "id".into(), rusqlite::types::Type::Blob)
+        })
+    })
+    .transpose()
 }
 
 fn opt_time(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<chrono::DateTime<chrono::Utc>>> {
@@ -40,12 +47,16 @@ fn json<T: Serialize>(v: &T) -> String {
 
 fn from_json<T: DeserializeOwned>(row: &Row<'_>, idx: usize) -> rusqlite::Result<T> {
     let text: String = row.get(idx)?;
-    serde_json::from_str(&text).map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e)))
+    serde_json::from_str(&text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
+    })
 }
 
 fn parse_col<T: std::str::FromStr>(row: &Row<'_>, idx: usize) -> rusqlite::Result<T> {
     let text: String = row.get(idx)?;
-    text.parse().map_err(|_| rusqlite::Error::InvalidColumnType(idx, "enum".into(), rusqlite::types::Type::Text))
+    text.parse().map_err(|_| {
+        rusqlite::Error::InvalidColumnType(idx, "enum".into(), rusqlite::types::Type::Text)
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -167,18 +178,50 @@ pub fn update_patient(conn: &Connection, p: &Patient) -> Result<()> {
 
 pub fn get_patient(conn: &Connection, id: PatientId) -> Result<Option<Patient>> {
     Ok(conn
-        .query_row(&format!("SELECT {PATIENT_COLS} FROM patient WHERE id = ?1"), [id.as_bytes().as_slice()], patient_from_row)
+        .query_row(
+            &format!("SELECT {PATIENT_COLS} FROM patient WHERE id = ?1 AND deleted_at IS NULL"),
+            [id.as_bytes().as_slice()],
+            patient_from_row,
+        )
         .optional()?)
 }
 
+/// Turns the patient into a tombstone: hidden from search and lookups, kept for the records
+/// that refer to it.
+pub fn delete_patient(
+    conn: &Connection,
+    id: PatientId,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    let changed = conn.execute(
+        "UPDATE patient SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL",
+        params![id.as_bytes().as_slice(), to_ms(at)],
+    )?;
+    if changed == 0 {
+        return Err(StoreError::NotFound("patient"));
+    }
+    search::unindex_patient(conn, id)
+}
+
 /// Records that the clinic just dealt with the patient: they move to the top of search results.
-pub fn touch_patient(conn: &Connection, id: PatientId, at: chrono::DateTime<chrono::Utc>) -> Result<()> {
-    conn.execute("UPDATE patient SET last_seen_at = ?2 WHERE id = ?1", params![id.as_bytes().as_slice(), to_ms(at)])?;
+pub fn touch_patient(
+    conn: &Connection,
+    id: PatientId,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE patient SET last_seen_at = ?2 WHERE id = ?1",
+        params![id.as_bytes().as_slice(), to_ms(at)],
+    )?;
     search::bump(conn, id)
 }
 
 pub fn count_patients(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT count(*) FROM patient", [], |r| r.get(0))?)
+    Ok(conn.query_row(
+        "SELECT count(*) FROM patient WHERE deleted_at IS NULL",
+        [],
+        |r| r.get(0),
+    )?)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -192,7 +235,8 @@ pub struct StaffAuth {
     pub locked_until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-const STAFF_COLS: &str = "id, login, display_name, role, active, created_at, password_hash, failed_logins, locked_until";
+const STAFF_COLS: &str =
+    "id, login, display_name, role, active, created_at, password_hash, failed_logins, locked_until";
 
 fn staff_from_row(row: &Row<'_>) -> rusqlite::Result<(Staff, StaffAuth)> {
     Ok((
@@ -204,7 +248,11 @@ fn staff_from_row(row: &Row<'_>) -> rusqlite::Result<(Staff, StaffAuth)> {
             active: row.get(4)?,
             created_at: from_ms(row.get(5)?),
         },
-        StaffAuth { password_hash: row.get(6)?, failed_logins: row.get(7)?, locked_until: opt_time(row, 8)? },
+        StaffAuth {
+            password_hash: row.get(6)?,
+            failed_logins: row.get(7)?,
+            locked_until: opt_time(row, 8)?,
+        },
     ))
 }
 
@@ -217,23 +265,42 @@ pub fn insert_staff(conn: &Connection, s: &Staff, password_hash: &str) -> Result
 }
 
 pub fn staff_by_login(conn: &Connection, login: &str) -> Result<Option<(Staff, StaffAuth)>> {
-    Ok(conn.query_row(&format!("SELECT {STAFF_COLS} FROM staff WHERE login = ?1"), [login], staff_from_row).optional()?)
+    Ok(conn
+        .query_row(
+            &format!("SELECT {STAFF_COLS} FROM staff WHERE login = ?1"),
+            [login],
+            staff_from_row,
+        )
+        .optional()?)
 }
 
 pub fn staff_by_id(conn: &Connection, id: StaffId) -> Result<Option<Staff>> {
     Ok(conn
-        .query_row(&format!("SELECT {STAFF_COLS} FROM staff WHERE id = ?1"), [id.as_bytes().as_slice()], staff_from_row)
+        .query_row(
+            &format!("SELECT {STAFF_COLS} FROM staff WHERE id = ?1"),
+            [id.as_bytes().as_slice()],
+            staff_from_row,
+        )
         .optional()?
         .map(|(s, _)| s))
 }
 
 pub fn list_staff(conn: &Connection) -> Result<Vec<Staff>> {
-    let mut stmt = conn.prepare(&format!("SELECT {STAFF_COLS} FROM staff ORDER BY display_name"))?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {STAFF_COLS} FROM staff ORDER BY display_name"
+    ))?;
     let rows = stmt.query_map([], staff_from_row)?;
-    Ok(rows.map(|r| r.map(|(s, _)| s)).collect::<rusqlite::Result<_>>()?)
+    Ok(rows
+        .map(|r| r.map(|(s, _)| s))
+        .collect::<rusqlite::Result<_>>()?)
 }
 
-pub fn set_login_failures(conn: &Connection, id: StaffId, failed: i64, locked_until: Option<chrono::DateTime<chrono::Utc>>) -> Result<()> {
+pub fn set_login_failures(
+    conn: &Connection,
+    id: StaffId,
+    failed: i64,
+    locked_until: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<()> {
     conn.execute(
         "UPDATE staff SET failed_logins = ?2, locked_until = ?3 WHERE id = ?1",
         params![id.as_bytes().as_slice(), failed, locked_until.map(to_ms)],
@@ -242,12 +309,18 @@ pub fn set_login_failures(conn: &Connection, id: StaffId, failed: i64, locked_un
 }
 
 pub fn set_password_hash(conn: &Connection, id: StaffId, hash: &str) -> Result<()> {
-    conn.execute("UPDATE staff SET password_hash = ?2 WHERE id = ?1", params![id.as_bytes().as_slice(), hash])?;
+    conn.execute(
+        "UPDATE staff SET password_hash = ?2 WHERE id = ?1",
+        params![id.as_bytes().as_slice(), hash],
+    )?;
     Ok(())
 }
 
 pub fn staff_with_role(conn: &Connection, role: Role) -> Result<Vec<Staff>> {
-    Ok(list_staff(conn)?.into_iter().filter(|s| s.role == role && s.active).collect())
+    Ok(list_staff(conn)?
+        .into_iter()
+        .filter(|s| s.role == role && s.active)
+        .collect())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -331,14 +404,27 @@ fn attach_marks(conn: &Connection, p: &mut Pointer) -> Result<()> {
                 continue;
             }
         };
-        p.marks.push(PointerMark { kind: mark_kind, by: StaffId::from_bytes(blob16(row, 1)?), by_name: row.get(2)?, at, note: row.get(4)? });
+        p.marks.push(PointerMark {
+            kind: mark_kind,
+            by: StaffId::from_bytes(blob16(row, 1)?),
+            by_name: row.get(2)?,
+            at,
+            note: row.get(4)?,
+        });
     }
     Ok(())
 }
 
 pub fn get_pointer(conn: &Connection, id: PointerId) -> Result<Option<Pointer>> {
-    let p = conn.query_row(&format!("{POINTER_SELECT} WHERE p.id = ?1"), [id.as_bytes().as_slice()], pointer_from_row).optional()?;
-    p.map(|mut p| attach_marks(conn, &mut p).map(|()| p)).transpose()
+    let p = conn
+        .query_row(
+            &format!("{POINTER_SELECT} WHERE p.id = ?1"),
+            [id.as_bytes().as_slice()],
+            pointer_from_row,
+        )
+        .optional()?;
+    p.map(|mut p| attach_marks(conn, &mut p).map(|()| p))
+        .transpose()
 }
 
 /// The current version of each of the patient's pointers (superseded versions left out),
@@ -349,7 +435,9 @@ pub fn current_pointers(conn: &Connection, patient: PatientId) -> Result<Vec<Poi
            AND NOT EXISTS (SELECT 1 FROM pointer n WHERE n.supersedes = p.id)
          ORDER BY p.created_at DESC"
     ))?;
-    let mut out: Vec<Pointer> = stmt.query_map([patient.as_bytes().as_slice()], pointer_from_row)?.collect::<rusqlite::Result<_>>()?;
+    let mut out: Vec<Pointer> = stmt
+        .query_map([patient.as_bytes().as_slice()], pointer_from_row)?
+        .collect::<rusqlite::Result<_>>()?;
     for p in &mut out {
         attach_marks(conn, p)?;
     }
@@ -357,7 +445,11 @@ pub fn current_pointers(conn: &Connection, patient: PatientId) -> Result<Vec<Poi
 }
 
 pub fn pointer_is_superseded(conn: &Connection, id: PointerId) -> Result<bool> {
-    Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM pointer WHERE supersedes = ?1)", [id.as_bytes().as_slice()], |r| r.get(0))?)
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pointer WHERE supersedes = ?1)",
+        [id.as_bytes().as_slice()],
+        |r| r.get(0),
+    )?)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -430,7 +522,13 @@ pub fn update_appointment_status(conn: &Connection, a: &Appointment) -> Result<(
 }
 
 pub fn get_appointment(conn: &Connection, id: AppointmentId) -> Result<Option<Appointment>> {
-    Ok(conn.query_row(&format!("SELECT {APPT_COLS} FROM appointment WHERE id = ?1"), [id.as_bytes().as_slice()], appt_from_row).optional()?)
+    Ok(conn
+        .query_row(
+            &format!("SELECT {APPT_COLS} FROM appointment WHERE id = ?1"),
+            [id.as_bytes().as_slice()],
+            appt_from_row,
+        )
+        .optional()?)
 }
 
 /// Appointments starting in `[from, to)`, optionally for one doctor, by start time.
@@ -444,7 +542,14 @@ pub fn appointments_between(
         "SELECT {APPT_COLS} FROM appointment WHERE starts_at >= ?1 AND starts_at < ?2 AND (?3 IS NULL OR doctor = ?3)
          ORDER BY starts_at, doctor"
     ))?;
-    let rows = stmt.query_map(params![to_ms(from), to_ms(to), doctor.map(|d| d.as_bytes().to_vec())], appt_from_row)?;
+    let rows = stmt.query_map(
+        params![
+            to_ms(from),
+            to_ms(to),
+            doctor.map(|d| d.as_bytes().to_vec())
+        ],
+        appt_from_row,
+    )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -465,7 +570,9 @@ pub fn overlapping_appointments(
 }
 
 pub fn appointments_for_patient(conn: &Connection, patient: PatientId) -> Result<Vec<Appointment>> {
-    let mut stmt = conn.prepare_cached(&format!("SELECT {APPT_COLS} FROM appointment WHERE patient_id = ?1 ORDER BY starts_at"))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {APPT_COLS} FROM appointment WHERE patient_id = ?1 ORDER BY starts_at"
+    ))?;
     let rows = stmt.query_map([patient.as_bytes().as_slice()], appt_from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -519,7 +626,16 @@ pub fn open_follow_ups(conn: &Connection) -> Result<Vec<FollowUp>> {
 /// The patient with this record number, if any (record numbers are matched case-insensitively).
 pub fn patient_id_by_record_no(conn: &Connection, record_no: &str) -> Result<Option<PatientId>> {
     let id: Option<Vec<u8>> = conn
-        .query_row("SELECT id FROM patient WHERE record_no = ?1 COLLATE NOCASE", [record_no.trim()], |r| r.get(0))
+        .query_row(
+            "SELECT id FROM patient WHERE record_no = ?1 COLLATE NOCASE",
+            [record_no.trim()],
+            |r| r.get(0),
+        )
         .optional()?;
-    id.map(|b| b.try_into().map(PatientId::from_bytes).map_err(|_| StoreError::Decode("patient id"))).transpose()
+    id.map(|b| {
+        b.try_into()
+            .map(PatientId::from_bytes)
+            .map_err(|_| StoreError::Decode("patient id"))
+    })
+    .transpose()
 }

@@ -12,7 +12,7 @@
 //! Lisa, and "john gar" lists John Garcia before Johnny Garcia.
 
 use chrono::NaiveDate;
-use rapport_model::{PatientId, Patient, phone};
+use rapport_model::{Patient, PatientId, phone};
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
@@ -49,21 +49,26 @@ pub fn search(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Patien
     )?;
     for pass in passes(query) {
         // `limit` rows suffice: at most `hits.len()` of them were found by an earlier pass.
-        let rows = stmt.query_map(params![pass, i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
-            let id: Vec<u8> = row.get(0)?;
-            let phones: String = row.get(6)?;
-            let birth: Option<String> = row.get(5)?;
-            Ok(PatientHit {
-                id: PatientId::from_bytes(id.try_into().unwrap_or([0; 16])),
-                record_no: row.get(1)?,
-                given: row.get(2)?,
-                family: row.get(3)?,
-                preferred: row.get(4)?,
-                birth_date: birth.and_then(|b| b.parse().ok()),
-                phone: serde_json::from_str::<Vec<String>>(&phones).ok().and_then(|p| p.into_iter().next()),
-                last_seen_at: row.get::<_, Option<i64>>(7)?.map(from_ms),
-            })
-        })?;
+        let rows = stmt.query_map(
+            params![pass, i64::try_from(limit).unwrap_or(i64::MAX)],
+            |row| {
+                let id: Vec<u8> = row.get(0)?;
+                let phones: String = row.get(6)?;
+                let birth: Option<String> = row.get(5)?;
+                Ok(PatientHit {
+                    id: PatientId::from_bytes(id.try_into().unwrap_or([0; 16])),
+                    record_no: row.get(1)?,
+                    given: row.get(2)?,
+                    family: row.get(3)?,
+                    preferred: row.get(4)?,
+                    birth_date: birth.and_then(|b| b.parse().ok()),
+                    phone: serde_json::from_str::<Vec<String>>(&phones)
+                        .ok()
+                        .and_then(|p| p.into_iter().next()),
+                    last_seen_at: row.get::<_, Option<i64>>(7)?.map(from_ms),
+                })
+            },
+        )?;
         for hit in rows {
             let hit = hit?;
             if hits.len() < limit && !hits.iter().any(|h| h.id == hit.id) {
@@ -82,7 +87,11 @@ fn passes(query: &str) -> Vec<String> {
     let words: Vec<String> = if phone::looks_like_phone(query) {
         let digits = phone::digits(query);
         let digits = digits.trim_start_matches('0');
-        if digits.is_empty() { Vec::new() } else { vec![digits.to_owned()] }
+        if digits.is_empty() {
+            Vec::new()
+        } else {
+            vec![digits.to_owned()]
+        }
     } else {
         query
             .split_whitespace()
@@ -96,7 +105,14 @@ fn passes(query: &str) -> Vec<String> {
     }
     let phrase = |w: &str, prefix: bool| format!("\"{w}\"{}", if prefix { "*" } else { "" });
     let last = words.len() - 1;
-    let build = |prefix_from: usize| words.iter().enumerate().map(|(i, w)| phrase(w, i >= prefix_from)).collect::<Vec<_>>().join(" ");
+    let build = |prefix_from: usize| {
+        words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| phrase(w, i >= prefix_from))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     let mut out = vec![build(usize::MAX), build(last), build(0)];
     out.dedup();
     out
@@ -104,11 +120,15 @@ fn passes(query: &str) -> Vec<String> {
 
 /// The text under which a patient is found.
 fn documents(p: &Patient) -> (String, String) {
-    let names = [Some(p.given.as_str()), Some(p.family.as_str()), p.preferred.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let names = [
+        Some(p.given.as_str()),
+        Some(p.family.as_str()),
+        p.preferred.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" ");
     let mut numbers = vec![p.record_no.clone()];
     for ph in &p.phones {
         numbers.extend(phone::search_forms(ph));
@@ -117,14 +137,21 @@ fn documents(p: &Patient) -> (String, String) {
 }
 
 fn next_seq(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT coalesce(max(search_seq), 0) + 1 FROM patient", [], |r| r.get(0))?)
+    Ok(conn.query_row(
+        "SELECT coalesce(max(search_seq), 0) + 1 FROM patient",
+        [],
+        |r| r.get(0),
+    )?)
 }
 
 /// Writes (or rewrites) the patient's search entry. New patients go to the top of the recency
 /// order; an edit keeps their place.
 pub fn index_patient(conn: &Connection, p: &Patient) -> Result<()> {
     let id = p.id.as_bytes().as_slice();
-    let current: Option<i64> = conn.query_row("SELECT search_seq FROM patient WHERE id = ?1", [id], |r| r.get(0))?;
+    let current: Option<i64> =
+        conn.query_row("SELECT search_seq FROM patient WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })?;
     let seq = match current {
         Some(seq) => {
             conn.execute("DELETE FROM patient_search WHERE rowid = ?1", [seq])?;
@@ -132,12 +159,31 @@ pub fn index_patient(conn: &Connection, p: &Patient) -> Result<()> {
         }
         None => {
             let seq = next_seq(conn)?;
-            conn.execute("UPDATE patient SET search_seq = ?2 WHERE id = ?1", params![id, seq])?;
+            conn.execute(
+                "UPDATE patient SET search_seq = ?2 WHERE id = ?1",
+                params![id, seq],
+            )?;
             seq
         }
     };
     let (names, numbers) = documents(p);
-    conn.execute("INSERT INTO patient_search (rowid, names, numbers) VALUES (?1, ?2, ?3)", params![seq, names, numbers])?;
+    conn.execute(
+        "INSERT INTO patient_search (rowid, names, numbers) VALUES (?1, ?2, ?3)",
+        params![seq, names, numbers],
+    )?;
+    Ok(())
+}
+
+/// Removes the patient from search.
+pub fn unindex_patient(conn: &Connection, id: PatientId) -> Result<()> {
+    let seq: Option<i64> = conn.query_row(
+        "SELECT search_seq FROM patient WHERE id = ?1",
+        [id.as_bytes().as_slice()],
+        |r| r.get(0),
+    )?;
+    if let Some(seq) = seq {
+        conn.execute("DELETE FROM patient_search WHERE rowid = ?1", [seq])?;
+    }
     Ok(())
 }
 
@@ -146,7 +192,11 @@ pub fn bump(conn: &Connection, id: PatientId) -> Result<()> {
     let Some(p) = crate::records::get_patient(conn, id)? else {
         return Err(crate::StoreError::NotFound("patient"));
     };
-    let old: Option<i64> = conn.query_row("SELECT search_seq FROM patient WHERE id = ?1", [id.as_bytes().as_slice()], |r| r.get(0))?;
+    let old: Option<i64> = conn.query_row(
+        "SELECT search_seq FROM patient WHERE id = ?1",
+        [id.as_bytes().as_slice()],
+        |r| r.get(0),
+    )?;
     let max = next_seq(conn)? - 1;
     if old == Some(max) {
         return Ok(()); // already the most recent
@@ -154,9 +204,15 @@ pub fn bump(conn: &Connection, id: PatientId) -> Result<()> {
     if let Some(old) = old {
         conn.execute("DELETE FROM patient_search WHERE rowid = ?1", [old])?;
     }
-    conn.execute("UPDATE patient SET search_seq = ?2 WHERE id = ?1", params![id.as_bytes().as_slice(), max + 1])?;
+    conn.execute(
+        "UPDATE patient SET search_seq = ?2 WHERE id = ?1",
+        params![id.as_bytes().as_slice(), max + 1],
+    )?;
     let (names, numbers) = documents(&p);
-    conn.execute("INSERT INTO patient_search (rowid, names, numbers) VALUES (?1, ?2, ?3)", params![max + 1, names, numbers])?;
+    conn.execute(
+        "INSERT INTO patient_search (rowid, names, numbers) VALUES (?1, ?2, ?3)",
+        params![max + 1, names, numbers],
+    )?;
     Ok(())
 }
 
@@ -165,11 +221,14 @@ pub fn rebuild(conn: &Connection) -> Result<()> {
     conn.execute("DELETE FROM patient_search", [])?;
     conn.execute("UPDATE patient SET search_seq = NULL", [])?;
     let ids: Vec<Vec<u8>> = conn
-        .prepare("SELECT id FROM patient ORDER BY coalesce(last_seen_at, created_at), id")?
+        .prepare("SELECT id FROM patient WHERE deleted_at IS NULL ORDER BY coalesce(last_seen_at, created_at), id")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     for id in ids {
-        let id = PatientId::from_bytes(id.try_into().map_err(|_| crate::StoreError::Decode("patient id"))?);
+        let id = PatientId::from_bytes(
+            id.try_into()
+                .map_err(|_| crate::StoreError::Decode("patient id"))?,
+        );
         if let Some(p) = crate::records::get_patient(conn, id)? {
             index_patient(conn, &p)?;
         }
@@ -179,7 +238,10 @@ pub fn rebuild(conn: &Connection) -> Result<()> {
 
 /// Merges the index's segments; worth it after a bulk import.
 pub fn optimize(conn: &Connection) -> Result<()> {
-    conn.execute("INSERT INTO patient_search (patient_search) VALUES ('optimize')", [])?;
+    conn.execute(
+        "INSERT INTO patient_search (patient_search) VALUES ('optimize')",
+        [],
+    )?;
     Ok(())
 }
 
@@ -189,7 +251,14 @@ mod tests {
 
     #[test]
     fn passes_go_from_exact_to_prefix() {
-        assert_eq!(passes("john gar"), vec!["\"john\" \"gar\"", "\"john\" \"gar\"*", "\"john\"* \"gar\"*"]);
+        assert_eq!(
+            passes("john gar"),
+            vec![
+                "\"john\" \"gar\"",
+                "\"john\" \"gar\"*",
+                "\"john\"* \"gar\"*"
+            ]
+        );
         assert_eq!(passes("li"), vec!["\"li\"", "\"li\"*"]);
     }
 

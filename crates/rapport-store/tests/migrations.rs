@@ -1,0 +1,75 @@
+//! A database made by an older version of Rapport opens and upgrades with this one.
+
+use rapport_store::{DataKey, LATEST_VERSION, Store, search};
+
+#[test]
+fn a_version_1_database_upgrades_and_its_patients_become_searchable() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("old.db");
+    let key = DataKey::random().expect("key");
+    {
+        let v1 = Store::create_at_version(&path, &key, 1).expect("create v1");
+        assert_eq!(v1.schema_version().expect("version"), 1);
+        // Rows as version 1 wrote them (no search index existed then).
+        v1.conn()
+            .execute_batch(
+                "INSERT INTO staff (id, login, display_name, role, password_hash, created_at)
+                   VALUES (x'0190000000007000800000000000000a', 'admin', 'Admin', 'admin', 'x', 0);
+                 INSERT INTO patient (id, record_no, given, family, preferred, phones, created_at, updated_at)
+                   VALUES (x'0190000000007000800000000000000b', 'OLD-1', 'Mária', 'Szabó', 'Mari', '[\"+36 30 123 4567\"]', 1, 1),
+                          (x'0190000000007000800000000000000c', 'OLD-2', 'Old', 'Timer', NULL, '[]', 2, 2);",
+            )
+            .expect("v1 rows");
+    }
+    let upgraded = Store::open_with_key(&path, &key).expect("open with the current schema");
+    assert_eq!(upgraded.schema_version().expect("version"), LATEST_VERSION);
+    let by_name = search::search(upgraded.conn(), "maria sza", 10).expect("search");
+    assert_eq!(
+        by_name
+            .iter()
+            .map(|h| h.record_no.as_str())
+            .collect::<Vec<_>>(),
+        ["OLD-1"]
+    );
+    let by_phone = search::search(upgraded.conn(), "30 123", 10).expect("search");
+    assert_eq!(
+        by_phone
+            .iter()
+            .map(|h| h.record_no.as_str())
+            .collect::<Vec<_>>(),
+        ["OLD-1"]
+    );
+    assert_eq!(
+        search::search(upgraded.conn(), "timer", 10)
+            .expect("search")
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn a_database_from_a_newer_version_is_refused_not_damaged() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("new.db");
+    let key = DataKey::random().expect("key");
+    {
+        let store = Store::create_at_version(&path, &key, LATEST_VERSION).expect("create");
+        store
+            .conn()
+            .execute_batch(&format!("PRAGMA user_version = {};", LATEST_VERSION + 1))
+            .expect("bump");
+    }
+    let err = Store::open_with_key(&path, &key).expect_err("refused");
+    assert!(err.to_string().contains("newer than this program"), "{err}");
+}
+
+#[test]
+fn opening_twice_applies_nothing_twice() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("db");
+    let key = DataKey::random().expect("key");
+    drop(Store::create_at_version(&path, &key, LATEST_VERSION).expect("create"));
+    drop(Store::open_with_key(&path, &key).expect("first open"));
+    let again = Store::open_with_key(&path, &key).expect("second open");
+    assert_eq!(again.schema_version().expect("version"), LATEST_VERSION);
+}
