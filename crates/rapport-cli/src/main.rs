@@ -292,7 +292,14 @@ fn user_error(message: impl Into<String>) -> Failure {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Usage mistakes are user errors (exit 1); exit 2 means a wrong key or a locked account.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(1) } else { ExitCode::SUCCESS };
+        }
+    };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
@@ -380,7 +387,13 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 admin_name: admin_name.as_deref().unwrap_or(&admin),
                 admin_password: &password,
             };
-            Rapport::init(&db, &protection, &setup, Arc::new(SystemClock))?;
+            Rapport::init(&db, &protection, &setup, Arc::new(SystemClock)).map_err(|e| match e.code {
+                ErrorCode::KeyringUnavailable => Failure {
+                    code: 2,
+                    message: format!("{}; to protect the key with a passphrase instead, set RAPPORT_PASSPHRASE", e.message),
+                },
+                _ => e.into(),
+            })?;
             let kept = match protection {
                 rapport_core::KeyProtection::Keyring => "in the OS keyring",
                 rapport_core::KeyProtection::Passphrase(..) => {

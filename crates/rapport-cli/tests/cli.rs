@@ -1,0 +1,202 @@
+//! The `rapport` command as a new user runs it from the README: real processes, real files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const PASSPHRASE: &str = "a long clinic passphrase";
+const PASSWORD: &str = "admin-password-1";
+const STAFF_PASSWORD: &str = "staff-password-1";
+
+struct Desk {
+    _dir: tempfile::TempDir,
+    db: PathBuf,
+}
+
+impl Desk {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("clinic.db");
+        Self { _dir: dir, db }
+    }
+
+    fn dir(&self) -> &Path {
+        self._dir.path()
+    }
+
+    /// `rapport --db <db> args…` as `user`, with the passphrase-wrapped key.
+    fn cmd(&self, user: &str, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_rapport"));
+        cmd.arg("--db").arg(&self.db).args(args);
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("TZ", "UTC")
+            .env("RAPPORT_PASSPHRASE", PASSPHRASE)
+            .env("RAPPORT_USER", user)
+            .env("RAPPORT_PASSWORD", if user == "admin" { PASSWORD } else { STAFF_PASSWORD })
+            .env("RAPPORT_NEW_PASSWORD", STAFF_PASSWORD);
+        cmd
+    }
+
+    fn run(&self, user: &str, args: &[&str]) -> Output {
+        self.cmd(user, args).output().expect("run rapport")
+    }
+
+    /// Runs and expects success; returns stdout.
+    fn ok(&self, user: &str, args: &[&str]) -> String {
+        let out = self.run(user, args);
+        assert!(out.status.success(), "rapport {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).expect("utf-8")
+    }
+
+    fn json(&self, user: &str, args: &[&str]) -> Value {
+        serde_json::from_str(&self.ok(user, args)).expect("json output")
+    }
+
+    fn init(&self) {
+        self.ok("admin", &["init", "--clinic", "Lakeside Clinic", "--admin", "admin"]);
+    }
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn the_readme_walkthrough_works() {
+    let d = Desk::new();
+    d.init();
+    d.ok("admin", &["staff", "add", "dr.rao", "--name", "Dr. Rao", "--role", "clinician"]);
+    d.ok("admin", &["staff", "add", "priya", "--name", "Priya", "--role", "front-desk"]);
+
+    // The receptionist registers a patient and finds her again.
+    let added = d.json("priya", &["patient", "add", "--given", "Asha", "--family", "Rao", "--preferred", "Ash", "--birth-date", "1990-06-15", "--phone", "+91 98450 12345", "--json"]);
+    let id = added["id"].as_str().expect("id").to_owned();
+    assert_eq!(added["given"], "Asha");
+    let plain_id = d.ok("priya", &["patient", "add", "--given", "Ben", "--family", "Lee"]);
+    assert_eq!(plain_id.trim().len(), 36, "prints just the new id");
+
+    let hits = d.json("priya", &["patient", "search", "rao as", "--json"]);
+    let hit = &hits.as_array().expect("array")[0];
+    for field in ["id", "given", "family", "preferred", "birth_date", "phone"] {
+        assert!(hit.get(field).is_some(), "search JSON has {field}");
+    }
+    assert_eq!(hit["id"], id.as_str());
+    assert_eq!(hit["preferred"], "Ash");
+    assert_eq!(hit["birth_date"], "1990-06-15");
+    assert_eq!(d.json("priya", &["patient", "search", "98450 12345", "--json"])[0]["id"], id.as_str());
+    assert_eq!(d.json("priya", &["patient", "search", "a", "--limit", "1", "--json"]).as_array().map(Vec::len), Some(1));
+
+    d.ok("priya", &["patient", "edit", &id, "--family", "Rao-Menon"]);
+    assert_eq!(d.json("priya", &["patient", "search", "menon", "--json"])[0]["family"], "Rao-Menon");
+
+    // Pointers.
+    let goa = d.ok("priya", &["pointer", "add", &id, "--kind", "travel", "--text", "Back from a holiday in Goa"]).trim().to_owned();
+    let wedding = d.ok("priya", &["pointer", "add", &id, "--kind", "life-event", "--text", "Daughter's wedding", "--event-date", "2099-12-12"]).trim().to_owned();
+    let wrong = d.ok("priya", &["pointer", "add", &id, "--kind", "work", "--text", "Typo pointer"]).trim().to_owned();
+    d.ok("dr.rao", &["pointer", "used", &goa, "--note", "Loved it"]);
+    d.ok("priya", &["pointer", "retract", &wrong]);
+    let card = d.json("priya", &["patient", "show", &id, "--json"]);
+    assert_eq!(card["id"], id.as_str());
+    let texts: Vec<&str> = card["pointers"].as_array().expect("pointers").iter().map(|p| p["pointer"]["text"].as_str().expect("text")).collect();
+    assert!(texts.contains(&"Back from a holiday in Goa") && texts.contains(&"Daughter's wedding"), "{texts:?}");
+    assert!(!texts.contains(&"Typo pointer"), "retracted pointers are not shown");
+    let text_card = d.ok("priya", &["patient", "show", &id]);
+    assert!(text_card.contains("Talk about:") && text_card.contains("Daughter's wedding"), "{text_card}");
+    assert!(!wedding.is_empty());
+
+    // Appointments.
+    let appt = d.ok("priya", &["appt", "book", &id, "--doctor", "dr.rao", "--at", "2030-03-04T10:00", "--minutes", "15", "--reason", "Check-up"]).trim().to_owned();
+    let clash = d.run("priya", &["appt", "book", plain_id.trim(), "--doctor", "dr.rao", "--at", "2030-03-04T10:05", "--minutes", "15"]);
+    assert_eq!(clash.status.code(), Some(1));
+    assert!(stderr(&clash).contains("already has an appointment"), "{}", stderr(&clash));
+    let other = d.ok("priya", &["appt", "book", plain_id.trim(), "--doctor", "dr.rao", "--at", "2030-03-04T10:15", "--minutes", "15"]).trim().to_owned();
+    let list = d.json("priya", &["appt", "list", "--date", "2030-03-04", "--doctor", "dr.rao", "--json"]);
+    assert_eq!(list.as_array().map(Vec::len), Some(2));
+    assert_eq!(list[0]["id"], appt.as_str());
+    assert_eq!(list[0]["status"], "booked");
+    d.ok("priya", &["appt", "checkin", &appt]);
+    d.ok("dr.rao", &["appt", "seen", &appt]);
+    d.ok("dr.rao", &["appt", "done", &appt]);
+    let illegal = d.run("priya", &["appt", "checkin", &appt]);
+    assert_eq!(illegal.status.code(), Some(1), "{}", stderr(&illegal));
+    d.ok("priya", &["appt", "no-show", &other]);
+    let list = d.json("priya", &["appt", "list", "--date", "2030-03-04", "--json"]);
+    assert_eq!(list[0]["status"], "done");
+    assert_eq!(list[1]["status"], "no-show");
+    let follow_ups = d.json("priya", &["follow-ups", "--json"]);
+    assert_eq!(follow_ups[0]["patient_id"], plain_id.trim());
+
+    // The audit chain holds.
+    let verify = d.ok("admin", &["audit", "verify"]);
+    assert!(verify.starts_with("audit log intact:"), "{verify}");
+    let count: u32 = verify.trim().rsplit(' ').nth(1).and_then(|n| n.parse().ok()).expect("count");
+    assert!(count > 20, "{verify}");
+}
+
+#[test]
+fn a_wrong_passphrase_exits_2_says_so_and_changes_nothing() {
+    let d = Desk::new();
+    d.init();
+    d.ok("admin", &["patient", "add", "--given", "Asha", "--family", "Rao"]);
+    let snapshot = |dir: &Path| -> Vec<(PathBuf, Vec<u8>)> {
+        let mut files: Vec<_> = std::fs::read_dir(dir).expect("dir").map(|e| e.expect("entry").path()).map(|p| (p.clone(), std::fs::read(&p).expect("read"))).collect();
+        files.sort();
+        files
+    };
+    let before = snapshot(d.dir());
+    let out = d.cmd("admin", &["patient", "search", "asha"]).env("RAPPORT_PASSPHRASE", "not the passphrase").output().expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("wrong passphrase or key"), "{}", stderr(&out));
+    assert_eq!(snapshot(d.dir()), before, "nothing on disk changed");
+}
+
+#[test]
+fn user_errors_exit_1_with_a_clear_message() {
+    let d = Desk::new();
+    let missing = d.run("admin", &["patient", "search", "x"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(stderr(&missing).contains("rapport init"), "{}", stderr(&missing));
+    d.init();
+    let again = d.run("admin", &["init", "--clinic", "Again", "--admin", "admin"]);
+    assert_eq!(again.status.code(), Some(1), "{}", stderr(&again));
+    let bad_date = d.run("admin", &["patient", "add", "--given", "A", "--birth-date", "15/06/1990"]);
+    assert_eq!(bad_date.status.code(), Some(1));
+    assert!(stderr(&bad_date).contains("YYYY-MM-DD"), "{}", stderr(&bad_date));
+    let bad_login = d.cmd("admin", &["patient", "search", "x"]).env("RAPPORT_PASSWORD", "wrong-password").output().expect("run");
+    assert_eq!(bad_login.status.code(), Some(1));
+    assert!(stderr(&bad_login).contains("unknown login or wrong password"));
+    d.ok("admin", &["staff", "add", "priya", "--name", "Priya", "--role", "front-desk"]);
+    let forbidden = d.run("priya", &["staff", "add", "mallory", "--name", "M", "--role", "admin"]);
+    assert_eq!(forbidden.status.code(), Some(1));
+    assert!(stderr(&forbidden).contains("may not manage staff"), "{}", stderr(&forbidden));
+    let unknown = d.run("priya", &["patient", "show", "01900000-0000-7000-8000-000000000000"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(stderr(&unknown).contains("patient not found"));
+}
+
+#[test]
+fn five_failed_logins_lock_the_account_with_exit_2() {
+    let d = Desk::new();
+    d.init();
+    d.ok("admin", &["staff", "add", "priya", "--name", "Priya", "--role", "front-desk"]);
+    for _ in 0..5 {
+        let out = d.cmd("priya", &["patient", "search", "x"]).env("RAPPORT_PASSWORD", "wrong-password").output().expect("run");
+        assert_eq!(out.status.code(), Some(1));
+    }
+    let locked = d.run("priya", &["patient", "search", "x"]);
+    assert_eq!(locked.status.code(), Some(2), "{}", stderr(&locked));
+}
+
+#[test]
+fn demo_data_loads_and_is_searchable() {
+    let d = Desk::new();
+    d.init();
+    let out = d.ok("admin", &["demo", "--patients", "300", "--seed", "42"]);
+    assert!(out.contains("300 synthetic patients"), "{out}");
+    let hits = d.json("priya", &["patient", "search", "a", "--limit", "5", "--json"]);
+    assert_eq!(hits.as_array().map(Vec::len), Some(5), "demo staff log in with RAPPORT_NEW_PASSWORD");
+    let today = d.json("dr.mehta", &["appt", "list", "--json"]);
+    assert!(today.as_array().is_some_and(|a| !a.is_empty()), "appointments today");
+}

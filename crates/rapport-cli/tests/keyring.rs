@@ -1,0 +1,91 @@
+//! The OS keyring path, for real: a Secret Service (gnome-keyring) in a private D-Bus session
+//! holds the database key. Needs the Debian packages `dbus-daemon` and `gnome-keyring`, which
+//! `cargo xtask test` installs.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs `rapport args…` inside a fresh D-Bus session whose gnome-keyring keeps its keyrings
+/// under `keyrings` (so two calls with the same folder share a keyring, like one user's logins).
+fn in_keyring_session(keyrings: &Path, db: &Path, args: &str) -> Output {
+    for tool in ["dbus-run-session", "gnome-keyring-daemon"] {
+        let found = Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output().expect("sh");
+        assert!(found.status.success(), "{tool} is missing: install dbus-daemon and gnome-keyring (cargo xtask test does)");
+    }
+    let script = format!(
+        "echo -n keyring-login | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; exec {} --db '{}' {args}",
+        env!("CARGO_BIN_EXE_rapport"),
+        db.display()
+    );
+    Command::new("dbus-run-session")
+        .args(["--", "sh", "-c", &script])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", keyrings)
+        .env("XDG_DATA_HOME", keyrings)
+        .env("XDG_RUNTIME_DIR", keyrings)
+        .env("RAPPORT_USER", "admin")
+        .env("RAPPORT_PASSWORD", "admin-password-1")
+        .output()
+        .expect("run dbus-run-session")
+}
+
+fn text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+#[test]
+fn the_key_lives_in_the_os_keyring_and_a_missing_entry_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let keyrings = dir.path().join("home");
+    std::fs::create_dir_all(&keyrings).expect("mkdir");
+    let db = dir.path().join("clinic.db");
+
+    let init = in_keyring_session(&keyrings, &db, "init --clinic 'Keyring Clinic' --admin admin");
+    assert!(init.status.success(), "{}", text(&init));
+    assert!(text(&init).contains("OS keyring"), "{}", text(&init));
+    let key_file = std::fs::read_to_string(rapport_core::key_file_path(&db)).expect("key file");
+    assert!(key_file.contains("\"protection\": \"keyring\""), "{key_file}");
+    assert!(!key_file.contains("wrapped_key"), "no copy of the key beside the database");
+
+    let add = in_keyring_session(&keyrings, &db, "patient add --given Keyring --family Canary");
+    assert!(add.status.success(), "a later session finds the key: {}", text(&add));
+    let found = in_keyring_session(&keyrings, &db, "patient search 'keyr can'");
+    assert!(text(&found).contains("Keyring Canary"), "{}", text(&found));
+
+    // Another user's keyring (an empty one) has no entry for this database.
+    let stranger = dir.path().join("stranger");
+    std::fs::create_dir_all(&stranger).expect("mkdir");
+    let missing = in_keyring_session(&stranger, &db, "patient search keyring");
+    assert_eq!(missing.status.code(), Some(2), "{}", text(&missing));
+    assert!(text(&missing).contains("OS keyring has no key for this database"), "{}", text(&missing));
+
+    // No keyring at all (no D-Bus session): a clear error, never a plaintext fallback.
+    let no_bus = Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .args(["--db"])
+        .arg(&db)
+        .args(["patient", "search", "keyring"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("RAPPORT_USER", "admin")
+        .env("RAPPORT_PASSWORD", "admin-password-1")
+        .output()
+        .expect("run");
+    assert_eq!(no_bus.status.code(), Some(2), "{}", text(&no_bus));
+    assert!(text(&no_bus).contains("no OS keyring is reachable"), "{}", text(&no_bus));
+
+    // And a new database without keyring or passphrase is refused, not created in plaintext.
+    let plain = dir.path().join("plain.db");
+    let refused = Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .arg("--db")
+        .arg(&plain)
+        .args(["init", "--clinic", "Nope", "--admin", "admin"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("RAPPORT_PASSWORD", "admin-password-1")
+        .output()
+        .expect("run");
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert!(text(&refused).contains("RAPPORT_PASSPHRASE"), "the error says what to do: {}", text(&refused));
+    assert!(!plain.exists(), "no database was written");
+}
