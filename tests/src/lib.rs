@@ -1,0 +1,2 @@
+//! Workspace-level end-to-end tests of Rapport: real processes against real encrypted files,
+//! with faults injected (processes killed mid-write). The helper binaries live in `src/bin/`.
