@@ -1,7 +1,7 @@
 -- Type-ahead patient search. A contentless FTS5 index (nothing readable is duplicated in it)
--- whose rowid is the patient's `search_seq`: a number that grows each time the clinic sees the
--- patient, so `ORDER BY rowid DESC LIMIT n` returns the most recently seen matches first
--- without sorting. Prefix indexes keep one- to three-letter keystrokes cheap.
+-- whose rowid is the patient's `search_seq`: a number that drops below all others each time the
+-- clinic sees the patient, so `ORDER BY rowid LIMIT n` returns the most recently seen matches
+-- first without sorting. Prefix indexes keep one- to six-character keystrokes cheap.
 -- The index is filled from existing patients by the migration runner (search::rebuild).
 
 ALTER TABLE patient ADD COLUMN search_seq INTEGER;
@@ -13,5 +13,5 @@ CREATE VIRTUAL TABLE patient_search USING fts5 (
     content = '',
     contentless_delete = 1,
     tokenize = 'unicode61 remove_diacritics 2',
-    prefix = '1 2 3'
+    prefix = '1 2 3 4 5 6'
 );

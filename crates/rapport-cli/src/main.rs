@@ -9,12 +9,10 @@ use std::sync::Arc;
 use chrono::{Local, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use clap::{Args, Parser, Subcommand};
 use rapport_core::{
-    Booking, ClinicSetup, Error, ErrorCode, NewPointer, PatientCard, PatientHit, Rapport,
-    ScheduleRow, Secret, Session, SystemClock, Verification,
+    Booking, ClinicSetup, Error, ErrorCode, NewPointer, PatientCard, PatientHit, Rapport, ScheduleRow, Secret, Session,
+    SystemClock, Verification,
 };
-use rapport_model::{
-    NewPatient, PatientEdit, PointerKind, PointerState, Role, Source, StatusChange,
-};
+use rapport_model::{NewPatient, PatientEdit, PointerKind, PointerState, Role, Source, StatusChange};
 use serde::Serialize;
 
 #[derive(Parser, Debug)]
@@ -244,8 +242,7 @@ fn parse_source(s: &str) -> Result<Source, String> {
     s.parse()
 }
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| "expected a date as YYYY-MM-DD".to_owned())
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| "expected a date as YYYY-MM-DD".to_owned())
 }
 fn parse_local_time(s: &str) -> Result<chrono::DateTime<Utc>, String> {
     let s = s.trim();
@@ -297,7 +294,11 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(1) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     match run(cli) {
@@ -331,11 +332,9 @@ fn secret(var: &str, prompt: &str) -> Result<Secret, Failure> {
 
 fn passphrase_for(db: &std::path::Path) -> Result<Option<Secret>, Failure> {
     match rapport_core::key_storage(db) {
-        Ok(rapport_core::KeyStorage::Passphrase) => {
-            secret("RAPPORT_PASSPHRASE", "Database passphrase: ")
-                .map(Some)
-                .map_err(|f| Failure { code: 2, ..f })
-        }
+        Ok(rapport_core::KeyStorage::Passphrase) => secret("RAPPORT_PASSPHRASE", "Database passphrase: ")
+            .map(Some)
+            .map_err(|f| Failure { code: 2, ..f }),
         _ => Ok(None),
     }
 }
@@ -348,16 +347,11 @@ fn open(db: &std::path::Path) -> Result<Rapport, Failure> {
         )));
     }
     let passphrase = passphrase_for(db)?;
-    Ok(Rapport::open(
-        db,
-        passphrase.as_ref(),
-        Arc::new(SystemClock),
-    )?)
+    Ok(Rapport::open(db, passphrase.as_ref(), Arc::new(SystemClock))?)
 }
 
 fn login(app: &mut Rapport, user: Option<&str>) -> Result<Session, Failure> {
-    let user =
-        user.ok_or_else(|| user_error("say who you are with --user LOGIN or RAPPORT_USER"))?;
+    let user = user.ok_or_else(|| user_error("say who you are with --user LOGIN or RAPPORT_USER"))?;
     let password = secret("RAPPORT_PASSWORD", &format!("Password for {user}: "))?;
     Ok(app.login(user, &password)?)
 }
@@ -390,7 +384,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Rapport::init(&db, &protection, &setup, Arc::new(SystemClock)).map_err(|e| match e.code {
                 ErrorCode::KeyringUnavailable => Failure {
                     code: 2,
-                    message: format!("{}; to protect the key with a passphrase instead, set RAPPORT_PASSPHRASE", e.message),
+                    message: format!(
+                        "{}; to protect the key with a passphrase instead, set RAPPORT_PASSPHRASE",
+                        e.message
+                    ),
                 },
                 _ => e.into(),
             })?;
@@ -424,10 +421,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             );
             let app = open(&db)?;
             println!("Clinic: {}", app.clinic_name()?);
-            println!(
-                "Schema version: {}",
-                app.store().schema_version().map_err(Error::from)?
-            );
+            println!("Schema version: {}", app.store().schema_version().map_err(Error::from)?);
             Ok(())
         }
         command => {
@@ -439,23 +433,18 @@ fn run(cli: Cli) -> Result<(), Failure> {
 }
 
 fn appt_id(s: &str) -> Result<rapport_model::AppointmentId, Failure> {
-    s.parse()
-        .map_err(|_| user_error("that is not an appointment id"))
+    s.parse().map_err(|_| user_error("that is not an appointment id"))
 }
 
 fn pointer_id(s: &str) -> Result<rapport_model::PointerId, Failure> {
-    s.parse()
-        .map_err(|_| user_error("that is not a pointer id"))
+    s.parse().map_err(|_| user_error("that is not a pointer id"))
 }
 
 fn dispatch(app: &mut Rapport, s: &Session, command: Command) -> Result<(), Failure> {
     match command {
         Command::Init { .. } | Command::Status => unreachable!("handled before login"),
         Command::Staff(StaffCommand::Add { login, name, role }) => {
-            let password = secret(
-                "RAPPORT_NEW_PASSWORD",
-                &format!("First password for {login}: "),
-            )?;
+            let password = secret("RAPPORT_NEW_PASSWORD", &format!("First password for {login}: "))?;
             let staff = app.add_staff(s, &login, &name, role, &password)?;
             println!("{}", staff.id);
         }
@@ -522,11 +511,7 @@ fn dispatch(app: &mut Rapport, s: &Session, command: Command) -> Result<(), Fail
                 });
             }
         },
-        Command::Audit(AuditCommand::Log {
-            patient,
-            limit,
-            json,
-        }) => {
+        Command::Audit(AuditCommand::Log { patient, limit, json }) => {
             let patient = patient.map(|p| app.resolve_patient(s, &p)).transpose()?;
             let entries = app.audit_log(s, patient, limit)?;
             if json {
@@ -538,12 +523,8 @@ fn dispatch(app: &mut Rapport, s: &Session, command: Command) -> Result<(), Fail
                     e.seq,
                     e.at.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S"),
                     e.action,
-                    e.staff_id
-                        .map(|x| x.to_string())
-                        .unwrap_or_else(|| "-".into()),
-                    e.patient_id
-                        .map(|x| x.to_string())
-                        .unwrap_or_else(|| "-".into())
+                    e.staff_id.map(|x| x.to_string()).unwrap_or_else(|| "-".into()),
+                    e.patient_id.map(|x| x.to_string()).unwrap_or_else(|| "-".into())
                 );
             }
         }
@@ -617,9 +598,7 @@ fn print_hit(h: &PatientHit) {
         "{:<36} {:<10} born {:<10}  {:<18} {}",
         name,
         h.record_no,
-        h.birth_date
-            .map(|d| d.to_string())
-            .unwrap_or_else(|| "?".into()),
+        h.birth_date.map(|d| d.to_string()).unwrap_or_else(|| "?".into()),
         h.phone.as_deref().unwrap_or("-"),
         h.id
     );
@@ -691,24 +670,12 @@ fn print_card(app: &Rapport, s: &Session, c: &PatientCard) -> Result<(), Failure
     if let Some(d) = &c.usual_doctor_name {
         println!("Usual doctor: {d}");
     }
-    let talk: Vec<_> = c
-        .pointers
-        .iter()
-        .filter(|v| v.state != PointerState::Avoid)
-        .collect();
-    let avoid: Vec<_> = c
-        .pointers
-        .iter()
-        .filter(|v| v.state == PointerState::Avoid)
-        .collect();
+    let talk: Vec<_> = c.pointers.iter().filter(|v| v.state != PointerState::Avoid).collect();
+    let avoid: Vec<_> = c.pointers.iter().filter(|v| v.state == PointerState::Avoid).collect();
     if !talk.is_empty() {
         println!("Talk about:");
         for v in talk {
-            let when = v
-                .pointer
-                .event_date
-                .map(|d| format!(", {d}"))
-                .unwrap_or_default();
+            let when = v.pointer.event_date.map(|d| format!(", {d}")).unwrap_or_default();
             let used = v
                 .pointer
                 .last_used()
@@ -725,10 +692,7 @@ fn print_card(app: &Rapport, s: &Session, c: &PatientCard) -> Result<(), Failure
                 v.prompt,
                 v.pointer.kind.label().to_lowercase(),
                 v.pointer.author_name,
-                v.pointer
-                    .created_at
-                    .with_timezone(&Local)
-                    .format("%Y-%m-%d"),
+                v.pointer.created_at.with_timezone(&Local).format("%Y-%m-%d"),
                 v.pointer.id
             );
         }
@@ -740,10 +704,7 @@ fn print_card(app: &Rapport, s: &Session, c: &PatientCard) -> Result<(), Failure
                 "  ⚠ {}  ({} on {})  {}",
                 v.pointer.text,
                 v.pointer.author_name,
-                v.pointer
-                    .created_at
-                    .with_timezone(&Local)
-                    .format("%Y-%m-%d"),
+                v.pointer.created_at.with_timezone(&Local).format("%Y-%m-%d"),
                 v.pointer.id
             );
         }
@@ -804,10 +765,7 @@ fn pointer(app: &mut Rapport, s: &Session, cmd: PointerCommand) -> Result<(), Fa
             }
             println!("{}", p.id);
         }
-        PointerCommand::Used {
-            pointer_id: id,
-            note,
-        } => {
+        PointerCommand::Used { pointer_id: id, note } => {
             let p = app.mark_pointer_used(s, pointer_id(&id)?, note.as_deref())?;
             println!("{}", p.id);
         }
@@ -922,10 +880,7 @@ fn print_schedule(day: NaiveDate, rows: &[ScheduleRow]) {
             .unwrap_or_default();
         println!(
             "{}  {:>3} min  {:<22} {:<30} {:<12}{wait}  {}",
-            r.appointment
-                .starts_at
-                .with_timezone(&Local)
-                .format("%H:%M"),
+            r.appointment.starts_at.with_timezone(&Local).format("%H:%M"),
             r.appointment.minutes,
             r.doctor_name,
             format!("{} {}", r.patient.given, r.patient.family),

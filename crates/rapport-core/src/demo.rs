@@ -7,9 +7,8 @@ use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rapport_model::{
-    Appointment, AppointmentId, AppointmentStatus, Attendant, Consent, NewPatient, Operation,
-    Patient, PatientId, Pointer, PointerId, PointerKind, PracticalNeed, Role, Source, Staff,
-    StaffId,
+    Appointment, AppointmentId, AppointmentStatus, Attendant, Consent, NewPatient, Operation, Patient, PatientId,
+    Pointer, PointerId, PointerKind, PracticalNeed, Role, Source, Staff, StaffId,
 };
 use rapport_store::audit::{self, NewAuditEntry};
 use rapport_store::{Secret, records, search};
@@ -164,13 +163,7 @@ const PRONUNCIATIONS: &[(&str, &str)] = &[
 const PLACES: &[(&str, &[&str])] = &[
     (
         "Bengaluru",
-        &[
-            "Indiranagar",
-            "Koramangala",
-            "Jayanagar",
-            "Whitefield",
-            "Malleshwaram",
-        ],
+        &["Indiranagar", "Koramangala", "Jayanagar", "Whitefield", "Malleshwaram"],
     ),
     ("Pune", &["Kothrud", "Aundh", "Baner"]),
     ("Panaji", &["Miramar", "Altinho"]),
@@ -278,9 +271,7 @@ pub struct DemoSummary {
 pub fn patients(seed: u64, count: usize, now: DateTime<Utc>, doctors: &[StaffId]) -> Vec<Patient> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let today = now.date_naive();
-    (0..count)
-        .map(|i| patient(&mut rng, i, now, today, doctors))
-        .collect()
+    (0..count).map(|i| patient(&mut rng, i, now, today, doctors)).collect()
 }
 
 fn id_bytes(rng: &mut ChaCha8Rng) -> [u8; 10] {
@@ -293,19 +284,10 @@ fn pick<'a>(rng: &mut ChaCha8Rng, list: &[&'a str]) -> &'a str {
     list.choose(rng).copied().unwrap_or_default()
 }
 
-fn patient(
-    rng: &mut ChaCha8Rng,
-    i: usize,
-    now: DateTime<Utc>,
-    today: NaiveDate,
-    doctors: &[StaffId],
-) -> Patient {
+fn patient(rng: &mut ChaCha8Rng, i: usize, now: DateTime<Utc>, today: NaiveDate, doctors: &[StaffId]) -> Patient {
     let given = pick(rng, GIVEN);
     let family = pick(rng, FAMILY);
-    let (city, areas) = PLACES
-        .choose(rng)
-        .copied()
-        .unwrap_or(("Bengaluru", &["Indiranagar"]));
+    let (city, areas) = PLACES.choose(rng).copied().unwrap_or(("Bengaluru", &["Indiranagar"]));
     let age_days = rng.random_range(200..33_000);
     let created = now - Duration::days(rng.random_range(1..1500));
     let mut phones = vec![format!(
@@ -372,17 +354,9 @@ fn patient(
         birth_date: Some(today - Duration::days(age_days)),
         sex: Some(pick(rng, &["female", "male"]).to_owned()),
         gender: None,
-        language: Some(
-            pick(
-                rng,
-                &["English", "Kannada", "Hindi", "Tamil", "Konkani", "Marathi"],
-            )
-            .to_owned(),
-        ),
+        language: Some(pick(rng, &["English", "Kannada", "Hindi", "Tamil", "Konkani", "Marathi"]).to_owned()),
         phones,
-        email: rng
-            .random_bool(0.5)
-            .then(|| format!("patient{i}@example.invalid")),
+        email: rng.random_bool(0.5).then(|| format!("patient{i}@example.invalid")),
         address: Some(format!(
             "{} {} Road",
             rng.random_range(1..400),
@@ -404,20 +378,11 @@ fn patient(
         conditions,
         attendants,
     };
-    let id = PatientId::from_parts(
-        u64::try_from(created.timestamp_millis()).unwrap_or(0),
-        id_bytes(rng),
-    );
+    let id = PatientId::from_parts(u64::try_from(created.timestamp_millis()).unwrap_or(0), id_bytes(rng));
     new.into_patient(id, String::new(), created)
 }
 
-fn pointers_for(
-    rng: &mut ChaCha8Rng,
-    p: &Patient,
-    today: NaiveDate,
-    author: &Staff,
-    clinic: &str,
-) -> Vec<Pointer> {
+fn pointers_for(rng: &mut ChaCha8Rng, p: &Patient, today: NaiveDate, author: &Staff, clinic: &str) -> Vec<Pointer> {
     let n = rng.random_range(0..=3);
     (0..n)
         .map(|_| {
@@ -438,10 +403,7 @@ fn pointers_for(
                 kind
             };
             let (text, event_date) = match kind {
-                PointerKind::Travel => (
-                    format!("Back from a holiday in {}", pick(rng, TRAVEL)),
-                    None,
-                ),
+                PointerKind::Travel => (format!("Back from a holiday in {}", pick(rng, TRAVEL)), None),
                 PointerKind::Hobby => (format!("Loves {}", pick(rng, HOBBIES)), None),
                 PointerKind::Work => (pick(rng, WORK).to_owned(), None),
                 PointerKind::Family => (pick(rng, FAMILY_NEWS).to_owned(), None),
@@ -457,10 +419,7 @@ fn pointers_for(
                 .unwrap_or_default()
                 .and_utc();
             Pointer {
-                id: PointerId::from_parts(
-                    u64::try_from(created.timestamp_millis()).unwrap_or(0),
-                    id_bytes(rng),
-                ),
+                id: PointerId::from_parts(u64::try_from(created.timestamp_millis()).unwrap_or(0), id_bytes(rng)),
                 patient_id: p.id,
                 kind,
                 text,
@@ -519,16 +478,10 @@ impl Rapport {
                 });
             }
         }
-        let existing_doctors: Vec<Staff> =
-            records::staff_with_role(self.store.conn(), Role::Clinician)?;
+        let existing_doctors: Vec<Staff> = records::staff_with_role(self.store.conn(), Role::Clinician)?;
         let doctors: Vec<Staff> = existing_doctors
             .into_iter()
-            .chain(
-                new_staff
-                    .iter()
-                    .filter(|s| s.role == Role::Clinician)
-                    .cloned(),
-            )
+            .chain(new_staff.iter().filter(|s| s.role == Role::Clinician).cloned())
             .collect();
         let doctor_ids: Vec<StaffId> = doctors.iter().map(|d| d.id).collect();
         let front_desk = new_staff
@@ -567,20 +520,10 @@ impl Rapport {
                             if !rng.random_bool(0.65) {
                                 continue;
                             }
-                            let starts_at =
-                                day_start + Duration::hours(9) + Duration::minutes(15 * slot);
+                            let starts_at = day_start + Duration::hours(9) + Duration::minutes(15 * slot);
                             let patient = &people[rng.random_range(0..people.len())];
-                            let appt = demo_appointment(
-                                &mut rng,
-                                patient.id,
-                                doctor.id,
-                                front_desk.id,
-                                starts_at,
-                                now,
-                            );
-                            if !records::overlapping_appointments(tx, doctor.id, starts_at, 15)?
-                                .is_empty()
-                            {
+                            let appt = demo_appointment(&mut rng, patient.id, doctor.id, front_desk.id, starts_at, now);
+                            if !records::overlapping_appointments(tx, doctor.id, starts_at, 15)?.is_empty() {
                                 continue;
                             }
                             records::insert_appointment(tx, &appt)?;
@@ -618,10 +561,7 @@ fn demo_appointment(
     now: DateTime<Utc>,
 ) -> Appointment {
     let mut a = Appointment {
-        id: AppointmentId::from_parts(
-            u64::try_from(starts_at.timestamp_millis()).unwrap_or(0),
-            id_bytes(rng),
-        ),
+        id: AppointmentId::from_parts(u64::try_from(starts_at.timestamp_millis()).unwrap_or(0), id_bytes(rng)),
         patient_id: patient,
         doctor,
         starts_at,

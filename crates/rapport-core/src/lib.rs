@@ -30,9 +30,7 @@ pub use error::{Error, ErrorCode, Result};
 pub use rapport_store::keys::{KdfCost, KeyStorage, key_file_path, key_storage};
 pub use rapport_store::search::PatientHit;
 pub use rapport_store::{DataKey, KeyProtection, Secret, audit::Verification, records::FollowUp};
-pub use services::{
-    Booking, BookingOutcome, NewPointer, PatientCard, PointerView, ScheduleRow, local_day_bounds,
-};
+pub use services::{Booking, BookingOutcome, NewPointer, PatientCard, PointerView, ScheduleRow, local_day_bounds};
 
 /// Failed logins in a row that lock an account...
 pub const LOCKOUT_AFTER_FAILURES: i64 = 5;
@@ -118,9 +116,7 @@ impl Rapport {
     ) -> Result<(Self, Session)> {
         let clinic = setup.clinic_name.trim();
         if clinic.is_empty() || clinic.chars().count() > 120 {
-            return Err(Error::invalid(
-                "the clinic name must be 1 to 120 characters",
-            ));
+            return Err(Error::invalid("the clinic name must be 1 to 120 characters"));
         }
         let login = normalize_login(setup.admin_login).map_err(Error::invalid)?;
         check_password(setup.admin_password)?;
@@ -203,17 +199,12 @@ impl Rapport {
             return Err(refused());
         };
         if !staff.active {
-            return Err(Error::new(
-                ErrorCode::AccountLocked,
-                "this account is disabled",
-            ));
+            return Err(Error::new(ErrorCode::AccountLocked, "this account is disabled"));
         }
         if auth.locked_until.is_some_and(|until| until > now) {
             return Err(Error::new(
                 ErrorCode::AccountLocked,
-                format!(
-                    "too many failed logins; try again in {LOCKOUT_MINUTES} minutes or ask a manager"
-                ),
+                format!("too many failed logins; try again in {LOCKOUT_MINUTES} minutes or ask a manager"),
             ));
         }
         let ok = verify_password(password, &auth.password_hash);
@@ -222,20 +213,10 @@ impl Rapport {
                 records::set_login_failures(tx, staff.id, 0, None)?;
             } else {
                 let failures = auth.failed_logins + 1;
-                let lock = (failures >= LOCKOUT_AFTER_FAILURES)
-                    .then(|| now + Duration::minutes(LOCKOUT_MINUTES));
-                records::set_login_failures(
-                    tx,
-                    staff.id,
-                    if lock.is_some() { 0 } else { failures },
-                    lock,
-                )?;
+                let lock = (failures >= LOCKOUT_AFTER_FAILURES).then(|| now + Duration::minutes(LOCKOUT_MINUTES));
+                records::set_login_failures(tx, staff.id, if lock.is_some() { 0 } else { failures }, lock)?;
             }
-            let action = if ok {
-                "staff.login"
-            } else {
-                "staff.login_failed"
-            };
+            let action = if ok { "staff.login" } else { "staff.login_failed" };
             audit::append(
                 tx,
                 &NewAuditEntry {
@@ -248,22 +229,11 @@ impl Rapport {
             )?;
             Ok(())
         })?;
-        if ok {
-            Ok(Session { staff })
-        } else {
-            Err(refused())
-        }
+        if ok { Ok(Session { staff }) } else { Err(refused()) }
     }
 
     /// Adds a staff account. Managers add front desk and clinicians; admins add anyone.
-    pub fn add_staff(
-        &mut self,
-        s: &Session,
-        login: &str,
-        name: &str,
-        role: Role,
-        password: &Secret,
-    ) -> Result<Staff> {
+    pub fn add_staff(&mut self, s: &Session, login: &str, name: &str, role: Role, password: &Secret) -> Result<Staff> {
         s.require(Operation::ManageStaff)?;
         if !s.role().may_grant(role) {
             return Err(Error::new(
@@ -351,9 +321,7 @@ impl Rapport {
     pub fn set_idle_lock_minutes(&mut self, s: &Session, minutes: u32) -> Result<()> {
         s.require(Operation::ChangeSettings)?;
         if !(1..=240).contains(&minutes) {
-            return Err(Error::invalid(
-                "the idle lock must be between 1 and 240 minutes",
-            ));
+            return Err(Error::invalid("the idle lock must be between 1 and 240 minutes"));
         }
         let now = self.clock.now();
         self.store.write(|tx| -> Result<()> {
@@ -384,12 +352,8 @@ fn ms(t: DateTime<Utc>) -> u64 {
 
 fn random10() -> Result<[u8; 10]> {
     let mut b = [0u8; 10];
-    getrandom::fill(&mut b).map_err(|_| {
-        Error::new(
-            ErrorCode::Storage,
-            "the operating system's random source failed",
-        )
-    })?;
+    getrandom::fill(&mut b)
+        .map_err(|_| Error::new(ErrorCode::Storage, "the operating system's random source failed"))?;
     Ok(b)
 }
 
@@ -415,14 +379,10 @@ fn check_password(p: &Secret) -> Result<()> {
 /// Argon2id with the crate's recommended parameters, in PHC string form.
 fn hash_password(p: &Secret) -> Result<String> {
     let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).map_err(|_| {
-        Error::new(
-            ErrorCode::Storage,
-            "the operating system's random source failed",
-        )
-    })?;
-    let salt = SaltString::encode_b64(&salt)
-        .map_err(|_| Error::new(ErrorCode::Storage, "could not hash the password"))?;
+    getrandom::fill(&mut salt)
+        .map_err(|_| Error::new(ErrorCode::Storage, "the operating system's random source failed"))?;
+    let salt =
+        SaltString::encode_b64(&salt).map_err(|_| Error::new(ErrorCode::Storage, "could not hash the password"))?;
     Argon2::default()
         .hash_password(p.expose().as_bytes(), &salt)
         .map(|h| h.to_string())
@@ -430,17 +390,12 @@ fn hash_password(p: &Secret) -> Result<String> {
 }
 
 fn verify_password(p: &Secret, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| {
-        Argon2::default()
-            .verify_password(p.expose().as_bytes(), &h)
-            .is_ok()
-    })
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(p.expose().as_bytes(), &h).is_ok())
 }
 
 /// A hash of a random password nobody has, checked against when the login is unknown.
-static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    hash_password(&Secret::new(format!("{:?}", random10()))).unwrap_or_default()
-});
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| hash_password(&Secret::new(format!("{:?}", random10()))).unwrap_or_default());
 
 /// Reads the protection a new database should get from the environment: a passphrase when
 /// `RAPPORT_PASSPHRASE` is set, else the OS keyring.

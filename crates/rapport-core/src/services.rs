@@ -2,9 +2,8 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rapport_model::{
-    Appointment, AppointmentId, AppointmentStatus, NewPatient, Operation, Patient, PatientEdit,
-    PatientId, Pointer, PointerId, PointerKind, PointerState, Role, Source, StaffId, StatusChange,
-    WaitCue,
+    Appointment, AppointmentId, AppointmentStatus, NewPatient, Operation, Patient, PatientEdit, PatientId, Pointer,
+    PointerId, PointerKind, PointerState, Role, Source, StaffId, StatusChange, WaitCue,
 };
 use rapport_store::audit::{self, NewAuditEntry};
 use rapport_store::records::{self, FollowUp};
@@ -105,12 +104,7 @@ impl Rapport {
     }
 
     /// Changes some of a patient's fields.
-    pub fn edit_patient(
-        &mut self,
-        s: &Session,
-        id: PatientId,
-        edit: PatientEdit,
-    ) -> Result<Patient> {
+    pub fn edit_patient(&mut self, s: &Session, id: PatientId, edit: PatientEdit) -> Result<Patient> {
         s.require(Operation::EditPatient)?;
         if edit.is_empty() {
             return Err(Error::invalid("nothing to change"));
@@ -142,14 +136,7 @@ impl Rapport {
             for mut a in future {
                 if a.apply(StatusChange::Cancel, now).is_ok() {
                     records::update_appointment_status(tx, &a)?;
-                    log(
-                        tx,
-                        now,
-                        s,
-                        "appointment.cancelled",
-                        Some(id),
-                        Some(&a.id.to_string()),
-                    )?;
+                    log(tx, now, s, "appointment.cancelled", Some(id), Some(&a.id.to_string()))?;
                 }
             }
             records::delete_patient(tx, id, now)?;
@@ -158,18 +145,9 @@ impl Rapport {
     }
 
     /// Type-ahead search (not audited per keystroke: opening a record is).
-    pub fn search_patients(
-        &self,
-        s: &Session,
-        query: &str,
-        limit: usize,
-    ) -> Result<Vec<PatientHit>> {
+    pub fn search_patients(&self, s: &Session, query: &str, limit: usize) -> Result<Vec<PatientHit>> {
         s.require(Operation::ViewPatient)?;
-        Ok(search::search(
-            self.store.conn(),
-            query,
-            limit.min(MAX_SEARCH_LIMIT),
-        )?)
+        Ok(search::search(self.store.conn(), query, limit.min(MAX_SEARCH_LIMIT))?)
     }
 
     /// Opens a patient: the card, audited as a view, and the patient moves up in search.
@@ -249,37 +227,20 @@ impl Rapport {
     // -----------------------------------------------------------------------------------------
     // Pointers
 
-    pub fn add_pointer(
-        &mut self,
-        s: &Session,
-        patient: PatientId,
-        new: NewPointer,
-    ) -> Result<Pointer> {
+    pub fn add_pointer(&mut self, s: &Session, patient: PatientId, new: NewPointer) -> Result<Pointer> {
         s.require(Operation::AddPointer)?;
         self.patient_or_404(patient)?;
         let pointer = self.build_pointer(s, patient, new, None)?;
         let now = pointer.created_at;
         self.store.write(|tx| -> Result<()> {
             records::insert_pointer(tx, &pointer)?;
-            log(
-                tx,
-                now,
-                s,
-                "pointer.add",
-                Some(patient),
-                Some(&pointer.id.to_string()),
-            )
+            log(tx, now, s, "pointer.add", Some(patient), Some(&pointer.id.to_string()))
         })?;
         Ok(pointer)
     }
 
     /// Replaces a pointer's text, kind or date with a new version; the old one stays in history.
-    pub fn revise_pointer(
-        &mut self,
-        s: &Session,
-        old: PointerId,
-        new: NewPointer,
-    ) -> Result<Pointer> {
+    pub fn revise_pointer(&mut self, s: &Session, old: PointerId, new: NewPointer) -> Result<Pointer> {
         s.require(Operation::AddPointer)?;
         let previous = self.live_pointer(old)?;
         let pointer = self.build_pointer(s, previous.patient_id, new, Some(old))?;
@@ -333,20 +294,13 @@ impl Rapport {
             return Err(Error::conflict("that pointer was retracted"));
         }
         if records::pointer_is_superseded(conn, id)? {
-            return Err(Error::conflict(
-                "that pointer has a newer version; use that one",
-            ));
+            return Err(Error::conflict("that pointer has a newer version; use that one"));
         }
         Ok(p)
     }
 
     /// "Used it": someone asked about it, so others need not. `note` is what the patient said.
-    pub fn mark_pointer_used(
-        &mut self,
-        s: &Session,
-        id: PointerId,
-        note: Option<&str>,
-    ) -> Result<Pointer> {
+    pub fn mark_pointer_used(&mut self, s: &Session, id: PointerId, note: Option<&str>) -> Result<Pointer> {
         self.mark_pointer(s, id, "used", "pointer.used", note)
     }
 
@@ -380,14 +334,7 @@ impl Rapport {
         let now = self.clock.now();
         self.store.write(|tx| -> Result<()> {
             records::insert_mark(tx, mark_id, id, kind, s.staff.id, now, note)?;
-            log(
-                tx,
-                now,
-                s,
-                action,
-                Some(pointer.patient_id),
-                Some(&id.to_string()),
-            )
+            log(tx, now, s, action, Some(pointer.patient_id), Some(&id.to_string()))
         })?;
         records::get_pointer(self.store.conn(), id)?.ok_or_else(|| Error::not_found("pointer"))
     }
@@ -396,12 +343,9 @@ impl Rapport {
     // Appointments
 
     fn doctor(&self, id: StaffId) -> Result<rapport_model::Staff> {
-        let staff = records::staff_by_id(self.store.conn(), id)?
-            .ok_or_else(|| Error::not_found("doctor"))?;
+        let staff = records::staff_by_id(self.store.conn(), id)?.ok_or_else(|| Error::not_found("doctor"))?;
         if staff.role != Role::Clinician || !staff.active {
-            return Err(Error::invalid(
-                "appointments are booked with an active clinician",
-            ));
+            return Err(Error::invalid("appointments are booked with an active clinician"));
         }
         Ok(staff)
     }
@@ -432,9 +376,7 @@ impl Rapport {
                 let usual_name = records::staff_by_id(self.store.conn(), usual)?
                     .map(|d| d.display_name)
                     .unwrap_or_else(|| "another doctor".into());
-                warnings.push(format!(
-                    "breaks continuity of care: the usual doctor is {usual_name}"
-                ));
+                warnings.push(format!("breaks continuity of care: the usual doctor is {usual_name}"));
             }
             _ => {}
         }
@@ -466,10 +408,7 @@ impl Rapport {
                     "{} already has an appointment at {}–{}",
                     doctor.display_name,
                     local.format("%H:%M"),
-                    other
-                        .ends_at()
-                        .with_timezone(&chrono::Local)
-                        .format("%H:%M")
+                    other.ends_at().with_timezone(&chrono::Local).format("%H:%M")
                 )));
             }
             records::insert_appointment(tx, &appointment)?;
@@ -483,23 +422,15 @@ impl Rapport {
                 Some(&appointment.id.to_string()),
             )
         })?;
-        Ok(BookingOutcome {
-            appointment,
-            warnings,
-        })
+        Ok(BookingOutcome { appointment, warnings })
     }
 
     /// Moves an appointment along its status flow. A no-show leaves a follow-up task to call
     /// the patient back; a check-in moves the patient to the top of search.
-    pub fn change_status(
-        &mut self,
-        s: &Session,
-        id: AppointmentId,
-        change: StatusChange,
-    ) -> Result<Appointment> {
+    pub fn change_status(&mut self, s: &Session, id: AppointmentId, change: StatusChange) -> Result<Appointment> {
         s.require(Operation::ChangeAppointmentStatus)?;
-        let mut appt = records::get_appointment(self.store.conn(), id)?
-            .ok_or_else(|| Error::not_found("appointment"))?;
+        let mut appt =
+            records::get_appointment(self.store.conn(), id)?.ok_or_else(|| Error::not_found("appointment"))?;
         let now = self.clock.now();
         appt.apply(change, now)?;
         let follow_up_id = self.id_parts()?;
@@ -521,14 +452,7 @@ impl Rapport {
                 _ => {}
             }
             let action = format!("appointment.{}", appt.status.as_str());
-            log(
-                tx,
-                now,
-                s,
-                &action,
-                Some(appt.patient_id),
-                Some(&id.to_string()),
-            )
+            log(tx, now, s, &action, Some(appt.patient_id), Some(&id.to_string()))
         })?;
         Ok(appt)
     }
@@ -575,12 +499,7 @@ impl Rapport {
     }
 
     /// The schedule of one local calendar day.
-    pub fn day_schedule(
-        &self,
-        s: &Session,
-        day: NaiveDate,
-        doctor: Option<StaffId>,
-    ) -> Result<Vec<ScheduleRow>> {
+    pub fn day_schedule(&self, s: &Session, day: NaiveDate, doctor: Option<StaffId>) -> Result<Vec<ScheduleRow>> {
         let (from, to) = local_day_bounds(day);
         self.schedule(s, from, to, doctor)
     }
@@ -593,11 +512,7 @@ impl Rapport {
 
     /// The audit entry of an operation recorded for a patient (used by tests and the UI's
     /// history view).
-    pub fn patient_history(
-        &self,
-        s: &Session,
-        id: PatientId,
-    ) -> Result<Vec<rapport_store::audit::AuditEntry>> {
+    pub fn patient_history(&self, s: &Session, id: PatientId) -> Result<Vec<rapport_store::audit::AuditEntry>> {
         self.audit_log(s, Some(id), 1000)
     }
 }
@@ -648,7 +563,6 @@ impl Rapport {
         if let Ok(id) = reference.parse::<PatientId>() {
             return Ok(id);
         }
-        records::patient_id_by_record_no(self.store.conn(), reference)?
-            .ok_or_else(|| Error::not_found("patient"))
+        records::patient_id_by_record_no(self.store.conn(), reference)?.ok_or_else(|| Error::not_found("patient"))
     }
 }

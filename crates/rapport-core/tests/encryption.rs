@@ -25,22 +25,12 @@ fn canary_names_and_pointer_texts_never_appear_in_any_file() {
         .expect("pointer");
     c.app.open_patient(&c.admin, id).expect("open");
     assert_eq!(
-        c.app
-            .search_patients(&c.admin, "zyxw qwer", 5)
-            .expect("search")
-            .len(),
+        c.app.search_patients(&c.admin, "zyxw qwer", 5).expect("search").len(),
         1
     );
 
     // Look while the database is open (WAL and SHM present) and again after it is closed.
-    let canaries = [
-        given,
-        family,
-        pointer_text,
-        "Xanthicorp",
-        "9876543210",
-        "Zyxie",
-    ];
+    let canaries = [given, family, pointer_text, "Xanthicorp", "9876543210", "Zyxie"];
     assert_no_canary(c.dir.path(), &c.db, &canaries, true);
     let Clinic { dir, db, app, .. } = c;
     drop(app);
@@ -49,15 +39,10 @@ fn canary_names_and_pointer_texts_never_appear_in_any_file() {
 
 fn assert_no_canary(dir: &std::path::Path, db: &std::path::Path, canaries: &[&str], open: bool) {
     let files = all_files(dir);
-    assert!(
-        files.iter().any(|(p, _)| p == db),
-        "the database file exists"
-    );
+    assert!(files.iter().any(|(p, _)| p == db), "the database file exists");
     if open {
         assert!(
-            files
-                .iter()
-                .any(|(p, _)| p.to_string_lossy().ends_with("-wal")),
+            files.iter().any(|(p, _)| p.to_string_lossy().ends_with("-wal")),
             "the WAL file is checked too"
         );
     }
@@ -76,10 +61,7 @@ fn assert_no_canary(dir: &std::path::Path, db: &std::path::Path, canaries: &[&st
         }
     }
     let header = std::fs::read(db).expect("db");
-    assert!(
-        !header.starts_with(b"SQLite format 3"),
-        "the header is encrypted too"
-    );
+    assert!(!header.starts_with(b"SQLite format 3"), "the header is encrypted too");
 }
 
 #[test]
@@ -89,12 +71,7 @@ fn a_wrong_passphrase_says_so_and_changes_nothing() {
     let dir = c.dir;
     drop(c.app);
     let before = all_files(dir.path());
-    let err = Rapport::open(
-        &db,
-        Some(&Secret::new("not the passphrase")),
-        c.clock.clone(),
-    )
-    .expect_err("must fail");
+    let err = Rapport::open(&db, Some(&Secret::new("not the passphrase")), c.clock.clone()).expect_err("must fail");
     assert_eq!(err.code, ErrorCode::WrongKey);
     assert_eq!(err.message, "wrong passphrase or key");
     assert_eq!(
@@ -118,13 +95,8 @@ fn a_key_file_holding_another_databases_key_is_a_wrong_key_not_corruption() {
     let b = clinic();
     drop(a.app);
     drop(b.app);
-    std::fs::copy(
-        rapport_core::key_file_path(&b.db),
-        rapport_core::key_file_path(&a.db),
-    )
-    .expect("swap key file");
-    let err = Rapport::open(&a.db, Some(&Secret::new(PASSPHRASE)), a.clock.clone())
-        .expect_err("must fail");
+    std::fs::copy(rapport_core::key_file_path(&b.db), rapport_core::key_file_path(&a.db)).expect("swap key file");
+    let err = Rapport::open(&a.db, Some(&Secret::new(PASSPHRASE)), a.clock.clone()).expect_err("must fail");
     assert_eq!(err.code, ErrorCode::WrongKey);
 }
 
@@ -133,14 +105,9 @@ fn a_missing_key_file_is_a_clear_error() {
     let c = clinic();
     drop(c.app);
     std::fs::remove_file(rapport_core::key_file_path(&c.db)).expect("remove key file");
-    let err = Rapport::open(&c.db, Some(&Secret::new(PASSPHRASE)), c.clock.clone())
-        .expect_err("must fail");
+    let err = Rapport::open(&c.db, Some(&Secret::new(PASSPHRASE)), c.clock.clone()).expect_err("must fail");
     assert_eq!(err.code, ErrorCode::Storage);
-    assert!(
-        err.message.contains("key file is missing"),
-        "{}",
-        err.message
-    );
+    assert!(err.message.contains("key file is missing"), "{}", err.message);
 }
 
 #[test]
@@ -148,11 +115,7 @@ fn files_are_private_to_their_owner() {
     use std::os::unix::fs::PermissionsExt as _;
     let c = clinic();
     for path in [c.db.clone(), rapport_core::key_file_path(&c.db)] {
-        let mode = std::fs::metadata(&path)
-            .expect("metadata")
-            .permissions()
-            .mode()
-            & 0o777;
+        let mode = std::fs::metadata(&path).expect("metadata").permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{}", path.display());
     }
 }

@@ -7,8 +7,7 @@ use chrono::{Duration, NaiveDate};
 use common::*;
 use rapport_core::{Booking, ErrorCode, NewPointer, Session};
 use rapport_model::{
-    AppointmentStatus, PatientEdit, PointerKind, PointerState, Role, Source, StaffId, StatusChange,
-    WaitLevel,
+    AppointmentStatus, PatientEdit, PointerKind, PointerState, Role, Source, StaffId, StatusChange, WaitLevel,
 };
 
 fn doctor(c: &mut Clinic, login: &str) -> StaffId {
@@ -58,11 +57,7 @@ fn a_doctor_cannot_be_double_booked() {
     book(&mut c, &admin, a, dr, 10, 0).expect("first booking");
     let err = book(&mut c, &admin, b, dr, 10, 10).expect_err("overlap");
     assert_eq!(err.code, ErrorCode::Conflict);
-    assert!(
-        err.message.contains("already has an appointment"),
-        "{}",
-        err.message
-    );
+    assert!(err.message.contains("already has an appointment"), "{}", err.message);
     book(&mut c, &admin, b, dr, 10, 15).expect("the next slot is free");
     assert_eq!(
         c.app
@@ -79,10 +74,7 @@ fn a_cancelled_slot_can_be_booked_again() {
     let admin = c.admin.clone();
     let dr = doctor(&mut c, "dr.rao");
     let a = c.patient("Asha", "Rao");
-    let first = book(&mut c, &admin, a, dr, 10, 0)
-        .expect("book")
-        .appointment
-        .id;
+    let first = book(&mut c, &admin, a, dr, 10, 0).expect("book").appointment.id;
     c.app
         .change_status(&admin, first, StatusChange::Cancel)
         .expect("cancel");
@@ -106,19 +98,10 @@ fn booking_away_from_the_usual_doctor_warns_about_continuity() {
             },
         )
         .expect("edit");
-    assert!(
-        book(&mut c, &admin, p, usual, 9, 0)
-            .expect("usual")
-            .warnings
-            .is_empty()
-    );
+    assert!(book(&mut c, &admin, p, usual, 9, 0).expect("usual").warnings.is_empty());
     let outcome = book(&mut c, &admin, p, other, 11, 0).expect("other");
     assert_eq!(outcome.warnings.len(), 1);
-    assert!(
-        outcome.warnings[0].contains("continuity"),
-        "{:?}",
-        outcome.warnings
-    );
+    assert!(outcome.warnings[0].contains("continuity"), "{:?}", outcome.warnings);
 }
 
 #[test]
@@ -128,9 +111,7 @@ fn only_clinicians_take_appointments() {
     let desk = c.staff("desk", Role::FrontDesk).staff().id;
     let p = c.patient("Asha", "Rao");
     assert_eq!(
-        book(&mut c, &admin, p, desk, 10, 0)
-            .expect_err("not a doctor")
-            .code,
+        book(&mut c, &admin, p, desk, 10, 0).expect_err("not a doctor").code,
         ErrorCode::InvalidInput
     );
 }
@@ -141,10 +122,7 @@ fn a_visit_runs_from_booking_to_done_with_a_wait_timer_and_an_audit_trail() {
     let admin = c.admin.clone();
     let dr = doctor(&mut c, "dr.rao");
     let p = c.patient("Asha", "Rao");
-    let id = book(&mut c, &admin, p, dr, 12, 0)
-        .expect("book")
-        .appointment
-        .id;
+    let id = book(&mut c, &admin, p, dr, 12, 0).expect("book").appointment.id;
     c.app
         .change_status(&admin, id, StatusChange::CheckIn)
         .expect("check in");
@@ -155,10 +133,7 @@ fn a_visit_runs_from_booking_to_done_with_a_wait_timer_and_an_audit_trail() {
         .expect("schedule")
         .remove(0);
     assert_eq!(row.appointment.status, AppointmentStatus::Arrived);
-    assert_eq!(
-        row.wait.map(|w| (w.minutes, w.level)),
-        Some((20, WaitLevel::Amber))
-    );
+    assert_eq!(row.wait.map(|w| (w.minutes, w.level)), Some((20, WaitLevel::Amber)));
     c.clock.advance(Duration::minutes(15));
     let row = c
         .app
@@ -166,13 +141,8 @@ fn a_visit_runs_from_booking_to_done_with_a_wait_timer_and_an_audit_trail() {
         .expect("schedule")
         .remove(0);
     assert_eq!(row.wait.map(|w| w.level), Some(WaitLevel::Red));
-    c.app
-        .change_status(&admin, id, StatusChange::Seen)
-        .expect("seen");
-    let done = c
-        .app
-        .change_status(&admin, id, StatusChange::Done)
-        .expect("done");
+    c.app.change_status(&admin, id, StatusChange::Seen).expect("seen");
+    let done = c.app.change_status(&admin, id, StatusChange::Done).expect("done");
     assert_eq!(done.status, AppointmentStatus::Done);
     assert_eq!(done.minutes_late_seen(), Some(35));
     let err = c
@@ -198,26 +168,14 @@ fn a_no_show_leaves_a_follow_up_to_call_the_patient_back() {
     let admin = c.admin.clone();
     let dr = doctor(&mut c, "dr.rao");
     let p = c.patient("Asha", "Rao");
-    let id = book(&mut c, &admin, p, dr, 9, 0)
-        .expect("book")
-        .appointment
-        .id;
-    c.app
-        .change_status(&admin, id, StatusChange::NoShow)
-        .expect("no-show");
+    let id = book(&mut c, &admin, p, dr, 9, 0).expect("book").appointment.id;
+    c.app.change_status(&admin, id, StatusChange::NoShow).expect("no-show");
     let follow_ups = c.app.follow_ups(&admin).expect("follow-ups");
     assert_eq!(follow_ups.len(), 1);
     assert_eq!(follow_ups[0].patient_id, p);
     assert_eq!(follow_ups[0].appointment_id, Some(id));
     assert!(follow_ups[0].reason.contains("rebook"));
-    assert_eq!(
-        c.app
-            .open_patient(&admin, p)
-            .expect("card")
-            .open_follow_ups
-            .len(),
-        1
-    );
+    assert_eq!(c.app.open_patient(&admin, p).expect("card").open_follow_ups.len(), 1);
 }
 
 #[test]
@@ -238,33 +196,20 @@ fn the_card_puts_asks_first_keeps_avoid_topics_apart_and_hides_retracted_pointer
     };
     c.app.add_pointer(&admin, p, wedding).expect("wedding");
     c.app
-        .add_pointer(
-            &admin,
-            p,
-            pointer(PointerKind::AvoidTopic, "Recently bereaved"),
-        )
+        .add_pointer(&admin, p, pointer(PointerKind::AvoidTopic, "Recently bereaved"))
         .expect("avoid");
     let retracted = c
         .app
         .add_pointer(&admin, p, pointer(PointerKind::Work, "Wrong patient's job"))
         .expect("work");
-    c.app
-        .retract_pointer(&admin, retracted.id)
-        .expect("retract");
+    c.app.retract_pointer(&admin, retracted.id).expect("retract");
 
     let card = c.app.open_patient(&admin, p).expect("card");
-    let shown: Vec<(PointerState, &str)> = card
-        .pointers
-        .iter()
-        .map(|v| (v.state, v.prompt.as_str()))
-        .collect();
+    let shown: Vec<(PointerState, &str)> = card.pointers.iter().map(|v| (v.state, v.prompt.as_str())).collect();
     assert_eq!(
         shown,
         [
-            (
-                PointerState::AskHowItWent,
-                "Ask how it went: Daughter's wedding"
-            ),
+            (PointerState::AskHowItWent, "Ask how it went: Daughter's wedding"),
             (PointerState::Active, "Plays the veena"),
             (PointerState::Avoid, "Avoid: Recently bereaved"),
         ]
@@ -276,10 +221,7 @@ fn the_card_puts_asks_first_keeps_avoid_topics_apart_and_hides_retracted_pointer
     assert_eq!(card.pointers[1].pointer.author_name, "Admin");
     assert_eq!(card.pointers[1].pointer.clinic, "Lakeside Clinic");
     assert_eq!(
-        c.app
-            .retract_pointer(&admin, retracted.id)
-            .expect_err("twice")
-            .code,
+        c.app.retract_pointer(&admin, retracted.id).expect_err("twice").code,
         ErrorCode::Conflict
     );
     assert_eq!(hobby.source, Source::CheckIn);
@@ -306,13 +248,7 @@ fn used_it_is_recorded_with_who_and_what_the_patient_said() {
     assert_eq!(mark.by, nurse.staff().id);
     assert_eq!(mark.note.as_deref(), Some("Loved the beaches"));
     // Asked after the trip: it retires from the card.
-    assert!(
-        c.app
-            .open_patient(&admin, p)
-            .expect("card")
-            .pointers
-            .is_empty()
-    );
+    assert!(c.app.open_patient(&admin, p).expect("card").pointers.is_empty());
 }
 
 #[test]
@@ -326,11 +262,7 @@ fn revising_a_pointer_keeps_the_old_version_in_history() {
         .expect("pointer");
     let new = c
         .app
-        .revise_pointer(
-            &admin,
-            old.id,
-            pointer(PointerKind::Work, "Promoted to branch manager"),
-        )
+        .revise_pointer(&admin, old.id, pointer(PointerKind::Work, "Promoted to branch manager"))
         .expect("revise");
     assert_eq!(new.supersedes, Some(old.id));
     let card = c.app.open_patient(&admin, p).expect("card");
@@ -376,10 +308,7 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_saved() {
         )
         .expect_err("future");
     assert_eq!(err.code, ErrorCode::InvalidInput);
-    assert_eq!(
-        c.app.patient_history(&admin, p).expect("history").len(),
-        before
-    );
+    assert_eq!(c.app.patient_history(&admin, p).expect("history").len(), before);
     let dr = doctor(&mut c, "dr.rao");
     let err = c
         .app
@@ -422,12 +351,7 @@ fn demo_data_is_deterministic_per_seed() {
             .into_iter()
             .map(|h| format!("{} {} {:?}", h.given, h.family, h.birth_date))
             .collect();
-        (
-            summary.patients,
-            summary.pointers,
-            summary.appointments,
-            names,
-        )
+        (summary.patients, summary.pointers, summary.appointments, names)
     };
     let (patients, pointers, appointments, names) = load(7);
     assert_eq!(patients, 50);

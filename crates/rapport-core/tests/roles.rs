@@ -97,9 +97,7 @@ fn attempt(
                 },
             )
             .map(drop),
-        Operation::ChangeAppointmentStatus => app
-            .change_status(who, appt, StatusChange::Confirm)
-            .map(drop),
+        Operation::ChangeAppointmentStatus => app.change_status(who, appt, StatusChange::Confirm).map(drop),
         Operation::ViewSchedule => app.day_schedule(who, at.date_naive(), None).map(drop),
         Operation::ManageStaff => app
             .add_staff(
@@ -133,11 +131,7 @@ fn every_role_may_do_exactly_what_the_matrix_says() {
         c.admin.clone(),
     ];
     let doctor = sessions[1].staff().id;
-    assert_eq!(
-        EXPECTED.len(),
-        Operation::ALL.len(),
-        "every operation is in the table"
-    );
+    assert_eq!(EXPECTED.len(), Operation::ALL.len(), "every operation is in the table");
     let mut n = 0;
     for (op, allowed) in EXPECTED {
         for (who, expected) in sessions.iter().zip(allowed) {
@@ -196,10 +190,7 @@ fn five_wrong_passwords_lock_the_account_for_fifteen_minutes() {
             ErrorCode::AuthFailed
         );
     }
-    let locked = c
-        .app
-        .login("desk", &Secret::new(PASSWORD))
-        .expect_err("locked");
+    let locked = c.app.login("desk", &Secret::new(PASSWORD)).expect_err("locked");
     assert_eq!(locked.code, ErrorCode::AccountLocked);
     c.clock.advance(Duration::minutes(16));
     assert!(
@@ -211,18 +202,9 @@ fn five_wrong_passwords_lock_the_account_for_fifteen_minutes() {
 #[test]
 fn unknown_logins_and_wrong_passwords_get_the_same_answer() {
     let mut c = clinic();
-    let unknown = c
-        .app
-        .login("nobody", &Secret::new(PASSWORD))
-        .expect_err("unknown");
-    let wrong = c
-        .app
-        .login("admin", &Secret::new("wrong-password"))
-        .expect_err("wrong");
-    assert_eq!(
-        (unknown.code, &unknown.message),
-        (wrong.code, &wrong.message)
-    );
+    let unknown = c.app.login("nobody", &Secret::new(PASSWORD)).expect_err("unknown");
+    let wrong = c.app.login("admin", &Secret::new("wrong-password")).expect_err("wrong");
+    assert_eq!((unknown.code, &unknown.message), (wrong.code, &wrong.message));
 }
 
 #[test]
@@ -231,13 +213,7 @@ fn short_passwords_and_taken_logins_are_refused() {
     let admin = c.admin.clone();
     assert_eq!(
         c.app
-            .add_staff(
-                &admin,
-                "short",
-                "Short",
-                Role::FrontDesk,
-                &Secret::new("1234567")
-            )
+            .add_staff(&admin, "short", "Short", Role::FrontDesk, &Secret::new("1234567"))
             .expect_err("short")
             .code,
         ErrorCode::InvalidInput
@@ -245,13 +221,7 @@ fn short_passwords_and_taken_logins_are_refused() {
     c.staff("taken", Role::FrontDesk);
     assert_eq!(
         c.app
-            .add_staff(
-                &admin,
-                "TAKEN",
-                "Again",
-                Role::FrontDesk,
-                &Secret::new(PASSWORD)
-            )
+            .add_staff(&admin, "TAKEN", "Again", Role::FrontDesk, &Secret::new(PASSWORD))
             .expect_err("taken")
             .code,
         ErrorCode::Conflict

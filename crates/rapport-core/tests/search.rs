@@ -6,13 +6,7 @@ mod common;
 use common::*;
 use rapport_model::{NewPatient, PatientId};
 
-fn add(
-    c: &mut Clinic,
-    given: &str,
-    family: &str,
-    preferred: Option<&str>,
-    phone: Option<&str>,
-) -> PatientId {
+fn add(c: &mut Clinic, given: &str, family: &str, preferred: Option<&str>, phone: Option<&str>) -> PatientId {
     c.patient_with(NewPatient {
         given: given.into(),
         family: family.into(),
@@ -98,10 +92,7 @@ fn record_numbers_find_the_patient() {
         .record_no;
     assert_eq!(names(&c, &record), ["Asha Rao"]);
     assert_eq!(names(&c, &record.to_lowercase()), ["Asha Rao"]);
-    assert_eq!(
-        c.app.resolve_patient(&c.admin, &record).expect("resolve"),
-        id
-    );
+    assert_eq!(c.app.resolve_patient(&c.admin, &record).expect("resolve"), id);
 }
 
 #[test]
@@ -110,26 +101,9 @@ fn results_are_limited() {
     for i in 0..30 {
         add(&mut c, &format!("Sam{i}"), "Same", None, None);
     }
-    assert_eq!(
-        c.app
-            .search_patients(&c.admin, "same", 7)
-            .expect("search")
-            .len(),
-        7
-    );
-    assert_eq!(
-        c.app
-            .search_patients(&c.admin, "same", 20)
-            .expect("search")
-            .len(),
-        20
-    );
-    assert!(
-        c.app
-            .search_patients(&c.admin, "same", 0)
-            .expect("search")
-            .is_empty()
-    );
+    assert_eq!(c.app.search_patients(&c.admin, "same", 7).expect("search").len(), 7);
+    assert_eq!(c.app.search_patients(&c.admin, "same", 20).expect("search").len(), 20);
+    assert!(c.app.search_patients(&c.admin, "same", 0).expect("search").is_empty());
 }
 
 #[test]
@@ -189,9 +163,7 @@ fn edits_and_deletes_update_the_index() {
 fn odd_input_is_not_an_error() {
     let mut c = clinic();
     add(&mut c, "Seán", "O'Brien", None, None);
-    for q in [
-        "", "   ", "\"", "*", "AND", "NEAR(", "o'", "-", "(", "^", "a\"b", "💊",
-    ] {
+    for q in ["", "   ", "\"", "*", "AND", "NEAR(", "o'", "-", "(", "^", "a\"b", "💊"] {
         c.app
             .search_patients(&c.admin, q, 20)
             .unwrap_or_else(|e| panic!("{q:?}: {}", e.message));

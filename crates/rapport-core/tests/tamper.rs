@@ -13,21 +13,14 @@ fn populated() -> Clinic {
     for i in 0..300 {
         let id = c.patient(&format!("Given{i}"), &format!("Family{i}"));
         c.app
-            .add_pointer(
-                &c.admin,
-                id,
-                pointer(PointerKind::Hobby, &format!("Plays chess {i}")),
-            )
+            .add_pointer(&c.admin, id, pointer(PointerKind::Hobby, &format!("Plays chess {i}")))
             .expect("pointer");
     }
     c
 }
 
 /// Reads everything the app can show for every patient.
-fn read_everything(
-    app: &mut Rapport,
-    c_admin: &rapport_core::Session,
-) -> Result<usize, rapport_core::Error> {
+fn read_everything(app: &mut Rapport, c_admin: &rapport_core::Session) -> Result<usize, rapport_core::Error> {
     let hits = app.search_patients(c_admin, "given", 200)?;
     for h in &hits {
         app.open_patient(c_admin, h.id)?;
@@ -66,18 +59,11 @@ fn flipped_bytes_in_the_file_are_an_integrity_error_never_wrong_data() {
             "damage at byte {offset}: {}",
             err.message
         );
-        assert_eq!(
-            err.message,
-            "the database file is damaged or was tampered with"
-        );
+        assert_eq!(err.message, "the database file is damaged or was tampered with");
     }
     std::fs::write(&db, &pristine).expect("restore");
-    let mut app =
-        Rapport::open(&db, Some(&Secret::new(PASSPHRASE)), clock.clone()).expect("pristine opens");
-    assert_eq!(
-        read_everything(&mut app, &admin).expect("pristine reads"),
-        200
-    );
+    let mut app = Rapport::open(&db, Some(&Secret::new(PASSPHRASE)), clock.clone()).expect("pristine opens");
+    assert_eq!(read_everything(&mut app, &admin).expect("pristine reads"), 200);
     drop(dir);
 }
 
@@ -87,10 +73,7 @@ fn raw(c: &Clinic) -> rusqlite::Connection {
     let conn = rusqlite::Connection::open(&c.db).expect("open");
     conn.execute_batch(&format!(
         "PRAGMA key = \"x'{}'\";",
-        key.as_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
+        key.as_bytes().iter().map(|b| format!("{b:02x}")).collect::<String>()
     ))
     .expect("key");
     conn
@@ -119,7 +102,8 @@ fn the_audit_log_refuses_updates_and_deletes() {
 fn an_edited_audit_row_is_caught() {
     let c = populated();
     let conn = raw(&c);
-    conn.execute_batch("DROP TRIGGER audit_is_append_only_u; UPDATE audit SET action = 'patient.view' WHERE seq = 42;").expect("tamper");
+    conn.execute_batch("DROP TRIGGER audit_is_append_only_u; UPDATE audit SET action = 'patient.view' WHERE seq = 42;")
+        .expect("tamper");
     assert_eq!(
         verify(&c),
         Verification::Broken {
@@ -167,7 +151,10 @@ fn reordered_audit_rows_are_caught() {
 fn a_cut_tail_is_caught() {
     let c = populated();
     let conn = raw(&c);
-    conn.execute_batch("DROP TRIGGER audit_is_append_only_d; DELETE FROM audit WHERE seq > (SELECT max(seq) - 3 FROM audit);").expect("tamper");
+    conn.execute_batch(
+        "DROP TRIGGER audit_is_append_only_d; DELETE FROM audit WHERE seq > (SELECT max(seq) - 3 FROM audit);",
+    )
+    .expect("tamper");
     assert!(matches!(verify(&c), Verification::Broken { .. }));
 }
 

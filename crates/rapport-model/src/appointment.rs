@@ -157,17 +157,10 @@ impl Appointment {
 
     /// Moves the appointment along the status flow, recording when. Illegal moves are errors
     /// and leave the appointment as it was.
-    pub fn apply(
-        &mut self,
-        change: StatusChange,
-        at: DateTime<Utc>,
-    ) -> Result<(), TransitionError> {
+    pub fn apply(&mut self, change: StatusChange, at: DateTime<Utc>) -> Result<(), TransitionError> {
         let to = change.target();
         if !change.allowed_from().contains(&self.status) {
-            return Err(TransitionError {
-                from: self.status,
-                to,
-            });
+            return Err(TransitionError { from: self.status, to });
         }
         self.status = to;
         let stamp = match change {
@@ -199,8 +192,7 @@ impl Appointment {
 
     /// Minutes from the scheduled start to being seen, once seen (negative when seen early).
     pub fn minutes_late_seen(&self) -> Option<i64> {
-        self.seen_at
-            .map(|seen| (seen - self.starts_at).num_minutes())
+        self.seen_at.map(|seen| (seen - self.starts_at).num_minutes())
     }
 }
 
@@ -273,12 +265,7 @@ mod tests {
         assert_eq!(a.status, AppointmentStatus::Done);
         assert_eq!(
             (a.confirmed_at, a.arrived_at, a.seen_at, a.done_at),
-            (
-                Some(at(8, 30)),
-                Some(at(9, 50)),
-                Some(at(10, 5)),
-                Some(at(10, 20))
-            )
+            (Some(at(8, 30)), Some(at(9, 50)), Some(at(10, 5)), Some(at(10, 20)))
         );
         assert_eq!(a.minutes_late_seen(), Some(5));
     }
@@ -312,11 +299,7 @@ mod tests {
     fn finished_cancelled_and_missed_appointments_are_final() {
         for (setup, final_status) in [
             (
-                vec![
-                    StatusChange::CheckIn,
-                    StatusChange::Seen,
-                    StatusChange::Done,
-                ],
+                vec![StatusChange::CheckIn, StatusChange::Seen, StatusChange::Done],
                 AppointmentStatus::Done,
             ),
             (vec![StatusChange::Cancel], AppointmentStatus::Cancelled),
@@ -367,14 +350,8 @@ mod tests {
             }),
             "early arrivals wait for their slot"
         );
-        assert_eq!(
-            a.wait_cue(at(10, 14)).map(|c| c.level),
-            Some(WaitLevel::Fine)
-        );
-        assert_eq!(
-            a.wait_cue(at(10, 15)).map(|c| c.level),
-            Some(WaitLevel::Amber)
-        );
+        assert_eq!(a.wait_cue(at(10, 14)).map(|c| c.level), Some(WaitLevel::Fine));
+        assert_eq!(a.wait_cue(at(10, 15)).map(|c| c.level), Some(WaitLevel::Amber));
         assert_eq!(
             a.wait_cue(at(10, 30)),
             Some(WaitCue {
@@ -387,8 +364,7 @@ mod tests {
     #[test]
     fn a_late_arrival_waits_from_when_they_came() {
         let mut a = booked_at_ten();
-        a.apply(StatusChange::CheckIn, at(10, 20))
-            .expect("check in");
+        a.apply(StatusChange::CheckIn, at(10, 20)).expect("check in");
         assert_eq!(
             a.wait_cue(at(10, 40)),
             Some(WaitCue {
@@ -397,11 +373,7 @@ mod tests {
             })
         );
         a.apply(StatusChange::Seen, at(10, 41)).expect("seen");
-        assert_eq!(
-            a.wait_cue(at(10, 50)),
-            None,
-            "no timer once with the doctor"
-        );
+        assert_eq!(a.wait_cue(at(10, 50)), None, "no timer once with the doctor");
     }
 
     #[test]

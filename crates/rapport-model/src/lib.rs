@@ -12,12 +12,8 @@ pub mod phone;
 pub mod pointer;
 pub mod staff;
 
-pub use appointment::{
-    Appointment, AppointmentStatus, StatusChange, TransitionError, WaitCue, WaitLevel,
-};
+pub use appointment::{Appointment, AppointmentStatus, StatusChange, TransitionError, WaitCue, WaitLevel};
 pub use ids::{AppointmentId, PatientId, PointerId, StaffId};
-pub use patient::{
-    Attendant, Channel, Consent, NewPatient, Patient, PatientEdit, PracticalNeed, QuietHours,
-};
+pub use patient::{Attendant, Channel, Consent, NewPatient, Patient, PatientEdit, PracticalNeed, QuietHours};
 pub use pointer::{Pointer, PointerKind, PointerMark, PointerState, Source};
 pub use staff::{Operation, Role, Staff};

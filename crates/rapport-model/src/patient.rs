@@ -282,12 +282,7 @@ impl PatientEdit {
     }
 
     /// Applies the edit to `patient`, checking the result as registration would.
-    pub fn apply(
-        self,
-        patient: &mut Patient,
-        today: NaiveDate,
-        now: DateTime<Utc>,
-    ) -> Result<(), PatientError> {
+    pub fn apply(self, patient: &mut Patient, today: NaiveDate, now: DateTime<Utc>) -> Result<(), PatientError> {
         let mut p = patient.clone();
         if let Some(v) = self.given {
             p.given = v.trim().to_owned();
@@ -404,23 +399,13 @@ mod tests {
             family: family.into(),
             ..NewPatient::default()
         };
-        new.into_patient(
-            PatientId::from_parts(1, [0; 10]),
-            "T-1".into(),
-            DateTime::UNIX_EPOCH,
-        )
+        new.into_patient(PatientId::from_parts(1, [0; 10]), "T-1".into(), DateTime::UNIX_EPOCH)
     }
 
     #[test]
     fn age_counts_whole_years_and_waits_for_the_birthday() {
-        assert_eq!(
-            age_between(date("1990-06-15"), date("2026-06-14")),
-            Some(35)
-        );
-        assert_eq!(
-            age_between(date("1990-06-15"), date("2026-06-15")),
-            Some(36)
-        );
+        assert_eq!(age_between(date("1990-06-15"), date("2026-06-14")), Some(35));
+        assert_eq!(age_between(date("1990-06-15"), date("2026-06-15")), Some(36));
         assert_eq!(age_between(date("2030-01-01"), date("2026-06-15")), None);
     }
 
@@ -435,28 +420,19 @@ mod tests {
     #[test]
     fn registration_needs_a_name_and_a_past_birth_date() {
         let today = date("2026-11-23");
-        assert_eq!(
-            NewPatient::default().validated(today),
-            Err(PatientError::NameMissing)
-        );
+        assert_eq!(NewPatient::default().validated(today), Err(PatientError::NameMissing));
         let future = NewPatient {
             given: "A".into(),
             birth_date: Some(date("2027-01-01")),
             ..NewPatient::default()
         };
-        assert_eq!(
-            future.validated(today),
-            Err(PatientError::BirthDateInFuture)
-        );
+        assert_eq!(future.validated(today), Err(PatientError::BirthDateInFuture));
         let short_phone = NewPatient {
             given: "A".into(),
             phones: vec!["12".into()],
             ..NewPatient::default()
         };
-        assert_eq!(
-            short_phone.validated(today),
-            Err(PatientError::PhoneTooShort)
-        );
+        assert_eq!(short_phone.validated(today), Err(PatientError::PhoneTooShort));
         let ok = NewPatient {
             given: "  Asha ".into(),
             family: "Rao".into(),
@@ -508,21 +484,9 @@ mod tests {
             quiet_hours: Some(night),
             ..Consent::default()
         };
-        assert!(consent.allows(
-            Channel::Sms,
-            NaiveTime::from_hms_opt(12, 0, 0).expect("t"),
-            false
-        ));
-        assert!(!consent.allows(
-            Channel::Sms,
-            NaiveTime::from_hms_opt(22, 0, 0).expect("t"),
-            false
-        ));
-        assert!(!consent.allows(
-            Channel::Email,
-            NaiveTime::from_hms_opt(12, 0, 0).expect("t"),
-            false
-        ));
+        assert!(consent.allows(Channel::Sms, NaiveTime::from_hms_opt(12, 0, 0).expect("t"), false));
+        assert!(!consent.allows(Channel::Sms, NaiveTime::from_hms_opt(22, 0, 0).expect("t"), false));
+        assert!(!consent.allows(Channel::Email, NaiveTime::from_hms_opt(12, 0, 0).expect("t"), false));
     }
 
     #[test]

@@ -44,9 +44,7 @@ pub fn search_forms(raw: &str) -> Vec<String> {
 /// only, at least three digits)?
 pub fn looks_like_phone(query: &str) -> bool {
     let q = query.trim();
-    q.chars().filter(char::is_ascii_digit).count() >= 3
-        && q.chars()
-            .all(|c| c.is_ascii_digit() || " +-().".contains(c))
+    q.chars().filter(char::is_ascii_digit).count() >= 3 && q.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
 }
 
 #[cfg(test)]

@@ -70,15 +70,12 @@ impl std::str::FromStr for PointerKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let wanted = s.trim().to_ascii_lowercase().replace('_', "-");
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == wanted)
-            .ok_or_else(|| {
-                format!(
-                    "unknown pointer kind; use one of: {}",
-                    Self::ALL.map(Self::as_str).join(", ")
-                )
-            })
+        Self::ALL.into_iter().find(|k| k.as_str() == wanted).ok_or_else(|| {
+            format!(
+                "unknown pointer kind; use one of: {}",
+                Self::ALL.map(Self::as_str).join(", ")
+            )
+        })
     }
 }
 
@@ -338,20 +335,12 @@ mod tests {
             "2026-11-01",
         );
         assert_eq!(p.state_on(day("2026-11-23")), PointerState::AskHowItWent);
-        assert_eq!(
-            p.prompt_on(day("2026-11-23")),
-            "Ask how it went: Daughter's wedding"
-        );
+        assert_eq!(p.prompt_on(day("2026-11-23")), "Ask how it went: Daughter's wedding");
     }
 
     #[test]
     fn once_someone_asked_how_it_went_the_event_pointer_retires() {
-        let mut p = pointer(
-            PointerKind::Travel,
-            "Holiday in Goa",
-            Some("2026-11-10"),
-            "2026-11-01",
-        );
+        let mut p = pointer(PointerKind::Travel, "Holiday in Goa", Some("2026-11-10"), "2026-11-01");
         p.marks.push(used("2026-11-05"));
         assert_eq!(
             p.state_on(day("2026-11-23")),
@@ -364,30 +353,17 @@ mod tests {
 
     #[test]
     fn an_event_a_month_and_more_ago_retires_even_if_nobody_asked() {
-        let p = pointer(
-            PointerKind::LifeEvent,
-            "Moved house",
-            Some("2026-09-01"),
-            "2026-08-01",
-        );
+        let p = pointer(PointerKind::LifeEvent, "Moved house", Some("2026-09-01"), "2026-08-01");
         assert_eq!(p.state_on(day("2026-10-01")), PointerState::AskHowItWent);
         assert_eq!(p.state_on(day("2026-10-02")), PointerState::Retired);
     }
 
     #[test]
     fn undated_pointers_fade_unless_someone_confirms_them() {
-        let mut p = pointer(
-            PointerKind::Hobby,
-            "Plays cricket on Sundays",
-            None,
-            "2026-01-01",
-        );
+        let mut p = pointer(PointerKind::Hobby, "Plays cricket on Sundays", None, "2026-01-01");
         assert_eq!(p.state_on(day("2026-06-01")), PointerState::Active);
         assert_eq!(p.state_on(day("2026-08-01")), PointerState::Fading);
-        assert_eq!(
-            p.prompt_on(day("2026-08-01")),
-            "Still true? Plays cricket on Sundays"
-        );
+        assert_eq!(p.prompt_on(day("2026-08-01")), "Still true? Plays cricket on Sundays");
         assert_eq!(p.state_on(day("2027-02-01")), PointerState::Retired);
         p.marks.push(PointerMark {
             kind: MarkKind::Confirmed,
@@ -402,12 +378,7 @@ mod tests {
 
     #[test]
     fn avoid_topics_never_become_conversation_starters_nor_age_away() {
-        let p = pointer(
-            PointerKind::AvoidTopic,
-            "Husband passed away",
-            None,
-            "2020-01-01",
-        );
+        let p = pointer(PointerKind::AvoidTopic, "Husband passed away", None, "2020-01-01");
         assert_eq!(p.state_on(day("2026-11-23")), PointerState::Avoid);
         assert_eq!(p.prompt_on(day("2026-11-23")), "Avoid: Husband passed away");
     }
@@ -433,23 +404,14 @@ mod tests {
         for kind in PointerKind::ALL {
             assert_eq!(kind.as_str().parse::<PointerKind>(), Ok(kind));
         }
-        assert_eq!(
-            "avoid_topic".parse::<PointerKind>(),
-            Ok(PointerKind::AvoidTopic)
-        );
+        assert_eq!("avoid_topic".parse::<PointerKind>(), Ok(PointerKind::AvoidTopic));
         assert!("gossip".parse::<PointerKind>().is_err());
     }
 
     #[test]
     fn pointer_text_is_trimmed_and_bounded() {
-        assert_eq!(
-            validate_text("  back from Goa "),
-            Ok("back from Goa".into())
-        );
+        assert_eq!(validate_text("  back from Goa "), Ok("back from Goa".into()));
         assert_eq!(validate_text("   "), Err(PointerError::Empty));
-        assert_eq!(
-            validate_text(&"x".repeat(501)),
-            Err(PointerError::TooLong(500))
-        );
+        assert_eq!(validate_text(&"x".repeat(501)), Err(PointerError::TooLong(500)));
     }
 }

@@ -147,10 +147,7 @@ pub fn normalize_login(login: &str) -> Result<String, &'static str> {
     if login.is_empty() || login.len() > 64 {
         return Err("a login is 1 to 64 characters");
     }
-    if !login
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c))
-    {
+    if !login.chars().all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c)) {
         return Err("a login uses only letters, digits, '.', '-' and '_'");
     }
     Ok(login)

@@ -50,10 +50,7 @@ fn hash(seq: i64, e: &NewAuditEntry<'_>, prev: &[u8]) -> [u8; 32] {
     };
     field(&mut h, e.staff_id.as_ref().map(|s| s.as_bytes().as_slice()));
     field(&mut h, Some(e.action.as_bytes()));
-    field(
-        &mut h,
-        e.patient_id.as_ref().map(|p| p.as_bytes().as_slice()),
-    );
+    field(&mut h, e.patient_id.as_ref().map(|p| p.as_bytes().as_slice()));
     field(&mut h, e.subject.map(str::as_bytes));
     h.update(prev);
     h.finalize().into()
@@ -62,11 +59,9 @@ fn hash(seq: i64, e: &NewAuditEntry<'_>, prev: &[u8]) -> [u8; 32] {
 /// Appends an entry. Call it inside the transaction of the change it records.
 pub fn append(conn: &Connection, e: &NewAuditEntry<'_>) -> Result<i64> {
     let last: Option<(i64, Vec<u8>)> = conn
-        .query_row(
-            "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .query_row("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .optional()?;
     let (seq, prev) = match last {
         Some((seq, hash)) => (seq + 1, hash),
@@ -106,7 +101,8 @@ pub enum Verification {
 
 /// Walks the whole chain and recomputes every hash.
 pub fn verify(conn: &Connection) -> Result<Verification> {
-    let mut stmt = conn.prepare("SELECT seq, at, staff_id, action, patient_id, subject, prev_hash, hash FROM audit ORDER BY seq")?;
+    let mut stmt =
+        conn.prepare("SELECT seq, at, staff_id, action, patient_id, subject, prev_hash, hash FROM audit ORDER BY seq")?;
     let mut rows = stmt.query([])?;
     let mut expected_seq = 1i64;
     let mut prev = vec![0u8; 32];
@@ -166,11 +162,7 @@ pub fn verify(conn: &Connection) -> Result<Verification> {
 }
 
 /// The newest entries first, optionally for one patient.
-pub fn recent(
-    conn: &Connection,
-    patient: Option<PatientId>,
-    limit: usize,
-) -> Result<Vec<AuditEntry>> {
+pub fn recent(conn: &Connection, patient: Option<PatientId>, limit: usize) -> Result<Vec<AuditEntry>> {
     let mut stmt = conn.prepare(
         "SELECT seq, at, staff_id, action, patient_id, subject FROM audit
          WHERE (?1 IS NULL OR patient_id = ?1) ORDER BY seq DESC LIMIT ?2",

@@ -46,10 +46,7 @@ impl DataKey {
 
     /// The SQLCipher statement that keys a connection with this raw key.
     pub(crate) fn pragma(&self) -> Zeroizing<String> {
-        Zeroizing::new(format!(
-            "PRAGMA key = \"x'{}'\";",
-            hex::encode(self.0.as_ref())
-        ))
+        Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", hex::encode(self.0.as_ref())))
     }
 
     /// A value that identifies the key without revealing it (SHA-256 of a label and the key).
@@ -171,11 +168,7 @@ pub fn key_storage(db: &Path) -> Result<KeyStorage, StoreError> {
 }
 
 /// Stores a new key as `protection` asks and writes the key file.
-pub(crate) fn store_new_key(
-    db: &Path,
-    key: &DataKey,
-    protection: &KeyProtection,
-) -> Result<(), StoreError> {
+pub(crate) fn store_new_key(db: &Path, key: &DataKey, protection: &KeyProtection) -> Result<(), StoreError> {
     let location = match protection {
         KeyProtection::Keyring => {
             let account = account_for(key);
@@ -200,10 +193,7 @@ pub(crate) fn store_new_key(
 }
 
 /// Finds the database's key: from the keyring, or by unwrapping it with the passphrase.
-pub(crate) fn load_key(
-    db: &Path,
-    passphrase: Option<&Secret>,
-) -> Result<(DataKey, KeyCheck), StoreError> {
+pub(crate) fn load_key(db: &Path, passphrase: Option<&Secret>) -> Result<(DataKey, KeyCheck), StoreError> {
     let file = read_key_file(db)?;
     let key = match &file.location {
         KeyLocation::Keyring { service, account } => keyring_load(service, account)?,
@@ -257,11 +247,7 @@ pub enum KeyCheck {
 }
 
 /// Re-wraps the key under a new passphrase (or moves it to the keyring).
-pub(crate) fn replace_protection(
-    db: &Path,
-    key: &DataKey,
-    protection: &KeyProtection,
-) -> Result<(), StoreError> {
+pub(crate) fn replace_protection(db: &Path, key: &DataKey, protection: &KeyProtection) -> Result<(), StoreError> {
     store_new_key(db, key, protection)
 }
 
@@ -274,12 +260,10 @@ fn read_key_file(db: &Path) -> Result<KeyFile, StoreError> {
         }
         Err(e) => return Err(StoreError::Io(e)),
     };
-    let file: KeyFile = serde_json::from_slice(&bytes)
-        .map_err(|_| StoreError::KeyFile("the key file is damaged".into()))?;
+    let file: KeyFile =
+        serde_json::from_slice(&bytes).map_err(|_| StoreError::KeyFile("the key file is damaged".into()))?;
     if file.format != KEY_FILE_FORMAT {
-        return Err(StoreError::KeyFile(
-            "the key file has an unknown format".into(),
-        ));
+        return Err(StoreError::KeyFile("the key file has an unknown format".into()));
     }
     Ok(file)
 }
@@ -294,8 +278,7 @@ fn keyring_entry(service: &str, account: &str) -> Result<keyring::Entry, StoreEr
     if let Err(e) = keyring::Entry::store_status() {
         return Err(StoreError::KeyringUnavailable(keyring_reason(e)));
     }
-    keyring::Entry::new(service, account)
-        .map_err(|e| StoreError::KeyringUnavailable(keyring_reason(&e)))
+    keyring::Entry::new(service, account).map_err(|e| StoreError::KeyringUnavailable(keyring_reason(&e)))
 }
 
 fn keyring_store(account: &str, key: &DataKey) -> Result<(), StoreError> {
@@ -339,11 +322,7 @@ fn keyring_reason(e: &keyring::Error) -> String {
     }
 }
 
-fn derive(
-    passphrase: &Secret,
-    cost: KdfCost,
-    salt: &[u8],
-) -> Result<Zeroizing<[u8; 32]>, StoreError> {
+fn derive(passphrase: &Secret, cost: KdfCost, salt: &[u8]) -> Result<Zeroizing<[u8; 32]>, StoreError> {
     let params = Params::new(cost.memory_kib, cost.iterations, cost.parallelism, Some(32))
         .map_err(|_| StoreError::KeyFile("bad key derivation parameters".into()))?;
     let mut out = Zeroizing::new([0u8; 32]);
@@ -380,13 +359,7 @@ fn wrap(key: &DataKey, passphrase: &Secret, cost: KdfCost) -> Result<KeyLocation
     })
 }
 
-fn unwrap(
-    passphrase: &Secret,
-    cost: KdfCost,
-    salt: &str,
-    nonce: &str,
-    wrapped: &str,
-) -> Result<DataKey, StoreError> {
+fn unwrap(passphrase: &Secret, cost: KdfCost, salt: &str, nonce: &str, wrapped: &str) -> Result<DataKey, StoreError> {
     let damaged = || StoreError::KeyFile("the key file is damaged".into());
     let salt = hex::decode(salt).map_err(|_| damaged())?;
     let nonce = hex::decode(nonce).map_err(|_| damaged())?;
@@ -458,23 +431,10 @@ mod tests {
         else {
             panic!("passphrase location expected")
         };
-        let back = unwrap(
-            &Secret::new("correct horse"),
-            CHEAP,
-            &salt,
-            &nonce,
-            &wrapped_key,
-        )
-        .expect("unwrap");
+        let back = unwrap(&Secret::new("correct horse"), CHEAP, &salt, &nonce, &wrapped_key).expect("unwrap");
         assert_eq!(back.as_bytes(), key.as_bytes());
         assert!(matches!(
-            unwrap(
-                &Secret::new("wrong horse"),
-                CHEAP,
-                &salt,
-                &nonce,
-                &wrapped_key
-            ),
+            unwrap(&Secret::new("wrong horse"), CHEAP, &salt, &nonce, &wrapped_key),
             Err(StoreError::WrongKey)
         ));
     }
@@ -483,10 +443,7 @@ mod tests {
     fn keys_and_secrets_never_show_in_debug_output() {
         let key = DataKey::random().expect("random");
         assert_eq!(format!("{key:?}"), "DataKey(<redacted>)");
-        assert_eq!(
-            format!("{:?}", Secret::new("hunter2")),
-            "Secret(<redacted>)"
-        );
+        assert_eq!(format!("{:?}", Secret::new("hunter2")), "Secret(<redacted>)");
     }
 
     #[test]

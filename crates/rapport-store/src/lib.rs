@@ -33,9 +33,7 @@ pub enum StoreError {
     Integrity,
     #[error("OS keyring unavailable: {0}")]
     KeyringUnavailable(String),
-    #[error(
-        "the OS keyring has no key for this database (was it made on another machine or user account?)"
-    )]
+    #[error("the OS keyring has no key for this database (was it made on another machine or user account?)")]
     KeyringEntryMissing,
     #[error("the database's key file is missing ({})", .0.display())]
     KeyFileMissing(PathBuf),
@@ -47,9 +45,7 @@ pub enum StoreError {
     AlreadyExists(PathBuf),
     #[error("this build's SQLite has no SQLCipher: refusing to store patient data unencrypted")]
     NoEncryption,
-    #[error(
-        "the database is at schema version {found}, newer than this program ({supported}); update Rapport"
-    )]
+    #[error("the database is at schema version {found}, newer than this program ({supported}); update Rapport")]
     TooNew { found: i64, supported: i64 },
     #[error("the operating system's random source failed")]
     Random,
@@ -69,9 +65,7 @@ impl From<rusqlite::Error> for StoreError {
             // SQLCipher reports a page whose HMAC does not verify as SQLITE_CORRUPT, as "not a
             // database" on page 1, or (read through the pager's cache) as SQLITE_NOMEM; a real
             // allocation failure would abort the process long before.
-            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase | ErrorCode::OutOfMemory) => {
-                Self::Integrity
-            }
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase | ErrorCode::OutOfMemory) => Self::Integrity,
             _ => Self::Sqlite(e),
         }
     }
@@ -102,15 +96,11 @@ impl Store {
         // Key first: a database whose key could not be stored would be lost on first close.
         keys::store_new_key(path, &key, protection)?;
         keys::create_private_file(path)?;
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
-        )?;
+        let conn =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)?;
         let mut store = Self::configure(conn, path, Some(&key), keys::KeyCheck::Matches)?;
         migrate::run(&mut store.conn, LATEST_VERSION)?;
-        store
-            .conn
-            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        store.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
         keys::bind_to_database(path)?;
         Ok(store)
     }
@@ -127,10 +117,8 @@ impl Store {
 
     /// Opens with a key the caller already holds (tests and tools that hold the raw key).
     pub fn open_with_key(path: &Path, key: &DataKey) -> Result<Self> {
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
-        )?;
+        let conn =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)?;
         let mut store = Self::configure(conn, path, Some(key), keys::KeyCheck::Differs)?;
         migrate::run(&mut store.conn, LATEST_VERSION)?;
         Ok(store)
@@ -144,10 +132,10 @@ impl Store {
         keys::load_key(path, passphrase)
     }
 
-    /// An *unencrypted* database with the same schema and queries, used only as the baseline in
-    /// benchmarks. Never used for patient data.
+    /// Creates or opens an *unencrypted* database with the same schema and queries, used only as
+    /// the baseline in benchmarks. Never used for patient data.
     #[doc(hidden)]
-    pub fn create_plain_baseline(path: &Path) -> Result<Self> {
+    pub fn plain_baseline(path: &Path) -> Result<Self> {
         let conn = Connection::open(path)?;
         let mut store = Self::configure(conn, path, None, keys::KeyCheck::Matches)?;
         migrate::run(&mut store.conn, LATEST_VERSION)?;
@@ -163,28 +151,19 @@ impl Store {
         Ok(store)
     }
 
-    fn configure(
-        conn: Connection,
-        path: &Path,
-        key: Option<&DataKey>,
-        check: keys::KeyCheck,
-    ) -> Result<Self> {
+    fn configure(conn: Connection, path: &Path, key: Option<&DataKey>, check: keys::KeyCheck) -> Result<Self> {
         // SQLCipher would print decryption failures to stderr; they are reported as errors.
         conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
         if let Some(key) = key {
             conn.execute_batch(&key.pragma())?;
-            let cipher: Option<String> = conn
-                .query_row("PRAGMA cipher_version", [], |r| r.get(0))
-                .optional()?;
+            let cipher: Option<String> = conn.query_row("PRAGMA cipher_version", [], |r| r.get(0)).optional()?;
             if cipher.is_none_or(|v| v.is_empty()) {
                 return Err(StoreError::NoEncryption);
             }
         }
         // The first read proves the key. SQLCipher says "not a database" both for a wrong key
         // and for a damaged first page; the key file's check value tells which.
-        if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
-            r.get::<_, i64>(0)
-        }) {
+        if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
             return Err(match (e.sqlite_error_code(), check) {
                 (Some(ErrorCode::NotADatabase), keys::KeyCheck::Matches) => StoreError::Integrity,
                 (Some(ErrorCode::NotADatabase), keys::KeyCheck::Differs) => StoreError::WrongKey,
@@ -211,16 +190,11 @@ impl Store {
 
     /// The schema version of the open database.
     pub fn schema_version(&self) -> Result<i64> {
-        Ok(self
-            .conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+        Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
 
     /// Runs `f` in one IMMEDIATE transaction and commits if it returns `Ok`.
-    pub fn write<T, E: From<StoreError>>(
-        &mut self,
-        f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
-    ) -> Result<T, E> {
+    pub fn write<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T, E>) -> Result<T, E> {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -236,11 +210,7 @@ impl Store {
     }
 
     /// Moves the key to new protection (a new passphrase, or the keyring).
-    pub fn change_key_protection(
-        &self,
-        current_passphrase: Option<&Secret>,
-        protection: &KeyProtection,
-    ) -> Result<()> {
+    pub fn change_key_protection(&self, current_passphrase: Option<&Secret>, protection: &KeyProtection) -> Result<()> {
         let (key, _) = Self::find_key(&self.path, current_passphrase)?;
         keys::replace_protection(&self.path, &key, protection)
     }
@@ -251,9 +221,7 @@ impl Store {
         if stmt.query([])?.next()?.is_some() {
             return Err(StoreError::Integrity); // each row names a bad page
         }
-        let result: String = self
-            .conn
-            .query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+        let result: String = self.conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
         if result == "ok" {
             Ok(())
         } else {
@@ -273,15 +241,16 @@ pub mod meta {
     }
 
     pub fn set(conn: &Connection, key: &str, value: &str) -> Result<()> {
-        conn.execute("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [key, value])?;
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
         Ok(())
     }
 
     /// Returns the counter's next value and advances it.
     pub fn next_counter(conn: &Connection, key: &str, first: i64) -> Result<i64> {
-        let next = get(conn, key)?
-            .and_then(|v| v.parse::<i64>().ok())
-            .unwrap_or(first);
+        let next = get(conn, key)?.and_then(|v| v.parse::<i64>().ok()).unwrap_or(first);
         set(conn, key, &(next + 1).to_string())?;
         Ok(next)
     }
@@ -293,7 +262,5 @@ pub fn to_ms(t: DateTime<Utc>) -> i64 {
 }
 
 pub fn from_ms(ms: i64) -> DateTime<Utc> {
-    Utc.timestamp_millis_opt(ms)
-        .single()
-        .unwrap_or(DateTime::UNIX_EPOCH)
+    Utc.timestamp_millis_opt(ms).single().unwrap_or(DateTime::UNIX_EPOCH)
 }

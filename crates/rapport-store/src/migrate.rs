@@ -38,10 +38,7 @@ pub(crate) fn run(conn: &mut Connection, target: i64) -> Result<()> {
             supported: LATEST_VERSION,
         });
     }
-    for m in MIGRATIONS
-        .iter()
-        .filter(|m| m.version > current && m.version <= target)
-    {
+    for m in MIGRATIONS.iter().filter(|m| m.version > current && m.version <= target) {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
         tx.execute_batch(m.sql)?;
         if let Some(then) = m.then {

@@ -4,8 +4,8 @@
 use chrono::NaiveDate;
 use rapport_model::pointer::MarkKind;
 use rapport_model::{
-    Appointment, AppointmentId, AppointmentStatus, Patient, PatientId, Pointer, PointerId,
-    PointerMark, Role, Staff, StaffId,
+    Appointment, AppointmentId, AppointmentStatus, Patient, PatientId, Pointer, PointerId, PointerMark, Role, Staff,
+    StaffId,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Serialize, de::DeserializeOwned};
@@ -17,17 +17,15 @@ use crate::{Result, StoreError, from_ms, meta, search, to_ms};
 
 fn blob16(row: &Row<'_>, idx: usize) -> rusqlite::Result<[u8; 16]> {
     let v: Vec<u8> = row.get(idx)?;
-    v.try_into().map_err(|_| {
-        rusqlite::Error::InvalidColumnType(idx, "id".into(), rusqlite::types::Type::Blob)
-    })
+    v.try_into()
+        .map_err(|_| rusqlite::Error::InvalidColumnType(idx, "id".into(), rusqlite::types::Type::Blob))
 }
 
 fn opt_blob16(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<[u8; 16]>> {
     let v: Option<Vec<u8>> = row.get(idx)?;
     v.map(|v| {
-        v.try_into().map_err(|_| {
-            rusqlite::Error::InvalidColumnType(idx, "id".into(), rusqlite::types::Type::Blob)
-        })
+        v.try_into()
+            .map_err(|_| rusqlite::Error::InvalidColumnType(idx, "id".into(), rusqlite::types::Type::Blob))
     })
     .transpose()
 }
@@ -47,16 +45,14 @@ fn json<T: Serialize>(v: &T) -> String {
 
 fn from_json<T: DeserializeOwned>(row: &Row<'_>, idx: usize) -> rusqlite::Result<T> {
     let text: String = row.get(idx)?;
-    serde_json::from_str(&text).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
-    })
+    serde_json::from_str(&text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e)))
 }
 
 fn parse_col<T: std::str::FromStr>(row: &Row<'_>, idx: usize) -> rusqlite::Result<T> {
     let text: String = row.get(idx)?;
-    text.parse().map_err(|_| {
-        rusqlite::Error::InvalidColumnType(idx, "enum".into(), rusqlite::types::Type::Text)
-    })
+    text.parse()
+        .map_err(|_| rusqlite::Error::InvalidColumnType(idx, "enum".into(), rusqlite::types::Type::Text))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -188,11 +184,7 @@ pub fn get_patient(conn: &Connection, id: PatientId) -> Result<Option<Patient>> 
 
 /// Turns the patient into a tombstone: hidden from search and lookups, kept for the records
 /// that refer to it.
-pub fn delete_patient(
-    conn: &Connection,
-    id: PatientId,
-    at: chrono::DateTime<chrono::Utc>,
-) -> Result<()> {
+pub fn delete_patient(conn: &Connection, id: PatientId, at: chrono::DateTime<chrono::Utc>) -> Result<()> {
     let changed = conn.execute(
         "UPDATE patient SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL",
         params![id.as_bytes().as_slice(), to_ms(at)],
@@ -204,11 +196,7 @@ pub fn delete_patient(
 }
 
 /// Records that the clinic just dealt with the patient: they move to the top of search results.
-pub fn touch_patient(
-    conn: &Connection,
-    id: PatientId,
-    at: chrono::DateTime<chrono::Utc>,
-) -> Result<()> {
+pub fn touch_patient(conn: &Connection, id: PatientId, at: chrono::DateTime<chrono::Utc>) -> Result<()> {
     conn.execute(
         "UPDATE patient SET last_seen_at = ?2 WHERE id = ?1",
         params![id.as_bytes().as_slice(), to_ms(at)],
@@ -217,11 +205,11 @@ pub fn touch_patient(
 }
 
 pub fn count_patients(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row(
-        "SELECT count(*) FROM patient WHERE deleted_at IS NULL",
-        [],
-        |r| r.get(0),
-    )?)
+    Ok(
+        conn.query_row("SELECT count(*) FROM patient WHERE deleted_at IS NULL", [], |r| {
+            r.get(0)
+        })?,
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -286,13 +274,9 @@ pub fn staff_by_id(conn: &Connection, id: StaffId) -> Result<Option<Staff>> {
 }
 
 pub fn list_staff(conn: &Connection) -> Result<Vec<Staff>> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {STAFF_COLS} FROM staff ORDER BY display_name"
-    ))?;
+    let mut stmt = conn.prepare(&format!("SELECT {STAFF_COLS} FROM staff ORDER BY display_name"))?;
     let rows = stmt.query_map([], staff_from_row)?;
-    Ok(rows
-        .map(|r| r.map(|(s, _)| s))
-        .collect::<rusqlite::Result<_>>()?)
+    Ok(rows.map(|r| r.map(|(s, _)| s)).collect::<rusqlite::Result<_>>()?)
 }
 
 pub fn set_login_failures(
@@ -359,12 +343,20 @@ pub fn insert_mark(
 ) -> Result<()> {
     conn.execute(
         "INSERT INTO pointer_mark (id, pointer_id, kind, by_staff, at, note) VALUES (?1,?2,?3,?4,?5,?6)",
-        params![id.as_slice(), pointer.as_bytes().as_slice(), kind, by.as_bytes().as_slice(), to_ms(at), note],
+        params![
+            id.as_slice(),
+            pointer.as_bytes().as_slice(),
+            kind,
+            by.as_bytes().as_slice(),
+            to_ms(at),
+            note
+        ],
     )?;
     Ok(())
 }
 
-const POINTER_SELECT: &str = "SELECT p.id, p.patient_id, p.kind, p.text, p.event_date, p.author, s.display_name, p.author_role,
+const POINTER_SELECT: &str =
+    "SELECT p.id, p.patient_id, p.kind, p.text, p.event_date, p.author, s.display_name, p.author_role,
         p.clinic, p.source, p.created_at, p.supersedes
      FROM pointer p JOIN staff s ON s.id = p.author";
 
@@ -423,8 +415,7 @@ pub fn get_pointer(conn: &Connection, id: PointerId) -> Result<Option<Pointer>> 
             pointer_from_row,
         )
         .optional()?;
-    p.map(|mut p| attach_marks(conn, &mut p).map(|()| p))
-        .transpose()
+    p.map(|mut p| attach_marks(conn, &mut p).map(|()| p)).transpose()
 }
 
 /// The current version of each of the patient's pointers (superseded versions left out),
@@ -543,11 +534,7 @@ pub fn appointments_between(
          ORDER BY starts_at, doctor"
     ))?;
     let rows = stmt.query_map(
-        params![
-            to_ms(from),
-            to_ms(to),
-            doctor.map(|d| d.as_bytes().to_vec())
-        ],
+        params![to_ms(from), to_ms(to), doctor.map(|d| d.as_bytes().to_vec())],
         appt_from_row,
     )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

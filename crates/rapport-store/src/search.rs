@@ -2,10 +2,11 @@
 //!
 //! Each patient has one row in the contentless FTS5 table `patient_search`: their names (folded
 //! for case and diacritics by the `unicode61` tokenizer) and their numbers (record number and
-//! the digit forms of each phone). The row's id is the patient's `search_seq`, which is raised
-//! whenever the clinic deals with the patient, so `ORDER BY rowid DESC LIMIT n` yields the most
-//! recently seen matches first and stops after `n` — each keystroke's work is bounded however
-//! many patients match.
+//! the digit forms of each phone). The row's id is the patient's `search_seq`, which is
+//! *lowered* below every other whenever the clinic deals with the patient, so FTS5's natural
+//! ascending rowid order yields the most recently seen matches first and `LIMIT n` stops after
+//! `n`. (Ascending, because FTS5 reads a doclist backwards only by loading all of it first.)
+//! Prefix indexes for one to six characters keep each keystroke from merging many terms.
 //!
 //! A query runs in up to three passes, each adding only patients not found before: every word
 //! exact, then the last word as a prefix, then every word as a prefix. So "li" lists Li before
@@ -43,32 +44,29 @@ pub fn search(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Patien
     }
     let mut stmt = conn.prepare_cached(
         "SELECT p.id, p.record_no, p.given, p.family, p.preferred, p.birth_date, p.phones, p.last_seen_at
-         FROM (SELECT rowid AS seq FROM patient_search WHERE patient_search MATCH ?1 ORDER BY rowid DESC LIMIT ?2) s
+         FROM (SELECT rowid AS seq FROM patient_search WHERE patient_search MATCH ?1 ORDER BY rowid LIMIT ?2) s
          JOIN patient p ON p.search_seq = s.seq
-         ORDER BY s.seq DESC",
+         ORDER BY s.seq",
     )?;
     for pass in passes(query) {
         // `limit` rows suffice: at most `hits.len()` of them were found by an earlier pass.
-        let rows = stmt.query_map(
-            params![pass, i64::try_from(limit).unwrap_or(i64::MAX)],
-            |row| {
-                let id: Vec<u8> = row.get(0)?;
-                let phones: String = row.get(6)?;
-                let birth: Option<String> = row.get(5)?;
-                Ok(PatientHit {
-                    id: PatientId::from_bytes(id.try_into().unwrap_or([0; 16])),
-                    record_no: row.get(1)?,
-                    given: row.get(2)?,
-                    family: row.get(3)?,
-                    preferred: row.get(4)?,
-                    birth_date: birth.and_then(|b| b.parse().ok()),
-                    phone: serde_json::from_str::<Vec<String>>(&phones)
-                        .ok()
-                        .and_then(|p| p.into_iter().next()),
-                    last_seen_at: row.get::<_, Option<i64>>(7)?.map(from_ms),
-                })
-            },
-        )?;
+        let rows = stmt.query_map(params![pass, i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
+            let id: Vec<u8> = row.get(0)?;
+            let phones: String = row.get(6)?;
+            let birth: Option<String> = row.get(5)?;
+            Ok(PatientHit {
+                id: PatientId::from_bytes(id.try_into().unwrap_or([0; 16])),
+                record_no: row.get(1)?,
+                given: row.get(2)?,
+                family: row.get(3)?,
+                preferred: row.get(4)?,
+                birth_date: birth.and_then(|b| b.parse().ok()),
+                phone: serde_json::from_str::<Vec<String>>(&phones)
+                    .ok()
+                    .and_then(|p| p.into_iter().next()),
+                last_seen_at: row.get::<_, Option<i64>>(7)?.map(from_ms),
+            })
+        })?;
         for hit in rows {
             let hit = hit?;
             if hits.len() < limit && !hits.iter().any(|h| h.id == hit.id) {
@@ -120,15 +118,11 @@ fn passes(query: &str) -> Vec<String> {
 
 /// The text under which a patient is found.
 fn documents(p: &Patient) -> (String, String) {
-    let names = [
-        Some(p.given.as_str()),
-        Some(p.family.as_str()),
-        p.preferred.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(" ");
+    let names = [Some(p.given.as_str()), Some(p.family.as_str()), p.preferred.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
     let mut numbers = vec![p.record_no.clone()];
     for ph in &p.phones {
         numbers.extend(phone::search_forms(ph));
@@ -136,22 +130,16 @@ fn documents(p: &Patient) -> (String, String) {
     (names, numbers.join(" "))
 }
 
+/// The `search_seq` that puts a patient ahead of everyone else (smaller is more recent).
 fn next_seq(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row(
-        "SELECT coalesce(max(search_seq), 0) + 1 FROM patient",
-        [],
-        |r| r.get(0),
-    )?)
+    Ok(conn.query_row("SELECT coalesce(min(search_seq), 1) - 1 FROM patient", [], |r| r.get(0))?)
 }
 
 /// Writes (or rewrites) the patient's search entry. New patients go to the top of the recency
 /// order; an edit keeps their place.
 pub fn index_patient(conn: &Connection, p: &Patient) -> Result<()> {
     let id = p.id.as_bytes().as_slice();
-    let current: Option<i64> =
-        conn.query_row("SELECT search_seq FROM patient WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })?;
+    let current: Option<i64> = conn.query_row("SELECT search_seq FROM patient WHERE id = ?1", [id], |r| r.get(0))?;
     let seq = match current {
         Some(seq) => {
             conn.execute("DELETE FROM patient_search WHERE rowid = ?1", [seq])?;
@@ -159,10 +147,7 @@ pub fn index_patient(conn: &Connection, p: &Patient) -> Result<()> {
         }
         None => {
             let seq = next_seq(conn)?;
-            conn.execute(
-                "UPDATE patient SET search_seq = ?2 WHERE id = ?1",
-                params![id, seq],
-            )?;
+            conn.execute("UPDATE patient SET search_seq = ?2 WHERE id = ?1", params![id, seq])?;
             seq
         }
     };
@@ -197,8 +182,8 @@ pub fn bump(conn: &Connection, id: PatientId) -> Result<()> {
         [id.as_bytes().as_slice()],
         |r| r.get(0),
     )?;
-    let max = next_seq(conn)? - 1;
-    if old == Some(max) {
+    let next = next_seq(conn)?;
+    if old == Some(next + 1) {
         return Ok(()); // already the most recent
     }
     if let Some(old) = old {
@@ -206,17 +191,18 @@ pub fn bump(conn: &Connection, id: PatientId) -> Result<()> {
     }
     conn.execute(
         "UPDATE patient SET search_seq = ?2 WHERE id = ?1",
-        params![id.as_bytes().as_slice(), max + 1],
+        params![id.as_bytes().as_slice(), next],
     )?;
     let (names, numbers) = documents(&p);
     conn.execute(
         "INSERT INTO patient_search (rowid, names, numbers) VALUES (?1, ?2, ?3)",
-        params![max + 1, names, numbers],
+        params![next, names, numbers],
     )?;
     Ok(())
 }
 
-/// Rebuilds the whole index from the patient table, most recently seen last (highest seq).
+/// Rebuilds the whole index from the patient table, the most recently seen getting the
+/// smallest seq.
 pub fn rebuild(conn: &Connection) -> Result<()> {
     conn.execute("DELETE FROM patient_search", [])?;
     conn.execute("UPDATE patient SET search_seq = NULL", [])?;
@@ -225,10 +211,7 @@ pub fn rebuild(conn: &Connection) -> Result<()> {
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     for id in ids {
-        let id = PatientId::from_bytes(
-            id.try_into()
-                .map_err(|_| crate::StoreError::Decode("patient id"))?,
-        );
+        let id = PatientId::from_bytes(id.try_into().map_err(|_| crate::StoreError::Decode("patient id"))?);
         if let Some(p) = crate::records::get_patient(conn, id)? {
             index_patient(conn, &p)?;
         }
@@ -238,10 +221,7 @@ pub fn rebuild(conn: &Connection) -> Result<()> {
 
 /// Merges the index's segments; worth it after a bulk import.
 pub fn optimize(conn: &Connection) -> Result<()> {
-    conn.execute(
-        "INSERT INTO patient_search (patient_search) VALUES ('optimize')",
-        [],
-    )?;
+    conn.execute("INSERT INTO patient_search (patient_search) VALUES ('optimize')", [])?;
     Ok(())
 }
 
@@ -253,11 +233,7 @@ mod tests {
     fn passes_go_from_exact_to_prefix() {
         assert_eq!(
             passes("john gar"),
-            vec![
-                "\"john\" \"gar\"",
-                "\"john\" \"gar\"*",
-                "\"john\"* \"gar\"*"
-            ]
+            vec!["\"john\" \"gar\"", "\"john\" \"gar\"*", "\"john\"* \"gar\"*"]
         );
         assert_eq!(passes("li"), vec!["\"li\"", "\"li\"*"]);
     }

@@ -25,26 +25,15 @@ fn a_version_1_database_upgrades_and_its_patients_become_searchable() {
     assert_eq!(upgraded.schema_version().expect("version"), LATEST_VERSION);
     let by_name = search::search(upgraded.conn(), "maria sza", 10).expect("search");
     assert_eq!(
-        by_name
-            .iter()
-            .map(|h| h.record_no.as_str())
-            .collect::<Vec<_>>(),
+        by_name.iter().map(|h| h.record_no.as_str()).collect::<Vec<_>>(),
         ["OLD-1"]
     );
     let by_phone = search::search(upgraded.conn(), "30 123", 10).expect("search");
     assert_eq!(
-        by_phone
-            .iter()
-            .map(|h| h.record_no.as_str())
-            .collect::<Vec<_>>(),
+        by_phone.iter().map(|h| h.record_no.as_str()).collect::<Vec<_>>(),
         ["OLD-1"]
     );
-    assert_eq!(
-        search::search(upgraded.conn(), "timer", 10)
-            .expect("search")
-            .len(),
-        1
-    );
+    assert_eq!(search::search(upgraded.conn(), "timer", 10).expect("search").len(), 1);
 }
 
 #[test]

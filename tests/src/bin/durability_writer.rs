@@ -31,7 +31,11 @@ fn main() {
     };
     let mut out = std::io::stdout().lock();
     for n in start.. {
-        let new = NewPatient { given: format!("Durable{n}"), family: "Writer".into(), ..NewPatient::default() };
+        let new = NewPatient {
+            given: format!("Durable{n}"),
+            family: "Writer".into(),
+            ..NewPatient::default()
+        };
         let patient = match app.register_patient(&session, new) {
             Ok(p) => p,
             Err(e) => {
@@ -39,13 +43,21 @@ fn main() {
                 std::process::exit(3);
             }
         };
-        let pointer = NewPointer { kind: PointerKind::Hobby, text: format!("Hobby number {n}"), event_date: None, source: Source::Other };
+        let pointer = NewPointer {
+            kind: PointerKind::Hobby,
+            text: format!("Hobby number {n}"),
+            event_date: None,
+            source: Source::Other,
+        };
         if let Err(e) = app.add_pointer(&session, patient.id, pointer) {
             eprintln!("pointer {n}: {e}");
             std::process::exit(3);
         }
         // Both transactions committed (synchronous=FULL): only now is the write acknowledged.
-        if writeln!(out, "ack {n} {}", patient.id).and_then(|()| out.flush()).is_err() {
+        if writeln!(out, "ack {n} {}", patient.id)
+            .and_then(|()| out.flush())
+            .is_err()
+        {
             return;
         }
     }

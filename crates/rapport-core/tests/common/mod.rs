@@ -6,9 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
-use rapport_core::{
-    ClinicSetup, FixedClock, KdfCost, KeyProtection, NewPointer, Rapport, Secret, Session,
-};
+use rapport_core::{ClinicSetup, FixedClock, KdfCost, KeyProtection, NewPointer, Rapport, Secret, Session};
 use rapport_model::{NewPatient, PatientId, PointerKind, Role, Source};
 
 pub const PASSPHRASE: &str = "correct horse battery staple";
@@ -63,9 +61,7 @@ impl Clinic {
         self.app
             .add_staff(&self.admin, login, &name, role, &Secret::new(PASSWORD))
             .expect("add staff");
-        self.app
-            .login(login, &Secret::new(PASSWORD))
-            .expect("login")
+        self.app.login(login, &Secret::new(PASSWORD)).expect("login")
     }
 
     pub fn patient(&mut self, given: &str, family: &str) -> PatientId {
@@ -74,17 +70,11 @@ impl Clinic {
             family: family.into(),
             ..NewPatient::default()
         };
-        self.app
-            .register_patient(&self.admin, new)
-            .expect("register")
-            .id
+        self.app.register_patient(&self.admin, new).expect("register").id
     }
 
     pub fn patient_with(&mut self, new: NewPatient) -> PatientId {
-        self.app
-            .register_patient(&self.admin, new)
-            .expect("register")
-            .id
+        self.app.register_patient(&self.admin, new).expect("register").id
     }
 
     pub fn reopen(self) -> Self {
@@ -96,8 +86,7 @@ impl Clinic {
             clock,
         } = self;
         drop(app);
-        let app =
-            Rapport::open(&db, Some(&Secret::new(PASSPHRASE)), clock.clone()).expect("reopen");
+        let app = Rapport::open(&db, Some(&Secret::new(PASSPHRASE)), clock.clone()).expect("reopen");
         Clinic {
             dir,
             db,
