@@ -32,6 +32,9 @@ pub struct PatientHit {
     pub last_seen_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// Apostrophes inside names, which a receptionist may or may not type.
+const APOSTROPHES: &[char] = &['\'', '’', '`'];
+
 /// The most words of a query that are used.
 const MAX_WORDS: usize = 8;
 
@@ -95,7 +98,8 @@ fn passes(query: &str) -> Vec<String> {
             .split_whitespace()
             .filter(|w| w.chars().any(char::is_alphanumeric))
             .take(MAX_WORDS)
-            .map(|w| w.replace('"', ""))
+            .map(|w| w.replace(['"'].as_slice(), "").replace(APOSTROPHES, ""))
+            .filter(|w| !w.is_empty())
             .collect()
     };
     if words.is_empty() {
@@ -118,11 +122,18 @@ fn passes(query: &str) -> Vec<String> {
 
 /// The text under which a patient is found.
 fn documents(p: &Patient) -> (String, String) {
-    let names = [Some(p.given.as_str()), Some(p.family.as_str()), p.preferred.as_deref()]
+    let mut names: Vec<String> = Vec::new();
+    for name in [Some(p.given.as_str()), Some(p.family.as_str()), p.preferred.as_deref()]
         .into_iter()
         .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
+    {
+        names.push(name.to_owned());
+        // "O'Brien" is found as "o brien" (the tokenizer splits it) and also as "obrien".
+        for word in name.split_whitespace().filter(|w| w.contains(APOSTROPHES)) {
+            names.push(word.replace(APOSTROPHES, ""));
+        }
+    }
+    let names = names.join(" ");
     let mut numbers = vec![p.record_no.clone()];
     for ph in &p.phones {
         numbers.extend(phone::search_forms(ph));
@@ -245,7 +256,7 @@ mod tests {
 
     #[test]
     fn quotes_and_lone_punctuation_cannot_break_the_query() {
-        assert_eq!(passes("\"o'neil\" -"), vec!["\"o'neil\"", "\"o'neil\"*"]);
+        assert_eq!(passes("\"o'neil\" -"), vec!["\"oneil\"", "\"oneil\"*"]);
         assert!(passes("  - ").is_empty());
     }
 }
