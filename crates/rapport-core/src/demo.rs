@@ -7,8 +7,8 @@ use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rapport_model::{
-    Appointment, AppointmentId, AppointmentStatus, Attendant, Consent, NewPatient, Operation, Patient, PatientId,
-    Pointer, PointerId, PointerKind, PracticalNeed, Role, Source, Staff, StaffId,
+    Appointment, AppointmentId, Attendant, Booking, Consent, NewPatient, Operation, Patient, PatientId, Pointer,
+    PointerId, PointerKind, PracticalNeed, Role, Source, Staff, StaffId,
 };
 use rapport_store::audit::{self, NewAuditEntry};
 use rapport_store::{Secret, records, search};
@@ -560,23 +560,16 @@ fn demo_appointment(
     starts_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Appointment {
-    let mut a = Appointment {
-        id: AppointmentId::from_parts(u64::try_from(starts_at.timestamp_millis()).unwrap_or(0), id_bytes(rng)),
-        patient_id: patient,
+    let booking = Booking {
+        patient,
         doctor,
         starts_at,
         minutes: 15,
         reason: Some(pick(rng, REASONS).to_owned()),
-        status: AppointmentStatus::Booked,
-        booked_by,
-        booked_at: starts_at - Duration::days(rng.random_range(1..20)),
-        confirmed_at: None,
-        arrived_at: None,
-        seen_at: None,
-        done_at: None,
-        cancelled_at: None,
-        no_show_at: None,
     };
+    let id = AppointmentId::from_parts(u64::try_from(starts_at.timestamp_millis()).unwrap_or(0), id_bytes(rng));
+    let booked_at = starts_at - Duration::days(rng.random_range(1..20));
+    let mut a = Appointment::booked(id, booking, booked_by, booked_at);
     use rapport_model::StatusChange::*;
     let steps: &[(rapport_model::StatusChange, i64)] = if starts_at + Duration::minutes(60) < now {
         match rng.random_range(0..100) {

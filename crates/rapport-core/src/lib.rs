@@ -27,10 +27,11 @@ use rapport_store::{Store, meta, records};
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{Error, ErrorCode, Result};
+pub use rapport_model::Booking;
 pub use rapport_store::keys::{KdfCost, KeyStorage, key_file_path, key_storage};
 pub use rapport_store::search::PatientHit;
 pub use rapport_store::{DataKey, KeyProtection, Secret, audit::Verification, records::FollowUp};
-pub use services::{Booking, BookingOutcome, NewPointer, PatientCard, PointerView, ScheduleRow, local_day_bounds};
+pub use services::{BookingOutcome, NewPointer, PatientCard, PointerView, ScheduleRow, local_day_bounds};
 
 /// Failed logins in a row that lock an account...
 pub const LOCKOUT_AFTER_FAILURES: i64 = 5;
@@ -357,14 +358,23 @@ fn random10() -> Result<[u8; 10]> {
     Ok(b)
 }
 
-/// Four letters and digits naming this device in record numbers, without look-alikes (0/O, 1/I).
+/// Four letters and digits naming this device in record numbers, without look-alikes (0/O,
+/// 1/I). It starts with a letter and holds a digit, so a record number is never taken for a
+/// phone number and a name search never runs into it.
 fn site_code() -> Result<String> {
-    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let bytes = random10()?;
-    Ok(bytes[..4]
-        .iter()
-        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
-        .collect())
+    const LETTERS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
+    const DIGITS: &[u8] = b"23456789";
+    const ANY: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let b = random10()?;
+    let pick = |set: &[u8], byte: u8| set[usize::from(byte) % set.len()] as char;
+    Ok([
+        pick(LETTERS, b[0]),
+        pick(ANY, b[1]),
+        pick(DIGITS, b[2]),
+        pick(ANY, b[3]),
+    ]
+    .iter()
+    .collect())
 }
 
 fn check_password(p: &Secret) -> Result<()> {
@@ -403,5 +413,21 @@ pub fn protection_from_env() -> KeyProtection {
     match std::env::var("RAPPORT_PASSPHRASE") {
         Ok(p) if !p.is_empty() => KeyProtection::Passphrase(Secret::new(p), KdfCost::default()),
         _ => KeyProtection::Keyring,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_codes_start_with_a_letter_and_hold_a_digit() {
+        for _ in 0..200 {
+            let code = site_code().expect("random");
+            assert_eq!(code.len(), 4);
+            assert!(code.starts_with(|c: char| c.is_ascii_uppercase()), "{code}");
+            assert!(code.chars().any(|c| c.is_ascii_digit()), "{code}");
+            assert!(!code.contains(['0', 'O', '1', 'I']), "{code}");
+        }
     }
 }

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rapport_model::{
-    Appointment, AppointmentId, AppointmentStatus, NewPatient, Operation, Patient, PatientEdit, PatientId, Pointer,
-    PointerId, PointerKind, PointerState, Role, Source, StaffId, StatusChange, WaitCue,
+    Appointment, AppointmentId, AppointmentStatus, Booking, NewPatient, Operation, Patient, PatientEdit, PatientId,
+    Pointer, PointerId, PointerKind, PointerState, Role, Source, StaffId, StatusChange, WaitCue,
 };
 use rapport_store::audit::{self, NewAuditEntry};
 use rapport_store::records::{self, FollowUp};
@@ -48,16 +48,6 @@ pub struct NewPointer {
     pub text: String,
     pub event_date: Option<NaiveDate>,
     pub source: Source,
-}
-
-/// A booking request.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Booking {
-    pub patient: PatientId,
-    pub doctor: StaffId,
-    pub starts_at: DateTime<Utc>,
-    pub minutes: u32,
-    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -382,26 +372,20 @@ impl Rapport {
         }
         let (ms, rnd) = self.id_parts()?;
         let now = self.clock.now();
-        let appointment = Appointment {
-            id: AppointmentId::from_parts(ms, rnd),
-            patient_id: b.patient,
-            doctor: doctor.id,
-            starts_at: b.starts_at,
-            minutes: b.minutes,
-            reason,
-            status: AppointmentStatus::Booked,
-            booked_by: s.staff.id,
-            booked_at: now,
-            confirmed_at: None,
-            arrived_at: None,
-            seen_at: None,
-            done_at: None,
-            cancelled_at: None,
-            no_show_at: None,
-        };
+        let (starts_at, minutes, patient_id) = (b.starts_at, b.minutes, b.patient);
+        let appointment = Appointment::booked(
+            AppointmentId::from_parts(ms, rnd),
+            Booking {
+                doctor: doctor.id,
+                reason,
+                ..b
+            },
+            s.staff.id,
+            now,
+        );
         self.store.write(|tx| -> Result<()> {
             // Checked inside the write transaction, so two bookings cannot both pass.
-            let clash = records::overlapping_appointments(tx, doctor.id, b.starts_at, b.minutes)?;
+            let clash = records::overlapping_appointments(tx, doctor.id, starts_at, minutes)?;
             if let Some(other) = clash.first() {
                 let local = other.starts_at.with_timezone(&chrono::Local);
                 return Err(Error::conflict(format!(
@@ -412,13 +396,13 @@ impl Rapport {
                 )));
             }
             records::insert_appointment(tx, &appointment)?;
-            records::touch_patient(tx, b.patient, now)?;
+            records::touch_patient(tx, patient_id, now)?;
             log(
                 tx,
                 now,
                 s,
                 "appointment.book",
-                Some(b.patient),
+                Some(patient_id),
                 Some(&appointment.id.to_string()),
             )
         })?;

@@ -344,13 +344,27 @@ fn demo_data_is_deterministic_per_seed() {
             .app
             .load_demo(&admin, 50, seed, Some(&rapport_core::Secret::new(PASSWORD)))
             .expect("demo");
-        let names: Vec<String> = c
+        let mut stmt = c
             .app
-            .search_patients(&admin, "a", 200)
-            .expect("search")
-            .into_iter()
-            .map(|h| format!("{} {} {:?}", h.given, h.family, h.birth_date))
-            .collect();
+            .store()
+            .conn()
+            .prepare("SELECT id, given, family, birth_date, phones FROM patient ORDER BY id")
+            .expect("prepare");
+        let names: Vec<String> = stmt
+            .query_map([], |r| {
+                Ok(format!(
+                    "{:?} {} {} {:?} {}",
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, String>(4)?
+                ))
+            })
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        drop(stmt);
         (summary.patients, summary.pointers, summary.appointments, names)
     };
     let (patients, pointers, appointments, names) = load(7);

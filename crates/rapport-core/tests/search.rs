@@ -96,6 +96,30 @@ fn record_numbers_find_the_patient() {
 }
 
 #[test]
+fn a_letter_finds_names_not_every_record_number() {
+    let mut c = clinic();
+    let id = add(&mut c, "Asha", "Rao", None, None);
+    let record = c
+        .app
+        .open_patient(&c.admin.clone(), id)
+        .expect("card")
+        .patient
+        .record_no;
+    // The record number starts with this device's site code: its first letter must still only
+    // find patients by name.
+    let letter = record.chars().next().expect("site code").to_lowercase().to_string();
+    add(&mut c, "Yusuf", "Xu", None, None);
+    let expected: Vec<String> = ["Asha Rao", "Yusuf Xu"]
+        .into_iter()
+        .filter(|n| n.split(' ').any(|w| w.to_lowercase().starts_with(&letter)))
+        .map(str::to_owned)
+        .collect();
+    let mut found = names(&c, &letter);
+    found.sort();
+    assert_eq!(found, expected, "searching {letter:?} with record number {record}");
+}
+
+#[test]
 fn results_are_limited() {
     let mut c = clinic();
     for i in 0..30 {

@@ -144,7 +144,38 @@ pub struct Appointment {
     pub no_show_at: Option<DateTime<Utc>>,
 }
 
+/// What a booking asks for: who, with whom, when, how long, why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Booking {
+    pub patient: PatientId,
+    pub doctor: StaffId,
+    pub starts_at: DateTime<Utc>,
+    pub minutes: u32,
+    pub reason: Option<String>,
+}
+
 impl Appointment {
+    /// A new appointment in the `booked` state.
+    pub fn booked(id: AppointmentId, booking: Booking, booked_by: StaffId, booked_at: DateTime<Utc>) -> Self {
+        Self {
+            id,
+            patient_id: booking.patient,
+            doctor: booking.doctor,
+            starts_at: booking.starts_at,
+            minutes: booking.minutes,
+            reason: booking.reason,
+            status: AppointmentStatus::Booked,
+            booked_by,
+            booked_at,
+            confirmed_at: None,
+            arrived_at: None,
+            seen_at: None,
+            done_at: None,
+            cancelled_at: None,
+            no_show_at: None,
+        }
+    }
+
     pub fn ends_at(&self) -> DateTime<Utc> {
         self.starts_at + Duration::minutes(i64::from(self.minutes))
     }
@@ -236,23 +267,19 @@ mod tests {
     }
 
     fn booked_at_ten() -> Appointment {
-        Appointment {
-            id: AppointmentId::from_parts(1, [1; 10]),
-            patient_id: PatientId::from_parts(1, [2; 10]),
+        let booking = Booking {
+            patient: PatientId::from_parts(1, [2; 10]),
             doctor: StaffId::from_parts(1, [3; 10]),
             starts_at: at(10, 0),
             minutes: 15,
             reason: None,
-            status: AppointmentStatus::Booked,
-            booked_by: StaffId::from_parts(1, [4; 10]),
-            booked_at: at(8, 0),
-            confirmed_at: None,
-            arrived_at: None,
-            seen_at: None,
-            done_at: None,
-            cancelled_at: None,
-            no_show_at: None,
-        }
+        };
+        Appointment::booked(
+            AppointmentId::from_parts(1, [1; 10]),
+            booking,
+            StaffId::from_parts(1, [4; 10]),
+            at(8, 0),
+        )
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub mod phone;
 pub mod pointer;
 pub mod staff;
 
-pub use appointment::{Appointment, AppointmentStatus, StatusChange, TransitionError, WaitCue, WaitLevel};
+pub use appointment::{Appointment, AppointmentStatus, Booking, StatusChange, TransitionError, WaitCue, WaitLevel};
 pub use ids::{AppointmentId, PatientId, PointerId, StaffId};
 pub use patient::{Attendant, Channel, Consent, NewPatient, Patient, PatientEdit, PracticalNeed, QuietHours};
 pub use pointer::{Pointer, PointerKind, PointerMark, PointerState, Source};

@@ -7,7 +7,8 @@ use rapport_model::{
     Appointment, AppointmentId, AppointmentStatus, Patient, PatientId, Pointer, PointerId, PointerMark, Role, Staff,
     StaffId,
 };
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use serde::{Serialize, de::DeserializeOwned};
 
 use crate::{Result, StoreError, from_ms, meta, search, to_ms};
@@ -58,9 +59,36 @@ fn parse_col<T: std::str::FromStr>(row: &Row<'_>, idx: usize) -> rusqlite::Resul
 // ---------------------------------------------------------------------------------------------
 // Patients
 
-const PATIENT_COLS: &str = "id, record_no, given, family, preferred, pronunciation, birth_date, sex, gender, language, \
-     phones, email, address, city, area, consent, referral_source, referring_doctor, usual_doctor, practical_needs, \
-     conditions, attendants, created_at, updated_at, last_seen_at";
+/// The patient table's columns, in the order of [`patient_values`] and [`patient_from_row`].
+const PATIENT_COLUMNS: [&str; 25] = [
+    "id",
+    "record_no",
+    "given",
+    "family",
+    "preferred",
+    "pronunciation",
+    "birth_date",
+    "sex",
+    "gender",
+    "language",
+    "phones",
+    "email",
+    "address",
+    "city",
+    "area",
+    "consent",
+    "referral_source",
+    "referring_doctor",
+    "usual_doctor",
+    "practical_needs",
+    "conditions",
+    "attendants",
+    "created_at",
+    "updated_at",
+    "last_seen_at",
+];
+
+static PATIENT_COLS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| PATIENT_COLUMNS.join(", "));
 
 fn patient_from_row(row: &Row<'_>) -> rusqlite::Result<Patient> {
     Ok(Patient {
@@ -100,73 +128,67 @@ pub fn next_record_no(conn: &Connection) -> Result<String> {
     Ok(format!("{site}-{n}"))
 }
 
+/// Every column's value, in [`PATIENT_COLUMNS`] order.
+fn patient_values(p: &Patient) -> Vec<Value> {
+    let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::Text);
+    vec![
+        Value::Blob(p.id.as_bytes().to_vec()),
+        Value::Text(p.record_no.clone()),
+        Value::Text(p.given.clone()),
+        Value::Text(p.family.clone()),
+        text(&p.preferred),
+        text(&p.pronunciation),
+        text(&p.birth_date.map(|d| d.to_string())),
+        text(&p.sex),
+        text(&p.gender),
+        text(&p.language),
+        Value::Text(json(&p.phones)),
+        text(&p.email),
+        text(&p.address),
+        text(&p.city),
+        text(&p.area),
+        Value::Text(json(&p.consent)),
+        text(&p.referral_source),
+        text(&p.referring_doctor),
+        p.usual_doctor
+            .map_or(Value::Null, |d| Value::Blob(d.as_bytes().to_vec())),
+        Value::Text(json(&p.practical_needs)),
+        Value::Text(json(&p.conditions)),
+        Value::Text(json(&p.attendants)),
+        Value::Integer(to_ms(p.created_at)),
+        Value::Integer(to_ms(p.updated_at)),
+        p.last_seen_at.map_or(Value::Null, |t| Value::Integer(to_ms(t))),
+    ]
+}
+
 pub fn insert_patient(conn: &Connection, p: &Patient) -> Result<()> {
-    conn.execute(
-        &format!("INSERT INTO patient ({PATIENT_COLS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25)"),
-        params![
-            p.id.as_bytes().as_slice(),
-            p.record_no,
-            p.given,
-            p.family,
-            p.preferred,
-            p.pronunciation,
-            p.birth_date.map(|d| d.to_string()),
-            p.sex,
-            p.gender,
-            p.language,
-            json(&p.phones),
-            p.email,
-            p.address,
-            p.city,
-            p.area,
-            json(&p.consent),
-            p.referral_source,
-            p.referring_doctor,
-            p.usual_doctor.map(|d| d.as_bytes().to_vec()),
-            json(&p.practical_needs),
-            json(&p.conditions),
-            json(&p.attendants),
-            to_ms(p.created_at),
-            to_ms(p.updated_at),
-            p.last_seen_at.map(to_ms),
-        ],
-    )?;
+    let placeholders = (1..=PATIENT_COLUMNS.len())
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!("INSERT INTO patient ({}) VALUES ({placeholders})", *PATIENT_COLS);
+    conn.prepare_cached(&sql)?
+        .execute(params_from_iter(patient_values(p)))?;
     search::index_patient(conn, p)
 }
 
 /// Writes every field of `p` over the stored record and refreshes its search entry.
 pub fn update_patient(conn: &Connection, p: &Patient) -> Result<()> {
-    let changed = conn.execute(
-        "UPDATE patient SET given=?2, family=?3, preferred=?4, pronunciation=?5, birth_date=?6, sex=?7, gender=?8,
-           language=?9, phones=?10, email=?11, address=?12, city=?13, area=?14, consent=?15, referral_source=?16,
-           referring_doctor=?17, usual_doctor=?18, practical_needs=?19, conditions=?20, attendants=?21, updated_at=?22
-         WHERE id=?1",
-        params![
-            p.id.as_bytes().as_slice(),
-            p.given,
-            p.family,
-            p.preferred,
-            p.pronunciation,
-            p.birth_date.map(|d| d.to_string()),
-            p.sex,
-            p.gender,
-            p.language,
-            json(&p.phones),
-            p.email,
-            p.address,
-            p.city,
-            p.area,
-            json(&p.consent),
-            p.referral_source,
-            p.referring_doctor,
-            p.usual_doctor.map(|d| d.as_bytes().to_vec()),
-            json(&p.practical_needs),
-            json(&p.conditions),
-            json(&p.attendants),
-            to_ms(p.updated_at),
-        ],
-    )?;
-    if changed == 0 {
+    let sets = PATIENT_COLUMNS
+        .iter()
+        .enumerate()
+        .skip(1)
+        .map(|(i, c)| format!("{c} = ?{}", i + 1))
+        .collect::<Vec<_>>();
+    let sql = format!(
+        "UPDATE patient SET {} WHERE id = ?1 AND deleted_at IS NULL",
+        sets.join(", ")
+    );
+    if conn
+        .prepare_cached(&sql)?
+        .execute(params_from_iter(patient_values(p)))?
+        == 0
+    {
         return Err(StoreError::NotFound("patient"));
     }
     search::index_patient(conn, p)
@@ -175,7 +197,10 @@ pub fn update_patient(conn: &Connection, p: &Patient) -> Result<()> {
 pub fn get_patient(conn: &Connection, id: PatientId) -> Result<Option<Patient>> {
     Ok(conn
         .query_row(
-            &format!("SELECT {PATIENT_COLS} FROM patient WHERE id = ?1 AND deleted_at IS NULL"),
+            &format!(
+                "SELECT {} FROM patient WHERE id = ?1 AND deleted_at IS NULL",
+                *PATIENT_COLS
+            ),
             [id.as_bytes().as_slice()],
             patient_from_row,
         )

@@ -105,7 +105,16 @@ fn passes(query: &str) -> Vec<String> {
     if words.is_empty() {
         return Vec::new();
     }
-    let phrase = |w: &str, prefix: bool| format!("\"{w}\"{}", if prefix { "*" } else { "" });
+    // A word without digits is a name: it must not match record numbers (a site code starting
+    // with "a" would otherwise make "a" match every patient) nor phone numbers.
+    let phrase = |w: &str, prefix: bool| {
+        let column = if w.chars().any(|c| c.is_ascii_digit()) {
+            ""
+        } else {
+            "names : "
+        };
+        format!("{column}\"{w}\"{}", if prefix { "*" } else { "" })
+    };
     let last = words.len() - 1;
     let build = |prefix_from: usize| {
         words
@@ -244,9 +253,18 @@ mod tests {
     fn passes_go_from_exact_to_prefix() {
         assert_eq!(
             passes("john gar"),
-            vec!["\"john\" \"gar\"", "\"john\" \"gar\"*", "\"john\"* \"gar\"*"]
+            vec![
+                "names : \"john\" names : \"gar\"",
+                "names : \"john\" names : \"gar\"*",
+                "names : \"john\"* names : \"gar\"*"
+            ]
         );
-        assert_eq!(passes("li"), vec!["\"li\"", "\"li\"*"]);
+        assert_eq!(passes("li"), vec!["names : \"li\"", "names : \"li\"*"]);
+        assert_eq!(
+            passes("KX4P-10"),
+            vec!["\"KX4P-10\"", "\"KX4P-10\"*"],
+            "record numbers search every column"
+        );
     }
 
     #[test]
@@ -256,7 +274,7 @@ mod tests {
 
     #[test]
     fn quotes_and_lone_punctuation_cannot_break_the_query() {
-        assert_eq!(passes("\"o'neil\" -"), vec!["\"oneil\"", "\"oneil\"*"]);
+        assert_eq!(passes("\"o'neil\" -"), vec!["names : \"oneil\"", "names : \"oneil\"*"]);
         assert!(passes("  - ").is_empty());
     }
 }
