@@ -24,8 +24,9 @@ fn in_keyring_session(keyrings: &Path, db: &Path, args: &str) -> Output {
         env!("CARGO_BIN_EXE_rapport"),
         db.display()
     );
-    Command::new("dbus-run-session")
-        .args(["--", "sh", "-c", &script])
+    // `timeout`: a keyring daemon that hangs fails the test instead of stalling the whole run.
+    Command::new("timeout")
+        .args(["60", "dbus-run-session", "--", "sh", "-c", &script])
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", keyrings)
