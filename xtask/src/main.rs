@@ -8,7 +8,7 @@
 //! Each step says what it does; what is already installed is left alone.
 #![allow(clippy::print_stdout)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 
 /// Debian packages the tests need, with why.
@@ -44,11 +44,22 @@ fn main() -> ExitCode {
     }
 }
 
+/// The workspace root, found at run time: a build shared between two checkouts (one target dir
+/// reused across CI clones) must act on the checkout it was started from, not the one it was
+/// compiled in.
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_owned)
-        .unwrap_or_else(|| PathBuf::from("."))
+    let start = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let mut dir = start.as_path();
+    loop {
+        let manifest = dir.join("Cargo.toml");
+        if std::fs::read_to_string(&manifest).is_ok_and(|m| m.contains("[workspace]")) && dir.join("xtask").is_dir() {
+            return dir.to_owned();
+        }
+        match dir.parent() {
+            Some(parent) => dir = parent,
+            None => return start,
+        }
+    }
 }
 
 fn step(what: &str) {

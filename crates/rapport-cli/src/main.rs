@@ -9,8 +9,8 @@ use std::sync::Arc;
 use chrono::{Local, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use clap::{Args, Parser, Subcommand};
 use rapport_core::{
-    Booking, ClinicSetup, Error, ErrorCode, NewPointer, PatientCard, PatientHit, Rapport, ScheduleRow, Secret, Session,
-    SystemClock, Verification,
+    Booking, ClinicSetup, Error, ErrorCode, KeyProtection, NewPointer, PatientCard, PatientHit, Rapport, ScheduleRow,
+    Secret, Session, SystemClock, Verification,
 };
 use rapport_model::{NewPatient, PatientEdit, PointerKind, PointerState, Role, Source, StatusChange};
 use serde::Serialize;
@@ -75,6 +75,17 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Where the database key is kept (admins and managers).
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum KeyCommand {
+    /// Protect the key with a new passphrase (from RAPPORT_NEW_PASSPHRASE or a prompt).
+    Passphrase,
+    /// Move the key into the OS keyring.
+    Keyring,
 }
 
 #[derive(Subcommand, Debug)]
@@ -501,6 +512,24 @@ fn dispatch(app: &mut Rapport, s: &Session, command: Command) -> Result<(), Fail
                     f.patient_id
                 );
             }
+        }
+        Command::Key(cmd) => {
+            let current = std::env::var("RAPPORT_PASSPHRASE").ok().map(Secret::new);
+            let protection = match cmd {
+                KeyCommand::Passphrase => {
+                    let new = secret("RAPPORT_NEW_PASSPHRASE", "New database passphrase: ")?;
+                    KeyProtection::Passphrase(new, rapport_core::KdfCost::default())
+                }
+                KeyCommand::Keyring => KeyProtection::Keyring,
+            };
+            app.change_key_protection(s, current.as_ref(), &protection)?;
+            println!(
+                "The database key is now {}.",
+                match protection {
+                    KeyProtection::Keyring => "in the OS keyring",
+                    KeyProtection::Passphrase(..) => "wrapped by the new passphrase",
+                }
+            );
         }
         Command::Audit(AuditCommand::Verify) => match app.verify_audit(s)? {
             Verification::Intact { entries } => println!("audit log intact: {entries} entries"),

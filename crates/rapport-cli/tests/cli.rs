@@ -380,3 +380,36 @@ fn demo_data_loads_and_is_searchable() {
     let today = d.json("dr.mehta", &["appt", "list", "--json"]);
     assert!(today.as_array().is_some_and(|a| !a.is_empty()), "appointments today");
 }
+
+#[test]
+fn an_admin_can_change_the_passphrase_and_the_old_one_stops_working() {
+    let d = Desk::new();
+    d.init();
+    d.ok("admin", &["patient", "add", "--given", "Asha", "--family", "Rao"]);
+    d.ok(
+        "admin",
+        &["staff", "add", "priya", "--name", "Priya", "--role", "front-desk"],
+    );
+    let new = "a brand new clinic passphrase";
+    let refused = d
+        .cmd("priya", &["key", "passphrase"])
+        .env("RAPPORT_NEW_PASSPHRASE", new)
+        .output()
+        .expect("run");
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    let changed = d
+        .cmd("admin", &["key", "passphrase"])
+        .env("RAPPORT_NEW_PASSPHRASE", new)
+        .output()
+        .expect("run");
+    assert!(changed.status.success(), "{}", stderr(&changed));
+    let old = d.run("admin", &["patient", "search", "asha"]);
+    assert_eq!(old.status.code(), Some(2), "the old passphrase no longer opens it");
+    let with_new = d
+        .cmd("admin", &["patient", "search", "asha", "--json"])
+        .env("RAPPORT_PASSPHRASE", new)
+        .output()
+        .expect("run");
+    assert!(with_new.status.success(), "{}", stderr(&with_new));
+    assert!(String::from_utf8_lossy(&with_new.stdout).contains("Asha"));
+}

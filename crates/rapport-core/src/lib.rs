@@ -319,6 +319,43 @@ impl Rapport {
             .unwrap_or(10))
     }
 
+    /// Re-protects the database key: under a new passphrase, or in the OS keyring. Asks for the
+    /// current passphrase again (when there is one) and audits the change.
+    pub fn change_key_protection(
+        &mut self,
+        s: &Session,
+        current: Option<&Secret>,
+        protection: &KeyProtection,
+    ) -> Result<()> {
+        s.require(Operation::ChangeSettings)?;
+        if let KeyProtection::Passphrase(p, _) = protection {
+            if p.expose().chars().count() < MIN_PASSWORD_CHARS {
+                return Err(Error::invalid(format!(
+                    "a passphrase needs at least {MIN_PASSWORD_CHARS} characters"
+                )));
+            }
+        }
+        self.store.change_key_protection(current, protection)?;
+        let now = self.clock.now();
+        self.store.write(|tx| -> Result<()> {
+            let action = match protection {
+                KeyProtection::Keyring => "key.to_keyring",
+                KeyProtection::Passphrase(..) => "key.new_passphrase",
+            };
+            audit::append(
+                tx,
+                &NewAuditEntry {
+                    at: now,
+                    staff_id: Some(s.staff.id),
+                    action,
+                    patient_id: None,
+                    subject: None,
+                },
+            )?;
+            Ok(())
+        })
+    }
+
     pub fn set_idle_lock_minutes(&mut self, s: &Session, minutes: u32) -> Result<()> {
         s.require(Operation::ChangeSettings)?;
         if !(1..=240).contains(&minutes) {
