@@ -199,10 +199,7 @@ impl Rapport {
             Some(d) => records::staff_by_id(conn, d)?.map(|s| s.display_name),
             None => None,
         };
-        let open_follow_ups = records::open_follow_ups(conn)?
-            .into_iter()
-            .filter(|f| f.patient_id == id)
-            .collect();
+        let open_follow_ups = records::open_follow_ups(conn, Some(id))?;
         Ok(PatientCard {
             age: patient.age_on(today),
             usual_doctor_name,
@@ -465,16 +462,7 @@ impl Rapport {
                 .unwrap_or_default();
             rows.push(ScheduleRow {
                 wait: appointment.wait_cue(now),
-                patient: PatientHit {
-                    id: p.id,
-                    record_no: p.record_no.clone(),
-                    given: p.given.clone(),
-                    family: p.family.clone(),
-                    preferred: p.preferred.clone(),
-                    birth_date: p.birth_date,
-                    phone: p.primary_phone().map(str::to_owned),
-                    last_seen_at: p.last_seen_at,
-                },
+                patient: PatientHit::from(&p),
                 doctor_name,
                 appointment,
             });
@@ -491,7 +479,7 @@ impl Rapport {
     /// Open follow-up tasks, oldest first.
     pub fn follow_ups(&self, s: &Session) -> Result<Vec<FollowUp>> {
         s.require(Operation::ViewSchedule)?;
-        Ok(records::open_follow_ups(self.store.conn())?)
+        Ok(records::open_follow_ups(self.store.conn(), None)?)
     }
 
     /// The audit entry of an operation recorded for a patient (used by tests and the UI's

@@ -618,11 +618,13 @@ pub fn insert_follow_up(conn: &Connection, f: &FollowUp) -> Result<()> {
     Ok(())
 }
 
-pub fn open_follow_ups(conn: &Connection) -> Result<Vec<FollowUp>> {
+/// Open follow-ups, oldest first: all of them, or one patient's.
+pub fn open_follow_ups(conn: &Connection, patient: Option<PatientId>) -> Result<Vec<FollowUp>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, patient_id, appointment_id, reason, created_at, done_at FROM follow_up WHERE done_at IS NULL ORDER BY created_at",
+        "SELECT id, patient_id, appointment_id, reason, created_at, done_at FROM follow_up
+         WHERE done_at IS NULL AND (?1 IS NULL OR patient_id = ?1) ORDER BY created_at",
     )?;
-    let rows = stmt.query_map([], |row| {
+    let rows = stmt.query_map([patient.map(|p| p.as_bytes().to_vec())], |row| {
         Ok(FollowUp {
             id: uuid::Uuid::from_bytes(blob16(row, 0)?),
             patient_id: PatientId::from_bytes(blob16(row, 1)?),

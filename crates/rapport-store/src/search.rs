@@ -35,6 +35,21 @@ pub struct PatientHit {
 /// Apostrophes inside names, which a receptionist may or may not type.
 const APOSTROPHES: &[char] = &['\'', '’', '`'];
 
+impl From<&Patient> for PatientHit {
+    fn from(p: &Patient) -> Self {
+        Self {
+            id: p.id,
+            record_no: p.record_no.clone(),
+            given: p.given.clone(),
+            family: p.family.clone(),
+            preferred: p.preferred.clone(),
+            birth_date: p.birth_date,
+            phone: p.primary_phone().map(str::to_owned),
+            last_seen_at: p.last_seen_at,
+        }
+    }
+}
+
 /// The most words of a query that are used.
 const MAX_WORDS: usize = 8;
 
