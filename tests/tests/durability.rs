@@ -18,11 +18,7 @@ const ROUNDS: u64 = 25;
 fn acknowledged_writes_survive_sigkill() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("clinic.db");
-    let cheap = KdfCost {
-        memory_kib: 1024,
-        iterations: 1,
-        parallelism: 1,
-    };
+    let cheap = KdfCost { memory_kib: 1024, iterations: 1, parallelism: 1 };
     let setup = ClinicSetup {
         clinic_name: "Durable Clinic",
         admin_login: "admin",
@@ -30,13 +26,8 @@ fn acknowledged_writes_survive_sigkill() {
         admin_password: &Secret::new(PASSWORD),
     };
     drop(
-        Rapport::init(
-            &db,
-            &KeyProtection::Passphrase(Secret::new(PASSPHRASE), cheap),
-            &setup,
-            Arc::new(SystemClock),
-        )
-        .expect("init"),
+        Rapport::init(&db, &KeyProtection::Passphrase(Secret::new(PASSPHRASE), cheap), &setup, Arc::new(SystemClock))
+            .expect("init"),
     );
 
     let mut acked: Vec<(u64, PatientId)> = Vec::new();
@@ -70,10 +61,7 @@ fn acknowledged_writes_survive_sigkill() {
                 record(&line, &mut acked);
                 seen_in_round += 1;
             }
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "the writer acknowledged nothing"
-            );
+            assert!(started.elapsed() < Duration::from_secs(30), "the writer acknowledged nothing");
         }
         child.kill().expect("SIGKILL");
         child.wait().expect("wait");
@@ -93,11 +81,7 @@ fn acknowledged_writes_survive_sigkill() {
     let conn = app.store().conn();
     for (n, id) in &acked {
         let found: i64 = conn
-            .query_row(
-                "SELECT count(*) FROM patient WHERE id = ?1",
-                [id.as_bytes().as_slice()],
-                |r| r.get(0),
-            )
+            .query_row("SELECT count(*) FROM patient WHERE id = ?1", [id.as_bytes().as_slice()], |r| r.get(0))
             .expect("query");
         assert_eq!(found, 1, "acknowledged write {n} is missing");
     }

@@ -18,11 +18,8 @@ const TEST_PACKAGES: &[(&str, &str)] = &[
 ];
 
 /// Debian packages a build needs (SQLCipher's vendored OpenSSL is built with perl and make).
-const BUILD_PACKAGES: &[(&str, &str)] = &[
-    ("build-essential", "C compiler for SQLCipher"),
-    ("perl", "OpenSSL's build"),
-    ("make", "OpenSSL's build"),
-];
+const BUILD_PACKAGES: &[(&str, &str)] =
+    &[("build-essential", "C compiler for SQLCipher"), ("perl", "OpenSSL's build"), ("make", "OpenSSL's build")];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -74,42 +71,26 @@ fn cargo() -> Command {
 
 fn status(mut cmd: Command, what: &str) -> Result<(), String> {
     let status = cmd.status().map_err(|e| format!("{what}: could not start: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{what} failed ({status})"))
-    }
+    if status.success() { Ok(()) } else { Err(format!("{what} failed ({status})")) }
 }
 
 fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"))
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
 }
 
 /// Installs the Debian packages that are missing (as root, or through sudo).
 fn ensure_packages(packages: &[(&str, &str)]) -> Result<(), String> {
     let missing: Vec<&(&str, &str)> = packages.iter().filter(|(name, _)| !installed(name)).collect();
     if missing.is_empty() {
-        step(&format!(
-            "Debian packages present: {}",
-            packages.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
-        ));
+        step(&format!("Debian packages present: {}", packages.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")));
         return Ok(());
     }
     for (name, why) in &missing {
         step(&format!("installing Debian package {name} ({why})"));
     }
-    let as_root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let as_root = Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
     let apt = |args: &[&str]| {
-        let mut cmd = if as_root {
-            Command::new("apt-get")
-        } else {
-            Command::new("sudo")
-        };
+        let mut cmd = if as_root { Command::new("apt-get") } else { Command::new("sudo") };
         if !as_root {
             cmd.arg("apt-get");
         }
@@ -130,20 +111,13 @@ fn installed(package: &str) -> bool {
 }
 
 fn have(tool: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {tool} >/dev/null 2>&1")])
-        .status()
-        .is_ok_and(|s| s.success())
+    Command::new("sh").args(["-c", &format!("command -v {tool} >/dev/null 2>&1")]).status().is_ok_and(|s| s.success())
 }
 
 fn test() -> Result<(), String> {
     ensure_packages(BUILD_PACKAGES)?;
     ensure_packages(TEST_PACKAGES)?;
-    if Command::new("rustfmt")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
+    if Command::new("rustfmt").arg("--version").output().is_ok_and(|o| o.status.success()) {
         step("checking formatting (cargo fmt --check)");
         let mut fmt = cargo();
         fmt.args(["fmt", "--all", "--", "--check"]);
@@ -191,13 +165,9 @@ fn run(args: &[String]) -> Result<(), String> {
 fn bench(args: &[String]) -> Result<(), String> {
     ensure_packages(BUILD_PACKAGES)?;
     let out = root().join("target").join("bench");
-    step(&format!(
-        "building and running the benchmarks (report: {})",
-        out.join("report.json").display()
-    ));
+    step(&format!("building and running the benchmarks (report: {})", out.join("report.json").display()));
     let mut cmd = cargo();
-    cmd.args(["run", "--release", "--locked", "-p", "rapport-bench", "--", "--out"])
-        .arg(&out);
+    cmd.args(["run", "--release", "--locked", "-p", "rapport-bench", "--", "--out"]).arg(&out);
     cmd.args(args);
     status(cmd, "benchmarks")
 }

@@ -42,29 +42,19 @@ fn main() {
             }
         }
     }
-    let sizes: &[(usize, &str)] = if quick {
-        &[(10_000, "10k"), (100_000, "100k")]
-    } else {
-        &[(100_000, "100k"), (1_000_000, "1m")]
-    };
+    let sizes: &[(usize, &str)] =
+        if quick { &[(10_000, "10k"), (100_000, "100k")] } else { &[(100_000, "100k"), (1_000_000, "1m")] };
     let mut entries = Vec::new();
     for (n, label) in sizes {
         println!("== {n} patients");
         bench_size(*n, label, &mut entries);
     }
-    entries.push(Entry {
-        name: "rss_peak_mb".into(),
-        value: peak_rss_mb(),
-        unit: "MiB",
-        baseline: None,
-    });
+    entries.push(Entry { name: "rss_peak_mb".into(), value: peak_rss_mb(), unit: "MiB", baseline: None });
     report(&out, &entries);
 }
 
 fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0)
-        .single()
-        .unwrap_or_default()
+    Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).single().unwrap_or_default()
 }
 
 /// Inserts `n` synthetic patients in batches; returns patients per second.
@@ -95,16 +85,12 @@ fn populate(store: &mut Store, n: usize) -> f64 {
 /// Keystroke-by-keystroke queries a receptionist would type for random stored patients.
 fn workload(store: &Store, n: usize) -> Vec<String> {
     let mut rng = ChaCha8Rng::seed_from_u64(99);
-    let mut stmt = store
-        .conn()
-        .prepare("SELECT given, family, phones FROM patient WHERE rowid = ?1")
-        .expect("prepare");
+    let mut stmt = store.conn().prepare("SELECT given, family, phones FROM patient WHERE rowid = ?1").expect("prepare");
     let mut queries = Vec::new();
     while queries.len() < QUERIES {
         let rowid = rng.random_range(1..=n as i64);
-        let (given, family, phones): (String, String, String) = stmt
-            .query_row([rowid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .expect("sample patient");
+        let (given, family, phones): (String, String, String) =
+            stmt.query_row([rowid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).expect("sample patient");
         let family: Vec<char> = family.chars().collect();
         let given: Vec<char> = given.chars().collect();
         match rng.random_range(0..3) {
@@ -236,11 +222,7 @@ fn bench_size(n: usize, label: &str, entries: &mut Vec<Entry>) {
             t_core.push(t.elapsed().as_secs_f64() * 1e6);
         }
     }
-    assert!(
-        found * 10 >= queries.len() * 9,
-        "the workload finds patients ({found} of {})",
-        queries.len()
-    );
+    assert!(found * 10 >= queries.len() * 9, "the workload finds patients ({found} of {})", queries.len());
     if std::env::var_os("RAPPORT_BENCH_SLOWEST").is_some() {
         // Which (synthetic) queries are slowest, to see where the time goes.
         let mut timed: Vec<(f64, &String)> = t_enc.iter().copied().zip(queries.iter().skip(WARMUP)).collect();
@@ -266,27 +248,16 @@ fn bench_size(n: usize, label: &str, entries: &mut Vec<Entry>) {
         unit: "us",
         baseline: Some(percentile(&t_plain, 0.99)),
     });
-    let size_mb = std::fs::metadata(&enc_path)
-        .map(|m| m.len() as f64 / 1_048_576.0)
-        .unwrap_or(0.0);
-    let plain_mb = std::fs::metadata(&plain_path)
-        .map(|m| m.len() as f64 / 1_048_576.0)
-        .unwrap_or(0.0);
-    entries.push(Entry {
-        name: format!("db_size_mb_{label}"),
-        value: size_mb,
-        unit: "MiB",
-        baseline: Some(plain_mb),
-    });
+    let size_mb = std::fs::metadata(&enc_path).map(|m| m.len() as f64 / 1_048_576.0).unwrap_or(0.0);
+    let plain_mb = std::fs::metadata(&plain_path).map(|m| m.len() as f64 / 1_048_576.0).unwrap_or(0.0);
+    entries.push(Entry { name: format!("db_size_mb_{label}"), value: size_mb, unit: "MiB", baseline: Some(plain_mb) });
 }
 
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
         })
         .map_or(0.0, |kib| kib / 1024.0)
 }
@@ -300,10 +271,7 @@ fn report(dir: &Path, entries: &[Entry]) {
         .and_then(|s| serde_json::from_str::<Value>(&s).ok())
         .and_then(|v| v.get("benchmarks").and_then(Value::as_array).cloned())
         .unwrap_or_default();
-    println!(
-        "\n{:<28} {:>12} {:>12} {:>8}  unit",
-        "benchmark", "value", "baseline", "ratio"
-    );
+    println!("\n{:<28} {:>12} {:>12} {:>8}  unit", "benchmark", "value", "baseline", "ratio");
     for e in entries {
         let ratio = e.baseline.filter(|b| *b > 0.0).map(|b| e.value / b);
         all.retain(|v| v.get("name").and_then(Value::as_str) != Some(e.name.as_str()));

@@ -285,18 +285,12 @@ impl From<Error> for Failure {
             ErrorCode::Integrity | ErrorCode::Storage => 3,
             _ => 1,
         };
-        Self {
-            code,
-            message: e.message,
-        }
+        Self { code, message: e.message }
     }
 }
 
 fn user_error(message: impl Into<String>) -> Failure {
-    Failure {
-        code: 1,
-        message: message.into(),
-    }
+    Failure { code: 1, message: message.into() }
 }
 
 fn main() -> ExitCode {
@@ -305,11 +299,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            };
+            return if e.use_stderr() { ExitCode::from(1) } else { ExitCode::SUCCESS };
         }
     };
     match run(cli) {
@@ -322,10 +312,7 @@ fn main() -> ExitCode {
 }
 
 fn default_db() -> PathBuf {
-    dirs::data_dir()
-        .unwrap_or_else(|| PathBuf::from("."))
-        .join("rapport")
-        .join("rapport.db")
+    dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("rapport").join("rapport.db")
 }
 
 /// A secret from the environment, else a prompt on the terminal.
@@ -336,26 +323,21 @@ fn secret(var: &str, prompt: &str) -> Result<Secret, Failure> {
     if !std::io::stdin().is_terminal() {
         return Err(user_error(format!("set {var} (no terminal to ask on)")));
     }
-    rpassword::prompt_password(prompt)
-        .map(Secret::new)
-        .map_err(|_| user_error("could not read the password"))
+    rpassword::prompt_password(prompt).map(Secret::new).map_err(|_| user_error("could not read the password"))
 }
 
 fn passphrase_for(db: &std::path::Path) -> Result<Option<Secret>, Failure> {
     match rapport_core::key_storage(db) {
-        Ok(rapport_core::KeyStorage::Passphrase) => secret("RAPPORT_PASSPHRASE", "Database passphrase: ")
-            .map(Some)
-            .map_err(|f| Failure { code: 2, ..f }),
+        Ok(rapport_core::KeyStorage::Passphrase) => {
+            secret("RAPPORT_PASSPHRASE", "Database passphrase: ").map(Some).map_err(|f| Failure { code: 2, ..f })
+        }
         _ => Ok(None),
     }
 }
 
 fn open(db: &std::path::Path) -> Result<Rapport, Failure> {
     if !db.exists() {
-        return Err(user_error(format!(
-            "no database at {}; create one with `rapport init`",
-            db.display()
-        )));
+        return Err(user_error(format!("no database at {}; create one with `rapport init`", db.display())));
     }
     let passphrase = passphrase_for(db)?;
     Ok(Rapport::open(db, passphrase.as_ref(), Arc::new(SystemClock))?)
@@ -368,10 +350,7 @@ fn login(app: &mut Rapport, user: Option<&str>) -> Result<Session, Failure> {
 }
 
 fn print_json<T: Serialize>(v: &T) -> Result<(), Failure> {
-    let text = serde_json::to_string_pretty(v).map_err(|e| Failure {
-        code: 3,
-        message: e.to_string(),
-    })?;
+    let text = serde_json::to_string_pretty(v).map_err(|e| Failure { code: 3, message: e.to_string() })?;
     println!("{text}");
     Ok(())
 }
@@ -379,11 +358,7 @@ fn print_json<T: Serialize>(v: &T) -> Result<(), Failure> {
 fn run(cli: Cli) -> Result<(), Failure> {
     let db = cli.db.clone().unwrap_or_else(default_db);
     match cli.command {
-        Command::Init {
-            clinic,
-            admin,
-            admin_name,
-        } => {
+        Command::Init { clinic, admin, admin_name } => {
             let password = secret("RAPPORT_PASSWORD", &format!("New password for {admin}: "))?;
             let protection = rapport_core::protection_from_env();
             let setup = ClinicSetup {
@@ -534,10 +509,7 @@ fn dispatch(app: &mut Rapport, s: &Session, command: Command) -> Result<(), Fail
         Command::Audit(AuditCommand::Verify) => match app.verify_audit(s)? {
             Verification::Intact { entries } => println!("audit log intact: {entries} entries"),
             Verification::Broken { seq, reason } => {
-                return Err(Failure {
-                    code: 3,
-                    message: format!("audit log broken at entry {seq}: {reason}"),
-                });
+                return Err(Failure { code: 3, message: format!("audit log broken at entry {seq}: {reason}") });
             }
         },
         Command::Audit(AuditCommand::Log { patient, limit, json }) => {
@@ -687,14 +659,7 @@ fn print_card(app: &Rapport, s: &Session, c: &PatientCard) -> Result<(), Failure
     }
     println!("{}", facts.join(" · "));
     if !p.practical_needs.is_empty() {
-        println!(
-            "Needs: {}",
-            p.practical_needs
-                .iter()
-                .map(|n| n.label())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        println!("Needs: {}", p.practical_needs.iter().map(|n| n.label()).collect::<Vec<_>>().join(", "));
     }
     if let Some(d) = &c.usual_doctor_name {
         println!("Usual doctor: {d}");
@@ -708,13 +673,7 @@ fn print_card(app: &Rapport, s: &Session, c: &PatientCard) -> Result<(), Failure
             let used = v
                 .pointer
                 .last_used()
-                .map(|m| {
-                    format!(
-                        "; asked by {} on {}",
-                        m.by_name,
-                        m.at.with_timezone(&Local).format("%Y-%m-%d")
-                    )
-                })
+                .map(|m| format!("; asked by {} on {}", m.by_name, m.at.with_timezone(&Local).format("%Y-%m-%d")))
                 .unwrap_or_default();
             println!(
                 "  • {}  ({}{when}; {} on {}{used})  {}",
@@ -739,13 +698,7 @@ fn print_card(app: &Rapport, s: &Session, c: &PatientCard) -> Result<(), Failure
         }
     }
     let staff = app.list_staff(s)?;
-    let doctor = |id| {
-        staff
-            .iter()
-            .find(|m| m.id == id)
-            .map(|m| m.display_name.clone())
-            .unwrap_or_default()
-    };
+    let doctor = |id| staff.iter().find(|m| m.id == id).map(|m| m.display_name.clone()).unwrap_or_default();
     if let Some(a) = &c.last_appointment {
         println!(
             "Last appointment: {} with {} ({})",
@@ -770,25 +723,9 @@ fn print_card(app: &Rapport, s: &Session, c: &PatientCard) -> Result<(), Failure
 
 fn pointer(app: &mut Rapport, s: &Session, cmd: PointerCommand) -> Result<(), Failure> {
     match cmd {
-        PointerCommand::Add {
-            patient_id,
-            kind,
-            text,
-            event_date,
-            source,
-            json,
-        } => {
+        PointerCommand::Add { patient_id, kind, text, event_date, source, json } => {
             let patient = app.resolve_patient(s, &patient_id)?;
-            let p = app.add_pointer(
-                s,
-                patient,
-                NewPointer {
-                    kind,
-                    text,
-                    event_date,
-                    source,
-                },
-            )?;
+            let p = app.add_pointer(s, patient, NewPointer { kind, text, event_date, source })?;
             if json {
                 return print_json(&p);
             }
@@ -828,26 +765,10 @@ fn appt(app: &mut Rapport, s: &Session, cmd: ApptCommand) -> Result<(), Failure>
         Ok(())
     };
     match cmd {
-        ApptCommand::Book {
-            patient_id,
-            doctor,
-            at,
-            minutes,
-            reason,
-            json,
-        } => {
+        ApptCommand::Book { patient_id, doctor, at, minutes, reason, json } => {
             let patient = app.resolve_patient(s, &patient_id)?;
             let doctor = app.staff_by_login(s, &doctor)?;
-            let outcome = app.book(
-                s,
-                Booking {
-                    patient,
-                    doctor: doctor.id,
-                    starts_at: at,
-                    minutes,
-                    reason,
-                },
-            )?;
+            let outcome = app.book(s, Booking { patient, doctor: doctor.id, starts_at: at, minutes, reason })?;
             for w in &outcome.warnings {
                 eprintln!("warning: {w}");
             }

@@ -34,10 +34,7 @@ impl Desk {
             .env("TZ", "UTC")
             .env("RAPPORT_PASSPHRASE", PASSPHRASE)
             .env("RAPPORT_USER", user)
-            .env(
-                "RAPPORT_PASSWORD",
-                if user == "admin" { PASSWORD } else { STAFF_PASSWORD },
-            )
+            .env("RAPPORT_PASSWORD", if user == "admin" { PASSWORD } else { STAFF_PASSWORD })
             .env("RAPPORT_NEW_PASSWORD", STAFF_PASSWORD);
         cmd
     }
@@ -49,11 +46,7 @@ impl Desk {
     /// Runs and expects success; returns stdout.
     fn ok(&self, user: &str, args: &[&str]) -> String {
         let out = self.run(user, args);
-        assert!(
-            out.status.success(),
-            "rapport {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "rapport {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).expect("utf-8")
     }
 
@@ -74,14 +67,8 @@ fn stderr(out: &Output) -> String {
 fn the_readme_walkthrough_works() {
     let d = Desk::new();
     d.init();
-    d.ok(
-        "admin",
-        &["staff", "add", "dr.rao", "--name", "Dr. Rao", "--role", "clinician"],
-    );
-    d.ok(
-        "admin",
-        &["staff", "add", "priya", "--name", "Priya", "--role", "front-desk"],
-    );
+    d.ok("admin", &["staff", "add", "dr.rao", "--name", "Dr. Rao", "--role", "clinician"]);
+    d.ok("admin", &["staff", "add", "priya", "--name", "Priya", "--role", "front-desk"]);
 
     // The receptionist registers a patient and finds her again.
     let added = d.json(
@@ -115,37 +102,18 @@ fn the_readme_walkthrough_works() {
     assert_eq!(hit["id"], id.as_str());
     assert_eq!(hit["preferred"], "Ash");
     assert_eq!(hit["birth_date"], "1990-06-15");
+    assert_eq!(d.json("priya", &["patient", "search", "98450 12345", "--json"])[0]["id"], id.as_str());
     assert_eq!(
-        d.json("priya", &["patient", "search", "98450 12345", "--json"])[0]["id"],
-        id.as_str()
-    );
-    assert_eq!(
-        d.json("priya", &["patient", "search", "a", "--limit", "1", "--json"])
-            .as_array()
-            .map(Vec::len),
+        d.json("priya", &["patient", "search", "a", "--limit", "1", "--json"]).as_array().map(Vec::len),
         Some(1)
     );
 
     d.ok("priya", &["patient", "edit", &id, "--family", "Rao-Menon"]);
-    assert_eq!(
-        d.json("priya", &["patient", "search", "menon", "--json"])[0]["family"],
-        "Rao-Menon"
-    );
+    assert_eq!(d.json("priya", &["patient", "search", "menon", "--json"])[0]["family"], "Rao-Menon");
 
     // Pointers.
     let goa = d
-        .ok(
-            "priya",
-            &[
-                "pointer",
-                "add",
-                &id,
-                "--kind",
-                "travel",
-                "--text",
-                "Back from a holiday in Goa",
-            ],
-        )
+        .ok("priya", &["pointer", "add", &id, "--kind", "travel", "--text", "Back from a holiday in Goa"])
         .trim()
         .to_owned();
     let wedding = d
@@ -165,13 +133,7 @@ fn the_readme_walkthrough_works() {
         )
         .trim()
         .to_owned();
-    let wrong = d
-        .ok(
-            "priya",
-            &["pointer", "add", &id, "--kind", "work", "--text", "Typo pointer"],
-        )
-        .trim()
-        .to_owned();
+    let wrong = d.ok("priya", &["pointer", "add", &id, "--kind", "work", "--text", "Typo pointer"]).trim().to_owned();
     d.ok("dr.rao", &["pointer", "used", &goa, "--note", "Loved it"]);
     d.ok("priya", &["pointer", "retract", &wrong]);
     let card = d.json("priya", &["patient", "show", &id, "--json"]);
@@ -182,16 +144,10 @@ fn the_readme_walkthrough_works() {
         .iter()
         .map(|p| p["pointer"]["text"].as_str().expect("text"))
         .collect();
-    assert!(
-        texts.contains(&"Back from a holiday in Goa") && texts.contains(&"Daughter's wedding"),
-        "{texts:?}"
-    );
+    assert!(texts.contains(&"Back from a holiday in Goa") && texts.contains(&"Daughter's wedding"), "{texts:?}");
     assert!(!texts.contains(&"Typo pointer"), "retracted pointers are not shown");
     let text_card = d.ok("priya", &["patient", "show", &id]);
-    assert!(
-        text_card.contains("Talk about:") && text_card.contains("Daughter's wedding"),
-        "{text_card}"
-    );
+    assert!(text_card.contains("Talk about:") && text_card.contains("Daughter's wedding"), "{text_card}");
     assert!(!wedding.is_empty());
 
     // Appointments.
@@ -216,45 +172,18 @@ fn the_readme_walkthrough_works() {
         .to_owned();
     let clash = d.run(
         "priya",
-        &[
-            "appt",
-            "book",
-            plain_id.trim(),
-            "--doctor",
-            "dr.rao",
-            "--at",
-            "2030-03-04T10:05",
-            "--minutes",
-            "15",
-        ],
+        &["appt", "book", plain_id.trim(), "--doctor", "dr.rao", "--at", "2030-03-04T10:05", "--minutes", "15"],
     );
     assert_eq!(clash.status.code(), Some(1));
-    assert!(
-        stderr(&clash).contains("already has an appointment"),
-        "{}",
-        stderr(&clash)
-    );
+    assert!(stderr(&clash).contains("already has an appointment"), "{}", stderr(&clash));
     let other = d
         .ok(
             "priya",
-            &[
-                "appt",
-                "book",
-                plain_id.trim(),
-                "--doctor",
-                "dr.rao",
-                "--at",
-                "2030-03-04T10:15",
-                "--minutes",
-                "15",
-            ],
+            &["appt", "book", plain_id.trim(), "--doctor", "dr.rao", "--at", "2030-03-04T10:15", "--minutes", "15"],
         )
         .trim()
         .to_owned();
-    let list = d.json(
-        "priya",
-        &["appt", "list", "--date", "2030-03-04", "--doctor", "dr.rao", "--json"],
-    );
+    let list = d.json("priya", &["appt", "list", "--date", "2030-03-04", "--doctor", "dr.rao", "--json"]);
     assert_eq!(list.as_array().map(Vec::len), Some(2));
     assert_eq!(list[0]["id"], appt.as_str());
     assert_eq!(list[0]["status"], "booked");
@@ -273,12 +202,7 @@ fn the_readme_walkthrough_works() {
     // The audit chain holds.
     let verify = d.ok("admin", &["audit", "verify"]);
     assert!(verify.starts_with("audit log intact:"), "{verify}");
-    let count: u32 = verify
-        .trim()
-        .rsplit(' ')
-        .nth(1)
-        .and_then(|n| n.parse().ok())
-        .expect("count");
+    let count: u32 = verify.trim().rsplit(' ').nth(1).and_then(|n| n.parse().ok()).expect("count");
     assert!(count > 20, "{verify}");
 }
 
@@ -316,30 +240,17 @@ fn user_errors_exit_1_with_a_clear_message() {
     d.init();
     let again = d.run("admin", &["init", "--clinic", "Again", "--admin", "admin"]);
     assert_eq!(again.status.code(), Some(1), "{}", stderr(&again));
-    let bad_date = d.run(
-        "admin",
-        &["patient", "add", "--given", "A", "--birth-date", "15/06/1990"],
-    );
+    let bad_date = d.run("admin", &["patient", "add", "--given", "A", "--birth-date", "15/06/1990"]);
     assert_eq!(bad_date.status.code(), Some(1));
     assert!(stderr(&bad_date).contains("YYYY-MM-DD"), "{}", stderr(&bad_date));
-    let bad_login = d
-        .cmd("admin", &["patient", "search", "x"])
-        .env("RAPPORT_PASSWORD", "wrong-password")
-        .output()
-        .expect("run");
+    let bad_login =
+        d.cmd("admin", &["patient", "search", "x"]).env("RAPPORT_PASSWORD", "wrong-password").output().expect("run");
     assert_eq!(bad_login.status.code(), Some(1));
     assert!(stderr(&bad_login).contains("unknown login or wrong password"));
-    d.ok(
-        "admin",
-        &["staff", "add", "priya", "--name", "Priya", "--role", "front-desk"],
-    );
+    d.ok("admin", &["staff", "add", "priya", "--name", "Priya", "--role", "front-desk"]);
     let forbidden = d.run("priya", &["staff", "add", "mallory", "--name", "M", "--role", "admin"]);
     assert_eq!(forbidden.status.code(), Some(1));
-    assert!(
-        stderr(&forbidden).contains("may not manage staff"),
-        "{}",
-        stderr(&forbidden)
-    );
+    assert!(stderr(&forbidden).contains("may not manage staff"), "{}", stderr(&forbidden));
     let unknown = d.run("priya", &["patient", "show", "01900000-0000-7000-8000-000000000000"]);
     assert_eq!(unknown.status.code(), Some(1));
     assert!(stderr(&unknown).contains("patient not found"));
@@ -349,10 +260,7 @@ fn user_errors_exit_1_with_a_clear_message() {
 fn five_failed_logins_lock_the_account_with_exit_2() {
     let d = Desk::new();
     d.init();
-    d.ok(
-        "admin",
-        &["staff", "add", "priya", "--name", "Priya", "--role", "front-desk"],
-    );
+    d.ok("admin", &["staff", "add", "priya", "--name", "Priya", "--role", "front-desk"]);
     for _ in 0..5 {
         let out = d
             .cmd("priya", &["patient", "search", "x"])
@@ -372,11 +280,7 @@ fn demo_data_loads_and_is_searchable() {
     let out = d.ok("admin", &["demo", "--patients", "300", "--seed", "42"]);
     assert!(out.contains("300 synthetic patients"), "{out}");
     let hits = d.json("priya", &["patient", "search", "a", "--limit", "5", "--json"]);
-    assert_eq!(
-        hits.as_array().map(Vec::len),
-        Some(5),
-        "demo staff log in with RAPPORT_NEW_PASSWORD"
-    );
+    assert_eq!(hits.as_array().map(Vec::len), Some(5), "demo staff log in with RAPPORT_NEW_PASSWORD");
     let today = d.json("dr.mehta", &["appt", "list", "--json"]);
     assert!(today.as_array().is_some_and(|a| !a.is_empty()), "appointments today");
 }
@@ -386,30 +290,16 @@ fn an_admin_can_change_the_passphrase_and_the_old_one_stops_working() {
     let d = Desk::new();
     d.init();
     d.ok("admin", &["patient", "add", "--given", "Asha", "--family", "Rao"]);
-    d.ok(
-        "admin",
-        &["staff", "add", "priya", "--name", "Priya", "--role", "front-desk"],
-    );
+    d.ok("admin", &["staff", "add", "priya", "--name", "Priya", "--role", "front-desk"]);
     let new = "a brand new clinic passphrase";
-    let refused = d
-        .cmd("priya", &["key", "passphrase"])
-        .env("RAPPORT_NEW_PASSPHRASE", new)
-        .output()
-        .expect("run");
+    let refused = d.cmd("priya", &["key", "passphrase"]).env("RAPPORT_NEW_PASSPHRASE", new).output().expect("run");
     assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
-    let changed = d
-        .cmd("admin", &["key", "passphrase"])
-        .env("RAPPORT_NEW_PASSPHRASE", new)
-        .output()
-        .expect("run");
+    let changed = d.cmd("admin", &["key", "passphrase"]).env("RAPPORT_NEW_PASSPHRASE", new).output().expect("run");
     assert!(changed.status.success(), "{}", stderr(&changed));
     let old = d.run("admin", &["patient", "search", "asha"]);
     assert_eq!(old.status.code(), Some(2), "the old passphrase no longer opens it");
-    let with_new = d
-        .cmd("admin", &["patient", "search", "asha", "--json"])
-        .env("RAPPORT_PASSPHRASE", new)
-        .output()
-        .expect("run");
+    let with_new =
+        d.cmd("admin", &["patient", "search", "asha", "--json"]).env("RAPPORT_PASSPHRASE", new).output().expect("run");
     assert!(with_new.status.success(), "{}", stderr(&with_new));
     assert!(String::from_utf8_lossy(&with_new.stdout).contains("Asha"));
 }

@@ -9,11 +9,7 @@ use std::process::{Command, Output};
 /// under `keyrings` (so two calls with the same folder share a keyring, like one user's logins).
 fn in_keyring_session(keyrings: &Path, db: &Path, args: &str) -> Output {
     for tool in ["dbus-run-session", "gnome-keyring-daemon"] {
-        let found = Command::new("sh")
-            .arg("-c")
-            .arg(format!("command -v {tool}"))
-            .output()
-            .expect("sh");
+        let found = Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output().expect("sh");
         assert!(
             found.status.success(),
             "{tool} is missing: install dbus-daemon and gnome-keyring (cargo xtask test does)"
@@ -39,11 +35,7 @@ fn in_keyring_session(keyrings: &Path, db: &Path, args: &str) -> Output {
 }
 
 fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
 #[test]
@@ -58,10 +50,7 @@ fn the_key_lives_in_the_os_keyring_and_a_missing_entry_is_a_clear_error() {
     assert!(text(&init).contains("OS keyring"), "{}", text(&init));
     let key_file = std::fs::read_to_string(rapport_core::key_file_path(&db)).expect("key file");
     assert!(key_file.contains("\"protection\": \"keyring\""), "{key_file}");
-    assert!(
-        !key_file.contains("wrapped_key"),
-        "no copy of the key beside the database"
-    );
+    assert!(!key_file.contains("wrapped_key"), "no copy of the key beside the database");
 
     let add = in_keyring_session(&keyrings, &db, "patient add --given Keyring --family Canary");
     assert!(add.status.success(), "a later session finds the key: {}", text(&add));
@@ -73,11 +62,7 @@ fn the_key_lives_in_the_os_keyring_and_a_missing_entry_is_a_clear_error() {
     std::fs::create_dir_all(&stranger).expect("mkdir");
     let missing = in_keyring_session(&stranger, &db, "patient search keyring");
     assert_eq!(missing.status.code(), Some(2), "{}", text(&missing));
-    assert!(
-        text(&missing).contains("OS keyring has no key for this database"),
-        "{}",
-        text(&missing)
-    );
+    assert!(text(&missing).contains("OS keyring has no key for this database"), "{}", text(&missing));
 
     // No keyring at all (no D-Bus session): a clear error, never a plaintext fallback.
     let no_bus = Command::new(env!("CARGO_BIN_EXE_rapport"))
@@ -91,11 +76,7 @@ fn the_key_lives_in_the_os_keyring_and_a_missing_entry_is_a_clear_error() {
         .output()
         .expect("run");
     assert_eq!(no_bus.status.code(), Some(2), "{}", text(&no_bus));
-    assert!(
-        text(&no_bus).contains("no OS keyring is reachable"),
-        "{}",
-        text(&no_bus)
-    );
+    assert!(text(&no_bus).contains("no OS keyring is reachable"), "{}", text(&no_bus));
 
     // And a new database without keyring or passphrase is refused, not created in plaintext.
     let plain = dir.path().join("plain.db");
@@ -109,10 +90,6 @@ fn the_key_lives_in_the_os_keyring_and_a_missing_entry_is_a_clear_error() {
         .output()
         .expect("run");
     assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
-    assert!(
-        text(&refused).contains("RAPPORT_PASSPHRASE"),
-        "the error says what to do: {}",
-        text(&refused)
-    );
+    assert!(text(&refused).contains("RAPPORT_PASSPHRASE"), "the error says what to do: {}", text(&refused));
     assert!(!plain.exists(), "no database was written");
 }

@@ -161,26 +161,14 @@ const PRONUNCIATIONS: &[(&str, &str)] = &[
 ];
 
 const PLACES: &[(&str, &[&str])] = &[
-    (
-        "Bengaluru",
-        &["Indiranagar", "Koramangala", "Jayanagar", "Whitefield", "Malleshwaram"],
-    ),
+    ("Bengaluru", &["Indiranagar", "Koramangala", "Jayanagar", "Whitefield", "Malleshwaram"]),
     ("Pune", &["Kothrud", "Aundh", "Baner"]),
     ("Panaji", &["Miramar", "Altinho"]),
     ("Mumbai", &["Bandra", "Andheri", "Dadar"]),
     ("Mysuru", &["Gokulam", "Vijayanagar"]),
 ];
 
-const TRAVEL: &[&str] = &[
-    "Goa",
-    "Kerala",
-    "Lisbon",
-    "the Himalayas",
-    "Singapore",
-    "Rajasthan",
-    "Sri Lanka",
-    "Kyoto",
-];
+const TRAVEL: &[&str] = &["Goa", "Kerala", "Lisbon", "the Himalayas", "Singapore", "Rajasthan", "Sri Lanka", "Kyoto"];
 const HOBBIES: &[&str] = &[
     "cricket on Sundays",
     "the veena",
@@ -219,35 +207,12 @@ const PREFERENCES: &[&str] = &[
     "Prefers a female doctor",
     "Anxious about needles: go gently",
 ];
-const AVOID: &[&str] = &[
-    "Recently bereaved: do not ask about spouse",
-    "Divorce: avoid asking about partner",
-    "Lost job: avoid work talk",
-];
-const CONDITIONS: &[&str] = &[
-    "diabetes",
-    "hypertension",
-    "asthma",
-    "thyroid",
-    "pregnancy",
-    "arthritis",
-];
-const REASONS: &[&str] = &[
-    "Follow-up",
-    "Check-up",
-    "Blood pressure review",
-    "Vaccination",
-    "Diabetes review",
-    "Cough and cold",
-    "Results",
-];
-const REFERRALS: &[&str] = &[
-    "Walk-in",
-    "Family member",
-    "Google search",
-    "Dr. Rao (referring GP)",
-    "Corporate tie-up",
-];
+const AVOID: &[&str] =
+    &["Recently bereaved: do not ask about spouse", "Divorce: avoid asking about partner", "Lost job: avoid work talk"];
+const CONDITIONS: &[&str] = &["diabetes", "hypertension", "asthma", "thyroid", "pregnancy", "arthritis"];
+const REASONS: &[&str] =
+    &["Follow-up", "Check-up", "Blood pressure review", "Vaccination", "Diabetes review", "Cough and cold", "Results"];
+const REFERRALS: &[&str] = &["Walk-in", "Family member", "Google search", "Dr. Rao (referring GP)", "Corporate tie-up"];
 
 /// The demo's staff: three doctors, two receptionists, a manager.
 const DEMO_STAFF: &[(&str, &str, Role)] = &[
@@ -290,17 +255,9 @@ fn patient(rng: &mut ChaCha8Rng, i: usize, now: DateTime<Utc>, today: NaiveDate,
     let (city, areas) = PLACES.choose(rng).copied().unwrap_or(("Bengaluru", &["Indiranagar"]));
     let age_days = rng.random_range(200..33_000);
     let created = now - Duration::days(rng.random_range(1..1500));
-    let mut phones = vec![format!(
-        "+91 9{:04} {:05}",
-        rng.random_range(0..10_000),
-        rng.random_range(0..100_000)
-    )];
+    let mut phones = vec![format!("+91 9{:04} {:05}", rng.random_range(0..10_000), rng.random_range(0..100_000))];
     if rng.random_bool(0.15) {
-        phones.push(format!(
-            "080 {:04} {:04}",
-            rng.random_range(0..10_000),
-            rng.random_range(0..10_000)
-        ));
+        phones.push(format!("080 {:04} {:04}", rng.random_range(0..10_000), rng.random_range(0..10_000)));
     }
     let mut needs = Vec::new();
     if rng.random_bool(0.05) {
@@ -310,9 +267,7 @@ fn patient(rng: &mut ChaCha8Rng, i: usize, now: DateTime<Utc>, today: NaiveDate,
         needs.push(PracticalNeed::HearingImpaired);
     }
     if rng.random_bool(0.04) {
-        needs.push(PracticalNeed::Interpreter(
-            pick(rng, &["Kannada", "Tamil", "Hindi", "Portuguese"]).to_owned(),
-        ));
+        needs.push(PracticalNeed::Interpreter(pick(rng, &["Kannada", "Tamil", "Hindi", "Portuguese"]).to_owned()));
     }
     if rng.random_bool(0.08) {
         needs.push(if rng.random_bool(0.5) {
@@ -321,20 +276,12 @@ fn patient(rng: &mut ChaCha8Rng, i: usize, now: DateTime<Utc>, today: NaiveDate,
             PracticalNeed::PrefersLateSlots
         });
     }
-    let conditions = CONDITIONS
-        .iter()
-        .filter(|_| rng.random_bool(0.08))
-        .map(|c| (*c).to_owned())
-        .collect();
+    let conditions = CONDITIONS.iter().filter(|_| rng.random_bool(0.08)).map(|c| (*c).to_owned()).collect();
     let attendants = if rng.random_bool(0.1) {
         vec![Attendant {
             name: format!("{} {family}", pick(rng, GIVEN)),
             relation: pick(rng, &["daughter", "son", "spouse", "carer"]).to_owned(),
-            phone: Some(format!(
-                "+91 8{:04} {:05}",
-                rng.random_range(0..10_000),
-                rng.random_range(0..100_000)
-            )),
+            phone: Some(format!("+91 8{:04} {:05}", rng.random_range(0..10_000), rng.random_range(0..100_000))),
         }]
     } else {
         Vec::new()
@@ -347,10 +294,7 @@ fn patient(rng: &mut ChaCha8Rng, i: usize, now: DateTime<Utc>, today: NaiveDate,
             .find(|(g, _)| *g == given)
             .filter(|_| rng.random_bool(0.6))
             .map(|(_, n)| (*n).to_owned()),
-        pronunciation: PRONUNCIATIONS
-            .iter()
-            .find(|(n, _)| *n == given || *n == family)
-            .map(|(_, p)| (*p).to_owned()),
+        pronunciation: PRONUNCIATIONS.iter().find(|(n, _)| *n == given || *n == family).map(|(_, p)| (*p).to_owned()),
         birth_date: Some(today - Duration::days(age_days)),
         sex: Some(pick(rng, &["female", "male"]).to_owned()),
         gender: None,
@@ -397,27 +341,21 @@ fn pointers_for(rng: &mut ChaCha8Rng, p: &Patient, today: NaiveDate, author: &St
             ]
             .choose(rng)
             .unwrap_or(&PointerKind::Hobby);
-            let kind = if kind == PointerKind::AvoidTopic && !rng.random_bool(0.25) {
-                PointerKind::Hobby
-            } else {
-                kind
-            };
+            let kind =
+                if kind == PointerKind::AvoidTopic && !rng.random_bool(0.25) { PointerKind::Hobby } else { kind };
             let (text, event_date) = match kind {
                 PointerKind::Travel => (format!("Back from a holiday in {}", pick(rng, TRAVEL)), None),
                 PointerKind::Hobby => (format!("Loves {}", pick(rng, HOBBIES)), None),
                 PointerKind::Work => (pick(rng, WORK).to_owned(), None),
                 PointerKind::Family => (pick(rng, FAMILY_NEWS).to_owned(), None),
-                PointerKind::LifeEvent => (
-                    pick(rng, EVENTS).to_owned(),
-                    Some(today + Duration::days(rng.random_range(-20..60))),
-                ),
+                PointerKind::LifeEvent => {
+                    (pick(rng, EVENTS).to_owned(), Some(today + Duration::days(rng.random_range(-20..60))))
+                }
                 PointerKind::Preference => (pick(rng, PREFERENCES).to_owned(), None),
                 PointerKind::AvoidTopic => (pick(rng, AVOID).to_owned(), None),
             };
-            let created = (today - Duration::days(rng.random_range(1..200)))
-                .and_hms_opt(10, 0, 0)
-                .unwrap_or_default()
-                .and_utc();
+            let created =
+                (today - Duration::days(rng.random_range(1..200))).and_hms_opt(10, 0, 0).unwrap_or_default().and_utc();
             Pointer {
                 id: PointerId::from_parts(u64::try_from(created.timestamp_millis()).unwrap_or(0), id_bytes(rng)),
                 patient_id: p.id,
@@ -428,9 +366,7 @@ fn pointers_for(rng: &mut ChaCha8Rng, p: &Patient, today: NaiveDate, author: &St
                 author_name: author.display_name.clone(),
                 author_role: author.role,
                 clinic: clinic.to_owned(),
-                source: *[Source::Call, Source::CheckIn, Source::Visit]
-                    .choose(rng)
-                    .unwrap_or(&Source::Visit),
+                source: *[Source::Call, Source::CheckIn, Source::Visit].choose(rng).unwrap_or(&Source::Visit),
                 created_at: created,
                 supersedes: None,
                 retracted_at: None,
@@ -466,10 +402,7 @@ impl Rapport {
             if records::staff_by_login(self.store.conn(), login)?.is_none() {
                 let created = now - Duration::days(400);
                 new_staff.push(Staff {
-                    id: StaffId::from_parts(
-                        u64::try_from(created.timestamp_millis()).unwrap_or(0),
-                        id_bytes(&mut rng),
-                    ),
+                    id: StaffId::from_parts(u64::try_from(created.timestamp_millis()).unwrap_or(0), id_bytes(&mut rng)),
                     login: (*login).to_owned(),
                     display_name: (*name).to_owned(),
                     role: *role,
@@ -484,18 +417,11 @@ impl Rapport {
             .chain(new_staff.iter().filter(|s| s.role == Role::Clinician).cloned())
             .collect();
         let doctor_ids: Vec<StaffId> = doctors.iter().map(|d| d.id).collect();
-        let front_desk = new_staff
-            .iter()
-            .find(|s| s.role == Role::FrontDesk)
-            .cloned()
-            .unwrap_or_else(|| s.staff.clone());
+        let front_desk =
+            new_staff.iter().find(|s| s.role == Role::FrontDesk).cloned().unwrap_or_else(|| s.staff.clone());
         let mut people = patients(seed, count, now, &doctor_ids);
-        let mut summary = DemoSummary {
-            patients: people.len(),
-            pointers: 0,
-            staff_added: new_staff.len(),
-            appointments: 0,
-        };
+        let mut summary =
+            DemoSummary { patients: people.len(), pointers: 0, staff_added: new_staff.len(), appointments: 0 };
 
         self.store.write(|tx| -> Result<()> {
             for st in &new_staff {
@@ -560,13 +486,7 @@ fn demo_appointment(
     starts_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Appointment {
-    let booking = Booking {
-        patient,
-        doctor,
-        starts_at,
-        minutes: 15,
-        reason: Some(pick(rng, REASONS).to_owned()),
-    };
+    let booking = Booking { patient, doctor, starts_at, minutes: 15, reason: Some(pick(rng, REASONS).to_owned()) };
     let id = AppointmentId::from_parts(u64::try_from(starts_at.timestamp_millis()).unwrap_or(0), id_bytes(rng));
     let booked_at = starts_at - Duration::days(rng.random_range(1..20));
     let mut a = Appointment::booked(id, booking, booked_by, booked_at);

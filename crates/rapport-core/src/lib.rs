@@ -69,11 +69,7 @@ impl Session {
         } else {
             Err(Error::new(
                 ErrorCode::Forbidden,
-                format!(
-                    "the {} role may not {}",
-                    self.staff.role.label().to_lowercase(),
-                    describe(op)
-                ),
+                format!("the {} role may not {}", self.staff.role.label().to_lowercase(), describe(op)),
             ))
         }
     }
@@ -220,13 +216,7 @@ impl Rapport {
             let action = if ok { "staff.login" } else { "staff.login_failed" };
             audit::append(
                 tx,
-                &NewAuditEntry {
-                    at: now,
-                    staff_id: Some(staff.id),
-                    action,
-                    patient_id: None,
-                    subject: None,
-                },
+                &NewAuditEntry { at: now, staff_id: Some(staff.id), action, patient_id: None, subject: None },
             )?;
             Ok(())
         })?;
@@ -314,9 +304,7 @@ impl Rapport {
 
     /// Minutes of inactivity after which the desktop app locks itself.
     pub fn idle_lock_minutes(&self) -> Result<u32> {
-        Ok(meta::get(self.store.conn(), "idle_lock_minutes")?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(10))
+        Ok(meta::get(self.store.conn(), "idle_lock_minutes")?.and_then(|v| v.parse().ok()).unwrap_or(10))
     }
 
     /// Re-protects the database key: under a new passphrase, or in the OS keyring. Asks for the
@@ -330,9 +318,7 @@ impl Rapport {
         s.require(Operation::ChangeSettings)?;
         if let KeyProtection::Passphrase(p, _) = protection {
             if p.expose().chars().count() < MIN_PASSWORD_CHARS {
-                return Err(Error::invalid(format!(
-                    "a passphrase needs at least {MIN_PASSWORD_CHARS} characters"
-                )));
+                return Err(Error::invalid(format!("a passphrase needs at least {MIN_PASSWORD_CHARS} characters")));
             }
         }
         self.store.change_key_protection(current, protection)?;
@@ -344,13 +330,7 @@ impl Rapport {
             };
             audit::append(
                 tx,
-                &NewAuditEntry {
-                    at: now,
-                    staff_id: Some(s.staff.id),
-                    action,
-                    patient_id: None,
-                    subject: None,
-                },
+                &NewAuditEntry { at: now, staff_id: Some(s.staff.id), action, patient_id: None, subject: None },
             )?;
             Ok(())
         })
@@ -404,21 +384,12 @@ fn site_code() -> Result<String> {
     const ANY: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let b = random10()?;
     let pick = |set: &[u8], byte: u8| set[usize::from(byte) % set.len()] as char;
-    Ok([
-        pick(LETTERS, b[0]),
-        pick(ANY, b[1]),
-        pick(DIGITS, b[2]),
-        pick(ANY, b[3]),
-    ]
-    .iter()
-    .collect())
+    Ok([pick(LETTERS, b[0]), pick(ANY, b[1]), pick(DIGITS, b[2]), pick(ANY, b[3])].iter().collect())
 }
 
 fn check_password(p: &Secret) -> Result<()> {
     if p.expose().chars().count() < MIN_PASSWORD_CHARS {
-        return Err(Error::invalid(format!(
-            "a password needs at least {MIN_PASSWORD_CHARS} characters"
-        )));
+        return Err(Error::invalid(format!("a password needs at least {MIN_PASSWORD_CHARS} characters")));
     }
     Ok(())
 }

@@ -234,14 +234,7 @@ impl Rapport {
         let now = pointer.created_at;
         self.store.write(|tx| -> Result<()> {
             records::insert_pointer(tx, &pointer)?;
-            log(
-                tx,
-                now,
-                s,
-                "pointer.revise",
-                Some(previous.patient_id),
-                Some(&pointer.id.to_string()),
-            )
+            log(tx, now, s, "pointer.revise", Some(previous.patient_id), Some(&pointer.id.to_string()))
         })?;
         Ok(pointer)
     }
@@ -342,16 +335,9 @@ impl Rapport {
     pub fn book(&mut self, s: &Session, b: Booking) -> Result<BookingOutcome> {
         s.require(Operation::BookAppointment)?;
         if b.minutes == 0 || b.minutes > MAX_APPOINTMENT_MINUTES {
-            return Err(Error::invalid(format!(
-                "an appointment lasts 1 to {MAX_APPOINTMENT_MINUTES} minutes"
-            )));
+            return Err(Error::invalid(format!("an appointment lasts 1 to {MAX_APPOINTMENT_MINUTES} minutes")));
         }
-        let reason = b
-            .reason
-            .as_deref()
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
-            .map(str::to_owned);
+        let reason = b.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
         if reason.as_ref().is_some_and(|r| r.chars().count() > 200) {
             return Err(Error::invalid("a reason is at most 200 characters"));
         }
@@ -372,11 +358,7 @@ impl Rapport {
         let (starts_at, minutes, patient_id) = (b.starts_at, b.minutes, b.patient);
         let appointment = Appointment::booked(
             AppointmentId::from_parts(ms, rnd),
-            Booking {
-                doctor: doctor.id,
-                reason,
-                ..b
-            },
+            Booking { doctor: doctor.id, reason, ..b },
             s.staff.id,
             now,
         );
@@ -394,14 +376,7 @@ impl Rapport {
             }
             records::insert_appointment(tx, &appointment)?;
             records::touch_patient(tx, patient_id, now)?;
-            log(
-                tx,
-                now,
-                s,
-                "appointment.book",
-                Some(patient_id),
-                Some(&appointment.id.to_string()),
-            )
+            log(tx, now, s, "appointment.book", Some(patient_id), Some(&appointment.id.to_string()))
         })?;
         Ok(BookingOutcome { appointment, warnings })
     }
@@ -455,11 +430,8 @@ impl Rapport {
             let Some(p) = records::get_patient(conn, appointment.patient_id)? else {
                 continue; // a deleted patient's past visits leave the schedule with them
             };
-            let doctor_name = staff
-                .iter()
-                .find(|d| d.id == appointment.doctor)
-                .map(|d| d.display_name.clone())
-                .unwrap_or_default();
+            let doctor_name =
+                staff.iter().find(|d| d.id == appointment.doctor).map(|d| d.display_name.clone()).unwrap_or_default();
             rows.push(ScheduleRow {
                 wait: appointment.wait_cue(now),
                 patient: PatientHit::from(&p),
@@ -494,10 +466,7 @@ pub fn local_day_bounds(day: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
     let start = |d: NaiveDate| {
         d.and_hms_opt(0, 0, 0)
             .and_then(|t| t.and_local_timezone(chrono::Local).earliest())
-            .map_or_else(
-                || d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc(),
-                |t| t.with_timezone(&Utc),
-            )
+            .map_or_else(|| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc(), |t| t.with_timezone(&Utc))
     };
     (start(day), start(day + Duration::days(1)))
 }
@@ -515,16 +484,7 @@ fn log(
     patient: Option<PatientId>,
     subject: Option<&str>,
 ) -> Result<()> {
-    audit::append(
-        tx,
-        &NewAuditEntry {
-            at,
-            staff_id: Some(s.staff.id),
-            action,
-            patient_id: patient,
-            subject,
-        },
-    )?;
+    audit::append(tx, &NewAuditEntry { at, staff_id: Some(s.staff.id), action, patient_id: patient, subject })?;
     Ok(())
 }
 

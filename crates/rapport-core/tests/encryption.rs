@@ -20,14 +20,9 @@ fn canary_names_and_pointer_texts_never_appear_in_any_file() {
         phones: vec!["+91 98765 43210".into()],
         ..NewPatient::default()
     });
-    c.app
-        .add_pointer(&c.admin, id, pointer(PointerKind::Travel, pointer_text))
-        .expect("pointer");
+    c.app.add_pointer(&c.admin, id, pointer(PointerKind::Travel, pointer_text)).expect("pointer");
     c.app.open_patient(&c.admin, id).expect("open");
-    assert_eq!(
-        c.app.search_patients(&c.admin, "zyxw qwer", 5).expect("search").len(),
-        1
-    );
+    assert_eq!(c.app.search_patients(&c.admin, "zyxw qwer", 5).expect("search").len(), 1);
 
     // Look while the database is open (WAL and SHM present) and again after it is closed.
     let canaries = [given, family, pointer_text, "Xanthicorp", "9876543210", "Zyxie"];
@@ -41,18 +36,11 @@ fn assert_no_canary(dir: &std::path::Path, db: &std::path::Path, canaries: &[&st
     let files = all_files(dir);
     assert!(files.iter().any(|(p, _)| p == db), "the database file exists");
     if open {
-        assert!(
-            files.iter().any(|(p, _)| p.to_string_lossy().ends_with("-wal")),
-            "the WAL file is checked too"
-        );
+        assert!(files.iter().any(|(p, _)| p.to_string_lossy().ends_with("-wal")), "the WAL file is checked too");
     }
     for (path, bytes) in &files {
         for canary in canaries {
-            assert!(
-                !contains(bytes, canary.as_bytes()),
-                "{canary:?} found in {} (open: {open})",
-                path.display()
-            );
+            assert!(!contains(bytes, canary.as_bytes()), "{canary:?} found in {} (open: {open})", path.display());
             assert!(
                 !contains(bytes, canary.to_lowercase().as_bytes()),
                 "folded {canary:?} found in {} (open: {open})",
@@ -74,11 +62,7 @@ fn a_wrong_passphrase_says_so_and_changes_nothing() {
     let err = Rapport::open(&db, Some(&Secret::new("not the passphrase")), c.clock.clone()).expect_err("must fail");
     assert_eq!(err.code, ErrorCode::WrongKey);
     assert_eq!(err.message, "wrong passphrase or key");
-    assert_eq!(
-        all_files(dir.path()),
-        before,
-        "a failed unlock leaves every file as it was"
-    );
+    assert_eq!(all_files(dir.path()), before, "a failed unlock leaves every file as it was");
 }
 
 #[test]

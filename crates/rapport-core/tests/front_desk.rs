@@ -23,26 +23,12 @@ fn book(
     minute: u32,
 ) -> Result<rapport_core::BookingOutcome, rapport_core::Error> {
     let at = noon() + Duration::hours(i64::from(hour) - 12) + Duration::minutes(i64::from(minute));
-    c.app.book(
-        s,
-        Booking {
-            patient,
-            doctor,
-            starts_at: at,
-            minutes: 15,
-            reason: Some("Check-up".into()),
-        },
-    )
+    c.app.book(s, Booking { patient, doctor, starts_at: at, minutes: 15, reason: Some("Check-up".into()) })
 }
 
 fn actions(c: &Clinic, patient: rapport_model::PatientId) -> Vec<String> {
-    let mut a: Vec<String> = c
-        .app
-        .patient_history(&c.admin, patient)
-        .expect("history")
-        .into_iter()
-        .map(|e| e.action)
-        .collect();
+    let mut a: Vec<String> =
+        c.app.patient_history(&c.admin, patient).expect("history").into_iter().map(|e| e.action).collect();
     a.reverse();
     a
 }
@@ -59,13 +45,7 @@ fn a_doctor_cannot_be_double_booked() {
     assert_eq!(err.code, ErrorCode::Conflict);
     assert!(err.message.contains("already has an appointment"), "{}", err.message);
     book(&mut c, &admin, b, dr, 10, 15).expect("the next slot is free");
-    assert_eq!(
-        c.app
-            .day_schedule(&admin, noon().date_naive(), Some(dr))
-            .expect("schedule")
-            .len(),
-        2
-    );
+    assert_eq!(c.app.day_schedule(&admin, noon().date_naive(), Some(dr)).expect("schedule").len(), 2);
 }
 
 #[test]
@@ -75,9 +55,7 @@ fn a_cancelled_slot_can_be_booked_again() {
     let dr = doctor(&mut c, "dr.rao");
     let a = c.patient("Asha", "Rao");
     let first = book(&mut c, &admin, a, dr, 10, 0).expect("book").appointment.id;
-    c.app
-        .change_status(&admin, first, StatusChange::Cancel)
-        .expect("cancel");
+    c.app.change_status(&admin, first, StatusChange::Cancel).expect("cancel");
     book(&mut c, &admin, a, dr, 10, 0).expect("rebooked");
 }
 
@@ -88,16 +66,7 @@ fn booking_away_from_the_usual_doctor_warns_about_continuity() {
     let usual = doctor(&mut c, "dr.usual");
     let other = doctor(&mut c, "dr.other");
     let p = c.patient("Asha", "Rao");
-    c.app
-        .edit_patient(
-            &admin,
-            p,
-            PatientEdit {
-                usual_doctor: Some(Some(usual)),
-                ..Default::default()
-            },
-        )
-        .expect("edit");
+    c.app.edit_patient(&admin, p, PatientEdit { usual_doctor: Some(Some(usual)), ..Default::default() }).expect("edit");
     assert!(book(&mut c, &admin, p, usual, 9, 0).expect("usual").warnings.is_empty());
     let outcome = book(&mut c, &admin, p, other, 11, 0).expect("other");
     assert_eq!(outcome.warnings.len(), 1);
@@ -110,10 +79,7 @@ fn only_clinicians_take_appointments() {
     let admin = c.admin.clone();
     let desk = c.staff("desk", Role::FrontDesk).staff().id;
     let p = c.patient("Asha", "Rao");
-    assert_eq!(
-        book(&mut c, &admin, p, desk, 10, 0).expect_err("not a doctor").code,
-        ErrorCode::InvalidInput
-    );
+    assert_eq!(book(&mut c, &admin, p, desk, 10, 0).expect_err("not a doctor").code, ErrorCode::InvalidInput);
 }
 
 #[test]
@@ -123,42 +89,23 @@ fn a_visit_runs_from_booking_to_done_with_a_wait_timer_and_an_audit_trail() {
     let dr = doctor(&mut c, "dr.rao");
     let p = c.patient("Asha", "Rao");
     let id = book(&mut c, &admin, p, dr, 12, 0).expect("book").appointment.id;
-    c.app
-        .change_status(&admin, id, StatusChange::CheckIn)
-        .expect("check in");
+    c.app.change_status(&admin, id, StatusChange::CheckIn).expect("check in");
     c.clock.advance(Duration::minutes(20));
-    let row = c
-        .app
-        .day_schedule(&admin, noon().date_naive(), None)
-        .expect("schedule")
-        .remove(0);
+    let row = c.app.day_schedule(&admin, noon().date_naive(), None).expect("schedule").remove(0);
     assert_eq!(row.appointment.status, AppointmentStatus::Arrived);
     assert_eq!(row.wait.map(|w| (w.minutes, w.level)), Some((20, WaitLevel::Amber)));
     c.clock.advance(Duration::minutes(15));
-    let row = c
-        .app
-        .day_schedule(&admin, noon().date_naive(), None)
-        .expect("schedule")
-        .remove(0);
+    let row = c.app.day_schedule(&admin, noon().date_naive(), None).expect("schedule").remove(0);
     assert_eq!(row.wait.map(|w| w.level), Some(WaitLevel::Red));
     c.app.change_status(&admin, id, StatusChange::Seen).expect("seen");
     let done = c.app.change_status(&admin, id, StatusChange::Done).expect("done");
     assert_eq!(done.status, AppointmentStatus::Done);
     assert_eq!(done.minutes_late_seen(), Some(35));
-    let err = c
-        .app
-        .change_status(&admin, id, StatusChange::CheckIn)
-        .expect_err("final");
+    let err = c.app.change_status(&admin, id, StatusChange::CheckIn).expect_err("final");
     assert_eq!(err.code, ErrorCode::Conflict);
     assert_eq!(
         actions(&c, p),
-        [
-            "patient.register",
-            "appointment.book",
-            "appointment.arrived",
-            "appointment.with-doctor",
-            "appointment.done"
-        ]
+        ["patient.register", "appointment.book", "appointment.arrived", "appointment.with-doctor", "appointment.done"]
     );
 }
 
@@ -184,10 +131,7 @@ fn the_card_puts_asks_first_keeps_avoid_topics_apart_and_hides_retracted_pointer
     let admin = c.admin.clone();
     let p = c.patient("Asha", "Rao");
     let today = noon().date_naive();
-    let hobby = c
-        .app
-        .add_pointer(&admin, p, pointer(PointerKind::Hobby, "Plays the veena"))
-        .expect("hobby");
+    let hobby = c.app.add_pointer(&admin, p, pointer(PointerKind::Hobby, "Plays the veena")).expect("hobby");
     let wedding = NewPointer {
         kind: PointerKind::LifeEvent,
         text: "Daughter's wedding".into(),
@@ -195,13 +139,8 @@ fn the_card_puts_asks_first_keeps_avoid_topics_apart_and_hides_retracted_pointer
         source: Source::Call,
     };
     c.app.add_pointer(&admin, p, wedding).expect("wedding");
-    c.app
-        .add_pointer(&admin, p, pointer(PointerKind::AvoidTopic, "Recently bereaved"))
-        .expect("avoid");
-    let retracted = c
-        .app
-        .add_pointer(&admin, p, pointer(PointerKind::Work, "Wrong patient's job"))
-        .expect("work");
+    c.app.add_pointer(&admin, p, pointer(PointerKind::AvoidTopic, "Recently bereaved")).expect("avoid");
+    let retracted = c.app.add_pointer(&admin, p, pointer(PointerKind::Work, "Wrong patient's job")).expect("work");
     c.app.retract_pointer(&admin, retracted.id).expect("retract");
 
     let card = c.app.open_patient(&admin, p).expect("card");
@@ -214,16 +153,10 @@ fn the_card_puts_asks_first_keeps_avoid_topics_apart_and_hides_retracted_pointer
             (PointerState::Avoid, "Avoid: Recently bereaved"),
         ]
     );
-    assert!(
-        card.pointers.iter().all(|v| v.new_since_last_visit),
-        "no visit yet, so all are new"
-    );
+    assert!(card.pointers.iter().all(|v| v.new_since_last_visit), "no visit yet, so all are new");
     assert_eq!(card.pointers[1].pointer.author_name, "Admin");
     assert_eq!(card.pointers[1].pointer.clinic, "Lakeside Clinic");
-    assert_eq!(
-        c.app.retract_pointer(&admin, retracted.id).expect_err("twice").code,
-        ErrorCode::Conflict
-    );
+    assert_eq!(c.app.retract_pointer(&admin, retracted.id).expect_err("twice").code, ErrorCode::Conflict);
     assert_eq!(hobby.source, Source::CheckIn);
 }
 
@@ -240,10 +173,7 @@ fn used_it_is_recorded_with_who_and_what_the_patient_said() {
         source: Source::Call,
     };
     let ptr = c.app.add_pointer(&admin, p, trip).expect("pointer");
-    let used = c
-        .app
-        .mark_pointer_used(&nurse, ptr.id, Some("Loved the beaches"))
-        .expect("used");
+    let used = c.app.mark_pointer_used(&nurse, ptr.id, Some("Loved the beaches")).expect("used");
     let mark = used.last_used().expect("mark");
     assert_eq!(mark.by, nurse.staff().id);
     assert_eq!(mark.note.as_deref(), Some("Loved the beaches"));
@@ -256,30 +186,16 @@ fn revising_a_pointer_keeps_the_old_version_in_history() {
     let mut c = clinic();
     let admin = c.admin.clone();
     let p = c.patient("Asha", "Rao");
-    let old = c
-        .app
-        .add_pointer(&admin, p, pointer(PointerKind::Work, "Works at the bank"))
-        .expect("pointer");
-    let new = c
-        .app
-        .revise_pointer(&admin, old.id, pointer(PointerKind::Work, "Promoted to branch manager"))
-        .expect("revise");
+    let old = c.app.add_pointer(&admin, p, pointer(PointerKind::Work, "Works at the bank")).expect("pointer");
+    let new =
+        c.app.revise_pointer(&admin, old.id, pointer(PointerKind::Work, "Promoted to branch manager")).expect("revise");
     assert_eq!(new.supersedes, Some(old.id));
     let card = c.app.open_patient(&admin, p).expect("card");
     assert_eq!(
-        card.pointers
-            .iter()
-            .map(|v| v.pointer.text.as_str())
-            .collect::<Vec<_>>(),
+        card.pointers.iter().map(|v| v.pointer.text.as_str()).collect::<Vec<_>>(),
         ["Promoted to branch manager"]
     );
-    assert_eq!(
-        c.app
-            .mark_pointer_used(&admin, old.id, None)
-            .expect_err("old version")
-            .code,
-        ErrorCode::Conflict
-    );
+    assert_eq!(c.app.mark_pointer_used(&admin, old.id, None).expect_err("old version").code, ErrorCode::Conflict);
 }
 
 #[test]
@@ -288,14 +204,8 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_saved() {
     let admin = c.admin.clone();
     let p = c.patient("Asha", "Rao");
     let before = c.app.patient_history(&admin, p).expect("history").len();
-    let err = c
-        .app
-        .add_pointer(&admin, p, pointer(PointerKind::Hobby, "   "))
-        .expect_err("empty");
-    assert_eq!(
-        (err.code, err.message.as_str()),
-        (ErrorCode::InvalidInput, "a pointer needs some text")
-    );
+    let err = c.app.add_pointer(&admin, p, pointer(PointerKind::Hobby, "   ")).expect_err("empty");
+    assert_eq!((err.code, err.message.as_str()), (ErrorCode::InvalidInput, "a pointer needs some text"));
     let err = c
         .app
         .edit_patient(
@@ -312,16 +222,7 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_saved() {
     let dr = doctor(&mut c, "dr.rao");
     let err = c
         .app
-        .book(
-            &admin,
-            Booking {
-                patient: p,
-                doctor: dr,
-                starts_at: noon(),
-                minutes: 0,
-                reason: None,
-            },
-        )
+        .book(&admin, Booking { patient: p, doctor: dr, starts_at: noon(), minutes: 0, reason: None })
         .expect_err("zero minutes");
     assert_eq!(err.code, ErrorCode::InvalidInput);
 }
@@ -340,10 +241,7 @@ fn demo_data_is_deterministic_per_seed() {
     let load = |seed| {
         let mut c = clinic();
         let admin = c.admin.clone();
-        let summary = c
-            .app
-            .load_demo(&admin, 50, seed, Some(&rapport_core::Secret::new(PASSWORD)))
-            .expect("demo");
+        let summary = c.app.load_demo(&admin, 50, seed, Some(&rapport_core::Secret::new(PASSWORD))).expect("demo");
         let mut stmt = c
             .app
             .store()
@@ -369,10 +267,7 @@ fn demo_data_is_deterministic_per_seed() {
     };
     let (patients, pointers, appointments, names) = load(7);
     assert_eq!(patients, 50);
-    assert!(
-        pointers > 20 && appointments > 100,
-        "{pointers} pointers, {appointments} appointments"
-    );
+    assert!(pointers > 20 && appointments > 100, "{pointers} pointers, {appointments} appointments");
     assert_eq!(load(7).3, names, "same seed, same patients");
     assert_ne!(load(8).3, names, "another seed, other patients");
 }

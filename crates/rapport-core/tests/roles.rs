@@ -36,78 +36,35 @@ fn attempt(
 ) -> Result<(), rapport_core::Error> {
     let admin = c.admin.clone();
     let patient = c.patient(&format!("Role{n}"), "Patient");
-    let ptr = c
-        .app
-        .add_pointer(&admin, patient, pointer(PointerKind::Hobby, "Plays tabla"))
-        .expect("pointer")
-        .id;
+    let ptr = c.app.add_pointer(&admin, patient, pointer(PointerKind::Hobby, "Plays tabla")).expect("pointer").id;
     let at = noon() + Duration::days(1) + Duration::minutes(30 * n as i64);
     let appt = c
         .app
-        .book(
-            &admin,
-            Booking {
-                patient,
-                doctor,
-                starts_at: at,
-                minutes: 15,
-                reason: None,
-            },
-        )
+        .book(&admin, Booking { patient, doctor, starts_at: at, minutes: 15, reason: None })
         .expect("book")
         .appointment
         .id;
     let app = &mut c.app;
     match op {
         Operation::ViewPatient => app.open_patient(who, patient).map(drop),
-        Operation::RegisterPatient => app
-            .register_patient(
-                who,
-                rapport_model::NewPatient {
-                    given: "New".into(),
-                    ..Default::default()
-                },
-            )
-            .map(drop),
-        Operation::EditPatient => app
-            .edit_patient(
-                who,
-                patient,
-                PatientEdit {
-                    given: Some("Edited".into()),
-                    ..Default::default()
-                },
-            )
-            .map(drop),
+        Operation::RegisterPatient => {
+            app.register_patient(who, rapport_model::NewPatient { given: "New".into(), ..Default::default() }).map(drop)
+        }
+        Operation::EditPatient => {
+            app.edit_patient(who, patient, PatientEdit { given: Some("Edited".into()), ..Default::default() }).map(drop)
+        }
         Operation::DeletePatient => app.delete_patient(who, patient),
-        Operation::AddPointer => app
-            .add_pointer(who, patient, pointer(PointerKind::Work, "New job"))
-            .map(drop),
+        Operation::AddPointer => app.add_pointer(who, patient, pointer(PointerKind::Work, "New job")).map(drop),
         Operation::MarkPointer => app.mark_pointer_used(who, ptr, None).map(drop),
         Operation::RetractPointer => app.retract_pointer(who, ptr).map(drop),
         Operation::BookAppointment => app
-            .book(
-                who,
-                Booking {
-                    patient,
-                    doctor,
-                    starts_at: at + Duration::minutes(15),
-                    minutes: 15,
-                    reason: None,
-                },
-            )
+            .book(who, Booking { patient, doctor, starts_at: at + Duration::minutes(15), minutes: 15, reason: None })
             .map(drop),
         Operation::ChangeAppointmentStatus => app.change_status(who, appt, StatusChange::Confirm).map(drop),
         Operation::ViewSchedule => app.day_schedule(who, at.date_naive(), None).map(drop),
-        Operation::ManageStaff => app
-            .add_staff(
-                who,
-                &format!("new{n}"),
-                "New starter",
-                Role::FrontDesk,
-                &Secret::new(PASSWORD),
-            )
-            .map(drop),
+        Operation::ManageStaff => {
+            app.add_staff(who, &format!("new{n}"), "New starter", Role::FrontDesk, &Secret::new(PASSWORD)).map(drop)
+        }
         Operation::ViewAudit => app.verify_audit(who).map(drop),
         Operation::ChangeSettings => app.set_idle_lock_minutes(who, 5),
         Operation::LoadDemoData => app.load_demo(who, 0, 1, None).map(drop),
@@ -141,19 +98,8 @@ fn every_role_may_do_exactly_what_the_matrix_says() {
             match (expected, outcome) {
                 (true, Ok(())) => {}
                 (false, Err(e)) => {
-                    assert_eq!(
-                        e.code,
-                        ErrorCode::Forbidden,
-                        "{:?} doing {op:?}: {}",
-                        who.role(),
-                        e.message
-                    );
-                    assert_eq!(
-                        audit_entries(&c),
-                        before,
-                        "a refused {op:?} by {:?} wrote nothing",
-                        who.role()
-                    );
+                    assert_eq!(e.code, ErrorCode::Forbidden, "{:?} doing {op:?}: {}", who.role(), e.message);
+                    assert_eq!(audit_entries(&c), before, "a refused {op:?} by {:?} wrote nothing", who.role());
                 }
                 (true, Err(e)) => {
                     panic!("{:?} should be allowed {op:?}: {}", who.role(), e.message)
@@ -169,10 +115,7 @@ fn a_manager_cannot_create_an_admin_or_another_manager() {
     let mut c = clinic();
     let boss = c.staff("boss", Role::Manager);
     for role in [Role::Admin, Role::Manager] {
-        let err = c
-            .app
-            .add_staff(&boss, "climber", "Climber", role, &Secret::new(PASSWORD))
-            .expect_err("refused");
+        let err = c.app.add_staff(&boss, "climber", "Climber", role, &Secret::new(PASSWORD)).expect_err("refused");
         assert_eq!(err.code, ErrorCode::Forbidden);
     }
 }
@@ -182,21 +125,12 @@ fn five_wrong_passwords_lock_the_account_for_fifteen_minutes() {
     let mut c = clinic();
     c.staff("desk", Role::FrontDesk);
     for _ in 0..5 {
-        assert_eq!(
-            c.app
-                .login("desk", &Secret::new("wrong-password"))
-                .expect_err("wrong")
-                .code,
-            ErrorCode::AuthFailed
-        );
+        assert_eq!(c.app.login("desk", &Secret::new("wrong-password")).expect_err("wrong").code, ErrorCode::AuthFailed);
     }
     let locked = c.app.login("desk", &Secret::new(PASSWORD)).expect_err("locked");
     assert_eq!(locked.code, ErrorCode::AccountLocked);
     c.clock.advance(Duration::minutes(16));
-    assert!(
-        c.app.login("desk", &Secret::new(PASSWORD)).is_ok(),
-        "unlocked after the lockout"
-    );
+    assert!(c.app.login("desk", &Secret::new(PASSWORD)).is_ok(), "unlocked after the lockout");
 }
 
 #[test]
@@ -212,18 +146,12 @@ fn short_passwords_and_taken_logins_are_refused() {
     let mut c = clinic();
     let admin = c.admin.clone();
     assert_eq!(
-        c.app
-            .add_staff(&admin, "short", "Short", Role::FrontDesk, &Secret::new("1234567"))
-            .expect_err("short")
-            .code,
+        c.app.add_staff(&admin, "short", "Short", Role::FrontDesk, &Secret::new("1234567")).expect_err("short").code,
         ErrorCode::InvalidInput
     );
     c.staff("taken", Role::FrontDesk);
     assert_eq!(
-        c.app
-            .add_staff(&admin, "TAKEN", "Again", Role::FrontDesk, &Secret::new(PASSWORD))
-            .expect_err("taken")
-            .code,
+        c.app.add_staff(&admin, "TAKEN", "Again", Role::FrontDesk, &Secret::new(PASSWORD)).expect_err("taken").code,
         ErrorCode::Conflict
     );
 }

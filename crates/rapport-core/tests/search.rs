@@ -84,12 +84,7 @@ fn phone_numbers_are_found_however_they_are_typed() {
 fn record_numbers_find_the_patient() {
     let mut c = clinic();
     let id = add(&mut c, "Asha", "Rao", None, None);
-    let record = c
-        .app
-        .open_patient(&c.admin.clone(), id)
-        .expect("card")
-        .patient
-        .record_no;
+    let record = c.app.open_patient(&c.admin.clone(), id).expect("card").patient.record_no;
     assert_eq!(names(&c, &record), ["Asha Rao"]);
     assert_eq!(names(&c, &record.to_lowercase()), ["Asha Rao"]);
     assert_eq!(c.app.resolve_patient(&c.admin, &record).expect("resolve"), id);
@@ -99,12 +94,7 @@ fn record_numbers_find_the_patient() {
 fn a_letter_finds_names_not_every_record_number() {
     let mut c = clinic();
     let id = add(&mut c, "Asha", "Rao", None, None);
-    let record = c
-        .app
-        .open_patient(&c.admin.clone(), id)
-        .expect("card")
-        .patient
-        .record_no;
+    let record = c.app.open_patient(&c.admin.clone(), id).expect("card").patient.record_no;
     // The record number starts with this device's site code: its first letter must still only
     // find patients by name.
     let letter = record.chars().next().expect("site code").to_lowercase().to_string();
@@ -149,17 +139,9 @@ fn recently_seen_patients_come_first() {
     let first = add(&mut c, "Anna", "Kumar", None, None);
     add(&mut c, "Anna", "Kapoor", None, None);
     add(&mut c, "Anna", "Khan", None, None);
-    assert_eq!(
-        names(&c, "anna").first().map(String::as_str),
-        Some("Anna Khan"),
-        "newest first"
-    );
+    assert_eq!(names(&c, "anna").first().map(String::as_str), Some("Anna Khan"), "newest first");
     c.app.open_patient(&c.admin.clone(), first).expect("open");
-    assert_eq!(
-        names(&c, "anna").first().map(String::as_str),
-        Some("Anna Kumar"),
-        "just seen goes to the top"
-    );
+    assert_eq!(names(&c, "anna").first().map(String::as_str), Some("Anna Kumar"), "just seen goes to the top");
 }
 
 #[test]
@@ -168,14 +150,7 @@ fn edits_and_deletes_update_the_index() {
     let id = add(&mut c, "Priya", "Sharma", None, None);
     let admin = c.admin.clone();
     c.app
-        .edit_patient(
-            &admin,
-            id,
-            rapport_model::PatientEdit {
-                family: Some("Menon".into()),
-                ..Default::default()
-            },
-        )
+        .edit_patient(&admin, id, rapport_model::PatientEdit { family: Some("Menon".into()), ..Default::default() })
         .expect("edit");
     assert!(names(&c, "sharma").is_empty());
     assert_eq!(names(&c, "priya men"), ["Priya Menon"]);
@@ -188,9 +163,7 @@ fn odd_input_is_not_an_error() {
     let mut c = clinic();
     add(&mut c, "Seán", "O'Brien", None, None);
     for q in ["", "   ", "\"", "*", "AND", "NEAR(", "o'", "-", "(", "^", "a\"b", "💊"] {
-        c.app
-            .search_patients(&c.admin, q, 20)
-            .unwrap_or_else(|e| panic!("{q:?}: {}", e.message));
+        c.app.search_patients(&c.admin, q, 20).unwrap_or_else(|e| panic!("{q:?}: {}", e.message));
     }
     for typed in ["o'brien", "obrien", "O’Brien", "o'b", "brien", "sean o"] {
         assert_eq!(names(&c, typed), ["Seán O'Brien"], "typed {typed:?}");

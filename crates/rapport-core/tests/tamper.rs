@@ -12,9 +12,7 @@ fn populated() -> Clinic {
     let mut c = clinic();
     for i in 0..300 {
         let id = c.patient(&format!("Given{i}"), &format!("Family{i}"));
-        c.app
-            .add_pointer(&c.admin, id, pointer(PointerKind::Hobby, &format!("Plays chess {i}")))
-            .expect("pointer");
+        c.app.add_pointer(&c.admin, id, pointer(PointerKind::Hobby, &format!("Plays chess {i}"))).expect("pointer");
     }
     c
 }
@@ -32,13 +30,7 @@ fn read_everything(app: &mut Rapport, c_admin: &rapport_core::Session) -> Result
 #[test]
 fn flipped_bytes_in_the_file_are_an_integrity_error_never_wrong_data() {
     let c = populated();
-    let Clinic {
-        dir,
-        db,
-        app,
-        admin,
-        clock,
-    } = c;
+    let Clinic { dir, db, app, admin, clock } = c;
     drop(app); // checkpoints the WAL into the main file
     let pristine = std::fs::read(&db).expect("read");
     let page = 4096;
@@ -53,12 +45,7 @@ fn flipped_bytes_in_the_file_are_an_integrity_error_never_wrong_data() {
         let outcome = Rapport::open(&db, Some(&Secret::new(PASSPHRASE)), clock.clone())
             .and_then(|mut app| read_everything(&mut app, &admin));
         let err = outcome.expect_err(&format!("damage at byte {offset} must be noticed"));
-        assert_eq!(
-            err.code,
-            ErrorCode::Integrity,
-            "damage at byte {offset}: {}",
-            err.message
-        );
+        assert_eq!(err.code, ErrorCode::Integrity, "damage at byte {offset}: {}", err.message);
         assert_eq!(err.message, "the database file is damaged or was tampered with");
     }
     std::fs::write(&db, &pristine).expect("restore");
@@ -87,13 +74,9 @@ fn verify(c: &Clinic) -> Verification {
 fn the_audit_log_refuses_updates_and_deletes() {
     let c = populated();
     let conn = raw(&c);
-    let update = conn
-        .execute("UPDATE audit SET action = 'patient.view' WHERE seq = 3", [])
-        .expect_err("refused");
+    let update = conn.execute("UPDATE audit SET action = 'patient.view' WHERE seq = 3", []).expect_err("refused");
     assert!(update.to_string().contains("append-only"), "{update}");
-    let delete = conn
-        .execute("DELETE FROM audit WHERE seq = 3", [])
-        .expect_err("refused");
+    let delete = conn.execute("DELETE FROM audit WHERE seq = 3", []).expect_err("refused");
     assert!(delete.to_string().contains("append-only"), "{delete}");
     assert!(matches!(verify(&c), Verification::Intact { .. }));
 }
@@ -104,28 +87,15 @@ fn an_edited_audit_row_is_caught() {
     let conn = raw(&c);
     conn.execute_batch("DROP TRIGGER audit_is_append_only_u; UPDATE audit SET action = 'patient.view' WHERE seq = 42;")
         .expect("tamper");
-    assert_eq!(
-        verify(&c),
-        Verification::Broken {
-            seq: 42,
-            reason: "contents were changed".into()
-        }
-    );
+    assert_eq!(verify(&c), Verification::Broken { seq: 42, reason: "contents were changed".into() });
 }
 
 #[test]
 fn a_removed_audit_row_is_caught() {
     let c = populated();
     let conn = raw(&c);
-    conn.execute_batch("DROP TRIGGER audit_is_append_only_d; DELETE FROM audit WHERE seq = 17;")
-        .expect("tamper");
-    assert_eq!(
-        verify(&c),
-        Verification::Broken {
-            seq: 17,
-            reason: "entry missing".into()
-        }
-    );
+    conn.execute_batch("DROP TRIGGER audit_is_append_only_d; DELETE FROM audit WHERE seq = 17;").expect("tamper");
+    assert_eq!(verify(&c), Verification::Broken { seq: 17, reason: "entry missing".into() });
 }
 
 #[test]
@@ -140,11 +110,7 @@ fn reordered_audit_rows_are_caught() {
          UPDATE audit SET seq = 11 WHERE seq = -10;",
     )
     .expect("tamper");
-    assert!(
-        matches!(verify(&c), Verification::Broken { seq: 10, .. }),
-        "{:?}",
-        verify(&c)
-    );
+    assert!(matches!(verify(&c), Verification::Broken { seq: 10, .. }), "{:?}", verify(&c));
 }
 
 #[test]

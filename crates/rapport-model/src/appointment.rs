@@ -24,15 +24,8 @@ pub enum AppointmentStatus {
 }
 
 impl AppointmentStatus {
-    pub const ALL: [Self; 7] = [
-        Self::Booked,
-        Self::Confirmed,
-        Self::Arrived,
-        Self::WithDoctor,
-        Self::Done,
-        Self::Cancelled,
-        Self::NoShow,
-    ];
+    pub const ALL: [Self; 7] =
+        [Self::Booked, Self::Confirmed, Self::Arrived, Self::WithDoctor, Self::Done, Self::Cancelled, Self::NoShow];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -72,10 +65,7 @@ impl AppointmentStatus {
 impl std::str::FromStr for AppointmentStatus {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|x| x.as_str() == s)
-            .ok_or_else(|| "unknown appointment status".to_owned())
+        Self::ALL.into_iter().find(|x| x.as_str() == s).ok_or_else(|| "unknown appointment status".to_owned())
     }
 }
 
@@ -215,10 +205,7 @@ impl Appointment {
         let arrived = self.arrived_at?;
         let from = arrived.max(self.starts_at);
         let minutes = (now - from).num_minutes().max(0);
-        Some(WaitCue {
-            minutes,
-            level: WaitLevel::for_minutes(minutes),
-        })
+        Some(WaitCue { minutes, level: WaitLevel::for_minutes(minutes) })
     }
 
     /// Minutes from the scheduled start to being seen, once seen (negative when seen early).
@@ -261,9 +248,7 @@ mod tests {
     use chrono::TimeZone;
 
     fn at(h: u32, m: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 11, 23, h, m, 0)
-            .single()
-            .expect("valid time")
+        Utc.with_ymd_and_hms(2026, 11, 23, h, m, 0).single().expect("valid time")
     }
 
     fn booked_at_ten() -> Appointment {
@@ -274,12 +259,7 @@ mod tests {
             minutes: 15,
             reason: None,
         };
-        Appointment::booked(
-            AppointmentId::from_parts(1, [1; 10]),
-            booking,
-            StaffId::from_parts(1, [4; 10]),
-            at(8, 0),
-        )
+        Appointment::booked(AppointmentId::from_parts(1, [1; 10]), booking, StaffId::from_parts(1, [4; 10]), at(8, 0))
     }
 
     #[test]
@@ -308,27 +288,15 @@ mod tests {
         let mut a = booked_at_ten();
         let before = a.clone();
         let err = a.apply(StatusChange::Seen, at(10, 0)).expect_err("illegal");
-        assert_eq!(
-            err,
-            TransitionError {
-                from: AppointmentStatus::Booked,
-                to: AppointmentStatus::WithDoctor
-            }
-        );
-        assert_eq!(
-            err.to_string(),
-            "an appointment that is booked cannot be marked with doctor"
-        );
+        assert_eq!(err, TransitionError { from: AppointmentStatus::Booked, to: AppointmentStatus::WithDoctor });
+        assert_eq!(err.to_string(), "an appointment that is booked cannot be marked with doctor");
         assert_eq!(a, before);
     }
 
     #[test]
     fn finished_cancelled_and_missed_appointments_are_final() {
         for (setup, final_status) in [
-            (
-                vec![StatusChange::CheckIn, StatusChange::Seen, StatusChange::Done],
-                AppointmentStatus::Done,
-            ),
+            (vec![StatusChange::CheckIn, StatusChange::Seen, StatusChange::Done], AppointmentStatus::Done),
             (vec![StatusChange::Cancel], AppointmentStatus::Cancelled),
             (vec![StatusChange::NoShow], AppointmentStatus::NoShow),
         ] {
@@ -346,10 +314,7 @@ mod tests {
                 StatusChange::Cancel,
                 StatusChange::NoShow,
             ] {
-                assert!(
-                    a.clone().apply(change, at(11, 0)).is_err(),
-                    "{change:?} after {final_status:?}"
-                );
+                assert!(a.clone().apply(change, at(11, 0)).is_err(), "{change:?} after {final_status:?}");
             }
         }
     }
@@ -359,10 +324,7 @@ mod tests {
         let mut a = booked_at_ten();
         a.apply(StatusChange::CheckIn, at(9, 58)).expect("check in");
         assert!(a.apply(StatusChange::NoShow, at(10, 30)).is_err());
-        assert!(
-            a.apply(StatusChange::Cancel, at(10, 30)).is_ok(),
-            "but they may leave before being seen"
-        );
+        assert!(a.apply(StatusChange::Cancel, at(10, 30)).is_ok(), "but they may leave before being seen");
     }
 
     #[test]
@@ -371,34 +333,19 @@ mod tests {
         a.apply(StatusChange::CheckIn, at(9, 40)).expect("check in");
         assert_eq!(
             a.wait_cue(at(9, 55)),
-            Some(WaitCue {
-                minutes: 0,
-                level: WaitLevel::Fine
-            }),
+            Some(WaitCue { minutes: 0, level: WaitLevel::Fine }),
             "early arrivals wait for their slot"
         );
         assert_eq!(a.wait_cue(at(10, 14)).map(|c| c.level), Some(WaitLevel::Fine));
         assert_eq!(a.wait_cue(at(10, 15)).map(|c| c.level), Some(WaitLevel::Amber));
-        assert_eq!(
-            a.wait_cue(at(10, 30)),
-            Some(WaitCue {
-                minutes: 30,
-                level: WaitLevel::Red
-            })
-        );
+        assert_eq!(a.wait_cue(at(10, 30)), Some(WaitCue { minutes: 30, level: WaitLevel::Red }));
     }
 
     #[test]
     fn a_late_arrival_waits_from_when_they_came() {
         let mut a = booked_at_ten();
         a.apply(StatusChange::CheckIn, at(10, 20)).expect("check in");
-        assert_eq!(
-            a.wait_cue(at(10, 40)),
-            Some(WaitCue {
-                minutes: 20,
-                level: WaitLevel::Amber
-            })
-        );
+        assert_eq!(a.wait_cue(at(10, 40)), Some(WaitCue { minutes: 20, level: WaitLevel::Amber }));
         a.apply(StatusChange::Seen, at(10, 41)).expect("seen");
         assert_eq!(a.wait_cue(at(10, 50)), None, "no timer once with the doctor");
     }

@@ -45,10 +45,7 @@ pub struct Patient {
 impl Patient {
     /// The name to greet the patient by: the preferred name if they gave one.
     pub fn greeting_name(&self) -> &str {
-        self.preferred
-            .as_deref()
-            .filter(|p| !p.trim().is_empty())
-            .unwrap_or(&self.given)
+        self.preferred.as_deref().filter(|p| !p.trim().is_empty()).unwrap_or(&self.given)
     }
 
     /// "Given Family".
@@ -125,11 +122,7 @@ pub struct QuietHours {
 
 impl QuietHours {
     pub fn contains(&self, t: NaiveTime) -> bool {
-        if self.start <= self.end {
-            self.start <= t && t < self.end
-        } else {
-            t >= self.start || t < self.end
-        }
+        if self.start <= self.end { self.start <= t && t < self.end } else { t >= self.start || t < self.end }
     }
 }
 
@@ -354,11 +347,8 @@ fn validate_names(given: &str, family: &str, preferred: Option<&str>) -> Result<
     if given.is_empty() && family.is_empty() {
         return Err(PatientError::NameMissing);
     }
-    for (field, value) in [
-        ("given name", given),
-        ("family name", family),
-        ("preferred name", preferred.unwrap_or("")),
-    ] {
+    for (field, value) in [("given name", given), ("family name", family), ("preferred name", preferred.unwrap_or(""))]
+    {
         if value.chars().count() > MAX_NAME {
             return Err(PatientError::TooLong(field, MAX_NAME));
         }
@@ -374,11 +364,7 @@ fn validate_birth_date(birth: Option<NaiveDate>, today: NaiveDate) -> Result<(),
 }
 
 fn validate_phones(phones: Vec<String>) -> Result<Vec<String>, PatientError> {
-    let phones: Vec<String> = phones
-        .into_iter()
-        .map(|p| p.trim().to_owned())
-        .filter(|p| !p.is_empty())
-        .collect();
+    let phones: Vec<String> = phones.into_iter().map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect();
     if phones.iter().any(|p| crate::phone::digits(p).len() < 3) {
         return Err(PatientError::PhoneTooShort);
     }
@@ -394,11 +380,7 @@ mod tests {
     }
 
     fn patient(given: &str, family: &str) -> Patient {
-        let new = NewPatient {
-            given: given.into(),
-            family: family.into(),
-            ..NewPatient::default()
-        };
+        let new = NewPatient { given: given.into(), family: family.into(), ..NewPatient::default() };
         new.into_patient(PatientId::from_parts(1, [0; 10]), "T-1".into(), DateTime::UNIX_EPOCH)
     }
 
@@ -421,23 +403,11 @@ mod tests {
     fn registration_needs_a_name_and_a_past_birth_date() {
         let today = date("2026-11-23");
         assert_eq!(NewPatient::default().validated(today), Err(PatientError::NameMissing));
-        let future = NewPatient {
-            given: "A".into(),
-            birth_date: Some(date("2027-01-01")),
-            ..NewPatient::default()
-        };
+        let future = NewPatient { given: "A".into(), birth_date: Some(date("2027-01-01")), ..NewPatient::default() };
         assert_eq!(future.validated(today), Err(PatientError::BirthDateInFuture));
-        let short_phone = NewPatient {
-            given: "A".into(),
-            phones: vec!["12".into()],
-            ..NewPatient::default()
-        };
+        let short_phone = NewPatient { given: "A".into(), phones: vec!["12".into()], ..NewPatient::default() };
         assert_eq!(short_phone.validated(today), Err(PatientError::PhoneTooShort));
-        let ok = NewPatient {
-            given: "  Asha ".into(),
-            family: "Rao".into(),
-            ..NewPatient::default()
-        };
+        let ok = NewPatient { given: "  Asha ".into(), family: "Rao".into(), ..NewPatient::default() };
         assert_eq!(ok.validated(today).map(|p| p.given), Ok("Asha".into()));
     }
 
@@ -445,15 +415,8 @@ mod tests {
     fn an_edit_that_would_break_the_record_changes_nothing() {
         let mut p = patient("Asha", "Rao");
         let before = p.clone();
-        let edit = PatientEdit {
-            given: Some(" ".into()),
-            family: Some("".into()),
-            ..PatientEdit::default()
-        };
-        assert_eq!(
-            edit.apply(&mut p, date("2026-11-23"), DateTime::UNIX_EPOCH),
-            Err(PatientError::NameMissing)
-        );
+        let edit = PatientEdit { given: Some(" ".into()), family: Some("".into()), ..PatientEdit::default() };
+        assert_eq!(edit.apply(&mut p, date("2026-11-23"), DateTime::UNIX_EPOCH), Err(PatientError::NameMissing));
         assert_eq!(p, before);
     }
 
@@ -461,12 +424,8 @@ mod tests {
     fn editing_the_phone_replaces_the_primary_number() {
         let mut p = patient("Asha", "Rao");
         p.phones = vec!["111 222".into(), "333 444".into()];
-        let edit = PatientEdit {
-            primary_phone: Some("555 666".into()),
-            ..PatientEdit::default()
-        };
-        edit.apply(&mut p, date("2026-11-23"), DateTime::UNIX_EPOCH)
-            .expect("valid");
+        let edit = PatientEdit { primary_phone: Some("555 666".into()), ..PatientEdit::default() };
+        edit.apply(&mut p, date("2026-11-23"), DateTime::UNIX_EPOCH).expect("valid");
         assert_eq!(p.phones, vec!["555 666".to_owned(), "333 444".to_owned()]);
     }
 
@@ -479,11 +438,7 @@ mod tests {
         assert!(night.contains(NaiveTime::from_hms_opt(23, 30, 0).expect("t")));
         assert!(night.contains(NaiveTime::from_hms_opt(7, 59, 0).expect("t")));
         assert!(!night.contains(NaiveTime::from_hms_opt(12, 0, 0).expect("t")));
-        let consent = Consent {
-            sms: true,
-            quiet_hours: Some(night),
-            ..Consent::default()
-        };
+        let consent = Consent { sms: true, quiet_hours: Some(night), ..Consent::default() };
         assert!(consent.allows(Channel::Sms, NaiveTime::from_hms_opt(12, 0, 0).expect("t"), false));
         assert!(!consent.allows(Channel::Sms, NaiveTime::from_hms_opt(22, 0, 0).expect("t"), false));
         assert!(!consent.allows(Channel::Email, NaiveTime::from_hms_opt(12, 0, 0).expect("t"), false));
@@ -492,11 +447,7 @@ mod tests {
     #[test]
     fn an_opt_out_stops_greetings_but_not_reminders() {
         let noon = NaiveTime::from_hms_opt(12, 0, 0).expect("t");
-        let consent = Consent {
-            sms: true,
-            opted_out: true,
-            ..Consent::default()
-        };
+        let consent = Consent { sms: true, opted_out: true, ..Consent::default() };
         assert!(consent.allows(Channel::Sms, noon, false));
         assert!(!consent.allows(Channel::Sms, noon, true));
     }

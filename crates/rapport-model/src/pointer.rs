@@ -30,15 +30,8 @@ pub enum PointerKind {
 }
 
 impl PointerKind {
-    pub const ALL: [Self; 7] = [
-        Self::LifeEvent,
-        Self::Family,
-        Self::Travel,
-        Self::Work,
-        Self::Hobby,
-        Self::Preference,
-        Self::AvoidTopic,
-    ];
+    pub const ALL: [Self; 7] =
+        [Self::LifeEvent, Self::Family, Self::Travel, Self::Work, Self::Hobby, Self::Preference, Self::AvoidTopic];
 
     /// The spelling used on the command line and in storage.
     pub fn as_str(self) -> &'static str {
@@ -70,12 +63,10 @@ impl std::str::FromStr for PointerKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let wanted = s.trim().to_ascii_lowercase().replace('_', "-");
-        Self::ALL.into_iter().find(|k| k.as_str() == wanted).ok_or_else(|| {
-            format!(
-                "unknown pointer kind; use one of: {}",
-                Self::ALL.map(Self::as_str).join(", ")
-            )
-        })
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == wanted)
+            .ok_or_else(|| format!("unknown pointer kind; use one of: {}", Self::ALL.map(Self::as_str).join(", ")))
     }
 }
 
@@ -189,10 +180,8 @@ impl Pointer {
         match self.event_date {
             Some(event) if today <= event => PointerState::Active,
             Some(event) => {
-                let asked_after_event = self
-                    .marks
-                    .iter()
-                    .any(|m| m.kind == MarkKind::Used && m.at.date_naive() >= event);
+                let asked_after_event =
+                    self.marks.iter().any(|m| m.kind == MarkKind::Used && m.at.date_naive() >= event);
                 if asked_after_event || (today - event).num_days() > ASK_AFTER_EVENT_DAYS {
                     PointerState::Retired
                 } else {
@@ -200,13 +189,8 @@ impl Pointer {
                 }
             }
             None => {
-                let last_touched = self
-                    .marks
-                    .iter()
-                    .map(|m| m.at)
-                    .chain([self.created_at])
-                    .max()
-                    .unwrap_or(self.created_at);
+                let last_touched =
+                    self.marks.iter().map(|m| m.at).chain([self.created_at]).max().unwrap_or(self.created_at);
                 let age = (today - last_touched.date_naive()).num_days();
                 if age <= UNDATED_FRESH_DAYS {
                     PointerState::Active
@@ -231,10 +215,7 @@ impl Pointer {
 
     /// The last time someone asked about it, so three staff don't ask the same question.
     pub fn last_used(&self) -> Option<&PointerMark> {
-        self.marks
-            .iter()
-            .filter(|m| m.kind == MarkKind::Used)
-            .max_by_key(|m| m.at)
+        self.marks.iter().filter(|m| m.kind == MarkKind::Used).max_by_key(|m| m.at)
     }
 
     /// Recorded after the patient's previous visit: the doctor has not heard it yet.
@@ -312,28 +293,14 @@ mod tests {
 
     #[test]
     fn a_wedding_next_month_is_something_to_talk_about() {
-        let p = pointer(
-            PointerKind::LifeEvent,
-            "Daughter's wedding",
-            Some("2026-12-12"),
-            "2026-11-01",
-        );
+        let p = pointer(PointerKind::LifeEvent, "Daughter's wedding", Some("2026-12-12"), "2026-11-01");
         assert_eq!(p.state_on(day("2026-11-23")), PointerState::Active);
-        assert_eq!(
-            p.state_on(day("2026-12-12")),
-            PointerState::Active,
-            "on the day itself it is still ahead"
-        );
+        assert_eq!(p.state_on(day("2026-12-12")), PointerState::Active, "on the day itself it is still ahead");
     }
 
     #[test]
     fn a_wedding_pointer_dated_yesterday_asks_how_the_wedding_went() {
-        let p = pointer(
-            PointerKind::LifeEvent,
-            "Daughter's wedding",
-            Some("2026-11-22"),
-            "2026-11-01",
-        );
+        let p = pointer(PointerKind::LifeEvent, "Daughter's wedding", Some("2026-11-22"), "2026-11-01");
         assert_eq!(p.state_on(day("2026-11-23")), PointerState::AskHowItWent);
         assert_eq!(p.prompt_on(day("2026-11-23")), "Ask how it went: Daughter's wedding");
     }
@@ -342,11 +309,7 @@ mod tests {
     fn once_someone_asked_how_it_went_the_event_pointer_retires() {
         let mut p = pointer(PointerKind::Travel, "Holiday in Goa", Some("2026-11-10"), "2026-11-01");
         p.marks.push(used("2026-11-05"));
-        assert_eq!(
-            p.state_on(day("2026-11-23")),
-            PointerState::AskHowItWent,
-            "asking before the trip does not count"
-        );
+        assert_eq!(p.state_on(day("2026-11-23")), PointerState::AskHowItWent, "asking before the trip does not count");
         p.marks.push(used("2026-11-20"));
         assert_eq!(p.state_on(day("2026-11-23")), PointerState::Retired);
     }
@@ -365,15 +328,8 @@ mod tests {
         assert_eq!(p.state_on(day("2026-08-01")), PointerState::Fading);
         assert_eq!(p.prompt_on(day("2026-08-01")), "Still true? Plays cricket on Sundays");
         assert_eq!(p.state_on(day("2027-02-01")), PointerState::Retired);
-        p.marks.push(PointerMark {
-            kind: MarkKind::Confirmed,
-            ..used("2026-12-01")
-        });
-        assert_eq!(
-            p.state_on(day("2027-02-01")),
-            PointerState::Active,
-            "a confirmation makes it fresh again"
-        );
+        p.marks.push(PointerMark { kind: MarkKind::Confirmed, ..used("2026-12-01") });
+        assert_eq!(p.state_on(day("2027-02-01")), PointerState::Active, "a confirmation makes it fresh again");
     }
 
     #[test]

@@ -59,9 +59,7 @@ fn hash(seq: i64, e: &NewAuditEntry<'_>, prev: &[u8]) -> [u8; 32] {
 /// Appends an entry. Call it inside the transaction of the change it records.
 pub fn append(conn: &Connection, e: &NewAuditEntry<'_>) -> Result<i64> {
     let last: Option<(i64, Vec<u8>)> = conn
-        .query_row("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .query_row("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let (seq, prev) = match last {
         Some((seq, hash)) => (seq + 1, hash),
@@ -115,23 +113,13 @@ pub fn verify(conn: &Connection) -> Result<Verification> {
         let stored_prev: Vec<u8> = row.get(6)?;
         let stored_hash: Vec<u8> = row.get(7)?;
         if seq != expected_seq {
-            return Ok(Verification::Broken {
-                seq: expected_seq,
-                reason: "entry missing".into(),
-            });
+            return Ok(Verification::Broken { seq: expected_seq, reason: "entry missing".into() });
         }
         if stored_prev != prev {
-            return Ok(Verification::Broken {
-                seq,
-                reason: "does not follow the previous entry".into(),
-            });
+            return Ok(Verification::Broken { seq, reason: "does not follow the previous entry".into() });
         }
-        let staff_id = staff
-            .and_then(|b| <[u8; 16]>::try_from(b).ok())
-            .map(StaffId::from_bytes);
-        let patient_id = patient
-            .and_then(|b| <[u8; 16]>::try_from(b).ok())
-            .map(PatientId::from_bytes);
+        let staff_id = staff.and_then(|b| <[u8; 16]>::try_from(b).ok()).map(StaffId::from_bytes);
+        let patient_id = patient.and_then(|b| <[u8; 16]>::try_from(b).ok()).map(PatientId::from_bytes);
         let entry = NewAuditEntry {
             at: from_ms(row.get(1)?),
             staff_id,
@@ -140,17 +128,12 @@ pub fn verify(conn: &Connection) -> Result<Verification> {
             subject: subject.as_deref(),
         };
         if hash(seq, &entry, &prev).as_slice() != stored_hash.as_slice() {
-            return Ok(Verification::Broken {
-                seq,
-                reason: "contents were changed".into(),
-            });
+            return Ok(Verification::Broken { seq, reason: "contents were changed".into() });
         }
         prev = stored_hash;
         expected_seq += 1;
     }
-    let written = meta::get(conn, "audit_count")?
-        .and_then(|v| v.parse::<i64>().ok())
-        .unwrap_or(0);
+    let written = meta::get(conn, "audit_count")?.and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
     let found = expected_seq - 1;
     if found != written {
         return Ok(Verification::Broken {
@@ -168,23 +151,16 @@ pub fn recent(conn: &Connection, patient: Option<PatientId>, limit: usize) -> Re
          WHERE (?1 IS NULL OR patient_id = ?1) ORDER BY seq DESC LIMIT ?2",
     )?;
     let rows = stmt.query_map(
-        params![
-            patient.map(|p| p.as_bytes().to_vec()),
-            i64::try_from(limit).unwrap_or(i64::MAX)
-        ],
+        params![patient.map(|p| p.as_bytes().to_vec()), i64::try_from(limit).unwrap_or(i64::MAX)],
         |row| {
             let staff: Option<Vec<u8>> = row.get(2)?;
             let patient: Option<Vec<u8>> = row.get(4)?;
             Ok(AuditEntry {
                 seq: row.get(0)?,
                 at: from_ms(row.get(1)?),
-                staff_id: staff
-                    .and_then(|b| <[u8; 16]>::try_from(b).ok())
-                    .map(StaffId::from_bytes),
+                staff_id: staff.and_then(|b| <[u8; 16]>::try_from(b).ok()).map(StaffId::from_bytes),
                 action: row.get(3)?,
-                patient_id: patient
-                    .and_then(|b| <[u8; 16]>::try_from(b).ok())
-                    .map(PatientId::from_bytes),
+                patient_id: patient.and_then(|b| <[u8; 16]>::try_from(b).ok()).map(PatientId::from_bytes),
                 subject: row.get(5)?,
             })
         },

@@ -104,11 +104,7 @@ pub struct KdfCost {
 impl Default for KdfCost {
     /// 64 MiB, 3 passes: about 160 ms on the clinic's hardware.
     fn default() -> Self {
-        Self {
-            memory_kib: 64 * 1024,
-            iterations: 3,
-            parallelism: 1,
-        }
+        Self { memory_kib: 64 * 1024, iterations: 3, parallelism: 1 }
     }
 }
 
@@ -130,17 +126,8 @@ struct KeyFile {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "protection", rename_all = "snake_case")]
 enum KeyLocation {
-    Keyring {
-        service: String,
-        account: String,
-    },
-    Passphrase {
-        kdf: String,
-        cost: KdfCost,
-        salt: String,
-        nonce: String,
-        wrapped_key: String,
-    },
+    Keyring { service: String, account: String },
+    Passphrase { kdf: String, cost: KdfCost, salt: String, nonce: String, wrapped_key: String },
 }
 
 const KEY_FILE_FORMAT: &str = "rapport-key-v1";
@@ -173,10 +160,7 @@ pub(crate) fn store_new_key(db: &Path, key: &DataKey, protection: &KeyProtection
         KeyProtection::Keyring => {
             let account = account_for(key);
             keyring_store(&account, key)?;
-            KeyLocation::Keyring {
-                service: KEYRING_SERVICE.to_owned(),
-                account,
-            }
+            KeyLocation::Keyring { service: KEYRING_SERVICE.to_owned(), account }
         }
         KeyProtection::Passphrase(passphrase, cost) => wrap(key, passphrase, *cost)?,
     };
@@ -197,13 +181,7 @@ pub(crate) fn load_key(db: &Path, passphrase: Option<&Secret>) -> Result<(DataKe
     let file = read_key_file(db)?;
     let key = match &file.location {
         KeyLocation::Keyring { service, account } => keyring_load(service, account)?,
-        KeyLocation::Passphrase {
-            kdf,
-            cost,
-            salt,
-            nonce,
-            wrapped_key,
-        } => {
+        KeyLocation::Passphrase { kdf, cost, salt, nonce, wrapped_key } => {
             if kdf != "argon2id" {
                 return Err(StoreError::KeyFile("unknown key derivation".into()));
             }
@@ -211,14 +189,9 @@ pub(crate) fn load_key(db: &Path, passphrase: Option<&Secret>) -> Result<(DataKe
             unwrap(passphrase, *cost, salt, nonce, wrapped_key)?
         }
     };
-    let same_database = file
-        .database_salt
-        .is_none_or(|salt| database_salt(db).is_some_and(|s| s == salt));
-    let check = if key.check_value() == file.key_check && same_database {
-        KeyCheck::Matches
-    } else {
-        KeyCheck::Differs
-    };
+    let same_database = file.database_salt.is_none_or(|salt| database_salt(db).is_some_and(|s| s == salt));
+    let check =
+        if key.check_value() == file.key_check && same_database { KeyCheck::Matches } else { KeyCheck::Differs };
     Ok((key, check))
 }
 
@@ -283,19 +256,11 @@ fn keyring_entry(service: &str, account: &str) -> Result<keyring::Entry, StoreEr
 
 fn keyring_store(account: &str, key: &DataKey) -> Result<(), StoreError> {
     let entry = keyring_entry(KEYRING_SERVICE, account)?;
-    entry
-        .set_secret(key.as_bytes())
-        .map_err(|e| StoreError::KeyringUnavailable(keyring_reason(&e)))?;
+    entry.set_secret(key.as_bytes()).map_err(|e| StoreError::KeyringUnavailable(keyring_reason(&e)))?;
     // Prove the round trip before trusting the keyring with the only copy of the key.
-    let back = Zeroizing::new(
-        entry
-            .get_secret()
-            .map_err(|e| StoreError::KeyringUnavailable(keyring_reason(&e)))?,
-    );
+    let back = Zeroizing::new(entry.get_secret().map_err(|e| StoreError::KeyringUnavailable(keyring_reason(&e)))?);
     if back.as_slice() != key.as_bytes() {
-        return Err(StoreError::KeyringUnavailable(
-            "the keyring did not return the key it was given".into(),
-        ));
+        return Err(StoreError::KeyringUnavailable("the keyring did not return the key it was given".into()));
     }
     Ok(())
 }
@@ -342,13 +307,7 @@ fn wrap(key: &DataKey, passphrase: &Secret, cost: KdfCost) -> Result<KeyLocation
     let kek = derive(passphrase, cost, &salt)?;
     let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
     let wrapped = cipher
-        .encrypt(
-            XNonce::from_slice(&nonce),
-            Payload {
-                msg: key.as_bytes(),
-                aad: WRAP_AAD,
-            },
-        )
+        .encrypt(XNonce::from_slice(&nonce), Payload { msg: key.as_bytes(), aad: WRAP_AAD })
         .map_err(|_| StoreError::KeyFile("could not wrap the key".into()))?;
     Ok(KeyLocation::Passphrase {
         kdf: "argon2id".into(),
@@ -370,13 +329,7 @@ fn unwrap(passphrase: &Secret, cost: KdfCost, salt: &str, nonce: &str, wrapped: 
     let kek = derive(passphrase, cost, &salt)?;
     let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
     let mut plain = cipher
-        .decrypt(
-            XNonce::from_slice(&nonce),
-            Payload {
-                msg: &wrapped,
-                aad: WRAP_AAD,
-            },
-        )
+        .decrypt(XNonce::from_slice(&nonce), Payload { msg: &wrapped, aad: WRAP_AAD })
         .map_err(|_| StoreError::WrongKey)?;
     let key = DataKey::from_bytes(&plain).ok_or_else(damaged);
     plain.zeroize();
@@ -413,21 +366,13 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
 mod tests {
     use super::*;
 
-    const CHEAP: KdfCost = KdfCost {
-        memory_kib: 1024,
-        iterations: 1,
-        parallelism: 1,
-    };
+    const CHEAP: KdfCost = KdfCost { memory_kib: 1024, iterations: 1, parallelism: 1 };
 
     #[test]
     fn a_wrapped_key_unwraps_only_with_its_passphrase() {
         let key = DataKey::random().expect("random");
-        let KeyLocation::Passphrase {
-            salt,
-            nonce,
-            wrapped_key,
-            ..
-        } = wrap(&key, &Secret::new("correct horse"), CHEAP).expect("wrap")
+        let KeyLocation::Passphrase { salt, nonce, wrapped_key, .. } =
+            wrap(&key, &Secret::new("correct horse"), CHEAP).expect("wrap")
         else {
             panic!("passphrase location expected")
         };
@@ -448,9 +393,6 @@ mod tests {
 
     #[test]
     fn the_key_file_sits_beside_the_database() {
-        assert_eq!(
-            key_file_path(Path::new("/x/clinic.db")),
-            PathBuf::from("/x/clinic.db.key")
-        );
+        assert_eq!(key_file_path(Path::new("/x/clinic.db")), PathBuf::from("/x/clinic.db.key"));
     }
 }

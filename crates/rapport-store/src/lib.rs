@@ -178,10 +178,7 @@ impl Store {
              PRAGMA temp_store = MEMORY;
              PRAGMA cache_size = -{CACHE_KIB};"
         ))?;
-        Ok(Self {
-            conn,
-            path: path.to_owned(),
-        })
+        Ok(Self { conn, path: path.to_owned() })
     }
 
     pub fn path(&self) -> &Path {
@@ -195,10 +192,8 @@ impl Store {
 
     /// Runs `f` in one IMMEDIATE transaction and commits if it returns `Ok`.
     pub fn write<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T, E>) -> Result<T, E> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(StoreError::from)?;
+        let tx =
+            self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(StoreError::from)?;
         let out = f(&tx)?;
         tx.commit().map_err(StoreError::from)?;
         Ok(out)
@@ -222,11 +217,7 @@ impl Store {
             return Err(StoreError::Integrity); // each row names a bad page
         }
         let result: String = self.conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
-        if result == "ok" {
-            Ok(())
-        } else {
-            Err(StoreError::Integrity)
-        }
+        if result == "ok" { Ok(()) } else { Err(StoreError::Integrity) }
     }
 }
 
@@ -235,9 +226,7 @@ pub mod meta {
     use super::*;
 
     pub fn get(conn: &Connection, key: &str) -> Result<Option<String>> {
-        Ok(conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-            .optional()?)
+        Ok(conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
     }
 
     pub fn set(conn: &Connection, key: &str, value: &str) -> Result<()> {

@@ -15,11 +15,7 @@ struct Migration {
 }
 
 const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        sql: include_str!("../../../migrations/client/0001_core.sql"),
-        then: None,
-    },
+    Migration { version: 1, sql: include_str!("../../../migrations/client/0001_core.sql"), then: None },
     Migration {
         version: 2,
         sql: include_str!("../../../migrations/client/0002_search.sql"),
@@ -33,10 +29,7 @@ pub const LATEST_VERSION: i64 = 2;
 pub(crate) fn run(conn: &mut Connection, target: i64) -> Result<()> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if current > LATEST_VERSION {
-        return Err(StoreError::TooNew {
-            found: current,
-            supported: LATEST_VERSION,
-        });
+        return Err(StoreError::TooNew { found: current, supported: LATEST_VERSION });
     }
     for m in MIGRATIONS.iter().filter(|m| m.version > current && m.version <= target) {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;

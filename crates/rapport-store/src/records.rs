@@ -18,15 +18,13 @@ use crate::{Result, StoreError, from_ms, meta, search, to_ms};
 
 fn blob16(row: &Row<'_>, idx: usize) -> rusqlite::Result<[u8; 16]> {
     let v: Vec<u8> = row.get(idx)?;
-    v.try_into()
-        .map_err(|_| rusqlite::Error::InvalidColumnType(idx, "id".into(), rusqlite::types::Type::Blob))
+    v.try_into().map_err(|_| rusqlite::Error::InvalidColumnType(idx, "id".into(), rusqlite::types::Type::Blob))
 }
 
 fn opt_blob16(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<[u8; 16]>> {
     let v: Option<Vec<u8>> = row.get(idx)?;
     v.map(|v| {
-        v.try_into()
-            .map_err(|_| rusqlite::Error::InvalidColumnType(idx, "id".into(), rusqlite::types::Type::Blob))
+        v.try_into().map_err(|_| rusqlite::Error::InvalidColumnType(idx, "id".into(), rusqlite::types::Type::Blob))
     })
     .transpose()
 }
@@ -52,8 +50,7 @@ fn from_json<T: DeserializeOwned>(row: &Row<'_>, idx: usize) -> rusqlite::Result
 
 fn parse_col<T: std::str::FromStr>(row: &Row<'_>, idx: usize) -> rusqlite::Result<T> {
     let text: String = row.get(idx)?;
-    text.parse()
-        .map_err(|_| rusqlite::Error::InvalidColumnType(idx, "enum".into(), rusqlite::types::Type::Text))
+    text.parse().map_err(|_| rusqlite::Error::InvalidColumnType(idx, "enum".into(), rusqlite::types::Type::Text))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -150,8 +147,7 @@ fn patient_values(p: &Patient) -> Vec<Value> {
         Value::Text(json(&p.consent)),
         text(&p.referral_source),
         text(&p.referring_doctor),
-        p.usual_doctor
-            .map_or(Value::Null, |d| Value::Blob(d.as_bytes().to_vec())),
+        p.usual_doctor.map_or(Value::Null, |d| Value::Blob(d.as_bytes().to_vec())),
         Value::Text(json(&p.practical_needs)),
         Value::Text(json(&p.conditions)),
         Value::Text(json(&p.attendants)),
@@ -162,33 +158,17 @@ fn patient_values(p: &Patient) -> Vec<Value> {
 }
 
 pub fn insert_patient(conn: &Connection, p: &Patient) -> Result<()> {
-    let placeholders = (1..=PATIENT_COLUMNS.len())
-        .map(|i| format!("?{i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let placeholders = (1..=PATIENT_COLUMNS.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
     let sql = format!("INSERT INTO patient ({}) VALUES ({placeholders})", *PATIENT_COLS);
-    conn.prepare_cached(&sql)?
-        .execute(params_from_iter(patient_values(p)))?;
+    conn.prepare_cached(&sql)?.execute(params_from_iter(patient_values(p)))?;
     search::index_patient(conn, p)
 }
 
 /// Writes every field of `p` over the stored record and refreshes its search entry.
 pub fn update_patient(conn: &Connection, p: &Patient) -> Result<()> {
-    let sets = PATIENT_COLUMNS
-        .iter()
-        .enumerate()
-        .skip(1)
-        .map(|(i, c)| format!("{c} = ?{}", i + 1))
-        .collect::<Vec<_>>();
-    let sql = format!(
-        "UPDATE patient SET {} WHERE id = ?1 AND deleted_at IS NULL",
-        sets.join(", ")
-    );
-    if conn
-        .prepare_cached(&sql)?
-        .execute(params_from_iter(patient_values(p)))?
-        == 0
-    {
+    let sets = PATIENT_COLUMNS.iter().enumerate().skip(1).map(|(i, c)| format!("{c} = ?{}", i + 1)).collect::<Vec<_>>();
+    let sql = format!("UPDATE patient SET {} WHERE id = ?1 AND deleted_at IS NULL", sets.join(", "));
+    if conn.prepare_cached(&sql)?.execute(params_from_iter(patient_values(p)))? == 0 {
         return Err(StoreError::NotFound("patient"));
     }
     search::index_patient(conn, p)
@@ -197,10 +177,7 @@ pub fn update_patient(conn: &Connection, p: &Patient) -> Result<()> {
 pub fn get_patient(conn: &Connection, id: PatientId) -> Result<Option<Patient>> {
     Ok(conn
         .query_row(
-            &format!(
-                "SELECT {} FROM patient WHERE id = ?1 AND deleted_at IS NULL",
-                *PATIENT_COLS
-            ),
+            &format!("SELECT {} FROM patient WHERE id = ?1 AND deleted_at IS NULL", *PATIENT_COLS),
             [id.as_bytes().as_slice()],
             patient_from_row,
         )
@@ -222,19 +199,12 @@ pub fn delete_patient(conn: &Connection, id: PatientId, at: chrono::DateTime<chr
 
 /// Records that the clinic just dealt with the patient: they move to the top of search results.
 pub fn touch_patient(conn: &Connection, id: PatientId, at: chrono::DateTime<chrono::Utc>) -> Result<()> {
-    conn.execute(
-        "UPDATE patient SET last_seen_at = ?2 WHERE id = ?1",
-        params![id.as_bytes().as_slice(), to_ms(at)],
-    )?;
+    conn.execute("UPDATE patient SET last_seen_at = ?2 WHERE id = ?1", params![id.as_bytes().as_slice(), to_ms(at)])?;
     search::bump(conn, id)
 }
 
 pub fn count_patients(conn: &Connection) -> Result<i64> {
-    Ok(
-        conn.query_row("SELECT count(*) FROM patient WHERE deleted_at IS NULL", [], |r| {
-            r.get(0)
-        })?,
-    )
+    Ok(conn.query_row("SELECT count(*) FROM patient WHERE deleted_at IS NULL", [], |r| r.get(0))?)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -261,11 +231,7 @@ fn staff_from_row(row: &Row<'_>) -> rusqlite::Result<(Staff, StaffAuth)> {
             active: row.get(4)?,
             created_at: from_ms(row.get(5)?),
         },
-        StaffAuth {
-            password_hash: row.get(6)?,
-            failed_logins: row.get(7)?,
-            locked_until: opt_time(row, 8)?,
-        },
+        StaffAuth { password_hash: row.get(6)?, failed_logins: row.get(7)?, locked_until: opt_time(row, 8)? },
     ))
 }
 
@@ -279,21 +245,13 @@ pub fn insert_staff(conn: &Connection, s: &Staff, password_hash: &str) -> Result
 
 pub fn staff_by_login(conn: &Connection, login: &str) -> Result<Option<(Staff, StaffAuth)>> {
     Ok(conn
-        .query_row(
-            &format!("SELECT {STAFF_COLS} FROM staff WHERE login = ?1"),
-            [login],
-            staff_from_row,
-        )
+        .query_row(&format!("SELECT {STAFF_COLS} FROM staff WHERE login = ?1"), [login], staff_from_row)
         .optional()?)
 }
 
 pub fn staff_by_id(conn: &Connection, id: StaffId) -> Result<Option<Staff>> {
     Ok(conn
-        .query_row(
-            &format!("SELECT {STAFF_COLS} FROM staff WHERE id = ?1"),
-            [id.as_bytes().as_slice()],
-            staff_from_row,
-        )
+        .query_row(&format!("SELECT {STAFF_COLS} FROM staff WHERE id = ?1"), [id.as_bytes().as_slice()], staff_from_row)
         .optional()?
         .map(|(s, _)| s))
 }
@@ -318,18 +276,12 @@ pub fn set_login_failures(
 }
 
 pub fn set_password_hash(conn: &Connection, id: StaffId, hash: &str) -> Result<()> {
-    conn.execute(
-        "UPDATE staff SET password_hash = ?2 WHERE id = ?1",
-        params![id.as_bytes().as_slice(), hash],
-    )?;
+    conn.execute("UPDATE staff SET password_hash = ?2 WHERE id = ?1", params![id.as_bytes().as_slice(), hash])?;
     Ok(())
 }
 
 pub fn staff_with_role(conn: &Connection, role: Role) -> Result<Vec<Staff>> {
-    Ok(list_staff(conn)?
-        .into_iter()
-        .filter(|s| s.role == role && s.active)
-        .collect())
+    Ok(list_staff(conn)?.into_iter().filter(|s| s.role == role && s.active).collect())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -368,14 +320,7 @@ pub fn insert_mark(
 ) -> Result<()> {
     conn.execute(
         "INSERT INTO pointer_mark (id, pointer_id, kind, by_staff, at, note) VALUES (?1,?2,?3,?4,?5,?6)",
-        params![
-            id.as_slice(),
-            pointer.as_bytes().as_slice(),
-            kind,
-            by.as_bytes().as_slice(),
-            to_ms(at),
-            note
-        ],
+        params![id.as_slice(), pointer.as_bytes().as_slice(), kind, by.as_bytes().as_slice(), to_ms(at), note],
     )?;
     Ok(())
 }
@@ -434,11 +379,7 @@ fn attach_marks(conn: &Connection, p: &mut Pointer) -> Result<()> {
 
 pub fn get_pointer(conn: &Connection, id: PointerId) -> Result<Option<Pointer>> {
     let p = conn
-        .query_row(
-            &format!("{POINTER_SELECT} WHERE p.id = ?1"),
-            [id.as_bytes().as_slice()],
-            pointer_from_row,
-        )
+        .query_row(&format!("{POINTER_SELECT} WHERE p.id = ?1"), [id.as_bytes().as_slice()], pointer_from_row)
         .optional()?;
     p.map(|mut p| attach_marks(conn, &mut p).map(|()| p)).transpose()
 }
@@ -451,9 +392,8 @@ pub fn current_pointers(conn: &Connection, patient: PatientId) -> Result<Vec<Poi
            AND NOT EXISTS (SELECT 1 FROM pointer n WHERE n.supersedes = p.id)
          ORDER BY p.created_at DESC"
     ))?;
-    let mut out: Vec<Pointer> = stmt
-        .query_map([patient.as_bytes().as_slice()], pointer_from_row)?
-        .collect::<rusqlite::Result<_>>()?;
+    let mut out: Vec<Pointer> =
+        stmt.query_map([patient.as_bytes().as_slice()], pointer_from_row)?.collect::<rusqlite::Result<_>>()?;
     for p in &mut out {
         attach_marks(conn, p)?;
     }
@@ -558,10 +498,7 @@ pub fn appointments_between(
         "SELECT {APPT_COLS} FROM appointment WHERE starts_at >= ?1 AND starts_at < ?2 AND (?3 IS NULL OR doctor = ?3)
          ORDER BY starts_at, doctor"
     ))?;
-    let rows = stmt.query_map(
-        params![to_ms(from), to_ms(to), doctor.map(|d| d.as_bytes().to_vec())],
-        appt_from_row,
-    )?;
+    let rows = stmt.query_map(params![to_ms(from), to_ms(to), doctor.map(|d| d.as_bytes().to_vec())], appt_from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -582,9 +519,8 @@ pub fn overlapping_appointments(
 }
 
 pub fn appointments_for_patient(conn: &Connection, patient: PatientId) -> Result<Vec<Appointment>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {APPT_COLS} FROM appointment WHERE patient_id = ?1 ORDER BY starts_at"
-    ))?;
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {APPT_COLS} FROM appointment WHERE patient_id = ?1 ORDER BY starts_at"))?;
     let rows = stmt.query_map([patient.as_bytes().as_slice()], appt_from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -640,16 +576,7 @@ pub fn open_follow_ups(conn: &Connection, patient: Option<PatientId>) -> Result<
 /// The patient with this record number, if any (record numbers are matched case-insensitively).
 pub fn patient_id_by_record_no(conn: &Connection, record_no: &str) -> Result<Option<PatientId>> {
     let id: Option<Vec<u8>> = conn
-        .query_row(
-            "SELECT id FROM patient WHERE record_no = ?1 COLLATE NOCASE",
-            [record_no.trim()],
-            |r| r.get(0),
-        )
+        .query_row("SELECT id FROM patient WHERE record_no = ?1 COLLATE NOCASE", [record_no.trim()], |r| r.get(0))
         .optional()?;
-    id.map(|b| {
-        b.try_into()
-            .map(PatientId::from_bytes)
-            .map_err(|_| StoreError::Decode("patient id"))
-    })
-    .transpose()
+    id.map(|b| b.try_into().map(PatientId::from_bytes).map_err(|_| StoreError::Decode("patient id"))).transpose()
 }

@@ -79,9 +79,7 @@ pub fn search(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Patien
                 family: row.get(3)?,
                 preferred: row.get(4)?,
                 birth_date: birth.and_then(|b| b.parse().ok()),
-                phone: serde_json::from_str::<Vec<String>>(&phones)
-                    .ok()
-                    .and_then(|p| p.into_iter().next()),
+                phone: serde_json::from_str::<Vec<String>>(&phones).ok().and_then(|p| p.into_iter().next()),
                 last_seen_at: row.get::<_, Option<i64>>(7)?.map(from_ms),
             })
         })?;
@@ -103,11 +101,7 @@ fn passes(query: &str) -> Vec<String> {
     let words: Vec<String> = if phone::looks_like_phone(query) {
         let digits = phone::digits(query);
         let digits = digits.trim_start_matches('0');
-        if digits.is_empty() {
-            Vec::new()
-        } else {
-            vec![digits.to_owned()]
-        }
+        if digits.is_empty() { Vec::new() } else { vec![digits.to_owned()] }
     } else {
         query
             .split_whitespace()
@@ -123,21 +117,12 @@ fn passes(query: &str) -> Vec<String> {
     // A word without digits is a name: it must not match record numbers (a site code starting
     // with "a" would otherwise make "a" match every patient) nor phone numbers.
     let phrase = |w: &str, prefix: bool| {
-        let column = if w.chars().any(|c| c.is_ascii_digit()) {
-            ""
-        } else {
-            "names : "
-        };
+        let column = if w.chars().any(|c| c.is_ascii_digit()) { "" } else { "names : " };
         format!("{column}\"{w}\"{}", if prefix { "*" } else { "" })
     };
     let last = words.len() - 1;
     let build = |prefix_from: usize| {
-        words
-            .iter()
-            .enumerate()
-            .map(|(i, w)| phrase(w, i >= prefix_from))
-            .collect::<Vec<_>>()
-            .join(" ")
+        words.iter().enumerate().map(|(i, w)| phrase(w, i >= prefix_from)).collect::<Vec<_>>().join(" ")
     };
     let mut out = vec![build(usize::MAX), build(last), build(0)];
     out.dedup();
@@ -147,10 +132,7 @@ fn passes(query: &str) -> Vec<String> {
 /// The text under which a patient is found.
 fn documents(p: &Patient) -> (String, String) {
     let mut names: Vec<String> = Vec::new();
-    for name in [Some(p.given.as_str()), Some(p.family.as_str()), p.preferred.as_deref()]
-        .into_iter()
-        .flatten()
-    {
+    for name in [Some(p.given.as_str()), Some(p.family.as_str()), p.preferred.as_deref()].into_iter().flatten() {
         names.push(name.to_owned());
         // "O'Brien" is found as "o brien" (the tokenizer splits it) and also as "obrien".
         for word in name.split_whitespace().filter(|w| w.contains(APOSTROPHES)) {
@@ -196,11 +178,8 @@ pub fn index_patient(conn: &Connection, p: &Patient) -> Result<()> {
 
 /// Removes the patient from search.
 pub fn unindex_patient(conn: &Connection, id: PatientId) -> Result<()> {
-    let seq: Option<i64> = conn.query_row(
-        "SELECT search_seq FROM patient WHERE id = ?1",
-        [id.as_bytes().as_slice()],
-        |r| r.get(0),
-    )?;
+    let seq: Option<i64> =
+        conn.query_row("SELECT search_seq FROM patient WHERE id = ?1", [id.as_bytes().as_slice()], |r| r.get(0))?;
     if let Some(seq) = seq {
         conn.execute("DELETE FROM patient_search WHERE rowid = ?1", [seq])?;
     }
@@ -212,11 +191,8 @@ pub fn bump(conn: &Connection, id: PatientId) -> Result<()> {
     let Some(p) = crate::records::get_patient(conn, id)? else {
         return Err(crate::StoreError::NotFound("patient"));
     };
-    let old: Option<i64> = conn.query_row(
-        "SELECT search_seq FROM patient WHERE id = ?1",
-        [id.as_bytes().as_slice()],
-        |r| r.get(0),
-    )?;
+    let old: Option<i64> =
+        conn.query_row("SELECT search_seq FROM patient WHERE id = ?1", [id.as_bytes().as_slice()], |r| r.get(0))?;
     let next = next_seq(conn)?;
     if old == Some(next + 1) {
         return Ok(()); // already the most recent
@@ -224,10 +200,7 @@ pub fn bump(conn: &Connection, id: PatientId) -> Result<()> {
     if let Some(old) = old {
         conn.execute("DELETE FROM patient_search WHERE rowid = ?1", [old])?;
     }
-    conn.execute(
-        "UPDATE patient SET search_seq = ?2 WHERE id = ?1",
-        params![id.as_bytes().as_slice(), next],
-    )?;
+    conn.execute("UPDATE patient SET search_seq = ?2 WHERE id = ?1", params![id.as_bytes().as_slice(), next])?;
     let (names, numbers) = documents(&p);
     conn.execute(
         "INSERT INTO patient_search (rowid, names, numbers) VALUES (?1, ?2, ?3)",
@@ -275,11 +248,7 @@ mod tests {
             ]
         );
         assert_eq!(passes("li"), vec!["names : \"li\"", "names : \"li\"*"]);
-        assert_eq!(
-            passes("KX4P-10"),
-            vec!["\"KX4P-10\"", "\"KX4P-10\"*"],
-            "record numbers search every column"
-        );
+        assert_eq!(passes("KX4P-10"), vec!["\"KX4P-10\"", "\"KX4P-10\"*"], "record numbers search every column");
     }
 
     #[test]

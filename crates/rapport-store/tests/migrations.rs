@@ -24,15 +24,9 @@ fn a_version_1_database_upgrades_and_its_patients_become_searchable() {
     let upgraded = Store::open_with_key(&path, &key).expect("open with the current schema");
     assert_eq!(upgraded.schema_version().expect("version"), LATEST_VERSION);
     let by_name = search::search(upgraded.conn(), "maria sza", 10).expect("search");
-    assert_eq!(
-        by_name.iter().map(|h| h.record_no.as_str()).collect::<Vec<_>>(),
-        ["OLD-1"]
-    );
+    assert_eq!(by_name.iter().map(|h| h.record_no.as_str()).collect::<Vec<_>>(), ["OLD-1"]);
     let by_phone = search::search(upgraded.conn(), "30 123", 10).expect("search");
-    assert_eq!(
-        by_phone.iter().map(|h| h.record_no.as_str()).collect::<Vec<_>>(),
-        ["OLD-1"]
-    );
+    assert_eq!(by_phone.iter().map(|h| h.record_no.as_str()).collect::<Vec<_>>(), ["OLD-1"]);
     assert_eq!(search::search(upgraded.conn(), "timer", 10).expect("search").len(), 1);
 }
 
@@ -43,10 +37,7 @@ fn a_database_from_a_newer_version_is_refused_not_damaged() {
     let key = DataKey::random().expect("key");
     {
         let store = Store::create_at_version(&path, &key, LATEST_VERSION).expect("create");
-        store
-            .conn()
-            .execute_batch(&format!("PRAGMA user_version = {};", LATEST_VERSION + 1))
-            .expect("bump");
+        store.conn().execute_batch(&format!("PRAGMA user_version = {};", LATEST_VERSION + 1)).expect("bump");
     }
     let err = Store::open_with_key(&path, &key).expect_err("refused");
     assert!(err.to_string().contains("newer than this program"), "{err}");

@@ -31,11 +31,7 @@ fn main() {
     };
     let mut out = std::io::stdout().lock();
     for n in start.. {
-        let new = NewPatient {
-            given: format!("Durable{n}"),
-            family: "Writer".into(),
-            ..NewPatient::default()
-        };
+        let new = NewPatient { given: format!("Durable{n}"), family: "Writer".into(), ..NewPatient::default() };
         let patient = match app.register_patient(&session, new) {
             Ok(p) => p,
             Err(e) => {
@@ -54,10 +50,7 @@ fn main() {
             std::process::exit(3);
         }
         // Both transactions committed (synchronous=FULL): only now is the write acknowledged.
-        if writeln!(out, "ack {n} {}", patient.id)
-            .and_then(|()| out.flush())
-            .is_err()
-        {
+        if writeln!(out, "ack {n} {}", patient.id).and_then(|()| out.flush()).is_err() {
             return;
         }
     }

@@ -11,11 +11,7 @@ use rapport_model::{NewPatient, PatientId, PointerKind, Role, Source};
 
 pub const PASSPHRASE: &str = "correct horse battery staple";
 pub const PASSWORD: &str = "test-password-1";
-pub const CHEAP: KdfCost = KdfCost {
-    memory_kib: 1024,
-    iterations: 1,
-    parallelism: 1,
-};
+pub const CHEAP: KdfCost = KdfCost { memory_kib: 1024, iterations: 1, parallelism: 1 };
 
 pub struct Clinic {
     pub dir: tempfile::TempDir,
@@ -26,9 +22,7 @@ pub struct Clinic {
 }
 
 pub fn noon() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0)
-        .single()
-        .expect("valid time")
+    Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).single().expect("valid time")
 }
 
 pub fn protection() -> KeyProtection {
@@ -46,30 +40,18 @@ pub fn clinic() -> Clinic {
         admin_password: &Secret::new(PASSWORD),
     };
     let (app, admin) = Rapport::init(&db, &protection(), &setup, clock.clone()).expect("init");
-    Clinic {
-        dir,
-        db,
-        app,
-        admin,
-        clock,
-    }
+    Clinic { dir, db, app, admin, clock }
 }
 
 impl Clinic {
     pub fn staff(&mut self, login: &str, role: Role) -> Session {
         let name = format!("{login} ({})", role.label());
-        self.app
-            .add_staff(&self.admin, login, &name, role, &Secret::new(PASSWORD))
-            .expect("add staff");
+        self.app.add_staff(&self.admin, login, &name, role, &Secret::new(PASSWORD)).expect("add staff");
         self.app.login(login, &Secret::new(PASSWORD)).expect("login")
     }
 
     pub fn patient(&mut self, given: &str, family: &str) -> PatientId {
-        let new = NewPatient {
-            given: given.into(),
-            family: family.into(),
-            ..NewPatient::default()
-        };
+        let new = NewPatient { given: given.into(), family: family.into(), ..NewPatient::default() };
         self.app.register_patient(&self.admin, new).expect("register").id
     }
 
@@ -78,32 +60,15 @@ impl Clinic {
     }
 
     pub fn reopen(self) -> Self {
-        let Clinic {
-            dir,
-            db,
-            app,
-            admin,
-            clock,
-        } = self;
+        let Clinic { dir, db, app, admin, clock } = self;
         drop(app);
         let app = Rapport::open(&db, Some(&Secret::new(PASSPHRASE)), clock.clone()).expect("reopen");
-        Clinic {
-            dir,
-            db,
-            app,
-            admin,
-            clock,
-        }
+        Clinic { dir, db, app, admin, clock }
     }
 }
 
 pub fn pointer(kind: PointerKind, text: &str) -> NewPointer {
-    NewPointer {
-        kind,
-        text: text.into(),
-        event_date: None,
-        source: Source::CheckIn,
-    }
+    NewPointer { kind, text: text.into(), event_date: None, source: Source::CheckIn }
 }
 
 /// Every file under `dir`, with its bytes.
