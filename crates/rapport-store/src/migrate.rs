@@ -21,10 +21,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/client/0002_search.sql"),
         then: Some(search::rebuild),
     },
+    Migration { version: 3, sql: include_str!("../../../migrations/client/0003_search_hits.sql"), then: None },
 ];
 
 /// The schema version this build creates and understands.
-pub const LATEST_VERSION: i64 = 2;
+pub const LATEST_VERSION: i64 = 3;
 
 pub(crate) fn run(conn: &mut Connection, target: i64) -> Result<()> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;

@@ -50,6 +50,14 @@ impl From<&Patient> for PatientHit {
     }
 }
 
+/// One pass of a search: the FTS5 match, most recent first, joined to what a hit shows.
+#[doc(hidden)]
+pub const HITS_SQL: &str =
+    "SELECT p.id, p.record_no, p.given, p.family, p.preferred, p.birth_date, p.phones, p.last_seen_at
+         FROM (SELECT rowid AS seq FROM patient_search WHERE patient_search MATCH ?1 ORDER BY rowid LIMIT ?2) s
+         JOIN patient p INDEXED BY patient_search_hit ON p.search_seq = s.seq
+         ORDER BY s.seq";
+
 /// The most words of a query that are used.
 const MAX_WORDS: usize = 8;
 
@@ -60,12 +68,7 @@ pub fn search(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Patien
     if limit == 0 {
         return Ok(hits);
     }
-    let mut stmt = conn.prepare_cached(
-        "SELECT p.id, p.record_no, p.given, p.family, p.preferred, p.birth_date, p.phones, p.last_seen_at
-         FROM (SELECT rowid AS seq FROM patient_search WHERE patient_search MATCH ?1 ORDER BY rowid LIMIT ?2) s
-         JOIN patient p ON p.search_seq = s.seq
-         ORDER BY s.seq",
-    )?;
+    let mut stmt = conn.prepare_cached(HITS_SQL)?;
     for pass in passes(query) {
         // `limit` rows suffice: at most `hits.len()` of them were found by an earlier pass.
         let rows = stmt.query_map(params![pass, i64::try_from(limit).unwrap_or(i64::MAX)], |row| {

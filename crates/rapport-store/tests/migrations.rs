@@ -53,3 +53,19 @@ fn opening_twice_applies_nothing_twice() {
     let again = Store::open_with_key(&path, &key).expect("second open");
     assert_eq!(again.schema_version().expect("version"), LATEST_VERSION);
 }
+
+#[test]
+fn search_hits_are_read_from_the_covering_index_alone() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::create_at_version(&dir.path().join("db"), &DataKey::random().expect("key"), LATEST_VERSION)
+        .expect("create");
+    let plan: Vec<String> = store
+        .conn()
+        .prepare(&format!("EXPLAIN QUERY PLAN {}", search::HITS_SQL))
+        .expect("explain")
+        .query_map(["names : \"a\"*", "20"], |r| r.get::<_, String>(3))
+        .expect("plan")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert!(plan.iter().any(|step| step.contains("COVERING INDEX patient_search_hit")), "{plan:?}");
+}
