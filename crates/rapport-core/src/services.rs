@@ -145,10 +145,7 @@ impl Rapport {
         s.require(Operation::ViewPatient)?;
         let now = self.clock.now();
         self.store.write(|tx| -> Result<()> {
-            records::touch_patient(tx, id, now).map_err(|e| match e {
-                rapport_store::StoreError::NotFound(_) => Error::not_found("patient"),
-                e => e.into(),
-            })?;
+            records::touch_patient(tx, id, now)?; // "patient not found" for unknown or deleted ids
             log(tx, now, s, "patient.view", Some(id), None)
         })?;
         self.card(id)
