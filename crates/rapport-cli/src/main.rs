@@ -518,13 +518,15 @@ fn dispatch(app: &mut Rapport, s: &Session, command: Command) -> Result<(), Fail
             if json {
                 return print_json(&entries);
             }
+            let staff = app.list_staff(s)?;
+            let login = |id| staff.iter().find(|m| Some(m.id) == id).map_or("-", |m| m.login.as_str());
             for e in entries {
                 println!(
-                    "{:>6}  {}  {:<22} staff {}  patient {}",
+                    "{:>6}  {}  {:<24} by {:<12} patient {}",
                     e.seq,
                     e.at.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S"),
                     e.action,
-                    e.staff_id.map(|x| x.to_string()).unwrap_or_else(|| "-".into()),
+                    login(e.staff_id),
                     e.patient_id.map(|x| x.to_string()).unwrap_or_else(|| "-".into())
                 );
             }
