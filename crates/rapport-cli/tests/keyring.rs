@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 
 /// Runs `rapport args…` inside a fresh D-Bus session whose gnome-keyring keeps its keyrings
 /// under `keyrings` (so two calls with the same folder share a keyring, like one user's logins).
-fn in_keyring_session(keyrings: &Path, db: &Path, args: &str) -> Output {
+fn in_keyring_session(keyrings: &Path, db: &Path, args: &str, env: &[(&str, &str)]) -> Output {
     for tool in ["dbus-run-session", "gnome-keyring-daemon"] {
         let found = Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output().expect("sh");
         assert!(
@@ -30,6 +30,7 @@ fn in_keyring_session(keyrings: &Path, db: &Path, args: &str) -> Output {
         .env("XDG_RUNTIME_DIR", keyrings)
         .env("RAPPORT_USER", "admin")
         .env("RAPPORT_PASSWORD", "admin-password-1")
+        .envs(env.iter().copied())
         .output()
         .expect("run dbus-run-session")
 }
@@ -45,22 +46,42 @@ fn the_key_lives_in_the_os_keyring_and_a_missing_entry_is_a_clear_error() {
     std::fs::create_dir_all(&keyrings).expect("mkdir");
     let db = dir.path().join("clinic.db");
 
-    let init = in_keyring_session(&keyrings, &db, "init --clinic 'Keyring Clinic' --admin admin");
+    let init = in_keyring_session(&keyrings, &db, "init --clinic 'Keyring Clinic' --admin admin", &[]);
     assert!(init.status.success(), "{}", text(&init));
     assert!(text(&init).contains("OS keyring"), "{}", text(&init));
     let key_file = std::fs::read_to_string(rapport_core::key_file_path(&db)).expect("key file");
     assert!(key_file.contains("\"protection\": \"keyring\""), "{key_file}");
     assert!(!key_file.contains("wrapped_key"), "no copy of the key beside the database");
 
-    let add = in_keyring_session(&keyrings, &db, "patient add --given Keyring --family Canary");
+    let add = in_keyring_session(&keyrings, &db, "patient add --given Keyring --family Canary", &[]);
     assert!(add.status.success(), "a later session finds the key: {}", text(&add));
-    let found = in_keyring_session(&keyrings, &db, "patient search 'keyr can'");
+    let found = in_keyring_session(&keyrings, &db, "patient search 'keyr can'", &[]);
     assert!(text(&found).contains("Keyring Canary"), "{}", text(&found));
+
+    // Moving the key to a passphrase removes it from the keyring; moving it back restores it.
+    let keyring_key_file = std::fs::read(rapport_core::key_file_path(&db)).expect("key file");
+    let to_passphrase =
+        in_keyring_session(&keyrings, &db, "key passphrase", &[("RAPPORT_NEW_PASSPHRASE", "moved passphrase")]);
+    assert!(to_passphrase.status.success(), "{}", text(&to_passphrase));
+    let key_file = std::fs::read_to_string(rapport_core::key_file_path(&db)).expect("key file");
+    assert!(key_file.contains("\"protection\": \"passphrase\""), "{key_file}");
+    let with_passphrase =
+        in_keyring_session(&keyrings, &db, "patient search canary", &[("RAPPORT_PASSPHRASE", "moved passphrase")]);
+    assert!(text(&with_passphrase).contains("Keyring Canary"), "{}", text(&with_passphrase));
+    let passphrase_key_file = std::fs::read(rapport_core::key_file_path(&db)).expect("key file");
+    std::fs::write(rapport_core::key_file_path(&db), &keyring_key_file).expect("old key file back");
+    let stale = in_keyring_session(&keyrings, &db, "patient search canary", &[]);
+    assert_eq!(stale.status.code(), Some(2), "the keyring copy is gone: {}", text(&stale));
+    std::fs::write(rapport_core::key_file_path(&db), &passphrase_key_file).expect("restore key file");
+    let back = in_keyring_session(&keyrings, &db, "key keyring", &[("RAPPORT_PASSPHRASE", "moved passphrase")]);
+    assert!(back.status.success(), "{}", text(&back));
+    let found = in_keyring_session(&keyrings, &db, "patient search canary", &[]);
+    assert!(text(&found).contains("Keyring Canary"), "back in the keyring: {}", text(&found));
 
     // Another user's keyring (an empty one) has no entry for this database.
     let stranger = dir.path().join("stranger");
     std::fs::create_dir_all(&stranger).expect("mkdir");
-    let missing = in_keyring_session(&stranger, &db, "patient search keyring");
+    let missing = in_keyring_session(&stranger, &db, "patient search keyring", &[]);
     assert_eq!(missing.status.code(), Some(2), "{}", text(&missing));
     assert!(text(&missing).contains("OS keyring has no key for this database"), "{}", text(&missing));
 

@@ -221,7 +221,16 @@ pub enum KeyCheck {
 
 /// Re-wraps the key under a new passphrase (or moves it to the keyring).
 pub(crate) fn replace_protection(db: &Path, key: &DataKey, protection: &KeyProtection) -> Result<(), StoreError> {
-    store_new_key(db, key, protection)
+    let old = read_key_file(db)?.location;
+    store_new_key(db, key, protection)?;
+    // The key file no longer points at the old keyring entry: remove that copy of the key.
+    if let (KeyLocation::Keyring { service, account }, KeyProtection::Passphrase(..)) = (old, protection) {
+        match keyring_entry(&service, &account)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => {}
+            Err(e) => return Err(StoreError::KeyringUnavailable(keyring_reason(&e))),
+        }
+    }
+    Ok(())
 }
 
 fn read_key_file(db: &Path) -> Result<KeyFile, StoreError> {
