@@ -316,10 +316,10 @@ impl Rapport {
         protection: &KeyProtection,
     ) -> Result<()> {
         s.require(Operation::ChangeSettings)?;
-        if let KeyProtection::Passphrase(p, _) = protection {
-            if p.expose().chars().count() < MIN_PASSWORD_CHARS {
-                return Err(Error::invalid(format!("a passphrase needs at least {MIN_PASSWORD_CHARS} characters")));
-            }
+        if let KeyProtection::Passphrase(p, _) = protection
+            && p.expose().chars().count() < MIN_PASSWORD_CHARS
+        {
+            return Err(Error::invalid(format!("a passphrase needs at least {MIN_PASSWORD_CHARS} characters")));
         }
         self.store.change_key_protection(current, protection)?;
         let now = self.clock.now();

@@ -17,13 +17,7 @@ pub fn search_forms(raw: &str) -> Vec<String> {
     }
     let trimmed = raw.trim_start();
     let mut forms = vec![all.clone(), all.trim_start_matches('0').to_owned()];
-    let international = if trimmed.starts_with('+') {
-        Some(all.as_str())
-    } else if let Some(rest) = all.strip_prefix("00") {
-        Some(rest)
-    } else {
-        None
-    };
+    let international = if trimmed.starts_with('+') { Some(all.as_str()) } else { all.strip_prefix("00") };
     if let Some(number) = international {
         for cc in 1..=3 {
             if number.len() > cc + 5 {
