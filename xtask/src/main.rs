@@ -125,6 +125,14 @@ fn test() -> Result<(), String> {
     } else {
         step("rustfmt not installed: skipping the formatting check");
     }
+    if Command::new("cargo-clippy").arg("--version").output().is_ok_and(|o| o.status.success()) {
+        step("linting (cargo clippy, warnings are errors)");
+        let mut clippy = cargo();
+        clippy.args(["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"]);
+        status(clippy, "cargo clippy")?;
+    } else {
+        step("clippy not installed: skipping the lint check");
+    }
     step("building the whole workspace once, tests included");
     let mut build = cargo();
     build.args(["build", "--workspace", "--all-targets", "--locked"]);
