@@ -112,3 +112,24 @@ fn the_data_survives_closing_and_reopening() {
     let hits = c.app.search_patients(&c.admin, "asha", 5).expect("search");
     assert_eq!(hits.first().map(|h| h.id), Some(id));
 }
+
+#[test]
+fn a_failed_init_leaves_nothing_behind_and_can_be_run_again() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("clinic.db");
+    // A directory where SQLite wants its WAL file makes the new database fail half-way.
+    let wal = dir.path().join("clinic.db-wal");
+    std::fs::create_dir(&wal).expect("mkdir");
+    let setup = rapport_core::ClinicSetup {
+        clinic_name: "Lakeside Clinic",
+        admin_login: "admin",
+        admin_name: "Admin",
+        admin_password: &Secret::new(PASSWORD),
+    };
+    let clock = std::sync::Arc::new(rapport_core::FixedClock::new(noon()));
+    assert!(Rapport::init(&db, &protection(), &setup, clock.clone()).is_err());
+    assert!(!db.exists(), "no half-made database");
+    assert!(!rapport_core::key_file_path(&db).exists(), "no orphan key file");
+    std::fs::remove_dir(&wal).expect("rmdir");
+    Rapport::init(&db, &protection(), &setup, clock).expect("init works once the obstacle is gone");
+}

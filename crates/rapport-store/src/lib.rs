@@ -95,14 +95,23 @@ impl Store {
         let key = DataKey::random()?;
         // Key first: a database whose key could not be stored would be lost on first close.
         keys::store_new_key(path, &key, protection)?;
-        keys::create_private_file(path)?;
-        let conn =
-            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)?;
-        let mut store = Self::configure(conn, path, Some(&key), keys::KeyCheck::Matches)?;
-        migrate::run(&mut store.conn, LATEST_VERSION)?;
-        store.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
-        keys::bind_to_database(path)?;
-        Ok(store)
+        let made = (|| {
+            keys::create_private_file(path)?;
+            let conn =
+                Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)?;
+            let mut store = Self::configure(conn, path, Some(&key), keys::KeyCheck::Matches)?;
+            migrate::run(&mut store.conn, LATEST_VERSION)?;
+            store.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+            keys::bind_to_database(path)?;
+            Ok(store)
+        })();
+        if made.is_err() {
+            // Leave nothing half-made behind, so `init` can simply be run again.
+            for leftover in [path.to_owned(), keys::key_file_path(path), sidecar(path, "-wal"), sidecar(path, "-shm")] {
+                let _ = std::fs::remove_file(leftover);
+            }
+        }
+        made
     }
 
     /// Opens an existing database, finding its key in the keyring or with `passphrase`, and
@@ -243,6 +252,13 @@ pub mod meta {
         set(conn, key, &(next + 1).to_string())?;
         Ok(next)
     }
+}
+
+/// SQLite's companion file of `db` (`-wal`, `-shm`).
+fn sidecar(db: &Path, suffix: &str) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
 }
 
 /// Milliseconds since the Unix epoch, the storage form of every instant.
