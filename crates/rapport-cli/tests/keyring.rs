@@ -2,27 +2,39 @@
 //! holds the database key. Needs the Debian packages `dbus-daemon` and `gnome-keyring`, which
 //! `cargo xtask test` installs.
 
+use std::fs::File;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 /// Runs `rapport args…` inside a fresh D-Bus session whose gnome-keyring keeps its keyrings
 /// under `keyrings` (so two calls with the same folder share a keyring, like one user's logins).
 fn in_keyring_session(keyrings: &Path, db: &Path, args: &str, env: &[(&str, &str)]) -> Output {
-    for tool in ["dbus-run-session", "gnome-keyring-daemon"] {
+    for tool in ["dbus-run-session", "gnome-keyring-daemon", "dbus-send"] {
         let found = Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output().expect("sh");
         assert!(
             found.status.success(),
             "{tool} is missing: install dbus-daemon and gnome-keyring (cargo xtask test does)"
         );
     }
+    // Start and unlock the keyring, then wait until it owns its bus name: a client that asks
+    // earlier makes D-Bus start a second daemon, and the two can wait on each other for ever.
     let script = format!(
-        "echo -n keyring-login | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; exec {} --db '{}' {args}",
+        "echo -n keyring-login | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
+         i=0
+         until dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+               org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q true; do
+           i=$((i + 1)); [ $i -gt 200 ] && break; sleep 0.05
+         done
+         exec {} --db '{}' {args}",
         env!("CARGO_BIN_EXE_rapport"),
         db.display()
     );
-    // `timeout`: a keyring daemon that hangs fails the test instead of stalling the whole run.
-    Command::new("timeout")
-        .args(["60", "dbus-run-session", "--", "sh", "-c", &script])
+    // Output goes to files, not pipes: a daemon that outlives the session must not keep the
+    // test waiting for a pipe to close. `timeout` turns a hang into a failure.
+    let out_path = keyrings.join("stdout.txt");
+    let err_path = keyrings.join("stderr.txt");
+    let status = Command::new("timeout")
+        .args(["--kill-after=5", "60", "dbus-run-session", "--", "sh", "-c", &script])
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", keyrings)
@@ -31,8 +43,16 @@ fn in_keyring_session(keyrings: &Path, db: &Path, args: &str, env: &[(&str, &str
         .env("RAPPORT_USER", "admin")
         .env("RAPPORT_PASSWORD", "admin-password-1")
         .envs(env.iter().copied())
-        .output()
-        .expect("run dbus-run-session")
+        .stdin(Stdio::null())
+        .stdout(File::create(&out_path).expect("stdout file"))
+        .stderr(File::create(&err_path).expect("stderr file"))
+        .status()
+        .expect("run dbus-run-session");
+    Output {
+        status,
+        stdout: std::fs::read(&out_path).expect("stdout"),
+        stderr: std::fs::read(&err_path).expect("stderr"),
+    }
 }
 
 fn text(out: &Output) -> String {
