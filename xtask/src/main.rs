@@ -14,6 +14,7 @@ use std::process::{Command, ExitCode};
 /// Debian packages the tests need, with why.
 const TEST_PACKAGES: &[(&str, &str)] = &[
     ("dbus-daemon", "dbus-run-session, for the OS keyring test"),
+    ("dbus-bin", "dbus-send, to wait for the keyring in that test"),
     ("gnome-keyring", "a Secret Service, for the OS keyring test"),
 ];
 
