@@ -160,11 +160,6 @@ impl Rapport {
         Ok(Self { store, clock })
     }
 
-    /// Wraps an already open store (tests, benchmarks).
-    pub fn from_store(store: Store, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
-    }
-
     pub fn store(&self) -> &Store {
         &self.store
     }

@@ -468,8 +468,9 @@ pub fn local_day_bounds(day: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
     (start(day), start(day + Duration::days(1)))
 }
 
+/// A UUIDv7 for records without an id type of their own (pointer marks, follow-ups).
 fn uuid_from(ms: u64, rnd: [u8; 10]) -> uuid::Uuid {
-    *PointerId::from_parts(ms, rnd).as_uuid()
+    uuid::Builder::from_unix_timestamp_millis(ms, &rnd).into_uuid()
 }
 
 /// Appends the audit entry of an operation, inside the operation's transaction.

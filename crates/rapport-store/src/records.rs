@@ -203,10 +203,6 @@ pub fn touch_patient(conn: &Connection, id: PatientId, at: chrono::DateTime<chro
     search::bump(conn, id)
 }
 
-pub fn count_patients(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT count(*) FROM patient WHERE deleted_at IS NULL", [], |r| r.get(0))?)
-}
-
 // ---------------------------------------------------------------------------------------------
 // Staff
 
@@ -272,11 +268,6 @@ pub fn set_login_failures(
         "UPDATE staff SET failed_logins = ?2, locked_until = ?3 WHERE id = ?1",
         params![id.as_bytes().as_slice(), failed, locked_until.map(to_ms)],
     )?;
-    Ok(())
-}
-
-pub fn set_password_hash(conn: &Connection, id: StaffId, hash: &str) -> Result<()> {
-    conn.execute("UPDATE staff SET password_hash = ?2 WHERE id = ?1", params![id.as_bytes().as_slice(), hash])?;
     Ok(())
 }
 
