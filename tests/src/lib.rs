@@ -1,2 +1,4 @@
 //! Workspace-level end-to-end tests of Rapport: real processes against real encrypted files,
 //! with faults injected (processes killed mid-write). The helper binaries live in `src/bin/`.
+
+pub mod desktop;

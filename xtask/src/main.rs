@@ -1,8 +1,10 @@
 //! Project automation, so that a fresh Debian machine needs only Rust and these commands:
 //!
-//! - `cargo xtask run [-- ARGS]`: builds Rapport and starts it on the default local database.
-//! - `cargo xtask test`: installs what the tests need, then builds the workspace once and runs
-//!   every test.
+//! - `cargo xtask run`: builds the UI and the desktop app and opens it on the default local
+//!   database (`cargo xtask run -- ARGS` runs the `rapport` command line instead).
+//! - `cargo xtask test`: installs what the tests need, builds the UI, then builds the workspace
+//!   once and runs every test, the desktop end-to-end test included.
+//! - `cargo xtask e2e`: only the desktop end-to-end test (WebDriver under Xvfb).
 //! - `cargo xtask bench [--quick]`: benchmarks into `target/bench/report.json`.
 //!
 //! Each step says what it does; what is already installed is left alone.
@@ -18,18 +20,34 @@ const TEST_PACKAGES: &[(&str, &str)] = &[
     ("gnome-keyring", "a Secret Service, for the OS keyring test"),
 ];
 
-/// Debian packages a build needs (SQLCipher's vendored OpenSSL is built with perl and make).
-const BUILD_PACKAGES: &[(&str, &str)] =
-    &[("build-essential", "C compiler for SQLCipher"), ("perl", "OpenSSL's build"), ("make", "OpenSSL's build")];
+/// Debian packages a build needs (SQLCipher's vendored OpenSSL is built with perl and make;
+/// the desktop app links WebKitGTK).
+const BUILD_PACKAGES: &[(&str, &str)] = &[
+    ("build-essential", "C compiler for SQLCipher"),
+    ("perl", "OpenSSL's build"),
+    ("make", "OpenSSL's build"),
+    ("pkg-config", "finds WebKitGTK for the desktop app"),
+    ("libwebkit2gtk-4.1-dev", "the desktop app's webview"),
+];
+
+/// Debian packages the desktop end-to-end test needs.
+const E2E_PACKAGES: &[(&str, &str)] = &[
+    ("xvfb", "a virtual display for the desktop app"),
+    ("webkit2gtk-driver", "WebKitWebDriver, which tauri-driver drives"),
+];
+
+/// tauri-driver, the WebDriver front for Tauri apps.
+const TAURI_DRIVER_VERSION: &str = "2.1.0";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
         Some("test") => test(),
+        Some("e2e") => e2e(),
         Some("bench") => bench(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask run [-- ARGS] | test | bench [--quick]");
+            eprintln!("usage: cargo xtask run [-- ARGS] | test | e2e | bench [--quick]");
             return ExitCode::from(2);
         }
     };
@@ -115,14 +133,137 @@ fn have(tool: &str) -> bool {
     Command::new("sh").args(["-c", &format!("command -v {tool} >/dev/null 2>&1")]).status().is_ok_and(|s| s.success())
 }
 
+/// Where xtask installs the tools it builds (wasm-bindgen, tauri-driver): beside the build,
+/// so they survive a fresh checkout that shares the target dir.
+fn tools_dir() -> PathBuf {
+    target_dir().join("tools")
+}
+
+fn tool(name: &str) -> PathBuf {
+    tools_dir().join("bin").join(name)
+}
+
+/// The exact `wasm-bindgen` version the UI is locked to (the CLI must match it).
+fn wasm_bindgen_version() -> Result<String, String> {
+    let lock = std::fs::read_to_string(root().join("ui").join("Cargo.lock"))
+        .map_err(|e| format!("reading ui/Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == "name = \"wasm-bindgen\""
+            && let Some(v) = lines.next().and_then(|l| l.trim().strip_prefix("version = \""))
+        {
+            return Ok(v.trim_end_matches('"').to_owned());
+        }
+    }
+    Err("ui/Cargo.lock does not name a wasm-bindgen version".into())
+}
+
+fn tool_version_is(path: &PathBuf, version: &str) -> bool {
+    Command::new(path).arg("--version").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains(version))
+}
+
+/// The wasm32 target and the wasm-bindgen CLI at the UI's pinned version.
+fn ensure_ui_tools() -> Result<(), String> {
+    let installed = Command::new("rustup").args(["target", "list", "--installed"]).output();
+    if installed.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("wasm32-unknown-unknown")) {
+        step("Rust target wasm32-unknown-unknown present");
+    } else {
+        step("adding the Rust target wasm32-unknown-unknown (the UI is WebAssembly)");
+        let mut add = Command::new("rustup");
+        add.args(["target", "add", "wasm32-unknown-unknown"]);
+        status(add, "rustup target add")?;
+    }
+    let version = wasm_bindgen_version()?;
+    let cli = tool("wasm-bindgen");
+    if tool_version_is(&cli, &version) {
+        step(&format!("wasm-bindgen {version} present"));
+    } else {
+        step(&format!(
+            "installing wasm-bindgen-cli {version} into {} (it must match the UI's wasm-bindgen)",
+            tools_dir().display()
+        ));
+        let mut install = cargo();
+        install.args(["install", "wasm-bindgen-cli", "--version", &version, "--root"]).arg(tools_dir());
+        status(install, "cargo install wasm-bindgen-cli")?;
+    }
+    Ok(())
+}
+
+fn ensure_tauri_driver() -> Result<(), String> {
+    // tauri-driver has no --version; `cargo install` below keeps the pinned one.
+    if tool("tauri-driver").exists() {
+        step(&format!("tauri-driver {TAURI_DRIVER_VERSION} present"));
+        return Ok(());
+    }
+    step(&format!("installing tauri-driver {TAURI_DRIVER_VERSION} into {}", tools_dir().display()));
+    let mut install = cargo();
+    install.args(["install", "tauri-driver", "--locked", "--version", TAURI_DRIVER_VERSION, "--root"]).arg(tools_dir());
+    status(install, "cargo install tauri-driver")
+}
+
+/// Builds the Yew UI into `ui/dist`, which the desktop app embeds when it compiles.
+fn build_ui() -> Result<(), String> {
+    ensure_ui_tools()?;
+    let ui = root().join("ui");
+    step("building the UI (Yew, wasm32) into ui/dist");
+    let mut build = cargo();
+    build.current_dir(&ui).args([
+        "build",
+        "--release",
+        "--locked",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--target-dir",
+    ]);
+    build.arg(target_dir());
+    status(build, "building the UI")?;
+    let dist = ui.join("dist");
+    std::fs::create_dir_all(&dist).map_err(|e| format!("creating ui/dist: {e}"))?;
+    let wasm = target_dir().join("wasm32-unknown-unknown").join("release").join("rapport-ui.wasm");
+    let mut bindgen = Command::new(tool("wasm-bindgen"));
+    bindgen.args(["--target", "web", "--no-typescript", "--out-name", "rapport_ui", "--out-dir"]).arg(&dist).arg(&wasm);
+    status(bindgen, "wasm-bindgen")?;
+    for entry in std::fs::read_dir(ui.join("static")).map_err(|e| format!("reading ui/static: {e}"))? {
+        let path = entry.map_err(|e| format!("reading ui/static: {e}"))?.path();
+        if let Some(name) = path.file_name() {
+            std::fs::copy(&path, dist.join(name)).map_err(|e| format!("copying {}: {e}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Everything the desktop end-to-end test needs besides the build.
+fn ensure_e2e() -> Result<(), String> {
+    ensure_packages(E2E_PACKAGES)?;
+    ensure_tauri_driver()
+}
+
+fn nextest_or_test(filter: &[&str]) -> Command {
+    let mut run = cargo();
+    if have("cargo-nextest") {
+        run.args(["nextest", "run", "--locked", "--no-fail-fast"]);
+    } else {
+        step("(install cargo-nextest to run tests as parallel processes)");
+        run.args(["test", "--locked", "--no-fail-fast"]);
+    }
+    run.args(filter);
+    run.env("RAPPORT_TAURI_DRIVER", tool("tauri-driver"));
+    run
+}
+
 fn test() -> Result<(), String> {
     ensure_packages(BUILD_PACKAGES)?;
     ensure_packages(TEST_PACKAGES)?;
+    ensure_e2e()?;
+    build_ui()?;
     if Command::new("rustfmt").arg("--version").output().is_ok_and(|o| o.status.success()) {
         step("checking formatting (cargo fmt --check)");
         let mut fmt = cargo();
         fmt.args(["fmt", "--all", "--", "--check"]);
         status(fmt, "cargo fmt --check (run `cargo fmt --all`)")?;
+        let mut fmt_ui = cargo();
+        fmt_ui.current_dir(root().join("ui")).args(["fmt", "--", "--check"]);
+        status(fmt_ui, "cargo fmt --check in ui/ (run `cargo fmt` there)")?;
     } else {
         step("rustfmt not installed: skipping the formatting check");
     }
@@ -131,52 +272,103 @@ fn test() -> Result<(), String> {
         let mut clippy = cargo();
         clippy.args(["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"]);
         status(clippy, "cargo clippy")?;
+        let mut clippy_ui = cargo();
+        clippy_ui.current_dir(root().join("ui")).args([
+            "clippy",
+            "--release",
+            "--locked",
+            "--target",
+            "wasm32-unknown-unknown",
+        ]);
+        clippy_ui.arg("--target-dir").arg(target_dir()).args(["--", "-D", "warnings"]);
+        status(clippy_ui, "cargo clippy in ui/")?;
     } else {
         step("clippy not installed: skipping the lint check");
     }
-    step("building the whole workspace once, tests included");
+    step("building the whole workspace once (desktop app and tests included)");
     let mut build = cargo();
     build.args(["build", "--workspace", "--all-targets", "--locked"]);
     status(build, "cargo build")?;
-    let mut run = cargo();
-    if have("cargo-nextest") {
-        step("running every test (cargo nextest)");
-        run.args(["nextest", "run", "--workspace", "--locked", "--no-fail-fast"]);
-    } else {
-        step("running every test (cargo test; install cargo-nextest for parallel processes)");
-        run.args(["test", "--workspace", "--locked", "--no-fail-fast"]);
-    }
-    status(run, "tests")
+    step("running every test, the desktop end-to-end test included");
+    status(nextest_or_test(&["--workspace"]), "tests")
+}
+
+fn e2e() -> Result<(), String> {
+    ensure_packages(BUILD_PACKAGES)?;
+    ensure_e2e()?;
+    build_ui()?;
+    step("building the desktop app and its end-to-end test");
+    let mut build = cargo();
+    build.args(["build", "--locked", "-p", "rapport-desktop", "-p", "rapport-tests", "--bins", "--tests"]);
+    status(build, "cargo build")?;
+    step("driving the desktop app through WebDriver under Xvfb (screenshots: target/e2e/screenshots)");
+    status(nextest_or_test(&["-p", "rapport-tests", "--test", "desktop"]), "desktop end-to-end test")
+}
+
+fn has_display() -> bool {
+    ["DISPLAY", "WAYLAND_DISPLAY"].iter().any(|v| std::env::var_os(v).is_some_and(|d| !d.is_empty()))
 }
 
 fn run(args: &[String]) -> Result<(), String> {
     let args: Vec<&str> = args.iter().map(String::as_str).skip_while(|a| *a == "--").collect();
     ensure_packages(BUILD_PACKAGES)?;
-    step("building the rapport command");
-    let mut build = cargo();
-    build.args(["build", "--release", "-p", "rapport-cli"]);
-    status(build, "cargo build")?;
-    let rapport = target_dir().join("release").join("rapport");
-    // The desktop app is not built yet: until it lands, `run` starts the command line.
-    let mut cmd = Command::new(&rapport);
-    if args.is_empty() {
-        step("Rapport's desktop app is on its way; this is the `rapport` command line on your local database");
-        let mut st = Command::new(&rapport);
-        st.arg("status");
-        status(st, "rapport status")?;
-        cmd.arg("--help");
-    } else {
+    if !args.is_empty() {
+        step("building the rapport command");
+        let mut build = cargo();
+        build.args(["build", "--release", "--locked", "-p", "rapport-cli"]);
+        status(build, "cargo build")?;
+        let mut cmd = Command::new(target_dir().join("release").join("rapport"));
         cmd.args(&args);
+        return status(cmd, "rapport");
     }
-    status(cmd, "rapport")
+    build_ui()?;
+    step("building the desktop app (release)");
+    let mut build = cargo();
+    build.args(["build", "--release", "--locked", "-p", "rapport-desktop", "-p", "rapport-cli"]);
+    status(build, "cargo build")?;
+    let app = target_dir().join("release").join("rapport-desktop");
+    if !has_display() {
+        return Err(format!(
+            "no display to open the window on (DISPLAY is not set). On a desktop, run it there; on a \
+             headless machine, under a virtual display:\n    xvfb-run -a -s '-screen 0 1366x768x24' {}\n\
+             (the app is built; RAPPORT_DB picks the database, default {})",
+            app.display(),
+            "~/.local/share/rapport/rapport.db"
+        ));
+    }
+    step("opening Rapport (first run offers set-up or demo data)");
+    status(Command::new(app), "rapport-desktop")
 }
 
 fn bench(args: &[String]) -> Result<(), String> {
     ensure_packages(BUILD_PACKAGES)?;
+    ensure_e2e()?;
+    build_ui()?;
     let out = root().join("target").join("bench");
     step(&format!("building and running the benchmarks (report: {})", out.join("report.json").display()));
     let mut cmd = cargo();
     cmd.args(["run", "--release", "--locked", "-p", "rapport-bench", "--", "--out"]).arg(&out);
     cmd.args(args);
-    status(cmd, "benchmarks")
+    status(cmd, "benchmarks")?;
+    step("measuring the desktop app (cold start, keystroke to paint, memory) under Xvfb");
+    let mut build = cargo();
+    build.args([
+        "build",
+        "--release",
+        "--locked",
+        "-p",
+        "rapport-desktop",
+        "-p",
+        "rapport-tests",
+        "--bin",
+        "desktop-bench",
+        "--bin",
+        "rapport-desktop",
+    ]);
+    status(build, "cargo build")?;
+    let mut desk = Command::new(target_dir().join("release").join("desktop-bench"));
+    desk.arg("--app").arg(target_dir().join("release").join("rapport-desktop")).arg("--out").arg(&out);
+    desk.arg("--tauri-driver").arg(tool("tauri-driver"));
+    desk.args(args);
+    status(desk, "desktop benchmarks")
 }

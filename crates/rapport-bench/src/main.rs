@@ -3,7 +3,7 @@
 //! Writes `report.json` and prints a table. `--quick` runs smaller sizes.
 #![allow(clippy::print_stdout)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -11,22 +11,15 @@ use chrono::{DateTime, TimeZone, Utc};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use rapport_bench::{Entry, report};
 use rapport_core::{ClinicSetup, KeyProtection, Rapport, Secret, SystemClock};
 use rapport_store::{Store, records, search};
-use serde_json::{Value, json};
 
 const PASSPHRASE: &str = "benchmark passphrase";
 const PASSWORD: &str = "benchmark-admin";
 const CHUNK: usize = 20_000;
 const QUERIES: usize = 3_000;
 const WARMUP: usize = 300;
-
-struct Entry {
-    name: String,
-    value: f64,
-    unit: &'static str,
-    baseline: Option<f64>,
-}
 
 fn main() {
     let mut quick = false;
@@ -260,36 +253,4 @@ fn peak_rss_mb() -> f64 {
             s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
         })
         .map_or(0.0, |kib| kib / 1024.0)
-}
-
-/// Merges these entries into `report.json` (other benchmarks' entries are kept) and prints them.
-fn report(dir: &Path, entries: &[Entry]) {
-    std::fs::create_dir_all(dir).expect("bench dir");
-    let path = dir.join("report.json");
-    let mut all: Vec<Value> = std::fs::read_to_string(&path)
-        .ok()
-        .and_then(|s| serde_json::from_str::<Value>(&s).ok())
-        .and_then(|v| v.get("benchmarks").and_then(Value::as_array).cloned())
-        .unwrap_or_default();
-    println!("\n{:<28} {:>12} {:>12} {:>8}  unit", "benchmark", "value", "baseline", "ratio");
-    for e in entries {
-        let ratio = e.baseline.filter(|b| *b > 0.0).map(|b| e.value / b);
-        all.retain(|v| v.get("name").and_then(Value::as_str) != Some(e.name.as_str()));
-        all.push(json!({ "name": e.name, "value": round(e.value), "unit": e.unit, "baseline": e.baseline.map(round), "ratio": ratio.map(round) }));
-        println!(
-            "{:<28} {:>12.1} {:>12} {:>8}  {}",
-            e.name,
-            e.value,
-            e.baseline.map_or("-".into(), |b| format!("{b:.1}")),
-            ratio.map_or("-".into(), |r| format!("{r:.2}")),
-            e.unit
-        );
-    }
-    let text = serde_json::to_string_pretty(&json!({ "benchmarks": all })).expect("json");
-    std::fs::write(&path, text).expect("write report");
-    println!("\nwrote {}", path.display());
-}
-
-fn round(v: f64) -> f64 {
-    (v * 1000.0).round() / 1000.0
 }

@@ -311,10 +311,6 @@ fn main() -> ExitCode {
     }
 }
 
-fn default_db() -> PathBuf {
-    dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("rapport").join("rapport.db")
-}
-
 /// A secret from the environment, else a prompt on the terminal.
 fn secret(var: &str, prompt: &str) -> Result<Secret, Failure> {
     if let Ok(v) = std::env::var(var) {
@@ -356,7 +352,7 @@ fn print_json<T: Serialize>(v: &T) -> Result<(), Failure> {
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
-    let db = cli.db.clone().unwrap_or_else(default_db);
+    let db = cli.db.clone().unwrap_or_else(rapport_core::default_db_path);
     match cli.command {
         Command::Init { clinic, admin, admin_name } => {
             let password = secret("RAPPORT_PASSWORD", &format!("New password for {admin}: "))?;

@@ -28,10 +28,13 @@ use rapport_store::{Store, meta, records};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{Error, ErrorCode, Result};
 pub use rapport_model::Booking;
-pub use rapport_store::keys::{KdfCost, KeyStorage, key_file_path, key_storage};
-pub use rapport_store::search::PatientHit;
-pub use rapport_store::{DataKey, KeyProtection, Secret, audit::Verification, records::FollowUp};
-pub use services::{BookingOutcome, NewPointer, PatientCard, PointerView, ScheduleRow, local_day_bounds};
+pub use rapport_model::view::{
+    BookingOutcome, DoctorGlance, DoctorView, DuplicateMatch, DuplicateReason, FollowUp, FollowUpRow, FreeSlot,
+    PatientCard, PatientHit, PointerView, ScheduleRow,
+};
+pub use rapport_store::keys::{KdfCost, KeyStorage, key_file_path, key_storage, keyring_available};
+pub use rapport_store::{DataKey, KeyProtection, Secret, audit::Verification};
+pub use services::{NewPointer, local_day_bounds};
 
 /// Failed logins in a row that lock an account...
 pub const LOCKOUT_AFTER_FAILURES: i64 = 5;
@@ -409,6 +412,13 @@ fn verify_password(p: &Secret, hash: &str) -> bool {
 /// A hash of a random password nobody has, checked against when the login is unknown.
 static DUMMY_HASH: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| hash_password(&Secret::new(format!("{:?}", random10()))).unwrap_or_default());
+
+/// Where the clinic's database lives unless told otherwise (`--db` or `RAPPORT_DB`): the
+/// user's data directory, e.g. `~/.local/share/rapport/rapport.db`. The CLI and the desktop
+/// app use the same one.
+pub fn default_db_path() -> std::path::PathBuf {
+    dirs::data_dir().unwrap_or_else(|| std::path::PathBuf::from(".")).join("rapport").join("rapport.db")
+}
 
 /// Reads the protection a new database should get from the environment: a passphrase when
 /// `RAPPORT_PASSPHRASE` is set, else the OS keyring.

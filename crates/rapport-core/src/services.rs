@@ -1,14 +1,18 @@
 //! Front-desk operations: patients, rapport pointers, appointments and the schedule.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use rapport_model::view::{
+    BookingOutcome, DoctorGlance, DoctorView, DuplicateMatch, DuplicateReason, FollowUp, FollowUpRow, FreeSlot,
+    PatientCard, PatientHit, PointerView, ScheduleRow,
+};
 use rapport_model::{
     Appointment, AppointmentId, AppointmentStatus, Booking, NewPatient, Operation, Patient, PatientEdit, PatientId,
-    Pointer, PointerId, PointerKind, PointerState, Role, Source, StaffId, StatusChange, WaitCue,
+    Pointer, PointerId, PointerKind, PointerState, Role, Source, StaffId, StatusChange,
 };
 use rapport_store::audit::{self, NewAuditEntry};
-use rapport_store::records::{self, FollowUp};
-use rapport_store::search::{self, PatientHit};
-use serde::{Deserialize, Serialize};
+use rapport_store::records;
+use rapport_store::search;
+use serde::Deserialize;
 
 use crate::{Error, Rapport, Result, Session};
 
@@ -17,30 +21,6 @@ const MAX_APPOINTMENT_MINUTES: u32 = 8 * 60;
 /// Most search results asked for at once.
 const MAX_SEARCH_LIMIT: usize = 200;
 
-/// A pointer as the card shows it on a given day.
-#[derive(Debug, Clone, Serialize)]
-pub struct PointerView {
-    pub pointer: Pointer,
-    pub state: PointerState,
-    /// What to say ("Ask how it went: …").
-    pub prompt: String,
-    /// Recorded since the patient's last visit.
-    pub new_since_last_visit: bool,
-}
-
-/// Everything the front desk sees on opening a patient.
-#[derive(Debug, Clone, Serialize)]
-pub struct PatientCard {
-    pub patient: Patient,
-    pub age: Option<u32>,
-    pub usual_doctor_name: Option<String>,
-    /// Shown pointers: conversation starters first, then avoid topics.
-    pub pointers: Vec<PointerView>,
-    pub last_appointment: Option<Appointment>,
-    pub next_appointment: Option<Appointment>,
-    pub open_follow_ups: Vec<FollowUp>,
-}
-
 /// A new pointer from the quick-capture field.
 #[derive(Debug, Clone, Deserialize)]
 pub struct NewPointer {
@@ -48,22 +28,6 @@ pub struct NewPointer {
     pub text: String,
     pub event_date: Option<NaiveDate>,
     pub source: Source,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct BookingOutcome {
-    pub appointment: Appointment,
-    /// Worth telling the receptionist, but not a reason to refuse (continuity of care).
-    pub warnings: Vec<String>,
-}
-
-/// One line of the day's schedule.
-#[derive(Debug, Clone, Serialize)]
-pub struct ScheduleRow {
-    pub appointment: Appointment,
-    pub patient: PatientHit,
-    pub doctor_name: String,
-    pub wait: Option<WaitCue>,
 }
 
 impl Rapport {
@@ -172,6 +136,9 @@ impl Rapport {
             .filter(|a| a.starts_at > now && a.status.holds_slot())
             .min_by_key(|a| a.starts_at)
             .cloned();
+        let staff = records::list_staff(conn)?;
+        let name_of =
+            |id: StaffId| staff.iter().find(|s| s.id == id).map(|s| s.display_name.clone()).unwrap_or_default();
         let mut pointers: Vec<PointerView> = records::current_pointers(conn, id)?
             .into_iter()
             .map(|p| {
@@ -192,10 +159,7 @@ impl Rapport {
             PointerState::Fading => 2,
             _ => 3,
         });
-        let usual_doctor_name = match patient.usual_doctor {
-            Some(d) => records::staff_by_id(conn, d)?.map(|s| s.display_name),
-            None => None,
-        };
+        let usual_doctor_name = patient.usual_doctor.map(name_of).filter(|n| !n.is_empty());
         let open_follow_ups = records::open_follow_ups(conn, Some(id))?;
         Ok(PatientCard {
             age: patient.age_on(today),
@@ -203,6 +167,7 @@ impl Rapport {
             pointers,
             last_appointment,
             next_appointment,
+            last_visit,
             open_follow_ups,
             patient,
         })
@@ -340,16 +305,7 @@ impl Rapport {
         }
         let patient = self.patient_or_404(b.patient)?;
         let doctor = self.doctor(b.doctor)?;
-        let mut warnings = Vec::new();
-        match patient.usual_doctor {
-            Some(usual) if usual != doctor.id => {
-                let usual_name = records::staff_by_id(self.store.conn(), usual)?
-                    .map(|d| d.display_name)
-                    .unwrap_or_else(|| "another doctor".into());
-                warnings.push(format!("breaks continuity of care: the usual doctor is {usual_name}"));
-            }
-            _ => {}
-        }
+        let warnings = self.continuity_warnings(&patient, &doctor)?;
         let (ms, rnd) = self.id_parts()?;
         let now = self.clock.now();
         let (starts_at, minutes, patient_id) = (b.starts_at, b.minutes, b.patient);
@@ -361,16 +317,7 @@ impl Rapport {
         );
         self.store.write(|tx| -> Result<()> {
             // Checked inside the write transaction, so two bookings cannot both pass.
-            let clash = records::overlapping_appointments(tx, doctor.id, starts_at, minutes)?;
-            if let Some(other) = clash.first() {
-                let local = other.starts_at.with_timezone(&chrono::Local);
-                return Err(Error::conflict(format!(
-                    "{} already has an appointment at {}–{}",
-                    doctor.display_name,
-                    local.format("%H:%M"),
-                    other.ends_at().with_timezone(&chrono::Local).format("%H:%M")
-                )));
-            }
+            ensure_doctor_free(tx, &doctor, starts_at, minutes, None)?;
             records::insert_appointment(tx, &appointment)?;
             records::touch_patient(tx, patient_id, now)?;
             log(tx, now, s, "appointment.book", Some(patient_id), Some(&appointment.id.to_string()))
@@ -429,12 +376,12 @@ impl Rapport {
             };
             let doctor_name =
                 staff.iter().find(|d| d.id == appointment.doctor).map(|d| d.display_name.clone()).unwrap_or_default();
-            rows.push(ScheduleRow {
-                wait: appointment.wait_cue(now),
-                patient: PatientHit::from(&p),
-                doctor_name,
-                appointment,
-            });
+            let wait = appointment.wait_cue(now);
+            let talk_about = match wait {
+                Some(_) => self.conversation_starter(p.id)?,
+                None => None,
+            };
+            rows.push(ScheduleRow { wait, talk_about, patient: PatientHit::from(&p), doctor_name, appointment });
         }
         Ok(rows)
     }
@@ -455,6 +402,27 @@ impl Rapport {
     /// history view).
     pub fn patient_history(&self, s: &Session, id: PatientId) -> Result<Vec<rapport_store::audit::AuditEntry>> {
         self.audit_log(s, Some(id), 1000)
+    }
+}
+
+/// Refuses when the doctor has another appointment holding a slot that overlaps
+/// `[starts_at, starts_at + minutes)` (`except` is the appointment being moved).
+fn ensure_doctor_free(
+    conn: &rapport_store::rusqlite::Connection,
+    doctor: &rapport_model::Staff,
+    starts_at: DateTime<Utc>,
+    minutes: u32,
+    except: Option<AppointmentId>,
+) -> Result<()> {
+    let clash = records::overlapping_appointments(conn, doctor.id, starts_at, minutes)?;
+    match clash.iter().find(|a| Some(a.id) != except) {
+        Some(other) => Err(Error::conflict(format!(
+            "{} already has an appointment at {}–{}",
+            doctor.display_name,
+            other.starts_at.with_timezone(&chrono::Local).format("%H:%M"),
+            other.ends_at().with_timezone(&chrono::Local).format("%H:%M")
+        ))),
+        None => Ok(()),
     }
 }
 
@@ -494,5 +462,207 @@ impl Rapport {
             return Ok(id);
         }
         records::patient_id_by_record_no(self.store.conn(), reference)?.ok_or_else(|| Error::not_found("patient"))
+    }
+}
+
+/// Opening hours used for free slots, minutes after local midnight.
+const DAY_OPENS_MINUTE: u32 = 8 * 60;
+const DAY_CLOSES_MINUTE: u32 = 18 * 60;
+/// Free slots start on this grid.
+const SLOT_MINUTES: u32 = 15;
+
+/// The instant of a local wall-clock time (the earlier one where a clock change repeats it).
+fn local_instant(day: NaiveDate, minute_of_day: u32) -> Option<DateTime<Utc>> {
+    day.and_hms_opt(minute_of_day / 60, minute_of_day % 60, 0)?
+        .and_local_timezone(chrono::Local)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+impl Rapport {
+    /// Active clinicians, by name: who can be booked.
+    pub fn doctors(&self, s: &Session) -> Result<Vec<DoctorView>> {
+        s.require(Operation::ViewSchedule)?;
+        let mut doctors: Vec<DoctorView> = records::staff_with_role(self.store.conn(), Role::Clinician)?
+            .into_iter()
+            .filter(|d| d.active)
+            .map(|d| DoctorView { id: d.id, name: d.display_name })
+            .collect();
+        doctors.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(doctors)
+    }
+
+    /// The doctor's free slots of `minutes` on a local day, within opening hours and not in the past.
+    pub fn free_slots(&self, s: &Session, doctor: StaffId, day: NaiveDate, minutes: u32) -> Result<Vec<FreeSlot>> {
+        s.require(Operation::BookAppointment)?;
+        if minutes == 0 || minutes > MAX_APPOINTMENT_MINUTES {
+            return Err(Error::invalid(format!("an appointment lasts 1 to {MAX_APPOINTMENT_MINUTES} minutes")));
+        }
+        let doctor = self.doctor(doctor)?;
+        let (day_start, day_end) = local_day_bounds(day);
+        let now = self.clock.now();
+        // A day's look-back catches a long appointment from the evening before.
+        let taken: Vec<Appointment> =
+            records::appointments_between(self.store.conn(), day_start - Duration::days(1), day_end, Some(doctor.id))?
+                .into_iter()
+                .filter(|a| a.status.holds_slot())
+                .collect();
+        let slots = (DAY_OPENS_MINUTE..=DAY_CLOSES_MINUTE.saturating_sub(minutes))
+            .step_by(SLOT_MINUTES as usize)
+            .filter_map(|m| local_instant(day, m))
+            .filter(|&t| t >= now && !taken.iter().any(|a| a.overlaps(t, minutes)))
+            .map(|starts_at| FreeSlot { doctor: doctor.id, starts_at, minutes })
+            .collect();
+        Ok(slots)
+    }
+
+    /// Moves a booked or confirmed appointment to another time (and optionally another doctor).
+    pub fn move_appointment(
+        &mut self,
+        s: &Session,
+        id: AppointmentId,
+        starts_at: DateTime<Utc>,
+        doctor: Option<StaffId>,
+    ) -> Result<BookingOutcome> {
+        s.require(Operation::BookAppointment)?;
+        let mut appt =
+            records::get_appointment(self.store.conn(), id)?.ok_or_else(|| Error::not_found("appointment"))?;
+        if !matches!(appt.status, AppointmentStatus::Booked | AppointmentStatus::Confirmed) {
+            return Err(Error::conflict(format!(
+                "a {} appointment cannot be moved",
+                appt.status.label().to_lowercase()
+            )));
+        }
+        let doctor = self.doctor(doctor.unwrap_or(appt.doctor))?;
+        let patient = self.patient_or_404(appt.patient_id)?;
+        let warnings = self.continuity_warnings(&patient, &doctor)?;
+        appt.starts_at = starts_at;
+        appt.doctor = doctor.id;
+        let now = self.clock.now();
+        self.store.write(|tx| -> Result<()> {
+            ensure_doctor_free(tx, &doctor, starts_at, appt.minutes, Some(appt.id))?;
+            records::update_appointment_slot(tx, &appt)?;
+            log(tx, now, s, "appointment.move", Some(appt.patient_id), Some(&id.to_string()))
+        })?;
+        Ok(BookingOutcome { appointment: appt, warnings })
+    }
+
+    /// Existing patients who look like the one being registered: the same name and birth date,
+    /// or the same phone number in any formatting. Checked while the receptionist types.
+    pub fn possible_duplicates(
+        &self,
+        s: &Session,
+        given: &str,
+        family: &str,
+        birth_date: Option<NaiveDate>,
+        phones: &[String],
+    ) -> Result<Vec<DuplicateMatch>> {
+        s.require(Operation::RegisterPatient)?;
+        let conn = self.store.conn();
+        let mut found: Vec<DuplicateMatch> = Vec::new();
+        let mut note =
+            |hit: PatientHit, reason: DuplicateReason| match found.iter_mut().find(|m| m.patient.id == hit.id) {
+                Some(m) if !m.reasons.contains(&reason) => m.reasons.push(reason),
+                Some(_) => {}
+                None => found.push(DuplicateMatch { patient: hit, reasons: vec![reason] }),
+            };
+        if let Some(birth) = birth_date
+            && !given.trim().is_empty()
+            && !family.trim().is_empty()
+        {
+            let name_words = given.split_whitespace().chain(family.split_whitespace()).count();
+            for hit in search::search_exact(conn, &format!("{given} {family}"), 50)? {
+                let hit_words = hit.given.split_whitespace().chain(hit.family.split_whitespace()).count();
+                if hit.birth_date == Some(birth) && hit_words == name_words {
+                    note(hit, DuplicateReason::SameNameAndBirthDate);
+                }
+            }
+        }
+        for phone in phones.iter().filter(|p| rapport_model::phone::digits(p).len() >= 6) {
+            for hit in search::search_exact(conn, phone, 20)? {
+                note(hit, DuplicateReason::SamePhone);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Open follow-ups, oldest first, with the patient each is about.
+    pub fn follow_up_list(&self, s: &Session) -> Result<Vec<FollowUpRow>> {
+        s.require(Operation::ViewSchedule)?;
+        let conn = self.store.conn();
+        let mut rows = Vec::new();
+        for follow_up in records::open_follow_ups(conn, None)? {
+            if let Some(p) = records::get_patient(conn, follow_up.patient_id)? {
+                rows.push(FollowUpRow { patient: PatientHit::from(&p), follow_up });
+            }
+        }
+        Ok(rows)
+    }
+
+    /// Marks a follow-up done (the patient was called back, or rebooked).
+    pub fn finish_follow_up(&mut self, s: &Session, id: uuid::Uuid) -> Result<()> {
+        s.require(Operation::ChangeAppointmentStatus)?;
+        let now = self.clock.now();
+        self.store.write(|tx| -> Result<()> {
+            let patient = records::follow_up_patient(tx, id)?.ok_or_else(|| Error::not_found("follow-up"))?;
+            if !records::finish_follow_up(tx, id, now)? {
+                return Err(Error::conflict("this follow-up is already done"));
+            }
+            log(tx, now, s, "follow_up.done", Some(patient), Some(&id.to_string()))
+        })
+    }
+
+    /// The doctor's glance: the chosen patient, or the doctor's next one today (the one with
+    /// the doctor, else the longest-waiting arrival, else the next booked), with the rest of
+    /// the day's list. Audited as a view; read-only otherwise.
+    pub fn doctor_glance(&mut self, s: &Session, doctor: StaffId, patient: Option<PatientId>) -> Result<DoctorGlance> {
+        s.require(Operation::ViewPatient)?;
+        let upcoming: Vec<ScheduleRow> = self
+            .day_schedule(s, self.today(), Some(doctor))?
+            .into_iter()
+            .filter(|r| !r.appointment.status.is_final())
+            .collect();
+        let rank = |r: &ScheduleRow| match r.appointment.status {
+            AppointmentStatus::WithDoctor => 0,
+            AppointmentStatus::Arrived => 1,
+            _ => 2,
+        };
+        let appointment = match patient {
+            Some(id) => upcoming.iter().find(|r| r.patient.id == id),
+            None => upcoming.iter().min_by_key(|r| (rank(r), r.appointment.starts_at)),
+        }
+        .map(|r| r.appointment.clone());
+        let focus = patient.or(appointment.as_ref().map(|a| a.patient_id));
+        let card = match focus {
+            Some(id) => {
+                let card = self.card(id)?;
+                let now = self.clock.now();
+                self.store.write(|tx| log(tx, now, s, "patient.glance", Some(id), None))?;
+                Some(card)
+            }
+            None => None,
+        };
+        Ok(DoctorGlance { card, appointment, upcoming })
+    }
+
+    /// The first thing worth talking about with a patient, if anything is.
+    fn conversation_starter(&self, patient: PatientId) -> Result<Option<String>> {
+        let today = self.today();
+        let pointers = records::current_pointers(self.store.conn(), patient)?;
+        let pick = |wanted: PointerState| pointers.iter().find(|p| p.state_on(today) == wanted);
+        Ok(pick(PointerState::AskHowItWent).or_else(|| pick(PointerState::Active)).map(|p| p.prompt_on(today)))
+    }
+
+    /// A warning when `doctor` is not the patient's usual doctor.
+    fn continuity_warnings(&self, patient: &Patient, doctor: &rapport_model::Staff) -> Result<Vec<String>> {
+        match patient.usual_doctor {
+            Some(usual) if usual != doctor.id => {
+                let usual_name = records::staff_by_id(self.store.conn(), usual)?
+                    .map(|d| d.display_name)
+                    .unwrap_or_else(|| "another doctor".into());
+                Ok(vec![format!("breaks continuity of care: the usual doctor is {usual_name}")])
+            }
+            _ => Ok(Vec::new()),
+        }
     }
 }

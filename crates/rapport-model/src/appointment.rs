@@ -83,6 +83,13 @@ pub enum StatusChange {
 }
 
 impl StatusChange {
+    pub const ALL: [Self; 6] = [Self::Confirm, Self::CheckIn, Self::Seen, Self::Done, Self::NoShow, Self::Cancel];
+
+    /// May an appointment that is `from` be changed this way?
+    pub fn applies_to(self, from: AppointmentStatus) -> bool {
+        self.allowed_from().contains(&from)
+    }
+
     pub fn target(self) -> AppointmentStatus {
         match self {
             Self::Confirm => AppointmentStatus::Confirmed,
@@ -180,7 +187,7 @@ impl Appointment {
     /// and leave the appointment as it was.
     pub fn apply(&mut self, change: StatusChange, at: DateTime<Utc>) -> Result<(), TransitionError> {
         let to = change.target();
-        if !change.allowed_from().contains(&self.status) {
+        if !change.applies_to(self.status) {
             return Err(TransitionError { from: self.status, to });
         }
         self.status = to;

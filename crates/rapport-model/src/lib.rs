@@ -7,10 +7,12 @@
 
 pub mod appointment;
 pub mod ids;
+pub mod ipc;
 pub mod patient;
 pub mod phone;
 pub mod pointer;
 pub mod staff;
+pub mod view;
 
 pub use appointment::{Appointment, AppointmentStatus, Booking, StatusChange, TransitionError, WaitCue, WaitLevel};
 pub use ids::{AppointmentId, PatientId, PointerId, StaffId};

@@ -256,6 +256,12 @@ fn account_for(key: &DataKey) -> String {
     format!("database-{}", &key.check_value()[..16])
 }
 
+/// Whether an OS keyring answers at all (a hint for the set-up screen; storing a key still
+/// proves the round trip before trusting it).
+pub fn keyring_available() -> bool {
+    keyring::Entry::store_status().is_ok()
+}
+
 fn keyring_entry(service: &str, account: &str) -> Result<keyring::Entry, StoreError> {
     if let Err(e) = keyring::Entry::store_status() {
         return Err(StoreError::KeyringUnavailable(keyring_reason(e)));

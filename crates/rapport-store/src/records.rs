@@ -468,6 +468,15 @@ pub fn update_appointment_status(conn: &Connection, a: &Appointment) -> Result<(
     Ok(())
 }
 
+/// Saves a moved appointment's start, length and doctor.
+pub fn update_appointment_slot(conn: &Connection, a: &Appointment) -> Result<()> {
+    conn.execute(
+        "UPDATE appointment SET starts_at=?2, minutes=?3, doctor=?4 WHERE id=?1",
+        params![a.id.as_bytes().as_slice(), to_ms(a.starts_at), a.minutes, a.doctor.as_bytes().as_slice()],
+    )?;
+    Ok(())
+}
+
 pub fn get_appointment(conn: &Connection, id: AppointmentId) -> Result<Option<Appointment>> {
     Ok(conn
         .query_row(
@@ -519,16 +528,7 @@ pub fn appointments_for_patient(conn: &Connection, patient: PatientId) -> Result
 // ---------------------------------------------------------------------------------------------
 // Follow-ups
 
-/// A task for the front desk, such as calling back after a missed appointment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FollowUp {
-    pub id: uuid::Uuid,
-    pub patient_id: PatientId,
-    pub appointment_id: Option<AppointmentId>,
-    pub reason: String,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-    pub done_at: Option<chrono::DateTime<chrono::Utc>>,
-}
+pub use rapport_model::view::FollowUp;
 
 pub fn insert_follow_up(conn: &Connection, f: &FollowUp) -> Result<()> {
     conn.execute(
@@ -562,6 +562,23 @@ pub fn open_follow_ups(conn: &Connection, patient: Option<PatientId>) -> Result<
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Marks a follow-up done; false when there is no open follow-up with this id.
+pub fn finish_follow_up(conn: &Connection, id: uuid::Uuid, at: chrono::DateTime<chrono::Utc>) -> Result<bool> {
+    let changed = conn.execute(
+        "UPDATE follow_up SET done_at = ?2 WHERE id = ?1 AND done_at IS NULL",
+        params![id.as_bytes().as_slice(), to_ms(at)],
+    )?;
+    Ok(changed == 1)
+}
+
+/// The patient a follow-up is about.
+pub fn follow_up_patient(conn: &Connection, id: uuid::Uuid) -> Result<Option<PatientId>> {
+    let id: Option<[u8; 16]> = conn
+        .query_row("SELECT patient_id FROM follow_up WHERE id = ?1", [id.as_bytes().as_slice()], |r| blob16(r, 0))
+        .optional()?;
+    Ok(id.map(PatientId::from_bytes))
 }
 
 /// The patient with this record number, if any (record numbers are matched case-insensitively).

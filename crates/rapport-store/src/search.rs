@@ -12,43 +12,15 @@
 //! exact, then the last word as a prefix, then every word as a prefix. So "li" lists Li before
 //! Lisa, and "john gar" lists John Garcia before Johnny Garcia.
 
-use chrono::NaiveDate;
 use rapport_model::{Patient, PatientId, phone};
 use rusqlite::{Connection, params};
-use serde::{Deserialize, Serialize};
 
 use crate::{Result, from_ms};
 
-/// One line of search results: enough to recognise the patient, nothing more.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PatientHit {
-    pub id: PatientId,
-    pub record_no: String,
-    pub given: String,
-    pub family: String,
-    pub preferred: Option<String>,
-    pub birth_date: Option<NaiveDate>,
-    pub phone: Option<String>,
-    pub last_seen_at: Option<chrono::DateTime<chrono::Utc>>,
-}
+pub use rapport_model::view::PatientHit;
 
 /// Apostrophes inside names, which a receptionist may or may not type.
 const APOSTROPHES: &[char] = &['\'', '’', '`'];
-
-impl From<&Patient> for PatientHit {
-    fn from(p: &Patient) -> Self {
-        Self {
-            id: p.id,
-            record_no: p.record_no.clone(),
-            given: p.given.clone(),
-            family: p.family.clone(),
-            preferred: p.preferred.clone(),
-            birth_date: p.birth_date,
-            phone: p.primary_phone().map(str::to_owned),
-            last_seen_at: p.last_seen_at,
-        }
-    }
-}
 
 /// One pass of a search: the FTS5 match, most recent first, joined to what a hit shows.
 #[doc(hidden)]
@@ -64,12 +36,22 @@ const MAX_WORDS: usize = 8;
 /// Finds patients matching `query` (names in any order, by word prefix; phone digits in any
 /// formatting; record numbers), best first, at most `limit`.
 pub fn search(conn: &Connection, query: &str, limit: usize) -> Result<Vec<PatientHit>> {
+    run_passes(conn, passes(query), limit)
+}
+
+/// Patients whose words match every word of `query` exactly (case and diacritics aside), or
+/// whose phone is the number in `query` in any of its forms: the duplicate check.
+pub fn search_exact(conn: &Connection, query: &str, limit: usize) -> Result<Vec<PatientHit>> {
+    run_passes(conn, passes(query).into_iter().take(1).collect(), limit)
+}
+
+fn run_passes(conn: &Connection, passes: Vec<String>, limit: usize) -> Result<Vec<PatientHit>> {
     let mut hits: Vec<PatientHit> = Vec::new();
     if limit == 0 {
         return Ok(hits);
     }
     let mut stmt = conn.prepare_cached(HITS_SQL)?;
-    for pass in passes(query) {
+    for pass in passes {
         // `limit` rows suffice: at most `hits.len()` of them were found by an earlier pass.
         let rows = stmt.query_map(params![pass, i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
             let id: Vec<u8> = row.get(0)?;

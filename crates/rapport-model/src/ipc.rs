@@ -1,0 +1,176 @@
+//! The desktop shell's commands as data: what the UI sends (`*Args`) and the shell's own answers.
+//! Every command takes one argument named `args`; every failure is an [`ErrorReply`].
+//! The front-desk answers themselves are in [`crate::view`].
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{AppointmentId, PatientId, PointerId, PointerKind, Role, StaffId, StatusChange};
+
+/// A refused command: a stable machine code the UI matches on, and a sentence for a person.
+/// Never carries patient data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorReply {
+    pub code: String,
+    pub message: String,
+}
+
+/// The code of a command refused because the desk locked itself.
+pub const LOCKED: &str = "locked";
+
+/// Where the desk is: what the UI must show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// No clinic database yet: set one up, or explore with demo data.
+    Setup,
+    /// The database key is wrapped by a passphrase, which must be typed to open it.
+    UnlockDatabase,
+    /// Open; nobody logged in.
+    Login,
+    /// Somebody was logged in and the desk locked itself (idle, or the lock shortcut).
+    Locked,
+    Ready,
+}
+
+/// The logged-in (or locked-out) staff member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffBadge {
+    pub id: StaffId,
+    pub login: String,
+    pub name: String,
+    pub role: Role,
+}
+
+/// The quiet head-office indicator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeadOffice {
+    pub connected: bool,
+    pub last_success: Option<DateTime<Utc>>,
+    /// What the indicator says.
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeskState {
+    pub stage: Stage,
+    pub clinic_name: Option<String>,
+    pub staff: Option<StaffBadge>,
+    /// Idle time after which the desk locks itself.
+    pub idle_lock_seconds: u32,
+    /// Whether the OS keyring can hold the database key (offered at setup).
+    pub keyring_available: bool,
+    /// The clinic's local calendar day.
+    pub today: NaiveDate,
+    pub head_office: HeadOffice,
+}
+
+/// Where the new database's key is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyChoice {
+    Keyring,
+    Passphrase,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetupArgs {
+    pub clinic_name: String,
+    pub admin_name: String,
+    pub admin_login: String,
+    pub password: String,
+    pub key_choice: KeyChoice,
+    pub passphrase: Option<String>,
+    /// Fill the new clinic with synthetic demo patients, staff and appointments.
+    pub demo: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PassphraseArgs {
+    pub passphrase: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginArgs {
+    pub login: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordArgs {
+    pub password: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchArgs {
+    pub query: String,
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatientArgs {
+    pub patient: PatientId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddPointerArgs {
+    pub patient: PatientId,
+    pub kind: PointerKind,
+    pub text: String,
+    pub event_date: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PointerArgs {
+    pub pointer: PointerId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuplicateArgs {
+    pub given: String,
+    pub family: String,
+    pub birth_date: Option<NaiveDate>,
+    pub phones: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduleArgs {
+    pub day: NaiveDate,
+    pub doctor: Option<StaffId>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusArgs {
+    pub appointment: AppointmentId,
+    pub change: StatusChange,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlotArgs {
+    pub doctor: StaffId,
+    pub day: NaiveDate,
+    pub minutes: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MoveArgs {
+    pub appointment: AppointmentId,
+    pub starts_at: DateTime<Utc>,
+    pub doctor: Option<StaffId>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GlanceArgs {
+    pub doctor: StaffId,
+    pub patient: Option<PatientId>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUpArgs {
+    pub follow_up: crate::view::FollowUpId,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdleLockArgs {
+    pub minutes: u32,
+}

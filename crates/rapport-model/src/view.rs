@@ -1,0 +1,159 @@
+//! What the front desk is shown: the answers of the core's read operations, as plain data.
+//!
+//! These cross the boundary between the desktop shell and the UI (JSON over Tauri's IPC), so both
+//! sides use these very types instead of keeping copies in step.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{Appointment, Patient, PatientId, Pointer, PointerState, StaffId, WaitCue};
+
+/// One line of search results: enough to recognise the patient, nothing more.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatientHit {
+    pub id: PatientId,
+    pub record_no: String,
+    pub given: String,
+    pub family: String,
+    pub preferred: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub phone: Option<String>,
+    pub last_seen_at: Option<DateTime<Utc>>,
+}
+
+impl From<&Patient> for PatientHit {
+    fn from(p: &Patient) -> Self {
+        Self {
+            id: p.id,
+            record_no: p.record_no.clone(),
+            given: p.given.clone(),
+            family: p.family.clone(),
+            preferred: p.preferred.clone(),
+            birth_date: p.birth_date,
+            phone: p.primary_phone().map(str::to_owned),
+            last_seen_at: p.last_seen_at,
+        }
+    }
+}
+
+impl PatientHit {
+    /// "Given Family".
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.given, self.family).trim().to_owned()
+    }
+}
+
+/// Follow-ups have no id type of their own.
+pub type FollowUpId = uuid::Uuid;
+
+/// A task for the front desk, such as calling back after a missed appointment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUp {
+    pub id: FollowUpId,
+    pub patient_id: PatientId,
+    pub appointment_id: Option<crate::AppointmentId>,
+    pub reason: String,
+    pub created_at: DateTime<Utc>,
+    pub done_at: Option<DateTime<Utc>>,
+}
+
+/// A follow-up with the patient it is about, for the follow-ups list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUpRow {
+    pub follow_up: FollowUp,
+    pub patient: PatientHit,
+}
+
+/// A pointer as the card shows it on a given day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PointerView {
+    pub pointer: Pointer,
+    pub state: PointerState,
+    /// What to say ("Ask how it went: …").
+    pub prompt: String,
+    /// Recorded since the patient's last visit.
+    pub new_since_last_visit: bool,
+}
+
+/// Everything the front desk sees on opening a patient.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatientCard {
+    pub patient: Patient,
+    pub age: Option<u32>,
+    pub usual_doctor_name: Option<String>,
+    /// Shown pointers: conversation starters first, then avoid topics.
+    pub pointers: Vec<PointerView>,
+    pub last_appointment: Option<Appointment>,
+    pub next_appointment: Option<Appointment>,
+    /// When the patient was last seen to the end of a visit.
+    pub last_visit: Option<DateTime<Utc>>,
+    pub open_follow_ups: Vec<FollowUp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookingOutcome {
+    pub appointment: Appointment,
+    /// Worth telling the receptionist, but not a reason to refuse (continuity of care).
+    pub warnings: Vec<String>,
+}
+
+/// One line of the day's schedule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduleRow {
+    pub appointment: Appointment,
+    pub patient: PatientHit,
+    pub doctor_name: String,
+    pub wait: Option<WaitCue>,
+    /// A conversation starter for a waiting patient (with the apology).
+    pub talk_about: Option<String>,
+}
+
+/// Why an existing patient may be the one being registered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DuplicateReason {
+    SameNameAndBirthDate,
+    SamePhone,
+}
+
+impl DuplicateReason {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::SameNameAndBirthDate => "same name and birth date",
+            Self::SamePhone => "same phone",
+        }
+    }
+}
+
+/// An existing patient who looks like the one being registered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuplicateMatch {
+    pub patient: PatientHit,
+    pub reasons: Vec<DuplicateReason>,
+}
+
+/// A bookable slot of a doctor's day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FreeSlot {
+    pub doctor: StaffId,
+    pub starts_at: DateTime<Utc>,
+    pub minutes: u32,
+}
+
+/// A clinician who can be booked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DoctorView {
+    pub id: StaffId,
+    pub name: String,
+}
+
+/// The doctor's one-screen view of a patient: who they are, what to talk about, what is open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DoctorGlance {
+    /// The patient in focus; none when the doctor has nobody left today and none was chosen.
+    pub card: Option<PatientCard>,
+    /// The appointment this glance is for, when it comes from the doctor's day.
+    pub appointment: Option<Appointment>,
+    /// The doctor's remaining patients today, in order, to pick another.
+    pub upcoming: Vec<ScheduleRow>,
+}

@@ -1,0 +1,35 @@
+//! Generates the permissions of Rapport's own commands (`allow-<command>`), which
+//! `capabilities/default.json` grants to the main window. Nothing else is granted.
+
+const COMMANDS: &[&str] = &[
+    "desk_state",
+    "setup_clinic",
+    "unlock_database",
+    "login",
+    "lock",
+    "unlock",
+    "switch_user",
+    "set_idle_lock",
+    "search_patients",
+    "open_patient",
+    "add_pointer",
+    "mark_pointer_used",
+    "possible_duplicates",
+    "register_patient",
+    "doctors",
+    "day_schedule",
+    "change_status",
+    "free_slots",
+    "book_appointment",
+    "move_appointment",
+    "follow_ups",
+    "finish_follow_up",
+    "doctor_glance",
+];
+
+fn main() {
+    let attributes = tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(e) = tauri_build::try_build(attributes) {
+        panic!("tauri build step failed: {e:#}");
+    }
+}

@@ -1,0 +1,132 @@
+//! Rapport's commands: each one turns its `args` into a rapport-core call. No logic lives here.
+
+use rapport_core::NewPointer;
+use rapport_model::ipc::{
+    AddPointerArgs, DeskState, DuplicateArgs, FollowUpArgs, GlanceArgs, IdleLockArgs, LoginArgs, MoveArgs,
+    PassphraseArgs, PasswordArgs, PatientArgs, PointerArgs, ScheduleArgs, SearchArgs, SetupArgs, SlotArgs, StatusArgs,
+};
+use rapport_model::view::{
+    BookingOutcome, DoctorGlance, DoctorView, DuplicateMatch, FollowUpRow, FreeSlot, PatientCard, PatientHit,
+    ScheduleRow,
+};
+use rapport_model::{Appointment, Booking, NewPatient, Patient, Pointer, Source};
+use tauri::State;
+
+use crate::desk::{Desk, Reply};
+
+#[tauri::command]
+pub async fn desk_state(desk: State<'_, Desk>) -> Reply<DeskState> {
+    desk.state()
+}
+
+#[tauri::command]
+pub async fn setup_clinic(desk: State<'_, Desk>, args: SetupArgs) -> Reply<DeskState> {
+    desk.setup(args)
+}
+
+#[tauri::command]
+pub async fn unlock_database(desk: State<'_, Desk>, args: PassphraseArgs) -> Reply<DeskState> {
+    desk.unlock_database(args.passphrase)
+}
+
+#[tauri::command]
+pub async fn login(desk: State<'_, Desk>, args: LoginArgs) -> Reply<DeskState> {
+    desk.login(&args.login, args.password)
+}
+
+#[tauri::command]
+pub async fn lock(desk: State<'_, Desk>) -> Reply<DeskState> {
+    desk.lock()
+}
+
+#[tauri::command]
+pub async fn unlock(desk: State<'_, Desk>, args: PasswordArgs) -> Reply<DeskState> {
+    desk.unlock(args.password)
+}
+
+#[tauri::command]
+pub async fn switch_user(desk: State<'_, Desk>) -> Reply<DeskState> {
+    desk.switch_user()
+}
+
+#[tauri::command]
+pub async fn set_idle_lock(desk: State<'_, Desk>, args: IdleLockArgs) -> Reply<DeskState> {
+    desk.with_session(|app, s| app.set_idle_lock_minutes(s, args.minutes))?;
+    desk.state()
+}
+
+#[tauri::command]
+pub async fn search_patients(desk: State<'_, Desk>, args: SearchArgs) -> Reply<Vec<PatientHit>> {
+    desk.with_session(|app, s| app.search_patients(s, &args.query, args.limit))
+}
+
+#[tauri::command]
+pub async fn open_patient(desk: State<'_, Desk>, args: PatientArgs) -> Reply<PatientCard> {
+    desk.with_session(|app, s| app.open_patient(s, args.patient))
+}
+
+#[tauri::command]
+pub async fn add_pointer(desk: State<'_, Desk>, args: AddPointerArgs) -> Reply<Pointer> {
+    let new = NewPointer { kind: args.kind, text: args.text, event_date: args.event_date, source: Source::Call };
+    desk.with_session(|app, s| app.add_pointer(s, args.patient, new))
+}
+
+#[tauri::command]
+pub async fn mark_pointer_used(desk: State<'_, Desk>, args: PointerArgs) -> Reply<Pointer> {
+    desk.with_session(|app, s| app.mark_pointer_used(s, args.pointer, None))
+}
+
+#[tauri::command]
+pub async fn possible_duplicates(desk: State<'_, Desk>, args: DuplicateArgs) -> Reply<Vec<DuplicateMatch>> {
+    desk.with_session(|app, s| app.possible_duplicates(s, &args.given, &args.family, args.birth_date, &args.phones))
+}
+
+#[tauri::command]
+pub async fn register_patient(desk: State<'_, Desk>, args: NewPatient) -> Reply<Patient> {
+    desk.with_session(|app, s| app.register_patient(s, args))
+}
+
+#[tauri::command]
+pub async fn doctors(desk: State<'_, Desk>) -> Reply<Vec<DoctorView>> {
+    desk.with_session(|app, s| app.doctors(s))
+}
+
+#[tauri::command]
+pub async fn day_schedule(desk: State<'_, Desk>, args: ScheduleArgs) -> Reply<Vec<ScheduleRow>> {
+    desk.with_session(|app, s| app.day_schedule(s, args.day, args.doctor))
+}
+
+#[tauri::command]
+pub async fn change_status(desk: State<'_, Desk>, args: StatusArgs) -> Reply<Appointment> {
+    desk.with_session(|app, s| app.change_status(s, args.appointment, args.change))
+}
+
+#[tauri::command]
+pub async fn free_slots(desk: State<'_, Desk>, args: SlotArgs) -> Reply<Vec<FreeSlot>> {
+    desk.with_session(|app, s| app.free_slots(s, args.doctor, args.day, args.minutes))
+}
+
+#[tauri::command]
+pub async fn book_appointment(desk: State<'_, Desk>, args: Booking) -> Reply<BookingOutcome> {
+    desk.with_session(|app, s| app.book(s, args))
+}
+
+#[tauri::command]
+pub async fn move_appointment(desk: State<'_, Desk>, args: MoveArgs) -> Reply<BookingOutcome> {
+    desk.with_session(|app, s| app.move_appointment(s, args.appointment, args.starts_at, args.doctor))
+}
+
+#[tauri::command]
+pub async fn follow_ups(desk: State<'_, Desk>) -> Reply<Vec<FollowUpRow>> {
+    desk.with_session(|app, s| app.follow_up_list(s))
+}
+
+#[tauri::command]
+pub async fn finish_follow_up(desk: State<'_, Desk>, args: FollowUpArgs) -> Reply<()> {
+    desk.with_session(|app, s| app.finish_follow_up(s, args.follow_up))
+}
+
+#[tauri::command]
+pub async fn doctor_glance(desk: State<'_, Desk>, args: GlanceArgs) -> Reply<DoctorGlance> {
+    desk.with_session(|app, s| app.doctor_glance(s, args.doctor, args.patient))
+}

@@ -1,0 +1,231 @@
+//! The desk: the open clinic database, who is logged in, and the idle lock. Commands reach
+//! rapport-core only through [`Desk::with_session`], which refuses with [`ipc::LOCKED`] once
+//! the desk has been idle too long, so the lock holds even if the page's own timer did not fire.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use rapport_core::{ClinicSetup, Error, KdfCost, KeyProtection, KeyStorage, Rapport, Secret, Session, SystemClock};
+use rapport_model::ipc::{self, DeskState, ErrorReply, HeadOffice, KeyChoice, SetupArgs, StaffBadge, Stage};
+
+/// Demo patients loaded by "explore with demo data".
+const DEMO_PATIENTS: usize = 400;
+
+pub struct Desk {
+    db_path: PathBuf,
+    /// Test knob (`RAPPORT_IDLE_LOCK_SECONDS`): an idle lock shorter than the one-minute minimum
+    /// a manager can set, so the end-to-end test can watch the desk lock itself.
+    idle_override: Option<Duration>,
+    inner: Mutex<Inner>,
+}
+
+impl std::fmt::Debug for Desk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Desk").finish_non_exhaustive()
+    }
+}
+
+struct Inner {
+    app: Option<Rapport>,
+    session: Option<Session>,
+    /// Who was logged in when the desk locked; unlocking asks for their password.
+    locked: Option<Session>,
+    last_activity: Instant,
+}
+
+pub type Reply<T> = Result<T, ErrorReply>;
+
+pub fn reply(e: Error) -> ErrorReply {
+    ErrorReply { code: e.code.as_str().to_owned(), message: e.message }
+}
+
+fn refuse(code: &str, message: &str) -> ErrorReply {
+    ErrorReply { code: code.to_owned(), message: message.to_owned() }
+}
+
+fn badge(s: &Session) -> StaffBadge {
+    let staff = s.staff();
+    StaffBadge { id: staff.id, login: staff.login.clone(), name: staff.display_name.clone(), role: staff.role }
+}
+
+impl Desk {
+    pub fn new(db_path: PathBuf, idle_override: Option<Duration>) -> Self {
+        Self {
+            db_path,
+            idle_override,
+            inner: Mutex::new(Inner { app: None, session: None, locked: None, last_activity: Instant::now() }),
+        }
+    }
+
+    fn inner(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock leaves nothing half-written (the store is transactional).
+        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn idle_limit(&self, app: &Rapport) -> Duration {
+        self.idle_override.unwrap_or_else(|| Duration::from_secs(u64::from(app.idle_lock_minutes().unwrap_or(10)) * 60))
+    }
+
+    /// Locks the desk if it has been idle too long.
+    fn expire(&self, inner: &mut Inner) {
+        let Some(app) = inner.app.as_ref() else { return };
+        if inner.session.is_some() && inner.last_activity.elapsed() > self.idle_limit(app) {
+            inner.locked = inner.session.take();
+        }
+    }
+
+    /// Opens the database with the keyring-held key if it is not open yet.
+    fn open_if_possible(&self, inner: &mut Inner) -> Reply<()> {
+        if inner.app.is_some() || !self.db_path.exists() {
+            return Ok(());
+        }
+        if rapport_core::key_storage(&self.db_path).map_err(|e| reply(e.into()))? == KeyStorage::Keyring {
+            inner.app = Some(Rapport::open(&self.db_path, None, Arc::new(SystemClock)).map_err(reply)?);
+        }
+        Ok(())
+    }
+
+    pub fn state(&self) -> Reply<DeskState> {
+        let mut inner = self.inner();
+        self.open_if_possible(&mut inner)?;
+        self.expire(&mut inner);
+        let stage = match (&inner.app, &inner.session, &inner.locked) {
+            (None, ..) if !self.db_path.exists() => Stage::Setup,
+            (None, ..) => Stage::UnlockDatabase,
+            (Some(_), Some(_), _) => Stage::Ready,
+            (Some(_), None, Some(_)) => Stage::Locked,
+            (Some(_), None, None) => Stage::Login,
+        };
+        let app = inner.app.as_ref();
+        let staff = inner.session.as_ref().or(inner.locked.as_ref()).map(badge);
+        let today = app.map_or_else(|| chrono::Local::now().date_naive(), Rapport::today);
+        Ok(DeskState {
+            stage,
+            clinic_name: app.and_then(|a| a.clinic_name().ok()),
+            staff,
+            idle_lock_seconds: app.map_or(600, |a| u32::try_from(self.idle_limit(a).as_secs()).unwrap_or(u32::MAX)),
+            keyring_available: rapport_core::keyring_available(),
+            today,
+            head_office: HeadOffice {
+                connected: false,
+                last_success: None,
+                label: "Not connected to head office".into(),
+            },
+        })
+    }
+
+    /// Creates the clinic database (first run), optionally with demo data, and logs the admin in.
+    pub fn setup(&self, args: SetupArgs) -> Reply<DeskState> {
+        {
+            let mut inner = self.inner();
+            if inner.app.is_some() || self.db_path.exists() {
+                return Err(refuse("already_exists", "this computer already has a clinic database"));
+            }
+            let protection = match args.key_choice {
+                KeyChoice::Keyring => KeyProtection::Keyring,
+                KeyChoice::Passphrase => match args.passphrase.as_deref() {
+                    Some(p) if p.chars().count() >= 12 => {
+                        KeyProtection::Passphrase(Secret::new(p.to_owned()), KdfCost::default())
+                    }
+                    _ => return Err(refuse("invalid_input", "the database passphrase must be at least 12 characters")),
+                },
+            };
+            if let Some(parent) = self.db_path.parent() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|_| refuse("storage", "could not create the folder for the clinic database"))?;
+            }
+            let password = Secret::new(args.password);
+            let setup = ClinicSetup {
+                clinic_name: &args.clinic_name,
+                admin_login: &args.admin_login,
+                admin_name: &args.admin_name,
+                admin_password: &password,
+            };
+            let (mut app, session) =
+                Rapport::init(&self.db_path, &protection, &setup, Arc::new(SystemClock)).map_err(reply)?;
+            if args.demo {
+                app.load_demo(&session, DEMO_PATIENTS, 7, Some(&password)).map_err(reply)?;
+            }
+            inner.app = Some(app);
+            inner.session = Some(session);
+            inner.locked = None;
+            inner.last_activity = Instant::now();
+        }
+        self.state()
+    }
+
+    pub fn unlock_database(&self, passphrase: String) -> Reply<DeskState> {
+        {
+            let mut inner = self.inner();
+            if inner.app.is_none() {
+                let secret = Secret::new(passphrase);
+                inner.app = Some(Rapport::open(&self.db_path, Some(&secret), Arc::new(SystemClock)).map_err(reply)?);
+            }
+        }
+        self.state()
+    }
+
+    pub fn login(&self, login: &str, password: String) -> Reply<DeskState> {
+        {
+            let mut inner = self.inner();
+            let app = inner.app.as_mut().ok_or_else(|| refuse("not_initialized", "the database is not open"))?;
+            let session = app.login(login, &Secret::new(password)).map_err(reply)?;
+            inner.session = Some(session);
+            inner.locked = None;
+            inner.last_activity = Instant::now();
+        }
+        self.state()
+    }
+
+    pub fn lock(&self) -> Reply<DeskState> {
+        {
+            let mut inner = self.inner();
+            if let Some(s) = inner.session.take() {
+                inner.locked = Some(s);
+            }
+        }
+        self.state()
+    }
+
+    /// Unlocks for the staff member who was logged in, with their password.
+    pub fn unlock(&self, password: String) -> Reply<DeskState> {
+        {
+            let mut inner = self.inner();
+            let login = inner
+                .locked
+                .as_ref()
+                .map(|s| s.staff().login.clone())
+                .ok_or_else(|| refuse("not_found", "the desk is not locked"))?;
+            let app = inner.app.as_mut().ok_or_else(|| refuse("not_initialized", "the database is not open"))?;
+            let session = app.login(&login, &Secret::new(password)).map_err(reply)?;
+            inner.session = Some(session);
+            inner.locked = None;
+            inner.last_activity = Instant::now();
+        }
+        self.state()
+    }
+
+    /// From the lock screen: somebody else logs in instead.
+    pub fn switch_user(&self) -> Reply<DeskState> {
+        {
+            let mut inner = self.inner();
+            inner.session = None;
+            inner.locked = None;
+        }
+        self.state()
+    }
+
+    /// Runs a front-desk operation for the logged-in staff member; refuses when nobody is, or
+    /// when the desk has been idle too long (and locks it).
+    pub fn with_session<T>(&self, f: impl FnOnce(&mut Rapport, &Session) -> rapport_core::Result<T>) -> Reply<T> {
+        let mut inner = self.inner();
+        self.expire(&mut inner);
+        let Inner { app, session, last_activity, .. } = &mut *inner;
+        let (Some(app), Some(session)) = (app.as_mut(), session.as_ref()) else {
+            return Err(refuse(ipc::LOCKED, "the desk is locked: log in again"));
+        };
+        *last_activity = Instant::now();
+        f(app, session).map_err(reply)
+    }
+}

@@ -1,0 +1,56 @@
+//! Rapport's desktop app: the Tauri v2 window around the Yew front desk (`ui/`).
+//!
+//! **Invariant:** this crate holds no business logic. Each command in [`commands`] calls
+//! rapport-core, which the `rapport` CLI uses too; errors cross to the UI as `{code, message}`.
+//!
+//! Environment: `RAPPORT_DB` picks the database (default: the user's data directory, as for
+//! the CLI). `RAPPORT_IDLE_LOCK_SECONDS` overrides the idle lock (for tests).
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod desk;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+fn main() {
+    let db = std::env::var_os("RAPPORT_DB").map(PathBuf::from).unwrap_or_else(rapport_core::default_db_path);
+    let idle_override = std::env::var("RAPPORT_IDLE_LOCK_SECONDS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .filter(|&s| s > 0)
+        .map(Duration::from_secs);
+    let result = tauri::Builder::default()
+        .manage(desk::Desk::new(db, idle_override))
+        .invoke_handler(tauri::generate_handler![
+            commands::desk_state,
+            commands::setup_clinic,
+            commands::unlock_database,
+            commands::login,
+            commands::lock,
+            commands::unlock,
+            commands::switch_user,
+            commands::set_idle_lock,
+            commands::search_patients,
+            commands::open_patient,
+            commands::add_pointer,
+            commands::mark_pointer_used,
+            commands::possible_duplicates,
+            commands::register_patient,
+            commands::doctors,
+            commands::day_schedule,
+            commands::change_status,
+            commands::free_slots,
+            commands::book_appointment,
+            commands::move_appointment,
+            commands::follow_ups,
+            commands::finish_follow_up,
+            commands::doctor_glance,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("rapport: the desktop app could not start: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,197 @@
+//! Driving the real desktop app: a virtual display (Xvfb), tauri-driver in front of
+//! WebKitWebDriver, and a WebDriver session on the app's window (thirtyfour).
+//!
+//! The app's environment (database path, time zone, idle lock) is tauri-driver's: it starts
+//! WebKitWebDriver, which starts the app. Ports and the display number are picked free, so
+//! two runs never share them. Everything is stopped on drop (tauri-driver with SIGTERM, which
+//! it forwards to WebKitWebDriver; SIGKILL would leave WebKitWebDriver holding its port).
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::Timelike;
+use thirtyfour::prelude::*;
+
+/// How long to wait for a process to start listening.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+fn free_port() -> std::io::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn wait_for_port(port: u16, what: &str) -> std::io::Result<()> {
+    let deadline = Instant::now() + START_TIMEOUT;
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() > deadline {
+            return Err(std::io::Error::other(format!("{what} did not listen on port {port}")));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(())
+}
+
+/// A time zone (an `Etc/GMT±N` zone, which both glibc and the webview's ICU know) in which it
+/// is now between 10:00 and 11:00, so that the demo clinic's morning session (09:00–13:00) is
+/// under way whatever the time of day the test runs.
+pub fn mid_morning_time_zone() -> String {
+    let utc_hour = i64::from(chrono::Utc::now().hour());
+    let mut offset = (10 - utc_hour).rem_euclid(24);
+    if offset > 14 {
+        offset -= 24;
+    }
+    match offset {
+        0 => "Etc/UTC".to_owned(),
+        // POSIX sign convention: Etc/GMT-5 is five hours *ahead* of UTC.
+        o if o > 0 => format!("Etc/GMT-{o}"),
+        o => format!("Etc/GMT+{}", -o),
+    }
+}
+
+/// Xvfb and tauri-driver, running.
+#[derive(Debug)]
+pub struct Desktop {
+    xvfb: Child,
+    driver: Child,
+    port: u16,
+}
+
+impl Desktop {
+    /// Starts a virtual display and tauri-driver with `env` for the app.
+    pub fn start(tauri_driver: &Path, env: &[(&str, String)]) -> std::io::Result<Self> {
+        let display = (90..400)
+            .find(|n| {
+                !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
+            })
+            .ok_or_else(|| std::io::Error::other("no free X display number"))?;
+        let xvfb = Command::new("Xvfb")
+            .args([
+                format!(":{display}"),
+                "-screen".into(),
+                "0".into(),
+                "1366x768x24".into(),
+                "-nolisten".into(),
+                "tcp".into(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| std::io::Error::other(format!("starting Xvfb (apt install xvfb): {e}")))?;
+        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{display}"));
+        let deadline = Instant::now() + START_TIMEOUT;
+        while !socket.exists() {
+            if Instant::now() > deadline {
+                return Err(std::io::Error::other("Xvfb did not start"));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let (port, native_port) = (free_port()?, free_port()?);
+        let mut cmd = Command::new(tauri_driver);
+        cmd.args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("DISPLAY", format!(":{display}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let driver = cmd.spawn().map_err(|e| {
+            std::io::Error::other(format!("starting {} (cargo xtask e2e installs it): {e}", tauri_driver.display()))
+        });
+        let desktop = match driver {
+            Ok(driver) => Self { xvfb, driver, port },
+            Err(e) => {
+                let mut xvfb = xvfb;
+                let _ = xvfb.kill();
+                let _ = xvfb.wait();
+                return Err(e);
+            }
+        };
+        wait_for_port(port, "tauri-driver")?;
+        wait_for_port(native_port, "WebKitWebDriver")?;
+        Ok(desktop)
+    }
+
+    /// Launches the app and opens a WebDriver session on its window.
+    pub async fn launch(&self, app: &Path) -> WebDriverResult<WebDriver> {
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), "wry".into());
+        caps.insert("tauri:options".into(), serde_json::json!({ "application": app }));
+        WebDriver::new(format!("http://127.0.0.1:{}", self.port), caps).await
+    }
+}
+
+impl Drop for Desktop {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.driver.id().to_string()]).status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline && matches!(self.driver.try_wait(), Ok(None)) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        let _ = self.xvfb.kill();
+        let _ = self.xvfb.wait();
+    }
+}
+
+/// Waits for the page to paint what it has rendered (two animation frames), so that a
+/// screenshot does not show a stale frame.
+pub async fn settle(driver: &WebDriver) -> WebDriverResult<()> {
+    driver
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+            Vec::new(),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Saves a PNG of the window as `<dir>/<name>.png`.
+pub async fn screenshot(driver: &WebDriver, dir: &Path, name: &str) -> WebDriverResult<PathBuf> {
+    settle(driver).await?;
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(format!("{name}.png"));
+    driver.screenshot(&path).await?;
+    Ok(path)
+}
+
+/// The PSS (proportional set size, so shared WebKit libraries count once) of a process and
+/// all its descendants, in MiB.
+pub fn pss_mib_of_tree(root: u32) -> f64 {
+    let mut pids = vec![root];
+    let mut i = 0;
+    while i < pids.len() {
+        let pid = pids[i];
+        if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
+            for task in tasks.flatten() {
+                if let Ok(children) = std::fs::read_to_string(task.path().join("children")) {
+                    pids.extend(children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()));
+                }
+            }
+        }
+        i += 1;
+    }
+    let kib: u64 = pids
+        .iter()
+        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok())
+        .filter_map(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Pss:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())
+        })
+        .sum();
+    kib as f64 / 1024.0
+}
+
+/// The pid of the newest process whose executable is `exe`.
+pub fn pid_of(exe: &Path) -> Option<u32> {
+    let exe = std::fs::canonicalize(exe).ok()?;
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()))
+        .filter(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|p| p == exe))
+        .max()
+}

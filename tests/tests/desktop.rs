@@ -1,0 +1,221 @@
+//! The desktop app end to end, as a receptionist uses it: the real window (Tauri + WebKitGTK)
+//! on a virtual display, driven through tauri-driver and WebKitWebDriver, on a real encrypted
+//! database in a temporary directory. Saves a PNG of each main screen under
+//! `target/e2e/screenshots/`.
+//!
+//! Needs Xvfb, WebKitWebDriver, tauri-driver and a built `rapport-desktop`: `cargo xtask e2e`
+//! (or `cargo xtask test`) installs and builds them first.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rapport_tests::desktop::{Desktop, mid_morning_time_zone, screenshot};
+use thirtyfour::prelude::*;
+
+const PASSWORD: &str = "front-desk-2026";
+/// The desk locks itself after this much idle time in the test (a manager can set 1–30 min).
+const IDLE_LOCK_SECONDS: u64 = 12;
+
+/// Where screenshots go: `target/e2e/screenshots/` in the workspace.
+fn screenshot_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("target").join("e2e").join("screenshots")
+}
+
+/// The build's target dir (the test runs from `<target>/debug/deps/`).
+fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    exe.ancestors().nth(3).expect("target dir above target/<profile>/deps").to_owned()
+}
+
+fn app_binary() -> PathBuf {
+    if let Some(app) = std::env::var_os("RAPPORT_DESKTOP_APP") {
+        return PathBuf::from(app);
+    }
+    let exe = std::env::current_exe().expect("test executable path");
+    let app = exe.parent().and_then(Path::parent).expect("target/<profile>").join("rapport-desktop");
+    assert!(app.exists(), "{} is not built: run `cargo xtask e2e`", app.display());
+    app
+}
+
+fn tauri_driver() -> PathBuf {
+    let from_env = std::env::var_os("RAPPORT_TAURI_DRIVER").map(PathBuf::from);
+    let from_tools = target_dir().join("tools").join("bin").join("tauri-driver");
+    let path = from_env.filter(|p| p.exists()).unwrap_or(from_tools);
+    assert!(path.exists(), "tauri-driver is not installed at {}: run `cargo xtask e2e`", path.display());
+    path
+}
+
+async fn by_id(driver: &WebDriver, id: &str) -> WebDriverResult<WebElement> {
+    driver.query(By::Id(id)).wait(Duration::from_secs(20), Duration::from_millis(50)).first().await
+}
+
+async fn by_css(driver: &WebDriver, css: &str) -> WebDriverResult<WebElement> {
+    driver.query(By::Css(css)).wait(Duration::from_secs(20), Duration::from_millis(50)).first().await
+}
+
+/// The first element matching `xpath` (waiting for it).
+async fn by_xpath(driver: &WebDriver, xpath: &str) -> WebDriverResult<WebElement> {
+    driver.query(By::XPath(xpath)).wait(Duration::from_secs(20), Duration::from_millis(50)).first().await
+}
+
+async fn type_into(driver: &WebDriver, id: &str, text: &str) -> WebDriverResult<()> {
+    let field = by_id(driver, id).await?;
+    field.click().await?;
+    field.send_keys(text).await
+}
+
+async fn tab(driver: &WebDriver, label: &str) -> WebDriverResult<()> {
+    by_xpath(driver, &format!("//nav//button[normalize-space()='{label}']")).await?.click().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receptionist_works_the_front_desk() -> WebDriverResult<()> {
+    let dir = tempfile::tempdir()?;
+    let shots = screenshot_dir();
+    let env = [
+        ("RAPPORT_DB", dir.path().join("clinic.db").display().to_string()),
+        ("TZ", mid_morning_time_zone()),
+        ("RAPPORT_IDLE_LOCK_SECONDS", IDLE_LOCK_SECONDS.to_string()),
+    ];
+    let desktop = Desktop::start(&tauri_driver(), &env)?;
+    let driver = desktop.launch(&app_binary()).await?;
+    let outcome = scenario(&driver, &shots).await;
+    if outcome.is_err() {
+        let _ = screenshot(&driver, &shots, "failure").await;
+        if let Ok(source) = driver.source().await {
+            eprintln!("page at the failure:\n{source}");
+        }
+    }
+    driver.quit().await?;
+    outcome
+}
+
+async fn scenario(driver: &WebDriver, shots: &Path) -> WebDriverResult<()> {
+    // First run: no keyring on this headless machine, so the key gets a passphrase.
+    type_into(driver, "setup-clinic", "Riverside Family Clinic").await?;
+    type_into(driver, "setup-name", "Anna Admin").await?;
+    type_into(driver, "setup-login", "anna").await?;
+    type_into(driver, "setup-password", PASSWORD).await?;
+    let passphrase = by_id(driver, "key-passphrase").await?;
+    assert!(passphrase.is_selected().await?, "without a keyring the passphrase must be chosen");
+    type_into(driver, "setup-passphrase", "river stones and quiet mornings").await?;
+    screenshot(driver, shots, "first-run").await?;
+    by_id(driver, "explore-demo").await?.click().await?;
+
+    // Set-up logs the admin in; the receptionist logs in as herself.
+    by_id(driver, "search").await?;
+    by_xpath(driver, "//header//button[normalize-space()='Lock']").await?.click().await?;
+    by_xpath(driver, "//button[contains(., 'Someone else')]").await?.click().await?;
+    type_into(driver, "login-name", "priya").await?;
+    type_into(driver, "login-password", "wrong password").await?;
+    by_id(driver, "login-submit").await?.click().await?;
+    let refusal = by_css(driver, ".error").await?.text().await?;
+    assert!(refusal.contains("wrong password"), "a wrong password says so: {refusal}");
+    let password = by_id(driver, "login-password").await?;
+    password.clear().await?;
+    password.send_keys(PASSWORD).await?;
+    screenshot(driver, shots, "login").await?;
+    password.send_keys(Key::Enter).await?;
+
+    // Front desk: the search box has focus; results appear as she types.
+    let search = by_id(driver, "search").await?;
+    by_xpath(driver, "//span[contains(., 'Priya')]").await?;
+    let focused = driver.active_element().await?;
+    assert_eq!(focused.id().await?.as_deref(), Some("search"), "the search box has focus on start");
+    search.send_keys("a").await?;
+    let first = by_css(driver, "#results li .name").await?.text().await?;
+    let family: String = first.split_whitespace().last().unwrap_or_default().chars().take(4).collect();
+    search.clear().await?;
+    search.send_keys(&family).await?;
+    let hit =
+        by_xpath(driver, &format!("//ul[@id='results']/li[1]//div[@class='name'][contains(., '{family}')]")).await?;
+    let patient_name = hit.text().await?;
+    screenshot(driver, shots, "front-desk-search").await?;
+    search.send_keys(Key::Enter).await?;
+
+    // The card: add a pointer with Enter, mark one used.
+    by_id(driver, "patient-card").await?;
+    let kind = by_id(driver, "capture-kind").await?;
+    kind.click().await?;
+    by_css(driver, "#capture-kind option[value='travel']").await?.click().await?;
+    type_into(driver, "capture-text", "Back from a holiday in Goa").await?;
+    by_id(driver, "capture-text").await?.send_keys(Key::Enter).await?;
+    by_xpath(driver, "//ul[@id='talk-about']/li[contains(., 'Back from a holiday in Goa')]").await?;
+    by_css(driver, "#talk-about button.used").await?.click().await?;
+    by_xpath(driver, "//ul[@id='talk-about']/li[contains(., 'used today')]").await?;
+    screenshot(driver, shots, "patient-card").await?;
+    let phone = by_xpath(driver, "//div[@class='facts']/div[span='Phone']").await?.text().await?;
+    let phone = phone.trim_start_matches("Phone").trim().to_owned();
+
+    // Registration: a relative sharing the phone number shows up as a possible duplicate.
+    tab(driver, "New patient").await?;
+    type_into(driver, "reg-given", "Nila").await?;
+    type_into(driver, "reg-family", "Testwood").await?;
+    type_into(driver, "reg-phone", &phone).await?;
+    let dupe = by_xpath(driver, "//section[@id='duplicates']//li").await?.text().await?;
+    assert!(dupe.contains("same phone"), "duplicate warning names the reason: {dupe}");
+    by_css(driver, "#reg-doctor").await?.click().await?;
+    by_xpath(driver, "//select[@id='reg-doctor']/option[contains(., 'Mehta')]").await?.click().await?;
+    screenshot(driver, shots, "registration").await?;
+    by_id(driver, "register-submit").await?.click().await?;
+
+    // Booking: the usual doctor is the default; pick the first free slot.
+    by_xpath(driver, "//div[@id='patient-name'][contains(., 'Nila')]").await?;
+    by_id(driver, "book-button").await?.click().await?;
+    let chosen = by_xpath(driver, "//select[@id='book-doctor']/option[contains(., '(usual)')]").await?;
+    assert!(chosen.is_selected().await?, "the usual doctor is chosen by default");
+    let slot = by_css(driver, "#free-slots button").await?;
+    screenshot(driver, shots, "booking").await?;
+    slot.click().await?;
+    by_id(driver, "booking-done").await?;
+
+    // Today's schedule: check in with one key, see the timer, seen and done.
+    tab(driver, "Today").await?;
+    let row = "//tr[.//button[contains(., 'Nila Testwood')]]";
+    let mine = by_xpath(driver, row).await?;
+    mine.send_keys("c").await?;
+    by_xpath(driver, &format!("{row}[@data-status='arrived']//span[@data-wait-level]")).await?;
+    by_xpath(driver, "//span[@data-wait-level='red' or @data-wait-level='amber']").await?;
+    screenshot(driver, shots, "schedule").await?;
+    by_xpath(driver, &format!("{row}[@data-status='arrived']")).await?.send_keys("s").await?;
+    by_xpath(driver, &format!("{row}[@data-status='with-doctor']")).await?.send_keys("d").await?;
+    by_xpath(driver, &format!("{row}[@data-status='done']")).await?;
+
+    // A no-show leaves a follow-up.
+    let later =
+        by_xpath(driver, "//tr[@data-status='booked' or @data-status='confirmed'][.//button[@data-action='no-show']]")
+            .await?;
+    let missed = later.find(By::Css("td button.link")).await?.text().await?;
+    later.send_keys("n").await?;
+    by_id(driver, "schedule-notice").await?;
+    by_xpath(driver, "//p[@id='schedule-notice']/button").await?.click().await?;
+    by_xpath(driver, &format!("//section[@id='follow-ups']//li[contains(., '{missed}')]")).await?;
+
+    // The doctor's glance.
+    tab(driver, "Doctor glance").await?;
+    by_css(driver, "#doctor-glance #patient-card").await?;
+    screenshot(driver, shots, "doctor-glance").await?;
+
+    // Left alone, the desk locks itself; her password unlocks it.
+    tab(driver, "Front desk").await?;
+    let lock = driver
+        .query(By::Id("lock-screen"))
+        .wait(Duration::from_secs(IDLE_LOCK_SECONDS * 3), Duration::from_millis(200))
+        .first()
+        .await?;
+    assert!(lock.text().await?.contains("Priya"), "the lock screen says who is locked out");
+    screenshot(driver, shots, "lock-screen").await?;
+    type_into(driver, "unlock-password", PASSWORD).await?;
+    by_id(driver, "unlock-password").await?.send_keys(Key::Enter).await?;
+    let search = by_id(driver, "search").await?;
+    search.send_keys(&family).await?;
+    by_xpath(
+        driver,
+        &format!(
+            "//ul[@id='results']/li//div[contains(., '{}')]",
+            patient_name.split_whitespace().next().unwrap_or_default()
+        ),
+    )
+    .await?;
+    Ok(())
+}

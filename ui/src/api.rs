@@ -1,0 +1,158 @@
+//! The typed client for the desktop shell's commands: one function per command, each sending
+//! its `args` and decoding the answer into the shared `rapport-model` types.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rapport_model::ipc::{
+    AddPointerArgs, DeskState, DuplicateArgs, ErrorReply, FollowUpArgs, GlanceArgs, IdleLockArgs, LoginArgs, MoveArgs,
+    PassphraseArgs, PasswordArgs, PatientArgs, PointerArgs, ScheduleArgs, SearchArgs, SetupArgs, SlotArgs, StatusArgs,
+};
+use rapport_model::view::{
+    BookingOutcome, DoctorGlance, DoctorView, DuplicateMatch, FollowUpRow, FreeSlot, PatientCard, PatientHit,
+    ScheduleRow,
+};
+use rapport_model::{
+    Appointment, AppointmentId, Booking, NewPatient, Patient, PatientId, Pointer, PointerId, PointerKind, StaffId,
+    StatusChange,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// Tauri's IPC entry point (`withGlobalTauri` is off; this is the internal binding).
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI_INTERNALS__"], catch)]
+    async fn invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
+}
+
+pub type Reply<T> = Result<T, ErrorReply>;
+
+fn local_error(message: String) -> ErrorReply {
+    ErrorReply { code: "ipc".into(), message }
+}
+
+#[derive(Serialize)]
+struct Wrapped<'a, A> {
+    args: &'a A,
+}
+
+async fn send<R: DeserializeOwned>(cmd: &str, payload: JsValue) -> Reply<R> {
+    match invoke(cmd, payload).await {
+        Ok(value) => serde_wasm_bindgen::from_value(value)
+            .map_err(|e| local_error(format!("the app gave an answer the page does not understand ({cmd}: {e})"))),
+        Err(e) => Err(serde_wasm_bindgen::from_value::<ErrorReply>(e.clone())
+            .unwrap_or_else(|_| local_error(e.as_string().unwrap_or_else(|| "the app did not answer".to_owned())))),
+    }
+}
+
+async fn call<A: Serialize, R: DeserializeOwned>(cmd: &str, args: &A) -> Reply<R> {
+    let payload = Wrapped { args }
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| local_error(format!("could not send {cmd}: {e}")))?;
+    send(cmd, payload).await
+}
+
+async fn call0<R: DeserializeOwned>(cmd: &str) -> Reply<R> {
+    send(cmd, js_sys::Object::new().into()).await
+}
+
+pub async fn desk_state() -> Reply<DeskState> {
+    call0("desk_state").await
+}
+
+pub async fn setup_clinic(args: &SetupArgs) -> Reply<DeskState> {
+    call("setup_clinic", args).await
+}
+
+pub async fn unlock_database(passphrase: String) -> Reply<DeskState> {
+    call("unlock_database", &PassphraseArgs { passphrase }).await
+}
+
+pub async fn login(login: String, password: String) -> Reply<DeskState> {
+    call("login", &LoginArgs { login, password }).await
+}
+
+pub async fn lock() -> Reply<DeskState> {
+    call0("lock").await
+}
+
+pub async fn unlock(password: String) -> Reply<DeskState> {
+    call("unlock", &PasswordArgs { password }).await
+}
+
+pub async fn switch_user() -> Reply<DeskState> {
+    call0("switch_user").await
+}
+
+pub async fn set_idle_lock(minutes: u32) -> Reply<DeskState> {
+    call("set_idle_lock", &IdleLockArgs { minutes }).await
+}
+
+pub async fn search_patients(query: String, limit: usize) -> Reply<Vec<PatientHit>> {
+    call("search_patients", &SearchArgs { query, limit }).await
+}
+
+pub async fn open_patient(patient: PatientId) -> Reply<PatientCard> {
+    call("open_patient", &PatientArgs { patient }).await
+}
+
+pub async fn add_pointer(
+    patient: PatientId,
+    kind: PointerKind,
+    text: String,
+    event_date: Option<NaiveDate>,
+) -> Reply<Pointer> {
+    call("add_pointer", &AddPointerArgs { patient, kind, text, event_date }).await
+}
+
+pub async fn mark_pointer_used(pointer: PointerId) -> Reply<Pointer> {
+    call("mark_pointer_used", &PointerArgs { pointer }).await
+}
+
+pub async fn possible_duplicates(args: &DuplicateArgs) -> Reply<Vec<DuplicateMatch>> {
+    call("possible_duplicates", args).await
+}
+
+pub async fn register_patient(new: &NewPatient) -> Reply<Patient> {
+    call("register_patient", new).await
+}
+
+pub async fn doctors() -> Reply<Vec<DoctorView>> {
+    call0("doctors").await
+}
+
+pub async fn day_schedule(day: NaiveDate, doctor: Option<StaffId>) -> Reply<Vec<ScheduleRow>> {
+    call("day_schedule", &ScheduleArgs { day, doctor }).await
+}
+
+pub async fn change_status(appointment: AppointmentId, change: StatusChange) -> Reply<Appointment> {
+    call("change_status", &StatusArgs { appointment, change }).await
+}
+
+pub async fn free_slots(doctor: StaffId, day: NaiveDate, minutes: u32) -> Reply<Vec<FreeSlot>> {
+    call("free_slots", &SlotArgs { doctor, day, minutes }).await
+}
+
+pub async fn book_appointment(booking: &Booking) -> Reply<BookingOutcome> {
+    call("book_appointment", booking).await
+}
+
+pub async fn move_appointment(
+    appointment: AppointmentId,
+    starts_at: DateTime<Utc>,
+    doctor: Option<StaffId>,
+) -> Reply<BookingOutcome> {
+    call("move_appointment", &MoveArgs { appointment, starts_at, doctor }).await
+}
+
+pub async fn follow_ups() -> Reply<Vec<FollowUpRow>> {
+    call0("follow_ups").await
+}
+
+pub async fn finish_follow_up(follow_up: rapport_model::view::FollowUpId) -> Reply<()> {
+    call("finish_follow_up", &FollowUpArgs { follow_up }).await
+}
+
+pub async fn doctor_glance(doctor: StaffId, patient: Option<PatientId>) -> Reply<DoctorGlance> {
+    call("doctor_glance", &GlanceArgs { doctor, patient }).await
+}

@@ -1,0 +1,259 @@
+//! The shell: which stage the desk is in (set-up, unlock, login, locked, ready), the page shown,
+//! keyboard shortcuts and the idle lock.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use gloo_timers::callback::Interval;
+use rapport_model::ipc::{DeskState, ErrorReply, LOCKED, Stage};
+use rapport_model::{AppointmentId, PatientId, Role};
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+use crate::api;
+use crate::pages::{booking, follow_ups, front_desk, gates, glance, register, schedule, settings};
+
+/// The screens of the ready desk.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Page {
+    /// Search, with a patient's card open or not.
+    FrontDesk(Option<PatientId>),
+    Register,
+    Schedule,
+    /// Booking for a patient, or moving one of their appointments.
+    Book {
+        patient: PatientId,
+        moving: Option<AppointmentId>,
+    },
+    FollowUps,
+    Glance(Option<PatientId>),
+    Settings,
+}
+
+/// What every page can reach.
+#[derive(Clone, PartialEq)]
+pub struct Desk {
+    pub state: Rc<DeskState>,
+    pub navigate: Callback<Page>,
+    /// Takes a fresh state from a command (after login, lock, set-up…).
+    pub set_state: Callback<DeskState>,
+    /// Bumped to ask the front desk to focus its search box.
+    pub focus_search: u32,
+}
+
+impl Desk {
+    /// Turns a refused command into a message to show; a refusal because the desk locked
+    /// itself shows the lock screen instead.
+    pub fn message(&self, e: ErrorReply) -> Option<String> {
+        if e.code == LOCKED {
+            let set_state = self.set_state.clone();
+            spawn_local(async move {
+                if let Ok(s) = api::desk_state().await {
+                    set_state.emit(s);
+                }
+            });
+            None
+        } else {
+            Some(e.message)
+        }
+    }
+}
+
+#[component]
+pub fn App() -> Html {
+    let state = use_state(|| None::<Rc<DeskState>>);
+    let failure = use_state(|| None::<String>);
+    {
+        let state = state.clone();
+        let failure = failure.clone();
+        use_effect_with((), move |_| {
+            spawn_local(async move {
+                match api::desk_state().await {
+                    Ok(s) => state.set(Some(Rc::new(s))),
+                    Err(e) => failure.set(Some(e.message)),
+                }
+            });
+        });
+    }
+    let set_state = {
+        let state = state.clone();
+        Callback::from(move |s: DeskState| state.set(Some(Rc::new(s))))
+    };
+    if let Some(message) = (*failure).clone() {
+        return html! {
+            <div class="gate"><div class="card" role="alert">
+                <h1>{"Rapport cannot open the clinic database"}</h1>
+                <p class="error">{message}</p>
+            </div></div>
+        };
+    }
+    let Some(desk_state) = (*state).clone() else {
+        return html! { <div class="gate"><p class="hint">{"Opening…"}</p></div> };
+    };
+    match desk_state.stage {
+        Stage::Setup => html! { <gates::Setup state={desk_state} on_done={set_state} /> },
+        Stage::UnlockDatabase => html! { <gates::UnlockDatabase on_done={set_state} /> },
+        Stage::Login => html! { <gates::Login state={desk_state} on_done={set_state} /> },
+        Stage::Locked => html! { <gates::Locked state={desk_state} on_done={set_state} /> },
+        Stage::Ready => html! { <Shell state={desk_state} {set_state} /> },
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ShellProps {
+    state: Rc<DeskState>,
+    set_state: Callback<DeskState>,
+}
+
+const IDLE_CHECK_MS: u32 = 1_000;
+
+#[component]
+fn Shell(props: &ShellProps) -> Html {
+    let default_page = match props.state.staff.as_ref().map(|s| s.role) {
+        Some(Role::Clinician) => Page::Glance(None),
+        _ => Page::FrontDesk(None),
+    };
+    let page = use_state(|| default_page);
+    let focus_search = use_state(|| 0u32);
+    let last_activity = use_mut_ref(|| Rc::new(Cell::new(js_sys::Date::now())));
+
+    // Idle lock: checked every second against the last key press or pointer movement.
+    {
+        let last_activity = last_activity.borrow().clone();
+        let set_state = props.set_state.clone();
+        let idle_ms = f64::from(props.state.idle_lock_seconds) * 1000.0;
+        use_effect_with(props.state.idle_lock_seconds, move |_| {
+            last_activity.set(js_sys::Date::now());
+            let interval = Interval::new(IDLE_CHECK_MS, move || {
+                if js_sys::Date::now() - last_activity.get() > idle_ms {
+                    last_activity.set(f64::INFINITY); // lock once
+                    let set_state = set_state.clone();
+                    spawn_local(async move {
+                        if let Ok(s) = api::lock().await {
+                            set_state.emit(s);
+                        }
+                    });
+                }
+            });
+            move || drop(interval)
+        });
+    }
+    let lock = {
+        let set_state = props.set_state.clone();
+        Callback::from(move |_| {
+            let set_state = set_state.clone();
+            spawn_local(async move {
+                if let Ok(s) = api::lock().await {
+                    set_state.emit(s);
+                }
+            });
+        })
+    };
+    let navigate = {
+        let page = page.clone();
+        let focus_search = focus_search.clone();
+        Callback::from(move |p: Page| {
+            if matches!(p, Page::FrontDesk(_)) {
+                focus_search.set(*focus_search + 1);
+            }
+            page.set(p);
+        })
+    };
+    let on_activity = {
+        let last_activity = last_activity.borrow().clone();
+        Callback::from(move |_: ()| last_activity.set(js_sys::Date::now()))
+    };
+    let may_configure = matches!(props.state.staff.as_ref().map(|s| s.role), Some(Role::Manager | Role::Admin));
+    let onkeydown = {
+        let navigate = navigate.clone();
+        let lock = lock.clone();
+        let on_activity = on_activity.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            on_activity.emit(());
+            let in_field = e
+                .target()
+                .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+                .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
+            let key = e.key();
+            if (e.ctrl_key() && key.eq_ignore_ascii_case("k")) || (key == "/" && !in_field) {
+                e.prevent_default();
+                navigate.emit(Page::FrontDesk(None));
+            } else if e.ctrl_key() && key.eq_ignore_ascii_case("l") {
+                e.prevent_default();
+                lock.emit(());
+            } else if e.alt_key() {
+                let target = match key.as_str() {
+                    "1" => Some(Page::FrontDesk(None)),
+                    "2" => Some(Page::Schedule),
+                    "3" => Some(Page::Register),
+                    "4" => Some(Page::FollowUps),
+                    "5" => Some(Page::Glance(None)),
+                    "6" if may_configure => Some(Page::Settings),
+                    _ => None,
+                };
+                if let Some(p) = target {
+                    e.prevent_default();
+                    navigate.emit(p);
+                }
+            }
+        })
+    };
+    let onpointer = {
+        let on_activity = on_activity.clone();
+        Callback::from(move |_: MouseEvent| on_activity.emit(()))
+    };
+
+    let desk = Desk {
+        state: props.state.clone(),
+        navigate: navigate.clone(),
+        set_state: props.set_state.clone(),
+        focus_search: *focus_search,
+    };
+    let tab = |label: &'static str, key: &'static str, target: Page, current: bool| {
+        let navigate = navigate.clone();
+        html! {
+            <button aria-current={current.then_some("page")} onclick={move |_| navigate.emit(target.clone())}
+                title={format!("Alt+{key}")}>
+                {label}
+            </button>
+        }
+    };
+    let current = (*page).clone();
+    let staff = props.state.staff.clone();
+    let body = match current.clone() {
+        Page::FrontDesk(open) => html! { <front_desk::FrontDesk {open} /> },
+        Page::Register => html! { <register::Register /> },
+        Page::Schedule => html! { <schedule::Schedule /> },
+        Page::Book { patient, moving } => html! { <booking::Booking {patient} {moving} /> },
+        Page::FollowUps => html! { <follow_ups::FollowUps /> },
+        Page::Glance(patient) => html! { <glance::Glance {patient} /> },
+        Page::Settings => html! { <settings::Settings /> },
+    };
+    let head_office = &props.state.head_office;
+    html! {
+        <ContextProvider<Desk> context={desk}>
+            <div class="shell" {onkeydown} onmousedown={onpointer.clone()} onmousemove={onpointer}>
+                <header class="topbar">
+                    <span class="brand-mark">{"Rapport"}</span>
+                    <span class="who">{props.state.clinic_name.clone().unwrap_or_default()}</span>
+                    <nav aria-label="Screens">
+                        {tab("Front desk", "1", Page::FrontDesk(None), matches!(current, Page::FrontDesk(_) | Page::Book { .. }))}
+                        {tab("Today", "2", Page::Schedule, current == Page::Schedule)}
+                        {tab("New patient", "3", Page::Register, current == Page::Register)}
+                        {tab("Follow-ups", "4", Page::FollowUps, current == Page::FollowUps)}
+                        {tab("Doctor glance", "5", Page::Glance(None), matches!(current, Page::Glance(_)))}
+                        if may_configure { {tab("Settings", "6", Page::Settings, current == Page::Settings)} }
+                    </nav>
+                    <span class="spacer"></span>
+                    <span class="sync" role="status" title="Head office sync">
+                        <span class={classes!("dot", head_office.connected.then_some("on"))} aria-hidden="true"></span>
+                        {head_office.label.clone()}
+                    </span>
+                    <span class="who">{staff.map(|s| format!("{} · {}", s.name, s.role.label())).unwrap_or_default()}</span>
+                    <button class="quiet" onclick={move |_| lock.emit(())} title="Lock (Ctrl+L)">{"Lock"}</button>
+                </header>
+                <main id="main">{body}</main>
+            </div>
+        </ContextProvider<Desk>>
+    }
+}

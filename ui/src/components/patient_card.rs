@@ -1,0 +1,284 @@
+//! The patient card: who the patient is, what they need, when they come, and the rapport
+//! pointers with "used it" and the quick-capture field.
+
+use std::rc::Rc;
+
+use chrono::NaiveDate;
+use rapport_model::view::{PatientCard, PointerView};
+use rapport_model::{Appointment, PointerKind, PointerState, StatusChange};
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use crate::api;
+use crate::app::{Desk, Page};
+use crate::format;
+
+#[derive(Properties, PartialEq)]
+pub struct CardProps {
+    pub card: Rc<PatientCard>,
+    /// Asks for the card to be loaded again after a change.
+    pub on_changed: Callback<()>,
+    /// The doctor's read-mostly view: no booking buttons, new pointers marked.
+    #[prop_or_default]
+    pub glance: bool,
+}
+
+fn appointment_line(a: &Appointment, today: NaiveDate) -> String {
+    let mut line = format!("{} · {}", format::when(a.starts_at, today), a.status.label());
+    if let Some(reason) = &a.reason {
+        line.push_str(" · ");
+        line.push_str(reason);
+    }
+    line
+}
+
+#[component]
+pub fn PatientCardView(props: &CardProps) -> Html {
+    let Some(desk) = use_context::<Desk>() else { return html! {} };
+    let error = use_state(|| None::<String>);
+    let card = &props.card;
+    let p = &card.patient;
+    let today = desk.state.today;
+
+    let on_cancel = {
+        let (desk, error, on_changed) = (desk.clone(), error.clone(), props.on_changed.clone());
+        move |id| {
+            let (desk, error, on_changed) = (desk.clone(), error.clone(), on_changed.clone());
+            Callback::from(move |_: MouseEvent| {
+                let (desk, error, on_changed) = (desk.clone(), error.clone(), on_changed.clone());
+                spawn_local(async move {
+                    match api::change_status(id, StatusChange::Cancel).await {
+                        Ok(_) => on_changed.emit(()),
+                        Err(e) => error.set(desk.message(e)),
+                    }
+                });
+            })
+        }
+    };
+    let book = {
+        let navigate = desk.navigate.clone();
+        let patient = p.id;
+        move |moving| {
+            let navigate = navigate.clone();
+            Callback::from(move |_: MouseEvent| navigate.emit(Page::Book { patient, moving }))
+        }
+    };
+
+    let (talk, avoid): (Vec<&PointerView>, Vec<&PointerView>) =
+        card.pointers.iter().partition(|v| v.state != PointerState::Avoid);
+    let consent = &p.consent;
+    let channel = |name: &str, ok: bool| {
+        html! { <span class={classes!("badge", (!ok).then_some("off"))}>{format!("{name} {}", if ok { "yes" } else { "no" })}</span> }
+    };
+    html! {
+        <article class="patient" aria-labelledby="patient-name" id="patient-card">
+            <header>
+                <div>
+                    <div class="greeting" id="patient-name">{p.greeting_name().to_owned()}</div>
+                    <div>
+                        {p.full_name()}
+                        if let Some(age) = card.age { {format!(" · {age} years")} }
+                        {format!(" · {}", p.record_no)}
+                    </div>
+                    if let Some(say) = &p.pronunciation { <div class="say">{format!("Say it: {say}")}</div> }
+                </div>
+                if !props.glance {
+                    <div class="actions">
+                        <button class="primary" id="book-button" onclick={book(None)}>{"Book"}</button>
+                    </div>
+                }
+            </header>
+            if !p.practical_needs.is_empty() {
+                <div class="badges" aria-label="Practical needs">
+                    { for p.practical_needs.iter().map(|n| html! { <span class="badge need">{n.label()}</span> }) }
+                </div>
+            }
+            <div class="facts">
+                <div><span>{"Phone"}</span>{p.primary_phone().unwrap_or("—").to_owned()}</div>
+                <div><span>{"Usual doctor"}</span>{card.usual_doctor_name.clone().unwrap_or_else(|| "—".into())}</div>
+                <div><span>{"Born"}</span>{p.birth_date.map(format::birth).unwrap_or_else(|| "—".into())}</div>
+                <div><span>{"Last visit"}</span>{card.last_visit.map(|t| format::when(t, today)).unwrap_or_else(|| "—".into())}</div>
+                if let Some(lang) = &p.language { <div><span>{"Language"}</span>{lang.clone()}</div> }
+                if !p.attendants.is_empty() {
+                    <div><span>{"Comes with"}</span>
+                        {p.attendants.iter().map(|a| format!("{} ({})", a.name, a.relation)).collect::<Vec<_>>().join(", ")}
+                    </div>
+                }
+            </div>
+            <div class="badges" aria-label="Consent">
+                {channel("SMS", consent.sms)}{channel("Email", consent.email)}{channel("Phone", consent.phone)}
+                if consent.opted_out { <span class="badge off">{"No marketing"}</span> }
+                if let Some(q) = consent.quiet_hours {
+                    <span class="badge off">{format!("Quiet {}–{}", q.start.format("%H:%M"), q.end.format("%H:%M"))}</span>
+                }
+            </div>
+            if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
+
+            <h3>{"Talk about"}</h3>
+            if talk.is_empty() { <p class="hint">{"Nothing yet. Learnt something? Add it below."}</p> }
+            <ul class="pointers" id="talk-about">
+                { for talk.iter().map(|v| html! { <PointerRow view={(*v).clone()} glance={props.glance} on_changed={props.on_changed.clone()} /> }) }
+            </ul>
+            if !avoid.is_empty() {
+                <h3>{"Avoid"}</h3>
+                <ul class="pointers" id="avoid-topics">
+                    { for avoid.iter().map(|v| html! { <PointerRow view={(*v).clone()} glance={props.glance} on_changed={props.on_changed.clone()} /> }) }
+                </ul>
+            }
+            <QuickCapture patient={p.id} on_changed={props.on_changed.clone()} />
+
+            <h3>{"Appointments"}</h3>
+            <div class="facts">
+                <div><span>{"Last"}</span>{card.last_appointment.as_ref().map(|a| appointment_line(a, today)).unwrap_or_else(|| "—".into())}</div>
+                <div id="next-appointment"><span>{"Next"}</span>
+                    {card.next_appointment.as_ref().map(|a| appointment_line(a, today)).unwrap_or_else(|| "—".into())}
+                    if let (Some(next), false) = (&card.next_appointment, props.glance) {
+                        <div class="row-actions">
+                            <button class="quiet" onclick={book(Some(next.id))}>{"Move"}</button>
+                            <button class="quiet" onclick={on_cancel(next.id)}>{"Cancel"}</button>
+                        </div>
+                    }
+                </div>
+            </div>
+            if !card.open_follow_ups.is_empty() {
+                <h3>{"Open follow-ups"}</h3>
+                <ul>{ for card.open_follow_ups.iter().map(|f| html! { <li>{f.reason.clone()}</li> }) }</ul>
+            }
+        </article>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct PointerRowProps {
+    view: PointerView,
+    glance: bool,
+    on_changed: Callback<()>,
+}
+
+#[component]
+fn PointerRow(props: &PointerRowProps) -> Html {
+    let Some(desk) = use_context::<Desk>() else { return html! {} };
+    let v = &props.view;
+    let class = match v.state {
+        PointerState::AskHowItWent => "ask",
+        PointerState::Fading => "fading",
+        PointerState::Avoid => "avoid",
+        _ => "",
+    };
+    let used = {
+        let (id, on_changed, desk) = (v.pointer.id, props.on_changed.clone(), desk.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (on_changed, desk) = (on_changed.clone(), desk.clone());
+            spawn_local(async move {
+                match api::mark_pointer_used(id).await {
+                    Ok(_) => on_changed.emit(()),
+                    Err(e) => {
+                        desk.message(e);
+                    }
+                }
+            });
+        })
+    };
+    let today = desk.state.today;
+    let last_used = v.pointer.last_used();
+    html! {
+        <li class={class}>
+            <div>
+                <div class="text">
+                    if v.state == PointerState::Avoid { {"Do not raise: "} }
+                    {v.prompt.clone()}
+                    if v.new_since_last_visit { {" "}<span class="badge new">{"New since last visit"}</span> }
+                </div>
+                <div class="by">
+                    {format!("{} · {} · {}", v.pointer.kind.label(), v.pointer.author_name, format::recorded(v.pointer.created_at, today))}
+                    if let Some(m) = last_used { {format!(" · used {}", format::recorded(m.at, today))} }
+                </div>
+            </div>
+            if v.state != PointerState::Avoid && !props.glance {
+                <button class="quiet used" onclick={used} aria-label={format!("Used it: {}", v.pointer.text)}>{"Used it"}</button>
+            }
+        </li>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct CaptureProps {
+    patient: rapport_model::PatientId,
+    on_changed: Callback<()>,
+}
+
+/// Kind + text + optional date; Enter saves.
+#[component]
+fn QuickCapture(props: &CaptureProps) -> Html {
+    let Some(desk) = use_context::<Desk>() else { return html! {} };
+    let kind = use_state(|| PointerKind::LifeEvent);
+    let text = use_state(String::new);
+    let date = use_state(String::new);
+    let error = use_state(|| None::<String>);
+    let onsubmit = {
+        let (kind, text, date, error, desk) = (kind.clone(), text.clone(), date.clone(), error.clone(), desk.clone());
+        let (patient, on_changed) = (props.patient, props.on_changed.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if text.trim().is_empty() {
+                return;
+            }
+            let event_date = date.parse::<NaiveDate>().ok();
+            let (k, t) = (*kind, (*text).clone());
+            let (text, date, error, desk, on_changed) =
+                (text.clone(), date.clone(), error.clone(), desk.clone(), on_changed.clone());
+            spawn_local(async move {
+                match api::add_pointer(patient, k, t, event_date).await {
+                    Ok(_) => {
+                        text.set(String::new());
+                        date.set(String::new());
+                        error.set(None);
+                        on_changed.emit(());
+                    }
+                    Err(e) => error.set(desk.message(e)),
+                }
+            });
+        })
+    };
+    let on_kind = {
+        let kind = kind.clone();
+        Callback::from(move |e: Event| {
+            let v = e.target_unchecked_into::<HtmlSelectElement>().value();
+            if let Ok(k) = v.parse::<PointerKind>() {
+                kind.set(k);
+            }
+        })
+    };
+    let on_text = {
+        let text = text.clone();
+        Callback::from(move |e: InputEvent| text.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+    };
+    let on_date = {
+        let date = date.clone();
+        Callback::from(move |e: Event| date.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+    };
+    html! {
+        <form class="capture" {onsubmit} aria-label="Add a pointer">
+            <div>
+                <label for="capture-kind">{"Kind"}</label>
+                <select id="capture-kind" onchange={on_kind}>
+                    { for PointerKind::ALL.iter().map(|k| html! {
+                        <option value={k.as_str()} selected={*k == *kind}>{k.label()}</option>
+                    }) }
+                </select>
+            </div>
+            <div>
+                <label for="capture-text">{"Something to remember (Enter saves)"}</label>
+                <input id="capture-text" value={(*text).clone()} oninput={on_text}
+                    placeholder="e.g. Daughter's wedding in March" maxlength="280" />
+            </div>
+            <div>
+                <label for="capture-date">{"Date (optional)"}</label>
+                <input id="capture-date" type="date" value={(*date).clone()} onchange={on_date} />
+            </div>
+            <button class="primary">{"Save"}</button>
+            if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
+        </form>
+    }
+}

@@ -1,0 +1,205 @@
+//! Booking (and moving) an appointment: the usual doctor by default, the day's free slots, a
+//! warning when the choice breaks continuity of care; a double booking is refused by the core.
+
+use std::rc::Rc;
+
+use chrono::NaiveDate;
+use rapport_model::view::{BookingOutcome, DoctorView, FreeSlot, PatientCard};
+use rapport_model::{AppointmentId, Booking as NewBooking, PatientId, StaffId};
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use crate::app::{Desk, Page};
+use crate::components::use_focus_on;
+use crate::{api, format};
+
+const LENGTHS: [u32; 4] = [15, 30, 45, 60];
+
+#[derive(Properties, PartialEq)]
+pub struct BookingProps {
+    pub patient: PatientId,
+    pub moving: Option<AppointmentId>,
+}
+
+#[component]
+pub fn Booking(props: &BookingProps) -> Html {
+    let Some(desk) = use_context::<Desk>() else { return html! {} };
+    let card = use_state(|| None::<Rc<PatientCard>>);
+    let doctors = use_state(Vec::<DoctorView>::new);
+    let doctor = use_state(|| None::<StaffId>);
+    let day = use_state(|| desk.state.today);
+    let minutes = use_state(|| 15u32);
+    let reason = use_state(String::new);
+    let slots = use_state(|| None::<Vec<FreeSlot>>);
+    let error = use_state(|| None::<String>);
+    let outcome = use_state(|| None::<BookingOutcome>);
+    let done_button = use_node_ref();
+    let doctor_select = use_node_ref();
+    use_focus_on(done_button.clone(), u32::from(outcome.is_some()));
+    use_focus_on(doctor_select.clone(), 0);
+
+    {
+        let (card, doctors, doctor, error, desk) =
+            (card.clone(), doctors.clone(), doctor.clone(), error.clone(), desk.clone());
+        use_effect_with(props.patient, move |&patient| {
+            spawn_local(async move {
+                match (api::open_patient(patient).await, api::doctors().await) {
+                    (Ok(c), Ok(d)) => {
+                        doctor.set(c.patient.usual_doctor.or_else(|| d.first().map(|d| d.id)));
+                        card.set(Some(Rc::new(c)));
+                        doctors.set(d);
+                    }
+                    (Err(e), _) | (_, Err(e)) => error.set(desk.message(e)),
+                }
+            });
+        });
+    }
+    {
+        let (slots, error, desk) = (slots.clone(), error.clone(), desk.clone());
+        use_effect_with((*doctor, *day, *minutes), move |&(doctor, day, minutes)| {
+            if let Some(doctor) = doctor {
+                spawn_local(async move {
+                    match api::free_slots(doctor, day, minutes).await {
+                        Ok(s) => slots.set(Some(s)),
+                        Err(e) => error.set(desk.message(e)),
+                    }
+                });
+            }
+        });
+    }
+    let choose = {
+        let (outcome, error, desk, reason, minutes) =
+            (outcome.clone(), error.clone(), desk.clone(), reason.clone(), minutes.clone());
+        let (patient, moving) = (props.patient, props.moving);
+        Callback::from(move |slot: FreeSlot| {
+            let (outcome, error, desk) = (outcome.clone(), error.clone(), desk.clone());
+            let booking = NewBooking {
+                patient,
+                doctor: slot.doctor,
+                starts_at: slot.starts_at,
+                minutes: *minutes,
+                reason: Some(reason.trim().to_owned()).filter(|r| !r.is_empty()),
+            };
+            spawn_local(async move {
+                let result = match moving {
+                    Some(id) => api::move_appointment(id, slot.starts_at, Some(slot.doctor)).await,
+                    None => api::book_appointment(&booking).await,
+                };
+                match result {
+                    Ok(o) => {
+                        error.set(None);
+                        outcome.set(Some(o));
+                    }
+                    Err(e) => error.set(desk.message(e)),
+                }
+            });
+        })
+    };
+    let on_doctor = {
+        let doctor = doctor.clone();
+        Callback::from(move |e: Event| doctor.set(e.target_unchecked_into::<HtmlSelectElement>().value().parse().ok()))
+    };
+    let on_day = {
+        let day = day.clone();
+        Callback::from(move |e: Event| {
+            if let Ok(d) = e.target_unchecked_into::<HtmlInputElement>().value().parse::<NaiveDate>() {
+                day.set(d);
+            }
+        })
+    };
+    let on_minutes = {
+        let minutes = minutes.clone();
+        Callback::from(move |e: Event| {
+            if let Ok(m) = e.target_unchecked_into::<HtmlSelectElement>().value().parse() {
+                minutes.set(m);
+            }
+        })
+    };
+    let on_reason = {
+        let reason = reason.clone();
+        Callback::from(move |e: InputEvent| reason.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+    };
+    let back = {
+        let (navigate, patient) = (desk.navigate.clone(), props.patient);
+        Callback::from(move |_: MouseEvent| navigate.emit(Page::FrontDesk(Some(patient))))
+    };
+    let Some(c) = (*card).clone() else {
+        return html! { <div>
+            if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
+            <p class="hint">{"Loading…"}</p>
+        </div> };
+    };
+    let today = desk.state.today;
+    let usual = c.patient.usual_doctor;
+    let breaks_continuity = usual.is_some() && *doctor != usual;
+    let title = if props.moving.is_some() { "Move appointment" } else { "Book an appointment" };
+
+    if let Some(o) = (*outcome).clone() {
+        return html! {
+            <section class="card" aria-labelledby="booked-title" id="booking-done">
+                <h1 id="booked-title">{if props.moving.is_some() { "Moved" } else { "Booked" }}</h1>
+                <p class="success">{format!("{} · {} · {} min", c.patient.full_name(), format::when(o.appointment.starts_at, today), o.appointment.minutes)}</p>
+                { for o.warnings.iter().map(|w| html! { <p class="notice" role="alert">{w.clone()}</p> }) }
+                <div class="actions"><button class="primary" ref={done_button} onclick={back}>{"Back to the patient"}</button></div>
+            </section>
+        };
+    }
+    html! {
+        <section class="card" aria-labelledby="booking-title" id="booking">
+            <h1 id="booking-title">{title}</h1>
+            <p><strong>{c.patient.full_name()}</strong>
+                {format!(" · usual doctor: {}", c.usual_doctor_name.clone().unwrap_or_else(|| "none".into()))}</p>
+            <div class="toolbar">
+                <div>
+                    <label for="book-doctor">{"Doctor"}</label>
+                    <select id="book-doctor" ref={doctor_select} onchange={on_doctor}>
+                        { for doctors.iter().map(|d| html! {
+                            <option value={d.id.to_string()} selected={*doctor == Some(d.id)}>
+                                {d.name.clone()}{if Some(d.id) == usual { " (usual)" } else { "" }}
+                            </option>
+                        }) }
+                    </select>
+                </div>
+                <div>
+                    <label for="book-day">{"Day"}</label>
+                    <input id="book-day" type="date" value={day.to_string()} min={today.to_string()} onchange={on_day} />
+                </div>
+                <div>
+                    <label for="book-minutes">{"Length"}</label>
+                    <select id="book-minutes" onchange={on_minutes}>
+                        { for LENGTHS.iter().map(|m| html! { <option value={m.to_string()} selected={*m == *minutes}>{format!("{m} min")}</option> }) }
+                    </select>
+                </div>
+                if props.moving.is_none() {
+                    <div>
+                        <label for="book-reason">{"Reason (optional)"}</label>
+                        <input id="book-reason" value={(*reason).clone()} oninput={on_reason} maxlength="200" />
+                    </div>
+                }
+            </div>
+            if breaks_continuity {
+                <p class="notice" role="alert" id="continuity-warning">{format!(
+                    "Breaks continuity of care: {} usually sees {}.",
+                    c.usual_doctor_name.clone().unwrap_or_else(|| "another doctor".into()),
+                    c.patient.greeting_name()
+                )}</p>
+            }
+            if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
+            <h2>{format!("Free on {}", format::day(*day))}</h2>
+            { match (*slots).clone() {
+                None => html! { <p class="hint">{"Looking for free slots…"}</p> },
+                Some(s) if s.is_empty() => html! { <p class="empty">{"No free slots on this day. Try the next day."}</p> },
+                Some(s) => html! {
+                    <div class="slots" role="group" aria-label="Free slots" id="free-slots">
+                        { for s.into_iter().map(|slot| {
+                            let choose = choose.clone();
+                            html! { <button onclick={move |_| choose.emit(slot)}>{format::time(slot.starts_at)}</button> }
+                        }) }
+                    </div>
+                },
+            } }
+            <div class="actions"><button class="quiet" onclick={back}>{"Back"}</button></div>
+        </section>
+    }
+}

@@ -1,0 +1,186 @@
+//! The front desk: the search box (focused on start and after every task), results as you
+//! type, arrow keys and Enter to open a patient's card.
+
+use std::rc::Rc;
+
+use rapport_model::PatientId;
+use rapport_model::view::{PatientCard, PatientHit};
+use wasm_bindgen_futures::spawn_local;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use crate::app::Desk;
+use crate::components::patient_card::PatientCardView;
+use crate::components::use_focus_on;
+use crate::{api, format, perf};
+
+/// Results shown per keystroke.
+const RESULTS: usize = 12;
+
+#[derive(Properties, PartialEq)]
+pub struct FrontDeskProps {
+    pub open: Option<PatientId>,
+}
+
+/// The answer to query number `seq`.
+#[derive(Clone, PartialEq, Default)]
+struct Answer {
+    seq: u64,
+    query: String,
+    hits: Rc<Vec<PatientHit>>,
+}
+
+#[component]
+pub fn FrontDesk(props: &FrontDeskProps) -> Html {
+    let Some(desk) = use_context::<Desk>() else { return html! {} };
+    let query = use_state(String::new);
+    let answer = use_state(Answer::default);
+    let latest = use_mut_ref(|| 0u64);
+    let selected = use_state(|| 0usize);
+    let card = use_state(|| None::<Rc<PatientCard>>);
+    let error = use_state(|| None::<String>);
+    let search_box = use_node_ref();
+    use_focus_on(search_box.clone(), desk.focus_search);
+
+    let open = {
+        let (card, error, desk) = (card.clone(), error.clone(), desk.clone());
+        Callback::from(move |id: PatientId| {
+            let (card, error, desk) = (card.clone(), error.clone(), desk.clone());
+            spawn_local(async move {
+                match api::open_patient(id).await {
+                    Ok(c) => {
+                        error.set(None);
+                        card.set(Some(Rc::new(c)));
+                    }
+                    Err(e) => error.set(desk.message(e)),
+                }
+            });
+        })
+    };
+    {
+        let open = open.clone();
+        use_effect_with(props.open, move |id| {
+            if let Some(id) = id {
+                open.emit(*id);
+            }
+        });
+    }
+    // Record when the answer of each query is on screen.
+    use_effect_with(answer.seq, |seq| perf::answer_rendered(*seq));
+
+    let oninput = {
+        let (query, answer, latest, selected, error, desk) =
+            (query.clone(), answer.clone(), latest.clone(), selected.clone(), error.clone(), desk.clone());
+        Callback::from(move |e: InputEvent| {
+            let text = e.target_unchecked_into::<HtmlInputElement>().value();
+            let seq = {
+                let mut l = latest.borrow_mut();
+                *l += 1;
+                *l
+            };
+            perf::input_started(seq);
+            query.set(text.clone());
+            let (answer, latest, selected, error, desk) =
+                (answer.clone(), latest.clone(), selected.clone(), error.clone(), desk.clone());
+            spawn_local(async move {
+                let hits = if text.trim().is_empty() {
+                    Ok(Vec::new())
+                } else {
+                    api::search_patients(text.clone(), RESULTS).await
+                };
+                if *latest.borrow() != seq {
+                    return; // a later keystroke's answer is on its way
+                }
+                match hits {
+                    Ok(hits) => {
+                        selected.set(0);
+                        answer.set(Answer { seq, query: text, hits: Rc::new(hits) });
+                    }
+                    Err(e) => error.set(desk.message(e)),
+                }
+            });
+        })
+    };
+    let onkeydown = {
+        let (answer, selected, open, card) = (answer.clone(), selected.clone(), open.clone(), card.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            let n = answer.hits.len();
+            match e.key().as_str() {
+                "ArrowDown" if n > 0 => {
+                    e.prevent_default();
+                    selected.set((*selected + 1).min(n - 1));
+                }
+                "ArrowUp" if n > 0 => {
+                    e.prevent_default();
+                    selected.set(selected.saturating_sub(1));
+                }
+                "Enter" => {
+                    if let Some(hit) = answer.hits.get(*selected) {
+                        e.prevent_default();
+                        open.emit(hit.id);
+                    }
+                }
+                "Escape" => card.set(None),
+                _ => {}
+            }
+        })
+    };
+    let reload = {
+        let (open, card) = (open.clone(), card.clone());
+        Callback::from(move |_| {
+            if let Some(c) = card.as_ref() {
+                open.emit(c.patient.id);
+            }
+        })
+    };
+    let today = desk.state.today;
+    let showing = answer.query == *query;
+    html! {
+        <div class="desk">
+            <section class="search" aria-label="Find a patient">
+                <label for="search">{"Find a patient "}<kbd>{"Ctrl+K"}</kbd></label>
+                <input id="search" type="search" ref={search_box} value={(*query).clone()} {oninput} {onkeydown}
+                    placeholder="Name, phone or record number" autocomplete="off"
+                    role="combobox" aria-controls="results" aria-expanded={(!answer.hits.is_empty()).to_string()}
+                    aria-activedescendant={answer.hits.get(*selected).map(|h| format!("hit-{}", h.id))} />
+                <ul id="results" class="results" role="listbox" aria-label="Matching patients" data-seq={answer.seq.to_string()}>
+                    { for answer.hits.iter().enumerate().map(|(i, h)| {
+                        let open = open.clone();
+                        let id = h.id;
+                        html! {
+                            <li id={format!("hit-{}", h.id)} role="option" aria-selected={(i == *selected).to_string()}
+                                onclick={move |_| open.emit(id)}>
+                                <div class="name">
+                                    {h.full_name()}
+                                    if let Some(p) = h.preferred.as_ref().filter(|p| **p != h.given) { {format!(" “{p}”")} }
+                                </div>
+                                <div class="meta">
+                                    {h.birth_date.map(format::birth).unwrap_or_default()}
+                                    {" · "}{h.phone.clone().unwrap_or_default()}{" · "}{h.record_no.clone()}
+                                </div>
+                            </li>
+                        }
+                    }) }
+                </ul>
+                if showing && !query.trim().is_empty() && answer.hits.is_empty() {
+                    <p class="empty">{"No patient matches. "}<kbd>{"Alt+3"}</kbd>{" registers a new one."}</p>
+                }
+                if query.trim().is_empty() {
+                    <p class="hint">{"Type a few letters of a name, part of a phone number or a record number. \
+                        ↑ ↓ choose, Enter opens, Esc closes the card."}</p>
+                }
+            </section>
+            <section aria-live="polite">
+                if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
+                if let Some(c) = (*card).clone() {
+                    <PatientCardView card={c} on_changed={reload} />
+                } else {
+                    <div class="patient">
+                        <h2>{format::day(today)}</h2>
+                        <p class="hint">{"Open a patient to see what to talk about, their needs and their appointments."}</p>
+                    </div>
+                }
+            </section>
+        </div>
+    }
+}

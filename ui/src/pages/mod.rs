@@ -1,0 +1,10 @@
+//! The screens.
+
+pub mod booking;
+pub mod follow_ups;
+pub mod front_desk;
+pub mod gates;
+pub mod glance;
+pub mod register;
+pub mod schedule;
+pub mod settings;

@@ -1,0 +1,210 @@
+//! Registration: a new patient in a few fields, with possible duplicates shown while typing.
+
+use rapport_model::ipc::DuplicateArgs;
+use rapport_model::view::{DoctorView, DuplicateMatch};
+use rapport_model::{NewPatient, PracticalNeed, StaffId};
+use wasm_bindgen_futures::spawn_local;
+use web_sys::HtmlSelectElement;
+use yew::prelude::*;
+
+use crate::app::{Desk, Page};
+use crate::components::{Field, use_focus_on};
+use crate::{api, format};
+
+#[derive(Clone, PartialEq, Default)]
+struct Draft {
+    given: String,
+    family: String,
+    preferred: String,
+    birth_date: String,
+    phone: String,
+    email: String,
+    usual_doctor: Option<StaffId>,
+    wheelchair: bool,
+    hearing: bool,
+    interpreter: String,
+}
+
+fn some(s: &str) -> Option<String> {
+    Some(s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+impl Draft {
+    fn duplicate_check(&self) -> DuplicateArgs {
+        DuplicateArgs {
+            given: self.given.trim().to_owned(),
+            family: self.family.trim().to_owned(),
+            birth_date: self.birth_date.parse().ok(),
+            phones: some(&self.phone).into_iter().collect(),
+        }
+    }
+
+    fn new_patient(&self) -> NewPatient {
+        let mut needs = Vec::new();
+        if self.wheelchair {
+            needs.push(PracticalNeed::Wheelchair);
+        }
+        if self.hearing {
+            needs.push(PracticalNeed::HearingImpaired);
+        }
+        if let Some(lang) = some(&self.interpreter) {
+            needs.push(PracticalNeed::Interpreter(lang));
+        }
+        NewPatient {
+            given: self.given.trim().to_owned(),
+            family: self.family.trim().to_owned(),
+            preferred: some(&self.preferred),
+            birth_date: self.birth_date.parse().ok(),
+            phones: some(&self.phone).into_iter().collect(),
+            email: some(&self.email),
+            usual_doctor: self.usual_doctor,
+            practical_needs: needs,
+            ..NewPatient::default()
+        }
+    }
+}
+
+#[component]
+pub fn Register() -> Html {
+    let Some(desk) = use_context::<Desk>() else { return html! {} };
+    let draft = use_state(Draft::default);
+    let doctors = use_state(Vec::<DoctorView>::new);
+    let dupes = use_state(Vec::<DuplicateMatch>::new);
+    let error = use_state(|| None::<String>);
+    let busy = use_state(|| false);
+    let first = use_node_ref();
+    use_focus_on(first.clone(), 0);
+    {
+        let (doctors, desk) = (doctors.clone(), desk.clone());
+        use_effect_with((), move |_| {
+            spawn_local(async move {
+                match api::doctors().await {
+                    Ok(d) => doctors.set(d),
+                    Err(e) => {
+                        desk.message(e);
+                    }
+                }
+            });
+        });
+    }
+    // The duplicate check runs whenever what it looks at changes.
+    {
+        let dupes = dupes.clone();
+        use_effect_with(draft.duplicate_check(), move |check| {
+            let check = check.clone();
+            spawn_local(async move {
+                let enough = (!check.given.is_empty() && !check.family.is_empty() && check.birth_date.is_some())
+                    || check.phones.iter().any(|p| p.chars().filter(char::is_ascii_digit).count() >= 6);
+                let found =
+                    if enough { api::possible_duplicates(&check).await.unwrap_or_default() } else { Vec::new() };
+                dupes.set(found);
+            });
+        });
+    }
+    let set = |apply: fn(&mut Draft, String)| {
+        let draft = draft.clone();
+        Callback::from(move |v: String| {
+            let mut d = (*draft).clone();
+            apply(&mut d, v);
+            draft.set(d);
+        })
+    };
+    let toggle = |apply: fn(&mut Draft) -> &mut bool| {
+        let draft = draft.clone();
+        Callback::from(move |_: Event| {
+            let mut d = (*draft).clone();
+            let flag = apply(&mut d);
+            *flag = !*flag;
+            draft.set(d);
+        })
+    };
+    let on_doctor = {
+        let draft = draft.clone();
+        Callback::from(move |e: Event| {
+            let v = e.target_unchecked_into::<HtmlSelectElement>().value();
+            let mut d = (*draft).clone();
+            d.usual_doctor = v.parse().ok();
+            draft.set(d);
+        })
+    };
+    let onsubmit = {
+        let (draft, error, busy, desk) = (draft.clone(), error.clone(), busy.clone(), desk.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let new = draft.new_patient();
+            let (error, busy, desk) = (error.clone(), busy.clone(), desk.clone());
+            busy.set(true);
+            spawn_local(async move {
+                let result = api::register_patient(&new).await;
+                busy.set(false);
+                match result {
+                    Ok(p) => desk.navigate.emit(Page::FrontDesk(Some(p.id))),
+                    Err(e) => error.set(desk.message(e)),
+                }
+            });
+        })
+    };
+    let d = (*draft).clone();
+    html! {
+        <div class="two">
+            <form class="card" {onsubmit} aria-labelledby="register-title" id="register-form">
+                <h1 id="register-title">{"New patient"}</h1>
+                <div class="form-grid">
+                    <div><Field id="reg-given" label="Given name" value={d.given.clone()} on_input={set(|d, v| d.given = v)} node_ref={first} required=true /></div>
+                    <div><Field id="reg-family" label="Family name" value={d.family.clone()} on_input={set(|d, v| d.family = v)} /></div>
+                    <div><Field id="reg-preferred" label="Likes to be called" value={d.preferred.clone()} on_input={set(|d, v| d.preferred = v)} /></div>
+                    <div><Field id="reg-birth" label="Birth date" kind="date" value={d.birth_date.clone()} on_input={set(|d, v| d.birth_date = v)} /></div>
+                    <div><Field id="reg-phone" label="Phone" kind="tel" value={d.phone.clone()} on_input={set(|d, v| d.phone = v)} /></div>
+                    <div><Field id="reg-email" label="Email" kind="email" value={d.email.clone()} on_input={set(|d, v| d.email = v)} /></div>
+                    <div>
+                        <label for="reg-doctor">{"Usual doctor"}</label>
+                        <select id="reg-doctor" onchange={on_doctor}>
+                            <option value="" selected={d.usual_doctor.is_none()}>{"— none yet —"}</option>
+                            { for doctors.iter().map(|doc| html! {
+                                <option value={doc.id.to_string()} selected={d.usual_doctor == Some(doc.id)}>{doc.name.clone()}</option>
+                            }) }
+                        </select>
+                    </div>
+                    <div><Field id="reg-interpreter" label="Interpreter for (language)" value={d.interpreter.clone()} on_input={set(|d, v| d.interpreter = v)} /></div>
+                </div>
+                <fieldset>
+                    <legend>{"Practical needs"}</legend>
+                    <label class="inline"><input type="checkbox" checked={d.wheelchair} onchange={toggle(|d| &mut d.wheelchair)} />{"Wheelchair"}</label>
+                    <label class="inline"><input type="checkbox" checked={d.hearing} onchange={toggle(|d| &mut d.hearing)} />{"Hard of hearing"}</label>
+                </fieldset>
+                if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
+                <div class="actions">
+                    <button class="primary" id="register-submit" disabled={*busy}>{"Register patient"}</button>
+                    <span class="hint">{"More details can be added later."}</span>
+                </div>
+            </form>
+            <section class="card dupes" aria-live="polite" aria-labelledby="dupes-title" id="duplicates">
+                <h2 id="dupes-title">{"Already registered?"}</h2>
+                if dupes.is_empty() {
+                    <p class="hint">{"Patients with the same name and birth date, or the same phone, show here as you type."}</p>
+                } else {
+                    <p class="notice" role="alert">{format!("{} possible duplicate{} — check before saving.", dupes.len(), if dupes.len() == 1 { "" } else { "s" })}</p>
+                    <ul>
+                        { for dupes.iter().map(|m| {
+                            let navigate = desk.navigate.clone();
+                            let id = m.patient.id;
+                            html! {
+                                <li>
+                                    <div>
+                                        <strong>{m.patient.full_name()}</strong>
+                                        <div class="hint">
+                                            {m.patient.birth_date.map(format::birth).unwrap_or_default()}{" · "}
+                                            {m.patient.phone.clone().unwrap_or_default()}{" · "}
+                                            {m.reasons.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ")}
+                                        </div>
+                                    </div>
+                                    <button type="button" onclick={move |_| navigate.emit(Page::FrontDesk(Some(id)))}>{"Open"}</button>
+                                </li>
+                            }
+                        }) }
+                    </ul>
+                }
+            </section>
+        </div>
+    }
+}

@@ -1,0 +1,250 @@
+//! Today's schedule, per doctor: status, one-key check-in, live waiting timers (amber from 15
+//! minutes, red from 30, with an apology cue and something to talk about), seen / done /
+//! no-show / cancel. A no-show leaves a follow-up.
+
+use std::rc::Rc;
+
+use chrono::NaiveDate;
+use gloo_timers::callback::Interval;
+use rapport_model::view::ScheduleRow;
+use rapport_model::{AppointmentStatus, StatusChange, WaitLevel};
+use wasm_bindgen_futures::spawn_local;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use crate::app::{Desk, Page};
+use crate::{api, format};
+
+/// How often the waiting timers move.
+const TICK_MS: u32 = 15_000;
+
+/// What the last change did, said after it.
+#[derive(Clone, PartialEq)]
+struct Notice {
+    text: String,
+    /// It left a follow-up (a no-show).
+    follow_up: bool,
+}
+
+/// The key and button label of each change, as the schedule offers them.
+fn action(change: StatusChange) -> Option<(&'static str, &'static str)> {
+    match change {
+        StatusChange::CheckIn => Some(("c", "Check in")),
+        StatusChange::Seen => Some(("s", "Seen")),
+        StatusChange::Done => Some(("d", "Done")),
+        StatusChange::NoShow => Some(("n", "No-show")),
+        StatusChange::Cancel => Some(("x", "Cancel")),
+        StatusChange::Confirm => None,
+    }
+}
+
+#[component]
+pub fn Schedule() -> Html {
+    let Some(desk) = use_context::<Desk>() else { return html! {} };
+    let day = use_state(|| desk.state.today);
+    let rows = use_state(|| Rc::new(Vec::<ScheduleRow>::new()));
+    let loaded = use_state(|| false);
+    let error = use_state(|| None::<String>);
+    let notice = use_state(|| None::<Notice>);
+    let now = use_state(format::now);
+    let reload = {
+        let (rows, loaded, error, desk, day) = (rows.clone(), loaded.clone(), error.clone(), desk.clone(), day.clone());
+        Callback::from(move |_: ()| {
+            let (rows, loaded, error, desk, day) = (rows.clone(), loaded.clone(), error.clone(), desk.clone(), *day);
+            spawn_local(async move {
+                match api::day_schedule(day, None).await {
+                    Ok(r) => {
+                        rows.set(Rc::new(r));
+                        loaded.set(true);
+                    }
+                    Err(e) => error.set(desk.message(e)),
+                }
+            });
+        })
+    };
+    {
+        let reload = reload.clone();
+        use_effect_with(*day, move |_| reload.emit(()));
+    }
+    {
+        let now = now.clone();
+        use_effect_with((), move |_| {
+            let interval = Interval::new(TICK_MS, move || now.set(format::now()));
+            move || drop(interval)
+        });
+    }
+    let change = {
+        let (reload, error, notice, desk) = (reload.clone(), error.clone(), notice.clone(), desk.clone());
+        Callback::from(move |(row, change): (ScheduleRow, StatusChange)| {
+            let (reload, error, notice, desk) = (reload.clone(), error.clone(), notice.clone(), desk.clone());
+            spawn_local(async move {
+                match api::change_status(row.appointment.id, change).await {
+                    Ok(_) => {
+                        error.set(None);
+                        let name = row.patient.full_name();
+                        notice.set(Some(Notice {
+                            text: match change {
+                                StatusChange::NoShow => {
+                                    format!("{name} marked as a no-show. A follow-up to call and rebook is waiting.")
+                                }
+                                StatusChange::CheckIn => format!("{name} checked in."),
+                                other => format!("{name}: {}.", other.target().label().to_lowercase()),
+                            },
+                            follow_up: change == StatusChange::NoShow,
+                        }));
+                        reload.emit(());
+                    }
+                    Err(e) => error.set(desk.message(e)),
+                }
+            });
+        })
+    };
+    let on_day = {
+        let day = day.clone();
+        Callback::from(move |e: Event| {
+            if let Ok(d) = e.target_unchecked_into::<HtmlInputElement>().value().parse::<NaiveDate>() {
+                day.set(d);
+            }
+        })
+    };
+    let mut doctors: Vec<String> = rows.iter().map(|r| r.doctor_name.clone()).collect();
+    doctors.sort();
+    doctors.dedup();
+    let waiting = rows.iter().filter(|r| r.appointment.status == AppointmentStatus::Arrived).count();
+    html! {
+        <div>
+            <div class="toolbar">
+                <div>
+                    <h1>{if *day == desk.state.today { "Today".to_owned() } else { format::day(*day) }}</h1>
+                    <p class="hint">{format!("{} · {} appointments · {waiting} waiting", format::day(*day), rows.len())}</p>
+                </div>
+                <div>
+                    <label for="schedule-day">{"Day"}</label>
+                    <input id="schedule-day" type="date" value={day.to_string()} onchange={on_day} />
+                </div>
+                <p class="hint">{"On a row: "}<kbd>{"C"}</kbd>{" check in · "}<kbd>{"S"}</kbd>{" seen · "}
+                    <kbd>{"D"}</kbd>{" done · "}<kbd>{"N"}</kbd>{" no-show · "}<kbd>{"X"}</kbd>{" cancel"}</p>
+            </div>
+            if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
+            if let Some(message) = (*notice).clone() {
+                <p class="success" role="status" id="schedule-notice">{message.text.clone()}
+                    if message.follow_up {
+                        {" "}<button class="quiet" onclick={{ let n = desk.navigate.clone(); move |_| n.emit(Page::FollowUps) }}>{"Open follow-ups"}</button>
+                    }
+                </p>
+            }
+            if *loaded && rows.is_empty() { <p class="empty">{"No appointments on this day."}</p> }
+            <div class="columns">
+                { for doctors.iter().map(|doctor| html! {
+                    <section class="card" aria-label={format!("Appointments with {doctor}")}>
+                        <h2>{doctor.clone()}</h2>
+                        <table>
+                            <thead><tr><th>{"Time"}</th><th>{"Patient"}</th><th>{"Status · wait"}</th><th><span class="sr-only">{"Actions"}</span></th></tr></thead>
+                            <tbody>
+                                { for rows.iter().filter(|r| &r.doctor_name == doctor).map(|r| html! {
+                                    <Row row={r.clone()} now={*now} on_change={change.clone()} />
+                                }) }
+                            </tbody>
+                        </table>
+                    </section>
+                }) }
+            </div>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct RowProps {
+    row: ScheduleRow,
+    now: chrono::DateTime<chrono::Utc>,
+    on_change: Callback<(ScheduleRow, StatusChange)>,
+}
+
+#[component]
+fn Row(props: &RowProps) -> Html {
+    let Some(desk) = use_context::<Desk>() else { return html! {} };
+    let r = &props.row;
+    let a = &r.appointment;
+    let changes: Vec<(StatusChange, &str, &str)> = StatusChange::ALL
+        .into_iter()
+        .filter(|c| c.applies_to(a.status))
+        .filter_map(|c| action(c).map(|(key, label)| (c, key, label)))
+        .collect();
+    let onkeydown = {
+        let (row, on_change, changes) = (r.clone(), props.on_change.clone(), changes.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            if e.ctrl_key() || e.alt_key() || e.meta_key() {
+                return;
+            }
+            let key = e.key().to_ascii_lowercase();
+            if let Some((change, ..)) = changes.iter().find(|(_, k, _)| *k == key) {
+                e.prevent_default();
+                on_change.emit((row.clone(), *change));
+            }
+        })
+    };
+    let wait = a.wait_cue(props.now);
+    let open = {
+        let (navigate, id) = (desk.navigate.clone(), r.patient.id);
+        move |_: MouseEvent| navigate.emit(Page::FrontDesk(Some(id)))
+    };
+    let status_class = a.status.as_str().replace('_', "-");
+    html! {
+        <tr class={classes!("row", a.status.is_final().then_some("final"))} tabindex="0" {onkeydown}
+            data-appointment={a.id.to_string()} data-status={a.status.as_str()}>
+            <td class="time">{format::time(a.starts_at)}</td>
+            <td>
+                <button class="link" onclick={open} tabindex="-1">{r.patient.full_name()}</button>
+                if let Some(reason) = &a.reason { <div class="hint">{reason.clone()}</div> }
+                if let Some(w) = wait.filter(|w| w.level == WaitLevel::Red) {
+                    <div class="cue">{format!("Waiting {} — apologise.", format::minutes(w.minutes))}
+                        if let Some(t) = &r.talk_about { {format!(" Talk about: {t}")} }
+                    </div>
+                } else if wait.is_some_and(|w| w.level == WaitLevel::Amber) {
+                    <div class="cue">{"Getting long — keep them posted."}</div>
+                }
+            </td>
+            <td>
+                <span class={classes!("status", status_class)}>{a.status.label()}</span>
+                if let Some(w) = wait {
+                    {" "}
+                    <span class={classes!("wait", level_name(w.level))} data-wait-level={level_name(w.level)}
+                        title="Waiting since the later of the booked time and arrival">
+                        {format::minutes(w.minutes)}
+                    </span>
+                }
+            </td>
+            <td>
+                <div class="row-actions">
+                    { for changes.iter().map(|(change, key, label)| {
+                        let (row, on_change, change) = (r.clone(), props.on_change.clone(), *change);
+                        html! {
+                            <button class="quiet" data-action={change_name(change)} tabindex="-1"
+                                onclick={move |_| on_change.emit((row.clone(), change))}
+                                title={format!("{label} ({})", key.to_uppercase())}>{*label}</button>
+                        }
+                    }) }
+                </div>
+            </td>
+        </tr>
+    }
+}
+
+fn level_name(level: WaitLevel) -> &'static str {
+    match level {
+        WaitLevel::Fine => "fine",
+        WaitLevel::Amber => "amber",
+        WaitLevel::Red => "red",
+    }
+}
+
+fn change_name(c: StatusChange) -> &'static str {
+    match c {
+        StatusChange::Confirm => "confirm",
+        StatusChange::CheckIn => "check-in",
+        StatusChange::Seen => "seen",
+        StatusChange::Done => "done",
+        StatusChange::NoShow => "no-show",
+        StatusChange::Cancel => "cancel",
+    }
+}

@@ -1,0 +1,46 @@
+//! Desk settings, for managers and admins: how soon an idle desk locks itself.
+
+use wasm_bindgen_futures::spawn_local;
+use web_sys::HtmlSelectElement;
+use yew::prelude::*;
+
+use crate::api;
+use crate::app::Desk;
+
+const CHOICES: [u32; 6] = [1, 2, 5, 10, 15, 30];
+
+#[component]
+pub fn Settings() -> Html {
+    let Some(desk) = use_context::<Desk>() else { return html! {} };
+    let error = use_state(|| None::<String>);
+    let saved = use_state(|| false);
+    let current = desk.state.idle_lock_seconds / 60;
+    let onchange = {
+        let (desk, error, saved) = (desk.clone(), error.clone(), saved.clone());
+        Callback::from(move |e: Event| {
+            let Ok(minutes) = e.target_unchecked_into::<HtmlSelectElement>().value().parse::<u32>() else { return };
+            let (desk, error, saved) = (desk.clone(), error.clone(), saved.clone());
+            spawn_local(async move {
+                match api::set_idle_lock(minutes).await {
+                    Ok(s) => {
+                        saved.set(true);
+                        desk.set_state.emit(s);
+                    }
+                    Err(e) => error.set(desk.message(e)),
+                }
+            });
+        })
+    };
+    html! {
+        <section class="card" aria-labelledby="settings-title" style="max-width: 32rem">
+            <h1 id="settings-title">{"Desk settings"}</h1>
+            <label for="idle-lock">{"Lock the desk after it has been idle for"}</label>
+            <select id="idle-lock" {onchange}>
+                { for CHOICES.iter().map(|m| html! { <option value={m.to_string()} selected={*m == current}>{format!("{m} min")}</option> }) }
+            </select>
+            <p class="hint">{"Unlocking asks for the staff member's password again."}</p>
+            if *saved { <p class="success" role="status">{"Saved."}</p> }
+            if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
+        </section>
+    }
+}
