@@ -22,10 +22,15 @@ const MIGRATIONS: &[Migration] = &[
         then: Some(search::rebuild),
     },
     Migration { version: 3, sql: include_str!("../../../migrations/client/0003_search_hits.sql"), then: None },
+    Migration {
+        version: 4,
+        sql: include_str!("../../../migrations/client/0004_search_folding.sql"),
+        then: Some(search::rebuild),
+    },
 ];
 
 /// The schema version this build creates and understands.
-pub const LATEST_VERSION: i64 = 3;
+pub const LATEST_VERSION: i64 = 4;
 
 pub(crate) fn run(conn: &mut Connection, target: i64) -> Result<()> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;

@@ -114,6 +114,21 @@ fn passes(query: &str) -> Vec<String> {
     out
 }
 
+/// How a receptionist without the key for it types a letter that has no accent to strip.
+fn latin_spelling(c: char) -> Option<&'static str> {
+    Some(match c {
+        'ø' | 'Ø' => "o",
+        'æ' | 'Æ' => "ae",
+        'œ' | 'Œ' => "oe",
+        'ß' => "ss",
+        'ł' | 'Ł' => "l",
+        'đ' | 'Đ' | 'ð' | 'Ð' => "d",
+        'þ' | 'Þ' => "th",
+        'ı' => "i",
+        _ => return None,
+    })
+}
+
 /// The text under which a patient is found.
 fn documents(p: &Patient) -> (String, String) {
     let mut names: Vec<String> = Vec::new();
@@ -122,6 +137,16 @@ fn documents(p: &Patient) -> (String, String) {
         // "O'Brien" is found as "o brien" (the tokenizer splits it) and also as "obrien".
         for word in name.split_whitespace().filter(|w| w.contains(APOSTROPHES)) {
             names.push(word.replace(APOSTROPHES, ""));
+        }
+        // Letters that are not a base letter plus an accent, which the tokenizer leaves alone.
+        if name.chars().any(|c| latin_spelling(c).is_some()) {
+            names.push(name.chars().fold(String::new(), |mut s, c| {
+                match latin_spelling(c) {
+                    Some(l) => s.push_str(l),
+                    None => s.push(c),
+                }
+                s
+            }));
         }
     }
     let names = names.join(" ");

@@ -1,0 +1,163 @@
+//! What the desktop front desk asks of the core beyond the basics: free slots, moving an
+//! appointment, the duplicate check at registration, follow-ups and the doctor's glance.
+
+mod common;
+
+use chrono::{DateTime, Duration, Local, NaiveDate, TimeZone, Timelike, Utc};
+use common::*;
+use rapport_core::{Booking, DuplicateReason, ErrorCode};
+use rapport_model::{NewPatient, Role, StaffId, StatusChange};
+
+fn local(day: NaiveDate, h: u32, m: u32) -> DateTime<Utc> {
+    Local.from_local_datetime(&day.and_hms_opt(h, m, 0).expect("time")).earliest().expect("local time").to_utc()
+}
+
+fn today() -> NaiveDate {
+    noon().with_timezone(&Local).date_naive()
+}
+
+fn book_at(
+    c: &mut Clinic,
+    patient: rapport_model::PatientId,
+    doctor: StaffId,
+    at: DateTime<Utc>,
+) -> rapport_model::AppointmentId {
+    let admin = c.admin.clone();
+    c.app
+        .book(&admin, Booking { patient, doctor, starts_at: at, minutes: 15, reason: None })
+        .expect("book")
+        .appointment
+        .id
+}
+
+#[test]
+fn free_slots_leave_out_taken_and_past_times() {
+    let mut c = clinic();
+    let admin = c.admin.clone();
+    let dr = c.staff("dr.rao", Role::Clinician).staff().id;
+    let p = c.patient("Asha", "Rao");
+    let tomorrow = today() + Duration::days(1);
+    book_at(&mut c, p, dr, local(tomorrow, 9, 0));
+
+    let slots = c.app.free_slots(&admin, dr, tomorrow, 15).expect("slots");
+    let starts: Vec<DateTime<Utc>> = slots.iter().map(|s| s.starts_at).collect();
+    assert_eq!(starts.first(), Some(&local(tomorrow, 8, 0)), "the day opens at 08:00");
+    assert_eq!(starts.last(), Some(&local(tomorrow, 17, 45)), "the last slot ends at closing");
+    assert!(!starts.contains(&local(tomorrow, 9, 0)), "the booked slot is not offered");
+    assert_eq!(slots.len(), 39, "40 quarter hours less the booked one");
+
+    // Half an hour does not fit before a booked slot that starts 15 minutes later.
+    let long = c.app.free_slots(&admin, dr, tomorrow, 30).expect("slots");
+    assert!(!long.iter().any(|s| s.starts_at == local(tomorrow, 8, 45)));
+
+    // Today, nothing before now.
+    let now = noon();
+    for slot in c.app.free_slots(&admin, dr, today(), 15).expect("slots") {
+        assert!(slot.starts_at >= now);
+        assert_eq!(slot.starts_at.with_timezone(&Local).minute() % 15, 0);
+    }
+}
+
+#[test]
+fn moving_an_appointment_checks_the_new_slot_and_is_audited() {
+    let mut c = clinic();
+    let admin = c.admin.clone();
+    let dr = c.staff("dr.rao", Role::Clinician).staff().id;
+    let a = c.patient("Asha", "Rao");
+    let b = c.patient("Ben", "Lee");
+    let tomorrow = today() + Duration::days(1);
+    book_at(&mut c, a, dr, local(tomorrow, 10, 0));
+    let moving = book_at(&mut c, b, dr, local(tomorrow, 10, 30));
+
+    let clash = c.app.move_appointment(&admin, moving, local(tomorrow, 10, 0), None).expect_err("taken");
+    assert_eq!(clash.code, ErrorCode::Conflict);
+    let moved = c.app.move_appointment(&admin, moving, local(tomorrow, 11, 0), None).expect("moved");
+    assert_eq!(moved.appointment.starts_at, local(tomorrow, 11, 0));
+    // Its own old slot does not block a move by a few minutes.
+    c.app.move_appointment(&admin, moving, local(tomorrow, 11, 5), None).expect("nudged");
+    let history = c.app.patient_history(&admin, b).expect("history");
+    assert_eq!(history.iter().filter(|e| e.action == "appointment.move").count(), 2);
+
+    c.app.change_status(&admin, moving, StatusChange::CheckIn).expect("arrived");
+    let late = c.app.move_appointment(&admin, moving, local(tomorrow, 12, 0), None).expect_err("arrived");
+    assert_eq!(late.code, ErrorCode::Conflict);
+}
+
+#[test]
+fn registration_finds_the_same_person_by_name_and_birth_date_or_by_phone() {
+    let mut c = clinic();
+    let admin = c.admin.clone();
+    let born = NaiveDate::from_ymd_opt(1980, 1, 2).expect("date");
+    let zoe = c.patient_with(NewPatient {
+        given: "Zoë".into(),
+        family: "Ørsted".into(),
+        birth_date: Some(born),
+        phones: vec!["+91 98450 12345".into()],
+        ..NewPatient::default()
+    });
+    let check = |given: &str, family: &str, birth: Option<NaiveDate>, phone: &str| {
+        let phones: Vec<String> = if phone.is_empty() { Vec::new() } else { vec![phone.to_owned()] };
+        c.app.possible_duplicates(&admin, given, family, birth, &phones).expect("check")
+    };
+    let same = check("zoe", "orsted", Some(born), "");
+    assert_eq!(same.len(), 1, "accents and case aside, the same name and birth date");
+    assert_eq!(same[0].patient.id, zoe);
+    assert_eq!(same[0].reasons, vec![DuplicateReason::SameNameAndBirthDate]);
+
+    assert!(check("Zoe", "Orsted", NaiveDate::from_ymd_opt(1981, 1, 2), "").is_empty(), "another birth date");
+    assert!(check("Zoe", "Orstedsen", Some(born), "").is_empty(), "a longer family name is someone else");
+    assert!(check("Zoe", "Orsted", None, "").is_empty(), "a name alone is not enough");
+
+    let by_phone = check("Nila", "Testwood", None, "098450-12345");
+    assert_eq!(by_phone.len(), 1, "the same number in another format");
+    assert_eq!(by_phone[0].reasons, vec![DuplicateReason::SamePhone]);
+
+    let both = check("Zoë", "Ørsted", Some(born), "9845012345");
+    assert_eq!(both[0].reasons.len(), 2, "both reasons on one match: {:?}", both[0].reasons);
+}
+
+#[test]
+fn a_follow_up_is_listed_with_its_patient_until_it_is_done() {
+    let mut c = clinic();
+    let admin = c.admin.clone();
+    let dr = c.staff("dr.rao", Role::Clinician).staff().id;
+    let p = c.patient("Asha", "Rao");
+    let appt = book_at(&mut c, p, dr, noon() - Duration::hours(1));
+    c.app.change_status(&admin, appt, StatusChange::NoShow).expect("no-show");
+
+    let list = c.app.follow_up_list(&admin).expect("list");
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].patient.id, p);
+    assert_eq!(list[0].follow_up.appointment_id, Some(appt));
+
+    c.app.finish_follow_up(&admin, list[0].follow_up.id).expect("done");
+    assert!(c.app.follow_up_list(&admin).expect("list").is_empty());
+    let again = c.app.finish_follow_up(&admin, list[0].follow_up.id).expect_err("already done");
+    assert_eq!(again.code, ErrorCode::Conflict);
+    assert!(c.app.patient_history(&admin, p).expect("history").iter().any(|e| e.action == "follow_up.done"));
+}
+
+#[test]
+fn the_glance_shows_the_patient_with_the_doctor_or_waiting_before_the_next_booked() {
+    let mut c = clinic();
+    let admin = c.admin.clone();
+    let dr = c.staff("dr.rao", Role::Clinician);
+    let dr_id = dr.staff().id;
+    let early = c.patient("Early", "Booked");
+    let waiting = c.patient("Waiting", "Arrived");
+    let first = book_at(&mut c, early, dr_id, noon() + Duration::minutes(30));
+    let second = book_at(&mut c, waiting, dr_id, noon() + Duration::minutes(45));
+    let _ = first;
+
+    let glance = c.app.doctor_glance(&dr, dr_id, None).expect("glance");
+    assert_eq!(glance.card.as_ref().map(|card| card.patient.id), Some(early), "nobody waiting: the next booked");
+    assert_eq!(glance.upcoming.len(), 2);
+
+    c.app.change_status(&admin, second, StatusChange::CheckIn).expect("arrived");
+    let glance = c.app.doctor_glance(&dr, dr_id, None).expect("glance");
+    assert_eq!(glance.card.as_ref().map(|card| card.patient.id), Some(waiting), "an arrived patient comes first");
+
+    let chosen = c.app.doctor_glance(&dr, dr_id, Some(early)).expect("glance");
+    assert_eq!(chosen.card.as_ref().map(|card| card.patient.id), Some(early));
+    assert!(c.app.patient_history(&admin, early).expect("history").iter().any(|e| e.action == "patient.glance"));
+}
