@@ -44,6 +44,16 @@ fn refuse(code: &str, message: &str) -> ErrorReply {
     ErrorReply { code: code.to_owned(), message: message.to_owned() }
 }
 
+/// Logs a staff member in (anew, after a lock) and starts the idle clock.
+fn start_session(inner: &mut Inner, login: &str, password: String) -> Reply<()> {
+    let app = inner.app.as_mut().ok_or_else(|| refuse("not_initialized", "the database is not open"))?;
+    let session = app.login(login, &Secret::new(password)).map_err(reply)?;
+    inner.session = Some(session);
+    inner.locked = None;
+    inner.last_activity = Instant::now();
+    Ok(())
+}
+
 fn badge(s: &Session) -> StaffBadge {
     let staff = s.staff();
     StaffBadge { id: staff.id, login: staff.login.clone(), name: staff.display_name.clone(), role: staff.role }
@@ -115,7 +125,8 @@ impl Desk {
         })
     }
 
-    /// Creates the clinic database (first run), optionally with demo data, and logs the admin in.
+    /// Creates the clinic database (first run), optionally with demo data. The staff login
+    /// screen follows: whoever sits at the desk logs in as themselves.
     pub fn setup(&self, args: SetupArgs) -> Reply<DeskState> {
         {
             let mut inner = self.inner();
@@ -148,9 +159,8 @@ impl Desk {
                 app.load_demo(&session, DEMO_PATIENTS, 7, Some(&password)).map_err(reply)?;
             }
             inner.app = Some(app);
-            inner.session = Some(session);
+            inner.session = None;
             inner.locked = None;
-            inner.last_activity = Instant::now();
         }
         self.state()
     }
@@ -167,14 +177,7 @@ impl Desk {
     }
 
     pub fn login(&self, login: &str, password: String) -> Reply<DeskState> {
-        {
-            let mut inner = self.inner();
-            let app = inner.app.as_mut().ok_or_else(|| refuse("not_initialized", "the database is not open"))?;
-            let session = app.login(login, &Secret::new(password)).map_err(reply)?;
-            inner.session = Some(session);
-            inner.locked = None;
-            inner.last_activity = Instant::now();
-        }
+        start_session(&mut self.inner(), login, password)?;
         self.state()
     }
 
@@ -197,11 +200,7 @@ impl Desk {
                 .as_ref()
                 .map(|s| s.staff().login.clone())
                 .ok_or_else(|| refuse("not_found", "the desk is not locked"))?;
-            let app = inner.app.as_mut().ok_or_else(|| refuse("not_initialized", "the database is not open"))?;
-            let session = app.login(&login, &Secret::new(password)).map_err(reply)?;
-            inner.session = Some(session);
-            inner.locked = None;
-            inner.last_activity = Instant::now();
+            start_session(&mut inner, &login, password)?;
         }
         self.state()
     }

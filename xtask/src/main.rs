@@ -33,6 +33,10 @@ const BUILD_PACKAGES: &[(&str, &str)] = &[
 /// Debian packages the desktop end-to-end test needs.
 const E2E_PACKAGES: &[(&str, &str)] = &[
     ("xvfb", "a virtual display for the desktop app"),
+    ("xkb-data", "keyboard layouts, so the virtual display takes key presses"),
+    ("x11-xkb-utils", "xkbcomp, which Xvfb runs to load the keyboard layout"),
+    ("fonts-dejavu-core", "a font for the window to draw text with"),
+    ("tzdata", "time zones: the test runs the app in one where it is mid-morning"),
     ("webkit2gtk-driver", "WebKitWebDriver, which tauri-driver drives"),
 ];
 

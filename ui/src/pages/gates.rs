@@ -31,23 +31,61 @@ fn use_text() -> (UseStateHandle<String>, Callback<String>) {
     (value, set)
 }
 
-/// Runs a gate command and hands its new state on, or shows why it was refused.
-fn submit(
+/// What every gate form has: busy while its command runs, the refusal to show, and the field
+/// that takes focus when the screen opens.
+#[derive(Clone)]
+struct Gate {
     busy: UseStateHandle<bool>,
     error: UseStateHandle<Option<String>>,
-    on_done: Callback<DeskState>,
-    command: impl std::future::Future<Output = api::Reply<DeskState>> + 'static,
-) {
-    busy.set(true);
-    error.set(None);
-    spawn_local(async move {
-        let result = command.await;
-        busy.set(false);
-        match result {
-            Ok(s) => on_done.emit(s),
-            Err(e) => error.set(Some(e.message)),
+    first: NodeRef,
+}
+
+#[hook]
+fn use_gate() -> Gate {
+    let gate = Gate { busy: use_state(|| false), error: use_state(|| None::<String>), first: use_node_ref() };
+    use_focus_on(gate.first.clone(), 0);
+    gate
+}
+
+impl Gate {
+    /// Runs a gate command and hands its new state on, or shows why it was refused.
+    fn submit(
+        &self,
+        on_done: &Callback<DeskState>,
+        command: impl std::future::Future<Output = api::Reply<DeskState>> + 'static,
+    ) {
+        let (busy, error, on_done) = (self.busy.clone(), self.error.clone(), on_done.clone());
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            let result = command.await;
+            busy.set(false);
+            match result {
+                Ok(s) => on_done.emit(s),
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    }
+
+    fn refusal(&self) -> Html {
+        match (*self.error).clone() {
+            Some(message) => html! { <p class="error" role="alert">{message}</p> },
+            None => html! {},
         }
-    });
+    }
+
+    /// A form submit handler that runs `command` (made fresh for each submit).
+    fn on_submit<F>(&self, on_done: &Callback<DeskState>, command: impl Fn() -> F + 'static) -> Callback<SubmitEvent>
+    where
+        F: std::future::Future<Output = api::Reply<DeskState>> + 'static,
+    {
+        let gate = self.clone();
+        let on_done = on_done.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            gate.submit(&on_done, command());
+        })
+    }
 }
 
 #[component]
@@ -59,16 +97,12 @@ pub fn Setup(props: &GateProps) -> Html {
     let (passphrase, set_passphrase) = use_text();
     let key_choice =
         use_state(|| if props.state.keyring_available { KeyChoice::Keyring } else { KeyChoice::Passphrase });
-    let busy = use_state(|| false);
-    let error = use_state(|| None::<String>);
-    let first = use_node_ref();
-    use_focus_on(first.clone(), 0);
+    let gate = use_gate();
 
     let go = |demo: bool| {
         let (clinic, name, login, password, passphrase) =
             (clinic.clone(), name.clone(), login.clone(), password.clone(), passphrase.clone());
-        let (key_choice, busy, error, on_done) =
-            (key_choice.clone(), busy.clone(), error.clone(), props.on_done.clone());
+        let (key_choice, gate, on_done) = (key_choice.clone(), gate.clone(), props.on_done.clone());
         Callback::from(move |e: MouseEvent| {
             e.prevent_default();
             let clinic_name = match (clinic.trim(), demo) {
@@ -84,7 +118,7 @@ pub fn Setup(props: &GateProps) -> Html {
                 passphrase: (*key_choice == KeyChoice::Passphrase).then(|| (*passphrase).clone()),
                 demo,
             };
-            submit(busy.clone(), error.clone(), on_done.clone(), async move { api::setup_clinic(&args).await });
+            gate.submit(&on_done, async move { api::setup_clinic(&args).await });
         })
     };
     let choose = |choice: KeyChoice| {
@@ -95,14 +129,16 @@ pub fn Setup(props: &GateProps) -> Html {
     html! {
         <div class="gate">
             <div class="brand"><h1><span class="brand-mark">{"Rapport"}</span>{" — first run"}</h1></div>
-            <form class="card" aria-labelledby="setup-title">
+            <form class="card wide" aria-labelledby="setup-title">
                 <h2 id="setup-title">{"Set up this front desk"}</h2>
-                <Field id="setup-clinic" label="Clinic name" value={(*clinic).clone()} on_input={set_clinic} node_ref={first} />
+                <div class="setup-grid"><div>
+                <Field id="setup-clinic" label="Clinic name" value={(*clinic).clone()} on_input={set_clinic} node_ref={gate.first.clone()} />
                 <Field id="setup-name" label="Your name" value={(*name).clone()} on_input={set_name} />
                 <Field id="setup-login" label="Your login" value={(*login).clone()} on_input={set_login}
                     autocomplete="username" hint="Letters, digits, dots and dashes, e.g. anna.k" />
                 <Field id="setup-password" label="Your password" kind="password" value={(*password).clone()}
                     on_input={set_password} autocomplete="new-password" hint="At least 8 characters" />
+                </div><div>
                 <fieldset>
                     <legend>{"Where the database key is kept"}</legend>
                     <label class="inline">
@@ -124,16 +160,15 @@ pub fn Setup(props: &GateProps) -> Html {
                             hint="At least 12 characters. Without it the database cannot be opened: keep it safe." />
                     }
                 </fieldset>
-                if let Some(message) = (*error).clone() {
-                    <p class="error" role="alert">{message}</p>
-                }
+                </div></div>
+                {gate.refusal()}
                 <div class="actions">
-                    <button id="create-clinic" class="primary" disabled={*busy} onclick={go(false)}>{"Create clinic"}</button>
-                    <button id="explore-demo" disabled={*busy} onclick={go(true)}>{"Explore with demo data"}</button>
+                    <button id="create-clinic" class="primary" disabled={*gate.busy} onclick={go(false)}>{"Create clinic"}</button>
+                    <button id="explore-demo" disabled={*gate.busy} onclick={go(true)}>{"Explore with demo data"}</button>
                 </div>
                 <p class="hint">{"Demo data: a made-up clinic with synthetic patients, three doctors and four weeks of \
                     appointments. Demo staff (priya, sam, dr.mehta…) share the password you chose."}</p>
-                if *busy { <p class="hint" role="status">{"Creating the encrypted database…"}</p> }
+                if *gate.busy { <p class="hint" role="status">{"Creating the encrypted database…"}</p> }
             </form>
         </div>
     }
@@ -142,18 +177,10 @@ pub fn Setup(props: &GateProps) -> Html {
 #[component]
 pub fn UnlockDatabase(props: &DoneProps) -> Html {
     let (passphrase, set_passphrase) = use_text();
-    let busy = use_state(|| false);
-    let error = use_state(|| None::<String>);
-    let first = use_node_ref();
-    use_focus_on(first.clone(), 0);
+    let gate = use_gate();
     let onsubmit = {
-        let (passphrase, busy, error, on_done) =
-            (passphrase.clone(), busy.clone(), error.clone(), props.on_done.clone());
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            let p = (*passphrase).clone();
-            submit(busy.clone(), error.clone(), on_done.clone(), async move { api::unlock_database(p).await });
-        })
+        let passphrase = passphrase.clone();
+        gate.on_submit(&props.on_done, move || api::unlock_database((*passphrase).clone()))
     };
     html! {
         <div class="gate">
@@ -161,9 +188,9 @@ pub fn UnlockDatabase(props: &DoneProps) -> Html {
                 <h1 id="unlock-db-title">{"Open the clinic database"}</h1>
                 <p class="hint">{"The database is protected by a passphrase."}</p>
                 <Field id="db-passphrase" label="Database passphrase" kind="password" value={(*passphrase).clone()}
-                    on_input={set_passphrase} node_ref={first} />
-                if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
-                <div class="actions"><button class="primary" disabled={*busy}>{"Open"}</button></div>
+                    on_input={set_passphrase} node_ref={gate.first.clone()} />
+                {gate.refusal()}
+                <div class="actions"><button class="primary" disabled={*gate.busy}>{"Open"}</button></div>
             </form>
         </div>
     }
@@ -173,18 +200,10 @@ pub fn UnlockDatabase(props: &DoneProps) -> Html {
 pub fn Login(props: &GateProps) -> Html {
     let (login, set_login) = use_text();
     let (password, set_password) = use_text();
-    let busy = use_state(|| false);
-    let error = use_state(|| None::<String>);
-    let first = use_node_ref();
-    use_focus_on(first.clone(), 0);
+    let gate = use_gate();
     let onsubmit = {
-        let (login, password, busy, error, on_done) =
-            (login.clone(), password.clone(), busy.clone(), error.clone(), props.on_done.clone());
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            let (l, p) = ((*login).clone(), (*password).clone());
-            submit(busy.clone(), error.clone(), on_done.clone(), async move { api::login(l, p).await });
-        })
+        let (login, password) = (login.clone(), password.clone());
+        gate.on_submit(&props.on_done, move || api::login((*login).clone(), (*password).clone()))
     };
     html! {
         <div class="gate">
@@ -192,11 +211,11 @@ pub fn Login(props: &GateProps) -> Html {
                 <p class="brand-mark">{"Rapport"}</p>
                 <h1 id="login-title">{props.state.clinic_name.clone().unwrap_or_else(|| "Log in".into())}</h1>
                 <Field id="login-name" label="Login" value={(*login).clone()} on_input={set_login}
-                    autocomplete="username" node_ref={first} />
+                    autocomplete="username" node_ref={gate.first.clone()} />
                 <Field id="login-password" label="Password" kind="password" value={(*password).clone()}
                     on_input={set_password} autocomplete="current-password" />
-                if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
-                <div class="actions"><button id="login-submit" class="primary" disabled={*busy}>{"Log in"}</button></div>
+                {gate.refusal()}
+                <div class="actions"><button id="login-submit" class="primary" disabled={*gate.busy}>{"Log in"}</button></div>
             </form>
         </div>
     }
@@ -205,23 +224,14 @@ pub fn Login(props: &GateProps) -> Html {
 #[component]
 pub fn Locked(props: &GateProps) -> Html {
     let (password, set_password) = use_text();
-    let busy = use_state(|| false);
-    let error = use_state(|| None::<String>);
-    let first = use_node_ref();
-    use_focus_on(first.clone(), 0);
+    let gate = use_gate();
     let onsubmit = {
-        let (password, busy, error, on_done) = (password.clone(), busy.clone(), error.clone(), props.on_done.clone());
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            let p = (*password).clone();
-            submit(busy.clone(), error.clone(), on_done.clone(), async move { api::unlock(p).await });
-        })
+        let password = password.clone();
+        gate.on_submit(&props.on_done, move || api::unlock((*password).clone()))
     };
     let switch = {
-        let (busy, error, on_done) = (busy.clone(), error.clone(), props.on_done.clone());
-        Callback::from(move |_: MouseEvent| {
-            submit(busy.clone(), error.clone(), on_done.clone(), async move { api::switch_user().await });
-        })
+        let (gate, on_done) = (gate.clone(), props.on_done.clone());
+        Callback::from(move |_: MouseEvent| gate.submit(&on_done, api::switch_user()))
     };
     let who = props.state.staff.as_ref().map(|s| s.name.clone()).unwrap_or_default();
     html! {
@@ -232,10 +242,10 @@ pub fn Locked(props: &GateProps) -> Html {
                 <p>{format!("{who}, type your password to carry on.")}</p>
                 <p class="hint">{"The desk locks itself when nobody has used it for a while, so patient details are not left on screen."}</p>
                 <Field id="unlock-password" label="Password" kind="password" value={(*password).clone()}
-                    on_input={set_password} autocomplete="current-password" node_ref={first} />
-                if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
+                    on_input={set_password} autocomplete="current-password" node_ref={gate.first.clone()} />
+                {gate.refusal()}
                 <div class="actions">
-                    <button id="unlock-submit" class="primary" disabled={*busy}>{"Unlock"}</button>
+                    <button id="unlock-submit" class="primary" disabled={*gate.busy}>{"Unlock"}</button>
                     <button type="button" class="quiet" onclick={switch}>{"Someone else? Log in"}</button>
                 </div>
             </form>
