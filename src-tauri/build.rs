@@ -10,6 +10,7 @@ const COMMANDS: &[&str] = &[
     "unlock",
     "switch_user",
     "set_idle_lock",
+    "touch",
     "search_patients",
     "open_patient",
     "add_pointer",

@@ -55,6 +55,12 @@ pub async fn set_idle_lock(desk: State<'_, Desk>, args: IdleLockArgs) -> Reply<D
     desk.state()
 }
 
+/// Someone is using the desk (keys, pointer) without running a command: the idle clock restarts.
+#[tauri::command]
+pub async fn touch(desk: State<'_, Desk>) -> Reply<()> {
+    desk.with_session(|_, _| Ok(()))
+}
+
 #[tauri::command]
 pub async fn search_patients(desk: State<'_, Desk>, args: SearchArgs) -> Reply<Vec<PatientHit>> {
     desk.with_session(|app, s| app.search_patients(s, &args.query, args.limit))

@@ -32,6 +32,7 @@ fn main() {
             commands::unlock,
             commands::switch_user,
             commands::set_idle_lock,
+            commands::touch,
             commands::search_patients,
             commands::open_patient,
             commands::add_pointer,

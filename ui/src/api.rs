@@ -88,6 +88,10 @@ pub async fn set_idle_lock(minutes: u32) -> Reply<DeskState> {
     call("set_idle_lock", &IdleLockArgs { minutes }).await
 }
 
+pub async fn touch() -> Reply<()> {
+    call0("touch").await
+}
+
 pub async fn search_patients(query: String, limit: usize) -> Reply<Vec<PatientHit>> {
     call("search_patients", &SearchArgs { query, limit }).await
 }

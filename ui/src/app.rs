@@ -106,6 +106,8 @@ struct ShellProps {
 }
 
 const IDLE_CHECK_MS: u32 = 1_000;
+/// How often activity without commands is reported to the shell's idle clock.
+const TOUCH_EVERY_MS: f64 = 20_000.0;
 
 #[component]
 fn Shell(props: &ShellProps) -> Html {
@@ -159,9 +161,22 @@ fn Shell(props: &ShellProps) -> Html {
             page.set(p);
         })
     };
+    // Activity restarts the page's idle clock at once and the shell's at most every
+    // `TOUCH_EVERY_MS`, so both agree on when the desk was last used.
+    let last_touch = use_mut_ref(|| 0.0f64);
     let on_activity = {
         let last_activity = last_activity.borrow().clone();
-        Callback::from(move |_: ()| last_activity.set(js_sys::Date::now()))
+        Callback::from(move |_: ()| {
+            let now = js_sys::Date::now();
+            last_activity.set(now);
+            let mut touched = last_touch.borrow_mut();
+            if now - *touched > TOUCH_EVERY_MS {
+                *touched = now;
+                spawn_local(async {
+                    let _ = api::touch().await; // a refusal shows at the next real command
+                });
+            }
+        })
     };
     let may_configure = matches!(props.state.staff.as_ref().map(|s| s.role), Some(Role::Manager | Role::Admin));
     let onkeydown = {

@@ -334,7 +334,8 @@ fn run(args: &[String]) -> Result<(), String> {
     if !has_display() {
         return Err(format!(
             "no display to open the window on (DISPLAY is not set). On a desktop, run it there; on a \
-             headless machine, under a virtual display:\n    xvfb-run -a -s '-screen 0 1366x768x24' {}\n\
+             headless machine, under a virtual display (apt install xvfb xauth):\n    \
+             xvfb-run -a -s '-screen 0 1366x768x24' {}\n\
              (the app is built; RAPPORT_DB picks the database, default {})",
             app.display(),
             "~/.local/share/rapport/rapport.db"

@@ -67,8 +67,21 @@ enum Command {
     /// Appointments.
     #[command(subcommand)]
     Appt(ApptCommand),
-    /// Open follow-up tasks (e.g. call back after a no-show).
+    /// Open follow-up tasks (e.g. call back after a no-show); `--done ID` closes one.
     FollowUps {
+        #[arg(long, value_name = "ID")]
+        done: Option<rapport_model::view::FollowUpId>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The doctor's glance: their next patient today (or the one given), with the rest of the day.
+    Glance {
+        /// The doctor's login.
+        #[arg(long)]
+        doctor: String,
+        /// A patient id or record number instead of the next one.
+        #[arg(long)]
+        patient: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -149,6 +162,20 @@ enum PatientCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Existing patients who may be the one you are about to register: the same name and birth
+    /// date, or the same phone number.
+    Duplicates {
+        #[arg(long, default_value = "")]
+        given: String,
+        #[arg(long, default_value = "")]
+        family: String,
+        #[arg(long, value_parser = parse_date)]
+        birth_date: Option<NaiveDate>,
+        #[arg(long)]
+        phone: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -201,6 +228,29 @@ enum ApptCommand {
     List {
         #[arg(long, value_parser = parse_date)]
         date: Option<NaiveDate>,
+        #[arg(long)]
+        doctor: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The doctor's free slots on a day (default: today), within opening hours.
+    Slots {
+        /// The doctor's login.
+        #[arg(long)]
+        doctor: String,
+        #[arg(long, value_parser = parse_date)]
+        date: Option<NaiveDate>,
+        #[arg(long, default_value_t = 15)]
+        minutes: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move a booked or confirmed appointment (optionally to another doctor).
+    Move {
+        appt_id: String,
+        /// Local start time, YYYY-MM-DDTHH:MM.
+        #[arg(long, value_parser = parse_local_time)]
+        at: chrono::DateTime<Utc>,
         #[arg(long)]
         doctor: Option<String>,
         #[arg(long)]
@@ -467,21 +517,44 @@ fn dispatch(app: &mut Rapport, s: &Session, command: Command) -> Result<(), Fail
         Command::Patient(cmd) => patient(app, s, cmd)?,
         Command::Pointer(cmd) => pointer(app, s, cmd)?,
         Command::Appt(cmd) => appt(app, s, cmd)?,
-        Command::FollowUps { json } => {
-            let list = app.follow_ups(s)?;
+        Command::FollowUps { done: Some(id), .. } => {
+            app.finish_follow_up(s, id)?;
+            println!("{id} done");
+        }
+        Command::FollowUps { done: None, json } => {
+            let list = app.follow_up_list(s)?;
             if json {
                 return print_json(&list);
             }
             if list.is_empty() {
                 println!("No open follow-ups.");
             }
-            for f in list {
+            for row in list {
+                let f = &row.follow_up;
                 println!(
-                    "{}  {}  patient {}",
+                    "{}  {}  {} ({})  {}",
                     f.created_at.with_timezone(&Local).format("%Y-%m-%d %H:%M"),
                     f.reason,
-                    f.patient_id
+                    row.patient.full_name(),
+                    row.patient.record_no,
+                    f.id
                 );
+            }
+        }
+        Command::Glance { doctor, patient, json } => {
+            let doctor = app.staff_by_login(s, &doctor)?;
+            let patient = patient.map(|p| app.resolve_patient(s, &p)).transpose()?;
+            let glance = app.doctor_glance(s, doctor.id, patient)?;
+            if json {
+                return print_json(&glance);
+            }
+            match &glance.card {
+                Some(card) => print_card(app, s, card)?,
+                None => println!("Nobody else is booked with {} today.", doctor.display_name),
+            }
+            if !glance.upcoming.is_empty() {
+                println!();
+                print_schedule(app.today(), &glance.upcoming);
             }
         }
         Command::Key(cmd) => {
@@ -583,6 +656,19 @@ fn patient(app: &mut Rapport, s: &Session, cmd: PatientCommand) -> Result<(), Fa
                 return print_json(&CardJson::from(&card));
             }
             print_card(app, s, &card)?;
+        }
+        PatientCommand::Duplicates { given, family, birth_date, phone, json } => {
+            let found = app.possible_duplicates(s, &given, &family, birth_date, &phone)?;
+            if json {
+                return print_json(&found);
+            }
+            if found.is_empty() {
+                println!("No likely duplicates.");
+            }
+            for m in &found {
+                print_hit(&m.patient);
+                println!("    {}", m.reasons.iter().map(|r| r.label()).collect::<Vec<_>>().join(", "));
+            }
         }
     }
     Ok(())
@@ -784,6 +870,31 @@ fn appt(app: &mut Rapport, s: &Session, cmd: ApptCommand) -> Result<(), Failure>
                 return print_json(&out);
             }
             print_schedule(day, &rows);
+        }
+        ApptCommand::Slots { doctor, date, minutes, json } => {
+            let day = date.unwrap_or_else(|| app.today());
+            let doctor = app.staff_by_login(s, &doctor)?;
+            let slots = app.free_slots(s, doctor.id, day, minutes)?;
+            if json {
+                return print_json(&slots);
+            }
+            if slots.is_empty() {
+                println!("No free {minutes}-minute slots.");
+            }
+            let times: Vec<String> =
+                slots.iter().map(|slot| slot.starts_at.with_timezone(&Local).format("%H:%M").to_string()).collect();
+            println!("{}", times.join(" "));
+        }
+        ApptCommand::Move { appt_id: id, at, doctor, json } => {
+            let doctor = doctor.map(|d| app.staff_by_login(s, &d)).transpose()?;
+            let outcome = app.move_appointment(s, appt_id(&id)?, at, doctor.map(|d| d.id))?;
+            for w in &outcome.warnings {
+                eprintln!("warning: {w}");
+            }
+            if json {
+                return print_json(&outcome);
+            }
+            println!("{} {}", outcome.appointment.id, local(outcome.appointment.starts_at));
         }
         ApptCommand::Confirm { appt_id } => change(app, &appt_id, StatusChange::Confirm)?,
         ApptCommand::Checkin { appt_id } => change(app, &appt_id, StatusChange::CheckIn)?,

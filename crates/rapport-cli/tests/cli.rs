@@ -303,3 +303,60 @@ fn an_admin_can_change_the_passphrase_and_the_old_one_stops_working() {
     assert!(with_new.status.success(), "{}", stderr(&with_new));
     assert!(String::from_utf8_lossy(&with_new.stdout).contains("Asha"));
 }
+
+#[test]
+fn everything_the_desktop_does_the_command_line_does_too() {
+    let d = Desk::new();
+    d.init();
+    d.ok("admin", &["staff", "add", "dr.rao", "--name", "Dr. Rao", "--role", "clinician"]);
+    d.ok("admin", &["staff", "add", "priya", "--name", "Priya", "--role", "front-desk"]);
+    let id = d.ok(
+        "priya",
+        &[
+            "patient",
+            "add",
+            "--given",
+            "Zoë",
+            "--family",
+            "Ørsted",
+            "--birth-date",
+            "1980-01-02",
+            "--phone",
+            "98450 12345",
+        ],
+    );
+    let id = id.trim();
+
+    // The duplicate check at registration.
+    let dupes = d.json(
+        "priya",
+        &["patient", "duplicates", "--given", "Zoe", "--family", "Orsted", "--birth-date", "1980-01-02", "--json"],
+    );
+    assert_eq!(dupes[0]["patient"]["id"], id);
+    assert_eq!(dupes[0]["reasons"][0], "same_name_and_birth_date");
+    let by_phone = d.ok("priya", &["patient", "duplicates", "--phone", "+91 98450-12345"]);
+    assert!(by_phone.contains("same phone"), "{by_phone}");
+
+    // Free slots, booking, moving.
+    let slots = d.json("priya", &["appt", "slots", "--doctor", "dr.rao", "--date", "2031-03-04", "--json"]);
+    assert_eq!(slots.as_array().map(Vec::len), Some(40), "08:00 to 18:00 in quarter hours");
+    let a = d.ok("priya", &["appt", "book", id, "--doctor", "dr.rao", "--at", "2031-03-04T09:00", "--minutes", "15"]);
+    let free = d.ok("priya", &["appt", "slots", "--doctor", "dr.rao", "--date", "2031-03-04"]);
+    assert!(free.starts_with("08:00 08:15 08:30 08:45 09:15"), "{free}");
+    let moved = d.ok("priya", &["appt", "move", a.trim(), "--at", "2031-03-04T11:30"]);
+    assert!(moved.contains("2031-03-04 11:30"), "{moved}");
+
+    // A no-show's follow-up is closed from the command line.
+    let past =
+        d.ok("priya", &["appt", "book", id, "--doctor", "dr.rao", "--at", "2020-01-06T10:00", "--minutes", "15"]);
+    d.ok("priya", &["appt", "no-show", past.trim()]);
+    let open = d.json("priya", &["follow-ups", "--json"]);
+    assert_eq!(open[0]["patient"]["family"], "Ørsted", "each follow-up names its patient");
+    let follow_up = open[0]["id"].as_str().expect("follow-up id").to_owned();
+    d.ok("priya", &["follow-ups", "--done", &follow_up]);
+    assert!(d.ok("priya", &["follow-ups"]).contains("No open follow-ups"));
+
+    // The doctor's glance at a chosen patient.
+    let glance = d.json("dr.rao", &["glance", "--doctor", "dr.rao", "--patient", id, "--json"]);
+    assert_eq!(glance["card"]["patient"]["id"], id);
+}

@@ -578,9 +578,13 @@ impl Rapport {
                 }
             }
         }
-        for phone in phones.iter().filter(|p| rapport_model::phone::digits(p).len() >= 6) {
-            for hit in search::search_exact(conn, phone, 20)? {
-                note(hit, DuplicateReason::SamePhone);
+        // Each form of the number (with and without country code or trunk 0) is looked up, so
+        // "+91 98450 12345" finds a patient whose phone was stored as "098450 12345".
+        for phone in phones {
+            for form in rapport_model::phone::search_forms(phone).into_iter().filter(|f| f.len() >= 7) {
+                for hit in search::search_exact(conn, &form, 20)? {
+                    note(hit, DuplicateReason::SamePhone);
+                }
             }
         }
         Ok(found)

@@ -60,6 +60,8 @@ pub struct FollowUp {
 /// A follow-up with the patient it is about, for the follow-ups list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FollowUpRow {
+    /// Flattened, so a row reads as the follow-up with its patient beside it.
+    #[serde(flatten)]
     pub follow_up: FollowUp,
     pub patient: PatientHit,
 }
