@@ -17,8 +17,11 @@ use thirtyfour::prelude::*;
 /// How long to wait for a process to start listening.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
-fn free_port() -> std::io::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+/// Two distinct free ports (both held while the second is chosen, so they cannot coincide).
+fn free_ports() -> std::io::Result<(u16, u16)> {
+    let a = TcpListener::bind("127.0.0.1:0")?;
+    let b = TcpListener::bind("127.0.0.1:0")?;
+    Ok((a.local_addr()?.port(), b.local_addr()?.port()))
 }
 
 fn wait_for_port(port: u16, what: &str) -> std::io::Result<()> {
@@ -86,7 +89,7 @@ impl Desktop {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        let (port, native_port) = (free_port()?, free_port()?);
+        let (port, native_port) = free_ports()?;
         let mut cmd = Command::new(tauri_driver);
         cmd.args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .env("DISPLAY", format!(":{display}"))

@@ -68,6 +68,18 @@ async fn tab(driver: &WebDriver, label: &str) -> WebDriverResult<()> {
     by_xpath(driver, &format!("//nav//button[normalize-space()='{label}']")).await?.click().await
 }
 
+/// Whether the element with this id gets the keyboard focus within two seconds (the page moves
+/// focus after it renders).
+async fn focus_reaches(driver: &WebDriver, id: &str) -> WebDriverResult<bool> {
+    for _ in 0..40 {
+        if driver.active_element().await?.id().await?.as_deref() == Some(id) {
+            return Ok(true);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(false)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_receptionist_works_the_front_desk() -> WebDriverResult<()> {
     let dir = tempfile::tempdir()?;
@@ -117,8 +129,7 @@ async fn scenario(driver: &WebDriver, shots: &Path) -> WebDriverResult<()> {
     // Front desk: the search box has focus; results appear as she types.
     let search = by_id(driver, "search").await?;
     by_xpath(driver, "//span[contains(., 'Priya')]").await?;
-    let focused = driver.active_element().await?;
-    assert_eq!(focused.id().await?.as_deref(), Some("search"), "the search box has focus on start");
+    assert!(focus_reaches(driver, "search").await?, "the search box has focus on start");
     search.send_keys("a").await?;
     let first = by_css(driver, "#results li .name").await?.text().await?;
     let family: String = first.split_whitespace().last().unwrap_or_default().chars().take(4).collect();
@@ -193,8 +204,11 @@ async fn scenario(driver: &WebDriver, shots: &Path) -> WebDriverResult<()> {
     by_css(driver, "#doctor-glance #patient-card").await?;
     screenshot(driver, shots, "doctor-glance").await?;
 
+    // Ctrl+K brings the search box back from anywhere.
+    driver.active_element().await?.send_keys(Key::Control + "k").await?;
+    assert!(focus_reaches(driver, "search").await?, "Ctrl+K returns to the search box");
+
     // Left alone, the desk locks itself; her password unlocks it.
-    tab(driver, "Front desk").await?;
     let lock = driver
         .query(By::Id("lock-screen"))
         .wait(Duration::from_secs(IDLE_LOCK_SECONDS * 3), Duration::from_millis(200))
