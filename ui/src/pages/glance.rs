@@ -86,8 +86,14 @@ pub fn Glance(props: &GlanceProps) -> Html {
                     Some((Some(card), appointment)) => html! {
                         <>
                             if let Some(a) = appointment {
-                                <p class="hint">{format!("{} · {}{}", format::time(a.starts_at), a.status.label(),
-                                    a.reason.as_ref().map(|r| format!(" · {r}")).unwrap_or_default())}</p>
+                                <p class="glance-visit">
+                                    <strong>{format::time(a.starts_at)}</strong>
+                                    {format!(" · {}", a.status.label())}
+                                    {a.reason.as_ref().map(|r| format!(" · {r}")).unwrap_or_default()}
+                                    if let Some(w) = a.wait_cue(format::now()) {
+                                        {format!(" · waiting {}", format::minutes(w.minutes))}
+                                    }
+                                </p>
                             }
                             <PatientCardView card={Rc::new(card)} on_changed={reload} glance=true />
                         </>
