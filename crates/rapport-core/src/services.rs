@@ -136,9 +136,6 @@ impl Rapport {
             .filter(|a| a.starts_at > now && a.status.holds_slot())
             .min_by_key(|a| a.starts_at)
             .cloned();
-        let staff = records::list_staff(conn)?;
-        let name_of =
-            |id: StaffId| staff.iter().find(|s| s.id == id).map(|s| s.display_name.clone()).unwrap_or_default();
         let mut pointers: Vec<PointerView> = records::current_pointers(conn, id)?
             .into_iter()
             .map(|p| {
@@ -159,7 +156,10 @@ impl Rapport {
             PointerState::Fading => 2,
             _ => 3,
         });
-        let usual_doctor_name = patient.usual_doctor.map(name_of).filter(|n| !n.is_empty());
+        let usual_doctor_name = match patient.usual_doctor {
+            Some(d) => records::staff_by_id(conn, d)?.map(|s| s.display_name),
+            None => None,
+        };
         let open_follow_ups = records::open_follow_ups(conn, Some(id))?;
         Ok(PatientCard {
             age: patient.age_on(today),
@@ -390,12 +390,6 @@ impl Rapport {
     pub fn day_schedule(&self, s: &Session, day: NaiveDate, doctor: Option<StaffId>) -> Result<Vec<ScheduleRow>> {
         let (from, to) = local_day_bounds(day);
         self.schedule(s, from, to, doctor)
-    }
-
-    /// Open follow-up tasks, oldest first.
-    pub fn follow_ups(&self, s: &Session) -> Result<Vec<FollowUp>> {
-        s.require(Operation::ViewSchedule)?;
-        Ok(records::open_follow_ups(self.store.conn(), None)?)
     }
 
     /// The audit entry of an operation recorded for a patient (used by tests and the UI's

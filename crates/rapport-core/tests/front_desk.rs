@@ -117,11 +117,11 @@ fn a_no_show_leaves_a_follow_up_to_call_the_patient_back() {
     let p = c.patient("Asha", "Rao");
     let id = book(&mut c, &admin, p, dr, 9, 0).expect("book").appointment.id;
     c.app.change_status(&admin, id, StatusChange::NoShow).expect("no-show");
-    let follow_ups = c.app.follow_ups(&admin).expect("follow-ups");
+    let follow_ups = c.app.follow_up_list(&admin).expect("follow-ups");
     assert_eq!(follow_ups.len(), 1);
-    assert_eq!(follow_ups[0].patient_id, p);
-    assert_eq!(follow_ups[0].appointment_id, Some(id));
-    assert!(follow_ups[0].reason.contains("rebook"));
+    assert_eq!(follow_ups[0].follow_up.patient_id, p);
+    assert_eq!(follow_ups[0].follow_up.appointment_id, Some(id));
+    assert!(follow_ups[0].follow_up.reason.contains("rebook"));
     assert_eq!(c.app.open_patient(&admin, p).expect("card").open_follow_ups.len(), 1);
 }
 
