@@ -51,8 +51,7 @@ pub async fn switch_user(desk: State<'_, Desk>) -> Reply<DeskState> {
 
 #[tauri::command]
 pub async fn set_idle_lock(desk: State<'_, Desk>, args: IdleLockArgs) -> Reply<DeskState> {
-    desk.with_session(|app, s| app.set_idle_lock_minutes(s, args.minutes))?;
-    desk.state()
+    desk.set_idle_lock(args.minutes)
 }
 
 /// Someone is using the desk (keys, pointer) without running a command: the idle clock restarts.

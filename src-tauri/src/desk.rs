@@ -32,9 +32,15 @@ struct Inner {
     /// Who was logged in when the desk locked; unlocking asks for their password.
     locked: Option<Session>,
     last_activity: Instant,
+    /// The manager's idle lock (or the test override), read once when the database opens and
+    /// again when it is changed, not on every command.
+    idle_limit: Duration,
 }
 
 pub type Reply<T> = Result<T, ErrorReply>;
+
+/// The idle lock until a database says otherwise (the core's default too).
+const DEFAULT_IDLE_LIMIT: Duration = Duration::from_secs(10 * 60);
 
 pub fn reply(e: Error) -> ErrorReply {
     ErrorReply { code: e.code.as_str().to_owned(), message: e.message }
@@ -64,7 +70,13 @@ impl Desk {
         Self {
             db_path,
             idle_override,
-            inner: Mutex::new(Inner { app: None, session: None, locked: None, last_activity: Instant::now() }),
+            inner: Mutex::new(Inner {
+                app: None,
+                session: None,
+                locked: None,
+                last_activity: Instant::now(),
+                idle_limit: DEFAULT_IDLE_LIMIT,
+            }),
         }
     }
 
@@ -73,14 +85,21 @@ impl Desk {
         self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn idle_limit(&self, app: &Rapport) -> Duration {
-        self.idle_override.unwrap_or_else(|| Duration::from_secs(u64::from(app.idle_lock_minutes().unwrap_or(10)) * 60))
+    /// Keeps the opened database and reads its idle lock setting.
+    fn opened(&self, inner: &mut Inner, app: Rapport) {
+        inner.idle_limit = self.idle_limit_of(&app);
+        inner.app = Some(app);
+    }
+
+    fn idle_limit_of(&self, app: &Rapport) -> Duration {
+        self.idle_override.unwrap_or_else(|| {
+            app.idle_lock_minutes().map_or(DEFAULT_IDLE_LIMIT, |m| Duration::from_secs(u64::from(m) * 60))
+        })
     }
 
     /// Locks the desk if it has been idle too long.
-    fn expire(&self, inner: &mut Inner) {
-        let Some(app) = inner.app.as_ref() else { return };
-        if inner.session.is_some() && inner.last_activity.elapsed() > self.idle_limit(app) {
+    fn expire(inner: &mut Inner) {
+        if inner.session.is_some() && inner.last_activity.elapsed() > inner.idle_limit {
             inner.locked = inner.session.take();
         }
     }
@@ -91,7 +110,8 @@ impl Desk {
             return Ok(());
         }
         if rapport_core::key_storage(&self.db_path).map_err(|e| reply(e.into()))? == KeyStorage::Keyring {
-            inner.app = Some(Rapport::open(&self.db_path, None, Arc::new(SystemClock)).map_err(reply)?);
+            let app = Rapport::open(&self.db_path, None, Arc::new(SystemClock)).map_err(reply)?;
+            self.opened(inner, app);
         }
         Ok(())
     }
@@ -99,7 +119,7 @@ impl Desk {
     pub fn state(&self) -> Reply<DeskState> {
         let mut inner = self.inner();
         self.open_if_possible(&mut inner)?;
-        self.expire(&mut inner);
+        Self::expire(&mut inner);
         let stage = match (&inner.app, &inner.session, &inner.locked) {
             (None, ..) if !self.db_path.exists() => Stage::Setup,
             (None, ..) => Stage::UnlockDatabase,
@@ -114,7 +134,7 @@ impl Desk {
             stage,
             clinic_name: app.and_then(|a| a.clinic_name().ok()),
             staff,
-            idle_lock_seconds: app.map_or(600, |a| u32::try_from(self.idle_limit(a).as_secs()).unwrap_or(u32::MAX)),
+            idle_lock_seconds: u32::try_from(inner.idle_limit.as_secs()).unwrap_or(u32::MAX),
             keyring_available: rapport_core::keyring_available(),
             today,
             head_office: HeadOffice {
@@ -158,7 +178,7 @@ impl Desk {
             if args.demo {
                 app.load_demo(&session, DEMO_PATIENTS, 7, Some(&password)).map_err(reply)?;
             }
-            inner.app = Some(app);
+            self.opened(&mut inner, app);
             inner.session = None;
             inner.locked = None;
         }
@@ -170,7 +190,8 @@ impl Desk {
             let mut inner = self.inner();
             if inner.app.is_none() {
                 let secret = Secret::new(passphrase);
-                inner.app = Some(Rapport::open(&self.db_path, Some(&secret), Arc::new(SystemClock)).map_err(reply)?);
+                let app = Rapport::open(&self.db_path, Some(&secret), Arc::new(SystemClock)).map_err(reply)?;
+                self.opened(&mut inner, app);
             }
         }
         self.state()
@@ -215,11 +236,23 @@ impl Desk {
         self.state()
     }
 
+    /// A manager changes the idle lock; it applies from the next command.
+    pub fn set_idle_lock(&self, minutes: u32) -> Reply<DeskState> {
+        self.with_session(|app, s| app.set_idle_lock_minutes(s, minutes))?;
+        {
+            let mut inner = self.inner();
+            if let Some(app) = inner.app.as_ref() {
+                inner.idle_limit = self.idle_limit_of(app);
+            }
+        }
+        self.state()
+    }
+
     /// Runs a front-desk operation for the logged-in staff member; refuses when nobody is, or
     /// when the desk has been idle too long (and locks it).
     pub fn with_session<T>(&self, f: impl FnOnce(&mut Rapport, &Session) -> rapport_core::Result<T>) -> Reply<T> {
         let mut inner = self.inner();
-        self.expire(&mut inner);
+        Self::expire(&mut inner);
         let Inner { app, session, last_activity, .. } = &mut *inner;
         let (Some(app), Some(session)) = (app.as_mut(), session.as_ref()) else {
             return Err(refuse(ipc::LOCKED, "the desk is locked: log in again"));
