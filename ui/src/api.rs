@@ -38,8 +38,9 @@ struct Wrapped<'a, A> {
 
 async fn send<R: DeserializeOwned>(cmd: &str, payload: JsValue) -> Reply<R> {
     match invoke(cmd, payload).await {
+        // The decoder's own message may quote the values it choked on: keep patient data out of it.
         Ok(value) => serde_wasm_bindgen::from_value(value)
-            .map_err(|e| local_error(format!("the app gave an answer the page does not understand ({cmd}: {e})"))),
+            .map_err(|_| local_error(format!("the app gave an answer the page does not understand ({cmd})"))),
         Err(e) => Err(serde_wasm_bindgen::from_value::<ErrorReply>(e.clone())
             .unwrap_or_else(|_| local_error(e.as_string().unwrap_or_else(|| "the app did not answer".to_owned())))),
     }
@@ -48,7 +49,7 @@ async fn send<R: DeserializeOwned>(cmd: &str, payload: JsValue) -> Reply<R> {
 async fn call<A: Serialize, R: DeserializeOwned>(cmd: &str, args: &A) -> Reply<R> {
     let payload = Wrapped { args }
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| local_error(format!("could not send {cmd}: {e}")))?;
+        .map_err(|_| local_error(format!("could not send {cmd}")))?;
     send(cmd, payload).await
 }
 

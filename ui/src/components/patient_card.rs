@@ -166,16 +166,15 @@ fn PointerRow(props: &PointerRowProps) -> Html {
         PointerState::Avoid => "avoid",
         _ => "",
     };
+    let error = use_state(|| None::<String>);
     let used = {
-        let (id, on_changed, desk) = (v.pointer.id, props.on_changed.clone(), desk.clone());
+        let (id, on_changed, desk, error) = (v.pointer.id, props.on_changed.clone(), desk.clone(), error.clone());
         Callback::from(move |_: MouseEvent| {
-            let (on_changed, desk) = (on_changed.clone(), desk.clone());
+            let (on_changed, desk, error) = (on_changed.clone(), desk.clone(), error.clone());
             spawn_local(async move {
                 match api::mark_pointer_used(id).await {
                     Ok(_) => on_changed.emit(()),
-                    Err(e) => {
-                        desk.message(e);
-                    }
+                    Err(e) => error.set(desk.message(e)),
                 }
             });
         })
@@ -194,6 +193,7 @@ fn PointerRow(props: &PointerRowProps) -> Html {
                     {format!("{} · {} · {}", v.pointer.kind.label(), v.pointer.author_name, format::recorded(v.pointer.created_at, today))}
                     if let Some(m) = last_used { {format!(" · used {}", format::recorded(m.at, today))} }
                 </div>
+                if let Some(message) = (*error).clone() { <div class="error" role="alert">{message}</div> }
             </div>
             if v.state != PointerState::Avoid && !props.glance {
                 <button class="quiet used" onclick={used} aria-label={format!("Used it: {}", v.pointer.text)}>{"Used it"}</button>

@@ -75,29 +75,33 @@ pub fn Register() -> Html {
     let first = use_node_ref();
     use_focus_on(first.clone(), 0);
     {
-        let (doctors, desk) = (doctors.clone(), desk.clone());
+        let (doctors, desk, error) = (doctors.clone(), desk.clone(), error.clone());
         use_effect_with((), move |_| {
             spawn_local(async move {
                 match api::doctors().await {
                     Ok(d) => doctors.set(d),
-                    Err(e) => {
-                        desk.message(e);
-                    }
+                    Err(e) => error.set(desk.message(e)),
                 }
             });
         });
     }
     // The duplicate check runs whenever what it looks at changes.
     {
-        let dupes = dupes.clone();
+        let (dupes, desk, error) = (dupes.clone(), desk.clone(), error.clone());
         use_effect_with(draft.duplicate_check(), move |check| {
             let check = check.clone();
             spawn_local(async move {
                 let enough = (!check.given.is_empty() && !check.family.is_empty() && check.birth_date.is_some())
                     || check.phones.iter().any(|p| p.chars().filter(char::is_ascii_digit).count() >= 6);
-                let found =
-                    if enough { api::possible_duplicates(&check).await.unwrap_or_default() } else { Vec::new() };
-                dupes.set(found);
+                if !enough {
+                    dupes.set(Vec::new());
+                    return;
+                }
+                // A failed check must not look like "no duplicates".
+                match api::possible_duplicates(&check).await {
+                    Ok(found) => dupes.set(found),
+                    Err(e) => error.set(desk.message(e)),
+                }
             });
         });
     }
