@@ -12,6 +12,7 @@ pub mod patient;
 pub mod phone;
 pub mod pointer;
 pub mod staff;
+pub mod sync;
 pub mod view;
 
 pub use appointment::{Appointment, AppointmentStatus, Booking, StatusChange, TransitionError, WaitCue, WaitLevel};

@@ -11,6 +11,7 @@ pub mod keys;
 mod migrate;
 pub mod records;
 pub mod search;
+pub mod sync;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -78,6 +79,32 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    wall: WallClock,
+}
+
+/// Where the store reads wall-clock time for sync versions (Unix milliseconds): the system
+/// clock, or the application's clock (tests skew it).
+#[derive(Clone)]
+pub struct WallClock(std::sync::Arc<dyn Fn() -> i64 + Send + Sync>);
+
+impl WallClock {
+    pub fn new(f: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
+        Self(std::sync::Arc::new(f))
+    }
+
+    pub fn system() -> Self {
+        Self::new(system_ms)
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for WallClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WallClock")
+    }
 }
 
 /// Cache large enough to hold the hot search index: SQLCipher decrypts a page on every miss.
@@ -187,7 +214,7 @@ impl Store {
              PRAGMA temp_store = MEMORY;
              PRAGMA cache_size = -{CACHE_KIB};"
         ))?;
-        Ok(Self { conn, path: path.to_owned() })
+        Ok(Self { conn, path: path.to_owned(), wall: WallClock::system() })
     }
 
     pub fn path(&self) -> &Path {
@@ -199,13 +226,24 @@ impl Store {
         Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
 
-    /// Runs `f` in one IMMEDIATE transaction and commits if it returns `Ok`.
+    /// Runs `f` in one IMMEDIATE transaction and commits if it returns `Ok`; what it wrote to
+    /// replicated records goes into the sync outbox in the same transaction.
     pub fn write<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T, E>) -> Result<T, E> {
         let tx =
             self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(StoreError::from)?;
         let out = f(&tx)?;
+        sync::seal(&tx, self.wall.now_ms())?;
         tx.commit().map_err(StoreError::from)?;
         Ok(out)
+    }
+
+    /// Sets the clock that stamps this device's changes.
+    pub fn set_wall_clock(&mut self, wall: WallClock) {
+        self.wall = wall;
+    }
+
+    pub fn wall_clock(&self) -> &WallClock {
+        &self.wall
     }
 
     /// Read access for queries.
@@ -259,6 +297,13 @@ fn sidecar(db: &Path, suffix: &str) -> PathBuf {
     let mut name = db.as_os_str().to_owned();
     name.push(suffix);
     PathBuf::from(name)
+}
+
+/// The system clock in Unix milliseconds.
+pub fn system_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// Milliseconds since the Unix epoch, the storage form of every instant.

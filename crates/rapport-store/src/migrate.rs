@@ -27,10 +27,16 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/client/0004_search_folding.sql"),
         then: Some(search::rebuild),
     },
+    Migration { version: 5, sql: include_str!("../../../migrations/client/0005_sync.sql"), then: Some(seal_existing) },
 ];
 
 /// The schema version this build creates and understands.
-pub const LATEST_VERSION: i64 = 4;
+pub const LATEST_VERSION: i64 = 5;
+
+/// What the database held before sync existed becomes its first changes.
+fn seal_existing(conn: &Connection) -> Result<()> {
+    crate::sync::seal(conn, crate::system_ms())
+}
 
 pub(crate) fn run(conn: &mut Connection, target: i64) -> Result<()> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;

@@ -1,0 +1,394 @@
+//! Sync with head office as data and rules: the change format both sides speak, the hybrid
+//! logical clock's arithmetic, and the merge rules every replica (and the server) applies, so
+//! that all of them reach the same state whatever order changes arrive in.
+//!
+//! A [`Change`] is one write to one record: the fields it set, the [`Version`] it was made at
+//! (hybrid logical clock + site) and, per field, the version it replaced. Fields merge one by
+//! one: last writer wins by `(hlc, site)`, except an appointment's status, which only moves
+//! forward (cancelled beats everything), and a patient's deletion, which nothing undoes.
+//! Pointers and their marks are append-only and never conflict. Audit rows only travel up.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::AppointmentStatus;
+
+/// The change format this build writes. The server accepts this one and the one before.
+pub const SCHEMA_VERSION: u32 = 1;
+/// The oldest change format still accepted.
+pub const OLDEST_SCHEMA_VERSION: u32 = 1;
+
+/// How far ahead of head office a device's clock may run before its changes are refused.
+pub const MAX_CLOCK_AHEAD_MS: i64 = 5 * 60 * 1000;
+
+/// Largest request body the server takes (a push batch), in bytes.
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// Hybrid logical clock reading: Unix milliseconds in the high bits, a counter in the low 16.
+pub type Hlc = i64;
+
+const COUNTER_BITS: u32 = 16;
+
+/// The clock reading for wall time `ms` with a zero counter.
+pub fn hlc_from_ms(ms: i64) -> Hlc {
+    ms << COUNTER_BITS
+}
+
+/// The wall-clock part of a reading, in Unix milliseconds.
+pub fn hlc_ms(hlc: Hlc) -> i64 {
+    hlc >> COUNTER_BITS
+}
+
+/// The next reading after `last` on a machine whose wall clock says `now_ms`: never behind the
+/// wall clock, always after every reading seen so far.
+pub fn hlc_tick(last: Hlc, now_ms: i64) -> Hlc {
+    (last + 1).max(hlc_from_ms(now_ms))
+}
+
+/// When a change was made: clock reading, then the site that made it (ties cannot happen
+/// between sites; a site never reuses a reading).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Version {
+    pub hlc: Hlc,
+    pub site: Uuid,
+}
+
+/// The kinds of replicated record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Entity {
+    Patient,
+    Pointer,
+    PointerMark,
+    Appointment,
+    Staff,
+    Audit,
+}
+
+impl Entity {
+    pub const ALL: [Self; 6] =
+        [Self::Patient, Self::Pointer, Self::PointerMark, Self::Appointment, Self::Staff, Self::Audit];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Patient => "patient",
+            Self::Pointer => "pointer",
+            Self::PointerMark => "pointer_mark",
+            Self::Appointment => "appointment",
+            Self::Staff => "staff",
+            Self::Audit => "audit",
+        }
+    }
+
+    /// Written once, never changed: a second copy of the same record is the same record.
+    pub fn is_append_only(self) -> bool {
+        matches!(self, Self::Pointer | Self::PointerMark | Self::Audit)
+    }
+
+    /// Travels down to devices (the audit log only travels up, to head office).
+    pub fn is_pulled(self) -> bool {
+        self != Self::Audit
+    }
+}
+
+impl std::str::FromStr for Entity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL.into_iter().find(|e| e.as_str() == s).ok_or_else(|| "unknown record kind".to_owned())
+    }
+}
+
+/// One write to one record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// Made by the device; the server stores each id once, so a resent change is harmless.
+    pub id: Uuid,
+    pub entity: Entity,
+    /// The record's id (a UUID, or `site/seq` for audit rows).
+    pub record: String,
+    /// The patient the record belongs to, which decides the clinics it reaches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patient: Option<Uuid>,
+    pub version: Version,
+    /// Field name → value, in the column's stored form (text, integer, UUID text or null).
+    pub fields: BTreeMap<String, Value>,
+    /// For each field the version it replaced on the device that made the change; a field
+    /// absent here was new to that device.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub base: BTreeMap<String, Version>,
+    pub schema: u32,
+    /// Re-sent by head office when a clinic takes on a patient: old history, not a new edit.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub replay: bool,
+}
+
+/// A field's current value and the version that wrote it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FieldState<'a> {
+    pub value: &'a Value,
+    pub version: Version,
+}
+
+/// Does `incoming` replace `current` for this field? Commutative and associative, so every
+/// replica that has seen the same changes holds the same value.
+pub fn wins(entity: Entity, field: &str, incoming: FieldState<'_>, current: FieldState<'_>) -> bool {
+    merge_key(entity, field, incoming) > merge_key(entity, field, current)
+}
+
+/// Fields compare by this key: a rank for fields with a direction, then the version.
+fn merge_key(entity: Entity, field: &str, s: FieldState<'_>) -> (u8, Version) {
+    let rank = match (entity, field) {
+        (Entity::Appointment, "status") => s.value.as_str().and_then(|v| v.parse().ok()).map_or(0, status_rank),
+        // A deletion is never undone: a tombstone beats any later "not deleted".
+        (Entity::Patient, "deleted_at") => u8::from(!s.value.is_null()),
+        _ => 0,
+    };
+    (rank, s.version)
+}
+
+/// Appointment statuses in the order they may follow each other; cancelled beats everything.
+fn status_rank(s: AppointmentStatus) -> u8 {
+    match s {
+        AppointmentStatus::Booked => 1,
+        AppointmentStatus::Confirmed => 2,
+        // A patient marked as not come who then turns up has come.
+        AppointmentStatus::NoShow => 3,
+        AppointmentStatus::Arrived => 4,
+        AppointmentStatus::WithDoctor => 5,
+        AppointmentStatus::Done => 6,
+        AppointmentStatus::Cancelled => 7,
+    }
+}
+
+/// Fields that must be unique across the organisation: a staff login, a record number.
+pub fn is_unique_field(entity: Entity, field: &str) -> bool {
+    matches!((entity, field), (Entity::Staff, "login") | (Entity::Patient, "record_no"))
+}
+
+/// The value a unique field takes when another record already holds `value`: the same on every
+/// replica and at head office (the value and the end of the record's id), so they agree.
+pub fn disambiguate(value: &str, record: &str) -> String {
+    let tail: String = record.chars().filter(char::is_ascii_hexdigit).collect();
+    format!("{value}.{}", &tail[tail.len().saturating_sub(4)..])
+}
+
+/// Were `incoming` and the field's current version written without either seeing the other?
+/// A site's own writes are never concurrent with each other.
+pub fn concurrent(incoming: &Version, base: Option<&Version>, current: &Version) -> bool {
+    incoming != current && incoming.site != current.site && base != Some(current)
+}
+
+/// A push: the device's oldest unacknowledged changes, in the order they were made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub changes: Vec<Change>,
+}
+
+/// The server's answer to one pushed change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ack {
+    pub change: Uuid,
+    /// Where the change sits in head office's log.
+    pub seq: i64,
+    /// Fields where a concurrent edit from another device won: the device keeps these in its
+    /// conflict log.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lost: Vec<LostField>,
+    /// Head office refused what the change meant (a doctor's slot already taken): the change is
+    /// undone by a change of head office's, and the receptionist must resolve it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejected: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LostField {
+    pub field: String,
+    pub winner: Value,
+    pub winner_version: Version,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub acks: Vec<Ack>,
+    pub server_hlc: Hlc,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullRequest {
+    /// The last position in head office's log this device has applied.
+    pub cursor: i64,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse {
+    /// Changes after the cursor that concern this device's clinic, in log order.
+    pub changes: Vec<Change>,
+    /// Where to pull from next time (past every change looked at, shown or not).
+    pub cursor: i64,
+    /// More changes wait after `cursor`.
+    pub more: bool,
+    pub server_hlc: Hlc,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollRequest {
+    pub code: String,
+    /// A name for the device, shown to head office (the machine's host name).
+    pub device_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollResponse {
+    pub device_id: Uuid,
+    /// The device's bearer token; head office keeps only its hash.
+    pub token: String,
+    pub clinic_id: Uuid,
+    pub clinic_name: String,
+    pub organisation: String,
+}
+
+/// A patient found in head office's records (for a patient new to this clinic).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemotePatient {
+    pub id: Uuid,
+    pub record_no: String,
+    pub given: String,
+    pub family: String,
+    pub birth_date: Option<String>,
+    pub clinics: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchRequest {
+    pub query: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdoptRequest {
+    pub patient: Uuid,
+}
+
+/// A refusal from head office: a stable code and a sentence for a person (no patient data).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    pub code: String,
+    pub message: String,
+}
+
+/// Where this device stands with head office.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncStatus {
+    pub enrolled: bool,
+    pub server: Option<String>,
+    pub clinic: Option<String>,
+    pub last_success: Option<chrono::DateTime<chrono::Utc>>,
+    /// Local changes head office has not acknowledged yet.
+    pub pending: u64,
+    /// Conflicts nobody has resolved yet.
+    pub conflicts: u64,
+    pub last_error: Option<String>,
+}
+
+/// An edit that lost to another device's, or a booking head office refused.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conflict {
+    pub id: i64,
+    pub kind: ConflictKind,
+    pub entity: Entity,
+    pub record: String,
+    pub field: Option<String>,
+    /// The value this device had written (for a lost edit).
+    pub mine: Option<Value>,
+    /// The value that won.
+    pub theirs: Option<Value>,
+    pub detail: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub resolved_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConflictKind {
+    /// Two devices edited the same field without seeing each other's edit; this one lost.
+    LostEdit,
+    /// Head office refused a booking: the doctor's slot was taken by another desk first.
+    BookingRejected,
+}
+
+impl ConflictKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::LostEdit => "lost-edit",
+            Self::BookingRejected => "booking-rejected",
+        }
+    }
+}
+
+impl std::str::FromStr for ConflictKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [Self::LostEdit, Self::BookingRejected]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| "unknown conflict kind".to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(hlc: i64, site: u128) -> Version {
+        Version { hlc, site: Uuid::from_u128(site) }
+    }
+
+    fn st<'a>(value: &'a Value, version: Version) -> FieldState<'a> {
+        FieldState { value, version }
+    }
+
+    #[test]
+    fn the_clock_never_goes_back_and_keeps_up_with_the_wall() {
+        let t = hlc_tick(0, 1_000);
+        assert_eq!(hlc_ms(t), 1_000);
+        let t2 = hlc_tick(t, 900); // the wall clock stepped back
+        assert!(t2 > t);
+        assert_eq!(hlc_ms(hlc_tick(t2, 2_000)), 2_000);
+    }
+
+    #[test]
+    fn last_writer_wins_and_site_breaks_ties() {
+        let a = Value::from("a");
+        let b = Value::from("b");
+        assert!(wins(Entity::Patient, "given", st(&a, v(2, 1)), st(&b, v(1, 9))));
+        assert!(!wins(Entity::Patient, "given", st(&a, v(1, 1)), st(&b, v(1, 9))));
+        assert!(wins(Entity::Patient, "given", st(&b, v(1, 9)), st(&a, v(1, 1))));
+    }
+
+    #[test]
+    fn status_only_moves_forward_and_cancel_beats_everything() {
+        let done = Value::from("done");
+        let arrived = Value::from("arrived");
+        let cancelled = Value::from("cancelled");
+        assert!(!wins(Entity::Appointment, "status", st(&arrived, v(9, 1)), st(&done, v(1, 1))));
+        assert!(wins(Entity::Appointment, "status", st(&cancelled, v(1, 1)), st(&done, v(9, 1))));
+    }
+
+    #[test]
+    fn a_deletion_is_never_undone() {
+        let gone = Value::from(5);
+        assert!(!wins(Entity::Patient, "deleted_at", st(&Value::Null, v(9, 1)), st(&gone, v(1, 2))));
+    }
+
+    #[test]
+    fn concurrency_is_judged_by_the_version_replaced() {
+        let seen = v(5, 2);
+        assert!(!concurrent(&v(6, 1), Some(&seen), &seen));
+        assert!(concurrent(&v(6, 1), Some(&v(4, 2)), &seen));
+        assert!(!concurrent(&v(6, 2), Some(&v(4, 2)), &seen), "a site's own writes follow each other");
+        assert!(!concurrent(&seen, None, &seen), "a change meets itself");
+    }
+}
