@@ -88,9 +88,72 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Sync with head office (device-level: no staff login needed).
+    #[command(subcommand)]
+    Sync(SyncCommand),
+    /// Edits of this device that lost to another desk's, and bookings head office refused.
+    #[command(subcommand)]
+    Conflicts(ConflictsCommand),
+    /// Every replicated record as canonical JSON (sorted keys and records, no local-only fields).
+    Dump,
     /// Where the database key is kept (admins and managers).
     #[command(subcommand)]
     Key(KeyCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum SyncCommand {
+    /// Enroll this device with head office using a one-time code. An existing database pushes
+    /// what it holds; a database that does not exist yet is created and filled from head office.
+    Enroll {
+        /// Head office's address, e.g. https://office.example:8443.
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        code: String,
+        /// Trust this CA certificate (PEM) for head office instead of the system's roots.
+        #[arg(long)]
+        ca_cert: Option<PathBuf>,
+    },
+    /// Push and pull until caught up; exits non-zero if it could not finish.
+    Now {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Keep syncing in the foreground: every --interval seconds, backing off while head office is unreachable.
+    Watch {
+        #[arg(long, default_value_t = 30)]
+        interval: u64,
+    },
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Find a patient anywhere in the organisation (for one who is new to this clinic).
+    Find {
+        query: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take on a patient found with `sync find`: their record and pointers come here and stay in sync.
+    TakeOn { patient: uuid::Uuid },
+}
+
+#[derive(Subcommand, Debug)]
+enum ConflictsCommand {
+    List {
+        /// Resolved ones too.
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Close a conflict; --reapply writes this device's lost value again as a new edit.
+    Resolve {
+        id: i64,
+        #[arg(long)]
+        reapply: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -333,6 +396,7 @@ impl From<Error> for Failure {
             | ErrorCode::KeyringEntryMissing
             | ErrorCode::AccountLocked => 2,
             ErrorCode::Integrity | ErrorCode::Storage => 3,
+            ErrorCode::Offline | ErrorCode::Refused => 4,
             _ => 1,
         };
         Self { code, message: e.message }
@@ -456,10 +520,193 @@ fn run(cli: Cli) -> Result<(), Failure> {
             println!("Schema version: {}", app.store().schema_version().map_err(Error::from)?);
             Ok(())
         }
+        Command::Sync(SyncCommand::Enroll { server, code, ca_cert }) => enroll(&db, &server, &code, ca_cert),
+        Command::Sync(command) => sync_command(&mut open(&db)?, command),
+        Command::Conflicts(ConflictsCommand::List { all, json }) => {
+            let conflicts = open(&db)?.conflicts(all)?;
+            if json {
+                return print_json(&conflicts);
+            }
+            if conflicts.is_empty() {
+                println!("No open conflicts.");
+            }
+            for c in conflicts {
+                let field = c.field.as_deref().map(|f| format!(" {f}")).unwrap_or_default();
+                let values = match (&c.mine, &c.theirs) {
+                    (Some(m), Some(t)) => format!(" (this desk: {m}; kept: {t})"),
+                    _ => String::new(),
+                };
+                println!(
+                    "#{} {} {} {}{field}: {}{values}",
+                    c.id,
+                    c.kind.as_str(),
+                    c.entity.as_str(),
+                    c.record,
+                    c.detail
+                );
+            }
+            Ok(())
+        }
+        Command::Conflicts(ConflictsCommand::Resolve { id, reapply }) => {
+            open(&db)?.resolve_conflict(id, reapply)?;
+            println!("Conflict #{id} resolved{}.", if reapply { "; this desk's value was written again" } else { "" });
+            Ok(())
+        }
+        Command::Dump => {
+            let dump = open(&db)?.dump()?;
+            println!("{}", serde_json::to_string(&dump).map_err(|e| Failure { code: 3, message: e.to_string() })?);
+            Ok(())
+        }
         command => {
             let mut app = open(&db)?;
             let session = login(&mut app, cli.user.as_deref())?;
             dispatch(&mut app, &session, command)
+        }
+    }
+}
+
+fn enroll(db: &std::path::Path, server: &str, code: &str, ca_cert: Option<PathBuf>) -> Result<(), Failure> {
+    let ca_pem = ca_cert
+        .map(|p| std::fs::read_to_string(&p).map_err(|e| user_error(format!("cannot read {}: {e}", p.display()))))
+        .transpose()?;
+    let created = !db.exists();
+    let mut app = if created {
+        let protection = rapport_core::protection_from_env();
+        Rapport::create_for_enrollment(db, &protection, Arc::new(SystemClock))?
+    } else {
+        open(db)?
+    };
+    let transport = rapport_core::sync::HttpTransport::new(server, None, ca_pem.as_deref())?;
+    if let Err(e) = app.enroll(&transport, server, code, ca_pem.as_deref()) {
+        if created {
+            // Nothing was enrolled: leave no half-made database behind, so the command can be rerun.
+            drop(app);
+            for suffix in ["", "-wal", "-shm"] {
+                let mut p = db.as_os_str().to_owned();
+                p.push(suffix);
+                let _ = std::fs::remove_file(PathBuf::from(p));
+            }
+            let _ = std::fs::remove_file(rapport_core::key_file_path(db));
+        }
+        return Err(e.into());
+    }
+    let device = app.device_id()?.unwrap_or_default();
+    println!("Enrolled as device {device} of {}.", app.sync_status()?.clinic.unwrap_or_default());
+    match app.sync_with_head_office() {
+        Ok(r) => {
+            print_report(&r);
+            Ok(())
+        }
+        Err(e) => Err(Failure {
+            code: 4,
+            message: format!("enrolled, but the first sync failed: {}; run `rapport sync now`", e.message),
+        }),
+    }
+}
+
+fn print_report(r: &rapport_core::sync::SyncReport) {
+    println!(
+        "Pushed {} change(s); pulled {} ({} applied); {} new conflict(s); {} booking(s) refused by head office.",
+        r.pushed, r.pulled, r.applied, r.conflicts, r.rejected
+    );
+}
+
+#[derive(Serialize)]
+struct StatusOut {
+    #[serde(flatten)]
+    status: rapport_model::sync::SyncStatus,
+    device: Option<String>,
+}
+
+fn sync_command(app: &mut Rapport, command: SyncCommand) -> Result<(), Failure> {
+    match command {
+        SyncCommand::Enroll { .. } => unreachable!("handled before opening"),
+        SyncCommand::Now { json } => {
+            let r = app.sync_with_head_office()?;
+            if json {
+                print_json(&r)
+            } else {
+                print_report(&r);
+                Ok(())
+            }
+        }
+        SyncCommand::Watch { interval } => {
+            let stop = std::sync::atomic::AtomicBool::new(false);
+            let nudge = std::sync::atomic::AtomicBool::new(false);
+            let db = app.store().path().to_owned();
+            let passphrase = passphrase_for(&db)?;
+            let runner = Rapport::open(&db, passphrase.as_ref(), Arc::new(SystemClock))?;
+            println!("Syncing every {interval} s; Ctrl+C stops.");
+            rapport_core::sync::run_background(
+                runner,
+                std::time::Duration::from_secs(interval.max(1)),
+                &stop,
+                &nudge,
+                |r| {
+                    let at = Local::now().format("%H:%M:%S");
+                    match r {
+                        Ok(r) => println!(
+                            "{at} synced: pushed {}, pulled {} ({} applied), {} new conflict(s)",
+                            r.pushed, r.pulled, r.applied, r.conflicts
+                        ),
+                        Err(e) => println!("{at} not synced: {}", e.message),
+                    }
+                },
+            );
+            Ok(())
+        }
+        SyncCommand::Status { json } => {
+            let status = app.sync_status()?;
+            let out = StatusOut { device: app.device_id()?, status };
+            if json {
+                return print_json(&out);
+            }
+            let s = &out.status;
+            if !s.enrolled {
+                println!("Not enrolled with head office (`rapport sync enroll --server URL --code CODE`).");
+            } else {
+                println!(
+                    "Head office: {} (clinic {})",
+                    s.server.clone().unwrap_or_default(),
+                    s.clinic.clone().unwrap_or_default()
+                );
+                println!("Device: {}", out.device.clone().unwrap_or_default());
+            }
+            let last = s.last_success.map_or_else(
+                || "never".to_owned(),
+                |t| t.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S").to_string(),
+            );
+            println!("Last successful sync: {last}");
+            println!("Changes waiting to go up: {}", s.pending);
+            println!("Open conflicts: {}", s.conflicts);
+            if let Some(e) = &s.last_error {
+                println!("Last attempt failed: {e}");
+            }
+            Ok(())
+        }
+        SyncCommand::Find { query, json } => {
+            let found = app.find_at_head_office(&query)?;
+            if json {
+                return print_json(&found);
+            }
+            for p in found {
+                println!(
+                    "{}  {:<10} {} {}  born {}  at {}",
+                    p.id,
+                    p.record_no,
+                    p.given,
+                    p.family,
+                    p.birth_date.unwrap_or_default(),
+                    p.clinics.join(", ")
+                );
+            }
+            Ok(())
+        }
+        SyncCommand::TakeOn { patient } => {
+            let r = app.take_on_patient(patient)?;
+            println!("The patient is now held here too.");
+            print_report(&r);
+            Ok(())
         }
     }
 }
@@ -474,7 +721,9 @@ fn pointer_id(s: &str) -> Result<rapport_model::PointerId, Failure> {
 
 fn dispatch(app: &mut Rapport, s: &Session, command: Command) -> Result<(), Failure> {
     match command {
-        Command::Init { .. } | Command::Status => unreachable!("handled before login"),
+        Command::Init { .. } | Command::Status | Command::Sync(_) | Command::Conflicts(_) | Command::Dump => {
+            unreachable!("handled before login")
+        }
         Command::Staff(StaffCommand::Add { login, name, role }) => {
             let password = secret("RAPPORT_NEW_PASSWORD", &format!("First password for {login}: "))?;
             let staff = app.add_staff(s, &login, &name, role, &password)?;

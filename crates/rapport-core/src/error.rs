@@ -32,6 +32,10 @@ pub enum ErrorCode {
     Conflict,
     /// Anything else in storage.
     Storage,
+    /// Head office could not be reached (network, server down, timeout).
+    Offline,
+    /// Head office answered with a refusal (revoked device, clock ahead, used code…).
+    Refused,
 }
 
 impl ErrorCode {
@@ -51,6 +55,8 @@ impl ErrorCode {
             Self::InvalidInput => "invalid_input",
             Self::Conflict => "conflict",
             Self::Storage => "storage",
+            Self::Offline => "offline",
+            Self::Refused => "refused",
         }
     }
 }

@@ -13,6 +13,7 @@ mod clock;
 pub mod demo;
 mod error;
 mod services;
+pub mod sync;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -122,7 +123,7 @@ impl Rapport {
         check_password(setup.admin_password)?;
         let hash = hash_password(setup.admin_password)?;
         let store = Store::create(path, protection)?;
-        let mut app = Self { store, clock };
+        let mut app = Self::with_store(store, clock);
         let now = app.clock.now();
         let admin = Staff {
             id: StaffId::from_parts(ms(now), random10()?),
@@ -160,7 +161,13 @@ impl Rapport {
     /// Opens and unlocks an existing clinic database.
     pub fn open(path: &Path, passphrase: Option<&Secret>, clock: Arc<dyn Clock>) -> Result<Self> {
         let store = Store::open(path, passphrase)?;
-        Ok(Self { store, clock })
+        Ok(Self::with_store(store, clock))
+    }
+
+    /// Wraps an open store; the store stamps sync versions with the application's clock.
+    fn with_store(mut store: Store, clock: Arc<dyn Clock>) -> Self {
+        store.set_wall_clock(Self::wall_clock(&clock));
+        Self { store, clock }
     }
 
     pub fn store(&self) -> &Store {

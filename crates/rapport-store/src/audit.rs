@@ -36,10 +36,32 @@ pub struct NewAuditEntry<'a> {
 }
 
 fn hash(seq: i64, e: &NewAuditEntry<'_>, prev: &[u8]) -> [u8; 32] {
+    chain_hash(
+        seq,
+        to_ms(e.at),
+        e.staff_id.as_ref().map(|s| s.as_bytes().as_slice()),
+        e.action.as_bytes(),
+        e.patient_id.as_ref().map(|p| p.as_bytes().as_slice()),
+        e.subject.map(str::as_bytes),
+        prev,
+    )
+}
+
+/// Row `seq`'s hash from its stored fields and the previous row's hash; head office uses it to
+/// verify the chains devices send it.
+pub fn chain_hash(
+    seq: i64,
+    at_ms: i64,
+    staff: Option<&[u8]>,
+    action: &[u8],
+    patient: Option<&[u8]>,
+    subject: Option<&[u8]>,
+    prev: &[u8],
+) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(b"rapport-audit-v1");
     h.update(seq.to_be_bytes());
-    h.update(to_ms(e.at).to_be_bytes());
+    h.update(at_ms.to_be_bytes());
     let field = |h: &mut Sha256, bytes: Option<&[u8]>| match bytes {
         None => h.update([0u8]),
         Some(b) => {
@@ -48,10 +70,10 @@ fn hash(seq: i64, e: &NewAuditEntry<'_>, prev: &[u8]) -> [u8; 32] {
             h.update(b);
         }
     };
-    field(&mut h, e.staff_id.as_ref().map(|s| s.as_bytes().as_slice()));
-    field(&mut h, Some(e.action.as_bytes()));
-    field(&mut h, e.patient_id.as_ref().map(|p| p.as_bytes().as_slice()));
-    field(&mut h, e.subject.map(str::as_bytes));
+    field(&mut h, staff);
+    field(&mut h, Some(action));
+    field(&mut h, patient);
+    field(&mut h, subject);
     h.update(prev);
     h.finalize().into()
 }

@@ -1,0 +1,413 @@
+//! The sync engine: enrollment, push (outbox batches until head office has acknowledged every
+//! change), pull (pages applied in one transaction with their cursor), status, conflicts, and a
+//! background loop with back-off. The wire is [`Transport`]: HTTPS in the app, or any other
+//! implementation (the property tests drive a server in-process through a faulty one).
+//!
+//! **Invariant:** an outbox row is dropped only in the transaction that records head office's
+//! acknowledgement of it, and a page's changes and its cursor commit together, so a sync cut
+//! at any point resumes without losing or doubling anything.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use rapport_model::sync::{
+    AdoptRequest, Change, Conflict, EnrollRequest, EnrollResponse, PullRequest, PullResponse, PushRequest,
+    PushResponse, Refusal, RemotePatient, SearchRequest, SyncStatus,
+};
+use rapport_store::{KeyProtection, Store, WallClock, meta, sync};
+use serde::Serialize;
+
+use crate::{Clock, Error, ErrorCode, Rapport, Result};
+
+/// Changes sent per push request.
+pub const PUSH_BATCH: usize = 500;
+/// Changes asked for per pull request.
+pub const PULL_PAGE: u32 = 1000;
+
+/// Why a request to head office did not get an answer, or got a refusal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WireError {
+    /// No answer (network down, server stopped, connection cut, timeout).
+    Unreachable(String),
+    /// Head office answered with a refusal.
+    Refused { status: u16, refusal: Refusal },
+}
+
+impl From<WireError> for Error {
+    fn from(e: WireError) -> Self {
+        match e {
+            WireError::Unreachable(why) => Error::new(ErrorCode::Offline, format!("head office is unreachable: {why}")),
+            WireError::Refused { refusal, .. } => {
+                Error::new(ErrorCode::Refused, format!("head office refused: {}", refusal.message))
+            }
+        }
+    }
+}
+
+/// How the engine talks to head office.
+pub trait Transport {
+    fn enroll(&self, req: &EnrollRequest) -> Result<EnrollResponse, WireError>;
+    fn push(&self, req: &PushRequest) -> Result<PushResponse, WireError>;
+    fn pull(&self, req: &PullRequest) -> Result<PullResponse, WireError>;
+    fn search(&self, req: &SearchRequest) -> Result<Vec<RemotePatient>, WireError>;
+    fn adopt(&self, req: &AdoptRequest) -> Result<(), WireError>;
+}
+
+/// HTTPS (or, for tests against `--insecure-http`, plain HTTP) to head office.
+#[derive(Debug)]
+pub struct HttpTransport {
+    client: reqwest::blocking::Client,
+    base: String,
+    token: Option<String>,
+}
+
+impl HttpTransport {
+    /// `ca_pem` is trusted instead of the system's roots when given (a head office with its own CA).
+    pub fn new(server: &str, token: Option<String>, ca_pem: Option<&str>) -> Result<Self> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut builder = reqwest::blocking::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(60))
+            .user_agent(concat!("rapport/", env!("CARGO_PKG_VERSION")));
+        if let Some(pem) = ca_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+                .map_err(|_| Error::invalid("the CA certificate is not a PEM certificate"))?;
+            builder = builder.tls_certs_only(certs);
+        }
+        let client = builder.build().map_err(|e| Error::new(ErrorCode::Offline, format!("HTTP client: {e}")))?;
+        Ok(Self { client, base: server.trim_end_matches('/').to_owned(), token })
+    }
+
+    fn post<Q: Serialize, A: serde::de::DeserializeOwned>(&self, path: &str, body: &Q) -> Result<A, WireError> {
+        let mut req = self.client.post(format!("{}{path}", self.base)).json(body);
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().map_err(|e| WireError::Unreachable(describe(&e)))?;
+        let status = resp.status();
+        if status.is_success() {
+            return resp.json().map_err(|e| WireError::Unreachable(describe(&e)));
+        }
+        let refusal = resp
+            .json::<Refusal>()
+            .unwrap_or_else(|_| Refusal { code: "http".into(), message: format!("HTTP {}", status.as_u16()) });
+        if status.is_server_error() {
+            return Err(WireError::Unreachable(refusal.message));
+        }
+        Err(WireError::Refused { status: status.as_u16(), refusal })
+    }
+}
+
+/// A transport error's kind and cause, without the URL's query or any body.
+fn describe(e: &reqwest::Error) -> String {
+    let mut parts = Vec::new();
+    let mut source: Option<&dyn std::error::Error> = Some(e);
+    while let Some(s) = source {
+        parts.push(s.to_string());
+        source = s.source();
+    }
+    parts.join(": ")
+}
+
+impl Transport for HttpTransport {
+    fn enroll(&self, req: &EnrollRequest) -> Result<EnrollResponse, WireError> {
+        self.post("/v1/enroll", req)
+    }
+    fn push(&self, req: &PushRequest) -> Result<PushResponse, WireError> {
+        self.post("/v1/push", req)
+    }
+    fn pull(&self, req: &PullRequest) -> Result<PullResponse, WireError> {
+        self.post("/v1/pull", req)
+    }
+    fn search(&self, req: &SearchRequest) -> Result<Vec<RemotePatient>, WireError> {
+        self.post("/v1/patients/search", req)
+    }
+    fn adopt(&self, req: &AdoptRequest) -> Result<(), WireError> {
+        self.post::<_, serde_json::Value>("/v1/patients/adopt", req).map(drop)
+    }
+}
+
+/// What one `sync now` moved.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SyncReport {
+    pub pushed: usize,
+    pub pulled: usize,
+    /// Pulled changes that altered something here.
+    pub applied: usize,
+    /// New conflicts (edits of this device that lost, bookings head office refused).
+    pub conflicts: usize,
+    pub rejected: usize,
+}
+
+/// Where the device's head-office settings live (in the encrypted database, like the data).
+mod keys {
+    pub const SERVER: &str = "sync_server";
+    pub const TOKEN: &str = "sync_token";
+    pub const DEVICE: &str = "sync_device";
+    pub const CLINIC: &str = "sync_clinic";
+    pub const CA: &str = "sync_ca_pem";
+    pub const LAST_SUCCESS: &str = "sync_last_success";
+    pub const LAST_ERROR: &str = "sync_last_error";
+}
+
+/// How this device reaches head office, once enrolled.
+#[derive(Debug, Clone)]
+pub struct Enrollment {
+    pub server: String,
+    pub token: String,
+    pub device: String,
+    pub clinic: String,
+    pub ca_pem: Option<String>,
+}
+
+impl Enrollment {
+    pub fn transport(&self) -> Result<HttpTransport> {
+        HttpTransport::new(&self.server, Some(self.token.clone()), self.ca_pem.as_deref())
+    }
+}
+
+impl Rapport {
+    /// A new, empty, encrypted database for a device about to enroll: keyed as `init` keys one,
+    /// with no clinic or staff of its own (they come from head office).
+    pub fn create_for_enrollment(path: &Path, protection: &KeyProtection, clock: Arc<dyn Clock>) -> Result<Self> {
+        let store = Store::create(path, protection)?;
+        let mut app = Self::with_store(store, clock);
+        let site = crate::site_code()?;
+        app.store.write(|tx| -> Result<()> {
+            meta::set(tx, "site_code", &site)?;
+            meta::set(tx, "idle_lock_minutes", "10")?;
+            Ok(())
+        })?;
+        Ok(app)
+    }
+
+    pub fn enrollment(&self) -> Result<Option<Enrollment>> {
+        let conn = self.store.conn();
+        let (Some(server), Some(token)) = (meta::get(conn, keys::SERVER)?, meta::get(conn, keys::TOKEN)?) else {
+            return Ok(None);
+        };
+        Ok(Some(Enrollment {
+            server,
+            token,
+            device: meta::get(conn, keys::DEVICE)?.unwrap_or_default(),
+            clinic: meta::get(conn, keys::CLINIC)?.unwrap_or_default(),
+            ca_pem: meta::get(conn, keys::CA)?,
+        }))
+    }
+
+    fn require_enrollment(&self) -> Result<Enrollment> {
+        self.enrollment()?.ok_or_else(|| {
+            Error::new(ErrorCode::NotInitialized, "this device is not enrolled; run `rapport sync enroll` first")
+        })
+    }
+
+    /// Spends a one-time code from head office and keeps the device's token.
+    pub fn enroll(&mut self, transport: &dyn Transport, server: &str, code: &str, ca_pem: Option<&str>) -> Result<()> {
+        if self.enrollment()?.is_some() {
+            return Err(Error::new(ErrorCode::AlreadyExists, "this device is enrolled already"));
+        }
+        let device_name = std::env::var("HOSTNAME")
+            .ok()
+            .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+            .map_or_else(|| "desk".to_owned(), |h| h.trim().to_owned());
+        let r = transport.enroll(&EnrollRequest { code: code.trim().to_owned(), device_name })?;
+        self.store.write(|tx| -> Result<()> {
+            meta::set(tx, keys::SERVER, server.trim_end_matches('/'))?;
+            meta::set(tx, keys::TOKEN, &r.token)?;
+            meta::set(tx, keys::DEVICE, &r.device_id.to_string())?;
+            meta::set(tx, keys::CLINIC, &r.clinic_name)?;
+            if let Some(pem) = ca_pem {
+                meta::set(tx, keys::CA, pem)?;
+            }
+            if meta::get(tx, "clinic_name")?.is_none_or(|n| n.is_empty()) {
+                meta::set(tx, "clinic_name", &r.clinic_name)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Pushes every pending change, then pulls until caught up.
+    pub fn sync_now(&mut self, transport: &dyn Transport) -> Result<SyncReport> {
+        let out = self.sync_inner(transport);
+        let now = self.clock.now();
+        let note = match &out {
+            Ok(_) => None,
+            Err(e) => Some(e.message.clone()),
+        };
+        self.store.write(|tx| -> Result<()> {
+            match &note {
+                None => {
+                    meta::set(tx, keys::LAST_SUCCESS, &now.timestamp_millis().to_string())?;
+                    tx.execute("DELETE FROM meta WHERE key = ?1", [keys::LAST_ERROR])
+                        .map_err(rapport_store::StoreError::from)?;
+                }
+                Some(msg) => meta::set(tx, keys::LAST_ERROR, msg)?,
+            }
+            Ok(())
+        })?;
+        out
+    }
+
+    fn sync_inner(&mut self, transport: &dyn Transport) -> Result<SyncReport> {
+        let mut report = SyncReport::default();
+        let conflicts_before = sync::open_conflicts(self.store.conn())?;
+        // Push until the outbox is empty (changes made meanwhile go too).
+        loop {
+            let batch = sync::outbox(self.store.conn(), PUSH_BATCH)?;
+            if batch.is_empty() {
+                break;
+            }
+            let resp = transport.push(&PushRequest { changes: batch.clone() })?;
+            let now = self.clock.now().timestamp_millis();
+            report.rejected += resp.acks.iter().filter(|a| a.rejected.is_some()).count();
+            report.pushed += resp.acks.len();
+            self.store.write(|tx| -> Result<()> {
+                sync::observe_hlc(tx, resp.server_hlc)?;
+                sync::acknowledge(tx, &batch, &resp.acks, now)?;
+                Ok(())
+            })?;
+            if resp.acks.is_empty() {
+                return Err(Error::new(ErrorCode::Offline, "head office acknowledged nothing; try again"));
+            }
+        }
+        // Pull until head office has nothing newer.
+        loop {
+            let cursor = sync::cursor(self.store.conn())?;
+            let page = transport.pull(&PullRequest { cursor, limit: PULL_PAGE })?;
+            report.pulled += page.changes.len();
+            let applied = self.apply_page(&page.changes, Some(page.cursor), page.server_hlc)?;
+            report.applied += applied.changed;
+            if !page.more || page.cursor <= cursor {
+                break;
+            }
+        }
+        report.conflicts = usize::try_from(sync::open_conflicts(self.store.conn())?.saturating_sub(conflicts_before))
+            .unwrap_or(usize::MAX);
+        Ok(report)
+    }
+
+    /// Applies one pulled page; `cursor` is saved in the same transaction (tests pass `None` to
+    /// stand for a crash between applying a page and saving its cursor).
+    pub fn apply_page(&mut self, changes: &[Change], cursor: Option<i64>, server_hlc: i64) -> Result<sync::Applied> {
+        let now = self.clock.now().timestamp_millis();
+        self.store.write(|tx| -> Result<sync::Applied> {
+            let applied = sync::apply_page(tx, changes, cursor, now)?;
+            sync::observe_hlc(tx, server_hlc)?;
+            Ok(applied)
+        })
+    }
+
+    /// Syncs with the enrolled head office over HTTPS.
+    pub fn sync_with_head_office(&mut self) -> Result<SyncReport> {
+        let transport = self.require_enrollment()?.transport()?;
+        self.sync_now(&transport)
+    }
+
+    pub fn sync_status(&self) -> Result<SyncStatus> {
+        let conn = self.store.conn();
+        let enrollment = self.enrollment()?;
+        Ok(SyncStatus {
+            enrolled: enrollment.is_some(),
+            server: enrollment.as_ref().map(|e| e.server.clone()),
+            clinic: enrollment.as_ref().map(|e| e.clinic.clone()),
+            last_success: meta::get(conn, keys::LAST_SUCCESS)?.and_then(|v| v.parse().ok()).map(rapport_store::from_ms),
+            pending: sync::pending(conn)?,
+            conflicts: sync::open_conflicts(conn)?,
+            last_error: meta::get(conn, keys::LAST_ERROR)?,
+        })
+    }
+
+    /// This device's id at head office (what `rapport-server device revoke` takes).
+    pub fn device_id(&self) -> Result<Option<String>> {
+        Ok(self.enrollment()?.map(|e| e.device))
+    }
+
+    pub fn conflicts(&self, all: bool) -> Result<Vec<Conflict>> {
+        Ok(sync::conflicts(self.store.conn(), all)?)
+    }
+
+    /// Closes a conflict; with `reapply`, this device's lost value is written again as a new edit.
+    pub fn resolve_conflict(&mut self, id: i64, reapply: bool) -> Result<()> {
+        let now = self.clock.now().timestamp_millis();
+        let found = self.store.write(|tx| -> Result<bool> { Ok(sync::resolve_conflict(tx, id, reapply, now)?) })?;
+        if found { Ok(()) } else { Err(Error::new(ErrorCode::NotFound, "no open conflict with that id")) }
+    }
+
+    /// Canonical JSON of every replicated record.
+    pub fn dump(&self) -> Result<serde_json::Value> {
+        Ok(sync::dump(self.store.conn())?)
+    }
+
+    /// Patients anywhere in the organisation, for one new to this clinic.
+    pub fn find_at_head_office(&self, query: &str) -> Result<Vec<RemotePatient>> {
+        let transport = self.require_enrollment()?.transport()?;
+        Ok(transport.search(&SearchRequest { query: query.to_owned() })?)
+    }
+
+    /// Takes on a patient of another clinic: head office sends their record and pointers here
+    /// (and to the clinic's other devices), and keeps them in sync from now on.
+    pub fn take_on_patient(&mut self, patient: uuid::Uuid) -> Result<SyncReport> {
+        let transport = self.require_enrollment()?.transport()?;
+        transport.adopt(&AdoptRequest { patient })?;
+        self.sync_now(&transport)
+    }
+
+    /// The store's clock source, from the application's clock.
+    pub(crate) fn wall_clock(clock: &Arc<dyn Clock>) -> WallClock {
+        let clock = Arc::clone(clock);
+        WallClock::new(move || clock.now().timestamp_millis())
+    }
+}
+
+/// Runs sync in the background until `stop` is set: every `interval`, and at once when `nudge`
+/// is set (after local changes); after a failure it waits longer each time (up to 5 minutes).
+/// Opens its own connection, so front-desk actions never wait for the network.
+pub fn run_background(
+    mut app: Rapport,
+    interval: Duration,
+    stop: &AtomicBool,
+    nudge: &AtomicBool,
+    mut on_result: impl FnMut(&Result<SyncReport>),
+) {
+    let mut failures: u32 = 0;
+    while !stop.load(Ordering::Relaxed) {
+        let result = app.sync_with_head_office();
+        on_result(&result);
+        failures = if result.is_ok() { 0 } else { failures.saturating_add(1) };
+        let wait = backoff(interval, failures);
+        let mut waited = Duration::ZERO;
+        let step = Duration::from_millis(100);
+        while waited < wait && !stop.load(Ordering::Relaxed) {
+            if failures == 0 && nudge.swap(false, Ordering::Relaxed) {
+                break;
+            }
+            std::thread::sleep(step);
+            waited += step;
+        }
+    }
+}
+
+/// The wait after `failures` failures in a row: the interval, then doubling up to 5 minutes.
+pub fn backoff(interval: Duration, failures: u32) -> Duration {
+    if failures == 0 {
+        return interval;
+    }
+    let doubled = Duration::from_secs(2).saturating_mul(2u32.saturating_pow(failures.min(10) - 1));
+    doubled.min(Duration::from_secs(300))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn back_off_doubles_and_stops_at_five_minutes() {
+        let i = Duration::from_secs(30);
+        assert_eq!(backoff(i, 0), i);
+        assert_eq!(backoff(i, 1), Duration::from_secs(2));
+        assert_eq!(backoff(i, 2), Duration::from_secs(4));
+        assert_eq!(backoff(i, 20), Duration::from_secs(300));
+    }
+}

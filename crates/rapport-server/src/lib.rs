@@ -1,0 +1,37 @@
+//! `rapport-server`: head office. Clinics' devices enroll with a one-time code, then push their
+//! changes and pull everyone else's over HTTPS (rustls), with their own revocable token.
+//!
+//! - [`db`]: storage behind one trait, SQLite (default) or PostgreSQL.
+//! - [`office`]: everything head office does, once, against that trait.
+//! - [`http`]: the axum routes, body limits, refusals as JSON, structured logs without patient
+//!   data, and graceful shutdown that lets in-flight batches finish.
+
+pub mod db;
+pub mod http;
+pub mod office;
+
+use std::path::Path;
+use std::sync::Arc;
+
+pub use db::Backend;
+pub use office::{OfficeError, Refused};
+
+/// The organisation's name on a new head office.
+pub const DEFAULT_ORGANISATION: &str = "Rapport head office";
+
+/// Opens (creating on first use) head office's storage: PostgreSQL when a URL is given, else
+/// the SQLite file under `data`.
+pub fn open(data: &Path, postgres: Option<&str>) -> Result<Arc<Backend>, OfficeError> {
+    let backend = match postgres {
+        Some(url) => Backend::postgres(url)?,
+        None => Backend::sqlite(data)?,
+    };
+    backend.migrate()?;
+    backend.tx(|db| office::init(db, DEFAULT_ORGANISATION))?;
+    Ok(Arc::new(backend))
+}
+
+/// The system clock in Unix milliseconds.
+pub fn now_ms() -> i64 {
+    rapport_store::system_ms()
+}
