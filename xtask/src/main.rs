@@ -40,6 +40,10 @@ const E2E_PACKAGES: &[(&str, &str)] = &[
     ("webkit2gtk-driver", "WebKitWebDriver, which tauri-driver drives"),
 ];
 
+/// Debian packages the head-office server tests need.
+const SERVER_PACKAGES: &[(&str, &str)] =
+    &[("postgresql", "a real PostgreSQL for rapport-server's PostgreSQL backend tests")];
+
 /// tauri-driver, the WebDriver front for Tauri apps.
 const TAURI_DRIVER_VERSION: &str = "2.1.0";
 
@@ -255,9 +259,83 @@ fn nextest_or_test(filter: &[&str]) -> Command {
     run
 }
 
+/// A throwaway PostgreSQL cluster for the tests, stopped and deleted when dropped.
+struct Postgres {
+    bin: PathBuf,
+    dir: PathBuf,
+    as_root: bool,
+    url: String,
+}
+
+impl Postgres {
+    fn start() -> Result<Self, String> {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .map_err(|_| "PostgreSQL is not installed (/usr/lib/postgresql is missing)".to_owned())?
+            .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+            .filter(|b| b.join("initdb").exists())
+            .max()
+            .ok_or("no PostgreSQL initdb under /usr/lib/postgresql")?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("no free port: {e}"))?
+            .port();
+        let dir = std::env::temp_dir().join(format!("rapport-pg-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let as_root =
+            Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+        let pg = Self { bin, dir, as_root, url: format!("postgres://postgres@127.0.0.1:{port}/postgres") };
+        if as_root {
+            // PostgreSQL refuses to run as root: the cluster belongs to the postgres user.
+            status(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&pg.dir), "chown the cluster dir")?;
+        }
+        step(&format!("starting a throwaway PostgreSQL on port {port} ({})", pg.dir.display()));
+        let data = pg.dir.join("data");
+        pg.as_postgres(&format!(
+            "{} -D {} -A trust -U postgres --no-sync >{}/initdb.log 2>&1",
+            pg.bin.join("initdb").display(),
+            data.display(),
+            pg.dir.display()
+        ))?;
+        pg.as_postgres(&format!(
+            "{} -D {} -w -l {}/server.log -o \"-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off\" start >/dev/null",
+            pg.bin.join("pg_ctl").display(),
+            data.display(),
+            pg.dir.display(),
+            pg.dir.display()
+        ))?;
+        Ok(pg)
+    }
+
+    fn as_postgres(&self, script: &str) -> Result<(), String> {
+        let mut cmd = if self.as_root {
+            let mut c = Command::new("su");
+            c.args(["postgres", "-s", "/bin/sh", "-c", script]);
+            c
+        } else {
+            let mut c = Command::new("sh");
+            c.args(["-c", script]);
+            c
+        };
+        cmd.current_dir(&self.dir);
+        status(cmd, "PostgreSQL")
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let _ = self.as_postgres(&format!(
+            "{} -D {} -m fast stop >/dev/null",
+            self.bin.join("pg_ctl").display(),
+            self.dir.join("data").display()
+        ));
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 fn test() -> Result<(), String> {
     ensure_packages(BUILD_PACKAGES)?;
     ensure_packages(TEST_PACKAGES)?;
+    ensure_packages(SERVER_PACKAGES)?;
     ensure_e2e()?;
     build_ui()?;
     if Command::new("rustfmt").arg("--version").output().is_ok_and(|o| o.status.success()) {
@@ -293,8 +371,11 @@ fn test() -> Result<(), String> {
     let mut build = cargo();
     build.args(["build", "--workspace", "--all-targets", "--locked"]);
     status(build, "cargo build")?;
+    let postgres = Postgres::start()?;
     step("running every test, the desktop end-to-end test included");
-    status(nextest_or_test(&["--workspace"]), "tests")
+    let mut tests = nextest_or_test(&["--workspace"]);
+    tests.env("RAPPORT_TEST_POSTGRES", &postgres.url);
+    status(tests, "tests")
 }
 
 fn e2e() -> Result<(), String> {
