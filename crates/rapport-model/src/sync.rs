@@ -163,6 +163,20 @@ fn status_rank(s: AppointmentStatus) -> u8 {
     }
 }
 
+/// The same JSON with every object's keys in sorted order, recursively, whatever map type
+/// `serde_json` was built with: the canonical form of `rapport dump`.
+pub fn canonical(v: Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut entries: Vec<(String, Value)> = m.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().map(|(k, v)| (k, canonical(v))).collect())
+        }
+        Value::Array(a) => Value::Array(a.into_iter().map(canonical).collect()),
+        other => other,
+    }
+}
+
 /// Fields that must be unique across the organisation: a staff login, a record number.
 pub fn is_unique_field(entity: Entity, field: &str) -> bool {
     matches!((entity, field), (Entity::Staff, "login") | (Entity::Patient, "record_no"))

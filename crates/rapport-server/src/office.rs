@@ -923,7 +923,7 @@ pub fn dump(db: &mut dyn Db, clinic_name: &str) -> OfficeResult<Value> {
         let fields: Value = serde_json::from_str(r[2].text().unwrap_or("{}")).map_err(|_| corrupt("record"))?;
         out.entry(entity.to_owned()).or_default().insert(record.to_owned(), fields);
     }
-    Ok(serde_json::to_value(out).map_err(|_| corrupt("record"))?)
+    Ok(rapport_model::sync::canonical(serde_json::to_value(out).map_err(|_| corrupt("record"))?))
 }
 
 /// A device's audit chain as head office received it.

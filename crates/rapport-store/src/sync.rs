@@ -689,5 +689,5 @@ pub fn dump(conn: &Connection) -> Result<Value> {
         }
         out.insert(spec.entity.as_str().to_owned(), Value::Object(records));
     }
-    Ok(Value::Object(out))
+    Ok(rapport_model::sync::canonical(Value::Object(out)))
 }

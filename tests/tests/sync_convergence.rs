@@ -1,0 +1,409 @@
+//! Convergence, tested: a head office (the real server logic on a real SQLite file) and three
+//! replicas (real encrypted databases) doing random registrations, edits, deletes, pointer
+//! appends and bookings, syncing in random orders through a wire that drops requests, loses
+//! answers, duplicates and replays old batches, crashes between applying a page and saving
+//! its cursor, with clocks skewed by hours. Afterwards every replica's dump equals head
+//! office's, nothing acknowledged is lost, nothing deleted comes back, no doctor is
+//! double-booked, and every edit that lost is in the losing device's conflict log and head
+//! office's.
+
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use proptest::prelude::*;
+use rapport_core::sync::{Transport, WireError};
+use rapport_core::{Booking, ClinicSetup, FixedClock, KdfCost, KeyProtection, Rapport, Secret, Session};
+use rapport_model::sync::{
+    AdoptRequest, EnrollRequest, EnrollResponse, PullRequest, PullResponse, PushRequest, PushResponse, RemotePatient,
+    SearchRequest,
+};
+use rapport_model::{NewPatient, PatientEdit, PatientId, PointerKind, Role, Source, StaffId};
+use rapport_server::office::{self, OfficeError};
+use rapport_server::{Backend, Refused};
+
+const PASSWORD: &str = "test-password-1";
+
+fn noon() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).single().expect("time")
+}
+
+fn protection() -> KeyProtection {
+    KeyProtection::Passphrase(
+        Secret::new("replica passphrase"),
+        KdfCost { memory_kib: 1024, iterations: 1, parallelism: 1 },
+    )
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    None,
+    /// The request never arrives.
+    Drop,
+    /// Head office stores the batch but the answer is lost.
+    LoseAnswer,
+    /// The batch arrives twice.
+    Duplicate,
+    /// An old batch arrives again before this one.
+    ReplayOld,
+    /// The device applies a page and crashes before saving the cursor.
+    CrashBeforeCursor,
+}
+
+/// The wire to head office, in-process, with faults.
+struct Wire {
+    backend: Arc<Backend>,
+    token: RefCell<Option<String>>,
+    fault: Cell<Fault>,
+    old: RefCell<Option<PushRequest>>,
+    /// Head office's clock.
+    office: Arc<FixedClock>,
+}
+
+fn wire_error(e: OfficeError) -> WireError {
+    match e {
+        OfficeError::Refused(Refused { status, code, message }) => {
+            WireError::Refused { status, refusal: rapport_model::sync::Refusal { code: code.to_owned(), message } }
+        }
+        OfficeError::Db(e) => WireError::Unreachable(e.to_string()),
+    }
+}
+
+impl Wire {
+    fn as_device<T>(
+        &self,
+        f: impl FnOnce(&mut dyn rapport_server::db::Db, &office::Device) -> Result<T, OfficeError>,
+    ) -> Result<T, WireError> {
+        let token = self.token.borrow().clone();
+        let now = rapport_core::Clock::now(&*self.office).timestamp_millis();
+        self.backend
+            .tx(|db| {
+                let d = office::authenticate(db, token.as_deref(), now)?;
+                f(db, &d)
+            })
+            .map_err(wire_error)
+    }
+
+    fn ingest(&self, req: &PushRequest) -> Result<PushResponse, WireError> {
+        let now = rapport_core::Clock::now(&*self.office).timestamp_millis();
+        self.as_device(|db, d| office::ingest(db, d, &req.changes, now))
+    }
+}
+
+impl Transport for Wire {
+    fn enroll(&self, req: &EnrollRequest) -> Result<EnrollResponse, WireError> {
+        let now = rapport_core::Clock::now(&*self.office).timestamp_millis();
+        let r = self.backend.tx(|db| office::enroll(db, &req.code, &req.device_name, now)).map_err(wire_error)?;
+        *self.token.borrow_mut() = Some(r.token.clone());
+        Ok(r)
+    }
+
+    fn push(&self, req: &PushRequest) -> Result<PushResponse, WireError> {
+        let fault = self.fault.replace(Fault::None);
+        if fault == Fault::Drop {
+            return Err(WireError::Unreachable("dropped".into()));
+        }
+        if fault == Fault::ReplayOld
+            && let Some(old) = self.old.borrow().clone()
+        {
+            self.ingest(&old)?;
+        }
+        let mut answer = self.ingest(req)?;
+        *self.old.borrow_mut() = Some(req.clone());
+        if fault == Fault::Duplicate {
+            answer = self.ingest(req)?;
+        }
+        if fault == Fault::LoseAnswer {
+            return Err(WireError::Unreachable("answer lost".into()));
+        }
+        Ok(answer)
+    }
+
+    fn pull(&self, req: &PullRequest) -> Result<PullResponse, WireError> {
+        self.as_device(|db, d| office::pull(db, d, *req))
+    }
+
+    fn search(&self, req: &SearchRequest) -> Result<Vec<RemotePatient>, WireError> {
+        self.as_device(|db, _| office::search(db, &req.query))
+    }
+
+    fn adopt(&self, req: &AdoptRequest) -> Result<(), WireError> {
+        let now = rapport_core::Clock::now(&*self.office).timestamp_millis();
+        self.as_device(|db, d| office::adopt(db, d, req.patient, now)).map(drop)
+    }
+}
+
+struct Replica {
+    app: Rapport,
+    session: Option<Session>,
+    clock: Arc<FixedClock>,
+    skew: Duration,
+    wire: Wire,
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Register(usize),
+    Edit(usize, usize, u8),
+    Delete(usize, usize),
+    Pointer(usize, usize),
+    Book(usize, usize, usize, u8),
+    Sync(usize, Fault),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let r = 0..3usize;
+    let fault = prop_oneof![
+        Just(Fault::None),
+        Just(Fault::Drop),
+        Just(Fault::LoseAnswer),
+        Just(Fault::Duplicate),
+        Just(Fault::ReplayOld),
+        Just(Fault::CrashBeforeCursor),
+    ];
+    prop_oneof![
+        2 => r.clone().prop_map(Op::Register),
+        3 => (r.clone(), 0..8usize, 0..4u8).prop_map(|(r, p, v)| Op::Edit(r, p, v)),
+        1 => (r.clone(), 0..8usize).prop_map(|(r, p)| Op::Delete(r, p)),
+        2 => (r.clone(), 0..8usize).prop_map(|(r, p)| Op::Pointer(r, p)),
+        2 => (r.clone(), 0..8usize, 0..2usize, 0..3u8).prop_map(|(r, p, d, s)| Op::Book(r, p, d, s)),
+        4 => (r, fault).prop_map(|(r, f)| Op::Sync(r, f)),
+    ]
+}
+
+/// Live patients a replica knows, from its own dump.
+fn live_patients(app: &Rapport) -> Vec<PatientId> {
+    let dump = app.dump().expect("dump");
+    dump["patient"]
+        .as_object()
+        .map(|m| m.iter().filter(|(_, f)| f["deleted_at"].is_null()).filter_map(|(id, _)| id.parse().ok()).collect())
+        .unwrap_or_default()
+}
+
+struct World {
+    _dir: tempfile::TempDir,
+    backend: Arc<Backend>,
+    office: Arc<FixedClock>,
+    replicas: Vec<Replica>,
+    doctors: Vec<StaffId>,
+    registered: BTreeSet<PatientId>,
+    deleted: BTreeSet<PatientId>,
+}
+
+fn world() -> World {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let backend = rapport_server::open(&dir.path().join("office"), None).expect("office");
+    let now = noon().timestamp_millis();
+    backend.tx(|db| office::add_clinic(db, "North", now)).expect("clinic");
+    // Clocks: right, three hours slow, two minutes fast (within what head office accepts).
+    let skews = [Duration::zero(), Duration::hours(-3), Duration::minutes(2)];
+    let office = Arc::new(FixedClock::new(noon()));
+    let mut replicas = Vec::new();
+    let mut doctors = Vec::new();
+    for (i, skew) in skews.into_iter().enumerate() {
+        let clock = Arc::new(FixedClock::new(noon() + skew));
+        let db = dir.path().join(format!("replica-{i}.db"));
+        let (mut app, session) = if i == 0 {
+            let setup = ClinicSetup {
+                clinic_name: "North",
+                admin_login: "admin",
+                admin_name: "Admin",
+                admin_password: &Secret::new(PASSWORD),
+            };
+            let (mut app, admin) = Rapport::init(&db, &protection(), &setup, clock.clone()).expect("init");
+            for login in ["dr.a", "dr.b"] {
+                let s = app.add_staff(&admin, login, login, Role::Clinician, &Secret::new(PASSWORD)).expect("staff");
+                doctors.push(s.id);
+            }
+            (app, Some(admin))
+        } else {
+            (Rapport::create_for_enrollment(&db, &protection(), clock.clone()).expect("create"), None)
+        };
+        let wire = Wire {
+            backend: Arc::clone(&backend),
+            token: RefCell::new(None),
+            fault: Cell::new(Fault::None),
+            old: RefCell::new(None),
+            office: Arc::clone(&office),
+        };
+        let code = backend.tx(|db| office::new_enroll_code(db, "North", now)).expect("code");
+        app.enroll(&wire, "inproc://office", &code, None).expect("enroll");
+        app.sync_now(&wire).expect("first sync");
+        let session = session.or_else(|| Some(app.login("admin", &Secret::new(PASSWORD)).expect("login")));
+        replicas.push(Replica { app, session, clock, skew, wire });
+    }
+    World { _dir: dir, backend, office, replicas, doctors, registered: BTreeSet::new(), deleted: BTreeSet::new() }
+}
+
+impl World {
+    fn run(&mut self, op: &Op, step: i64) {
+        self.office.set(noon() + Duration::minutes(step));
+        for r in &mut self.replicas {
+            r.clock.set(noon() + Duration::minutes(step) + r.skew);
+        }
+        let doctors = self.doctors.clone();
+        match *op {
+            Op::Register(r) => {
+                let rep = &mut self.replicas[r];
+                let s = rep.session.clone().expect("session");
+                let new =
+                    NewPatient { given: format!("Given{step}"), family: format!("Family{r}"), ..NewPatient::default() };
+                let p = rep.app.register_patient(&s, new).expect("register");
+                self.registered.insert(p.id);
+            }
+            Op::Edit(r, pick, value) => {
+                let rep = &mut self.replicas[r];
+                let live = live_patients(&rep.app);
+                if let Some(id) = live.get(pick % live.len().max(1)) {
+                    let s = rep.session.clone().expect("session");
+                    let edit = PatientEdit { given: Some(format!("Name{value}r{r}")), ..PatientEdit::default() };
+                    rep.app.edit_patient(&s, *id, edit).expect("edit");
+                }
+            }
+            Op::Delete(r, pick) => {
+                let rep = &mut self.replicas[r];
+                let live = live_patients(&rep.app);
+                if let Some(id) = live.get(pick % live.len().max(1)) {
+                    let s = rep.session.clone().expect("session");
+                    rep.app.delete_patient(&s, *id).expect("delete");
+                    self.deleted.insert(*id);
+                }
+            }
+            Op::Pointer(r, pick) => {
+                let rep = &mut self.replicas[r];
+                let live = live_patients(&rep.app);
+                if let Some(id) = live.get(pick % live.len().max(1)) {
+                    let s = rep.session.clone().expect("session");
+                    let new = rapport_core::NewPointer {
+                        kind: PointerKind::Travel,
+                        text: format!("back from a trip, step {step}"),
+                        event_date: None,
+                        source: Source::CheckIn,
+                    };
+                    rep.app.add_pointer(&s, *id, new).expect("pointer");
+                }
+            }
+            Op::Book(r, pick, doctor, slot) => {
+                let rep = &mut self.replicas[r];
+                let live = live_patients(&rep.app);
+                if let Some(id) = live.get(pick % live.len().max(1)) {
+                    let s = rep.session.clone().expect("session");
+                    let starts_at = noon() + Duration::days(2) + Duration::minutes(15 * i64::from(slot));
+                    let b = Booking { patient: *id, doctor: doctors[doctor], starts_at, minutes: 15, reason: None };
+                    // This desk may already know the slot is taken: then it refuses, as it should.
+                    let _ = rep.app.book(&s, b);
+                }
+            }
+            Op::Sync(r, fault) => {
+                let rep = &mut self.replicas[r];
+                if fault == Fault::CrashBeforeCursor {
+                    let cursor = rapport_store_cursor(&rep.app);
+                    let page = rep.wire.pull(&PullRequest { cursor, limit: 50 }).expect("pull");
+                    rep.app.apply_page(&page.changes, None, page.server_hlc).expect("apply without cursor");
+                    return;
+                }
+                rep.wire.fault.set(fault);
+                // A failed sync is expected under faults; the next one resumes.
+                let _ = rep.app.sync_now(&rep.wire);
+            }
+        }
+    }
+
+    fn settle(&mut self) {
+        for _ in 0..3 {
+            for rep in &mut self.replicas {
+                rep.wire.fault.set(Fault::None);
+                rep.app.sync_now(&rep.wire).expect("sync without faults");
+            }
+        }
+    }
+}
+
+fn rapport_store_cursor(app: &Rapport) -> i64 {
+    rapport_store::sync::cursor(app.store().conn()).expect("cursor")
+}
+
+fn server_lost_edits(backend: &Backend) -> Vec<(String, String, String, String)> {
+    backend
+        .tx(|db| {
+            Ok::<_, OfficeError>(
+                db.query("SELECT entity, record, field, loser_version FROM conflict WHERE kind = 'lost-edit'", &[])?,
+            )
+        })
+        .expect("conflicts")
+        .into_iter()
+        .map(|r| {
+            let text = |i: usize| r[i].text().unwrap_or_default().to_owned();
+            let site = text(3).split_once('@').map(|(_, s)| s.to_owned()).unwrap_or_default();
+            (text(0), text(1), text(2), site)
+        })
+        .collect()
+}
+
+fn check(w: &World) {
+    let office_dump = w.backend.tx(|db| office::dump(db, "North")).expect("office dump");
+    let office_text = serde_json::to_string(&office_dump).expect("json");
+    for (i, rep) in w.replicas.iter().enumerate() {
+        let text = serde_json::to_string(&rep.app.dump().expect("dump")).expect("json");
+        assert_eq!(text, office_text, "replica {i} differs from head office");
+        assert_eq!(rep.app.sync_status().expect("status").pending, 0, "replica {i} has unsent changes");
+    }
+    let patients = office_dump["patient"].as_object().expect("patients");
+    for id in &w.registered {
+        assert!(patients.contains_key(&id.to_string()), "a registered patient was lost");
+    }
+    for id in &w.deleted {
+        assert!(!patients[&id.to_string()]["deleted_at"].is_null(), "a deleted patient came back");
+    }
+    // No doctor holds two appointments at once.
+    let mut held: BTreeMap<String, Vec<(i64, i64)>> = BTreeMap::new();
+    for a in office_dump["appointment"].as_object().expect("appointments").values() {
+        if matches!(a["status"].as_str(), Some("cancelled" | "no-show")) {
+            continue;
+        }
+        let start = a["starts_at"].as_i64().expect("start");
+        let end = start + a["minutes"].as_i64().expect("minutes") * 60_000;
+        held.entry(a["doctor"].as_str().expect("doctor").to_owned()).or_default().push((start, end));
+    }
+    for slots in held.values_mut() {
+        slots.sort_unstable();
+        assert!(slots.windows(2).all(|p| p[0].1 <= p[1].0), "a doctor is double-booked");
+    }
+    // Every lost edit is in the losing device's log and head office's.
+    let office_lost = server_lost_edits(&w.backend);
+    for (i, rep) in w.replicas.iter().enumerate() {
+        let site = rapport_store::sync::site(rep.app.store().conn()).expect("site").to_string();
+        let mine: BTreeSet<(String, String, String)> = rep
+            .app
+            .conflicts(true)
+            .expect("conflicts")
+            .into_iter()
+            .filter(|c| c.kind == rapport_model::sync::ConflictKind::LostEdit)
+            .map(|c| (c.entity.as_str().to_owned(), c.record, c.field.unwrap_or_default()))
+            .collect();
+        let office_mine: BTreeSet<(String, String, String)> = office_lost
+            .iter()
+            .filter(|(_, _, _, s)| *s == site)
+            .map(|(e, r, f, _)| (e.clone(), r.clone(), f.clone()))
+            .collect();
+        let office_any: BTreeSet<(String, String, String)> =
+            office_lost.iter().map(|(e, r, f, _)| (e.clone(), r.clone(), f.clone())).collect();
+        assert!(office_mine.is_subset(&mine), "replica {i} misses a lost edit head office logged");
+        assert!(mine.is_subset(&office_any), "replica {i} logged a lost edit head office did not");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn replicas_converge_under_faults(ops in proptest::collection::vec(op(), 10..40)) {
+        let mut w = world();
+        for (step, op) in ops.iter().enumerate() {
+            w.run(op, i64::try_from(step).unwrap_or(0) + 1);
+        }
+        w.settle();
+        check(&w);
+    }
+}
