@@ -27,6 +27,15 @@ CREATE TABLE sync_outbox (
     change    TEXT NOT NULL
 );
 
+-- Where this device's records holding a unique name (login, record number) sit in head
+-- office's log: a name belongs to the record that reached head office first.
+CREATE TABLE sync_acked (
+    entity TEXT NOT NULL,
+    record TEXT NOT NULL,
+    seq    INTEGER NOT NULL,
+    PRIMARY KEY (entity, record)
+) WITHOUT ROWID;
+
 -- Edits of this device that lost to another device's, and bookings head office refused.
 CREATE TABLE sync_conflict (
     id          INTEGER PRIMARY KEY,

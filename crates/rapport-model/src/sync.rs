@@ -123,6 +123,10 @@ pub struct Change {
     /// Re-sent by head office when a clinic takes on a patient: old history, not a new edit.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub replay: bool,
+    /// The change's place in head office's log, filled in on pull (a unique name belongs to
+    /// the record that reached head office first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<i64>,
 }
 
 /// A field's current value and the version that wrote it.
@@ -187,6 +191,11 @@ pub fn is_unique_field(entity: Entity, field: &str) -> bool {
 pub fn disambiguate(value: &str, record: &str) -> String {
     let tail: String = record.chars().filter(char::is_ascii_hexdigit).collect();
     format!("{value}.{}", &tail[tail.len().saturating_sub(4)..])
+}
+
+/// Whether losing this field is worth telling staff: not for bookkeeping such as "last edited".
+pub fn conflict_matters(entity: Entity, field: &str) -> bool {
+    !matches!((entity, field), (Entity::Patient, "updated_at"))
 }
 
 /// Were `incoming` and the field's current version written without either seeing the other?

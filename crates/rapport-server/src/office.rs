@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use rapport_model::sync::{
     Ack, Change, Entity, FieldState, Hlc, LostField, MAX_CLOCK_AHEAD_MS, OLDEST_SCHEMA_VERSION, PullRequest,
-    PullResponse, PushResponse, RemotePatient, SCHEMA_VERSION, Version, concurrent, disambiguate, hlc_ms, hlc_tick,
-    is_unique_field, wins,
+    PullResponse, PushResponse, RemotePatient, SCHEMA_VERSION, Version, concurrent, conflict_matters, disambiguate,
+    hlc_ms, hlc_tick, is_unique_field, wins,
 };
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -443,7 +443,7 @@ fn ingest_one(db: &mut dyn Db, head: &mut Head, device: &Device, c: &Change, now
                         FieldState { value, version: c.version },
                         FieldState { value: &cur_value, version: current },
                     );
-                    if concurrent(&c.version, c.base.get(field), &current) {
+                    if conflict_matters(c.entity, field) && concurrent(&c.version, c.base.get(field), &current) {
                         let (loser, winner, loser_value, winner_value) = if incoming_wins {
                             (current, c.version, &cur_value, value)
                         } else {
@@ -621,6 +621,7 @@ fn office_change(
         base,
         schema: SCHEMA_VERSION,
         replay: false,
+        seq: None,
     };
     let seq = head.next_seq();
     append_log(
@@ -781,7 +782,11 @@ pub fn pull(db: &mut dyn Db, device: &Device, req: PullRequest) -> OfficeResult<
     let cursor = if more { rows.last().and_then(|r| r[0].int()).unwrap_or(top) } else { top.max(req.cursor) };
     let changes = rows
         .into_iter()
-        .map(|r| serde_json::from_str(r[1].text().unwrap_or_default()).map_err(|_| corrupt("change")))
+        .map(|r| {
+            let mut c: Change = serde_json::from_str(r[1].text().unwrap_or_default()).map_err(|_| corrupt("change"))?;
+            c.seq = r[0].int();
+            Ok(c)
+        })
         .collect::<OfficeResult<Vec<Change>>>()?;
     Ok(PullResponse { changes, cursor, more, server_hlc })
 }
@@ -875,6 +880,7 @@ pub fn adopt(db: &mut dyn Db, device: &Device, patient: Uuid, now_ms: i64) -> Of
                 base: BTreeMap::new(),
                 schema: SCHEMA_VERSION,
                 replay: true,
+                seq: None,
             };
             let seq = head.next_seq();
             append_log(

@@ -100,6 +100,7 @@ fn change(entity: Entity, record: Uuid, patient: Option<Uuid>, at: Version, fiel
         base: BTreeMap::new(),
         schema: SCHEMA_VERSION,
         replay: false,
+        seq: None,
     }
 }
 

@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 
 use rapport_model::PatientId;
 use rapport_model::sync::{
-    Ack, Change, Conflict, ConflictKind, Entity, FieldState, Hlc, SCHEMA_VERSION, Version, concurrent, disambiguate,
-    hlc_tick, is_unique_field, wins,
+    Ack, Change, Conflict, ConflictKind, Entity, FieldState, Hlc, SCHEMA_VERSION, Version, concurrent,
+    conflict_matters, disambiguate, hlc_tick, is_unique_field, wins,
 };
 use rusqlite::types::{Value as Sql, ValueRef};
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
@@ -342,6 +342,7 @@ pub fn seal(conn: &Connection, wall_ms: i64) -> Result<()> {
                 base,
                 schema: SCHEMA_VERSION,
                 replay: false,
+                seq: None,
             };
             let text = serde_json::to_string(&change).map_err(|_| StoreError::Decode("change"))?;
             conn.prepare_cached("INSERT INTO sync_outbox (change_id, change) VALUES (?1, ?2)")?
@@ -409,8 +410,21 @@ pub fn acknowledge(conn: &Connection, sent: &[Change], acks: &[Ack], now_ms: i64
                 },
             )?;
         }
+        if change.fields.keys().any(|f| is_unique_field(change.entity, f)) {
+            note_log_position(conn, change.entity, &change.record, ack.seq)?;
+        }
         conn.prepare_cached("DELETE FROM sync_outbox WHERE change_id = ?1")?.execute([ack.change.to_string()])?;
     }
+    Ok(())
+}
+
+/// Remembers where a record holding a unique name first sits in head office's log.
+fn note_log_position(conn: &Connection, entity: Entity, record: &str, seq: i64) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO sync_acked (entity, record, seq) VALUES (?1, ?2, ?3)
+         ON CONFLICT (entity, record) DO UPDATE SET seq = min(seq, excluded.seq)",
+    )?
+    .execute(params![entity.as_str(), record, seq])?;
     Ok(())
 }
 
@@ -476,7 +490,11 @@ pub fn apply_page(conn: &Connection, changes: &[Change], cursor: Option<i64>, no
         if !c.entity.is_pulled() {
             continue;
         }
+        make_room(conn, c)?;
         let (changed, conflicts) = apply_one(conn, c, me, now_ms)?;
+        if let Some(seq) = c.seq.filter(|_| c.fields.keys().any(|f| is_unique_field(c.entity, f))) {
+            note_log_position(conn, c.entity, &c.record, seq)?;
+        }
         out.conflicts += conflicts;
         if changed {
             out.changed += 1;
@@ -491,6 +509,39 @@ pub fn apply_page(conn: &Connection, changes: &[Change], cursor: Option<i64>, no
         meta::set(conn, "sync_cursor", &cursor.to_string())?;
     }
     Ok(out)
+}
+
+/// A pulled change sets a login or record number that a record of this device holds: if this
+/// device's record reached head office later (or not yet), head office renames it, so it is
+/// renamed here the same way now; otherwise the incoming one will be renamed (see [`insert_row`]).
+fn make_room(conn: &Connection, c: &Change) -> Result<()> {
+    let spec = spec(c.entity);
+    for (field, value) in c.fields.iter().filter(|(f, _)| is_unique_field(c.entity, f)) {
+        let Some(value) = value.as_str() else { continue };
+        let sql = format!("SELECT {} FROM {} WHERE {field} = ?1 AND {} <> ?2", spec.key, spec.table(), spec.key);
+        let holder: Option<Vec<u8>> =
+            conn.query_row(&sql, params![value, key_of(&c.record)?], |r| r.get(0)).optional()?;
+        let Some(holder) = holder else { continue };
+        let holder_record =
+            <[u8; 16]>::try_from(holder.as_slice()).map(|b| Uuid::from_bytes(b).to_string()).unwrap_or_default();
+        let holder_seq: Option<i64> = conn
+            .query_row(
+                "SELECT seq FROM sync_acked WHERE entity = ?1 AND record = ?2",
+                [c.entity.as_str(), holder_record.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let incoming_first = match (holder_seq, c.seq) {
+            (None, _) => true,
+            (Some(h), Some(i)) => i < h,
+            (Some(_), None) => false,
+        };
+        if incoming_first {
+            let sql = format!("UPDATE {} SET {field} = ?2 WHERE {} = ?1", spec.table(), spec.key);
+            conn.execute(&sql, params![holder, disambiguate(value, &holder_record)])?;
+        }
+    }
+    Ok(())
 }
 
 fn apply_one(conn: &Connection, c: &Change, me: Uuid, now_ms: i64) -> Result<(bool, usize)> {
@@ -524,7 +575,11 @@ fn apply_one(conn: &Connection, c: &Change, me: Uuid, now_ms: i64) -> Result<(bo
         if !wins(c.entity, field, incoming, FieldState { value: cur_value, version: cur_version }) {
             continue;
         }
-        if !c.replay && cur_version.site == me && concurrent(&c.version, c.base.get(field), &cur_version) {
+        if !c.replay
+            && cur_version.site == me
+            && conflict_matters(c.entity, field)
+            && concurrent(&c.version, c.base.get(field), &cur_version)
+        {
             add_conflict(
                 conn,
                 &NewConflict {
