@@ -95,6 +95,7 @@ CREATE TABLE unique_value (
     record TEXT NOT NULL,
     PRIMARY KEY (entity, field, value)
 );
+CREATE INDEX unique_value_by_record ON unique_value (entity, field, record);
 
 -- Head office's patient search: lower-case words of names, record number and phone digits.
 CREATE TABLE patient_search (

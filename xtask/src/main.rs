@@ -286,7 +286,9 @@ impl Postgres {
         let pg = Self { bin, dir, as_root, url: format!("postgres://postgres@127.0.0.1:{port}/postgres") };
         if as_root {
             // PostgreSQL refuses to run as root: the cluster belongs to the postgres user.
-            status(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&pg.dir), "chown the cluster dir")?;
+            let mut chown = Command::new("chown");
+            chown.args(["-R", "postgres:postgres"]).arg(&pg.dir);
+            status(chown, "chown the cluster dir")?;
         }
         step(&format!("starting a throwaway PostgreSQL on port {port} ({})", pg.dir.display()));
         let data = pg.dir.join("data");
@@ -433,9 +435,18 @@ fn bench(args: &[String]) -> Result<(), String> {
     let out = root().join("target").join("bench");
     step(&format!("building and running the benchmarks (report: {})", out.join("report.json").display()));
     let mut cmd = cargo();
-    cmd.args(["run", "--release", "--locked", "-p", "rapport-bench", "--", "--out"]).arg(&out);
+    cmd.args(["run", "--release", "--locked", "-p", "rapport-bench", "--bin", "rapport-bench", "--", "--out"])
+        .arg(&out);
     cmd.args(args);
     status(cmd, "benchmarks")?;
+    step("measuring sync (apply rate, initial and incremental sync, head office ingest on SQLite and PostgreSQL)");
+    ensure_packages(SERVER_PACKAGES)?;
+    let postgres = Postgres::start()?;
+    let mut sync = cargo();
+    sync.args(["run", "--release", "--locked", "-p", "rapport-bench", "--bin", "sync_bench", "--", "--out"]).arg(&out);
+    sync.args(args).env("RAPPORT_TEST_POSTGRES", &postgres.url);
+    status(sync, "sync benchmarks")?;
+    drop(postgres);
     step("measuring the desktop app (cold start, keystroke to paint, memory) under Xvfb");
     let mut build = cargo();
     build.args([

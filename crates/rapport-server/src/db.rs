@@ -100,6 +100,7 @@ impl Backend {
         std::fs::create_dir_all(dir).map_err(|e| DbError::Other(format!("cannot create {}: {e}", dir.display())))?;
         let conn = rusqlite::Connection::open(dir.join("head-office.db"))?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.set_prepared_statement_cache_capacity(256);
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
         Ok(Self::Sqlite(Mutex::new(conn)))
     }

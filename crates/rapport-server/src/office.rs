@@ -942,10 +942,13 @@ pub struct ChainReport {
     pub broken_at: Option<i64>,
 }
 
+/// An audit row as received: its number in the device's chain and its fields.
+type AuditRow = (i64, Map<String, Value>);
+
 /// Checks every device's audit chain: each row's hash recomputed and linked to the one before.
 pub fn verify_audit(db: &mut dyn Db) -> OfficeResult<Vec<ChainReport>> {
     let rows = db.query("SELECT body FROM change_log WHERE entity = 'audit' ORDER BY seq", &[])?;
-    let mut chains: BTreeMap<String, Vec<(i64, Map<String, Value>)>> = BTreeMap::new();
+    let mut chains: BTreeMap<String, Vec<AuditRow>> = BTreeMap::new();
     for r in rows {
         let c: Change = serde_json::from_str(r[0].text().unwrap_or_default()).map_err(|_| corrupt("change"))?;
         let Some((site, seq)) = c.record.split_once('/') else { continue };

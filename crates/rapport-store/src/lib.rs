@@ -207,6 +207,8 @@ impl Store {
             });
         }
         conn.busy_timeout(Duration::from_secs(5))?;
+        // Sync applies and seals with a few dozen distinct statements; keep them all prepared.
+        conn.set_prepared_statement_cache_capacity(256);
         conn.execute_batch(&format!(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = FULL;

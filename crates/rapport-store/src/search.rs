@@ -159,30 +159,29 @@ fn documents(p: &Patient) -> (String, String) {
 
 /// The `search_seq` that puts a patient ahead of everyone else (smaller is more recent).
 fn next_seq(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT coalesce(min(search_seq), 1) - 1 FROM patient", [], |r| r.get(0))?)
+    Ok(conn.prepare_cached("SELECT coalesce(min(search_seq), 1) - 1 FROM patient")?.query_row([], |r| r.get(0))?)
 }
 
 /// Writes (or rewrites) the patient's search entry. New patients go to the top of the recency
 /// order; an edit keeps their place.
 pub fn index_patient(conn: &Connection, p: &Patient) -> Result<()> {
     let id = p.id.as_bytes().as_slice();
-    let current: Option<i64> = conn.query_row("SELECT search_seq FROM patient WHERE id = ?1", [id], |r| r.get(0))?;
+    let current: Option<i64> =
+        conn.prepare_cached("SELECT search_seq FROM patient WHERE id = ?1")?.query_row([id], |r| r.get(0))?;
     let seq = match current {
         Some(seq) => {
-            conn.execute("DELETE FROM patient_search WHERE rowid = ?1", [seq])?;
+            conn.prepare_cached("DELETE FROM patient_search WHERE rowid = ?1")?.execute([seq])?;
             seq
         }
         None => {
             let seq = next_seq(conn)?;
-            conn.execute("UPDATE patient SET search_seq = ?2 WHERE id = ?1", params![id, seq])?;
+            conn.prepare_cached("UPDATE patient SET search_seq = ?2 WHERE id = ?1")?.execute(params![id, seq])?;
             seq
         }
     };
     let (names, numbers) = documents(p);
-    conn.execute(
-        "INSERT INTO patient_search (rowid, names, numbers) VALUES (?1, ?2, ?3)",
-        params![seq, names, numbers],
-    )?;
+    conn.prepare_cached("INSERT INTO patient_search (rowid, names, numbers) VALUES (?1, ?2, ?3)")?
+        .execute(params![seq, names, numbers])?;
     Ok(())
 }
 

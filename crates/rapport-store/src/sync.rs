@@ -520,16 +520,13 @@ fn make_room(conn: &Connection, c: &Change) -> Result<()> {
         let Some(value) = value.as_str() else { continue };
         let sql = format!("SELECT {} FROM {} WHERE {field} = ?1 AND {} <> ?2", spec.key, spec.table(), spec.key);
         let holder: Option<Vec<u8>> =
-            conn.query_row(&sql, params![value, key_of(&c.record)?], |r| r.get(0)).optional()?;
+            conn.prepare_cached(&sql)?.query_row(params![value, key_of(&c.record)?], |r| r.get(0)).optional()?;
         let Some(holder) = holder else { continue };
         let holder_record =
             <[u8; 16]>::try_from(holder.as_slice()).map(|b| Uuid::from_bytes(b).to_string()).unwrap_or_default();
         let holder_seq: Option<i64> = conn
-            .query_row(
-                "SELECT seq FROM sync_acked WHERE entity = ?1 AND record = ?2",
-                [c.entity.as_str(), holder_record.as_str()],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT seq FROM sync_acked WHERE entity = ?1 AND record = ?2")?
+            .query_row([c.entity.as_str(), holder_record.as_str()], |r| r.get(0))
             .optional()?;
         let incoming_first = match (holder_seq, c.seq) {
             (None, _) => true,

@@ -1,0 +1,283 @@
+//! Sync figures for `cargo xtask bench`: the device's apply rate against the same upserts
+//! written straight into SQLCipher, an initial and an incremental sync over loopback HTTP, and
+//! head office's ingest with 20 devices pushing at once (SQLite, and PostgreSQL when
+//! `RAPPORT_TEST_POSTGRES` names one). `--quick` runs smaller sizes.
+#![allow(clippy::print_stdout)]
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{TimeZone, Utc};
+use rapport_bench::{Entry, report};
+use rapport_core::sync::HttpTransport;
+use rapport_core::{ClinicSetup, KeyProtection, Rapport, Secret, SystemClock};
+use rapport_model::sync::{Change, Entity, PushRequest, SCHEMA_VERSION, Version, hlc_from_ms};
+use rapport_server::http::Transport;
+use rapport_server::{Backend, office};
+use rapport_store::{KdfCost, Store, records, rusqlite};
+
+const PASSWORD: &str = "benchmark-admin";
+
+fn protection() -> KeyProtection {
+    KeyProtection::Passphrase(
+        Secret::new("benchmark passphrase"),
+        KdfCost { memory_kib: 1024, iterations: 1, parallelism: 1 },
+    )
+}
+
+fn main() {
+    let mut quick = false;
+    let mut out = PathBuf::from("target/bench");
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--quick" => quick = true,
+            "--out" => out = args.next().map(PathBuf::from).unwrap_or(out),
+            other => {
+                eprintln!("unknown argument {other}; use --quick and --out DIR");
+                std::process::exit(1);
+            }
+        }
+    }
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let n = if quick { 10_000 } else { 100_000 };
+    let mut entries = Vec::new();
+
+    println!("== a clinic of {n} patients, its changes");
+    let (mut source, changes) = source_clinic(dir.path(), n);
+    let (apply, baseline) = apply_rates(dir.path(), &changes);
+    entries.push(Entry { name: "sync_apply_per_s".into(), value: apply, unit: "changes/s", baseline: Some(baseline) });
+
+    println!("== initial and incremental sync over loopback HTTP");
+    let backend = rapport_server::open(&dir.path().join("office"), None).expect("office");
+    let url = serve(Arc::clone(&backend));
+    let now = rapport_server::now_ms();
+    backend.tx(|db| office::add_clinic(db, "Bench", now)).expect("clinic");
+    let code = backend.tx(|db| office::new_enroll_code(db, "Bench", now)).expect("code");
+    let transport = HttpTransport::new(&url, None, None).expect("client");
+    source.enroll(&transport, &url, &code, None).expect("enroll source");
+    source.sync_with_head_office().expect("source pushes its clinic");
+    let code = backend.tx(|db| office::new_enroll_code(db, "Bench", now)).expect("code");
+    let mut fresh =
+        Rapport::create_for_enrollment(&dir.path().join("fresh.db"), &protection(), Arc::new(SystemClock)).expect("db");
+    fresh.enroll(&transport, &url, &code, None).expect("enroll fresh");
+    let started = Instant::now();
+    fresh.sync_with_head_office().expect("initial sync");
+    let initial = started.elapsed().as_secs_f64();
+    let label = if quick { "sync_initial_10k_s" } else { "sync_initial_100k_s" };
+    entries.push(Entry { name: label.into(), value: initial, unit: "s", baseline: None });
+
+    let session = source.login("admin", &Secret::new(PASSWORD)).expect("login");
+    let dump = source.dump().expect("dump");
+    let ids: Vec<rapport_model::PatientId> = dump["patient"]
+        .as_object()
+        .map(|m| m.keys().take(100).filter_map(|k| k.parse().ok()).collect())
+        .unwrap_or_default();
+    for (i, id) in ids.iter().enumerate() {
+        let edit = rapport_model::PatientEdit { given: Some(format!("Edited{i}")), ..Default::default() };
+        source.edit_patient(&session, *id, edit).expect("edit");
+    }
+    source.sync_with_head_office().expect("push the edits");
+    let started = Instant::now();
+    let r = fresh.sync_with_head_office().expect("incremental sync");
+    let incremental = started.elapsed().as_secs_f64() * 1000.0;
+    println!("incremental sync pulled {} changes", r.pulled);
+    entries.push(Entry { name: "sync_incremental_100_ms".into(), value: incremental, unit: "ms", baseline: None });
+
+    println!("== head office ingest, 20 devices pushing at once");
+    let per_device = if quick { 500 } else { 2_000 };
+    let sqlite = rapport_server::open(&dir.path().join("ingest"), None).expect("office");
+    entries.push(Entry {
+        name: "server_ingest_sqlite_per_s".into(),
+        value: ingest_rate(sqlite, per_device),
+        unit: "changes/s",
+        baseline: None,
+    });
+    match std::env::var("RAPPORT_TEST_POSTGRES") {
+        Ok(url) => {
+            let name = format!("rapport_bench_{}", std::process::id());
+            let mut admin = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+            admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create database");
+            let base = url.rsplit_once('/').map_or(url.as_str(), |(b, _)| b);
+            let pg = rapport_server::open(dir.path(), Some(&format!("{base}/{name}"))).expect("postgres office");
+            entries.push(Entry {
+                name: "server_ingest_postgres_per_s".into(),
+                value: ingest_rate(pg, per_device),
+                unit: "changes/s",
+                baseline: None,
+            });
+        }
+        Err(_) => println!("RAPPORT_TEST_POSTGRES is not set: no PostgreSQL ingest figure (cargo xtask bench sets it)"),
+    }
+    report(&out, &entries);
+}
+
+/// A clinic database with `n` patients, and the changes its outbox holds for them.
+fn source_clinic(dir: &Path, n: usize) -> (Rapport, Vec<Change>) {
+    let setup = ClinicSetup {
+        clinic_name: "Bench",
+        admin_login: "admin",
+        admin_name: "Admin",
+        admin_password: &Secret::new(PASSWORD),
+    };
+    let (app, _) = Rapport::init(&dir.join("source.db"), &protection(), &setup, Arc::new(SystemClock)).expect("init");
+    let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).single().unwrap_or_default();
+    let mut done = 0;
+    while done < n {
+        let take = 20_000.min(n - done);
+        let mut batch = rapport_core::demo::patients(7 + done as u64, take, now, &[]);
+        // The store is the app's; written directly, as the import path does.
+        let path = app.store().path().to_owned();
+        let (key, _) = Store::find_key(&path, Some(&Secret::new("benchmark passphrase"))).expect("key");
+        let mut store = Store::open_with_key(&path, &key).expect("store");
+        store
+            .write(|tx| -> rapport_store::Result<()> {
+                for (i, p) in batch.iter_mut().enumerate() {
+                    p.record_no = format!("S-{}", done + i + 1);
+                    records::insert_patient(tx, p)?;
+                }
+                Ok(())
+            })
+            .expect("insert");
+        done += take;
+    }
+    let changes = rapport_store::sync::outbox(app.store().conn(), usize::MAX).expect("outbox");
+    println!("{} changes in the outbox", changes.len());
+    (app, changes)
+}
+
+/// Changes per second applied into a fresh encrypted replica, and the same rows upserted
+/// straight into SQLCipher in the same batches (the physical limit).
+fn apply_rates(dir: &Path, changes: &[Change]) -> (f64, f64) {
+    let mut replica =
+        Rapport::create_for_enrollment(&dir.join("apply.db"), &protection(), Arc::new(SystemClock)).expect("replica");
+    let started = Instant::now();
+    for page in changes.chunks(1000) {
+        replica.apply_page(page, None, 0).expect("apply");
+    }
+    let apply = changes.len() as f64 / started.elapsed().as_secs_f64();
+
+    let mut plain = Store::create(&dir.join("baseline.db"), &protection()).expect("baseline");
+    let started = Instant::now();
+    for page in changes.chunks(1000) {
+        plain
+            .write(|tx| -> rapport_store::Result<()> {
+                for c in page {
+                    upsert(tx, c)?;
+                }
+                tx.execute("DELETE FROM sync_dirty", [])?;
+                Ok(())
+            })
+            .expect("upsert");
+    }
+    let baseline = changes.len() as f64 / started.elapsed().as_secs_f64();
+    println!("apply {apply:.0}/s, straight upserts {baseline:.0}/s");
+    (apply, baseline)
+}
+
+/// The change's row written as one upsert, with no versions, conflicts or search index.
+fn upsert(tx: &rusqlite::Connection, c: &Change) -> rapport_store::Result<()> {
+    if c.entity != Entity::Patient && c.entity != Entity::Staff {
+        return Ok(());
+    }
+    let table = c.entity.as_str();
+    let mut names = vec!["id".to_owned()];
+    let id = c.record.parse::<uuid::Uuid>().map_err(|_| rapport_store::StoreError::Decode("id"))?;
+    let mut values: Vec<rusqlite::types::Value> = vec![rusqlite::types::Value::Blob(id.as_bytes().to_vec())];
+    for (f, v) in &c.fields {
+        names.push(f.clone());
+        values.push(match v {
+            serde_json::Value::Null => rusqlite::types::Value::Null,
+            serde_json::Value::Number(n) => rusqlite::types::Value::Integer(n.as_i64().unwrap_or(0)),
+            serde_json::Value::String(s) if f.ends_with("doctor") || f.ends_with("_id") => s
+                .parse::<uuid::Uuid>()
+                .map_or(rusqlite::types::Value::Null, |u| rusqlite::types::Value::Blob(u.as_bytes().to_vec())),
+            other => rusqlite::types::Value::Text(other.as_str().unwrap_or_default().to_owned()),
+        });
+    }
+    let marks = (1..=names.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
+    let sets = names.iter().skip(1).map(|n| format!("{n} = excluded.{n}")).collect::<Vec<_>>().join(", ");
+    let sql =
+        format!("INSERT INTO {table} ({}) VALUES ({marks}) ON CONFLICT (id) DO UPDATE SET {sets}", names.join(", "));
+    tx.prepare_cached(&sql)?.execute(rusqlite::params_from_iter(values))?;
+    Ok(())
+}
+
+fn serve(backend: Arc<Backend>) -> String {
+    let (tx, rx) = std::sync::mpsc::channel::<SocketAddr>();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        let listen: SocketAddr = "127.0.0.1:0".parse().expect("addr");
+        let _ = rt.block_on(rapport_server::http::serve(backend, listen, Transport::InsecureHttp, move |a| {
+            let _ = tx.send(a);
+        }));
+    });
+    format!("http://{}", rx.recv().expect("listening"))
+}
+
+/// Changes per second head office stores while 20 devices push batches of 500 at once.
+fn ingest_rate(backend: Arc<Backend>, per_device: usize) -> f64 {
+    let url = serve(Arc::clone(&backend));
+    let now = rapport_server::now_ms();
+    backend.tx(|db| office::add_clinic(db, "Ingest", now)).expect("clinic");
+    let mut devices = Vec::new();
+    for d in 0..20u128 {
+        let code = backend.tx(|db| office::new_enroll_code(db, "Ingest", now)).expect("code");
+        let token = backend.tx(|db| office::enroll(db, &code, "bench", now)).expect("enroll").token;
+        let site = uuid::Uuid::from_u128(d + 1);
+        let batches: Vec<String> = (0..per_device)
+            .map(|i| {
+                let record = uuid::Uuid::from_u128((d << 64) + i as u128 + 1);
+                let mut fields = std::collections::BTreeMap::new();
+                fields.insert("given".to_owned(), serde_json::json!(format!("G{i}")));
+                fields.insert("family".to_owned(), serde_json::json!(format!("F{d}")));
+                fields.insert("record_no".to_owned(), serde_json::json!(format!("I{d}-{i}")));
+                Change {
+                    id: uuid::Uuid::from_u128((1 << 120) + (d << 64) + i as u128),
+                    entity: Entity::Patient,
+                    record: record.to_string(),
+                    patient: Some(record),
+                    version: Version { hlc: hlc_from_ms(now) + i as i64, site },
+                    fields,
+                    base: std::collections::BTreeMap::new(),
+                    schema: SCHEMA_VERSION,
+                    replay: false,
+                    seq: None,
+                }
+            })
+            .collect::<Vec<_>>()
+            .chunks(500)
+            .map(|c| serde_json::to_string(&PushRequest { changes: c.to_vec() }).expect("json"))
+            .collect();
+        devices.push((token, batches));
+    }
+    let started = Instant::now();
+    let threads: Vec<_> = devices
+        .into_iter()
+        .map(|(token, batches)| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                let client = reqwest::blocking::Client::new();
+                for body in batches {
+                    let r = client
+                        .post(format!("{url}/v1/push"))
+                        .bearer_auth(&token)
+                        .header("content-type", "application/json")
+                        .body(body)
+                        .send()
+                        .expect("push");
+                    assert!(r.status().is_success(), "push refused: {}", r.status());
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().expect("device");
+    }
+    let rate = (20 * per_device) as f64 / started.elapsed().as_secs_f64();
+    println!("{} ingest: {rate:.0} changes/s", backend.name());
+    rate
+}
