@@ -18,6 +18,8 @@ pub struct Desk {
     /// a manager can set, so the end-to-end test can watch the desk lock itself.
     idle_override: Option<Duration>,
     inner: Mutex<Inner>,
+    /// Background sync with head office runs once the database is open and enrolled.
+    syncing: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Desk {
@@ -77,6 +79,7 @@ impl Desk {
                 last_activity: Instant::now(),
                 idle_limit: DEFAULT_IDLE_LIMIT,
             }),
+            syncing: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -112,8 +115,24 @@ impl Desk {
         if rapport_core::key_storage(&self.db_path).map_err(|e| reply(e.into()))? == KeyStorage::Keyring {
             let app = Rapport::open(&self.db_path, None, Arc::new(SystemClock)).map_err(reply)?;
             self.opened(inner, app);
+            self.start_sync(None);
         }
         Ok(())
+    }
+
+    /// Syncs with head office in the background on its own connection (every 30 s, backing off
+    /// while head office is away), so no front-desk command ever waits for the network.
+    fn start_sync(&self, passphrase: Option<Secret>) {
+        use std::sync::atomic::Ordering;
+        let Ok(app) = Rapport::open(&self.db_path, passphrase.as_ref(), Arc::new(SystemClock)) else { return };
+        if !matches!(app.enrollment(), Ok(Some(_))) || self.syncing.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        std::thread::spawn(move || {
+            static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+            static NUDGE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+            rapport_core::sync::run_background(app, Duration::from_secs(30), &STOP, &NUDGE, |_| {});
+        });
     }
 
     pub fn state(&self) -> Reply<DeskState> {
@@ -137,11 +156,7 @@ impl Desk {
             idle_lock_seconds: u32::try_from(inner.idle_limit.as_secs()).unwrap_or(u32::MAX),
             keyring_available: rapport_core::keyring_available(),
             today,
-            head_office: HeadOffice {
-                connected: false,
-                last_success: None,
-                label: "Not connected to head office".into(),
-            },
+            head_office: head_office(app),
         })
     }
 
@@ -189,9 +204,10 @@ impl Desk {
         {
             let mut inner = self.inner();
             if inner.app.is_none() {
-                let secret = Secret::new(passphrase);
+                let secret = Secret::new(passphrase.clone());
                 let app = Rapport::open(&self.db_path, Some(&secret), Arc::new(SystemClock)).map_err(reply)?;
                 self.opened(&mut inner, app);
+                self.start_sync(Some(Secret::new(passphrase)));
             }
         }
         self.state()
@@ -260,4 +276,29 @@ impl Desk {
         *last_activity = Instant::now();
         f(app, session).map_err(reply)
     }
+}
+
+/// What the head-office indicator says: when the desk last synced, what waits to go up, and
+/// conflicts to look at.
+fn head_office(app: Option<&Rapport>) -> HeadOffice {
+    let status = app.and_then(|a| a.sync_status().ok()).filter(|s| s.enrolled);
+    let Some(s) = status else {
+        return HeadOffice { connected: false, last_success: None, label: "Not connected to head office".into() };
+    };
+    let when = s.last_success.map_or_else(
+        || "not synced yet".to_owned(),
+        |t| format!("synced {}", t.with_timezone(&chrono::Local).format("%H:%M")),
+    );
+    let mut label = if s.last_error.is_some() {
+        format!("Head office unreachable ({when})")
+    } else {
+        format!("Head office: {when}")
+    };
+    if s.pending > 0 {
+        label.push_str(&format!(" · {} waiting", s.pending));
+    }
+    if s.conflicts > 0 {
+        label.push_str(&format!(" · {} conflict{}", s.conflicts, if s.conflicts == 1 { "" } else { "s" }));
+    }
+    HeadOffice { connected: s.last_error.is_none() && s.last_success.is_some(), last_success: s.last_success, label }
 }

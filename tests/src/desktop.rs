@@ -120,6 +120,9 @@ impl Desktop {
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), "wry".into());
         caps.insert("tauri:options".into(), serde_json::json!({ "application": app }));
+        // The workspace builds reqwest without a built-in TLS provider (rustls with ring is
+        // installed by whoever needs TLS); thirtyfour's client shares that build.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         WebDriver::new(format!("http://127.0.0.1:{}", self.port), caps).await
     }
 }
