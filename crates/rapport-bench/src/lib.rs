@@ -2,9 +2,27 @@
 //! same-run baseline, merged by name into `report.json`.
 #![allow(clippy::print_stdout)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
+
+/// The benchmarks' arguments: `--quick` (smaller sizes) and `--out DIR` (default `target/bench`).
+pub fn args() -> (bool, PathBuf) {
+    let mut quick = false;
+    let mut out = PathBuf::from("target/bench");
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--quick" => quick = true,
+            "--out" => out = args.next().map(PathBuf::from).unwrap_or(out),
+            other => {
+                eprintln!("unknown argument {other}; use --quick and --out DIR");
+                std::process::exit(1);
+            }
+        }
+    }
+    (quick, out)
+}
 
 /// One figure, with the baseline measured in the same run (the ratio is derived).
 #[derive(Debug, Clone)]

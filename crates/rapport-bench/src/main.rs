@@ -3,7 +3,6 @@
 //! Writes `report.json` and prints a table. `--quick` runs smaller sizes.
 #![allow(clippy::print_stdout)]
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -22,19 +21,7 @@ const QUERIES: usize = 3_000;
 const WARMUP: usize = 300;
 
 fn main() {
-    let mut quick = false;
-    let mut out = PathBuf::from("target/bench");
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        match a.as_str() {
-            "--quick" => quick = true,
-            "--out" => out = args.next().map(PathBuf::from).unwrap_or(out),
-            other => {
-                eprintln!("unknown argument {other}; use --quick and --out DIR");
-                std::process::exit(1);
-            }
-        }
-    }
+    let (quick, out) = rapport_bench::args();
     let sizes: &[(usize, &str)] =
         if quick { &[(10_000, "10k"), (100_000, "100k")] } else { &[(100_000, "100k"), (1_000_000, "1m")] };
     let mut entries = Vec::new();

@@ -5,7 +5,7 @@
 #![allow(clippy::print_stdout)]
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -28,19 +28,7 @@ fn protection() -> KeyProtection {
 }
 
 fn main() {
-    let mut quick = false;
-    let mut out = PathBuf::from("target/bench");
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        match a.as_str() {
-            "--quick" => quick = true,
-            "--out" => out = args.next().map(PathBuf::from).unwrap_or(out),
-            other => {
-                eprintln!("unknown argument {other}; use --quick and --out DIR");
-                std::process::exit(1);
-            }
-        }
-    }
+    let (quick, out) = rapport_bench::args();
     let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().expect("temp dir");
     let n = if quick { 10_000 } else { 100_000 };
