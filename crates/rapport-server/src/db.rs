@@ -65,13 +65,28 @@ impl<T: Into<Val>> From<Option<T>> for Val {
 pub enum DbError {
     #[error("head office database: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error("head office database: {0}")]
+    #[error("head office database: {}", postgres_summary(.0))]
     Postgres(#[from] postgres::Error),
     #[error("head office database: {0}")]
     Other(String),
 }
 
 pub type DbResult<T> = Result<T, DbError>;
+
+/// A PostgreSQL error without the server's message and detail, which can quote the values
+/// involved (a key that already exists, input that did not parse): its code and where.
+fn postgres_summary(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!(
+            "SQLSTATE {}{}{}",
+            db.code().code(),
+            db.table().map(|t| format!(" on {t}")).unwrap_or_default(),
+            db.constraint().map(|c| format!(" ({c})")).unwrap_or_default()
+        ),
+        // Connection and protocol errors name no data.
+        None => e.to_string(),
+    }
+}
 
 /// One open transaction. SQL uses `$1, $2, …` placeholders (PostgreSQL's; rewritten for SQLite).
 pub trait Db {

@@ -334,6 +334,7 @@ fn save_state(db: &mut dyn Db, entity: Entity, record: &str, s: &State) -> Offic
 /// Checks a push as a whole before anything is written: a refused batch changes nothing.
 fn check_batch(db: &mut dyn Db, device: &Device, changes: &[Change], now_ms: i64) -> OfficeResult<()> {
     let clinic = device.clinic.to_string();
+    let mut checked = std::collections::BTreeSet::new();
     for c in changes {
         if !(OLDEST_SCHEMA_VERSION..=SCHEMA_VERSION).contains(&c.schema) {
             return refused(
@@ -360,22 +361,23 @@ fn check_batch(db: &mut dyn Db, device: &Device, changes: &[Change], now_ms: i64
             return refused(400, "invalid", "a device cannot send head office's replayed history");
         }
         if c.entity == Entity::Appointment
-            && let Some(s) = load_state(db, c.entity, &c.record)?
-            && s.clinic.as_deref() != Some(clinic.as_str())
+            && let Some(row) = db.query_one(
+                "SELECT clinic_id FROM record_state WHERE entity = 'appointment' AND record = $1",
+                &[c.record.as_str().into()],
+            )?
+            && row[0].text() != Some(clinic.as_str())
         {
             return refused(403, "other_clinic", "that appointment belongs to another clinic");
         }
-        if let Some(patient) = c.patient.filter(|_| c.entity != Entity::Audit) {
-            let patient = patient.to_string();
-            let known = db.query_one(
-                "SELECT 1 FROM record_state WHERE entity = 'patient' AND record = $1",
-                &[patient.clone().into()],
+        // A batch usually holds many changes of few patients: each is checked once.
+        if let Some(patient) = c.patient.filter(|p| c.entity != Entity::Audit && checked.insert(*p)) {
+            let row = db.query_one(
+                "SELECT (SELECT count(*) FROM record_state WHERE entity = 'patient' AND record = $1),
+                        (SELECT count(*) FROM patient_clinic WHERE patient_id = $1 AND clinic_id = $2)",
+                &[patient.to_string().into(), clinic.clone().into()],
             )?;
-            let held = db.query_one(
-                "SELECT 1 FROM patient_clinic WHERE patient_id = $1 AND clinic_id = $2",
-                &[patient.into(), clinic.clone().into()],
-            )?;
-            if known.is_some() && held.is_none() {
+            let (known, held) = row.map_or((0, 0), |r| (r[0].int().unwrap_or(0), r[1].int().unwrap_or(0)));
+            if known > 0 && held == 0 {
                 return refused(
                     403,
                     "other_clinic",
@@ -481,6 +483,7 @@ fn ingest_one(db: &mut dyn Db, head: &mut Head, device: &Device, c: &Change, now
                 s
             }
         };
+        let mut state = state;
         save_state(db, c.entity, &c.record, &state)?;
         if let Some(patient) = &state.patient {
             db.exec(
@@ -489,11 +492,11 @@ fn ingest_one(db: &mut dyn Db, head: &mut Head, device: &Device, c: &Change, now
             )?;
         }
         for field in touched.iter().filter(|f| is_unique_field(c.entity, f)) {
-            keep_unique(db, head, c.entity, &c.record, field, now_ms)?;
+            keep_unique(db, head, c.entity, &c.record, &mut state, field, now_ms)?;
         }
         match c.entity {
-            Entity::Appointment => ack.rejected = check_booking(db, head, &c.record, now_ms)?,
-            Entity::Patient if !touched.is_empty() => index_patient(db, &c.record)?,
+            Entity::Appointment => ack.rejected = check_booking(db, head, &c.record, &mut state, now_ms)?,
+            Entity::Patient if !touched.is_empty() => index_patient(db, &c.record, &state)?,
             _ => {}
         }
     }
@@ -599,10 +602,10 @@ fn office_change(
     head: &mut Head,
     entity: Entity,
     record: &str,
+    state: &mut State,
     fields: Map<String, Value>,
     now_ms: i64,
 ) -> OfficeResult<()> {
-    let Some(mut state) = load_state(db, entity, record)? else { return Ok(()) };
     let version = head.tick(now_ms);
     let base: BTreeMap<String, Version> =
         fields.keys().filter_map(|f| state.version_of(f).map(|v| (f.clone(), v))).collect();
@@ -610,7 +613,7 @@ fn office_change(
         state.fields.insert(f.clone(), v.clone());
         state.versions.insert(f.clone(), version);
     }
-    save_state(db, entity, record, &state)?;
+    save_state(db, entity, record, state)?;
     let change = Change {
         id: random_uuid(),
         entity,
@@ -623,18 +626,30 @@ fn office_change(
         replay: false,
         seq: None,
     };
+    log_office_change(db, head, &change, state.clinic.clone(), now_ms)
+}
+
+/// Appends a change head office made itself (no device sent it, so there is nothing to
+/// acknowledge) at the next log position.
+fn log_office_change(
+    db: &mut dyn Db,
+    head: &mut Head,
+    change: &Change,
+    clinic: Option<String>,
+    now_ms: i64,
+) -> OfficeResult<()> {
     let seq = head.next_seq();
     append_log(
         db,
         &LogRow {
             seq,
             change_id: change.id.to_string(),
-            entity,
-            record,
-            patient: state.patient.clone(),
-            clinic: state.clinic.clone(),
+            entity: change.entity,
+            record: &change.record,
+            patient: change.patient.map(|p| p.to_string()),
+            clinic,
             device: None,
-            body: serde_json::to_string(&change).map_err(|_| corrupt("change"))?,
+            body: serde_json::to_string(change).map_err(|_| corrupt("change"))?,
             outcome: "{}".to_owned(),
         },
         now_ms,
@@ -643,8 +658,13 @@ fn office_change(
 
 /// Keeps the doctor's calendar: an appointment that now holds a slot another one already holds
 /// is cancelled by head office, and the desk that booked it is told.
-fn check_booking(db: &mut dyn Db, head: &mut Head, record: &str, now_ms: i64) -> OfficeResult<Option<String>> {
-    let Some(state) = load_state(db, Entity::Appointment, record)? else { return Ok(None) };
+fn check_booking(
+    db: &mut dyn Db,
+    head: &mut Head,
+    record: &str,
+    state: &mut State,
+    now_ms: i64,
+) -> OfficeResult<Option<String>> {
     let f = &state.fields;
     let doctor = f.get("doctor").and_then(Value::as_str).unwrap_or_default().to_owned();
     let starts = f.get("starts_at").and_then(Value::as_i64).unwrap_or(0);
@@ -675,13 +695,13 @@ fn check_booking(db: &mut dyn Db, head: &mut Head, record: &str, now_ms: i64) ->
         return Ok(None);
     }
     save(db, false)?;
+    let loser = state.version_of("status").unwrap_or(Version { hlc: 0, site: Uuid::nil() });
     let mut undo = Map::new();
     undo.insert("status".into(), Value::from("cancelled"));
     undo.insert("cancelled_at".into(), Value::from(now_ms));
-    office_change(db, head, Entity::Appointment, record, undo, now_ms)?;
+    office_change(db, head, Entity::Appointment, record, state, undo, now_ms)?;
     let reason =
         "the doctor's slot was booked by another desk first; head office cancelled this booking: book another time";
-    let loser = state.version_of("status").unwrap_or(Version { hlc: 0, site: Uuid::nil() });
     log_conflict(
         db,
         &ConflictRow {
@@ -707,10 +727,10 @@ fn keep_unique(
     head: &mut Head,
     entity: Entity,
     record: &str,
+    state: &mut State,
     field: &str,
     now_ms: i64,
 ) -> OfficeResult<()> {
-    let Some(state) = load_state(db, entity, record)? else { return Ok(()) };
     let Some(value) = state.fields.get(field).and_then(Value::as_str).map(str::to_owned) else { return Ok(()) };
     let holder = db.query_one(
         "SELECT record FROM unique_value WHERE entity = $1 AND field = $2 AND value = $3",
@@ -721,7 +741,7 @@ fn keep_unique(
             let renamed = disambiguate(&value, record);
             let mut fields = Map::new();
             fields.insert(field.to_owned(), Value::from(renamed.clone()));
-            office_change(db, head, entity, record, fields, now_ms)?;
+            office_change(db, head, entity, record, state, fields, now_ms)?;
             renamed
         }
         _ => value,
@@ -737,8 +757,7 @@ fn keep_unique(
     Ok(())
 }
 
-fn index_patient(db: &mut dyn Db, record: &str) -> OfficeResult<()> {
-    let Some(state) = load_state(db, Entity::Patient, record)? else { return Ok(()) };
+fn index_patient(db: &mut dyn Db, record: &str, state: &State) -> OfficeResult<()> {
     let text = |f: &str| state.fields.get(f).and_then(Value::as_str).unwrap_or_default().to_lowercase();
     if state.fields.get("deleted_at").is_some_and(|v| !v.is_null()) {
         db.exec("DELETE FROM patient_search WHERE patient_id = $1", &[record.into()])?;
@@ -882,22 +901,7 @@ pub fn adopt(db: &mut dyn Db, device: &Device, patient: Uuid, now_ms: i64) -> Of
                 replay: true,
                 seq: None,
             };
-            let seq = head.next_seq();
-            append_log(
-                db,
-                &LogRow {
-                    seq,
-                    change_id: change.id.to_string(),
-                    entity,
-                    record: &record,
-                    patient: Some(id.clone()),
-                    clinic: Some(device.clinic.to_string()),
-                    device: None,
-                    body: serde_json::to_string(&change).map_err(|_| corrupt("change"))?,
-                    outcome: "{}".to_owned(),
-                },
-                now_ms,
-            )?;
+            log_office_change(db, &mut head, &change, Some(device.clinic.to_string()), now_ms)?;
         }
         sent += 1;
     }
