@@ -3,6 +3,7 @@
 
 const COMMANDS: &[&str] = &[
     "desk_state",
+    "head_office",
     "setup_clinic",
     "unlock_database",
     "login",

@@ -2,7 +2,7 @@
 
 use rapport_core::NewPointer;
 use rapport_model::ipc::{
-    AddPointerArgs, DeskState, DuplicateArgs, FollowUpArgs, GlanceArgs, IdleLockArgs, LoginArgs, MoveArgs,
+    AddPointerArgs, DeskState, DuplicateArgs, FollowUpArgs, GlanceArgs, HeadOffice, IdleLockArgs, LoginArgs, MoveArgs,
     PassphraseArgs, PasswordArgs, PatientArgs, PointerArgs, ScheduleArgs, SearchArgs, SetupArgs, SlotArgs, StatusArgs,
 };
 use rapport_model::view::{
@@ -17,6 +17,13 @@ use crate::desk::{Desk, Reply};
 #[tauri::command]
 pub async fn desk_state(desk: State<'_, Desk>) -> Reply<DeskState> {
     desk.state()
+}
+
+/// The head-office indicator, refreshed by the window every few seconds. Holds no patient data,
+/// so it answers on a locked desk too, and it does not count as someone using the desk.
+#[tauri::command]
+pub async fn head_office(desk: State<'_, Desk>) -> Reply<HeadOffice> {
+    Ok(desk.head_office())
 }
 
 #[tauri::command]

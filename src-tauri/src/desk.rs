@@ -3,6 +3,7 @@
 //! the desk has been idle too long, so the lock holds even if the page's own timer did not fire.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -19,7 +20,10 @@ pub struct Desk {
     idle_override: Option<Duration>,
     inner: Mutex<Inner>,
     /// Background sync with head office runs once the database is open and enrolled.
-    syncing: std::sync::atomic::AtomicBool,
+    syncing: AtomicBool,
+    /// Set by the store when a write leaves changes for head office: the background sync goes
+    /// at once instead of at its next tick.
+    local_changes: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for Desk {
@@ -79,7 +83,8 @@ impl Desk {
                 last_activity: Instant::now(),
                 idle_limit: DEFAULT_IDLE_LIMIT,
             }),
-            syncing: std::sync::atomic::AtomicBool::new(false),
+            syncing: AtomicBool::new(false),
+            local_changes: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -89,8 +94,14 @@ impl Desk {
     }
 
     /// Keeps the opened database and reads its idle lock setting.
-    fn opened(&self, inner: &mut Inner, app: Rapport) {
+    /// Keeps the opened database; if it is enrolled with head office, starts syncing it in the
+    /// background (`passphrase` opens the sync thread's own connection).
+    fn opened(&self, inner: &mut Inner, mut app: Rapport, passphrase: Option<&Secret>) {
         inner.idle_limit = self.idle_limit_of(&app);
+        app.signal_local_changes(Arc::clone(&self.local_changes));
+        if matches!(app.enrollment(), Ok(Some(_))) {
+            self.start_sync(passphrase);
+        }
         inner.app = Some(app);
     }
 
@@ -114,25 +125,32 @@ impl Desk {
         }
         if rapport_core::key_storage(&self.db_path).map_err(|e| reply(e.into()))? == KeyStorage::Keyring {
             let app = Rapport::open(&self.db_path, None, Arc::new(SystemClock)).map_err(reply)?;
-            self.opened(inner, app);
-            self.start_sync(None);
+            self.opened(inner, app, None);
         }
         Ok(())
     }
 
     /// Syncs with head office in the background on its own connection (every 30 s, backing off
     /// while head office is away), so no front-desk command ever waits for the network.
-    fn start_sync(&self, passphrase: Option<Secret>) {
-        use std::sync::atomic::Ordering;
-        let Ok(app) = Rapport::open(&self.db_path, passphrase.as_ref(), Arc::new(SystemClock)) else { return };
-        if !matches!(app.enrollment(), Ok(Some(_))) || self.syncing.swap(true, Ordering::SeqCst) {
+    fn start_sync(&self, passphrase: Option<&Secret>) {
+        if self.syncing.swap(true, Ordering::SeqCst) {
             return;
         }
+        let Ok(app) = Rapport::open(&self.db_path, passphrase, Arc::new(SystemClock)) else {
+            self.syncing.store(false, Ordering::SeqCst);
+            return;
+        };
+        let nudge = Arc::clone(&self.local_changes);
         std::thread::spawn(move || {
-            static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-            static NUDGE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-            rapport_core::sync::run_background(app, Duration::from_secs(30), &STOP, &NUDGE, |_| {});
+            // Runs for the life of the app; every step is transactional, so exiting mid-sync is safe.
+            let stop = AtomicBool::new(false);
+            rapport_core::sync::run_background(app, Duration::from_secs(30), &stop, &nudge, |_| {});
         });
+    }
+
+    /// What the head-office indicator says now.
+    pub fn head_office(&self) -> HeadOffice {
+        head_office(self.inner().app.as_ref())
     }
 
     pub fn state(&self) -> Reply<DeskState> {
@@ -193,7 +211,7 @@ impl Desk {
             if args.demo {
                 app.load_demo(&session, DEMO_PATIENTS, 7, Some(&password)).map_err(reply)?;
             }
-            self.opened(&mut inner, app);
+            self.opened(&mut inner, app, None);
             inner.session = None;
             inner.locked = None;
         }
@@ -204,10 +222,9 @@ impl Desk {
         {
             let mut inner = self.inner();
             if inner.app.is_none() {
-                let secret = Secret::new(passphrase.clone());
+                let secret = Secret::new(passphrase);
                 let app = Rapport::open(&self.db_path, Some(&secret), Arc::new(SystemClock)).map_err(reply)?;
-                self.opened(&mut inner, app);
-                self.start_sync(Some(Secret::new(passphrase)));
+                self.opened(&mut inner, app, Some(&secret));
             }
         }
         self.state()

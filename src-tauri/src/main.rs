@@ -25,6 +25,7 @@ fn main() {
         .manage(desk::Desk::new(db, idle_override))
         .invoke_handler(tauri::generate_handler![
             commands::desk_state,
+            commands::head_office,
             commands::setup_clinic,
             commands::unlock_database,
             commands::login,

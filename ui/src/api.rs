@@ -3,8 +3,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rapport_model::ipc::{
-    AddPointerArgs, DeskState, DuplicateArgs, ErrorReply, FollowUpArgs, GlanceArgs, IdleLockArgs, LoginArgs, MoveArgs,
-    PassphraseArgs, PasswordArgs, PatientArgs, PointerArgs, ScheduleArgs, SearchArgs, SetupArgs, SlotArgs, StatusArgs,
+    AddPointerArgs, DeskState, DuplicateArgs, ErrorReply, FollowUpArgs, GlanceArgs, HeadOffice, IdleLockArgs,
+    LoginArgs, MoveArgs, PassphraseArgs, PasswordArgs, PatientArgs, PointerArgs, ScheduleArgs, SearchArgs, SetupArgs,
+    SlotArgs, StatusArgs,
 };
 use rapport_model::view::{
     BookingOutcome, DoctorGlance, DoctorView, DuplicateMatch, FollowUpRow, FreeSlot, PatientCard, PatientHit,
@@ -59,6 +60,10 @@ async fn call0<R: DeserializeOwned>(cmd: &str) -> Reply<R> {
 
 pub async fn desk_state() -> Reply<DeskState> {
     call0("desk_state").await
+}
+
+pub async fn head_office() -> Reply<HeadOffice> {
+    call0("head_office").await
 }
 
 pub async fn setup_clinic(args: &SetupArgs) -> Reply<DeskState> {

@@ -108,6 +108,8 @@ struct ShellProps {
 const IDLE_CHECK_MS: u32 = 1_000;
 /// How often activity without commands is reported to the shell's idle clock.
 const TOUCH_EVERY_MS: f64 = 20_000.0;
+/// How often the head-office indicator asks the shell how sync stands.
+const HEAD_OFFICE_EVERY_MS: u32 = 10_000;
 
 #[component]
 fn Shell(props: &ShellProps) -> Html {
@@ -118,6 +120,24 @@ fn Shell(props: &ShellProps) -> Html {
     let page = use_state(|| default_page);
     let focus_search = use_state(|| 0u32);
     let last_activity = use_mut_ref(|| Rc::new(Cell::new(js_sys::Date::now())));
+
+    // The head-office indicator follows background sync (last sync, waiting changes, conflicts).
+    let head_office = use_state(|| props.state.head_office.clone());
+    {
+        let head_office = head_office.clone();
+        use_effect_with(props.state.head_office.clone(), move |initial| {
+            head_office.set(initial.clone());
+            let interval = Interval::new(HEAD_OFFICE_EVERY_MS, move || {
+                let head_office = head_office.clone();
+                spawn_local(async move {
+                    if let Ok(h) = api::head_office().await {
+                        head_office.set(h);
+                    }
+                });
+            });
+            move || drop(interval)
+        });
+    }
 
     // Idle lock: checked every second against the last key press or pointer movement.
     {
@@ -244,7 +264,6 @@ fn Shell(props: &ShellProps) -> Html {
         Page::Glance(patient) => html! { <glance::Glance {patient} /> },
         Page::Settings => html! { <settings::Settings /> },
     };
-    let head_office = &props.state.head_office;
     html! {
         <ContextProvider<Desk> context={desk}>
             <div class="shell" {onkeydown} onmousedown={onpointer.clone()} onmousemove={onpointer}>

@@ -88,7 +88,15 @@ impl HttpTransport {
         let resp = req.send().map_err(|e| WireError::Unreachable(describe(&e)))?;
         let status = resp.status();
         if status.is_success() {
-            return resp.json().map_err(|e| WireError::Unreachable(describe(&e)));
+            // A decoding error quotes what it could not read, which may be patient data.
+            return resp.json().map_err(|e| {
+                WireError::Unreachable(if e.is_decode() {
+                    "head office's answer could not be read (is the server a Rapport head office of this version?)"
+                        .into()
+                } else {
+                    describe(&e)
+                })
+            });
         }
         let refusal = resp
             .json::<Refusal>()
@@ -100,7 +108,8 @@ impl HttpTransport {
     }
 }
 
-/// A transport error's kind and cause, without the URL's query or any body.
+/// A transport error and its causes. They name head office's address, never a body (requests
+/// carry all data in the body, none in the URL).
 fn describe(e: &reqwest::Error) -> String {
     let mut parts = Vec::new();
     let mut source: Option<&dyn std::error::Error> = Some(e);
@@ -255,17 +264,17 @@ impl Rapport {
         let conflicts_before = sync::open_conflicts(self.store.conn())?;
         // Push until the outbox is empty (changes made meanwhile go too).
         loop {
-            let batch = sync::outbox(self.store.conn(), PUSH_BATCH)?;
-            if batch.is_empty() {
+            let batch = PushRequest { changes: sync::outbox(self.store.conn(), PUSH_BATCH)? };
+            if batch.changes.is_empty() {
                 break;
             }
-            let resp = transport.push(&PushRequest { changes: batch.clone() })?;
+            let resp = transport.push(&batch)?;
             let now = self.clock.now().timestamp_millis();
             report.rejected += resp.acks.iter().filter(|a| a.rejected.is_some()).count();
             report.pushed += resp.acks.len();
             self.store.write(|tx| -> Result<()> {
                 sync::observe_hlc(tx, resp.server_hlc)?;
-                sync::acknowledge(tx, &batch, &resp.acks, now)?;
+                sync::acknowledge(tx, &batch.changes, &resp.acks, now)?;
                 Ok(())
             })?;
             if resp.acks.is_empty() {
@@ -278,7 +287,7 @@ impl Rapport {
             let page = transport.pull(&PullRequest { cursor, limit: PULL_PAGE })?;
             report.pulled += page.changes.len();
             let applied = self.apply_page(&page.changes, Some(page.cursor), page.server_hlc)?;
-            report.applied += applied.changed;
+            report.applied += applied;
             if !page.more || page.cursor <= cursor {
                 break;
             }
@@ -290,9 +299,9 @@ impl Rapport {
 
     /// Applies one pulled page; `cursor` is saved in the same transaction (tests pass `None` to
     /// stand for a crash between applying a page and saving its cursor).
-    pub fn apply_page(&mut self, changes: &[Change], cursor: Option<i64>, server_hlc: i64) -> Result<sync::Applied> {
+    pub fn apply_page(&mut self, changes: &[Change], cursor: Option<i64>, server_hlc: i64) -> Result<usize> {
         let now = self.clock.now().timestamp_millis();
-        self.store.write(|tx| -> Result<sync::Applied> {
+        self.store.write(|tx| -> Result<usize> {
             let applied = sync::apply_page(tx, changes, cursor, now)?;
             sync::observe_hlc(tx, server_hlc)?;
             Ok(applied)
@@ -352,6 +361,12 @@ impl Rapport {
         let transport = self.require_enrollment()?.transport()?;
         transport.adopt(&AdoptRequest { patient })?;
         self.sync_now(&transport)
+    }
+
+    /// `flag` is set whenever a front-desk write leaves changes for head office; give the same
+    /// flag to [`run_background`] as its nudge so those changes go up at once.
+    pub fn signal_local_changes(&mut self, flag: Arc<AtomicBool>) {
+        self.store.signal_changes(flag);
     }
 
     /// The store's clock source, from the application's clock.

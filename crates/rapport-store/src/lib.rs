@@ -80,6 +80,8 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     wall: WallClock,
+    /// Set after a commit that put new changes in the sync outbox (a background sync waits on it).
+    changes_waiting: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// Where the store reads wall-clock time for sync versions (Unix milliseconds): the system
@@ -216,7 +218,7 @@ impl Store {
              PRAGMA temp_store = MEMORY;
              PRAGMA cache_size = -{CACHE_KIB};"
         ))?;
-        Ok(Self { conn, path: path.to_owned(), wall: WallClock::system() })
+        Ok(Self { conn, path: path.to_owned(), wall: WallClock::system(), changes_waiting: None })
     }
 
     pub fn path(&self) -> &Path {
@@ -234,18 +236,22 @@ impl Store {
         let tx =
             self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(StoreError::from)?;
         let out = f(&tx)?;
-        sync::seal(&tx, self.wall.now_ms())?;
+        let sealed = sync::seal(&tx, self.wall.now_ms())?;
         tx.commit().map_err(StoreError::from)?;
+        if let Some(flag) = self.changes_waiting.as_ref().filter(|_| sealed) {
+            flag.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
         Ok(out)
+    }
+
+    /// `flag` is set whenever a write commits changes for head office.
+    pub fn signal_changes(&mut self, flag: std::sync::Arc<std::sync::atomic::AtomicBool>) {
+        self.changes_waiting = Some(flag);
     }
 
     /// Sets the clock that stamps this device's changes.
     pub fn set_wall_clock(&mut self, wall: WallClock) {
         self.wall = wall;
-    }
-
-    pub fn wall_clock(&self) -> &WallClock {
-        &self.wall
     }
 
     /// Read access for queries.

@@ -279,13 +279,13 @@ fn new_change_id(ms: i64) -> Result<Uuid> {
 
 /// Turns the transaction's write notes into changes in the outbox. Called by
 /// [`crate::Store::write`] before every commit; cheap when nothing replicated was written.
-pub fn seal(conn: &Connection, wall_ms: i64) -> Result<()> {
+pub fn seal(conn: &Connection, wall_ms: i64) -> Result<bool> {
     let mut notes: Vec<(String, Sql, String)> = {
         let mut stmt = conn.prepare_cached("SELECT entity, record, field FROM sync_dirty")?;
         stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?
     };
     if notes.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     // Parents before children (a pointer's patient before the pointer), then oldest first.
     let order = |e: &str| SPECS.iter().position(|s| s.entity.as_str() == e).unwrap_or(SPECS.len());
@@ -352,7 +352,7 @@ pub fn seal(conn: &Connection, wall_ms: i64) -> Result<()> {
     }
     conn.execute("DELETE FROM sync_dirty", [])?;
     meta::set(conn, "sync_hlc", &version.hlc.to_string())?;
-    Ok(())
+    Ok(true)
 }
 
 fn sql_cmp(a: &Sql, b: &Sql) -> std::cmp::Ordering {
@@ -469,21 +469,12 @@ fn add_conflict(conn: &Connection, c: &NewConflict<'_>) -> Result<()> {
     Ok(())
 }
 
-/// What applying a page did.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Applied {
-    /// Changes that altered at least one field or added a record.
-    pub changed: usize,
-    /// Changes that were already here or lost to what is here.
-    pub unchanged: usize,
-    pub conflicts: usize,
-}
-
 /// Applies one pulled page and, when `cursor` is given, saves it, all in the caller's
-/// transaction. Safe to apply the same page twice.
-pub fn apply_page(conn: &Connection, changes: &[Change], cursor: Option<i64>, now_ms: i64) -> Result<Applied> {
+/// transaction. Safe to apply the same page twice. Returns how many changes altered a field or
+/// added a record (the others were here already or lost to what is here).
+pub fn apply_page(conn: &Connection, changes: &[Change], cursor: Option<i64>, now_ms: i64) -> Result<usize> {
     let me = site(conn)?;
-    let mut out = Applied::default();
+    let mut changed = 0;
     let mut newest = 0;
     for c in changes {
         newest = newest.max(c.version.hlc);
@@ -491,15 +482,9 @@ pub fn apply_page(conn: &Connection, changes: &[Change], cursor: Option<i64>, no
             continue;
         }
         make_room(conn, c)?;
-        let (changed, conflicts) = apply_one(conn, c, me, now_ms)?;
+        changed += usize::from(apply_one(conn, c, me, now_ms)?);
         if let Some(seq) = c.seq.filter(|_| c.fields.keys().any(|f| is_unique_field(c.entity, f))) {
             note_log_position(conn, c.entity, &c.record, seq)?;
-        }
-        out.conflicts += conflicts;
-        if changed {
-            out.changed += 1;
-        } else {
-            out.unchanged += 1;
         }
     }
     // The triggers noted every applied write; those are not this device's to send.
@@ -508,7 +493,7 @@ pub fn apply_page(conn: &Connection, changes: &[Change], cursor: Option<i64>, no
     if let Some(cursor) = cursor {
         meta::set(conn, "sync_cursor", &cursor.to_string())?;
     }
-    Ok(out)
+    Ok(changed)
 }
 
 /// A pulled change sets a login or record number that a record of this device holds: if this
@@ -541,7 +526,7 @@ fn make_room(conn: &Connection, c: &Change) -> Result<()> {
     Ok(())
 }
 
-fn apply_one(conn: &Connection, c: &Change, me: Uuid, now_ms: i64) -> Result<(bool, usize)> {
+fn apply_one(conn: &Connection, c: &Change, me: Uuid, now_ms: i64) -> Result<bool> {
     let spec = spec(c.entity);
     let key = key_of(&c.record)?;
     // Fields this build does not know (a newer schema's) are left out, not refused.
@@ -553,14 +538,13 @@ fn apply_one(conn: &Connection, c: &Change, me: Uuid, now_ms: i64) -> Result<(bo
             save_versions(conn, c.entity, &c.record, &Versions::from([(DEFAULT_VERSION.to_owned(), c.version)]))?;
         }
         after_write(conn, c.entity, &key)?;
-        return Ok((true, 0));
+        return Ok(true);
     };
     if c.entity.is_append_only() {
-        return Ok((false, 0));
+        return Ok(false);
     }
     let mut versions = load_versions(conn, c.entity, &c.record)?;
     let mut winners: Vec<(&str, &Value, Col)> = Vec::new();
-    let mut conflicts = 0;
     let unversioned = Version { hlc: 0, site: Uuid::nil() };
     for (field, value, col) in known {
         let cur_version = version_of(&versions, field).unwrap_or(unversioned);
@@ -590,7 +574,6 @@ fn apply_one(conn: &Connection, c: &Change, me: Uuid, now_ms: i64) -> Result<(bo
                     at_ms: now_ms,
                 },
             )?;
-            conflicts += 1;
         }
         versions.insert(field.to_owned(), c.version);
         if cur_value != value {
@@ -599,7 +582,7 @@ fn apply_one(conn: &Connection, c: &Change, me: Uuid, now_ms: i64) -> Result<(bo
     }
     save_versions(conn, c.entity, &c.record, &versions)?;
     if winners.is_empty() {
-        return Ok((false, conflicts));
+        return Ok(false);
     }
     let sets = winners.iter().enumerate().map(|(i, (f, _, _))| format!("{f} = ?{}", i + 2)).collect::<Vec<_>>();
     let sql = format!("UPDATE {} SET {} WHERE {} = ?1", spec.table(), sets.join(", "), spec.key);
@@ -609,7 +592,7 @@ fn apply_one(conn: &Connection, c: &Change, me: Uuid, now_ms: i64) -> Result<(bo
     }
     conn.prepare_cached(&sql)?.execute(params_from_iter(values))?;
     after_write(conn, c.entity, &key)?;
-    Ok((true, conflicts))
+    Ok(true)
 }
 
 fn insert_row(conn: &Connection, spec: &Spec, key: &Sql, fields: &[(&str, &Value, Col)]) -> Result<()> {
