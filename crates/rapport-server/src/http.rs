@@ -171,7 +171,7 @@ async fn search(
     as_device(&backend, &headers, move |db, _| office::search(db, &req.query)).await.map(Json)
 }
 
-#[derive(Debug, Serialize, serde::Deserialize)]
+#[derive(Debug, Serialize)]
 pub struct Adopted {
     pub records: usize,
 }

@@ -63,11 +63,10 @@ fn random_uuid() -> Uuid {
     uuid::Builder::from_random_bytes(random_bytes()).into_uuid()
 }
 
-/// The server's own row: organisation, site, log counter and clock. Read at the start of a
+/// The server's own row: site, log counter and clock. Read at the start of a
 /// writing transaction (taking its lock) and written back at the end.
 #[derive(Debug, Clone)]
 struct Head {
-    organisation: String,
     site: Uuid,
     seq: i64,
     hlc: Hlc,
@@ -78,12 +77,11 @@ impl Head {
         // An UPDATE first: in PostgreSQL it takes the row lock that orders concurrent writers.
         db.exec("UPDATE head_office SET seq = seq WHERE id = 1", &[])?;
         let row = db
-            .query_one("SELECT organisation, site, seq, hlc FROM head_office WHERE id = 1", &[])?
+            .query_one("SELECT site, seq, hlc FROM head_office WHERE id = 1", &[])?
             .ok_or_else(|| corrupt("head office"))?;
         let mut row = row.into_iter();
         let mut next = || row.next().unwrap_or(Val::Null);
         Ok(Self {
-            organisation: next().into_text().unwrap_or_default(),
             site: next().text().and_then(|s| s.parse().ok()).ok_or_else(|| corrupt("head office"))?,
             seq: next().int().unwrap_or(0),
             hlc: next().int().unwrap_or(0),
@@ -204,13 +202,16 @@ pub fn enroll(
         "INSERT INTO device (id, clinic_id, token_hash, name, created_at) VALUES ($1, $2, $3, $4, $5)",
         &[device.to_string().into(), row[0].clone(), sha256_hex(&token).into(), name.into(), now_ms.into()],
     )?;
-    let head = Head::load(db)?;
+    let organisation = db
+        .query_one("SELECT organisation FROM head_office WHERE id = 1", &[])?
+        .and_then(|r| r.into_iter().next().and_then(Val::into_text))
+        .unwrap_or_default();
     Ok(rapport_model::sync::EnrollResponse {
         device_id: device,
         token,
         clinic_id: row[0].text().and_then(|s| s.parse().ok()).ok_or_else(|| corrupt("clinic"))?,
         clinic_name: row[1].text().unwrap_or_default().to_owned(),
-        organisation: head.organisation,
+        organisation,
     })
 }
 
