@@ -296,7 +296,7 @@ impl Desk {
 }
 
 /// What the head-office indicator says: when the desk last synced, what waits to go up, and
-/// conflicts to look at.
+/// conflicts to look at (among them changes from head office this desk could not apply).
 fn head_office(app: Option<&Rapport>) -> HeadOffice {
     let status = app.and_then(|a| a.sync_status().ok()).filter(|s| s.enrolled);
     let Some(s) = status else {
@@ -316,6 +316,10 @@ fn head_office(app: Option<&Rapport>) -> HeadOffice {
     }
     if s.conflicts > 0 {
         label.push_str(&format!(" · {} conflict{}", s.conflicts, if s.conflicts == 1 { "" } else { "s" }));
+    }
+    if s.quarantined > 0 {
+        // Counted among the conflicts too; said apart because sync went on without them.
+        label.push_str(&format!(" ({} not applied here)", s.quarantined));
     }
     HeadOffice { connected: s.last_error.is_none() && s.last_success.is_some(), last_success: s.last_success, label }
 }

@@ -2,3 +2,4 @@
 //! with faults injected (processes killed mid-write). The helper binaries live in `src/bin/`.
 
 pub mod desktop;
+pub mod head_office;

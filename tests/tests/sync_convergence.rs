@@ -16,8 +16,8 @@ use proptest::prelude::*;
 use rapport_core::sync::{Transport, WireError};
 use rapport_core::{Booking, ClinicSetup, FixedClock, KdfCost, KeyProtection, Rapport, Secret, Session};
 use rapport_model::sync::{
-    AdoptRequest, EnrollRequest, EnrollResponse, PullRequest, PullResponse, PushRequest, PushResponse, RemotePatient,
-    SearchRequest,
+    EnrollRequest, EnrollResponse, PullRequest, PullResponse, PushRequest, PushResponse, RemotePatient, SearchRequest,
+    TakeOnRequest,
 };
 use rapport_model::{NewPatient, PatientEdit, PatientId, PointerKind, Role, Source, StaffId};
 use rapport_server::office::{self, OfficeError};
@@ -63,9 +63,10 @@ struct Wire {
 
 fn wire_error(e: OfficeError) -> WireError {
     match e {
-        OfficeError::Refused(Refused { status, code, message }) => {
-            WireError::Refused { status, refusal: rapport_model::sync::Refusal { code: code.to_owned(), message } }
-        }
+        OfficeError::Refused(Refused { status, code, message, server_ms }) => WireError::Refused {
+            status,
+            refusal: rapport_model::sync::Refusal { server_ms, ..rapport_model::sync::Refusal::new(code, message) },
+        },
         OfficeError::Db(e) => WireError::Unreachable(e.to_string()),
     }
 }
@@ -94,7 +95,7 @@ impl Wire {
 impl Transport for Wire {
     fn enroll(&self, req: &EnrollRequest) -> Result<EnrollResponse, WireError> {
         let now = rapport_core::Clock::now(&*self.office).timestamp_millis();
-        let r = self.backend.tx(|db| office::enroll(db, &req.code, &req.device_name, now)).map_err(wire_error)?;
+        let r = self.backend.tx(|db| office::enroll(db, req, now)).map_err(wire_error)?;
         *self.token.borrow_mut() = Some(r.token.clone());
         Ok(r)
     }
@@ -128,9 +129,9 @@ impl Transport for Wire {
         self.as_device(|db, _| office::search(db, &req.query))
     }
 
-    fn adopt(&self, req: &AdoptRequest) -> Result<(), WireError> {
+    fn take_on(&self, req: &TakeOnRequest) -> Result<(), WireError> {
         let now = rapport_core::Clock::now(&*self.office).timestamp_millis();
-        self.as_device(|db, d| office::adopt(db, d, req.patient, now)).map(drop)
+        self.as_device(|db, d| office::take_on(db, d, req.patient, now)).map(drop)
     }
 }
 
@@ -150,10 +151,25 @@ enum Op {
     Pointer(usize, usize),
     Book(usize, usize, usize, u8),
     Sync(usize, Fault),
+    /// South takes on one of North's patients (perhaps edited, perhaps while South is behind).
+    TakeOn(usize),
+    /// The desk's clock jumps a year ahead for one edit and a sync, then is set right.
+    ClockJump(usize, usize),
+    /// The desk's token pushes what a compromised desk would: another desk's site, a value
+    /// the model refuses, a name far too long. Each is refused on its own.
+    Forge(usize, usize),
+}
+
+/// Replicas 0–2 are North's desks, replica 3 is South's.
+const REPLICAS: usize = 4;
+const SOUTH: usize = 3;
+
+fn clinic_of(replica: usize) -> &'static str {
+    if replica == SOUTH { "South" } else { "North" }
 }
 
 fn op() -> impl Strategy<Value = Op> {
-    let r = 0..3usize;
+    let r = 0..REPLICAS;
     let fault = prop_oneof![
         Just(Fault::None),
         Just(Fault::Drop),
@@ -168,13 +184,16 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (r.clone(), 0..8usize).prop_map(|(r, p)| Op::Delete(r, p)),
         2 => (r.clone(), 0..8usize).prop_map(|(r, p)| Op::Pointer(r, p)),
         2 => (r.clone(), 0..8usize, 0..2usize, 0..3u8).prop_map(|(r, p, d, s)| Op::Book(r, p, d, s)),
-        4 => (r, fault).prop_map(|(r, f)| Op::Sync(r, f)),
+        4 => (r.clone(), fault).prop_map(|(r, f)| Op::Sync(r, f)),
+        1 => (0..8usize).prop_map(Op::TakeOn),
+        1 => (r.clone(), 0..8usize).prop_map(|(r, p)| Op::ClockJump(r, p)),
+        1 => (r, 0..8usize).prop_map(|(r, p)| Op::Forge(r, p)),
     ]
 }
 
 /// Live patients a replica knows, from its own dump.
 fn live_patients(app: &Rapport) -> Vec<PatientId> {
-    let dump = app.dump().expect("dump");
+    let dump = rapport_store::sync::dump(app.store().conn()).expect("dump");
     dump["patient"]
         .as_object()
         .map(|m| m.iter().filter(|(_, f)| f["deleted_at"].is_null()).filter_map(|(id, _)| id.parse().ok()).collect())
@@ -196,25 +215,29 @@ fn world() -> World {
     let backend = rapport_server::open(&dir.path().join("office"), None).expect("office");
     let now = noon().timestamp_millis();
     backend.tx(|db| office::add_clinic(db, "North", now)).expect("clinic");
+    backend.tx(|db| office::add_clinic(db, "South", now)).expect("clinic");
     // Clocks: right, three hours slow, two minutes fast (within what head office accepts).
-    let skews = [Duration::zero(), Duration::hours(-3), Duration::minutes(2)];
+    let skews = [Duration::zero(), Duration::hours(-3), Duration::minutes(2), Duration::zero()];
     let office = Arc::new(FixedClock::new(noon()));
     let mut replicas = Vec::new();
     let mut doctors = Vec::new();
     for (i, skew) in skews.into_iter().enumerate() {
         let clock = Arc::new(FixedClock::new(noon() + skew));
         let db = dir.path().join(format!("replica-{i}.db"));
-        let (mut app, session) = if i == 0 {
+        let (mut app, session) = if i == 0 || i == SOUTH {
             let setup = ClinicSetup {
-                clinic_name: "North",
-                admin_login: "admin",
+                clinic_name: clinic_of(i),
+                admin_login: if i == SOUTH { "boss" } else { "admin" },
                 admin_name: "Admin",
                 admin_password: &Secret::new(PASSWORD),
             };
             let (mut app, admin) = Rapport::init(&db, &protection(), &setup, clock.clone()).expect("init");
-            for login in ["dr.a", "dr.b"] {
-                let s = app.add_staff(&admin, login, login, Role::Clinician, &Secret::new(PASSWORD)).expect("staff");
-                doctors.push(s.id);
+            if i == 0 {
+                for login in ["dr.a", "dr.b"] {
+                    let s =
+                        app.add_staff(&admin, login, login, Role::Clinician, &Secret::new(PASSWORD)).expect("staff");
+                    doctors.push(s.id);
+                }
             }
             (app, Some(admin))
         } else {
@@ -227,8 +250,8 @@ fn world() -> World {
             old: RefCell::new(None),
             office: Arc::clone(&office),
         };
-        let code = backend.tx(|db| office::new_enroll_code(db, "North", now)).expect("code");
-        app.enroll(&wire, "inproc://office", &code, None).expect("enroll");
+        let code = backend.tx(|db| office::new_enroll_code(db, clinic_of(i), now)).expect("code");
+        app.enroll(&wire, "inproc://office", &code, None, false).expect("enroll");
         app.sync_now(&wire).expect("first sync");
         let session = session.or_else(|| Some(app.login("admin", &Secret::new(PASSWORD)).expect("login")));
         replicas.push(Replica { app, session, clock, skew, wire });
@@ -295,6 +318,56 @@ impl World {
                     let _ = rep.app.book(&s, b);
                 }
             }
+            Op::TakeOn(pick) => {
+                let north: Vec<PatientId> =
+                    self.registered.iter().copied().filter(|p| !self.deleted.contains(p)).collect();
+                let Some(id) = north.get(pick % north.len().max(1)) else { return };
+                let rep = &mut self.replicas[SOUTH];
+                let s = rep.session.clone().expect("session");
+                rep.wire.fault.set(Fault::None);
+                // Refused if South registered the patient itself or it was deleted meanwhile.
+                let _ = rep.app.take_on_via(&s, &rep.wire, uuid::Uuid::from_bytes(*id.as_bytes()));
+            }
+            Op::ClockJump(r, pick) => {
+                let rep = &mut self.replicas[r];
+                rep.clock.set(noon() + Duration::minutes(step) + Duration::days(365));
+                let live = live_patients(&rep.app);
+                if let Some(id) = live.get(pick % live.len().max(1)) {
+                    let s = rep.session.clone().expect("session");
+                    let edit = PatientEdit { family: Some(format!("Future{step}")), ..PatientEdit::default() };
+                    rep.app.edit_patient(&s, *id, edit).expect("edit");
+                }
+                rep.wire.fault.set(Fault::None);
+                let refused = rep.app.sync_now(&rep.wire);
+                assert!(refused.is_err() || live.is_empty(), "head office refuses a clock a year ahead");
+                // The clock is set right at the next step; the change goes up re-stamped.
+            }
+            Op::Forge(r, pick) => {
+                let rep = &mut self.replicas[r];
+                let live = live_patients(&rep.app);
+                let Some(id) = live.get(pick % live.len().max(1)) else { return };
+                let now = rapport_core::Clock::now(&*rep.clock).timestamp_millis();
+                let site = rapport_store::sync::site(rep.app.store().conn()).expect("site");
+                let forged = |site: uuid::Uuid, fields: serde_json::Value| rapport_model::sync::Change {
+                    id: uuid::Uuid::new_v4(),
+                    entity: rapport_model::sync::Entity::Patient,
+                    record: id.to_string(),
+                    version: rapport_model::sync::Version { hlc: rapport_model::sync::hlc_from_ms(now), site },
+                    fields: serde_json::from_value(fields).expect("fields"),
+                    versions: BTreeMap::new(),
+                    base: BTreeMap::new(),
+                    schema: rapport_model::sync::SCHEMA_VERSION,
+                    replay: false,
+                    seq: None,
+                };
+                let changes = vec![
+                    forged(uuid::Uuid::new_v4(), serde_json::json!({"given": "Spoofed"})),
+                    forged(site, serde_json::json!({"given": "\u{1b}[2JWiped"})),
+                    forged(site, serde_json::json!({"family": "x".repeat(5_000)})),
+                ];
+                let answer = rep.wire.ingest(&PushRequest { changes }).expect("answered");
+                assert!(answer.acks.iter().all(|a| a.refused.is_some()), "a forged change was stored");
+            }
             Op::Sync(r, fault) => {
                 let rep = &mut self.replicas[r];
                 if fault == Fault::CrashBeforeCursor {
@@ -311,6 +384,11 @@ impl World {
     }
 
     fn settle(&mut self) {
+        // Every clock set right (the last step may have left one a year ahead).
+        let now = rapport_core::Clock::now(&*self.office);
+        for r in &mut self.replicas {
+            r.clock.set(now + r.skew);
+        }
         for _ in 0..3 {
             for rep in &mut self.replicas {
                 rep.wire.fault.set(Fault::None);
@@ -358,13 +436,24 @@ fn final_writer(backend: &Backend, entity: &str, record: &str, field: &str) -> O
 
 fn check(w: &World) {
     let office_dump = w.backend.tx(|db| office::dump(db, "North")).expect("office dump");
-    let office_text = serde_json::to_string(&office_dump).expect("json");
+    let south_dump = w.backend.tx(|db| office::dump(db, "South")).expect("office dump");
     for (i, rep) in w.replicas.iter().enumerate() {
-        let text = serde_json::to_string(&rep.app.dump().expect("dump")).expect("json");
+        let text =
+            serde_json::to_string(&rapport_store::sync::dump(rep.app.store().conn()).expect("dump")).expect("json");
+        let office_text = serde_json::to_string(if i == SOUTH { &south_dump } else { &office_dump }).expect("json");
         assert_eq!(text, office_text, "replica {i} differs from head office");
-        assert_eq!(rep.app.sync_status().expect("status").pending, 0, "replica {i} has unsent changes");
+        let status = rep.app.sync_status().expect("status");
+        assert_eq!(status.pending, 0, "replica {i} has unsent changes");
+        assert_eq!(status.quarantined, 0, "replica {i} could not apply a change from head office");
     }
-    let patients = office_dump["patient"].as_object().expect("patients");
+    // What South took on is the same record in both clinics.
+    for (id, p) in south_dump["patient"].as_object().expect("patients") {
+        if let Some(north) = office_dump["patient"].get(id) {
+            assert_eq!(north, p, "a patient held by both clinics differs");
+        }
+    }
+    let mut patients = office_dump["patient"].as_object().expect("patients").clone();
+    patients.extend(south_dump["patient"].as_object().expect("patients").clone());
     for id in &w.registered {
         assert!(patients.contains_key(&id.to_string()), "a registered patient was lost");
     }
@@ -389,9 +478,7 @@ fn check(w: &World) {
     let office_lost = server_lost_edits(&w.backend);
     for (i, rep) in w.replicas.iter().enumerate() {
         let site = rapport_store::sync::site(rep.app.store().conn()).expect("site").to_string();
-        let mine: BTreeSet<(String, String, String)> = rep
-            .app
-            .conflicts(true)
+        let mine: BTreeSet<(String, String, String)> = rapport_store::sync::conflicts(rep.app.store().conn(), true)
             .expect("conflicts")
             .into_iter()
             .filter(|c| c.kind == rapport_model::sync::ConflictKind::LostEdit)

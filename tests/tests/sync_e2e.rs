@@ -3,24 +3,14 @@
 //! connections mid-batch, with the server killed by SIGKILL mid-sync and started again. Run
 //! against the embedded SQLite and against the PostgreSQL `cargo xtask test` starts.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
-const PASSWORD: &str = "e2e-password-1";
-
-fn bin(name: &str) -> PathBuf {
-    // Test binaries live in target/<profile>/deps; the workspace's binaries one level up.
-    let exe = std::env::current_exe().expect("test binary");
-    let dir = exe.parent().and_then(Path::parent).expect("target dir");
-    let path = dir.join(name);
-    assert!(path.exists(), "{} is not built; run `cargo xtask test` (it builds the workspace first)", path.display());
-    path
-}
+use rapport_tests::head_office::{Desk, Office, bin, postgres_database};
 
 /// A TCP proxy between the clients and the server that can cut or stall connections.
 struct Proxy {
@@ -86,116 +76,10 @@ fn relay(client: TcpStream, upstream: u16, mode: u8) {
     let _ = c_write.shutdown(Shutdown::Write);
 }
 
-struct Office {
-    dir: PathBuf,
-    postgres: Option<String>,
-    port: u16,
-    child: Option<Child>,
-}
-
-impl Office {
-    fn admin(&self, args: &[&str]) -> String {
-        let mut cmd = Command::new(bin("rapport-server"));
-        cmd.args(args).arg("--data").arg(self.dir.join("office"));
-        if let Some(url) = &self.postgres {
-            cmd.args(["--postgres", url]);
-        }
-        let out = cmd.output().expect("rapport-server");
-        assert!(out.status.success(), "rapport-server {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
-    }
-
-    /// Starts the server (on its old port when restarted) and waits until it listens.
-    fn start(&mut self) {
-        let mut cmd = Command::new(bin("rapport-server"));
-        cmd.arg("serve")
-            .arg("--data")
-            .arg(self.dir.join("office"))
-            .args(["--listen", &format!("127.0.0.1:{}", self.port)])
-            .arg("--tls-cert")
-            .arg(self.dir.join("server.pem"))
-            .arg("--tls-key")
-            .arg(self.dir.join("server.key"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
-        if let Some(url) = &self.postgres {
-            cmd.args(["--postgres", url]);
-        }
-        let mut child = cmd.spawn().expect("serve");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("listening line");
-        let port = line.trim().rsplit(':').next().and_then(|p| p.parse().ok()).expect("port in the listening line");
-        self.port = port;
-        self.child = Some(child);
-    }
-
-    fn kill(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill(); // SIGKILL: no graceful anything
-            let _ = c.wait();
-        }
-    }
-}
-
-impl Drop for Office {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-struct Desk {
-    db: PathBuf,
-}
-
-impl Desk {
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(bin("rapport"))
-            .arg("--db")
-            .arg(&self.db)
-            .args(args)
-            .env("RAPPORT_PASSPHRASE", "e2e passphrase")
-            .env("RAPPORT_PASSWORD", PASSWORD)
-            .env("RAPPORT_NEW_PASSWORD", PASSWORD)
-            .env("RAPPORT_USER", "admin")
-            .output()
-            .expect("rapport")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "rapport {args:?}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
-    }
-}
-
-fn tls_files(dir: &Path) {
-    let ca_key = rcgen::KeyPair::generate().expect("key");
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params.distinguished_name.push(rcgen::DnType::CommonName, "Rapport test head office CA");
-    let ca = ca_params.self_signed(&ca_key).expect("ca");
-    let issuer = rcgen::Issuer::new(ca_params, ca_key);
-    let key = rcgen::KeyPair::generate().expect("key");
-    let params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).expect("params");
-    let cert = params.signed_by(&key, &issuer).expect("server cert");
-    std::fs::write(dir.join("ca.pem"), ca.pem()).expect("write");
-    std::fs::write(dir.join("server.pem"), cert.pem()).expect("write");
-    std::fs::write(dir.join("server.key"), key.serialize_pem()).expect("write");
-}
-
 fn scenario(postgres: Option<String>) {
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = tmp.path().to_owned();
-    tls_files(&dir);
-    let mut office = Office { dir: dir.clone(), postgres, port: 0, child: None };
-    office.admin(&["clinic", "add", "North"]);
-    office.admin(&["clinic", "add", "South"]);
-    office.start();
+    let mut office = Office::two_clinics(&dir, postgres);
     let proxy = Proxy::start(office.port);
     let url = format!("https://localhost:{}", proxy.port);
     let ca = dir.join("ca.pem");
@@ -264,13 +148,29 @@ fn scenario(postgres: Option<String>) {
             desk.ok(&["sync", "now"]);
         }
     }
+    let status: serde_json::Value = serde_json::from_str(&b.ok(&["sync", "status", "--json"])).expect("json");
+    assert_eq!(status["pending"], 0);
+    assert!(status["last_success"].is_string());
     let north = office.admin(&["dump", "--clinic", "North"]);
     let south = office.admin(&["dump", "--clinic", "South"]);
+    // South's admin login was taken in North: head office renamed it the same way everywhere,
+    // and South's admin now logs in by the new name. Staff stay in their own clinic.
+    let south_json: serde_json::Value = serde_json::from_str(&south).expect("json");
+    let south_logins: Vec<&str> =
+        south_json["staff"].as_object().expect("staff").values().filter_map(|s| s["login"].as_str()).collect();
+    assert!(south_logins.contains(&"admin"), "North's admin is in the chain's staff directory");
+    let south_admin = south_logins
+        .iter()
+        .find(|l| l.starts_with("admin."))
+        .copied()
+        .unwrap_or_else(|| panic!("South's admin is renamed: {south_logins:?}"));
+    assert!(!north.contains("password_hash") && !south.contains("password_hash"), "dumps never print hashes");
     assert_eq!(a.ok(&["dump"]), north, "desk A converged with head office");
     assert_eq!(b.ok(&["dump"]), north, "desk B converged with head office");
-    assert_eq!(c.ok(&["dump"]), south, "desk C converged with head office");
+    assert_eq!(c.ok_as(south_admin, &["dump"]), south, "desk C converged with head office");
     assert!(north.contains("Late14"), "what was pushed while head office died arrived");
     assert!(!south.contains("Tomas"), "North's patients stay in North");
+    assert!(!c.run(&["dump"]).status.success(), "a dump needs a staff login");
 
     let lost: usize = [&a, &b]
         .iter()
@@ -280,16 +180,6 @@ fn scenario(postgres: Option<String>) {
         })
         .sum();
     assert_eq!(lost, 1, "exactly one desk lost the concurrent edit and keeps it in its conflict log");
-    let status: serde_json::Value = serde_json::from_str(&b.ok(&["sync", "status", "--json"])).expect("json");
-    assert_eq!(status["pending"], 0);
-    assert!(status["last_success"].is_string());
-
-    // South's admin login was taken in North: head office renamed it the same way everywhere.
-    let south_json: serde_json::Value = serde_json::from_str(&south).expect("json");
-    let logins: Vec<&str> =
-        south_json["staff"].as_object().expect("staff").values().filter_map(|s| s["login"].as_str()).collect();
-    assert!(logins.contains(&"admin"));
-    assert!(logins.iter().any(|l| l.starts_with("admin.")), "{logins:?}");
 
     // A revoked desk is stopped at its next request.
     let device =
@@ -301,6 +191,15 @@ fn scenario(postgres: Option<String>) {
     let out = c.run(&["sync", "now"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("revoked"));
+
+    // Its work made meanwhile is not stranded: enrolled again with a new code, it goes up.
+    c.ok_as(south_admin, &["patient", "add", "--given", "Noor", "--family", "Stranded"]);
+    assert!(!c.run(&["sync", "now"]).status.success(), "still revoked");
+    let code = office.admin(&["enroll-code", "--clinic", "South"]);
+    let out = c.run(&["sync", "enroll", "--server", &url, "--code", &code, "--ca-cert", ca]);
+    assert!(!out.status.success(), "an enrolled desk needs --again");
+    c.ok(&["sync", "enroll", "--server", &url, "--code", &code, "--ca-cert", ca, "--again"]);
+    assert!(office.admin(&["dump", "--clinic", "South"]).contains("Stranded"));
 }
 
 #[test]
@@ -310,16 +209,5 @@ fn three_desks_in_two_clinics_converge_through_faults_on_sqlite() {
 
 #[test]
 fn three_desks_in_two_clinics_converge_through_faults_on_postgres() {
-    let url = std::env::var("RAPPORT_TEST_POSTGRES")
-        .expect("set RAPPORT_TEST_POSTGRES to a PostgreSQL URL (`cargo xtask test` starts one and sets it)");
-    let name = format!("rapport_e2e_{}", std::process::id());
-    let mut admin = postgres_client(&url);
-    let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"));
-    admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create database");
-    let base = url.rsplit_once('/').map_or(url.as_str(), |(b, _)| b);
-    scenario(Some(format!("{base}/{name}")));
-}
-
-fn postgres_client(url: &str) -> postgres::Client {
-    postgres::Client::connect(url, postgres::NoTls).expect("connect to the test PostgreSQL")
+    scenario(Some(postgres_database("rapport_e2e")));
 }

@@ -12,6 +12,7 @@ use rapport_core::{
     Booking, ClinicSetup, Error, ErrorCode, KeyProtection, NewPointer, PatientCard, PatientHit, Rapport, ScheduleRow,
     Secret, Session, SystemClock, Verification,
 };
+use rapport_model::sync::ConflictKind;
 use rapport_model::{NewPatient, PatientEdit, PointerKind, PointerState, Role, Source, StatusChange};
 use serde::Serialize;
 
@@ -88,13 +89,16 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
-    /// Sync with head office (device-level: no staff login needed).
+    /// Sync with head office (enroll, now, watch and status are device-level and need no
+    /// staff login; find and take-on read patients and do).
     #[command(subcommand)]
     Sync(SyncCommand),
-    /// Edits of this device that lost to another desk's, and bookings head office refused.
+    /// Edits of this device that lost to another desk's, bookings and changes head office
+    /// refused, and changes from head office this desk could not apply (staff login).
     #[command(subcommand)]
     Conflicts(ConflictsCommand),
-    /// Every replicated record as canonical JSON (sorted keys and records, no local-only fields).
+    /// Every replicated record as canonical JSON (sorted keys and records, no local-only fields,
+    /// no password hashes); managers and admins, audited.
     Dump,
     /// Where the database key is kept (admins and managers).
     #[command(subcommand)]
@@ -114,6 +118,10 @@ enum SyncCommand {
         /// Trust this CA certificate (PEM) for head office instead of the system's roots.
         #[arg(long)]
         ca_cert: Option<PathBuf>,
+        /// Enroll a device that was enrolled before (revoked, or moved to a new head office)
+        /// with a new code, keeping the changes it has not sent yet.
+        #[arg(long)]
+        again: bool,
     },
     /// Push and pull until caught up; exits non-zero if it could not finish.
     Now {
@@ -520,43 +528,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
             println!("Schema version: {}", app.store().schema_version().map_err(Error::from)?);
             Ok(())
         }
-        Command::Sync(SyncCommand::Enroll { server, code, ca_cert }) => enroll(&db, &server, &code, ca_cert),
-        Command::Sync(command) => sync_command(&mut open(&db)?, command),
-        Command::Conflicts(ConflictsCommand::List { all, json }) => {
-            let conflicts = open(&db)?.conflicts(all)?;
-            if json {
-                return print_json(&conflicts);
-            }
-            if conflicts.is_empty() {
-                println!("No open conflicts.");
-            }
-            for c in conflicts {
-                let field = c.field.as_deref().map(|f| format!(" {f}")).unwrap_or_default();
-                let values = match (&c.mine, &c.theirs) {
-                    (Some(m), Some(t)) => format!(" (this desk: {m}; kept: {t})"),
-                    _ => String::new(),
-                };
-                println!(
-                    "#{} {} {} {}{field}: {}{values}",
-                    c.id,
-                    c.kind.as_str(),
-                    c.entity.as_str(),
-                    c.record,
-                    c.detail
-                );
-            }
-            Ok(())
+        Command::Sync(SyncCommand::Enroll { server, code, ca_cert, again }) => {
+            enroll(&db, &server, &code, ca_cert, again)
         }
-        Command::Conflicts(ConflictsCommand::Resolve { id, reapply }) => {
-            open(&db)?.resolve_conflict(id, reapply)?;
-            println!("Conflict #{id} resolved{}.", if reapply { "; this desk's value was written again" } else { "" });
-            Ok(())
-        }
-        Command::Dump => {
-            let dump = open(&db)?.dump()?;
-            println!("{}", serde_json::to_string(&dump).map_err(|e| Failure { code: 3, message: e.to_string() })?);
-            Ok(())
-        }
+        Command::Sync(command) if command.is_device_level() => sync_command(&mut open(&db)?, command),
         command => {
             let mut app = open(&db)?;
             let session = login(&mut app, cli.user.as_deref())?;
@@ -565,7 +540,13 @@ fn run(cli: Cli) -> Result<(), Failure> {
     }
 }
 
-fn enroll(db: &std::path::Path, server: &str, code: &str, ca_cert: Option<PathBuf>) -> Result<(), Failure> {
+fn enroll(
+    db: &std::path::Path,
+    server: &str,
+    code: &str,
+    ca_cert: Option<PathBuf>,
+    again: bool,
+) -> Result<(), Failure> {
     let ca_pem = ca_cert
         .map(|p| std::fs::read_to_string(&p).map_err(|e| user_error(format!("cannot read {}: {e}", p.display()))))
         .transpose()?;
@@ -577,7 +558,7 @@ fn enroll(db: &std::path::Path, server: &str, code: &str, ca_cert: Option<PathBu
         open(db)?
     };
     let transport = rapport_core::sync::HttpTransport::new(server, None, ca_pem.as_deref())?;
-    if let Err(e) = app.enroll(&transport, server, code, ca_pem.as_deref()) {
+    if let Err(e) = app.enroll(&transport, server, code, ca_pem.as_deref(), again) {
         if created {
             // Nothing was enrolled: leave no half-made database behind, so the command can be rerun.
             drop(app);
@@ -609,6 +590,16 @@ fn print_report(r: &rapport_core::sync::SyncReport) {
         "Pushed {} change(s); pulled {} ({} applied); {} new conflict(s); {} booking(s) refused by head office.",
         r.pushed, r.pulled, r.applied, r.conflicts, r.rejected
     );
+    if r.refused > 0 {
+        println!("Head office refused {} change(s): see `rapport conflicts list`.", r.refused);
+    }
+}
+
+impl SyncCommand {
+    /// Needs no staff login: moves changes and reports counts, never patient data.
+    fn is_device_level(&self) -> bool {
+        !matches!(self, Self::Find { .. } | Self::TakeOn { .. })
+    }
 }
 
 #[derive(Serialize)]
@@ -679,13 +670,34 @@ fn sync_command(app: &mut Rapport, command: SyncCommand) -> Result<(), Failure> 
             println!("Last successful sync: {last}");
             println!("Changes waiting to go up: {}", s.pending);
             println!("Open conflicts: {}", s.conflicts);
+            if s.quarantined > 0 {
+                println!(
+                    "Changes from head office not applied here: {} (kept; see `rapport conflicts list`)",
+                    s.quarantined
+                );
+            }
             if let Some(e) = &s.last_error {
                 println!("Last attempt failed: {e}");
             }
             Ok(())
         }
-        SyncCommand::Find { query, json } => {
-            let found = app.find_at_head_office(&query)?;
+        SyncCommand::Find { .. } | SyncCommand::TakeOn { .. } => unreachable!("handled after login"),
+    }
+}
+
+fn appt_id(s: &str) -> Result<rapport_model::AppointmentId, Failure> {
+    s.parse().map_err(|_| user_error("that is not an appointment id"))
+}
+
+fn pointer_id(s: &str) -> Result<rapport_model::PointerId, Failure> {
+    s.parse().map_err(|_| user_error("that is not a pointer id"))
+}
+
+fn dispatch(app: &mut Rapport, s: &Session, command: Command) -> Result<(), Failure> {
+    match command {
+        Command::Init { .. } | Command::Status => unreachable!("handled before login"),
+        Command::Sync(SyncCommand::Find { query, json }) => {
+            let found = app.find_at_head_office(s, &query)?;
             if json {
                 return print_json(&found);
             }
@@ -700,29 +712,44 @@ fn sync_command(app: &mut Rapport, command: SyncCommand) -> Result<(), Failure> 
                     p.clinics.join(", ")
                 );
             }
-            Ok(())
         }
-        SyncCommand::TakeOn { patient } => {
-            let r = app.take_on_patient(patient)?;
+        Command::Sync(SyncCommand::TakeOn { patient }) => {
+            let r = app.take_on_patient(s, patient)?;
             println!("The patient is now held here too.");
             print_report(&r);
-            Ok(())
         }
-    }
-}
-
-fn appt_id(s: &str) -> Result<rapport_model::AppointmentId, Failure> {
-    s.parse().map_err(|_| user_error("that is not an appointment id"))
-}
-
-fn pointer_id(s: &str) -> Result<rapport_model::PointerId, Failure> {
-    s.parse().map_err(|_| user_error("that is not a pointer id"))
-}
-
-fn dispatch(app: &mut Rapport, s: &Session, command: Command) -> Result<(), Failure> {
-    match command {
-        Command::Init { .. } | Command::Status | Command::Sync(_) | Command::Conflicts(_) | Command::Dump => {
-            unreachable!("handled before login")
+        Command::Sync(_) => unreachable!("device-level sync commands are handled before login"),
+        Command::Conflicts(ConflictsCommand::List { all, json }) => {
+            let conflicts = app.conflicts(s, all)?;
+            if json {
+                return print_json(&conflicts);
+            }
+            if conflicts.is_empty() {
+                println!("No open conflicts.");
+            }
+            for c in conflicts {
+                let field = c.field.as_deref().map(|f| format!(" {f}")).unwrap_or_default();
+                let values = match (c.kind, &c.mine, &c.theirs) {
+                    (ConflictKind::LostEdit, Some(m), Some(t)) => format!(" (this desk: {m}; kept: {t})"),
+                    _ => String::new(),
+                };
+                println!(
+                    "#{} {} {} {}{field}: {}{values}",
+                    c.id,
+                    c.kind.as_str(),
+                    c.entity.as_str(),
+                    c.record,
+                    c.detail
+                );
+            }
+        }
+        Command::Conflicts(ConflictsCommand::Resolve { id, reapply }) => {
+            app.resolve_conflict(s, id, reapply)?;
+            println!("Conflict #{id} resolved{}.", if reapply { "; this desk's value was written again" } else { "" });
+        }
+        Command::Dump => {
+            let dump = app.dump(s)?;
+            println!("{}", serde_json::to_string(&dump).map_err(|e| Failure { code: 3, message: e.to_string() })?);
         }
         Command::Staff(StaffCommand::Add { login, name, role }) => {
             let password = secret("RAPPORT_NEW_PASSWORD", &format!("First password for {login}: "))?;

@@ -105,6 +105,7 @@ impl From<StoreError> for Error {
             StoreError::Missing(_) => ErrorCode::NotInitialized,
             StoreError::AlreadyExists(_) => ErrorCode::AlreadyExists,
             StoreError::NotFound(_) => ErrorCode::NotFound,
+            StoreError::Invalid(_) => ErrorCode::InvalidInput,
             StoreError::KeyFileMissing(_)
             | StoreError::KeyFile(_)
             | StoreError::NoEncryption

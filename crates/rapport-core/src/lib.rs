@@ -95,6 +95,7 @@ fn describe(op: Operation) -> &'static str {
         Operation::ViewAudit => "read the audit log",
         Operation::ChangeSettings => "change settings",
         Operation::LoadDemoData => "load demo data",
+        Operation::ExportData => "export every record",
     }
 }
 
@@ -239,6 +240,13 @@ impl Rapport {
                     s.role().label().to_lowercase(),
                     role.label().to_lowercase()
                 ),
+            ));
+        }
+        if role == Role::Admin && self.enrollment()?.is_some() {
+            // Head office refuses a second admin from a desk (a stolen desk must not make one).
+            return Err(Error::new(
+                ErrorCode::Forbidden,
+                "this desk is enrolled with head office, which makes new admins; ask head office",
             ));
         }
         let login = normalize_login(login).map_err(Error::invalid)?;
@@ -412,8 +420,17 @@ fn hash_password(p: &Secret) -> Result<String> {
         .map_err(|_| Error::new(ErrorCode::Storage, "could not hash the password"))
 }
 
+/// Checks a password against a stored hash. A colleague of another clinic has no hash on this
+/// desk (they cannot log in here): checked against a dummy, so it takes the same time.
 fn verify_password(p: &Secret, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(p.expose().as_bytes(), &h).is_ok())
+    match PasswordHash::new(hash) {
+        Ok(h) => Argon2::default().verify_password(p.expose().as_bytes(), &h).is_ok(),
+        Err(_) => {
+            let _ = PasswordHash::new(&DUMMY_HASH)
+                .map(|h| Argon2::default().verify_password(p.expose().as_bytes(), &h).is_ok());
+            false
+        }
+    }
 }
 
 /// A hash of a random password nobody has, checked against when the login is unknown.

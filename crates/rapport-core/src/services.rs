@@ -17,7 +17,7 @@ use serde::Deserialize;
 use crate::{Error, Rapport, Result, Session};
 
 /// Longest appointment that can be booked, in minutes.
-const MAX_APPOINTMENT_MINUTES: u32 = 8 * 60;
+const MAX_APPOINTMENT_MINUTES: u32 = rapport_model::schema::MAX_APPOINTMENT_MINUTES as u32;
 /// Most search results asked for at once.
 const MAX_SEARCH_LIMIT: usize = 200;
 
@@ -66,14 +66,17 @@ impl Rapport {
         if let Some(Some(doctor)) = edit.usual_doctor {
             self.doctor(doctor)?;
         }
-        let mut patient = self.patient_or_404(id)?;
         let now = self.clock.now();
-        edit.apply(&mut patient, self.today(), now)?;
-        self.store.write(|tx| -> Result<()> {
+        let today = self.today();
+        // Read, change and write in one transaction: a change pulled from head office in
+        // between cannot be overwritten by this edit's stale copy of the other fields.
+        self.store.write(|tx| -> Result<Patient> {
+            let mut patient = records::get_patient(tx, id)?.ok_or_else(|| Error::not_found("patient"))?;
+            edit.apply(&mut patient, today, now)?;
             records::update_patient(tx, &patient)?;
-            log(tx, now, s, "patient.edit", Some(id), None)
-        })?;
-        Ok(patient)
+            log(tx, now, s, "patient.edit", Some(id), None)?;
+            Ok(patient)
+        })
     }
 
     /// Deletes a patient (a tombstone: hidden everywhere, kept for what refers to it) and
@@ -286,6 +289,9 @@ impl Rapport {
 
     fn doctor(&self, id: StaffId) -> Result<rapport_model::Staff> {
         let staff = records::staff_by_id(self.store.conn(), id)?.ok_or_else(|| Error::not_found("doctor"))?;
+        if !records::works_here(self.store.conn(), id)? {
+            return Err(Error::invalid("appointments are booked with this clinic's own clinicians"));
+        }
         if staff.role != Role::Clinician || !staff.active {
             return Err(Error::invalid("appointments are booked with an active clinician"));
         }
@@ -299,6 +305,7 @@ impl Rapport {
         if b.minutes == 0 || b.minutes > MAX_APPOINTMENT_MINUTES {
             return Err(Error::invalid(format!("an appointment lasts 1 to {MAX_APPOINTMENT_MINUTES} minutes")));
         }
+        rapport_model::appointment::check_start(b.starts_at, self.clock.now()).map_err(Error::invalid)?;
         let reason = b.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
         if reason.as_ref().is_some_and(|r| r.chars().count() > 200) {
             return Err(Error::invalid("a reason is at most 200 characters"));
@@ -329,12 +336,12 @@ impl Rapport {
     /// the patient back; a check-in moves the patient to the top of search.
     pub fn change_status(&mut self, s: &Session, id: AppointmentId, change: StatusChange) -> Result<Appointment> {
         s.require(Operation::ChangeAppointmentStatus)?;
-        let mut appt =
-            records::get_appointment(self.store.conn(), id)?.ok_or_else(|| Error::not_found("appointment"))?;
         let now = self.clock.now();
-        appt.apply(change, now)?;
         let follow_up_id = self.id_parts()?;
-        self.store.write(|tx| -> Result<()> {
+        self.store.write(|tx| -> Result<Appointment> {
+            // Read and write in one transaction (see `edit_patient`).
+            let mut appt = records::get_appointment(tx, id)?.ok_or_else(|| Error::not_found("appointment"))?;
+            appt.apply(change, now)?;
             records::update_appointment_status(tx, &appt)?;
             match change {
                 StatusChange::NoShow => records::insert_follow_up(
@@ -352,9 +359,9 @@ impl Rapport {
                 _ => {}
             }
             let action = format!("appointment.{}", appt.status.as_str());
-            log(tx, now, s, &action, Some(appt.patient_id), Some(&id.to_string()))
-        })?;
-        Ok(appt)
+            log(tx, now, s, &action, Some(appt.patient_id), Some(&id.to_string()))?;
+            Ok(appt)
+        })
     }
 
     /// Appointments starting in `[from, to)`, with patient, doctor and live wait timer.
@@ -436,7 +443,7 @@ fn uuid_from(ms: u64, rnd: [u8; 10]) -> uuid::Uuid {
 }
 
 /// Appends the audit entry of an operation, inside the operation's transaction.
-fn log(
+pub(crate) fn log(
     tx: &rapport_store::rusqlite::Transaction<'_>,
     at: DateTime<Utc>,
     s: &Session,
@@ -527,6 +534,7 @@ impl Rapport {
                 appt.status.label().to_lowercase()
             )));
         }
+        rapport_model::appointment::check_start(starts_at, self.clock.now()).map_err(Error::invalid)?;
         let doctor = self.doctor(doctor.unwrap_or(appt.doctor))?;
         let patient = self.patient_or_404(appt.patient_id)?;
         let warnings = self.continuity_warnings(&patient, &doctor)?;

@@ -12,16 +12,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use rapport_model::Operation;
 use rapport_model::sync::{
-    AdoptRequest, Change, Conflict, EnrollRequest, EnrollResponse, PullRequest, PullResponse, PushRequest,
-    PushResponse, Refusal, RemotePatient, SearchRequest, SyncStatus,
+    Change, Conflict, EnrollRequest, EnrollResponse, PUSH_BUDGET_BYTES, PullRequest, PullResponse, PushRequest,
+    PushResponse, Refusal, RemotePatient, SearchRequest, SyncStatus, TakeOnRequest,
 };
 use rapport_store::{KeyProtection, Store, WallClock, meta, sync};
 use serde::Serialize;
 
-use crate::{Clock, Error, ErrorCode, Rapport, Result};
+use crate::{Clock, Error, ErrorCode, Rapport, Result, Session};
 
-/// Changes sent per push request.
+/// Changes sent per push request at most (and at most [`PUSH_BUDGET_BYTES`] of them).
 pub const PUSH_BATCH: usize = 500;
 /// Changes asked for per pull request.
 pub const PULL_PAGE: u32 = 1000;
@@ -52,7 +53,7 @@ pub trait Transport {
     fn push(&self, req: &PushRequest) -> Result<PushResponse, WireError>;
     fn pull(&self, req: &PullRequest) -> Result<PullResponse, WireError>;
     fn search(&self, req: &SearchRequest) -> Result<Vec<RemotePatient>, WireError>;
-    fn adopt(&self, req: &AdoptRequest) -> Result<(), WireError>;
+    fn take_on(&self, req: &TakeOnRequest) -> Result<(), WireError>;
 }
 
 /// HTTPS (or, for tests against `--insecure-http`, plain HTTP) to head office.
@@ -98,9 +99,8 @@ impl HttpTransport {
                 })
             });
         }
-        let refusal = resp
-            .json::<Refusal>()
-            .unwrap_or_else(|_| Refusal { code: "http".into(), message: format!("HTTP {}", status.as_u16()) });
+        let refusal =
+            resp.json::<Refusal>().unwrap_or_else(|_| Refusal::new("http", format!("HTTP {}", status.as_u16())));
         if status.is_server_error() {
             return Err(WireError::Unreachable(refusal.message));
         }
@@ -133,8 +133,8 @@ impl Transport for HttpTransport {
     fn search(&self, req: &SearchRequest) -> Result<Vec<RemotePatient>, WireError> {
         self.post("/v1/patients/search", req)
     }
-    fn adopt(&self, req: &AdoptRequest) -> Result<(), WireError> {
-        self.post::<_, serde_json::Value>("/v1/patients/adopt", req).map(drop)
+    fn take_on(&self, req: &TakeOnRequest) -> Result<(), WireError> {
+        self.post::<_, serde_json::Value>("/v1/patients/take-on", req).map(drop)
     }
 }
 
@@ -147,7 +147,10 @@ pub struct SyncReport {
     pub applied: usize,
     /// New conflicts (edits of this device that lost, bookings head office refused).
     pub conflicts: usize,
+    /// Bookings head office cancelled (the slot was taken first elsewhere).
     pub rejected: usize,
+    /// Changes head office refused as invalid or not this device's to make (kept as conflicts).
+    pub refused: usize,
 }
 
 /// Where the device's head-office settings live (in the encrypted database, like the data).
@@ -212,16 +215,33 @@ impl Rapport {
         })
     }
 
-    /// Spends a one-time code from head office and keeps the device's token.
-    pub fn enroll(&mut self, transport: &dyn Transport, server: &str, code: &str, ca_pem: Option<&str>) -> Result<()> {
-        if self.enrollment()?.is_some() {
-            return Err(Error::new(ErrorCode::AlreadyExists, "this device is enrolled already"));
+    /// Spends a one-time code from head office and keeps the device's token. With `again`, a
+    /// device that was enrolled (and revoked, or enrolled by an older head office) takes a new
+    /// token and keeps everything it had not sent yet.
+    pub fn enroll(
+        &mut self,
+        transport: &dyn Transport,
+        server: &str,
+        code: &str,
+        ca_pem: Option<&str>,
+        again: bool,
+    ) -> Result<()> {
+        match (self.enrollment()?, again) {
+            (Some(_), false) => {
+                return Err(Error::new(
+                    ErrorCode::AlreadyExists,
+                    "this device is enrolled already; to enroll it again with a new code, add --again",
+                ));
+            }
+            (None, true) => return Err(Error::invalid("this device was never enrolled; leave out --again")),
+            _ => {}
         }
         let device_name = std::env::var("HOSTNAME")
             .ok()
             .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
             .map_or_else(|| "desk".to_owned(), |h| h.trim().to_owned());
-        let r = transport.enroll(&EnrollRequest { code: code.trim().to_owned(), device_name })?;
+        let site = self.store.write(|tx| -> Result<uuid::Uuid> { Ok(sync::site(tx)?) })?;
+        let r = transport.enroll(&EnrollRequest { code: code.trim().to_owned(), site, device_name })?;
         self.store.write(|tx| -> Result<()> {
             meta::set(tx, keys::SERVER, server.trim_end_matches('/'))?;
             meta::set(tx, keys::TOKEN, &r.token)?;
@@ -264,13 +284,29 @@ impl Rapport {
         let conflicts_before = sync::open_conflicts(self.store.conn())?;
         // Push until the outbox is empty (changes made meanwhile go too).
         loop {
-            let batch = PushRequest { changes: sync::outbox(self.store.conn(), PUSH_BATCH)? };
+            let batch = PushRequest { changes: sync::outbox(self.store.conn(), PUSH_BATCH, PUSH_BUDGET_BYTES)? };
             if batch.changes.is_empty() {
                 break;
             }
-            let resp = transport.push(&batch)?;
+            let resp = match transport.push(&batch) {
+                Ok(resp) => resp,
+                // Changes made while this desk's clock ran ahead: re-stamped by head office's
+                // clock, so they go up at the next sync instead of being refused for ever.
+                Err(WireError::Refused { refusal: Refusal { code, server_ms: Some(office_ms), message }, status })
+                    if code == "clock_ahead" =>
+                {
+                    self.store.write(|tx| -> Result<usize> { Ok(sync::restamp_ahead(tx, office_ms)?) })?;
+                    return Err(WireError::Refused {
+                        status,
+                        refusal: Refusal { code, message, server_ms: Some(office_ms) },
+                    }
+                    .into());
+                }
+                Err(e) => return Err(e.into()),
+            };
             let now = self.clock.now().timestamp_millis();
             report.rejected += resp.acks.iter().filter(|a| a.rejected.is_some()).count();
+            report.refused += resp.acks.iter().filter(|a| a.refused.is_some()).count();
             report.pushed += resp.acks.len();
             self.store.write(|tx| -> Result<()> {
                 sync::observe_hlc(tx, resp.server_hlc)?;
@@ -324,6 +360,7 @@ impl Rapport {
             last_success: meta::get(conn, keys::LAST_SUCCESS)?.and_then(|v| v.parse().ok()).map(rapport_store::from_ms),
             pending: sync::pending(conn)?,
             conflicts: sync::open_conflicts(conn)?,
+            quarantined: sync::quarantined(conn)?,
             last_error: meta::get(conn, keys::LAST_ERROR)?,
         })
     }
@@ -333,34 +370,61 @@ impl Rapport {
         Ok(self.enrollment()?.map(|e| e.device))
     }
 
-    pub fn conflicts(&self, all: bool) -> Result<Vec<Conflict>> {
+    /// Conflicts, newest first (they hold the values that lost, so they are a patient read).
+    pub fn conflicts(&mut self, s: &Session, all: bool) -> Result<Vec<Conflict>> {
+        s.require(Operation::ViewPatient)?;
+        self.audited(s, "sync.conflicts", None)?;
         Ok(sync::conflicts(self.store.conn(), all)?)
     }
 
     /// Closes a conflict; with `reapply`, this device's lost value is written again as a new edit.
-    pub fn resolve_conflict(&mut self, id: i64, reapply: bool) -> Result<()> {
-        let now = self.clock.now().timestamp_millis();
-        let found = self.store.write(|tx| -> Result<bool> { Ok(sync::resolve_conflict(tx, id, reapply, now)?) })?;
+    pub fn resolve_conflict(&mut self, s: &Session, id: i64, reapply: bool) -> Result<()> {
+        s.require(Operation::EditPatient)?;
+        let now = self.clock.now();
+        let subject = id.to_string();
+        let found = self.store.write(|tx| -> Result<bool> {
+            let found = sync::resolve_conflict(tx, id, reapply, now.timestamp_millis())?;
+            crate::services::log(tx, now, s, "sync.conflict.resolve", None, Some(&subject))?;
+            Ok(found)
+        })?;
         if found { Ok(()) } else { Err(Error::new(ErrorCode::NotFound, "no open conflict with that id")) }
     }
 
-    /// Canonical JSON of every replicated record.
-    pub fn dump(&self) -> Result<serde_json::Value> {
+    /// Canonical JSON of every replicated record (no password hashes): managers and admins.
+    pub fn dump(&mut self, s: &Session) -> Result<serde_json::Value> {
+        s.require(Operation::ExportData)?;
+        self.audited(s, "data.dump", None)?;
         Ok(sync::dump(self.store.conn())?)
     }
 
     /// Patients anywhere in the organisation, for one new to this clinic.
-    pub fn find_at_head_office(&self, query: &str) -> Result<Vec<RemotePatient>> {
+    pub fn find_at_head_office(&mut self, s: &Session, query: &str) -> Result<Vec<RemotePatient>> {
+        s.require(Operation::ViewPatient)?;
         let transport = self.require_enrollment()?.transport()?;
+        self.audited(s, "patient.find-at-head-office", None)?;
         Ok(transport.search(&SearchRequest { query: query.to_owned() })?)
     }
 
     /// Takes on a patient of another clinic: head office sends their record and pointers here
     /// (and to the clinic's other devices), and keeps them in sync from now on.
-    pub fn take_on_patient(&mut self, patient: uuid::Uuid) -> Result<SyncReport> {
+    pub fn take_on_patient(&mut self, s: &Session, patient: uuid::Uuid) -> Result<SyncReport> {
+        s.require(Operation::RegisterPatient)?;
         let transport = self.require_enrollment()?.transport()?;
-        transport.adopt(&AdoptRequest { patient })?;
-        self.sync_now(&transport)
+        self.take_on_via(s, &transport, patient)
+    }
+
+    /// [`Self::take_on_patient`] over any transport.
+    pub fn take_on_via(&mut self, s: &Session, transport: &dyn Transport, patient: uuid::Uuid) -> Result<SyncReport> {
+        s.require(Operation::RegisterPatient)?;
+        transport.take_on(&TakeOnRequest { patient })?;
+        self.audited(s, "patient.take-on", Some(rapport_model::PatientId::from_bytes(*patient.as_bytes())))?;
+        self.sync_now(transport)
+    }
+
+    /// Writes one audit row for an operation that reads data but changes nothing else.
+    fn audited(&mut self, s: &Session, action: &str, patient: Option<rapport_model::PatientId>) -> Result<()> {
+        let now = self.clock.now();
+        self.store.write(|tx| crate::services::log(tx, now, s, action, patient, None))
     }
 
     /// `flag` is set whenever a front-desk write leaves changes for head office; give the same

@@ -25,6 +25,7 @@ const EXPECTED: &[(Operation, [bool; 4])] = &[
     (Operation::ViewAudit, [false, false, true, true]),
     (Operation::ChangeSettings, [false, false, true, true]),
     (Operation::LoadDemoData, [false, false, false, true]),
+    (Operation::ExportData, [false, false, true, true]),
 ];
 
 fn attempt(
@@ -68,6 +69,7 @@ fn attempt(
         Operation::ViewAudit => app.verify_audit(who).map(drop),
         Operation::ChangeSettings => app.set_idle_lock_minutes(who, 5),
         Operation::LoadDemoData => app.load_demo(who, 0, 1, None).map(drop),
+        Operation::ExportData => app.dump(who).map(drop),
     }
 }
 

@@ -6,7 +6,11 @@ mod common;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use rapport_model::sync::Entity;
+use rapport_core::sync::WireError;
+use rapport_model::sync::{
+    Ack, EnrollRequest, EnrollResponse, Entity, MAX_CLOCK_AHEAD_MS, PullRequest, PullResponse, PushRequest,
+    PushResponse, Refusal, RemotePatient, SearchRequest, TakeOnRequest, hlc_from_ms, hlc_ms,
+};
 
 #[test]
 fn a_replicated_write_waits_in_the_outbox_and_wakes_the_sync() {
@@ -23,7 +27,7 @@ fn a_replicated_write_waits_in_the_outbox_and_wakes_the_sync() {
     // Registering a patient leaves the patient (and the audit row) for head office.
     let id = c.patient("Ines", "Marquez");
     assert!(waiting.swap(false, Ordering::Relaxed), "the background sync is woken");
-    let outbox = rapport_store::sync::outbox(c.app.store().conn(), usize::MAX).expect("outbox");
+    let outbox = rapport_store::sync::outbox(c.app.store().conn(), usize::MAX, usize::MAX).expect("outbox");
     let patient = outbox.iter().find(|ch| ch.entity == Entity::Patient && ch.record == id.to_string());
     let patient = patient.expect("the new patient waits in the outbox");
     assert_eq!(patient.fields["given"], serde_json::json!("Ines"));
@@ -33,10 +37,147 @@ fn a_replicated_write_waits_in_the_outbox_and_wakes_the_sync() {
     // An edit sends only the field that changed, with the version it replaced.
     let edit = rapport_model::PatientEdit { given: Some("Inés".into()), ..Default::default() };
     c.app.edit_patient(&c.admin, id, edit).expect("edit");
-    let outbox = rapport_store::sync::outbox(c.app.store().conn(), usize::MAX).expect("outbox");
+    let outbox = rapport_store::sync::outbox(c.app.store().conn(), usize::MAX, usize::MAX).expect("outbox");
     let last = outbox.iter().rev().find(|ch| ch.entity == Entity::Patient).expect("edit change");
     assert!(last.fields.contains_key("given"));
     assert!(!last.fields.contains_key("family"), "unchanged fields do not travel");
     assert_eq!(last.base.get("given"), Some(&patient.version));
     assert!(last.version > patient.version, "the clock moved on");
+}
+
+fn outbox(c: &common::Clinic) -> Vec<rapport_model::sync::Change> {
+    rapport_store::sync::outbox(c.app.store().conn(), usize::MAX, usize::MAX).expect("outbox")
+}
+
+#[test]
+fn a_push_is_filled_by_size_so_it_always_fits_head_office() {
+    let mut c = common::clinic();
+    for i in 0..30 {
+        let new = rapport_model::NewPatient {
+            given: format!("Long{i}"),
+            family: "Address".into(),
+            address: Some("x".repeat(480)),
+            ..Default::default()
+        };
+        c.patient_with(new);
+    }
+    let all = outbox(&c);
+    let budget = 4 * 1024;
+    let batch = rapport_store::sync::outbox(c.app.store().conn(), usize::MAX, budget).expect("outbox");
+    let bytes: usize = batch.iter().map(|ch| serde_json::to_string(ch).expect("json").len()).sum();
+    assert!(batch.len() < all.len() && !batch.is_empty());
+    assert!(bytes <= budget, "{bytes} bytes in a batch of at most {budget}");
+    let one = rapport_store::sync::outbox(c.app.store().conn(), usize::MAX, 1).expect("outbox");
+    assert_eq!(one.len(), 1, "a change larger than the budget still goes, alone");
+}
+
+#[test]
+fn a_value_head_office_would_refuse_fails_the_write_with_the_field_named() {
+    let mut c = common::clinic();
+    let pending = c.app.sync_status().expect("status").pending;
+    let bad = rapport_model::NewPatient {
+        given: "Asha".into(),
+        family: "Rao".into(),
+        attendants: vec![rapport_model::Attendant { name: "\u{202e}evil".into(), relation: "son".into(), phone: None }],
+        ..Default::default()
+    };
+    let e = c.app.register_patient(&c.admin.clone(), bad).expect_err("refused");
+    assert_eq!(e.code, rapport_core::ErrorCode::InvalidInput);
+    assert!(e.message.contains("attendant") && !e.message.contains("evil"), "{}", e.message);
+    assert_eq!(c.app.sync_status().expect("status").pending, pending, "nothing was written");
+}
+
+#[test]
+fn a_change_from_head_office_this_desk_cannot_apply_is_set_aside_and_sync_goes_on() {
+    let mut c = common::clinic();
+    let id = c.patient("Ines", "Marquez");
+    let site = uuid::Uuid::from_u128(7);
+    let version = |ms: i64| rapport_model::sync::Version { hlc: rapport_model::sync::hlc_from_ms(ms), site };
+    let now = common::noon().timestamp_millis();
+    let change = |record: String, v: i64, fields: serde_json::Value, seq: i64| rapport_model::sync::Change {
+        id: uuid::Uuid::from_u128(u128::try_from(seq).expect("seq") + 100),
+        entity: Entity::Patient,
+        record,
+        version: version(now + v),
+        fields: serde_json::from_value(fields).expect("fields"),
+        versions: Default::default(),
+        base: Default::default(),
+        schema: rapport_model::sync::SCHEMA_VERSION,
+        replay: false,
+        seq: Some(seq),
+    };
+    let page = vec![
+        // A value this desk's rules refuse (a role it does not know would be the same).
+        change(id.to_string(), 1, serde_json::json!({"given": "\u{1b}[2J"}), 1),
+        // An edit of a patient this desk does not hold yet: skipped, never inserted in part.
+        change(uuid::Uuid::from_u128(42).to_string(), 2, serde_json::json!({"family": "Only"}), 2),
+        // A good edit after both.
+        change(id.to_string(), 3, serde_json::json!({"family": "Marquez-Ruiz"}), 3),
+    ];
+    let applied = c.app.apply_page(&page, Some(3), now).expect("the page is applied");
+    assert_eq!(applied, 1);
+    let status = c.app.sync_status().expect("status");
+    assert_eq!(status.quarantined, 1, "the bad change is kept aside and counted");
+    let card = c.app.open_patient(&c.admin.clone(), id).expect("card");
+    assert_eq!((card.patient.given.as_str(), card.patient.family.as_str()), ("Ines", "Marquez-Ruiz"));
+    assert_eq!(rapport_store::sync::cursor(c.app.store().conn()).expect("cursor"), 3, "the cursor moved on");
+}
+
+/// Head office as far as the clock matters: refuses a push stamped too far ahead of its own
+/// time, as the real one does, and acknowledges the rest.
+struct ClockCheckingOffice {
+    clock: Arc<rapport_core::FixedClock>,
+}
+
+impl rapport_core::sync::Transport for ClockCheckingOffice {
+    fn enroll(&self, _: &EnrollRequest) -> Result<EnrollResponse, WireError> {
+        Err(WireError::Unreachable("not used".into()))
+    }
+    fn push(&self, req: &PushRequest) -> Result<PushResponse, WireError> {
+        let now = rapport_core::Clock::now(&*self.clock).timestamp_millis();
+        if req.changes.iter().any(|c| hlc_ms(c.version.hlc) - now > MAX_CLOCK_AHEAD_MS) {
+            let refusal = Refusal {
+                server_ms: Some(now),
+                ..Refusal::new("clock_ahead", "this device's clock is ahead of head office")
+            };
+            return Err(WireError::Refused { status: 422, refusal });
+        }
+        let acks = req
+            .changes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Ack { change: c.id, seq: i as i64 + 1, refused: None, lost: Vec::new(), rejected: None })
+            .collect();
+        Ok(PushResponse { acks, server_hlc: hlc_from_ms(now) })
+    }
+    fn pull(&self, req: &PullRequest) -> Result<PullResponse, WireError> {
+        let now = rapport_core::Clock::now(&*self.clock).timestamp_millis();
+        Ok(PullResponse { changes: Vec::new(), cursor: req.cursor, more: false, server_hlc: hlc_from_ms(now) })
+    }
+    fn search(&self, _: &SearchRequest) -> Result<Vec<RemotePatient>, WireError> {
+        Ok(Vec::new())
+    }
+    fn take_on(&self, _: &TakeOnRequest) -> Result<(), WireError> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_write_made_with_the_clock_a_year_ahead_goes_up_once_the_clock_is_right() {
+    let mut c = common::clinic();
+    let office = ClockCheckingOffice { clock: Arc::new(rapport_core::FixedClock::new(common::noon())) };
+    let id = c.patient("Ines", "Marquez");
+    c.app.sync_now(&office).expect("in step");
+    c.clock.advance(chrono::Duration::days(365));
+    let edit = rapport_model::PatientEdit { given: Some("Inés".into()), ..Default::default() };
+    c.app.edit_patient(&c.admin.clone(), id, edit).expect("edit");
+    let e = c.app.sync_now(&office).expect_err("head office refuses a clock a year ahead");
+    assert!(e.message.contains("ahead"), "{}", e.message);
+    // The clock is set right: the waiting edit is re-stamped and goes up, and so do later ones.
+    c.clock.advance(chrono::Duration::days(-365));
+    c.app.sync_now(&office).expect("re-stamped and sent");
+    let edit = rapport_model::PatientEdit { family: Some("Ruiz".into()), ..Default::default() };
+    c.app.edit_patient(&c.admin.clone(), id, edit).expect("edit");
+    c.app.sync_now(&office).expect("later edits are not stamped a year ahead either");
+    assert_eq!(c.app.sync_status().expect("status").pending, 0);
 }

@@ -151,6 +151,18 @@ pub struct Booking {
     pub reason: Option<String>,
 }
 
+/// A booking starts in this century (a booking in 1901 is a typing slip) and at most five
+/// years ahead.
+pub fn check_start(starts_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), &'static str> {
+    if starts_at.timestamp_millis() < 946_684_800_000 {
+        return Err("an appointment starts in the year 2000 or later");
+    }
+    if starts_at > now + Duration::days(5 * 366) {
+        return Err("an appointment starts at most five years ahead");
+    }
+    Ok(())
+}
+
 impl Appointment {
     /// A new appointment in the `booked` state.
     pub fn booked(id: AppointmentId, booking: Booking, booked_by: StaffId, booked_at: DateTime<Utc>) -> Self {

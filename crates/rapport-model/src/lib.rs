@@ -11,8 +11,10 @@ pub mod ipc;
 pub mod patient;
 pub mod phone;
 pub mod pointer;
+pub mod schema;
 pub mod staff;
 pub mod sync;
+pub mod text;
 pub mod view;
 
 pub use appointment::{Appointment, AppointmentStatus, Booking, StatusChange, TransitionError, WaitCue, WaitLevel};

@@ -195,13 +195,30 @@ pub enum PatientError {
     NameMissing,
     #[error("the birth date is in the future")]
     BirthDateInFuture,
-    #[error("a phone number needs at least 3 digits")]
+    #[error("the birth date is before 1880")]
+    BirthDateTooOld,
+    #[error("a phone number needs 3 to 15 digits")]
     PhoneTooShort,
     #[error("{0} is too long (at most {1} characters)")]
     TooLong(&'static str, usize),
+    #[error("at most {} phone numbers", crate::schema::MAX_LIST)]
+    TooManyPhones,
+    #[error(transparent)]
+    Text(crate::text::TextError),
 }
 
-const MAX_NAME: usize = 200;
+impl From<crate::text::TextError> for PatientError {
+    fn from(e: crate::text::TextError) -> Self {
+        match e {
+            crate::text::TextError::TooLong(f, n) => Self::TooLong(f, n),
+            crate::text::TextError::NoDigits(_) => Self::PhoneTooShort,
+            other => Self::Text(other),
+        }
+    }
+}
+
+use crate::schema::MAX_NAME;
+use crate::text::TextRule;
 
 impl NewPatient {
     /// Trims names and checks the record against `today`.
@@ -212,6 +229,16 @@ impl NewPatient {
         validate_names(&self.given, &self.family, self.preferred.as_deref())?;
         validate_birth_date(self.birth_date, today)?;
         self.phones = validate_phones(self.phones)?;
+        validate_details(&Details {
+            pronunciation: self.pronunciation.as_deref(),
+            email: self.email.as_deref(),
+            address: self.address.as_deref(),
+            city: self.city.as_deref(),
+            area: self.area.as_deref(),
+            language: self.language.as_deref(),
+            conditions: &self.conditions,
+            attendants: &self.attendants,
+        })?;
         Ok(self)
     }
 
@@ -333,6 +360,16 @@ impl PatientEdit {
         validate_names(&p.given, &p.family, p.preferred.as_deref())?;
         validate_birth_date(p.birth_date, today)?;
         p.phones = validate_phones(p.phones)?;
+        validate_details(&Details {
+            pronunciation: p.pronunciation.as_deref(),
+            email: p.email.as_deref(),
+            address: p.address.as_deref(),
+            city: p.city.as_deref(),
+            area: p.area.as_deref(),
+            language: p.language.as_deref(),
+            conditions: &p.conditions,
+            attendants: &p.attendants,
+        })?;
         p.updated_at = now;
         *patient = p;
         Ok(())
@@ -349,9 +386,7 @@ fn validate_names(given: &str, family: &str, preferred: Option<&str>) -> Result<
     }
     for (field, value) in [("given name", given), ("family name", family), ("preferred name", preferred.unwrap_or(""))]
     {
-        if value.chars().count() > MAX_NAME {
-            return Err(PatientError::TooLong(field, MAX_NAME));
-        }
+        crate::text::check(field, value, TextRule::Name, MAX_NAME)?;
     }
     Ok(())
 }
@@ -359,16 +394,52 @@ fn validate_names(given: &str, family: &str, preferred: Option<&str>) -> Result<
 fn validate_birth_date(birth: Option<NaiveDate>, today: NaiveDate) -> Result<(), PatientError> {
     match birth {
         Some(b) if b > today => Err(PatientError::BirthDateInFuture),
+        Some(b) if b.year() < 1880 => Err(PatientError::BirthDateTooOld),
         _ => Ok(()),
     }
 }
 
 fn validate_phones(phones: Vec<String>) -> Result<Vec<String>, PatientError> {
     let phones: Vec<String> = phones.into_iter().map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect();
-    if phones.iter().any(|p| crate::phone::digits(p).len() < 3) {
-        return Err(PatientError::PhoneTooShort);
+    if phones.len() > crate::schema::MAX_LIST {
+        return Err(PatientError::TooManyPhones);
+    }
+    for p in &phones {
+        crate::text::check_phone("phone number", p)?;
     }
     Ok(phones)
+}
+
+/// The free-text and list fields of a patient, checked as head office will check them.
+struct Details<'a> {
+    pronunciation: Option<&'a str>,
+    email: Option<&'a str>,
+    address: Option<&'a str>,
+    city: Option<&'a str>,
+    area: Option<&'a str>,
+    language: Option<&'a str>,
+    conditions: &'a [String],
+    attendants: &'a [Attendant],
+}
+
+fn validate_details(d: &Details<'_>) -> Result<(), PatientError> {
+    use crate::text::check;
+    check("pronunciation", d.pronunciation.unwrap_or(""), TextRule::Line, 200)?;
+    check("email", d.email.unwrap_or(""), TextRule::Line, 254)?;
+    check("address", d.address.unwrap_or(""), TextRule::Lines, 500)?;
+    check("city", d.city.unwrap_or(""), TextRule::Line, 100)?;
+    check("area", d.area.unwrap_or(""), TextRule::Line, 100)?;
+    check("language", d.language.unwrap_or(""), TextRule::Line, 40)?;
+    if d.conditions.len() > crate::schema::MAX_LIST || d.attendants.len() > crate::schema::MAX_LIST {
+        return Err(PatientError::TooLong("conditions or attendants", crate::schema::MAX_LIST));
+    }
+    for c in d.conditions {
+        check("condition tag", c, TextRule::Line, 60)?;
+    }
+    for a in d.attendants {
+        crate::schema::check_attendant("attendant", a)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -409,6 +480,19 @@ mod tests {
         assert_eq!(short_phone.validated(today), Err(PatientError::PhoneTooShort));
         let ok = NewPatient { given: "  Asha ".into(), family: "Rao".into(), ..NewPatient::default() };
         assert_eq!(ok.validated(today).map(|p| p.given), Ok("Asha".into()));
+    }
+
+    #[test]
+    fn a_name_of_zero_width_spaces_or_an_escape_sequence_is_refused() {
+        let today = date("2026-11-23");
+        let invisible = NewPatient { given: "\u{200B}\u{200C}".into(), ..NewPatient::default() };
+        assert!(matches!(invisible.validated(today), Err(PatientError::Text(_))));
+        let escape = NewPatient { given: "Asha".into(), family: "\u{1b}[31mRao".into(), ..NewPatient::default() };
+        assert!(matches!(escape.validated(today), Err(PatientError::Text(_))));
+        let ancient = NewPatient { given: "A".into(), birth_date: Some(date("0001-01-01")), ..NewPatient::default() };
+        assert_eq!(ancient.validated(today), Err(PatientError::BirthDateTooOld));
+        let long_phone = NewPatient { given: "A".into(), phones: vec!["9".repeat(40)], ..NewPatient::default() };
+        assert!(long_phone.validated(today).is_err());
     }
 
     #[test]

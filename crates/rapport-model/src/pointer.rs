@@ -233,6 +233,8 @@ pub enum PointerError {
     TooLong(usize),
     #[error("that pointer was retracted")]
     Retracted,
+    #[error(transparent)]
+    Text(#[from] crate::text::TextError),
 }
 
 pub const MAX_POINTER_TEXT: usize = 500;
@@ -246,6 +248,7 @@ pub fn validate_text(text: &str) -> Result<String, PointerError> {
     if text.chars().count() > MAX_POINTER_TEXT {
         return Err(PointerError::TooLong(MAX_POINTER_TEXT));
     }
+    crate::text::check("pointer text", text, crate::text::TextRule::Lines, MAX_POINTER_TEXT)?;
     Ok(text.to_owned())
 }
 

@@ -109,10 +109,12 @@ pub enum Operation {
     ViewAudit,
     ChangeSettings,
     LoadDemoData,
+    /// Print every replicated record (`rapport dump`): managers and admins.
+    ExportData,
 }
 
 impl Operation {
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 15] = [
         Self::ViewPatient,
         Self::RegisterPatient,
         Self::EditPatient,
@@ -127,6 +129,7 @@ impl Operation {
         Self::ViewAudit,
         Self::ChangeSettings,
         Self::LoadDemoData,
+        Self::ExportData,
     ];
 }
 

@@ -27,6 +27,9 @@ pub const MAX_CLOCK_AHEAD_MS: i64 = 5 * 60 * 1000;
 /// Largest request body the server takes (a push batch), in bytes.
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
+/// A desk fills a push up to this many bytes of changes, well under [`MAX_BODY_BYTES`].
+pub const PUSH_BUDGET_BYTES: usize = MAX_BODY_BYTES / 2;
+
 /// Hybrid logical clock reading: Unix milliseconds in the high bits, a counter in the low 16.
 pub type Hlc = i64;
 
@@ -107,14 +110,17 @@ pub struct Change {
     /// Made by the device; the server stores each id once, so a resent change is harmless.
     pub id: Uuid,
     pub entity: Entity,
-    /// The record's id (a UUID, or `site/seq` for audit rows).
+    /// The record's id (a UUID, or `site/seq` for audit rows). Which patient and clinic it
+    /// concerns is head office's to know from its own state, never the change's to say.
     pub record: String,
-    /// The patient the record belongs to, which decides the clinics it reaches.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub patient: Option<Uuid>,
     pub version: Version,
-    /// Field name → value, in the column's stored form (text, integer, UUID text or null).
+    /// Field name → value, in the column's stored form (text, integer, UUID text or null),
+    /// as declared in [`crate::schema`].
     pub fields: BTreeMap<String, Value>,
+    /// Per-field versions where a field's differs from `version`: only in the full-state
+    /// changes head office replays when a clinic takes on a patient.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub versions: BTreeMap<String, Version>,
     /// For each field the version it replaced on the device that made the change; a field
     /// absent here was new to that device.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -127,6 +133,13 @@ pub struct Change {
     /// the record that reached head office first).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seq: Option<i64>,
+}
+
+impl Change {
+    /// The version that wrote `field` in this change.
+    pub fn version_of(&self, field: &str) -> Version {
+        self.versions.get(field).copied().unwrap_or(self.version)
+    }
 }
 
 /// A field's current value and the version that wrote it.
@@ -214,8 +227,12 @@ pub struct PushRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Ack {
     pub change: Uuid,
-    /// Where the change sits in head office's log.
+    /// Where the change sits in head office's log (0 when it was refused).
     pub seq: i64,
+    /// Head office refused the change (invalid, not this device's to write): nothing of it was
+    /// stored. The device keeps it in its conflict log and does not send it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<Refusal>,
     /// Fields where a concurrent edit from another device won: the device keeps these in its
     /// conflict log.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -260,6 +277,9 @@ pub struct PullResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnrollRequest {
     pub code: String,
+    /// The device's site id: every change it sends is stamped with it, and head office binds
+    /// it to the device.
+    pub site: Uuid,
     /// A name for the device, shown to head office (the machine's host name).
     pub device_name: String,
 }
@@ -291,7 +311,7 @@ pub struct SearchRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AdoptRequest {
+pub struct TakeOnRequest {
     pub patient: Uuid,
 }
 
@@ -300,6 +320,16 @@ pub struct AdoptRequest {
 pub struct Refusal {
     pub code: String,
     pub message: String,
+    /// Head office's clock (Unix ms), on a `clock_ahead` refusal: the desk re-stamps what it
+    /// made while its clock ran ahead by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_ms: Option<i64>,
+}
+
+impl Refusal {
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { code: code.into(), message: message.into(), server_ms: None }
+    }
 }
 
 /// Where this device stands with head office.
@@ -313,6 +343,9 @@ pub struct SyncStatus {
     pub pending: u64,
     /// Conflicts nobody has resolved yet.
     pub conflicts: u64,
+    /// Of those, changes from head office this device could not apply (kept aside; sync goes on).
+    #[serde(default)]
+    pub quarantined: u64,
     pub last_error: Option<String>,
 }
 
@@ -340,6 +373,10 @@ pub enum ConflictKind {
     LostEdit,
     /// Head office refused a booking: the doctor's slot was taken by another desk first.
     BookingRejected,
+    /// Head office refused a change as invalid or not this device's to make.
+    Refused,
+    /// A change pulled from head office that this device could not apply; kept, not applied.
+    Quarantined,
 }
 
 impl ConflictKind {
@@ -347,6 +384,8 @@ impl ConflictKind {
         match self {
             Self::LostEdit => "lost-edit",
             Self::BookingRejected => "booking-rejected",
+            Self::Refused => "refused",
+            Self::Quarantined => "quarantined",
         }
     }
 }
@@ -354,7 +393,7 @@ impl ConflictKind {
 impl std::str::FromStr for ConflictKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [Self::LostEdit, Self::BookingRejected]
+        [Self::LostEdit, Self::BookingRejected, Self::Refused, Self::Quarantined]
             .into_iter()
             .find(|k| k.as_str() == s)
             .ok_or_else(|| "unknown conflict kind".to_owned())

@@ -61,6 +61,75 @@ impl<T: Into<Val>> From<Option<T>> for Val {
     }
 }
 
+/// A result row read column by column, in order. A column of the wrong type, or a row that
+/// should be there and is not, is an error naming what was read, never a silent default.
+#[derive(Debug)]
+pub struct Row {
+    vals: std::vec::IntoIter<Val>,
+    what: &'static str,
+}
+
+impl Row {
+    pub fn new(vals: Vec<Val>, what: &'static str) -> Self {
+        Self { vals: vals.into_iter(), what }
+    }
+
+    /// The row a query must have found.
+    pub fn expect(row: Option<Vec<Val>>, what: &'static str) -> DbResult<Self> {
+        row.map(|r| Self::new(r, what)).ok_or_else(|| DbError::Other(format!("stored {what} is missing")))
+    }
+
+    fn bad(&self) -> DbError {
+        DbError::Other(format!("stored {} could not be read", self.what))
+    }
+
+    fn next(&mut self) -> DbResult<Val> {
+        self.vals.next().ok_or_else(|| self.bad())
+    }
+
+    pub fn int(&mut self) -> DbResult<i64> {
+        self.next()?.int().ok_or_else(|| self.bad())
+    }
+
+    pub fn opt_int(&mut self) -> DbResult<Option<i64>> {
+        match self.next()? {
+            Val::Null => Ok(None),
+            Val::Int(i) => Ok(Some(i)),
+            Val::Text(_) => Err(self.bad()),
+        }
+    }
+
+    pub fn text(&mut self) -> DbResult<String> {
+        self.next()?.into_text().ok_or_else(|| self.bad())
+    }
+
+    pub fn opt_text(&mut self) -> DbResult<Option<String>> {
+        match self.next()? {
+            Val::Null => Ok(None),
+            Val::Text(t) => Ok(Some(t)),
+            Val::Int(_) => Err(self.bad()),
+        }
+    }
+
+    pub fn uuid(&mut self) -> DbResult<uuid::Uuid> {
+        self.text()?.parse().map_err(|_| self.bad())
+    }
+
+    pub fn opt_uuid(&mut self) -> DbResult<Option<uuid::Uuid>> {
+        self.opt_text()?.map(|t| t.parse().map_err(|_| self.bad())).transpose()
+    }
+
+    /// A column of JSON text.
+    pub fn json<T: serde::de::DeserializeOwned>(&mut self) -> DbResult<T> {
+        serde_json::from_str(&self.text()?).map_err(|_| self.bad())
+    }
+}
+
+/// Every row of a query, for reading column by column.
+pub fn rows(rows: Vec<Vec<Val>>, what: &'static str) -> impl Iterator<Item = Row> {
+    rows.into_iter().map(move |r| Row::new(r, what))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error("head office database: {0}")]
@@ -98,22 +167,38 @@ pub trait Db {
     }
 }
 
-const SCHEMA: &str = include_str!("../../../migrations/server/0001_head_office.sql");
+/// Head office's schema, one forward-only file per version; a database is brought up to the
+/// last one at start.
+const MIGRATIONS: [&str; 2] = [
+    include_str!("../../../migrations/server/0001_head_office.sql"),
+    include_str!("../../../migrations/server/0002_trust.sql"),
+];
 /// The head-office schema version this build creates and understands.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// The storage a server runs on.
 #[derive(Debug)]
 pub enum Backend {
     Sqlite(Mutex<rusqlite::Connection>),
-    Postgres(PgPool),
+    Postgres(Box<PgPool>),
 }
 
 impl Backend {
     /// The embedded backend: `DIR/head-office.db`.
+    /// The directory is made 0700 and the file 0600 before anything is written to them;
+    /// SQLite gives its WAL and shared-memory files the database file's mode.
     pub fn sqlite(dir: &Path) -> DbResult<Self> {
-        std::fs::create_dir_all(dir).map_err(|e| DbError::Other(format!("cannot create {}: {e}", dir.display())))?;
-        let conn = rusqlite::Connection::open(dir.join("head-office.db"))?;
+        let io = |e: std::io::Error| DbError::Other(format!("cannot prepare {}: {e}", dir.display()));
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let file = dir.join("head-office.db");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(io)?;
+            std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(&file).map_err(io)?;
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+        }
+        let conn = rusqlite::Connection::open(&file)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.set_prepared_statement_cache_capacity(256);
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
@@ -122,9 +207,10 @@ impl Backend {
 
     pub fn postgres(url: &str) -> DbResult<Self> {
         let config: postgres::Config = url.parse()?;
-        let pool = PgPool { config, idle: Mutex::new(Vec::new()) };
-        drop(pool.get()?); // fail at start, not at the first request
-        Ok(Self::Postgres(pool))
+        let pool = PgPool::new(config);
+        let first = pool.get()?; // fail at start, not at the first request
+        pool.put(first);
+        Ok(Self::Postgres(Box::new(pool)))
     }
 
     pub fn name(&self) -> &'static str {
@@ -148,19 +234,22 @@ impl Backend {
             }
             Self::Postgres(pool) => {
                 let mut conn = pool.get()?;
-                let out = {
+                let out = (|| {
                     let mut tx = conn.client.transaction().map_err(DbError::from)?;
                     let out = f(&mut PgTx { tx: &mut tx, statements: &mut conn.statements })?;
                     tx.commit().map_err(DbError::from)?;
-                    out
-                };
+                    Ok(out)
+                })();
+                // A connection goes back whatever happened (its transaction was rolled back on
+                // error); a broken one is found closed by the next `get`.
                 pool.put(conn);
-                Ok(out)
+                out
             }
         }
     }
 
-    /// Creates the schema on first start; refuses a database from a newer server.
+    /// Creates the schema on first start and runs the migrations a database has not had yet,
+    /// each in one transaction with its new version; refuses a database from a newer server.
     pub fn migrate(&self) -> DbResult<()> {
         let exists = self.tx(|db| {
             let sql = match self {
@@ -169,25 +258,33 @@ impl Backend {
             };
             Ok::<_, DbError>(db.query_one(sql, &[])?.and_then(|r| r[0].int()).unwrap_or(0) > 0)
         })?;
-        if !exists {
+        let version = if exists {
             self.tx(|db| {
-                for statement in statements(SCHEMA) {
+                Ok::<_, DbError>(
+                    db.query_one("SELECT schema_version FROM head_office WHERE id = 1", &[])?.and_then(|r| r[0].int()),
+                )
+            })?
+            // Made but never started: the row comes with the first start, at the newest version.
+            .unwrap_or(1)
+        } else {
+            0
+        };
+        if version > SCHEMA_VERSION {
+            return Err(DbError::Other(format!(
+                "the head office database is at schema version {version}, newer than this server ({SCHEMA_VERSION}); update rapport-server"
+            )));
+        }
+        for (done, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(version).unwrap_or(0)) {
+            let to = i64::try_from(done).unwrap_or(0) + 1;
+            self.tx(|db| {
+                for statement in statements(sql) {
                     db.exec(&statement, &[])?;
                 }
+                db.exec("UPDATE head_office SET schema_version = $1 WHERE id = 1", &[to.into()])?;
                 Ok::<_, DbError>(())
             })?;
         }
-        let version = self.tx(|db| {
-            Ok::<_, DbError>(
-                db.query_one("SELECT schema_version FROM head_office WHERE id = 1", &[])?.and_then(|r| r[0].int()),
-            )
-        })?;
-        match version {
-            Some(v) if v > SCHEMA_VERSION => Err(DbError::Other(format!(
-                "the head office database is at schema version {v}, newer than this server ({SCHEMA_VERSION}); update rapport-server"
-            ))),
-            _ => Ok(()),
-        }
+        Ok(())
     }
 }
 
@@ -243,11 +340,15 @@ impl Db for SqliteTx<'_> {
     }
 }
 
-/// A few PostgreSQL connections kept open between requests.
+/// PostgreSQL connections: at most [`PG_MAX`] open at once (a request waits for one to come
+/// back rather than opening more), the idle ones kept between requests.
 #[derive(Debug)]
 pub struct PgPool {
     config: postgres::Config,
     idle: Mutex<Vec<PgConn>>,
+    /// Connections handed out or idle.
+    open: Mutex<usize>,
+    returned: std::sync::Condvar,
 }
 
 /// A connection and the statements prepared on it (one round trip saved per statement).
@@ -262,22 +363,52 @@ impl std::fmt::Debug for PgConn {
     }
 }
 
-const PG_IDLE_MAX: usize = 16;
+/// Most connections head office opens to PostgreSQL.
+const PG_MAX: usize = 16;
 
 impl PgPool {
+    fn new(config: postgres::Config) -> Self {
+        Self { config, idle: Mutex::new(Vec::new()), open: Mutex::new(0), returned: std::sync::Condvar::new() }
+    }
+
     fn get(&self) -> DbResult<PgConn> {
-        let idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop();
-        match idle {
-            Some(c) if !c.client.is_closed() => Ok(c),
-            _ => Ok(PgConn { client: self.config.connect(postgres::NoTls)?, statements: HashMap::new() }),
+        use std::sync::PoisonError;
+        loop {
+            if let Some(c) = self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop() {
+                if !c.client.is_closed() {
+                    return Ok(c);
+                }
+                self.closed();
+                continue;
+            }
+            let open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+            if *open < PG_MAX {
+                let mut open = open;
+                *open += 1;
+                drop(open);
+                return match self.config.connect(postgres::NoTls) {
+                    Ok(client) => Ok(PgConn { client, statements: HashMap::new() }),
+                    Err(e) => {
+                        self.closed();
+                        Err(e.into())
+                    }
+                };
+            }
+            // All in use: wait for one to come back (or to close).
+            drop(self.returned.wait_timeout(open, std::time::Duration::from_millis(100)));
         }
     }
 
-    fn put(&self, client: PgConn) {
-        let mut idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if idle.len() < PG_IDLE_MAX {
-            idle.push(client);
-        }
+    fn put(&self, conn: PgConn) {
+        self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(conn);
+        self.returned.notify_one();
+    }
+
+    /// A connection was dropped instead of coming back (closed, or its transaction failed).
+    fn closed(&self) {
+        let mut open = self.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *open = open.saturating_sub(1);
+        self.returned.notify_one();
     }
 }
 

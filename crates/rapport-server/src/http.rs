@@ -1,5 +1,6 @@
 //! The HTTP API (JSON over HTTPS). Every route but `/v1/enroll` and `/v1/health` needs a
-//! device's bearer token. Refusals are `{code, message}` with a fitting status; logs name
+//! device's bearer token, checked before the body is read; failed enrollment attempts are
+//! limited per minute. Refusals are `{code, message}` with a fitting status; logs name
 //! routes, devices and counts, never patient data.
 
 use std::net::SocketAddr;
@@ -7,15 +8,19 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::sync::Mutex;
+use std::time::Instant;
+
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use rapport_model::sync::{
-    AdoptRequest, EnrollRequest, EnrollResponse, MAX_BODY_BYTES, PullRequest, PullResponse, PushRequest, PushResponse,
-    Refusal, RemotePatient, SearchRequest,
+    EnrollRequest, EnrollResponse, MAX_BODY_BYTES, PullRequest, PullResponse, PushRequest, PushResponse, Refusal,
+    RemotePatient, SearchRequest, TakeOnRequest,
 };
 use serde::Serialize;
 
@@ -41,15 +46,17 @@ impl From<Refused> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code, message) = match self.0 {
-            OfficeError::Refused(r) => (r.status, r.code, r.message),
+        let (status, refusal) = match self.0 {
+            OfficeError::Refused(r) => {
+                (r.status, Refusal { server_ms: r.server_ms, ..Refusal::new(r.code, r.message) })
+            }
             OfficeError::Db(e) => {
                 tracing::error!(error = %e, "storage failed");
-                (500, "storage", "head office could not store or read data; try again later".to_owned())
+                (500, Refusal::new("storage", "head office could not store or read data; try again later"))
             }
         };
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, Json(Refusal { code: code.to_owned(), message })).into_response()
+        (status, Json(refusal)).into_response()
     }
 }
 
@@ -85,18 +92,60 @@ async fn with_db<T: Send + 'static>(
         .map_err(ApiError)
 }
 
-/// Like [`with_db`], for a device's request: the token is checked in the same transaction.
-async fn as_device<T: Send + 'static>(
-    backend: &Arc<Backend>,
-    headers: &HeaderMap,
-    f: impl FnOnce(&mut dyn crate::db::Db, &Device) -> Result<T, OfficeError> + Send + 'static,
-) -> Result<T, ApiError> {
-    let token = bearer(headers);
-    with_db(backend, move |db| {
-        let device = office::authenticate(db, token.as_deref(), now_ms())?;
-        f(db, &device)
-    })
-    .await
+/// What every route shares: the storage, and the count of failed enrollment attempts.
+#[derive(Debug)]
+pub struct AppState {
+    backend: Arc<Backend>,
+    enroll_failures: Mutex<Window>,
+}
+
+/// Failed enrollment attempts in the current minute.
+#[derive(Debug)]
+struct Window {
+    started: Instant,
+    failures: u32,
+}
+
+/// Failed enrollment attempts head office takes per minute before it refuses every attempt
+/// until the minute is over (a code has 60 bits; this only keeps guessing noisy and slow).
+const ENROLL_FAILURES_PER_MINUTE: u32 = 10;
+
+impl AppState {
+    /// Is enrollment open now, or closed until the current minute ends?
+    fn enroll_allowed(&self) -> bool {
+        let mut w = self.enroll_failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if w.started.elapsed() >= Duration::from_secs(60) {
+            *w = Window { started: Instant::now(), failures: 0 };
+        }
+        w.failures < ENROLL_FAILURES_PER_MINUTE
+    }
+
+    fn enroll_failed(&self) {
+        let mut w = self.enroll_failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        w.failures = w.failures.saturating_add(1);
+    }
+}
+
+/// Checks the device's token before the request's body is read; the handler gets the device.
+async fn require_device(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let token = bearer(&headers);
+    match with_db(&app.backend, move |db| office::authenticate(db, token.as_deref(), now_ms())).await {
+        Ok(device) => {
+            req.extensions_mut().insert(device);
+            next.run(req).await
+        }
+        Err(e) => {
+            if let ApiError(OfficeError::Refused(r)) = &e {
+                tracing::warn!(code = r.code, "device refused");
+            }
+            e.into_response()
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -105,46 +154,56 @@ struct Health {
     backend: &'static str,
 }
 
-async fn health(State(backend): State<Arc<Backend>>) -> Json<Health> {
-    Json(Health { status: "ok", backend: backend.name() })
+async fn health(State(app): State<Arc<AppState>>) -> Json<Health> {
+    Json(Health { status: "ok", backend: app.backend.name() })
 }
 
 async fn enroll(
-    State(backend): State<Arc<Backend>>,
+    State(app): State<Arc<AppState>>,
     req: Result<Json<EnrollRequest>, JsonRejection>,
 ) -> ApiResult<EnrollResponse> {
+    if !app.enroll_allowed() {
+        tracing::warn!("enrollment closed for the minute: too many failed attempts");
+        return Err(Refused::new(
+            429,
+            "too_many_attempts",
+            "too many failed enrollment attempts; try again in a minute",
+        )
+        .into());
+    }
     let req = body(req)?;
-    let out = with_db(&backend, move |db| office::enroll(db, &req.code, &req.device_name, now_ms())).await;
+    let out = with_db(&app.backend, move |db| office::enroll(db, &req, now_ms())).await;
     match &out {
         Ok(r) => tracing::info!(device = %r.device_id, clinic = %r.clinic_id, "device enrolled"),
-        Err(ApiError(OfficeError::Refused(r))) => tracing::warn!(code = r.code, "enrollment refused"),
+        Err(ApiError(OfficeError::Refused(r))) => {
+            app.enroll_failed();
+            tracing::warn!(code = r.code, "enrollment refused");
+        }
         Err(_) => {}
     }
     out.map(Json)
 }
 
 async fn push(
-    State(backend): State<Arc<Backend>>,
-    headers: HeaderMap,
+    State(app): State<Arc<AppState>>,
+    Extension(device): Extension<Device>,
     req: Result<Json<PushRequest>, JsonRejection>,
 ) -> ApiResult<PushResponse> {
     let req = body(req)?;
     let n = req.changes.len();
-    let out = as_device(&backend, &headers, move |db, device| {
-        let r = office::ingest(db, device, &req.changes, now_ms())?;
-        Ok((device.id, r))
-    })
-    .await;
+    let id = device.id;
+    let out = with_db(&app.backend, move |db| office::ingest(db, &device, &req.changes, now_ms())).await;
     match out {
-        Ok((device, r)) => {
+        Ok(r) => {
             let rejected = r.acks.iter().filter(|a| a.rejected.is_some()).count();
+            let refused = r.acks.iter().filter(|a| a.refused.is_some()).count();
             let lost = r.acks.iter().map(|a| a.lost.len()).sum::<usize>();
-            tracing::info!(%device, changes = n, rejected, lost, "push stored");
+            tracing::info!(device = %id, changes = n, rejected, refused, lost, "push stored");
             Ok(Json(r))
         }
         Err(e) => {
             if let ApiError(OfficeError::Refused(r)) = &e {
-                tracing::warn!(code = r.code, changes = n, "push refused");
+                tracing::warn!(device = %id, code = r.code, changes = n, "push refused");
             }
             Err(e)
         }
@@ -152,43 +211,45 @@ async fn push(
 }
 
 async fn pull(
-    State(backend): State<Arc<Backend>>,
-    headers: HeaderMap,
+    State(app): State<Arc<AppState>>,
+    Extension(device): Extension<Device>,
     req: Result<Json<PullRequest>, JsonRejection>,
 ) -> ApiResult<PullResponse> {
     let req = body(req)?;
-    let r = as_device(&backend, &headers, move |db, device| office::pull(db, device, req)).await?;
+    let r = with_db(&app.backend, move |db| office::pull(db, &device, req)).await?;
     tracing::debug!(changes = r.changes.len(), cursor = r.cursor, "pull served");
     Ok(Json(r))
 }
 
 async fn search(
-    State(backend): State<Arc<Backend>>,
-    headers: HeaderMap,
+    State(app): State<Arc<AppState>>,
+    Extension(device): Extension<Device>,
     req: Result<Json<SearchRequest>, JsonRejection>,
 ) -> ApiResult<Vec<RemotePatient>> {
     let req = body(req)?;
-    as_device(&backend, &headers, move |db, _| office::search(db, &req.query)).await.map(Json)
+    let found = with_db(&app.backend, move |db| office::search(db, &req.query)).await?;
+    tracing::info!(device = %device.id, hits = found.len(), "patients searched across clinics");
+    Ok(Json(found))
 }
 
 #[derive(Debug, Serialize)]
-pub struct Adopted {
+pub struct TakenOn {
     pub records: usize,
 }
 
-async fn adopt(
-    State(backend): State<Arc<Backend>>,
-    headers: HeaderMap,
-    req: Result<Json<AdoptRequest>, JsonRejection>,
-) -> ApiResult<Adopted> {
+async fn take_on(
+    State(app): State<Arc<AppState>>,
+    Extension(device): Extension<Device>,
+    req: Result<Json<TakeOnRequest>, JsonRejection>,
+) -> ApiResult<TakenOn> {
     let req = body(req)?;
-    let records = as_device(&backend, &headers, move |db, device| {
-        let n = office::adopt(db, device, req.patient, now_ms())?;
+    let records = with_db(&app.backend, move |db| {
+        let n = office::take_on(db, &device, req.patient, now_ms())?;
         tracing::info!(device = %device.id, records = n, "patient taken on by a clinic");
         Ok(n)
     })
     .await?;
-    Ok(Json(Adopted { records }))
+    Ok(Json(TakenOn { records }))
 }
 
 async fn not_found() -> ApiError {
@@ -197,13 +258,18 @@ async fn not_found() -> ApiError {
 
 /// The API's routes over `backend`.
 pub fn router(backend: Arc<Backend>) -> Router {
-    Router::new()
-        .route("/v1/health", get(health))
-        .route("/v1/enroll", post(enroll))
+    let app =
+        Arc::new(AppState { backend, enroll_failures: Mutex::new(Window { started: Instant::now(), failures: 0 }) });
+    let device_routes = Router::new()
         .route("/v1/push", post(push))
         .route("/v1/pull", post(pull))
         .route("/v1/patients/search", post(search))
-        .route("/v1/patients/adopt", post(adopt))
+        .route("/v1/patients/take-on", post(take_on))
+        .route_layer(axum::middleware::from_fn_with_state(Arc::clone(&app), require_device));
+    Router::new()
+        .route("/v1/health", get(health))
+        .route("/v1/enroll", post(enroll))
+        .merge(device_routes)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(
@@ -213,7 +279,7 @@ pub fn router(backend: Arc<Backend>) -> Router {
                 })
                 .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
-        .with_state(backend)
+        .with_state(app)
 }
 
 /// How the server listens.

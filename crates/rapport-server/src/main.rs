@@ -68,6 +68,21 @@ enum Command {
     /// The audit chains the devices sent.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Staff accounts (what only head office may do to them).
+    #[command(subcommand)]
+    Staff(StaffCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum StaffCommand {
+    /// Make a clinic's staff member an admin (a desk cannot once its clinic has one).
+    Admin {
+        #[arg(long)]
+        clinic: String,
+        login: String,
+        #[command(flatten)]
+        storage: Storage,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -137,6 +152,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
                 )
                 .with_writer(std::io::stderr)
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
                 .init();
             let backend = open(&storage)?;
             let transport = match (tls_cert, tls_key, insecure_http) {
@@ -187,6 +203,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Dump { clinic, storage } => {
             let dump = open(&storage)?.tx(|db| office::dump(db, &clinic)).map_err(fail)?;
             println!("{}", serde_json::to_string(&dump).map_err(|e| e.to_string())?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Staff(StaffCommand::Admin { clinic, login, storage }) => {
+            open(&storage)?.tx(|db| office::make_admin(db, &clinic, &login, now)).map_err(fail)?;
+            println!("{} is an admin of {} from its desks' next sync.", login.trim(), clinic.trim());
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit(AuditCommand::Verify { storage }) => {

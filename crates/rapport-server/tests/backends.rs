@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use rapport_model::sync::{Change, Entity, PullRequest, SCHEMA_VERSION, Version, hlc_from_ms};
+use rapport_model::sync::{Change, EnrollRequest, Entity, PullRequest, SCHEMA_VERSION, Version, hlc_from_ms};
 use rapport_server::office::{self, Device};
 use rapport_server::{Backend, OfficeError};
 use serde_json::{Value, json};
@@ -37,24 +37,41 @@ fn postgres() -> Office {
 }
 
 impl Office {
+    /// Adds a clinic and enrolls its first device.
     fn clinic(&self, name: &str) -> Device {
         let b = &self.backend;
         b.tx(|db| office::add_clinic(db, name, NOW)).expect("clinic");
-        let code = b.tx(|db| office::new_enroll_code(db, name, NOW)).expect("code");
-        let r = b.tx(|db| office::enroll(db, &code, "desk", NOW)).expect("enroll");
-        b.tx(|db| office::authenticate(db, Some(&r.token), NOW)).expect("token works")
+        self.device(name).0
     }
 
     fn device(&self, clinic: &str) -> (Device, String) {
         let b = &self.backend;
         let code = b.tx(|db| office::new_enroll_code(db, clinic, NOW)).expect("code");
-        let r = b.tx(|db| office::enroll(db, &code, "desk", NOW)).expect("enroll");
+        let req = EnrollRequest { code, site: Uuid::new_v4(), device_name: "desk".into() };
+        let r = b.tx(|db| office::enroll(db, &req, NOW)).expect("enroll");
         (b.tx(|db| office::authenticate(db, Some(&r.token), NOW)).expect("token"), r.token)
     }
 
     fn push(&self, d: &Device, changes: &[Change]) -> Result<rapport_model::sync::PushResponse, OfficeError> {
         let changes = changes.to_vec();
         self.backend.tx(|db| office::ingest(db, d, &changes, NOW))
+    }
+
+    /// Pushes changes that must all be stored.
+    fn stored(&self, d: &Device, changes: &[Change]) -> rapport_model::sync::PushResponse {
+        let r = self.push(d, changes).expect("push");
+        for ack in &r.acks {
+            assert!(ack.refused.is_none(), "refused: {:?}", ack.refused);
+        }
+        r
+    }
+
+    /// Pushes one change that must be refused, and returns the refusal's code.
+    fn refused(&self, d: &Device, c: Change) -> String {
+        let seq = self.seq();
+        let r = self.push(d, &[c]).expect("push");
+        assert_eq!(self.seq(), seq, "a refused change stores nothing");
+        r.acks[0].refused.clone().expect("refused").code
     }
 
     fn pull_all(&self, d: &Device) -> Vec<Change> {
@@ -83,20 +100,16 @@ impl Office {
     }
 }
 
-fn site(n: u128) -> Uuid {
-    Uuid::from_u128(n)
-}
-
-fn change(entity: Entity, record: Uuid, patient: Option<Uuid>, at: Version, fields: Value) -> Change {
+fn change(entity: Entity, record: Uuid, at: Version, fields: Value) -> Change {
     let fields: BTreeMap<String, Value> =
         fields.as_object().expect("object").iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     Change {
         id: Uuid::new_v4(),
         entity,
         record: record.to_string(),
-        patient,
         version: at,
         fields,
+        versions: BTreeMap::new(),
         base: BTreeMap::new(),
         schema: SCHEMA_VERSION,
         replay: false,
@@ -104,27 +117,56 @@ fn change(entity: Entity, record: Uuid, patient: Option<Uuid>, at: Version, fiel
     }
 }
 
-fn v(ms_offset: i64, s: u128) -> Version {
-    Version { hlc: hlc_from_ms(NOW + ms_offset), site: site(s) }
+/// A change that makes a new record: the fields given, every other one empty.
+fn new_record(entity: Entity, record: Uuid, at: Version, fields: Value) -> Change {
+    let mut c = change(entity, record, at, fields);
+    rapport_model::schema::fill_empty(entity, &mut c.fields);
+    c
+}
+
+/// A version of `d`'s, `ms` after the test's "now".
+fn v(ms: i64, d: &Device) -> Version {
+    Version { hlc: hlc_from_ms(NOW + ms), site: d.site }
 }
 
 fn new_patient(id: Uuid, at: Version) -> Change {
-    change(
+    let record_no = format!("R-{}", &id.simple().to_string()[..6]);
+    new_record(
         Entity::Patient,
         id,
-        Some(id),
         at,
-        json!({"given": "Ada", "family": "Quill", "record_no": format!("R-{}", &id.simple().to_string()[..6])}),
+        json!({"given": "Ada", "family": "Quill", "record_no": record_no, "created_at": NOW, "updated_at": NOW}),
+    )
+}
+
+const HASH: &str = "$argon2id$v=19$m=65536,t=3,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
+
+fn new_staff(id: Uuid, login: &str, role: &str, at: Version) -> Change {
+    new_record(
+        Entity::Staff,
+        id,
+        at,
+        json!({"login": login, "display_name": "Dr Who", "role": role, "password_hash": HASH, "active": 1, "created_at": NOW}),
     )
 }
 
 fn appointment(id: Uuid, patient: Uuid, doctor: Uuid, starts: i64, at: Version) -> Change {
-    change(
+    new_record(
         Entity::Appointment,
         id,
-        Some(patient),
         at,
-        json!({"patient_id": patient.to_string(), "doctor": doctor.to_string(), "starts_at": starts, "minutes": 15, "status": "booked"}),
+        json!({"patient_id": patient.to_string(), "doctor": doctor.to_string(), "starts_at": starts, "minutes": 15,
+               "status": "booked", "booked_by": doctor.to_string(), "booked_at": NOW}),
+    )
+}
+
+fn pointer(id: Uuid, patient: Uuid, author: Uuid, at: Version) -> Change {
+    new_record(
+        Entity::Pointer,
+        id,
+        at,
+        json!({"patient_id": patient.to_string(), "kind": "travel", "text": "Back from Goa", "author": author.to_string(),
+               "author_role": "front-desk", "clinic": "North", "source": "call", "created_at": NOW}),
     )
 }
 
@@ -151,33 +193,40 @@ both_backends!(
     codes_work_once_and_revoked_devices_are_stopped,
     pulls_page_by_cursor_and_reach_only_the_clinics_that_hold_the_patient,
     a_login_taken_elsewhere_is_renamed_the_same_way_everywhere,
+    a_bad_change_is_refused_alone_and_the_rest_of_its_batch_is_stored,
+    staff_belong_to_their_home_clinic_and_admins_are_made_at_head_office,
+    a_device_writes_only_with_its_own_site_and_its_own_audit_chain,
+    taking_on_an_edited_patient_sends_each_record_whole,
 );
 
 fn a_resent_change_is_stored_once_and_answered_the_same(o: Office) {
     let d = o.clinic("North");
     let p = Uuid::new_v4();
-    let c = new_patient(p, v(0, 1));
-    let first = o.push(&d, std::slice::from_ref(&c)).expect("push");
+    let c = new_patient(p, v(0, &d));
+    let first = o.stored(&d, std::slice::from_ref(&c));
     let seq = o.seq();
-    let again = o.push(&d, &[c.clone(), c]).expect("push again");
+    let again = o.stored(&d, &[c.clone(), c.clone()]);
     assert_eq!(again.acks[0], first.acks[0]);
     assert_eq!(again.acks[1], first.acks[0]);
     assert_eq!(o.seq(), seq, "nothing new in the log");
     assert_eq!(o.pull_all(&d).len(), 1);
+    // Another device cannot claim the change id (and read its answer).
+    let (other, _) = o.device("North");
+    assert_eq!(o.refused(&other, c), "duplicate_id");
 }
 
 fn concurrent_edits_keep_the_loser_in_both_conflict_logs(o: Office) {
     let d1 = o.clinic("North");
     let (d2, _) = o.device("North");
     let p = Uuid::new_v4();
-    o.push(&d1, &[new_patient(p, v(0, 1))]).expect("create");
-    let base = BTreeMap::from([("given".to_owned(), v(0, 1))]);
-    let mut late = change(Entity::Patient, p, Some(p), v(2000, 2), json!({"given": "Adah"}));
+    o.stored(&d1, &[new_patient(p, v(0, &d1))]);
+    let base = BTreeMap::from([("given".to_owned(), v(0, &d1))]);
+    let mut late = change(Entity::Patient, p, v(2000, &d2), json!({"given": "Adah"}));
     late.base = base.clone();
-    let mut early = change(Entity::Patient, p, Some(p), v(1000, 1), json!({"given": "Ada-Mae"}));
+    let mut early = change(Entity::Patient, p, v(1000, &d1), json!({"given": "Ada-Mae"}));
     early.base = base;
-    assert!(o.push(&d2, &[late]).expect("late first").acks[0].lost.is_empty());
-    let ack = o.push(&d1, &[early]).expect("early second");
+    assert!(o.stored(&d2, &[late]).acks[0].lost.is_empty());
+    let ack = o.stored(&d1, &[early]);
     assert_eq!(ack.acks[0].lost.len(), 1, "the earlier edit lost and its device is told");
     assert_eq!(ack.acks[0].lost[0].winner, json!("Adah"));
     assert_eq!(o.dump("North")["patient"][p.to_string()]["given"], json!("Adah"));
@@ -195,12 +244,11 @@ fn a_slot_booked_twice_offline_is_kept_once_and_the_other_undone(o: Office) {
     let d1 = o.clinic("North");
     let (d2, _) = o.device("North");
     let (p1, p2, doctor) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    o.stored(&d1, &[new_staff(doctor, "dr.who", "clinician", v(0, &d1))]);
     let start = NOW + 86_400_000;
     let (a1, a2) = (Uuid::new_v4(), Uuid::new_v4());
-    o.push(&d1, &[new_patient(p1, v(0, 1)), appointment(a1, p1, doctor, start, v(1, 1))]).expect("first booking");
-    let r = o
-        .push(&d2, &[new_patient(p2, v(0, 2)), appointment(a2, p2, doctor, start + 5 * 60_000, v(1, 2))])
-        .expect("second booking");
+    o.stored(&d1, &[new_patient(p1, v(1, &d1)), appointment(a1, p1, doctor, start, v(2, &d1))]);
+    let r = o.stored(&d2, &[new_patient(p2, v(1, &d2)), appointment(a2, p2, doctor, start + 5 * 60_000, v(2, &d2))]);
     assert!(r.acks[1].rejected.is_some(), "the later booking comes back as a rejection");
     let dump = o.dump("North");
     assert_eq!(dump["appointment"][a1.to_string()]["status"], json!("booked"));
@@ -216,8 +264,8 @@ fn a_slot_booked_twice_offline_is_kept_once_and_the_other_undone(o: Office) {
 fn a_clock_too_far_ahead_is_refused_and_the_batch_changes_nothing(o: Office) {
     let d = o.clinic("North");
     let seq = o.seq();
-    let fine = new_patient(Uuid::new_v4(), v(0, 1));
-    let ahead = new_patient(Uuid::new_v4(), v(3 * 3600 * 1000, 1));
+    let fine = new_patient(Uuid::new_v4(), v(0, &d));
+    let ahead = new_patient(Uuid::new_v4(), v(3 * 3600 * 1000, &d));
     let (status, code) = refusal(o.push(&d, &[fine, ahead]).expect_err("refused"));
     assert_eq!((status, code), (422, "clock_ahead"));
     assert_eq!(o.seq(), seq);
@@ -227,31 +275,62 @@ fn a_clock_too_far_ahead_is_refused_and_the_batch_changes_nothing(o: Office) {
 fn a_clinic_cannot_touch_another_clinics_records(o: Office) {
     let north = o.clinic("North");
     let south = o.clinic("South");
-    let (p, a, doctor) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
-    o.push(&north, &[new_patient(p, v(0, 1)), appointment(a, p, doctor, NOW, v(1, 1))]).expect("north");
+    let (p, a, doctor, south_doctor) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    o.stored(&north, &[new_staff(doctor, "dr.north", "clinician", v(0, &north))]);
+    o.stored(&north, &[new_patient(p, v(1, &north)), appointment(a, p, doctor, NOW, v(2, &north))]);
+    o.stored(&south, &[new_staff(south_doctor, "dr.south", "clinician", v(0, &south))]);
     let seq = o.seq();
-    let edit = change(Entity::Appointment, a, Some(p), v(5, 3), json!({"status": "cancelled"}));
-    assert_eq!(refusal(o.push(&south, &[edit]).expect_err("refused")), (403, "other_clinic"));
-    let rename = change(Entity::Patient, p, Some(p), v(5, 3), json!({"given": "X"}));
-    assert_eq!(refusal(o.push(&south, &[rename]).expect_err("refused")), (403, "other_clinic"));
-    assert_eq!(o.seq(), seq);
-    assert!(o.pull_all(&south).iter().all(|c| c.entity == Entity::Staff), "south sees none of north's patients");
+    let cancel = change(Entity::Appointment, a, v(5, &south), json!({"status": "cancelled"}));
+    assert_eq!(o.refused(&south, cancel), "other_clinic");
+    for fields in [json!({"given": "X"}), json!({"deleted_at": NOW}), json!({"phones": "[\"+91 98450 12345\"]"})] {
+        assert_eq!(o.refused(&south, change(Entity::Patient, p, v(5, &south), fields)), "other_clinic");
+    }
+    let pointer = pointer(Uuid::new_v4(), p, south_doctor, v(6, &south));
+    assert_eq!(o.refused(&south, pointer), "other_clinic");
+    // A booking of South's for North's patient, or with North's doctor (which would cancel North's).
+    let own = Uuid::new_v4();
+    o.stored(&south, &[new_patient(own, v(7, &south))]);
+    assert_eq!(o.refused(&south, appointment(Uuid::new_v4(), p, south_doctor, NOW, v(8, &south))), "other_clinic");
+    assert_eq!(o.refused(&south, appointment(Uuid::new_v4(), own, doctor, NOW, v(8, &south))), "other_clinic");
+    assert_eq!(o.dump("North")["appointment"][a.to_string()]["status"], json!("booked"));
+    assert!(o.seq() > seq);
+    let seen = o.pull_all(&south);
+    assert!(seen.iter().all(|c| c.record != p.to_string() && c.record != a.to_string()), "south sees none of north's");
+    let north_doctor = seen.iter().find(|c| c.record == doctor.to_string()).expect("in the staff directory");
+    assert!(!north_doctor.fields.contains_key("password_hash"), "without the password hash");
 }
 
 fn codes_work_once_and_revoked_devices_are_stopped(o: Office) {
     let b = &o.backend;
     b.tx(|db| office::add_clinic(db, "North", NOW)).expect("clinic");
     let code = b.tx(|db| office::new_enroll_code(db, "North", NOW)).expect("code");
-    let r = b.tx(|db| office::enroll(db, &code.to_lowercase(), "desk", NOW)).expect("enroll, in any case");
-    assert_eq!(refusal(b.tx(|db| office::enroll(db, &code, "desk", NOW)).expect_err("reuse")), (403, "code_used"));
-    assert_eq!(refusal(b.tx(|db| office::enroll(db, "AAAA-BBBB-CCCC", "x", NOW)).expect_err("bad")), (403, "bad_code"));
+    let site = Uuid::new_v4();
+    let req = |code: &str, site: Uuid| EnrollRequest { code: code.into(), site, device_name: "desk".into() };
+    let r = b.tx(|db| office::enroll(db, &req(&code.to_lowercase(), site), NOW)).expect("enroll, in any case");
+    let reuse = b.tx(|db| office::enroll(db, &req(&code, Uuid::new_v4()), NOW)).expect_err("reuse");
+    assert_eq!(refusal(reuse), (403, "code_used"));
+    let bad = b.tx(|db| office::enroll(db, &req("AAAA-BBBB-CCCC", Uuid::new_v4()), NOW)).expect_err("bad");
+    assert_eq!(refusal(bad), (403, "bad_code"));
     let late = b.tx(|db| office::new_enroll_code(db, "North", NOW)).expect("code");
     let week = 8 * 24 * 3600 * 1000;
-    assert_eq!(refusal(b.tx(|db| office::enroll(db, &late, "x", NOW + week)).expect_err("old")), (403, "code_expired"));
+    let old = b.tx(|db| office::enroll(db, &req(&late, Uuid::new_v4()), NOW + week)).expect_err("old");
+    assert_eq!(refusal(old), (403, "code_expired"));
+    // A site is one device's while that device is enrolled...
+    let code = b.tx(|db| office::new_enroll_code(db, "North", NOW)).expect("code");
+    let twin = b.tx(|db| office::enroll(db, &req(&code, site), NOW)).expect_err("site taken");
+    assert_eq!(refusal(twin), (409, "site_in_use"));
     assert!(b.tx(|db| office::revoke_device(db, &r.device_id.to_string(), NOW)).expect("revoke"));
     let e = b.tx(|db| office::authenticate(db, Some(&r.token), NOW)).expect_err("revoked");
     assert_eq!(refusal(e), (401, "revoked"));
     assert_eq!(refusal(b.tx(|db| office::authenticate(db, None, NOW)).expect_err("none")), (401, "no_token"));
+    // ...and a revoked desk comes back with a new code, keeping its site (and its unsent work),
+    // but only to its own clinic.
+    b.tx(|db| office::add_clinic(db, "South", NOW)).expect("clinic");
+    let south_code = b.tx(|db| office::new_enroll_code(db, "South", NOW)).expect("code");
+    let moved = b.tx(|db| office::enroll(db, &req(&south_code, site), NOW)).expect_err("other clinic");
+    assert_eq!(refusal(moved), (403, "other_clinic"));
+    let again = b.tx(|db| office::enroll(db, &req(&code, site), NOW)).expect("enrolled again");
+    assert_eq!(b.tx(|db| office::authenticate(db, Some(&again.token), NOW)).expect("token").site, site);
 }
 
 fn pulls_page_by_cursor_and_reach_only_the_clinics_that_hold_the_patient(o: Office) {
@@ -259,29 +338,30 @@ fn pulls_page_by_cursor_and_reach_only_the_clinics_that_hold_the_patient(o: Offi
     let south = o.clinic("South");
     let staff = Uuid::new_v4();
     let p = Uuid::new_v4();
-    let pointer = Uuid::new_v4();
-    o.push(
+    let pointer_id = Uuid::new_v4();
+    o.stored(
         &north,
         &[
-            change(Entity::Staff, staff, None, v(0, 1), json!({"login": "dr.who", "role": "clinician"})),
-            new_patient(p, v(1, 1)),
-            change(Entity::Pointer, pointer, Some(p), v(2, 1), json!({"patient_id": p.to_string(), "text": "Goa"})),
+            new_staff(staff, "dr.who", "clinician", v(0, &north)),
+            new_patient(p, v(1, &north)),
+            pointer(pointer_id, p, staff, v(2, &north)),
         ],
-    )
-    .expect("push");
+    );
     assert_eq!(o.pull_all(&north).len(), 3, "pages of two, joined");
-    assert_eq!(o.pull_all(&south).len(), 1, "staff belong to the organisation; the patient does not go south");
+    let south_sees = o.pull_all(&south);
+    assert!(south_sees.iter().all(|c| c.entity == Entity::Staff), "north's patients stay in north");
+    assert!(south_sees.iter().all(|c| !c.fields.contains_key("password_hash")), "and north's password hashes");
     let found = o.backend.tx(|db| office::search(db, "qui ada")).expect("search");
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].clinics, vec!["North".to_owned()]);
-    let sent = o.backend.tx(|db| office::adopt(db, &south, p, NOW)).expect("take on");
+    let sent = o.backend.tx(|db| office::take_on(db, &south, p, NOW)).expect("take on");
     assert_eq!(sent, 2, "the patient and their pointer are sent again");
     let south_now = o.pull_all(&south);
-    assert!(south_now.iter().any(|c| c.record == pointer.to_string() && c.replay));
+    assert!(south_now.iter().any(|c| c.record == pointer_id.to_string() && c.replay));
     assert_eq!(o.dump("South")["patient"], o.dump("North")["patient"]);
     // From now on the patient's edits reach both clinics.
-    let edit = change(Entity::Patient, p, Some(p), v(10, 3), json!({"given": "Adela"}));
-    o.push(&south, &[edit]).expect("south edits");
+    let edit = change(Entity::Patient, p, v(10, &south), json!({"given": "Adela"}));
+    o.stored(&south, &[edit]);
     assert!(o.pull_all(&north).iter().any(|c| c.fields.get("given") == Some(&json!("Adela"))));
 }
 
@@ -289,10 +369,135 @@ fn a_login_taken_elsewhere_is_renamed_the_same_way_everywhere(o: Office) {
     let north = o.clinic("North");
     let south = o.clinic("South");
     let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
-    o.push(&north, &[change(Entity::Staff, a, None, v(0, 1), json!({"login": "admin"}))]).expect("north admin");
-    o.push(&south, &[change(Entity::Staff, b, None, v(0, 2), json!({"login": "admin"}))]).expect("south admin");
-    let dump = o.dump("North");
-    assert_eq!(dump["staff"][a.to_string()]["login"], json!("admin"));
+    o.stored(&north, &[new_staff(a, "admin", "admin", v(0, &north))]);
+    o.stored(&south, &[new_staff(b, "admin", "admin", v(0, &south))]);
+    assert_eq!(o.dump("North")["staff"][a.to_string()]["login"], json!("admin"));
     let renamed = rapport_model::sync::disambiguate("admin", &b.to_string());
-    assert_eq!(dump["staff"][b.to_string()]["login"], json!(renamed));
+    assert_eq!(o.dump("South")["staff"][b.to_string()]["login"], json!(renamed));
+}
+
+fn a_bad_change_is_refused_alone_and_the_rest_of_its_batch_is_stored(o: Office) {
+    let d = o.clinic("North");
+    let (good, doctor) = (Uuid::new_v4(), Uuid::new_v4());
+    o.stored(&d, &[new_staff(doctor, "dr.who", "clinician", v(0, &d))]);
+    let mut superuser = new_staff(Uuid::new_v4(), "root", "superuser", v(1, &d));
+    superuser.fields.insert("role".into(), json!("superuser"));
+    let long_booking = {
+        let mut a = appointment(Uuid::new_v4(), good, doctor, NOW, v(3, &d));
+        a.fields.insert("minutes".into(), json!(1_000_000_000));
+        a
+    };
+    let mut not_uuid = new_patient(Uuid::new_v4(), v(4, &d));
+    not_uuid.record = "not-a-uuid".into();
+    let mut partial = new_patient(Uuid::new_v4(), v(5, &d));
+    partial.fields.remove("family");
+    let mut escape = new_patient(Uuid::new_v4(), v(6, &d));
+    escape.fields.insert("given".into(), json!("\u{1b}[2JAda"));
+    let r =
+        o.push(&d, &[superuser, new_patient(good, v(2, &d)), long_booking, not_uuid, partial, escape]).expect("push");
+    let codes: Vec<Option<&str>> = r.acks.iter().map(|a| a.refused.as_ref().map(|r| r.code.as_str())).collect();
+    assert_eq!(
+        codes,
+        [
+            Some("invalid_value"),
+            None,
+            Some("invalid_value"),
+            Some("invalid_value"),
+            Some("missing_field"),
+            Some("invalid_value")
+        ]
+    );
+    for ack in &r.acks {
+        if let Some(refusal) = &ack.refused {
+            assert!(!refusal.message.contains("superuser") && !refusal.message.contains("Ada"), "{refusal:?}");
+        }
+    }
+    let dump = o.dump("North");
+    assert_eq!(dump["patient"].as_object().map(serde_json::Map::len), Some(1), "only the good patient is stored");
+    assert!(dump["appointment"].as_object().is_some_and(serde_json::Map::is_empty));
+    // An edit that would leave a patient without a name is refused too.
+    let blank = change(Entity::Patient, good, v(9, &d), json!({"given": "", "family": ""}));
+    assert_eq!(o.refused(&d, blank), "invalid_value");
+}
+
+fn staff_belong_to_their_home_clinic_and_admins_are_made_at_head_office(o: Office) {
+    let north = o.clinic("North");
+    let south = o.clinic("South");
+    let (north_admin, clerk) = (Uuid::new_v4(), Uuid::new_v4());
+    o.stored(
+        &north,
+        &[new_staff(north_admin, "boss", "admin", v(0, &north)), new_staff(clerk, "clerk", "front-desk", v(1, &north))],
+    );
+    // South cannot change North's accounts, in any field.
+    let takeover = change(Entity::Staff, north_admin, v(5, &south), json!({"password_hash": HASH}));
+    assert_eq!(o.refused(&south, takeover), "other_clinic");
+    // North's own desks cannot make a second admin, new or promoted: head office does that.
+    assert_eq!(o.refused(&north, new_staff(Uuid::new_v4(), "boss2", "admin", v(6, &north))), "needs_head_office");
+    let promote = change(Entity::Staff, clerk, v(7, &north), json!({"role": "admin"}));
+    assert_eq!(o.refused(&north, promote), "needs_head_office");
+    // Head office makes one, and North's desks hear of it through their usual pull.
+    o.backend.tx(|db| office::make_admin(db, "North", "clerk", NOW)).expect("made admin");
+    let promoted = o
+        .pull_all(&north)
+        .into_iter()
+        .any(|c| c.record == clerk.to_string() && c.fields.get("role") == Some(&json!("admin")));
+    assert!(promoted);
+    assert_eq!(
+        refusal(o.backend.tx(|db| office::make_admin(db, "South", "clerk", NOW)).expect_err("other clinic")),
+        (404, "no_staff")
+    );
+    // A clinic's first admin comes from its first desk.
+    o.stored(&south, &[new_staff(Uuid::new_v4(), "south.boss", "admin", v(8, &south))]);
+    // Password hashes go only to the home clinic's desks; the others know the name.
+    let hash = |d: &Device| {
+        o.pull_all(d)
+            .into_iter()
+            .filter(|c| c.record == north_admin.to_string())
+            .any(|c| c.fields.contains_key("password_hash"))
+    };
+    assert!(hash(&north));
+    assert!(!hash(&south));
+}
+
+fn a_device_writes_only_with_its_own_site_and_its_own_audit_chain(o: Office) {
+    let north = o.clinic("North");
+    let (other, _) = o.device("North");
+    let mut spoofed = new_patient(Uuid::new_v4(), v(0, &north));
+    spoofed.version.site = other.site;
+    assert_eq!(o.refused(&north, spoofed), "wrong_site");
+    let audit = |record: String, at: Version| {
+        let mut c = new_record(
+            Entity::Audit,
+            Uuid::nil(),
+            at,
+            json!({"at": NOW, "action": "patient.view", "prev_hash": "00".repeat(32), "hash": "11".repeat(32)}),
+        );
+        c.record = record;
+        c
+    };
+    assert_eq!(o.refused(&north, audit(format!("{}/1", other.site), v(1, &north))), "other_chain");
+    assert_eq!(o.refused(&north, audit(format!("{}/x", north.site), v(1, &north))), "other_chain");
+    o.stored(&north, &[audit(format!("{}/1", north.site), v(1, &north))]);
+    let mut replayed = new_patient(Uuid::new_v4(), v(2, &north));
+    replayed.replay = true;
+    assert_eq!(o.refused(&north, replayed), "invalid");
+}
+
+fn taking_on_an_edited_patient_sends_each_record_whole(o: Office) {
+    let north = o.clinic("North");
+    let south = o.clinic("South");
+    let p = Uuid::new_v4();
+    o.stored(&north, &[new_patient(p, v(0, &north))]);
+    o.stored(
+        &north,
+        &[change(Entity::Patient, p, v(10, &north), json!({"family": "Quill-Rao", "updated_at": NOW + 10}))],
+    );
+    o.backend.tx(|db| office::take_on(db, &south, p, NOW)).expect("take on");
+    let replayed: Vec<Change> = o.pull_all(&south).into_iter().filter(|c| c.replay).collect();
+    assert_eq!(replayed.len(), 1, "one change for the whole record");
+    let whole = &replayed[0];
+    assert!(rapport_model::schema::check_fields(Entity::Patient, &whole.fields, true).is_ok(), "every required field");
+    assert_eq!(whole.version, v(10, &north), "stamped with its newest field's version");
+    assert_eq!(whole.version_of("given"), v(0, &north), "each field keeps its own version");
+    assert_eq!(whole.version_of("family"), v(10, &north));
 }

@@ -54,6 +54,9 @@ pub enum StoreError {
     NotFound(&'static str),
     #[error("stored {0} could not be read")]
     Decode(&'static str),
+    /// A write that head office would refuse (the model's rules for synced records).
+    #[error("{0}")]
+    Invalid(String),
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
     #[error("file error: {0}")]
@@ -236,7 +239,7 @@ impl Store {
         let tx =
             self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(StoreError::from)?;
         let out = f(&tx)?;
-        let sealed = sync::seal(&tx, self.wall.now_ms())?;
+        let sealed = sync::seal(&tx, self.wall.now_ms(), sync::Rules::Enforce)?;
         tx.commit().map_err(StoreError::from)?;
         if let Some(flag) = self.changes_waiting.as_ref().filter(|_| sealed) {
             flag.store(true, std::sync::atomic::Ordering::Relaxed);

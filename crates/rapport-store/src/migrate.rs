@@ -35,7 +35,7 @@ pub const LATEST_VERSION: i64 = 5;
 
 /// What the database held before sync existed becomes its first changes.
 fn seal_existing(conn: &Connection) -> Result<()> {
-    crate::sync::seal(conn, crate::system_ms()).map(drop)
+    crate::sync::seal(conn, crate::system_ms(), crate::sync::Rules::AsStored).map(drop)
 }
 
 pub(crate) fn run(conn: &mut Connection, target: i64) -> Result<()> {

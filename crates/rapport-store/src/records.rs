@@ -252,10 +252,22 @@ pub fn staff_by_id(conn: &Connection, id: StaffId) -> Result<Option<Staff>> {
         .map(|(s, _)| s))
 }
 
+/// This clinic's staff. Colleagues of other clinics of the chain are known here by name (they
+/// wrote a pointer, they are a patient's usual doctor) but have no password here: they are not
+/// listed, booked or logged in.
 pub fn list_staff(conn: &Connection) -> Result<Vec<Staff>> {
-    let mut stmt = conn.prepare(&format!("SELECT {STAFF_COLS} FROM staff ORDER BY display_name"))?;
+    let mut stmt =
+        conn.prepare(&format!("SELECT {STAFF_COLS} FROM staff WHERE password_hash <> '' ORDER BY display_name"))?;
     let rows = stmt.query_map([], staff_from_row)?;
     Ok(rows.map(|r| r.map(|(s, _)| s)).collect::<rusqlite::Result<_>>()?)
+}
+
+/// Does the staff member work at this clinic (see [`list_staff`])?
+pub fn works_here(conn: &Connection, id: StaffId) -> Result<bool> {
+    Ok(conn
+        .query_row("SELECT password_hash <> '' FROM staff WHERE id = ?1", [id.as_bytes().as_slice()], |r| r.get(0))
+        .optional()?
+        .unwrap_or(false))
 }
 
 pub fn set_login_failures(

@@ -10,9 +10,10 @@
 use std::collections::BTreeMap;
 
 use rapport_model::PatientId;
+use rapport_model::schema::{self, Kind, MAX_CHANGE_BYTES, Record};
 use rapport_model::sync::{
-    Ack, Change, Conflict, ConflictKind, Entity, FieldState, Hlc, SCHEMA_VERSION, Version, concurrent,
-    conflict_matters, disambiguate, hlc_tick, is_unique_field, wins,
+    Ack, Change, Conflict, ConflictKind, Entity, FieldState, Hlc, MAX_CLOCK_AHEAD_MS, SCHEMA_VERSION, Version,
+    concurrent, conflict_matters, disambiguate, hlc_from_ms, hlc_tick, is_unique_field, wins,
 };
 use rusqlite::types::{Value as Sql, ValueRef};
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
@@ -21,7 +22,7 @@ use uuid::Uuid;
 
 use crate::{Result, StoreError, from_ms, meta, records, search};
 
-/// How a replicated column is stored locally and written in a change.
+/// How a replicated column is stored locally and written in a change, from its declared kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Col {
     /// Text, integer or null, as is.
@@ -32,132 +33,45 @@ enum Col {
     Hex,
 }
 
-/// A replicated table: its key and the columns that travel (local-only ones, such as when the
-/// desk last opened a patient or failed logins, stay out).
-#[derive(Debug)]
-struct Spec {
-    entity: Entity,
-    key: &'static str,
-    cols: &'static [(&'static str, Col)],
-    /// SQL for the patient a row belongs to (`?1` is the row's key).
-    patient: Option<&'static str>,
+fn col_of(kind: Kind) -> Col {
+    match kind {
+        Kind::Id => Col::Id,
+        Kind::Hash => Col::Hex,
+        _ => Col::Plain,
+    }
 }
 
-use Col::{Hex, Id, Plain};
+/// A replicated table, as [`rapport_model::schema`] declares it.
+#[derive(Debug, Clone, Copy)]
+struct Spec(&'static Record);
 
-const SPECS: [Spec; 6] = [
-    Spec { entity: Entity::Staff, key: "id", cols: &STAFF, patient: None },
-    Spec { entity: Entity::Patient, key: "id", cols: &PATIENT, patient: Some("SELECT ?1") },
-    Spec {
-        entity: Entity::Pointer,
-        key: "id",
-        cols: &POINTER,
-        patient: Some("SELECT patient_id FROM pointer WHERE id = ?1"),
-    },
-    Spec {
-        entity: Entity::PointerMark,
-        key: "id",
-        cols: &MARK,
-        patient: Some("SELECT p.patient_id FROM pointer_mark m JOIN pointer p ON p.id = m.pointer_id WHERE m.id = ?1"),
-    },
-    Spec {
-        entity: Entity::Appointment,
-        key: "id",
-        cols: &APPOINTMENT,
-        patient: Some("SELECT patient_id FROM appointment WHERE id = ?1"),
-    },
-    Spec {
-        entity: Entity::Audit,
-        key: "seq",
-        cols: &AUDIT,
-        patient: Some("SELECT patient_id FROM audit WHERE seq = ?1"),
-    },
-];
-
-const STAFF: [(&str, Col); 6] = [
-    ("login", Plain),
-    ("display_name", Plain),
-    ("role", Plain),
-    ("password_hash", Plain),
-    ("active", Plain),
-    ("created_at", Plain),
-];
-const PATIENT: [(&str, Col); 24] = [
-    ("record_no", Plain),
-    ("given", Plain),
-    ("family", Plain),
-    ("preferred", Plain),
-    ("pronunciation", Plain),
-    ("birth_date", Plain),
-    ("sex", Plain),
-    ("gender", Plain),
-    ("language", Plain),
-    ("phones", Plain),
-    ("email", Plain),
-    ("address", Plain),
-    ("city", Plain),
-    ("area", Plain),
-    ("consent", Plain),
-    ("referral_source", Plain),
-    ("referring_doctor", Plain),
-    ("usual_doctor", Id),
-    ("practical_needs", Plain),
-    ("conditions", Plain),
-    ("attendants", Plain),
-    ("created_at", Plain),
-    ("updated_at", Plain),
-    ("deleted_at", Plain),
-];
-const POINTER: [(&str, Col); 10] = [
-    ("patient_id", Id),
-    ("kind", Plain),
-    ("text", Plain),
-    ("event_date", Plain),
-    ("author", Id),
-    ("author_role", Plain),
-    ("clinic", Plain),
-    ("source", Plain),
-    ("created_at", Plain),
-    ("supersedes", Id),
-];
-const MARK: [(&str, Col); 5] = [("pointer_id", Id), ("kind", Plain), ("by_staff", Id), ("at", Plain), ("note", Plain)];
-const APPOINTMENT: [(&str, Col); 14] = [
-    ("patient_id", Id),
-    ("doctor", Id),
-    ("starts_at", Plain),
-    ("minutes", Plain),
-    ("reason", Plain),
-    ("status", Plain),
-    ("booked_by", Id),
-    ("booked_at", Plain),
-    ("confirmed_at", Plain),
-    ("arrived_at", Plain),
-    ("seen_at", Plain),
-    ("done_at", Plain),
-    ("cancelled_at", Plain),
-    ("no_show_at", Plain),
-];
-const AUDIT: [(&str, Col); 7] = [
-    ("at", Plain),
-    ("staff_id", Id),
-    ("action", Plain),
-    ("patient_id", Id),
-    ("subject", Plain),
-    ("prev_hash", Hex),
-    ("hash", Hex),
-];
-
-fn spec(entity: Entity) -> &'static Spec {
-    SPECS.iter().find(|s| s.entity == entity).unwrap_or(&SPECS[0])
+fn spec(entity: Entity) -> Spec {
+    Spec(schema::record(entity))
 }
 
 impl Spec {
-    fn table(&self) -> &'static str {
-        self.entity.as_str()
+    fn entity(self) -> Entity {
+        self.0.entity
     }
 
-    fn col(&self, name: &str) -> Option<Col> {
-        self.cols.iter().find(|(c, _)| *c == name).map(|(_, k)| *k)
+    fn table(self) -> &'static str {
+        self.0.entity.as_str()
+    }
+
+    fn key(self) -> &'static str {
+        self.0.key
+    }
+
+    fn cols(self) -> impl Iterator<Item = (&'static str, Col)> {
+        self.0.fields.iter().map(|f| (f.name, col_of(f.kind)))
+    }
+
+    fn col(self, name: &str) -> Option<Col> {
+        self.0.field(name).map(|f| col_of(f.kind))
+    }
+
+    fn col_list(self) -> String {
+        self.cols().map(|(c, _)| c).collect::<Vec<_>>().join(", ")
     }
 }
 
@@ -192,15 +106,14 @@ fn to_sql(v: &Value, col: Col) -> Result<Sql> {
 }
 
 /// The replicated columns of one row, or `None` if there is no such row.
-fn read_fields(conn: &Connection, spec: &Spec, key: &Sql) -> Result<Option<BTreeMap<String, Value>>> {
-    let cols = spec.cols.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ");
-    let sql = format!("SELECT {cols} FROM {} WHERE {} = ?1", spec.table(), spec.key);
+fn read_fields(conn: &Connection, spec: Spec, key: &Sql) -> Result<Option<BTreeMap<String, Value>>> {
+    let sql = format!("SELECT {} FROM {} WHERE {} = ?1", spec.col_list(), spec.table(), spec.key());
     let mut stmt = conn.prepare_cached(&sql)?;
     Ok(stmt
         .query_row([key], |row| {
             let mut out = BTreeMap::new();
-            for (i, (name, col)) in spec.cols.iter().enumerate() {
-                out.insert((*name).to_owned(), to_json(row.get_ref(i)?, *col));
+            for (i, (name, col)) in spec.cols().enumerate() {
+                out.insert(name.to_owned(), to_json(row.get_ref(i)?, col));
             }
             Ok(out)
         })
@@ -228,6 +141,12 @@ fn hlc(conn: &Connection) -> Result<Hlc> {
 pub fn observe_hlc(conn: &Connection, seen: Hlc) -> Result<()> {
     if seen > hlc(conn)? {
         meta::set(conn, "sync_hlc", &seen.to_string())?;
+    }
+    // The newest reading seen from head office, apart from this desk's own: a floor for
+    // `restamp_ahead`.
+    let floor: Hlc = meta::get(conn, "sync_hlc_seen")?.and_then(|v| v.parse().ok()).unwrap_or(0);
+    if seen > floor {
+        meta::set(conn, "sync_hlc_seen", &seen.to_string())?;
     }
     Ok(())
 }
@@ -258,10 +177,10 @@ fn version_of(v: &Versions, field: &str) -> Option<Version> {
     v.get(field).or_else(|| v.get(DEFAULT_VERSION)).copied()
 }
 
-fn record_name(site: Uuid, spec: &Spec, key: &Sql) -> String {
+fn record_name(site: Uuid, spec: Spec, key: &Sql) -> String {
     match key {
         Sql::Blob(b) => <[u8; 16]>::try_from(b.as_slice()).map(|b| Uuid::from_bytes(b).to_string()).unwrap_or_default(),
-        Sql::Integer(i) if spec.entity == Entity::Audit => format!("{site}/{i}"),
+        Sql::Integer(i) if spec.entity() == Entity::Audit => format!("{site}/{i}"),
         Sql::Integer(i) => i.to_string(),
         _ => String::new(),
     }
@@ -277,9 +196,19 @@ fn new_change_id(ms: i64) -> Result<Uuid> {
     Ok(uuid::Builder::from_unix_timestamp_millis(u64::try_from(ms).unwrap_or(0), &random).into_uuid())
 }
 
+/// Whether [`seal`] holds the written values to head office's rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rules {
+    /// A write of today's code: a value head office would refuse fails the write.
+    Enforce,
+    /// Data written before these rules (sealed once when the database is upgraded): it goes up
+    /// as it is, and head office refuses what it must, change by change.
+    AsStored,
+}
+
 /// Turns the transaction's write notes into changes in the outbox. Called by
 /// [`crate::Store::write`] before every commit; cheap when nothing replicated was written.
-pub fn seal(conn: &Connection, wall_ms: i64) -> Result<bool> {
+pub fn seal(conn: &Connection, wall_ms: i64, rules: Rules) -> Result<bool> {
     let mut notes: Vec<(String, Sql, String)> = {
         let mut stmt = conn.prepare_cached("SELECT entity, record, field FROM sync_dirty")?;
         stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?
@@ -288,7 +217,7 @@ pub fn seal(conn: &Connection, wall_ms: i64) -> Result<bool> {
         return Ok(false);
     }
     // Parents before children (a pointer's patient before the pointer), then oldest first.
-    let order = |e: &str| SPECS.iter().position(|s| s.entity.as_str() == e).unwrap_or(SPECS.len());
+    let order = |e: &str| schema::RECORDS.iter().position(|r| r.entity.as_str() == e).unwrap_or(usize::MAX);
     notes.sort_by(|a, b| order(&a.0).cmp(&order(&b.0)).then_with(|| sql_cmp(&a.1, &b.1)));
     let site = site(conn)?;
     let version = Version { hlc: hlc_tick(hlc(conn)?, wall_ms), site };
@@ -310,18 +239,13 @@ pub fn seal(conn: &Connection, wall_ms: i64) -> Result<bool> {
                 if entity.is_append_only() { Versions::new() } else { load_versions(conn, entity, &record)? };
             let chosen: BTreeMap<String, Value> =
                 row.into_iter().filter(|(name, _)| whole || fields.contains(&name.as_str())).collect();
+            // The rules head office applies, checked before the write commits: a value it would
+            // refuse fails the write here, with the field named.
+            if rules == Rules::Enforce {
+                schema::check_fields(entity, &chosen, whole).map_err(|e| StoreError::Invalid(e.message))?;
+            }
             let base: BTreeMap<String, Version> =
                 chosen.keys().filter_map(|f| version_of(&versions, f).map(|v| (f.clone(), v))).collect();
-            let patient = match spec.patient {
-                Some(sql) => conn
-                    .prepare_cached(sql)?
-                    .query_row([key], |r| r.get::<_, Option<Vec<u8>>>(0))
-                    .optional()?
-                    .flatten()
-                    .and_then(|b| <[u8; 16]>::try_from(b.as_slice()).ok())
-                    .map(Uuid::from_bytes),
-                None => None,
-            };
             if !entity.is_append_only() {
                 if whole && versions.is_empty() {
                     versions.insert(DEFAULT_VERSION.to_owned(), version);
@@ -336,15 +260,22 @@ pub fn seal(conn: &Connection, wall_ms: i64) -> Result<bool> {
                 id: new_change_id(rapport_model::sync::hlc_ms(version.hlc))?,
                 entity,
                 record,
-                patient,
                 version,
                 fields: chosen,
+                versions: BTreeMap::new(),
                 base,
                 schema: SCHEMA_VERSION,
                 replay: false,
                 seq: None,
             };
             let text = serde_json::to_string(&change).map_err(|_| StoreError::Decode("change"))?;
+            if text.len() > MAX_CHANGE_BYTES {
+                return Err(StoreError::Invalid(format!(
+                    "this {} is too large to send to head office (at most {} KiB)",
+                    entity.as_str(),
+                    MAX_CHANGE_BYTES >> 10
+                )));
+            }
             conn.prepare_cached("INSERT INTO sync_outbox (change_id, change) VALUES (?1, ?2)")?
                 .execute(params![change.id.to_string(), text])?;
         }
@@ -363,11 +294,73 @@ fn sql_cmp(a: &Sql, b: &Sql) -> std::cmp::Ordering {
     }
 }
 
-/// The oldest `limit` changes head office has not acknowledged.
-pub fn outbox(conn: &Connection, limit: usize) -> Result<Vec<Change>> {
+/// The oldest changes head office has not acknowledged: at most `limit` of them and, past the
+/// first, at most `max_bytes` of them serialized (a push always fits head office's body limit).
+pub fn outbox(conn: &Connection, limit: usize, max_bytes: usize) -> Result<Vec<Change>> {
     let mut stmt = conn.prepare_cached("SELECT change FROM sync_outbox ORDER BY seq LIMIT ?1")?;
-    let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| r.get::<_, String>(0))?;
-    rows.map(|t| serde_json::from_str(&t?).map_err(|_| StoreError::Decode("change"))).collect()
+    let mut rows = stmt.query([i64::try_from(limit).unwrap_or(i64::MAX)])?;
+    let (mut out, mut bytes) = (Vec::new(), 0);
+    while let Some(row) = rows.next()? {
+        let text: String = row.get(0)?;
+        bytes += text.len() + 1;
+        if !out.is_empty() && bytes > max_bytes {
+            break;
+        }
+        out.push(serde_json::from_str(&text).map_err(|_| StoreError::Decode("change"))?);
+    }
+    Ok(out)
+}
+
+/// A write made while this desk's clock ran far ahead stamped its change (and the desk's
+/// logical clock) in the future, and head office refuses such changes. Given head office's
+/// clock (`office_ms`, from that refusal), this re-stamps the waiting changes that are ahead of
+/// it with readings of head office's present (the fields they set move with them) and brings
+/// the logical clock back, never below a reading this desk has seen from head office. Returns
+/// how many were re-stamped.
+pub fn restamp_ahead(conn: &Connection, office_ms: i64) -> Result<usize> {
+    let limit = hlc_from_ms(office_ms + MAX_CLOCK_AHEAD_MS / 2);
+    if hlc(conn)? <= limit {
+        return Ok(0);
+    }
+    let seen: Hlc = meta::get(conn, "sync_hlc_seen")?.and_then(|v| v.parse().ok()).unwrap_or(0);
+    let waiting: Vec<(i64, Change)> = {
+        let mut stmt = conn.prepare("SELECT seq, change FROM sync_outbox ORDER BY seq")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        rows.map(|row| {
+            let (seq, text) = row?;
+            Ok((seq, serde_json::from_str(&text).map_err(|_| StoreError::Decode("change"))?))
+        })
+        .collect::<Result<_>>()?
+    };
+    // The new readings follow head office's present, every reading seen from it, and every
+    // waiting change that was not ahead, so no field's version goes back.
+    let in_time = waiting.iter().map(|(_, c)| c.version.hlc).filter(|h| *h <= limit).max().unwrap_or(0);
+    let mut clock = hlc_from_ms(office_ms).max(seen.min(limit)).max(in_time);
+    let mut moved: BTreeMap<Version, Version> = BTreeMap::new();
+    for (seq, mut c) in waiting {
+        for v in c.base.values_mut() {
+            if let Some(new) = moved.get(v) {
+                *v = *new;
+            }
+        }
+        if c.version.hlc > limit {
+            let old = c.version;
+            clock = hlc_tick(clock, office_ms);
+            c.version.hlc = clock;
+            moved.insert(old, c.version);
+            if !c.entity.is_append_only() {
+                let mut versions = load_versions(conn, c.entity, &c.record)?;
+                for v in versions.values_mut().filter(|v| **v == old) {
+                    *v = c.version;
+                }
+                save_versions(conn, c.entity, &c.record, &versions)?;
+            }
+        }
+        let text = serde_json::to_string(&c).map_err(|_| StoreError::Decode("change"))?;
+        conn.prepare_cached("UPDATE sync_outbox SET change = ?2 WHERE seq = ?1")?.execute(params![seq, text])?;
+    }
+    meta::set(conn, "sync_hlc", &clock.to_string())?;
+    Ok(moved.len())
 }
 
 pub fn pending(conn: &Connection) -> Result<u64> {
@@ -395,6 +388,21 @@ pub fn acknowledge(conn: &Connection, sent: &[Change], acks: &[Ack], now_ms: i64
                 },
             )?;
         }
+        if let Some(refusal) = &ack.refused {
+            add_conflict(
+                conn,
+                &NewConflict {
+                    kind: ConflictKind::Refused,
+                    change,
+                    field: None,
+                    mine: None,
+                    theirs: None,
+                    loser: change.version,
+                    detail: &format!("head office refused this change: {}", refusal.message),
+                    at_ms: now_ms,
+                },
+            )?;
+        }
         if let Some(reason) = &ack.rejected {
             add_conflict(
                 conn,
@@ -410,7 +418,7 @@ pub fn acknowledge(conn: &Connection, sent: &[Change], acks: &[Ack], now_ms: i64
                 },
             )?;
         }
-        if change.fields.keys().any(|f| is_unique_field(change.entity, f)) {
+        if ack.refused.is_none() && change.fields.keys().any(|f| is_unique_field(change.entity, f)) {
             note_log_position(conn, change.entity, &change.record, ack.seq)?;
         }
         conn.prepare_cached("DELETE FROM sync_outbox WHERE change_id = ?1")?.execute([ack.change.to_string()])?;
@@ -472,6 +480,10 @@ fn add_conflict(conn: &Connection, c: &NewConflict<'_>) -> Result<()> {
 /// Applies one pulled page and, when `cursor` is given, saves it, all in the caller's
 /// transaction. Safe to apply the same page twice. Returns how many changes altered a field or
 /// added a record (the others were here already or lost to what is here).
+///
+/// A change this device cannot apply (a value its rules refuse, a constraint it breaks) is
+/// quarantined: kept in the conflict log, not applied, and the page goes on, so one bad change
+/// never stops a desk from syncing.
 pub fn apply_page(conn: &Connection, changes: &[Change], cursor: Option<i64>, now_ms: i64) -> Result<usize> {
     let me = site(conn)?;
     let mut changed = 0;
@@ -481,10 +493,23 @@ pub fn apply_page(conn: &Connection, changes: &[Change], cursor: Option<i64>, no
         if !c.entity.is_pulled() {
             continue;
         }
-        make_room(conn, c)?;
-        changed += usize::from(apply_one(conn, c, me, now_ms)?);
-        if let Some(seq) = c.seq.filter(|_| c.fields.keys().any(|f| is_unique_field(c.entity, f))) {
-            note_log_position(conn, c.entity, &c.record, seq)?;
+        conn.execute_batch("SAVEPOINT pulled_change")?;
+        let applied = make_room(conn, c).and_then(|()| apply_one(conn, c, me, now_ms)).and_then(|applied| {
+            if let Some(seq) = c.seq.filter(|_| c.fields.keys().any(|f| is_unique_field(c.entity, f))) {
+                note_log_position(conn, c.entity, &c.record, seq)?;
+            }
+            Ok(applied)
+        });
+        match applied {
+            Ok(applied) => {
+                conn.execute_batch("RELEASE pulled_change")?;
+                changed += usize::from(applied);
+            }
+            Err(e @ (StoreError::Integrity | StoreError::Io(_) | StoreError::Random)) => return Err(e),
+            Err(e) => {
+                conn.execute_batch("ROLLBACK TO pulled_change; RELEASE pulled_change")?;
+                quarantine(conn, c, &e.to_string(), now_ms)?;
+            }
         }
     }
     // The triggers noted every applied write; those are not this device's to send.
@@ -496,6 +521,25 @@ pub fn apply_page(conn: &Connection, changes: &[Change], cursor: Option<i64>, no
     Ok(changed)
 }
 
+/// Keeps a pulled change this device could not apply. `reason` names fields and constraints,
+/// never values.
+fn quarantine(conn: &Connection, c: &Change, reason: &str, now_ms: i64) -> Result<()> {
+    let kept = serde_json::to_value(c).map_err(|_| StoreError::Decode("change"))?;
+    add_conflict(
+        conn,
+        &NewConflict {
+            kind: ConflictKind::Quarantined,
+            change: c,
+            field: None,
+            mine: None,
+            theirs: Some(&kept),
+            loser: c.version,
+            detail: &format!("a change from head office could not be applied here: {reason}"),
+            at_ms: now_ms,
+        },
+    )
+}
+
 /// A pulled change sets a login or record number that a record of this device holds: if this
 /// device's record reached head office later (or not yet), head office renames it, so it is
 /// renamed here the same way now; otherwise the incoming one will be renamed (see [`insert_row`]).
@@ -503,7 +547,7 @@ fn make_room(conn: &Connection, c: &Change) -> Result<()> {
     let spec = spec(c.entity);
     for (field, value) in c.fields.iter().filter(|(f, _)| is_unique_field(c.entity, f)) {
         let Some(value) = value.as_str() else { continue };
-        let sql = format!("SELECT {} FROM {} WHERE {field} = ?1 AND {} <> ?2", spec.key, spec.table(), spec.key);
+        let sql = format!("SELECT {} FROM {} WHERE {field} = ?1 AND {} <> ?2", spec.key(), spec.table(), spec.key());
         let holder: Option<Vec<u8>> =
             conn.prepare_cached(&sql)?.query_row(params![value, key_of(&c.record)?], |r| r.get(0)).optional()?;
         let Some(holder) = holder else { continue };
@@ -519,7 +563,7 @@ fn make_room(conn: &Connection, c: &Change) -> Result<()> {
             (Some(_), None) => false,
         };
         if incoming_first {
-            let sql = format!("UPDATE {} SET {field} = ?2 WHERE {} = ?1", spec.table(), spec.key);
+            let sql = format!("UPDATE {} SET {field} = ?2 WHERE {} = ?1", spec.table(), spec.key());
             conn.execute(&sql, params![holder, disambiguate(value, &holder_record)])?;
         }
     }
@@ -530,36 +574,54 @@ fn apply_one(conn: &Connection, c: &Change, me: Uuid, now_ms: i64) -> Result<boo
     let spec = spec(c.entity);
     let key = key_of(&c.record)?;
     // Fields this build does not know (a newer schema's) are left out, not refused.
-    let known: Vec<(&str, &Value, Col)> =
-        c.fields.iter().filter_map(|(f, v)| spec.col(f).map(|col| (f.as_str(), v, col))).collect();
+    let known: BTreeMap<String, Value> =
+        c.fields.iter().filter(|(f, _)| spec.col(f).is_some()).map(|(f, v)| (f.clone(), v.clone())).collect();
     let Some(current) = read_fields(conn, spec, &key)? else {
-        insert_row(conn, spec, &key, &known)?;
-        if !c.entity.is_append_only() {
-            save_versions(conn, c.entity, &c.record, &Versions::from([(DEFAULT_VERSION.to_owned(), c.version)]))?;
+        // A record this desk does not hold yet arrives whole (the change that made it, or head
+        // office's full-state take-on change) or not at all: an edit of it, or a pointer of a
+        // patient not here yet, comes from the time before this clinic took the patient on,
+        // and the take-on change later in the log carries it. Never insert part of a record.
+        let whole = spec.0.fields.iter().all(|f| f.kind == Kind::PasswordHash || known.contains_key(f.name));
+        if !whole || parent_missing(conn, c.entity, &known)? {
+            return Ok(false);
         }
-        after_write(conn, c.entity, &key)?;
-        return Ok(true);
+        return match schema::check_fields(c.entity, &known, true) {
+            Err(e) => Err(StoreError::Invalid(e.message)),
+            Ok(()) => {
+                insert_row(conn, spec, &key, &known)?;
+                if !c.entity.is_append_only() {
+                    let mut versions = c.versions.clone();
+                    versions.insert(DEFAULT_VERSION.to_owned(), c.version);
+                    save_versions(conn, c.entity, &c.record, &versions)?;
+                }
+                after_write(conn, c.entity, &key)?;
+                Ok(true)
+            }
+        };
     };
     if c.entity.is_append_only() {
         return Ok(false);
     }
+    schema::check_fields(c.entity, &known, false).map_err(|e| StoreError::Invalid(e.message))?;
     let mut versions = load_versions(conn, c.entity, &c.record)?;
     let mut winners: Vec<(&str, &Value, Col)> = Vec::new();
     let unversioned = Version { hlc: 0, site: Uuid::nil() };
-    for (field, value, col) in known {
+    for (field, value) in &known {
+        let col = spec.col(field).unwrap_or(Col::Plain);
+        let incoming_version = c.version_of(field);
         let cur_version = version_of(&versions, field).unwrap_or(unversioned);
-        if cur_version == c.version {
+        if cur_version == incoming_version {
             continue;
         }
         let cur_value = current.get(field).unwrap_or(&Value::Null);
-        let incoming = FieldState { value, version: c.version };
+        let incoming = FieldState { value, version: incoming_version };
         if !wins(c.entity, field, incoming, FieldState { value: cur_value, version: cur_version }) {
             continue;
         }
         if !c.replay
             && cur_version.site == me
             && conflict_matters(c.entity, field)
-            && concurrent(&c.version, c.base.get(field), &cur_version)
+            && concurrent(&incoming_version, c.base.get(field), &cur_version)
         {
             add_conflict(
                 conn,
@@ -575,7 +637,7 @@ fn apply_one(conn: &Connection, c: &Change, me: Uuid, now_ms: i64) -> Result<boo
                 },
             )?;
         }
-        versions.insert(field.to_owned(), c.version);
+        versions.insert(field.clone(), incoming_version);
         if cur_value != value {
             winners.push((field, value, col));
         }
@@ -585,7 +647,7 @@ fn apply_one(conn: &Connection, c: &Change, me: Uuid, now_ms: i64) -> Result<boo
         return Ok(false);
     }
     let sets = winners.iter().enumerate().map(|(i, (f, _, _))| format!("{f} = ?{}", i + 2)).collect::<Vec<_>>();
-    let sql = format!("UPDATE {} SET {} WHERE {} = ?1", spec.table(), sets.join(", "), spec.key);
+    let sql = format!("UPDATE {} SET {} WHERE {} = ?1", spec.table(), sets.join(", "), spec.key());
     let mut values = vec![key.clone()];
     for (_, v, col) in &winners {
         values.push(to_sql(v, *col)?);
@@ -595,12 +657,32 @@ fn apply_one(conn: &Connection, c: &Change, me: Uuid, now_ms: i64) -> Result<boo
     Ok(true)
 }
 
-fn insert_row(conn: &Connection, spec: &Spec, key: &Sql, fields: &[(&str, &Value, Col)]) -> Result<()> {
-    let mut names = vec![spec.key];
+/// Is the patient of a new pointer, or the pointer of a new mark, missing here?
+fn parent_missing(conn: &Connection, entity: Entity, fields: &BTreeMap<String, Value>) -> Result<bool> {
+    let (table, field) = match entity {
+        Entity::Pointer => ("patient", "patient_id"),
+        Entity::PointerMark => ("pointer", "pointer_id"),
+        _ => return Ok(false),
+    };
+    let Some(parent) = fields.get(field).and_then(Value::as_str) else { return Ok(false) };
+    let sql = format!("SELECT 1 FROM {table} WHERE id = ?1");
+    let found = conn.prepare_cached(&sql)?.query_row([key_of(parent)?], |_| Ok(())).optional()?;
+    Ok(found.is_none())
+}
+
+fn insert_row(conn: &Connection, spec: Spec, key: &Sql, fields: &BTreeMap<String, Value>) -> Result<()> {
+    let mut names = vec![spec.key()];
     let mut values = vec![key.clone()];
-    for (f, v, col) in fields {
+    // A colleague of another clinic comes without a password hash: known here by name, unable
+    // to log in here.
+    for f in spec.0.fields.iter().filter(|f| f.kind == Kind::PasswordHash && !fields.contains_key(f.name)) {
+        names.push(f.name);
+        values.push(Sql::Text(String::new()));
+    }
+    for (f, v) in fields {
+        let col = spec.col(f).unwrap_or(Col::Plain);
         names.push(f);
-        values.push(to_sql(v, *col)?);
+        values.push(to_sql(v, col)?);
     }
     let marks = (1..=names.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
     let sql = format!("INSERT INTO {} ({}) VALUES ({marks})", spec.table(), names.join(", "));
@@ -608,7 +690,7 @@ fn insert_row(conn: &Connection, spec: &Spec, key: &Sql, fields: &[(&str, &Value
         Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {
             // Another record here holds the login or record number: take the name head office
             // gives the later one (it sends that rename to every replica).
-            let Some(pos) = names.iter().position(|n| is_unique_field(spec.entity, n)) else { return Err(e.into()) };
+            let Some(pos) = names.iter().position(|n| is_unique_field(spec.entity(), n)) else { return Err(e.into()) };
             let Sql::Text(taken) = &values[pos] else { return Err(e.into()) };
             let record = match key {
                 Sql::Blob(b) => hex::encode(b),
@@ -685,6 +767,16 @@ pub fn open_conflicts(conn: &Connection) -> Result<u64> {
     Ok(n.unsigned_abs())
 }
 
+/// Open conflicts that are pulled changes this device could not apply.
+pub fn quarantined(conn: &Connection) -> Result<u64> {
+    let n: i64 = conn.query_row(
+        "SELECT count(*) FROM sync_conflict WHERE resolved_at IS NULL AND kind = ?1",
+        [ConflictKind::Quarantined.as_str()],
+        |r| r.get(0),
+    )?;
+    Ok(n.unsigned_abs())
+}
+
 /// Marks a conflict resolved; with `reapply`, first writes this device's lost value again as a
 /// new edit (which then syncs like any other). Returns false if there is no open conflict `id`.
 pub fn resolve_conflict(conn: &Connection, id: i64, reapply: bool, now_ms: i64) -> Result<bool> {
@@ -695,7 +787,7 @@ pub fn resolve_conflict(conn: &Connection, id: i64, reapply: bool, now_ms: i64) 
             && let Some(col) = spec.col(field)
         {
             let key = key_of(&c.record)?;
-            let sql = format!("UPDATE {} SET {field} = ?2 WHERE {} = ?1", spec.table(), spec.key);
+            let sql = format!("UPDATE {} SET {field} = ?2 WHERE {} = ?1", spec.table(), spec.key());
             conn.execute(&sql, params![key, to_sql(mine, col)?])?;
             after_write(conn, c.entity, &key)?;
         }
@@ -705,24 +797,26 @@ pub fn resolve_conflict(conn: &Connection, id: i64, reapply: bool, now_ms: i64) 
 }
 
 /// All replicated data as canonical JSON: entity → record → field → value, every map sorted,
-/// local-only columns left out. Two replicas that hold the same data print the same bytes.
+/// local-only columns and password hashes left out. Two replicas that hold the same data print
+/// the same bytes.
 pub fn dump(conn: &Connection) -> Result<Value> {
     let mut out = serde_json::Map::new();
-    for spec in SPECS.iter().filter(|s| s.entity.is_pulled()) {
-        let cols = spec.cols.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ");
-        let sql = format!("SELECT {}, {cols} FROM {}", spec.key, spec.table());
+    for spec in schema::RECORDS.iter().filter(|r| r.entity.is_pulled()).map(Spec) {
+        let sql = format!("SELECT {}, {} FROM {}", spec.key(), spec.col_list(), spec.table());
         let mut stmt = conn.prepare(&sql)?;
         let mut rows = stmt.query([])?;
         let mut records = serde_json::Map::new();
         while let Some(row) = rows.next()? {
             let key = to_json(row.get_ref(0)?, Col::Id);
             let mut fields = serde_json::Map::new();
-            for (i, (name, col)) in spec.cols.iter().enumerate() {
-                fields.insert((*name).to_owned(), to_json(row.get_ref(i + 1)?, *col));
+            for (i, field) in spec.0.fields.iter().enumerate() {
+                if field.kind != Kind::PasswordHash {
+                    fields.insert(field.name.to_owned(), to_json(row.get_ref(i + 1)?, col_of(field.kind)));
+                }
             }
             records.insert(key.as_str().unwrap_or_default().to_owned(), Value::Object(fields));
         }
-        out.insert(spec.entity.as_str().to_owned(), Value::Object(records));
+        out.insert(spec.table().to_owned(), Value::Object(records));
     }
     Ok(rapport_model::sync::canonical(Value::Object(out)))
 }

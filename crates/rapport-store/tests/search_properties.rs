@@ -10,6 +10,11 @@ use rapport_model::{NewPatient, PatientId};
 use rapport_store::{DataKey, LATEST_VERSION, Store, records, search};
 
 /// Short words over a tiny alphabet, so that prefixes collide often.
+/// When the synthetic patients were registered (a time head office would accept).
+fn registered_at() -> DateTime<chrono::Utc> {
+    DateTime::from_timestamp_millis(1_795_000_000_000).expect("a time")
+}
+
 fn word() -> impl Strategy<Value = String> {
     "[abc]{1,4}"
 }
@@ -39,7 +44,7 @@ proptest! {
             for (i, (given, family, preferred)) in people.iter().enumerate() {
                 let new = NewPatient { given: given.clone(), family: family.clone(), preferred: preferred.clone(), ..NewPatient::default() };
                 let id = PatientId::from_parts(i as u64, [i as u8; 10]);
-                let patient = new.into_patient(id, format!("T2-{i}"), DateTime::UNIX_EPOCH);
+                let patient = new.into_patient(id, format!("T2-{i}"), registered_at());
                 records::insert_patient(tx, &patient)?;
                 ids.push((id, name_words(given, family, preferred)));
             }

@@ -46,12 +46,12 @@ fn main() {
     backend.tx(|db| office::add_clinic(db, "Bench", now)).expect("clinic");
     let code = backend.tx(|db| office::new_enroll_code(db, "Bench", now)).expect("code");
     let transport = HttpTransport::new(&url, None, None).expect("client");
-    source.enroll(&transport, &url, &code, None).expect("enroll source");
+    source.enroll(&transport, &url, &code, None, false).expect("enroll source");
     source.sync_with_head_office().expect("source pushes its clinic");
     let code = backend.tx(|db| office::new_enroll_code(db, "Bench", now)).expect("code");
     let mut fresh =
         Rapport::create_for_enrollment(&dir.path().join("fresh.db"), &protection(), Arc::new(SystemClock)).expect("db");
-    fresh.enroll(&transport, &url, &code, None).expect("enroll fresh");
+    fresh.enroll(&transport, &url, &code, None, false).expect("enroll fresh");
     let started = Instant::now();
     fresh.sync_with_head_office().expect("initial sync");
     let initial = started.elapsed().as_secs_f64();
@@ -59,7 +59,7 @@ fn main() {
     entries.push(Entry { name: label.into(), value: initial, unit: "s", baseline: None });
 
     let session = source.login("admin", &Secret::new(PASSWORD)).expect("login");
-    let dump = source.dump().expect("dump");
+    let dump = rapport_store::sync::dump(source.store().conn()).expect("dump");
     let ids: Vec<rapport_model::PatientId> = dump["patient"]
         .as_object()
         .map(|m| m.keys().take(100).filter_map(|k| k.parse().ok()).collect())
@@ -132,7 +132,7 @@ fn source_clinic(dir: &Path, n: usize) -> (Rapport, Vec<Change>) {
             .expect("insert");
         done += take;
     }
-    let changes = rapport_store::sync::outbox(app.store().conn(), usize::MAX).expect("outbox");
+    let changes = rapport_store::sync::outbox(app.store().conn(), usize::MAX, usize::MAX).expect("outbox");
     println!("{} changes in the outbox", changes.len());
     (app, changes)
 }
@@ -214,8 +214,9 @@ fn ingest_rate(backend: Arc<Backend>, per_device: usize) -> f64 {
     let mut devices = Vec::new();
     for d in 0..20u128 {
         let code = backend.tx(|db| office::new_enroll_code(db, "Ingest", now)).expect("code");
-        let token = backend.tx(|db| office::enroll(db, &code, "bench", now)).expect("enroll").token;
         let site = uuid::Uuid::from_u128(d + 1);
+        let req = rapport_model::sync::EnrollRequest { code, site, device_name: "bench".into() };
+        let token = backend.tx(|db| office::enroll(db, &req, now)).expect("enroll").token;
         let batches: Vec<String> = (0..per_device)
             .map(|i| {
                 let record = uuid::Uuid::from_u128((d << 64) + i as u128 + 1);
@@ -223,13 +224,16 @@ fn ingest_rate(backend: Arc<Backend>, per_device: usize) -> f64 {
                 fields.insert("given".to_owned(), serde_json::json!(format!("G{i}")));
                 fields.insert("family".to_owned(), serde_json::json!(format!("F{d}")));
                 fields.insert("record_no".to_owned(), serde_json::json!(format!("I{d}-{i}")));
+                fields.insert("created_at".to_owned(), serde_json::json!(now));
+                fields.insert("updated_at".to_owned(), serde_json::json!(now));
+                rapport_model::schema::fill_empty(Entity::Patient, &mut fields);
                 Change {
                     id: uuid::Uuid::from_u128((1 << 120) + (d << 64) + i as u128),
                     entity: Entity::Patient,
                     record: record.to_string(),
-                    patient: Some(record),
                     version: Version { hlc: hlc_from_ms(now) + i as i64, site },
                     fields,
+                    versions: std::collections::BTreeMap::new(),
                     base: std::collections::BTreeMap::new(),
                     schema: SCHEMA_VERSION,
                     replay: false,
@@ -259,6 +263,8 @@ fn ingest_rate(backend: Arc<Backend>, per_device: usize) -> f64 {
                         .send()
                         .expect("push");
                     assert!(r.status().is_success(), "push refused: {}", r.status());
+                    let answer: rapport_model::sync::PushResponse = r.json().expect("answer");
+                    assert!(answer.acks.iter().all(|a| a.refused.is_none()), "a change was refused");
                 }
             })
         })

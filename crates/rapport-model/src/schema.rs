@@ -1,0 +1,475 @@
+//! Every replicated record kind, declared once: its fields with their types and limits, the
+//! columns that stay on the desk, and who may write it. Head office decodes each pushed change
+//! against this declaration and the desk checks each pulled one the same way; the desk's store
+//! derives its change capture, apply and dump from it. A new replicated record is one more
+//! entry in [`RECORDS`] (plus its table and capture triggers in a client migration).
+//!
+//! Values are in their stored form: text, an integer, UUID text, hex, or JSON text for the
+//! structured columns (phones, consent, needs, conditions, attendants).
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::patient::{Attendant, Consent, PracticalNeed};
+use crate::pointer::MAX_POINTER_TEXT;
+use crate::sync::Entity;
+use crate::text::{self, TextRule};
+
+/// How a field's value is typed and bounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Text(TextRule, usize),
+    /// An integer between the two bounds, inclusive.
+    Int(i64, i64),
+    /// Unix milliseconds between 2000-01-01 and 2100-01-01.
+    Instant,
+    /// An ISO date (`YYYY-MM-DD`) between 1880 and 2100.
+    Date,
+    /// A UUID, stored locally as 16 bytes.
+    Id,
+    /// A SHA-256 digest, stored locally as 32 bytes.
+    Hash,
+    /// 0 or 1.
+    Flag,
+    /// One of a fixed set of words.
+    Word(&'static [&'static str]),
+    /// JSON text of one of the model's structured types.
+    Json(JsonKind),
+    /// An Argon2id password hash in PHC form.
+    PasswordHash,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonKind {
+    Phones,
+    Consent,
+    PracticalNeeds,
+    Conditions,
+    Attendants,
+}
+
+/// Whether a field may be null (every field is present in the change that makes a record).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Never null (a name, a time, an id the record cannot be without).
+    Required,
+    /// Never null; the desk stores a default (an empty list, no consent) — the same rule as
+    /// `Required` on the wire, kept apart to say why the column has a default.
+    NotNull,
+    /// May be null.
+    Optional,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub need: Need,
+}
+
+/// Who may write a record kind. Head office derives each from its own state, never from
+/// what the change claims.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Authority {
+    /// The devices of clinics that hold the patient the record belongs to (a new patient is
+    /// held by the clinic of the device that registered it).
+    PatientHolders,
+    /// The devices of the clinic the record was made in (an appointment).
+    OwningClinic,
+    /// The devices of the staff member's home clinic (the clinic of the device that first
+    /// sent the account); making someone an admin is head office's to grant, except for a
+    /// clinic's very first admin.
+    HomeClinic,
+    /// Only the device whose chain it is (audit rows name their site).
+    OwnChain,
+}
+
+/// One replicated record kind.
+#[derive(Debug)]
+pub struct Record {
+    pub entity: Entity,
+    /// The column that identifies a row on the desk.
+    pub key: &'static str,
+    pub fields: &'static [Field],
+    /// Columns that stay on the desk (not replicated).
+    pub local_only: &'static [&'static str],
+    pub authority: Authority,
+}
+
+const fn f(name: &'static str, kind: Kind, need: Need) -> Field {
+    Field { name, kind, need }
+}
+
+use Kind::{Date, Flag, Hash, Id, Instant, Json, PasswordHash, Text, Word};
+use Need::{NotNull, Optional, Required};
+use TextRule::{Line, Lines, Login, Name};
+
+/// Longest name part (given, family, preferred).
+pub const MAX_NAME: usize = 200;
+/// Longest appointment, in minutes.
+pub const MAX_APPOINTMENT_MINUTES: i64 = 8 * 60;
+/// At most this many phone numbers, attendants, needs and condition tags on one patient.
+pub const MAX_LIST: usize = 20;
+
+pub const ROLES: &[&str] = &["front-desk", "clinician", "manager", "admin"];
+const POINTER_KINDS: &[&str] = &["life-event", "family", "travel", "work", "hobby", "preference", "avoid-topic"];
+const SOURCES: &[&str] = &["call", "check-in", "visit", "other"];
+const MARK_KINDS: &[&str] = &["used", "confirmed", "retracted"];
+const STATUSES: &[&str] = &["booked", "confirmed", "arrived", "with-doctor", "done", "cancelled", "no-show"];
+
+/// The replicated records, parents before children (a change to a patient is sent before a
+/// change to their pointer).
+pub const RECORDS: [Record; 6] = [
+    Record {
+        entity: Entity::Staff,
+        key: "id",
+        fields: &[
+            f("login", Text(Login, 64), Required),
+            f("display_name", Text(Name, 120), Required),
+            f("role", Word(ROLES), Required),
+            f("password_hash", PasswordHash, Required),
+            f("active", Flag, Required),
+            f("created_at", Instant, Required),
+        ],
+        local_only: &["failed_logins", "locked_until"],
+        authority: Authority::HomeClinic,
+    },
+    Record {
+        entity: Entity::Patient,
+        key: "id",
+        fields: &[
+            f("record_no", Text(Line, 40), Required),
+            f("given", Text(Name, MAX_NAME), Required),
+            f("family", Text(Name, MAX_NAME), Required),
+            f("preferred", Text(Name, MAX_NAME), Optional),
+            f("pronunciation", Text(Line, 200), Optional),
+            f("birth_date", Date, Optional),
+            f("sex", Text(Line, 40), Optional),
+            f("gender", Text(Line, 40), Optional),
+            f("language", Text(Line, 40), Optional),
+            f("phones", Json(JsonKind::Phones), NotNull),
+            f("email", Text(Line, 254), Optional),
+            f("address", Text(Lines, 500), Optional),
+            f("city", Text(Line, 100), Optional),
+            f("area", Text(Line, 100), Optional),
+            f("consent", Json(JsonKind::Consent), NotNull),
+            f("referral_source", Text(Line, 200), Optional),
+            f("referring_doctor", Text(Line, 200), Optional),
+            f("usual_doctor", Id, Optional),
+            f("practical_needs", Json(JsonKind::PracticalNeeds), NotNull),
+            f("conditions", Json(JsonKind::Conditions), NotNull),
+            f("attendants", Json(JsonKind::Attendants), NotNull),
+            f("created_at", Instant, Required),
+            f("updated_at", Instant, Required),
+            f("deleted_at", Instant, Optional),
+        ],
+        local_only: &["last_seen_at", "search_seq"],
+        authority: Authority::PatientHolders,
+    },
+    Record {
+        entity: Entity::Pointer,
+        key: "id",
+        fields: &[
+            f("patient_id", Id, Required),
+            f("kind", Word(POINTER_KINDS), Required),
+            f("text", Text(Lines, MAX_POINTER_TEXT), Required),
+            f("event_date", Date, Optional),
+            f("author", Id, Required),
+            f("author_role", Word(ROLES), Required),
+            f("clinic", Text(Line, 120), Required),
+            f("source", Word(SOURCES), Required),
+            f("created_at", Instant, Required),
+            f("supersedes", Id, Optional),
+        ],
+        local_only: &[],
+        authority: Authority::PatientHolders,
+    },
+    Record {
+        entity: Entity::PointerMark,
+        key: "id",
+        fields: &[
+            f("pointer_id", Id, Required),
+            f("kind", Word(MARK_KINDS), Required),
+            f("by_staff", Id, Required),
+            f("at", Instant, Required),
+            f("note", Text(Lines, MAX_POINTER_TEXT), Optional),
+        ],
+        local_only: &[],
+        authority: Authority::PatientHolders,
+    },
+    Record {
+        entity: Entity::Appointment,
+        key: "id",
+        fields: &[
+            f("patient_id", Id, Required),
+            f("doctor", Id, Required),
+            f("starts_at", Instant, Required),
+            f("minutes", Kind::Int(1, MAX_APPOINTMENT_MINUTES), Required),
+            f("reason", Text(Line, 200), Optional),
+            f("status", Word(STATUSES), Required),
+            f("booked_by", Id, Required),
+            f("booked_at", Instant, Required),
+            f("confirmed_at", Instant, Optional),
+            f("arrived_at", Instant, Optional),
+            f("seen_at", Instant, Optional),
+            f("done_at", Instant, Optional),
+            f("cancelled_at", Instant, Optional),
+            f("no_show_at", Instant, Optional),
+        ],
+        local_only: &[],
+        authority: Authority::OwningClinic,
+    },
+    Record {
+        entity: Entity::Audit,
+        key: "seq",
+        fields: &[
+            f("at", Instant, Required),
+            f("staff_id", Id, Optional),
+            f("action", Text(Line, 64), Required),
+            f("patient_id", Id, Optional),
+            f("subject", Text(Line, 200), Optional),
+            f("prev_hash", Hash, Required),
+            f("hash", Hash, Required),
+        ],
+        local_only: &[],
+        authority: Authority::OwnChain,
+    },
+];
+
+/// The declaration of `entity`.
+pub fn record(entity: Entity) -> &'static Record {
+    // Every entity has an entry; a test checks it.
+    RECORDS.iter().find(|r| r.entity == entity).unwrap_or(&RECORDS[0])
+}
+
+impl Record {
+    pub fn field(&self, name: &str) -> Option<&'static Field> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+}
+
+/// Largest change a desk sends or head office takes, serialized (every field at its cap fits).
+pub const MAX_CHANGE_BYTES: usize = 64 * 1024;
+
+/// Why a change's fields were refused: a stable code and a sentence naming the field, never
+/// the value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Invalid {
+    pub code: &'static str,
+    pub message: String,
+}
+
+fn invalid(code: &'static str, message: impl Into<String>) -> Invalid {
+    Invalid { code, message: message.into() }
+}
+
+/// Checks the fields of one change to `entity`. `creating`: the change makes a new record, so
+/// it must carry every field (null where allowed) — except a password hash, which reaches only
+/// the desks of the staff member's home clinic.
+pub fn check_fields(entity: Entity, fields: &BTreeMap<String, Value>, creating: bool) -> Result<(), Invalid> {
+    let record = record(entity);
+    for (name, value) in fields {
+        let Some(field) = record.field(name) else {
+            return Err(invalid("unknown_field", format!("a {} has no field `{}`", entity.as_str(), short(name))));
+        };
+        check_value(field, value)?;
+    }
+    if creating
+        && let Some(missing) =
+            record.fields.iter().find(|f| f.kind != Kind::PasswordHash && !fields.contains_key(f.name))
+    {
+        return Err(invalid("missing_field", format!("a new {} needs `{}`", entity.as_str(), missing.name)));
+    }
+    Ok(())
+}
+
+/// Completes the fields of a new record with the empty value of each field left out (null, an
+/// empty list, no consent), for clients that build changes by hand (other systems speaking the
+/// API, tests, benchmarks); the desk's own changes always carry every field.
+pub fn fill_empty(entity: Entity, fields: &mut BTreeMap<String, Value>) {
+    for f in record(entity).fields {
+        let empty = match (f.need, f.kind) {
+            (_, Kind::PasswordHash) | (Need::Required, _) => continue,
+            (Need::NotNull, Kind::Json(JsonKind::Consent)) => Value::from("{}"),
+            (Need::NotNull, _) => Value::from("[]"),
+            (Need::Optional, _) => Value::Null,
+        };
+        fields.entry(f.name.to_owned()).or_insert(empty);
+    }
+}
+
+/// Rules over a whole record, checked on the merged result: a patient needs a name, a
+/// pointer some text.
+pub fn check_record(entity: Entity, fields: &serde_json::Map<String, Value>) -> Result<(), Invalid> {
+    let blank = |f: &str| fields.get(f).and_then(Value::as_str).is_none_or(|s| s.trim().is_empty());
+    match entity {
+        Entity::Patient if blank("given") && blank("family") => {
+            Err(invalid("invalid_value", "a patient needs a given or a family name"))
+        }
+        Entity::Pointer if blank("text") => Err(invalid("invalid_value", "a pointer needs some text")),
+        _ => Ok(()),
+    }
+}
+
+/// A field name from the wire, cut short for a message (it is not patient data, but it is
+/// whatever the sender chose).
+fn short(name: &str) -> String {
+    name.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(40).collect()
+}
+
+const MIN_INSTANT_MS: i64 = 946_684_800_000; // 2000-01-01
+const MAX_INSTANT_MS: i64 = 4_102_444_800_000; // 2100-01-01
+
+fn check_value(field: &Field, value: &Value) -> Result<(), Invalid> {
+    let name = field.name;
+    let bad = || invalid("invalid_value", format!("`{name}` does not hold a valid value"));
+    if value.is_null() {
+        return if field.need == Need::Optional {
+            Ok(())
+        } else {
+            Err(invalid("missing_field", format!("`{name}` cannot be empty")))
+        };
+    }
+    match field.kind {
+        Kind::Text(rule, max) => {
+            let s = value.as_str().ok_or_else(bad)?;
+            text::check(name, s, rule, max).map_err(|e| invalid("invalid_value", e.to_string()))
+        }
+        Kind::Int(lo, hi) => value.as_i64().filter(|i| (lo..=hi).contains(i)).map(drop).ok_or_else(bad),
+        Kind::Instant => {
+            value.as_i64().filter(|i| (MIN_INSTANT_MS..MAX_INSTANT_MS).contains(i)).map(drop).ok_or_else(bad)
+        }
+        Kind::Date => {
+            let d = value.as_str().and_then(|s| s.parse::<NaiveDate>().ok()).ok_or_else(bad)?;
+            if (1880..=2100).contains(&d.year()) { Ok(()) } else { Err(bad()) }
+        }
+        Kind::Id => value.as_str().and_then(|s| s.parse::<Uuid>().ok()).map(drop).ok_or_else(bad),
+        Kind::Hash => value
+            .as_str()
+            .filter(|s| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()))
+            .map(drop)
+            .ok_or_else(bad),
+        Kind::Flag => value.as_i64().filter(|i| *i == 0 || *i == 1).map(drop).ok_or_else(bad),
+        Kind::Word(words) => value.as_str().filter(|s| words.contains(s)).map(drop).ok_or_else(bad),
+        Kind::PasswordHash => value
+            .as_str()
+            .filter(|s| s.starts_with("$argon2id$") && s.len() <= 200 && s.bytes().all(|b| b.is_ascii_graphic()))
+            .map(drop)
+            .ok_or_else(bad),
+        Kind::Json(kind) => {
+            let text = value.as_str().ok_or_else(bad)?;
+            check_json(name, kind, text).map_err(|e| match e {
+                Some(e) => invalid("invalid_value", e.to_string()),
+                None => bad(),
+            })
+        }
+    }
+}
+
+/// `Err(None)`: not the expected shape; `Err(Some(e))`: the shape is right but a text is not.
+fn check_json(name: &'static str, kind: JsonKind, text: &str) -> Result<(), Option<text::TextError>> {
+    fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Option<text::TextError>> {
+        serde_json::from_str(text).map_err(|_| None)
+    }
+    let list_cap = |n: usize| if n <= MAX_LIST { Ok(()) } else { Err(None) };
+    match kind {
+        JsonKind::Phones => {
+            let phones: Vec<String> = parse(text)?;
+            list_cap(phones.len())?;
+            phones.iter().try_for_each(|p| text::check_phone(name, p).map_err(Some))
+        }
+        JsonKind::Consent => parse::<Consent>(text).map(drop),
+        JsonKind::Conditions => {
+            let tags: Vec<String> = parse(text)?;
+            list_cap(tags.len())?;
+            tags.iter().try_for_each(|t| text::check(name, t, Line, 60).map_err(Some))
+        }
+        JsonKind::PracticalNeeds => {
+            let needs: Vec<PracticalNeed> = parse(text)?;
+            list_cap(needs.len())?;
+            needs.iter().try_for_each(|n| match n {
+                PracticalNeed::Interpreter(s) | PracticalNeed::Other(s) => {
+                    text::check(name, s, Line, 200).map_err(Some)
+                }
+                _ => Ok(()),
+            })
+        }
+        JsonKind::Attendants => {
+            let people: Vec<Attendant> = parse(text)?;
+            list_cap(people.len())?;
+            people.iter().try_for_each(|a| check_attendant(name, a).map_err(Some))
+        }
+    }
+}
+
+/// An attendant as typed or as synced.
+pub fn check_attendant(field: &'static str, a: &Attendant) -> Result<(), text::TextError> {
+    text::check(field, &a.name, Name, MAX_NAME)?;
+    text::check(field, &a.relation, Line, 60)?;
+    a.phone.as_deref().map_or(Ok(()), |p| text::check_phone(field, p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fields(v: Value) -> BTreeMap<String, Value> {
+        serde_json::from_value(v).expect("object")
+    }
+
+    #[test]
+    fn every_record_kind_is_declared_once() {
+        for e in Entity::ALL {
+            assert_eq!(RECORDS.iter().filter(|r| r.entity == e).count(), 1, "{e:?}");
+        }
+    }
+
+    #[test]
+    fn a_role_the_model_does_not_know_is_refused() {
+        let e = check_fields(Entity::Staff, &fields(json!({"role": "superuser"})), false).expect_err("refused");
+        assert_eq!(e.code, "invalid_value");
+        assert!(!e.message.contains("superuser"), "the message never quotes the value");
+    }
+
+    #[test]
+    fn a_booking_of_a_billion_minutes_or_in_1901_is_refused() {
+        assert!(check_fields(Entity::Appointment, &fields(json!({"minutes": 1_000_000_000})), false).is_err());
+        assert!(
+            check_fields(Entity::Appointment, &fields(json!({"starts_at": -2_177_452_800_000_i64})), false).is_err()
+        );
+        assert!(check_fields(Entity::Appointment, &fields(json!({"minutes": 30})), false).is_ok());
+    }
+
+    #[test]
+    fn a_new_record_needs_its_required_fields() {
+        let e = check_fields(Entity::Patient, &fields(json!({"given": "Asha"})), true).expect_err("partial");
+        assert_eq!(e.code, "missing_field");
+        assert!(
+            check_fields(Entity::Patient, &fields(json!({"given": "Asha"})), false).is_ok(),
+            "an edit may be partial"
+        );
+        assert!(check_fields(Entity::Patient, &fields(json!({"family": null})), false).is_err(), "never set to null");
+    }
+
+    #[test]
+    fn ids_hashes_and_json_columns_are_checked_for_shape() {
+        assert!(check_fields(Entity::Pointer, &fields(json!({"patient_id": "not-a-uuid"})), false).is_err());
+        assert!(check_fields(Entity::Audit, &fields(json!({"hash": "abc"})), false).is_err());
+        assert!(check_fields(Entity::Patient, &fields(json!({"phones": "[\"12\"]"})), false).is_err());
+        assert!(check_fields(Entity::Patient, &fields(json!({"phones": "[\"+91 98450 12345\"]"})), false).is_ok());
+        assert!(check_fields(Entity::Patient, &fields(json!({"consent": "{\"sms\": 1}"})), false).is_err());
+        assert!(check_fields(Entity::Patient, &fields(json!({"nickname": "x"})), false).is_err(), "unknown field");
+    }
+
+    #[test]
+    fn a_patient_needs_a_name_after_the_merge() {
+        let m = |v: Value| v.as_object().cloned().expect("object");
+        assert!(check_record(Entity::Patient, &m(json!({"given": "", "family": " "}))).is_err());
+        assert!(check_record(Entity::Patient, &m(json!({"given": "", "family": "Rao"}))).is_ok());
+    }
+}

@@ -1,0 +1,362 @@
+//! A push, change by change. Each change is decoded against the model's declaration
+//! ([`rapport_model::schema`]), checked for authority from head office's own state, merged with
+//! the merge rule desks use too ([`wins`]), and logged. A change that fails is refused on its
+//! own with a coded reason and nothing of it is stored; the rest of the batch goes on.
+//!
+//! Two things refuse the whole request instead, because the desk must keep its changes and
+//! send them again later: a change format this server does not know, and a clock too far ahead.
+
+use rapport_model::schema::{self, Authority, Invalid};
+use rapport_model::sync::{
+    Ack, Change, Entity, FieldState, LostField, MAX_CLOCK_AHEAD_MS, OLDEST_SCHEMA_VERSION, PushResponse, Refusal,
+    SCHEMA_VERSION, Version, concurrent, conflict_matters, hlc_ms, is_unique_field, wins,
+};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::devices::Device;
+use super::state::{
+    ConflictRow, LogRow, State, Versions, append_log, clinic_holds, hold, load_state, log_conflict, save_state,
+};
+use super::{Head, OfficeResult, Refused, refused, rules};
+use crate::db::{Db, DbError, Row, rows};
+
+/// Stores a batch of changes: each once (a resent change gets its first answer again), merged
+/// field by field into the present, losers kept as conflicts, double bookings undone, and each
+/// change that may not be stored refused on its own.
+pub fn ingest(db: &mut dyn Db, device: &Device, changes: &[Change], now_ms: i64) -> OfficeResult<PushResponse> {
+    check_request(changes, now_ms)?;
+    let mut head = Head::load(db)?;
+    let mut acks = Vec::with_capacity(changes.len());
+    for c in changes {
+        let ack = match ingest_one(db, &mut head, device, c, now_ms)? {
+            Ok(ack) => ack,
+            Err(why) => {
+                tracing::warn!(device = %device.id, entity = c.entity.as_str(), code = why.code, "change refused");
+                Ack {
+                    change: c.id,
+                    seq: 0,
+                    refused: Some(Refusal::new(why.code, why.message)),
+                    lost: Vec::new(),
+                    rejected: None,
+                }
+            }
+        };
+        acks.push(ack);
+    }
+    head.save(db)?;
+    Ok(PushResponse { acks, server_hlc: head.hlc })
+}
+
+/// What makes the desk keep its changes and come back: an unknown format, a clock ahead.
+fn check_request(changes: &[Change], now_ms: i64) -> OfficeResult<()> {
+    for c in changes {
+        if !(OLDEST_SCHEMA_VERSION..=SCHEMA_VERSION).contains(&c.schema) {
+            return refused(
+                400,
+                "schema",
+                format!(
+                    "change format {} is not supported here ({OLDEST_SCHEMA_VERSION} to {SCHEMA_VERSION}); update Rapport",
+                    c.schema
+                ),
+            );
+        }
+        let ahead = hlc_ms(c.version.hlc) - now_ms;
+        if ahead > MAX_CLOCK_AHEAD_MS {
+            let message = format!(
+                "this device's clock is {} minutes ahead of head office; set the clock right and sync again",
+                ahead / 60_000
+            );
+            return Err(Refused { server_ms: Some(now_ms), ..Refused::new(422, "clock_ahead", message) }.into());
+        }
+    }
+    Ok(())
+}
+
+fn deny<T>(code: &'static str, message: &str) -> OfficeResult<Result<T, Invalid>> {
+    Ok(Err(Invalid { code, message: message.to_owned() }))
+}
+
+/// What head office derived about a change it will store.
+struct Admitted {
+    state: Option<State>,
+    patient: Option<Uuid>,
+    clinic: Option<Uuid>,
+    /// A new patient: the sending device's clinic holds them from now on.
+    new_patient: bool,
+}
+
+fn ingest_one(
+    db: &mut dyn Db,
+    head: &mut Head,
+    device: &Device,
+    c: &Change,
+    now_ms: i64,
+) -> OfficeResult<Result<Ack, Invalid>> {
+    let stored = db.query_one(
+        "SELECT c.outcome, d.site FROM change_log c LEFT JOIN device d ON d.id = c.device_id WHERE c.change_id = $1",
+        &[c.id.to_string().into()],
+    )?;
+    if let Some(row) = stored {
+        let mut row = Row::new(row, "acknowledgement");
+        let (outcome, sender_site) = (row.text()?, row.opt_uuid()?);
+        if sender_site != Some(device.site) {
+            return deny("duplicate_id", "that change id was used already by another device");
+        }
+        let ack = serde_json::from_str(&outcome).map_err(|_| DbError::Other("stored acknowledgement".into()))?;
+        return Ok(Ok(ack));
+    }
+    let admitted = match admit(db, device, c)? {
+        Ok(a) => a,
+        Err(e) => return Ok(Err(e)),
+    };
+    head.hlc = head.hlc.max(c.version.hlc);
+    let mut ack = Ack { change: c.id, seq: 0, refused: None, lost: Vec::new(), rejected: None };
+    let mut log = (admitted.patient, admitted.clinic.or(Some(device.clinic)));
+    if c.entity != Entity::Audit {
+        let creating = admitted.state.is_none();
+        let mut state = admitted.state.unwrap_or_else(|| State {
+            fields: serde_json::Map::new(),
+            versions: Versions::new(),
+            patient: admitted.patient,
+            clinic: admitted.clinic,
+        });
+        let (touched, lost) = if creating {
+            state.fields = c.fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            state.versions = Versions::from([("*".to_owned(), c.version)]);
+            (c.fields.keys().cloned().collect(), Vec::new())
+        } else if c.entity.is_append_only() {
+            (Vec::new(), Vec::new())
+        } else {
+            state.patient = admitted.patient;
+            merge(c, &mut state, &mut ack)
+        };
+        if let Err(e) = schema::check_record(c.entity, &state.fields) {
+            return Ok(Err(e));
+        }
+        // Stored from here on: the change takes its place in the log before anything head
+        // office does about it (a rename, a cancelled double booking).
+        ack.seq = head.next_seq();
+        log_lost(db, c, state.clinic, &lost, now_ms)?;
+        if creating || !touched.is_empty() {
+            save_state(db, c.entity, &c.record, &state)?;
+        }
+        if admitted.new_patient
+            && let Some(patient) = admitted.patient
+        {
+            hold(db, device.clinic, patient)?;
+        }
+        for field in touched.iter().filter(|f| is_unique_field(c.entity, f)) {
+            rules::keep_unique(db, head, c.entity, &c.record, &mut state, field, now_ms)?;
+        }
+        match c.entity {
+            Entity::Appointment => ack.rejected = rules::check_booking(db, head, &c.record, &mut state, now_ms)?,
+            Entity::Patient if !touched.is_empty() => rules::index_patient(db, &c.record, &state)?,
+            _ => {}
+        }
+        log = (state.patient, state.clinic.or(Some(device.clinic)));
+    } else {
+        ack.seq = head.next_seq();
+    }
+    let outcome = serde_json::to_string(&ack).map_err(|_| DbError::Other("acknowledgement".into()))?;
+    append_log(
+        db,
+        &LogRow { seq: ack.seq, change: c, patient: log.0, clinic: log.1, device: Some(device.id), outcome },
+        now_ms,
+    )?;
+    Ok(Ok(ack))
+}
+
+/// Decides whether this device may write this change, from head office's state and the
+/// device's token alone.
+fn admit(db: &mut dyn Db, device: &Device, c: &Change) -> OfficeResult<Result<Admitted, Invalid>> {
+    if c.replay || !c.versions.is_empty() {
+        return deny("invalid", "a device sends its own edits, not head office's history");
+    }
+    if c.version.site != device.site {
+        return deny("wrong_site", "this change is stamped with another desk's site");
+    }
+    if c.entity == Entity::Audit {
+        let own = c.record.split_once('/').is_some_and(|(site, n)| {
+            site.parse::<Uuid>().is_ok_and(|s| s == device.site) && n.parse::<i64>().is_ok_and(|n| n >= 1)
+        });
+        if !own {
+            return deny("other_chain", "a device sends only its own audit chain");
+        }
+    } else if c.record.parse::<Uuid>().map(|u| u.to_string()) != Ok(c.record.clone()) {
+        return deny("invalid_value", "the record id is not a UUID in its usual form");
+    }
+    let state = load_state(db, c.entity, &c.record)?;
+    if let Err(e) = schema::check_fields(c.entity, &c.fields, state.is_none()) {
+        return Ok(Err(e));
+    }
+    let clinic = device.clinic;
+    let not_held = "that patient is not held by this clinic; find them at head office and take them on first";
+    let mut admitted = Admitted { patient: None, clinic: None, new_patient: false, state: None };
+    match schema::record(c.entity).authority {
+        Authority::PatientHolders => {
+            let patient = match (c.entity, &state) {
+                (Entity::Patient, _) => c.record.parse().ok(),
+                (_, Some(s)) => s.patient,
+                (Entity::Pointer, None) => {
+                    let Some(patient) = field_uuid(c, "patient_id") else { return deny("invalid_value", "no patient") };
+                    if load_state(db, Entity::Patient, &patient.to_string())?.is_none() {
+                        return deny("no_patient", "head office has no such patient");
+                    }
+                    if let Some(earlier) = field_uuid(c, "supersedes") {
+                        let of = load_state(db, Entity::Pointer, &earlier.to_string())?.and_then(|s| s.patient);
+                        if of != Some(patient) {
+                            return deny("invalid_value", "a pointer can only supersede one of the same patient");
+                        }
+                    }
+                    Some(patient)
+                }
+                (_, None) => {
+                    let pointer = field_uuid(c, "pointer_id").map(|p| p.to_string()).unwrap_or_default();
+                    let Some(p) = load_state(db, Entity::Pointer, &pointer)? else {
+                        return deny("no_pointer", "head office has no such pointer");
+                    };
+                    p.patient
+                }
+            };
+            let Some(patient) = patient else { return deny("no_patient", "head office has no such patient") };
+            if state.is_none() && c.entity == Entity::Patient {
+                admitted.new_patient = true;
+            } else if !clinic_holds(db, clinic, patient)? {
+                return deny("other_clinic", not_held);
+            }
+            admitted.patient = Some(patient);
+        }
+        Authority::OwningClinic => {
+            if state.as_ref().is_some_and(|s| s.clinic != Some(clinic)) {
+                return deny("other_clinic", "that appointment belongs to another clinic");
+            }
+            let patient = field_uuid(c, "patient_id").or_else(|| state.as_ref().and_then(|s| s.patient));
+            if let Some(p) = field_uuid(c, "patient_id")
+                && !clinic_holds(db, clinic, p)?
+            {
+                return deny("other_clinic", not_held);
+            }
+            for who in ["doctor", "booked_by"] {
+                if let Some(staff) = field_uuid(c, who)
+                    && !works_at(db, staff, clinic)?
+                {
+                    return deny("other_clinic", "appointments are booked with this clinic's own staff");
+                }
+            }
+            admitted.patient = patient;
+            admitted.clinic = Some(clinic);
+        }
+        Authority::HomeClinic => {
+            if state.as_ref().is_some_and(|s| s.clinic != Some(clinic)) {
+                return deny("other_clinic", "that staff member belongs to another clinic");
+            }
+            let was_admin = state.as_ref().is_some_and(|s| s.text("role") == Some("admin"));
+            let becomes_admin = c.fields.get("role").and_then(Value::as_str) == Some("admin");
+            if becomes_admin && !was_admin && clinic_has_admin(db, clinic)? {
+                return deny(
+                    "needs_head_office",
+                    "this clinic has an admin already; a new admin is made at head office",
+                );
+            }
+            admitted.clinic = Some(clinic);
+        }
+        Authority::OwnChain => admitted.clinic = Some(clinic),
+    }
+    admitted.state = state;
+    Ok(Ok(admitted))
+}
+
+fn field_uuid(c: &Change, field: &str) -> Option<Uuid> {
+    c.fields.get(field).and_then(Value::as_str).and_then(|s| s.parse().ok())
+}
+
+/// Is the staff member's home clinic this one?
+fn works_at(db: &mut dyn Db, staff: Uuid, clinic: Uuid) -> OfficeResult<bool> {
+    Ok(load_state(db, Entity::Staff, &staff.to_string())?.is_some_and(|s| s.clinic == Some(clinic)))
+}
+
+fn clinic_has_admin(db: &mut dyn Db, clinic: Uuid) -> OfficeResult<bool> {
+    let found = db.query(
+        "SELECT fields FROM record_state WHERE entity = 'staff' AND clinic_id = $1",
+        &[clinic.to_string().into()],
+    )?;
+    for mut row in rows(found, "staff") {
+        let fields: serde_json::Map<String, Value> = row.json()?;
+        if fields.get("role").and_then(Value::as_str) == Some("admin") {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// A concurrent edit found by [`merge`], logged once the change is known to be stored.
+struct Lost {
+    field: String,
+    loser: Version,
+    winner: Version,
+    loser_value: Value,
+    winner_value: Value,
+}
+
+/// Merges an edit into the record field by field; returns the fields that changed and the
+/// concurrent edits to log. The device is told which of its fields lost.
+fn merge(c: &Change, s: &mut State, ack: &mut Ack) -> (Vec<String>, Vec<Lost>) {
+    let (mut touched, mut lost) = (Vec::new(), Vec::new());
+    for (field, value) in &c.fields {
+        let Some(current) = s.version_of(field) else {
+            s.fields.insert(field.clone(), value.clone());
+            s.versions.insert(field.clone(), c.version);
+            touched.push(field.clone());
+            continue;
+        };
+        if current == c.version {
+            continue;
+        }
+        let cur_value = s.fields.get(field).cloned().unwrap_or(Value::Null);
+        let incoming_wins = wins(
+            c.entity,
+            field,
+            FieldState { value, version: c.version },
+            FieldState { value: &cur_value, version: current },
+        );
+        if conflict_matters(c.entity, field) && concurrent(&c.version, c.base.get(field), &current) {
+            let (loser, winner, loser_value, winner_value) = if incoming_wins {
+                (current, c.version, cur_value.clone(), value.clone())
+            } else {
+                (c.version, current, value.clone(), cur_value.clone())
+            };
+            if !incoming_wins {
+                ack.lost.push(LostField { field: field.clone(), winner: cur_value.clone(), winner_version: current });
+            }
+            lost.push(Lost { field: field.clone(), loser, winner, loser_value, winner_value });
+        }
+        if incoming_wins {
+            s.fields.insert(field.clone(), value.clone());
+            s.versions.insert(field.clone(), c.version);
+            touched.push(field.clone());
+        }
+    }
+    (touched, lost)
+}
+
+fn log_lost(db: &mut dyn Db, c: &Change, clinic: Option<Uuid>, lost: &[Lost], now_ms: i64) -> OfficeResult<()> {
+    for l in lost {
+        log_conflict(
+            db,
+            &ConflictRow {
+                kind: "lost-edit",
+                entity: c.entity,
+                record: &c.record,
+                field: Some(&l.field),
+                loser: l.loser,
+                winner: Some(l.winner),
+                loser_value: Some(&l.loser_value),
+                winner_value: Some(&l.winner_value),
+                clinic,
+            },
+            now_ms,
+        )?;
+    }
+    Ok(())
+}

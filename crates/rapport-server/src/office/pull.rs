@@ -1,0 +1,52 @@
+//! The changes a clinic's devices receive, by cursor over head office's log.
+
+use rapport_model::schema::{self, Kind};
+use rapport_model::sync::{Change, Entity, PullRequest, PullResponse};
+
+use super::OfficeResult;
+use super::devices::Device;
+use crate::db::{Db, Row, rows};
+
+/// The condition that picks the changes a clinic's devices receive (`$3` is the clinic): the
+/// organisation's staff (who wrote a pointer, who is a patient's usual doctor; password hashes
+/// only of its own staff, see [`pull`]), its appointments, and the patients it holds with their
+/// pointers. Audit rows travel up only.
+const SCOPE: &str = "c.entity <> 'audit' AND (
+        c.entity = 'staff'
+     OR (c.entity = 'appointment' AND c.clinic_id = $3)
+     OR (c.entity IN ('patient', 'pointer', 'pointer_mark')
+         AND EXISTS (SELECT 1 FROM patient_clinic pc WHERE pc.patient_id = c.patient_id AND pc.clinic_id = $3)))";
+
+/// The next page of changes for the device's clinic after `cursor`.
+pub fn pull(db: &mut dyn Db, device: &Device, req: PullRequest) -> OfficeResult<PullResponse> {
+    let limit = i64::from(req.limit.clamp(1, 5000));
+    let mut head = Row::expect(db.query_one("SELECT seq, hlc FROM head_office WHERE id = 1", &[])?, "head office")?;
+    let (top, server_hlc) = (head.int()?, head.int()?);
+    let found = db.query(
+        &format!(
+            "SELECT c.seq, c.body, c.clinic_id FROM change_log c
+             WHERE c.seq > $1 AND c.seq <= $2 AND {SCOPE} ORDER BY c.seq LIMIT $4"
+        ),
+        &[req.cursor.into(), top.into(), device.clinic.to_string().into(), limit.into()],
+    )?;
+    let more = found.len() as i64 == limit;
+    let mut changes = Vec::with_capacity(found.len());
+    for mut row in rows(found, "change") {
+        let seq = row.int()?;
+        let mut c: Change = row.json()?;
+        let home = row.opt_uuid()?;
+        if c.entity == Entity::Staff && home != Some(device.clinic) {
+            // A password hash goes only to the desks where that person may log in.
+            for f in schema::record(Entity::Staff).fields.iter().filter(|f| f.kind == Kind::PasswordHash) {
+                c.fields.remove(f.name);
+            }
+        }
+        c.seq = Some(seq);
+        changes.push(c);
+    }
+    let cursor = match changes.last() {
+        Some(c) if more => c.seq.unwrap_or(top),
+        _ => top.max(req.cursor),
+    };
+    Ok(PullResponse { changes, cursor, more, server_hlc })
+}

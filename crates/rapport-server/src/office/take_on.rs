@@ -1,0 +1,109 @@
+//! Patients across clinics: head office's search, and a clinic taking on a patient another
+//! clinic registered (continuity of care).
+
+use std::collections::BTreeMap;
+
+use rapport_model::sync::{Change, Entity, RemotePatient, SCHEMA_VERSION};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::devices::Device;
+use super::state::{hold, load_state, log_office_change};
+use super::{Head, OfficeResult, random_uuid, refused};
+use crate::db::{Db, Val, rows};
+
+/// Patients anywhere in the organisation whose name, record number or phone holds every word.
+pub fn search(db: &mut dyn Db, query: &str) -> OfficeResult<Vec<RemotePatient>> {
+    let words: Vec<String> = query
+        .split_whitespace()
+        .map(|w| w.to_lowercase().chars().filter(|c| *c != '%' && *c != '_').collect::<String>())
+        .filter(|w| !w.is_empty())
+        .take(6)
+        .collect();
+    if words.is_empty() {
+        return Ok(Vec::new());
+    }
+    let conditions = (0..words.len()).map(|i| format!("words LIKE ${}", i + 1)).collect::<Vec<_>>().join(" AND ");
+    let params: Vec<Val> = words.iter().map(|w| Val::Text(format!("% {w}%"))).collect();
+    let ids = db.query(&format!("SELECT patient_id FROM patient_search WHERE {conditions} LIMIT 20"), &params)?;
+    let mut out = Vec::new();
+    for mut row in rows(ids, "search entry") {
+        let id = row.uuid()?;
+        let Some(state) = load_state(db, Entity::Patient, &id.to_string())? else { continue };
+        let text = |f: &str| state.text(f).map(str::to_owned);
+        let clinics = rows(
+            db.query(
+                "SELECT c.name FROM patient_clinic pc JOIN clinic c ON c.id = pc.clinic_id WHERE pc.patient_id = $1
+                 ORDER BY c.name",
+                &[id.to_string().into()],
+            )?,
+            "clinic",
+        )
+        .map(|mut r| r.text())
+        .collect::<Result<_, _>>()?;
+        out.push(RemotePatient {
+            id,
+            record_no: text("record_no").unwrap_or_default(),
+            given: text("given").unwrap_or_default(),
+            family: text("family").unwrap_or_default(),
+            birth_date: text("birth_date"),
+            clinics,
+        });
+    }
+    Ok(out)
+}
+
+/// The device's clinic takes on a patient of another clinic: from now on the patient's
+/// changes reach it, and their record and pointers are sent again so that every device of the
+/// clinic receives them by its usual pull. Each record goes as one full-state change with each
+/// field's own version, so a desk never holds part of a record, and a desk that pulls the
+/// patient's older edits first skips them (they are in the full state). Returns how many
+/// records were sent again.
+pub fn take_on(db: &mut dyn Db, device: &Device, patient: Uuid, now_ms: i64) -> OfficeResult<usize> {
+    let id = patient.to_string();
+    match load_state(db, Entity::Patient, &id)? {
+        Some(s) if s.fields.get("deleted_at").is_none_or(Value::is_null) => {}
+        _ => return refused(404, "no_patient", "head office has no such patient"),
+    }
+    if !hold(db, device.clinic, patient)? {
+        return Ok(0);
+    }
+    let mut head = Head::load(db)?;
+    let found = db.query(
+        "SELECT entity, record FROM record_state
+         WHERE (entity = 'patient' AND record = $1) OR (patient_id = $1 AND entity IN ('pointer', 'pointer_mark'))",
+        &[id.into()],
+    )?;
+    let mut records = Vec::new();
+    for mut row in rows(found, "record") {
+        let entity: Entity = row.text()?.parse().map_err(|_| crate::db::DbError::Other("stored record kind".into()))?;
+        records.push((entity, row.text()?));
+    }
+    // Parents first: the patient, then pointers, then their marks.
+    records.sort();
+    for (entity, record) in &records {
+        let Some(state) = load_state(db, *entity, record)? else { continue };
+        let field_version = |f: &str| state.version_of(f);
+        let Some(newest) = state.fields.keys().filter_map(|f| field_version(f)).max() else { continue };
+        let versions: BTreeMap<_, _> = state
+            .fields
+            .keys()
+            .filter_map(|f| field_version(f).filter(|v| *v != newest).map(|v| (f.clone(), v)))
+            .collect();
+        let change = Change {
+            id: random_uuid(),
+            entity: *entity,
+            record: record.clone(),
+            version: newest,
+            fields: state.fields.clone().into_iter().collect(),
+            versions,
+            base: BTreeMap::new(),
+            schema: SCHEMA_VERSION,
+            replay: true,
+            seq: None,
+        };
+        log_office_change(db, &mut head, &change, &state, now_ms)?;
+    }
+    head.save(db)?;
+    Ok(records.len())
+}
