@@ -30,6 +30,9 @@ pub enum Kind {
     Date,
     /// A UUID, stored locally as 16 bytes.
     Id,
+    /// The id of a record of that kind, which must exist (desks enforce it as a foreign key;
+    /// head office checks it, so a made-up id cannot stop a record from reaching the desks).
+    Ref(Entity),
     /// A SHA-256 digest, stored locally as 32 bytes.
     Hash,
     /// 0 or 1.
@@ -103,7 +106,7 @@ const fn f(name: &'static str, kind: Kind, need: Need) -> Field {
     Field { name, kind, need }
 }
 
-use Kind::{Date, Flag, Hash, Id, Instant, Json, PasswordHash, Text, Word};
+use Kind::{Date, Flag, Hash, Id, Instant, Json, PasswordHash, Ref, Text, Word};
 use Need::{NotNull, Optional, Required};
 use TextRule::{Line, Lines, Login, Name};
 
@@ -158,7 +161,7 @@ pub const RECORDS: [Record; 6] = [
             f("consent", Json(JsonKind::Consent), NotNull),
             f("referral_source", Text(Line, 200), Optional),
             f("referring_doctor", Text(Line, 200), Optional),
-            f("usual_doctor", Id, Optional),
+            f("usual_doctor", Ref(Entity::Staff), Optional),
             f("practical_needs", Json(JsonKind::PracticalNeeds), NotNull),
             f("conditions", Json(JsonKind::Conditions), NotNull),
             f("attendants", Json(JsonKind::Attendants), NotNull),
@@ -173,16 +176,16 @@ pub const RECORDS: [Record; 6] = [
         entity: Entity::Pointer,
         key: "id",
         fields: &[
-            f("patient_id", Id, Required),
+            f("patient_id", Ref(Entity::Patient), Required),
             f("kind", Word(POINTER_KINDS), Required),
             f("text", Text(Lines, MAX_POINTER_TEXT), Required),
             f("event_date", Date, Optional),
-            f("author", Id, Required),
+            f("author", Ref(Entity::Staff), Required),
             f("author_role", Word(ROLES), Required),
             f("clinic", Text(Line, 120), Required),
             f("source", Word(SOURCES), Required),
             f("created_at", Instant, Required),
-            f("supersedes", Id, Optional),
+            f("supersedes", Ref(Entity::Pointer), Optional),
         ],
         local_only: &[],
         authority: Authority::PatientHolders,
@@ -191,9 +194,9 @@ pub const RECORDS: [Record; 6] = [
         entity: Entity::PointerMark,
         key: "id",
         fields: &[
-            f("pointer_id", Id, Required),
+            f("pointer_id", Ref(Entity::Pointer), Required),
             f("kind", Word(MARK_KINDS), Required),
-            f("by_staff", Id, Required),
+            f("by_staff", Ref(Entity::Staff), Required),
             f("at", Instant, Required),
             f("note", Text(Lines, MAX_POINTER_TEXT), Optional),
         ],
@@ -204,13 +207,13 @@ pub const RECORDS: [Record; 6] = [
         entity: Entity::Appointment,
         key: "id",
         fields: &[
-            f("patient_id", Id, Required),
-            f("doctor", Id, Required),
+            f("patient_id", Ref(Entity::Patient), Required),
+            f("doctor", Ref(Entity::Staff), Required),
             f("starts_at", Instant, Required),
             f("minutes", Kind::Int(1, MAX_APPOINTMENT_MINUTES), Required),
             f("reason", Text(Line, 200), Optional),
             f("status", Word(STATUSES), Required),
-            f("booked_by", Id, Required),
+            f("booked_by", Ref(Entity::Staff), Required),
             f("booked_at", Instant, Required),
             f("confirmed_at", Instant, Optional),
             f("arrived_at", Instant, Optional),
@@ -347,7 +350,7 @@ fn check_value(field: &Field, value: &Value) -> Result<(), Invalid> {
             let d = value.as_str().and_then(|s| s.parse::<NaiveDate>().ok()).ok_or_else(bad)?;
             if (1880..=2100).contains(&d.year()) { Ok(()) } else { Err(bad()) }
         }
-        Kind::Id => value.as_str().and_then(|s| s.parse::<Uuid>().ok()).map(drop).ok_or_else(bad),
+        Kind::Id | Kind::Ref(_) => value.as_str().and_then(|s| s.parse::<Uuid>().ok()).map(drop).ok_or_else(bad),
         Kind::Hash => value
             .as_str()
             .filter(|s| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()))

@@ -415,6 +415,8 @@ fn a_bad_change_is_refused_alone_and_the_rest_of_its_batch_is_stored(o: Office) 
     let dump = o.dump("North");
     assert_eq!(dump["patient"].as_object().map(serde_json::Map::len), Some(1), "only the good patient is stored");
     assert!(dump["appointment"].as_object().is_some_and(serde_json::Map::is_empty));
+    // A made-up author would break every desk's foreign key: refused here.
+    assert_eq!(o.refused(&d, pointer(Uuid::new_v4(), good, Uuid::new_v4(), v(8, &d))), "no_such_record");
     // An edit that would leave a patient without a name is refused too.
     let blank = change(Entity::Patient, good, v(9, &d), json!({"given": "", "family": ""}));
     assert_eq!(o.refused(&d, blank), "invalid_value");

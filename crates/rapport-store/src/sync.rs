@@ -35,7 +35,7 @@ enum Col {
 
 fn col_of(kind: Kind) -> Col {
     match kind {
-        Kind::Id => Col::Id,
+        Kind::Id | Kind::Ref(_) => Col::Id,
         Kind::Hash => Col::Hex,
         _ => Col::Plain,
     }

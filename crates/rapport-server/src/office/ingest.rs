@@ -6,7 +6,7 @@
 //! Two things refuse the whole request instead, because the desk must keep its changes and
 //! send them again later: a change format this server does not know, and a clock too far ahead.
 
-use rapport_model::schema::{self, Authority, Invalid};
+use rapport_model::schema::{self, Authority, Invalid, Kind};
 use rapport_model::sync::{
     Ack, Change, Entity, FieldState, LostField, MAX_CLOCK_AHEAD_MS, OLDEST_SCHEMA_VERSION, PushResponse, Refusal,
     SCHEMA_VERSION, Version, concurrent, conflict_matters, hlc_ms, is_unique_field, wins,
@@ -262,6 +262,16 @@ fn admit(db: &mut dyn Db, device: &Device, c: &Change) -> OfficeResult<Result<Ad
             admitted.clinic = Some(clinic);
         }
         Authority::OwnChain => admitted.clinic = Some(clinic),
+    }
+    // Every record it names must exist here: a made-up author or doctor would break the
+    // desks' foreign keys and keep the record from them.
+    for field in schema::record(c.entity).fields {
+        let Kind::Ref(entity) = field.kind else { continue };
+        if let Some(id) = field_uuid(c, field.name)
+            && load_state(db, entity, &id.to_string())?.is_none()
+        {
+            return deny("no_such_record", "the change names a record head office does not have");
+        }
     }
     admitted.state = state;
     Ok(Ok(admitted))
