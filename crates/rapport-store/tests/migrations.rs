@@ -69,3 +69,28 @@ fn search_hits_are_read_from_the_covering_index_alone() {
         .expect("rows");
     assert!(plan.iter().any(|step| step.contains("COVERING INDEX patient_search_hit")), "{plan:?}");
 }
+
+/// The replicated records are declared once (`rapport_model::schema::RECORDS`); every column of
+/// their tables is in that declaration, as a field, the key, or a column that stays on the desk.
+/// A column added by a migration and forgotten there would silently never replicate.
+#[test]
+fn every_column_of_a_replicated_table_is_declared() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::create_at_version(&dir.path().join("db"), &DataKey::random().expect("key"), LATEST_VERSION)
+        .expect("store");
+    for record in &rapport_model::schema::RECORDS {
+        let table = record.entity.as_str();
+        let mut stmt = store.conn().prepare(&format!("SELECT name FROM pragma_table_info('{table}')")).expect("sql");
+        let columns: Vec<String> =
+            stmt.query_map([], |r| r.get(0)).expect("columns").collect::<Result<_, _>>().expect("names");
+        assert!(!columns.is_empty(), "{table} exists");
+        for column in &columns {
+            let declared =
+                column == record.key || record.field(column).is_some() || record.local_only.contains(&column.as_str());
+            assert!(declared, "{table}.{column} is neither replicated nor declared local-only");
+        }
+        for field in record.fields {
+            assert!(columns.iter().any(|c| c == field.name), "{table} has no column {}", field.name);
+        }
+    }
+}
