@@ -290,19 +290,17 @@ impl Rapport {
             }
             let resp = match transport.push(&batch) {
                 Ok(resp) => resp,
-                // Changes made while this desk's clock ran ahead: re-stamped by head office's
-                // clock, so they go up at the next sync instead of being refused for ever.
-                Err(WireError::Refused { refusal: Refusal { code, server_ms: Some(office_ms), message }, status })
-                    if code == "clock_ahead" =>
-                {
-                    self.store.write(|tx| -> Result<usize> { Ok(sync::restamp_ahead(tx, office_ms)?) })?;
-                    return Err(WireError::Refused {
-                        status,
-                        refusal: Refusal { code, message, server_ms: Some(office_ms) },
+                Err(e) => {
+                    // Changes made while this desk's clock ran ahead: re-stamped by head office's
+                    // clock, so they go up at the next sync instead of being refused for ever.
+                    if let WireError::Refused { refusal: Refusal { code, server_ms: Some(office_ms), .. }, .. } = &e
+                        && code == "clock_ahead"
+                    {
+                        let office_ms = *office_ms;
+                        self.store.write(|tx| -> Result<usize> { Ok(sync::restamp_ahead(tx, office_ms)?) })?;
                     }
-                    .into());
+                    return Err(e.into());
                 }
-                Err(e) => return Err(e.into()),
             };
             let now = self.clock.now().timestamp_millis();
             report.rejected += resp.acks.iter().filter(|a| a.rejected.is_some()).count();
