@@ -201,8 +201,8 @@ pub enum PatientError {
     PhoneTooShort,
     #[error("{0} is too long (at most {1} characters)")]
     TooLong(&'static str, usize),
-    #[error("at most {} phone numbers", crate::schema::MAX_LIST)]
-    TooManyPhones,
+    #[error("at most {max} {0}", max = crate::schema::MAX_LIST)]
+    TooMany(&'static str),
     #[error(transparent)]
     Text(crate::text::TextError),
 }
@@ -402,7 +402,7 @@ fn validate_birth_date(birth: Option<NaiveDate>, today: NaiveDate) -> Result<(),
 fn validate_phones(phones: Vec<String>) -> Result<Vec<String>, PatientError> {
     let phones: Vec<String> = phones.into_iter().map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect();
     if phones.len() > crate::schema::MAX_LIST {
-        return Err(PatientError::TooManyPhones);
+        return Err(PatientError::TooMany("phone numbers"));
     }
     for p in &phones {
         crate::text::check_phone("phone number", p)?;
@@ -430,8 +430,11 @@ fn validate_details(d: &Details<'_>) -> Result<(), PatientError> {
     check("city", d.city.unwrap_or(""), TextRule::Line, 100)?;
     check("area", d.area.unwrap_or(""), TextRule::Line, 100)?;
     check("language", d.language.unwrap_or(""), TextRule::Line, 40)?;
-    if d.conditions.len() > crate::schema::MAX_LIST || d.attendants.len() > crate::schema::MAX_LIST {
-        return Err(PatientError::TooLong("conditions or attendants", crate::schema::MAX_LIST));
+    if d.conditions.len() > crate::schema::MAX_LIST {
+        return Err(PatientError::TooMany("condition tags"));
+    }
+    if d.attendants.len() > crate::schema::MAX_LIST {
+        return Err(PatientError::TooMany("attendants"));
     }
     for c in d.conditions {
         check("condition tag", c, TextRule::Line, 60)?;

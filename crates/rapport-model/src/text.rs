@@ -75,15 +75,6 @@ pub fn check_phone(field: &'static str, value: &str) -> Result<(), TextError> {
     Ok(())
 }
 
-impl TextError {
-    /// The field the error is about.
-    pub fn field(&self) -> &'static str {
-        match self {
-            Self::TooLong(f, _) | Self::Characters(f) | Self::NoLetter(f) | Self::NoDigits(f) => f,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

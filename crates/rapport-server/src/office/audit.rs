@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::OfficeResult;
 use super::devices::clinic_id;
+use super::state::clinic_scope;
 use crate::db::{Db, rows};
 
 /// What a clinic's devices hold, in the canonical form `rapport dump` prints (password hashes
@@ -16,10 +17,7 @@ use crate::db::{Db, rows};
 pub fn dump(db: &mut dyn Db, clinic_name: &str) -> OfficeResult<Value> {
     let clinic = clinic_id(db, clinic_name)?.to_string();
     let found = db.query(
-        "SELECT s.entity, s.record, s.fields FROM record_state s
-         WHERE s.entity = 'staff' OR (s.entity = 'appointment' AND s.clinic_id = $1)
-            OR (s.entity IN ('patient', 'pointer', 'pointer_mark') AND EXISTS
-                (SELECT 1 FROM patient_clinic pc WHERE pc.patient_id = s.patient_id AND pc.clinic_id = $1))",
+        &format!("SELECT s.entity, s.record, s.fields FROM record_state s WHERE {}", clinic_scope("s", "$1")),
         &[clinic.into()],
     )?;
     let mut out: BTreeMap<String, Map<String, Value>> =

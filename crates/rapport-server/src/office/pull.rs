@@ -5,17 +5,8 @@ use rapport_model::sync::{Change, Entity, PullRequest, PullResponse};
 
 use super::OfficeResult;
 use super::devices::Device;
+use super::state::clinic_scope;
 use crate::db::{Db, Row, rows};
-
-/// The condition that picks the changes a clinic's devices receive (`$3` is the clinic): the
-/// organisation's staff (who wrote a pointer, who is a patient's usual doctor; password hashes
-/// only of its own staff, see [`pull`]), its appointments, and the patients it holds with their
-/// pointers. Audit rows travel up only.
-const SCOPE: &str = "c.entity <> 'audit' AND (
-        c.entity = 'staff'
-     OR (c.entity = 'appointment' AND c.clinic_id = $3)
-     OR (c.entity IN ('patient', 'pointer', 'pointer_mark')
-         AND EXISTS (SELECT 1 FROM patient_clinic pc WHERE pc.patient_id = c.patient_id AND pc.clinic_id = $3)))";
 
 /// The next page of changes for the device's clinic after `cursor`.
 pub fn pull(db: &mut dyn Db, device: &Device, req: PullRequest) -> OfficeResult<PullResponse> {
@@ -25,7 +16,8 @@ pub fn pull(db: &mut dyn Db, device: &Device, req: PullRequest) -> OfficeResult<
     let found = db.query(
         &format!(
             "SELECT c.seq, c.body, c.clinic_id FROM change_log c
-             WHERE c.seq > $1 AND c.seq <= $2 AND {SCOPE} ORDER BY c.seq LIMIT $4"
+             WHERE c.seq > $1 AND c.seq <= $2 AND c.entity <> 'audit' AND {} ORDER BY c.seq LIMIT $4",
+            clinic_scope("c", "$3")
         ),
         &[req.cursor.into(), top.into(), device.clinic.to_string().into(), limit.into()],
     )?;

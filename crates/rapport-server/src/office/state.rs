@@ -66,6 +66,20 @@ pub(super) fn save_state(db: &mut dyn Db, entity: Entity, record: &str, s: &Stat
     Ok(())
 }
 
+/// The SQL condition for what a clinic's desks hold, over a table aliased `t` with `entity`,
+/// `clinic_id` and `patient_id` columns (`clinic` is the parameter naming the clinic): the
+/// organisation's staff (who wrote a pointer, who is a patient's usual doctor; password hashes
+/// only of its own, see `pull`), its appointments, and the patients it holds with their
+/// pointers and marks. Pull and dump both use it, so a desk's dump equals head office's.
+pub(super) fn clinic_scope(t: &str, clinic: &str) -> String {
+    format!(
+        "({t}.entity = 'staff'
+          OR ({t}.entity = 'appointment' AND {t}.clinic_id = {clinic})
+          OR ({t}.entity IN ('patient', 'pointer', 'pointer_mark') AND EXISTS
+              (SELECT 1 FROM patient_clinic pc WHERE pc.patient_id = {t}.patient_id AND pc.clinic_id = {clinic})))"
+    )
+}
+
 /// Does the clinic hold the patient (may its devices see and change their records)?
 pub(super) fn clinic_holds(db: &mut dyn Db, clinic: Uuid, patient: Uuid) -> OfficeResult<bool> {
     Ok(db
