@@ -47,7 +47,7 @@ impl Attacker {
 
     /// Pushes changes and returns each one's refusal code (`None`: stored).
     fn push(&self, changes: Vec<Change>) -> Vec<Option<String>> {
-        let answer = self.wire.push(&PushRequest { changes }).expect("head office answers");
+        let answer = self.wire.push(&PushRequest { changes, mark: None }).expect("head office answers");
         answer.acks.into_iter().map(|a| a.refused.map(|r| r.code)).collect()
     }
 
@@ -58,7 +58,7 @@ impl Attacker {
     fn pull_all(&self) -> Vec<Change> {
         let (mut out, mut cursor) = (Vec::new(), 0);
         loop {
-            let page = self.wire.pull(&PullRequest { cursor, limit: 500 }).expect("pull");
+            let page = self.wire.pull(&PullRequest { cursor, limit: 500, mark: None }).expect("pull");
             out.extend(page.changes);
             cursor = page.cursor;
             if !page.more {
@@ -204,7 +204,7 @@ fn scenario(postgres: Option<String>) {
     let huge: Vec<Change> = (0..200)
         .map(|_| mallory.change(Entity::Patient, &Uuid::new_v4().to_string(), json!({"address": "x".repeat(50_000)})))
         .collect();
-    match mallory.wire.push(&PushRequest { changes: huge }) {
+    match mallory.wire.push(&PushRequest { changes: huge, mark: None }) {
         Err(WireError::Refused { status: 413, refusal }) => assert_eq!(refusal.code, "too_large"),
         other => panic!("an oversized push must be refused: {other:?}"),
     }

@@ -2,13 +2,16 @@
 //! replicas (real encrypted databases) doing random registrations, edits, deletes, pointer
 //! appends and bookings, syncing in random orders through a wire that drops requests, loses
 //! answers, duplicates and replays old batches, crashes between applying a page and saving
-//! its cursor, with clocks skewed by hours. Afterwards every replica's dump equals head
+//! its cursor, with clocks skewed by hours, and head office put back to an older copy of its
+//! data while the replicas work on. Afterwards every replica's dump equals head
 //! office's, nothing acknowledged is lost, nothing deleted comes back, no doctor is
 //! double-booked, and every edit that lost is in the losing device's conflict log and head
 //! office's.
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -20,6 +23,7 @@ use rapport_model::sync::{
     TakeOnRequest,
 };
 use rapport_model::{NewPatient, PatientEdit, PatientId, PointerKind, Role, Source, StaffId};
+use rapport_server::db::{Db, DbError};
 use rapport_server::office::{self, OfficeError};
 use rapport_server::{Backend, Refused};
 
@@ -51,9 +55,43 @@ enum Fault {
     CrashBeforeCursor,
 }
 
+/// Head office's SQLite database, which a test can copy and later put back.
+struct OfficeDb {
+    dir: PathBuf,
+    backend: RefCell<Option<Arc<Backend>>>,
+}
+
+impl OfficeDb {
+    fn tx<T, E: From<DbError>>(&self, f: impl FnOnce(&mut dyn Db) -> Result<T, E>) -> Result<T, E> {
+        let backend = self.backend.borrow().clone().expect("head office is open");
+        backend.tx(f)
+    }
+
+    fn file(&self) -> PathBuf {
+        self.dir.join("head-office.db")
+    }
+
+    /// A consistent copy of head office's data, as a backup takes it.
+    fn copy_to(&self, to: &std::path::Path) {
+        let _ = std::fs::remove_file(to);
+        let conn = rusqlite::Connection::open(self.file()).expect("open head office's file");
+        conn.execute("VACUUM INTO ?1", [to.to_str().expect("path")]).expect("copy");
+    }
+
+    /// Head office stopped, its data put back to `from`, and started again.
+    fn restore(&self, from: &std::path::Path) {
+        drop(self.backend.borrow_mut().take());
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.file().display()));
+        }
+        std::fs::copy(from, self.file()).expect("put the copy back");
+        *self.backend.borrow_mut() = Some(rapport_server::open(&self.dir, None).expect("reopen"));
+    }
+}
+
 /// The wire to head office, in-process, with faults.
 struct Wire {
-    backend: Arc<Backend>,
+    backend: Rc<OfficeDb>,
     token: RefCell<Option<String>>,
     fault: Cell<Fault>,
     old: RefCell<Option<PushRequest>>,
@@ -88,7 +126,7 @@ impl Wire {
 
     fn ingest(&self, req: &PushRequest) -> Result<PushResponse, WireError> {
         let now = rapport_core::Clock::now(&*self.office).timestamp_millis();
-        self.as_device(|db, d| office::ingest(db, d, &req.changes, now))
+        self.as_device(|db, d| office::ingest(db, d, req, now))
     }
 }
 
@@ -158,6 +196,10 @@ enum Op {
     /// The desk's token pushes what a compromised desk would: another desk's site, a value
     /// the model refuses, a name far too long. Each is refused on its own.
     Forge(usize, usize),
+    /// A copy of head office's data is taken.
+    Backup,
+    /// Head office is put back to the last copy (what it stored since is gone from it).
+    Restore,
 }
 
 /// Replicas 0–2 are North's desks, replica 3 is South's.
@@ -188,6 +230,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..8usize).prop_map(Op::TakeOn),
         1 => (r.clone(), 0..8usize).prop_map(|(r, p)| Op::ClockJump(r, p)),
         1 => (r, 0..8usize).prop_map(|(r, p)| Op::Forge(r, p)),
+        1 => Just(Op::Backup),
+        1 => Just(Op::Restore),
     ]
 }
 
@@ -201,8 +245,11 @@ fn live_patients(app: &Rapport) -> Vec<PatientId> {
 }
 
 struct World {
-    _dir: tempfile::TempDir,
-    backend: Arc<Backend>,
+    dir: tempfile::TempDir,
+    backend: Rc<OfficeDb>,
+    backup: Option<PathBuf>,
+    /// Lost edits head office had logged before it was put back to an older copy.
+    lost_before_restore: BTreeSet<(String, String, String, String)>,
     office: Arc<FixedClock>,
     replicas: Vec<Replica>,
     doctors: Vec<StaffId>,
@@ -212,7 +259,10 @@ struct World {
 
 fn world() -> World {
     let dir = tempfile::tempdir().expect("temp dir");
-    let backend = rapport_server::open(&dir.path().join("office"), None).expect("office");
+    let backend = Rc::new(OfficeDb {
+        dir: dir.path().join("office"),
+        backend: RefCell::new(Some(rapport_server::open(&dir.path().join("office"), None).expect("office"))),
+    });
     let now = noon().timestamp_millis();
     backend.tx(|db| office::add_clinic(db, "North", now)).expect("clinic");
     backend.tx(|db| office::add_clinic(db, "South", now)).expect("clinic");
@@ -244,7 +294,7 @@ fn world() -> World {
             (Rapport::create_for_enrollment(&db, &protection(), clock.clone()).expect("create"), None)
         };
         let wire = Wire {
-            backend: Arc::clone(&backend),
+            backend: Rc::clone(&backend),
             token: RefCell::new(None),
             fault: Cell::new(Fault::None),
             old: RefCell::new(None),
@@ -256,7 +306,17 @@ fn world() -> World {
         let session = session.or_else(|| Some(app.login("admin", &Secret::new(PASSWORD)).expect("login")));
         replicas.push(Replica { app, session, clock, skew, wire });
     }
-    World { _dir: dir, backend, office, replicas, doctors, registered: BTreeSet::new(), deleted: BTreeSet::new() }
+    World {
+        dir,
+        backend,
+        backup: None,
+        lost_before_restore: BTreeSet::new(),
+        office,
+        replicas,
+        doctors,
+        registered: BTreeSet::new(),
+        deleted: BTreeSet::new(),
+    }
 }
 
 impl World {
@@ -365,15 +425,31 @@ impl World {
                     forged(site, serde_json::json!({"given": "\u{1b}[2JWiped"})),
                     forged(site, serde_json::json!({"family": "x".repeat(5_000)})),
                 ];
-                let answer = rep.wire.ingest(&PushRequest { changes }).expect("answered");
+                let answer = rep.wire.ingest(&PushRequest { changes, mark: None }).expect("answered");
                 assert!(answer.acks.iter().all(|a| a.refused.is_some()), "a forged change was stored");
+            }
+            Op::Backup => {
+                let copy = self.dir.path().join("backup.db");
+                self.backend.copy_to(&copy);
+                self.backup = Some(copy);
+            }
+            Op::Restore => {
+                if let Some(copy) = &self.backup {
+                    self.lost_before_restore.extend(server_lost_edits(&self.backend));
+                    self.backend.restore(copy);
+                }
             }
             Op::Sync(r, fault) => {
                 let rep = &mut self.replicas[r];
                 if fault == Fault::CrashBeforeCursor {
-                    let cursor = rapport_store_cursor(&rep.app);
-                    let page = rep.wire.pull(&PullRequest { cursor, limit: 50 }).expect("pull");
-                    rep.app.apply_page(&page.changes, None, page.server_hlc).expect("apply without cursor");
+                    let conn = rep.app.store().conn();
+                    let cursor = rapport_store::sync::cursor(conn).expect("cursor");
+                    let mark = rapport_store::sync::mark(conn).expect("mark");
+                    // Refused (`log_rewound`) when head office was put back meanwhile: the
+                    // desk's next sync handles that.
+                    if let Ok(page) = rep.wire.pull(&PullRequest { cursor, limit: 50, mark }) {
+                        rep.app.apply_page(&page.changes, None, page.server_hlc).expect("apply without cursor");
+                    }
                     return;
                 }
                 rep.wire.fault.set(fault);
@@ -398,11 +474,7 @@ impl World {
     }
 }
 
-fn rapport_store_cursor(app: &Rapport) -> i64 {
-    rapport_store::sync::cursor(app.store().conn()).expect("cursor")
-}
-
-fn server_lost_edits(backend: &Backend) -> Vec<(String, String, String, String)> {
+fn server_lost_edits(backend: &OfficeDb) -> Vec<(String, String, String, String)> {
     backend
         .tx(|db| {
             Ok::<_, OfficeError>(
@@ -420,7 +492,7 @@ fn server_lost_edits(backend: &Backend) -> Vec<(String, String, String, String)>
 }
 
 /// The site whose write a field of head office's merged state holds.
-fn final_writer(backend: &Backend, entity: &str, record: &str, field: &str) -> Option<String> {
+fn final_writer(backend: &OfficeDb, entity: &str, record: &str, field: &str) -> Option<String> {
     let row = backend
         .tx(|db| {
             Ok::<_, OfficeError>(db.query_one(
@@ -475,7 +547,8 @@ fn check(w: &World) {
         assert!(slots.windows(2).all(|p| p[0].1 <= p[1].0), "a doctor is double-booked");
     }
     // Every lost edit is in the losing device's log and head office's.
-    let office_lost = server_lost_edits(&w.backend);
+    let mut office_lost = server_lost_edits(&w.backend);
+    office_lost.extend(w.lost_before_restore.iter().cloned());
     for (i, rep) in w.replicas.iter().enumerate() {
         let site = rapport_store::sync::site(rep.app.store().conn()).expect("site").to_string();
         let mine: BTreeSet<(String, String, String)> = rapport_store::sync::conflicts(rep.app.store().conn(), true)

@@ -41,8 +41,10 @@ const E2E_PACKAGES: &[(&str, &str)] = &[
 ];
 
 /// Debian packages the head-office server tests need.
-const SERVER_PACKAGES: &[(&str, &str)] =
-    &[("postgresql", "a real PostgreSQL for rapport-server's PostgreSQL backend tests")];
+const SERVER_PACKAGES: &[(&str, &str)] = &[
+    ("postgresql", "a real PostgreSQL for rapport-server's PostgreSQL backend tests"),
+    ("openssl", "a CA and certificate for the test PostgreSQL's TLS"),
+];
 
 /// tauri-driver, the WebDriver front for Tauri apps.
 const TAURI_DRIVER_VERSION: &str = "2.1.0";
@@ -259,12 +261,18 @@ fn nextest_or_test(filter: &[&str]) -> Command {
     run
 }
 
-/// A throwaway PostgreSQL cluster for the tests, stopped and deleted when dropped.
+/// A throwaway PostgreSQL cluster for the tests, stopped and deleted when dropped. It accepts
+/// plain and TLS connections; its certificate (for 127.0.0.1) is signed by the CA in `ca.pem`.
 struct Postgres {
     bin: PathBuf,
     dir: PathBuf,
     as_root: bool,
     url: String,
+}
+
+/// Sets the environment the tests find the test PostgreSQL by.
+fn with_postgres<'a>(cmd: &'a mut Command, pg: &Postgres) -> &'a mut Command {
+    cmd.env("RAPPORT_TEST_POSTGRES", &pg.url).env("RAPPORT_TEST_POSTGRES_CA", pg.dir.join("ca.pem"))
 }
 
 impl Postgres {
@@ -284,6 +292,7 @@ impl Postgres {
         let as_root =
             Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
         let pg = Self { bin, dir, as_root, url: format!("postgres://postgres@127.0.0.1:{port}/postgres") };
+        pg.make_certificates()?;
         if as_root {
             // PostgreSQL refuses to run as root: the cluster belongs to the postgres user.
             let mut chown = Command::new("chown");
@@ -299,13 +308,74 @@ impl Postgres {
             pg.dir.display()
         ))?;
         pg.as_postgres(&format!(
-            "{} -D {} -w -l {}/server.log -o \"-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off\" start >/dev/null",
+            "{} -D {} -w -l {dir}/server.log -o \"-p {port} -k {dir} -c listen_addresses=127.0.0.1 -c fsync=off \
+             -c ssl=on -c ssl_cert_file={dir}/server.crt -c ssl_key_file={dir}/server.key\" start >/dev/null",
             pg.bin.join("pg_ctl").display(),
             data.display(),
-            pg.dir.display(),
-            pg.dir.display()
+            dir = pg.dir.display(),
         ))?;
         Ok(pg)
+    }
+
+    /// A CA and a server certificate for 127.0.0.1 signed by it, with the openssl command.
+    fn make_certificates(&self) -> Result<(), String> {
+        let openssl = |args: &[&str]| {
+            let mut cmd = Command::new("openssl");
+            cmd.args(args)
+                .current_dir(&self.dir)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null());
+            status(cmd, "openssl")
+        };
+        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+        openssl(
+            &[
+                &["req", "-x509"][..],
+                &ec,
+                &["-subj", "/CN=Rapport test PostgreSQL CA", "-addext", "basicConstraints=critical,CA:TRUE"],
+                &[
+                    "-addext",
+                    "keyUsage=critical,keyCertSign,cRLSign",
+                    "-keyout",
+                    "ca.key",
+                    "-out",
+                    "ca.pem",
+                    "-days",
+                    "3",
+                ],
+            ]
+            .concat(),
+        )?;
+        openssl(
+            &[&["req"][..], &ec, &["-subj", "/CN=127.0.0.1", "-keyout", "server.key", "-out", "server.csr"]].concat(),
+        )?;
+        std::fs::write(self.dir.join("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+            .map_err(|e| format!("cannot write the certificate extensions: {e}"))?;
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "3",
+            "-extfile",
+            "server.ext",
+        ])?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            // PostgreSQL refuses a key others can read.
+            std::fs::set_permissions(self.dir.join("server.key"), std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| format!("cannot protect the server key: {e}"))?;
+        }
+        Ok(())
     }
 
     fn as_postgres(&self, script: &str) -> Result<(), String> {
@@ -376,7 +446,7 @@ fn test() -> Result<(), String> {
     let postgres = Postgres::start()?;
     step("running every test, the desktop end-to-end test included");
     let mut tests = nextest_or_test(&["--workspace"]);
-    tests.env("RAPPORT_TEST_POSTGRES", &postgres.url);
+    with_postgres(&mut tests, &postgres);
     status(tests, "tests")
 }
 
@@ -444,7 +514,7 @@ fn bench(args: &[String]) -> Result<(), String> {
     let postgres = Postgres::start()?;
     let mut sync = cargo();
     sync.args(["run", "--release", "--locked", "-p", "rapport-bench", "--bin", "sync_bench", "--", "--out"]).arg(&out);
-    sync.args(args).env("RAPPORT_TEST_POSTGRES", &postgres.url);
+    with_postgres(sync.args(args), &postgres);
     status(sync, "sync benchmarks")?;
     drop(postgres);
     step("measuring the desktop app (cold start, keystroke to paint, memory) under Xvfb");

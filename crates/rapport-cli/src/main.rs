@@ -593,6 +593,9 @@ fn print_report(r: &rapport_core::sync::SyncReport) {
     if r.refused > 0 {
         println!("Head office refused {} change(s): see `rapport conflicts list`.", r.refused);
     }
+    if r.resent > 0 {
+        println!("Head office was restored from an older copy: sent {} record(s) again and pulled anew.", r.resent);
+    }
 }
 
 impl SyncCommand {

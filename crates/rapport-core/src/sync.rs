@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use rapport_model::Operation;
 use rapport_model::sync::{
-    Change, Conflict, EnrollRequest, EnrollResponse, PUSH_BUDGET_BYTES, PullRequest, PullResponse, PushRequest,
-    PushResponse, Refusal, RemotePatient, SearchRequest, SyncStatus, TakeOnRequest,
+    Change, Conflict, EnrollRequest, EnrollResponse, LOG_REWOUND, LogMark, PUSH_BUDGET_BYTES, PullRequest,
+    PullResponse, PushRequest, PushResponse, Refusal, RemotePatient, SearchRequest, SyncStatus, TakeOnRequest,
 };
 use rapport_store::{KeyProtection, Store, WallClock, meta, sync};
 use serde::Serialize;
@@ -151,6 +151,20 @@ pub struct SyncReport {
     pub rejected: usize,
     /// Changes head office refused as invalid or not this device's to make (kept as conflicts).
     pub refused: usize,
+    /// Records sent again because head office was restored from an older copy of its data.
+    pub resent: usize,
+}
+
+/// How a round of pushing and pulling ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flow {
+    Done,
+    /// Head office's log no longer holds what this desk saw in it.
+    Rewound,
+}
+
+fn is_rewound(e: &WireError) -> bool {
+    matches!(e, WireError::Refused { refusal, .. } if refusal.code == LOG_REWOUND)
 }
 
 /// Where the device's head-office settings live (in the encrypted database, like the data).
@@ -282,14 +296,37 @@ impl Rapport {
     fn sync_inner(&mut self, transport: &dyn Transport) -> Result<SyncReport> {
         let mut report = SyncReport::default();
         let conflicts_before = sync::open_conflicts(self.store.conn())?;
-        // Push until the outbox is empty (changes made meanwhile go too).
+        if self.push_and_pull(transport, &mut report)? == Flow::Rewound {
+            // Head office was restored from an older copy: what it acknowledged since may be
+            // gone. Everything this desk wrote goes again, and everything is pulled anew.
+            let wall = self.clock.now().timestamp_millis();
+            report.resent = self.store.write(|tx| -> Result<usize> { Ok(sync::rewind(tx, wall)?) })?;
+            if self.push_and_pull(transport, &mut report)? == Flow::Rewound {
+                return Err(Error::new(
+                    ErrorCode::Refused,
+                    "head office's log moved back again during this sync; try again",
+                ));
+            }
+        }
+        report.conflicts = usize::try_from(sync::open_conflicts(self.store.conn())?.saturating_sub(conflicts_before))
+            .unwrap_or(usize::MAX);
+        Ok(report)
+    }
+
+    /// Pushes every pending change (changes made meanwhile go too), then pulls until head office
+    /// has nothing newer.
+    fn push_and_pull(&mut self, transport: &dyn Transport, report: &mut SyncReport) -> Result<Flow> {
         loop {
-            let batch = PushRequest { changes: sync::outbox(self.store.conn(), PUSH_BATCH, PUSH_BUDGET_BYTES)? };
+            let batch = PushRequest {
+                changes: sync::outbox(self.store.conn(), PUSH_BATCH, PUSH_BUDGET_BYTES)?,
+                mark: sync::mark(self.store.conn())?,
+            };
             if batch.changes.is_empty() {
                 break;
             }
             let resp = match transport.push(&batch) {
                 Ok(resp) => resp,
+                Err(e) if is_rewound(&e) => return Ok(Flow::Rewound),
                 Err(e) => {
                     // Changes made while this desk's clock ran ahead: re-stamped by head office's
                     // clock, so they go up at the next sync instead of being refused for ever.
@@ -315,29 +352,42 @@ impl Rapport {
                 return Err(Error::new(ErrorCode::Offline, "head office acknowledged nothing; try again"));
             }
         }
-        // Pull until head office has nothing newer.
         loop {
             let cursor = sync::cursor(self.store.conn())?;
-            let page = transport.pull(&PullRequest { cursor, limit: PULL_PAGE })?;
+            let mark = sync::mark(self.store.conn())?;
+            let page = match transport.pull(&PullRequest { cursor, limit: PULL_PAGE, mark }) {
+                Ok(page) => page,
+                Err(e) if is_rewound(&e) => return Ok(Flow::Rewound),
+                Err(e) => return Err(e.into()),
+            };
             report.pulled += page.changes.len();
-            let applied = self.apply_page(&page.changes, Some(page.cursor), page.server_hlc)?;
-            report.applied += applied;
+            report.applied += self.apply(&page.changes, Some(page.cursor), page.mark, page.server_hlc)?;
             if !page.more || page.cursor <= cursor {
-                break;
+                return Ok(Flow::Done);
             }
         }
-        report.conflicts = usize::try_from(sync::open_conflicts(self.store.conn())?.saturating_sub(conflicts_before))
-            .unwrap_or(usize::MAX);
-        Ok(report)
     }
 
     /// Applies one pulled page; `cursor` is saved in the same transaction (tests pass `None` to
     /// stand for a crash between applying a page and saving its cursor).
     pub fn apply_page(&mut self, changes: &[Change], cursor: Option<i64>, server_hlc: i64) -> Result<usize> {
+        self.apply(changes, cursor, None, server_hlc)
+    }
+
+    fn apply(
+        &mut self,
+        changes: &[Change],
+        cursor: Option<i64>,
+        mark: Option<LogMark>,
+        server_hlc: i64,
+    ) -> Result<usize> {
         let now = self.clock.now().timestamp_millis();
         self.store.write(|tx| -> Result<usize> {
             let applied = sync::apply_page(tx, changes, cursor, now)?;
             sync::observe_hlc(tx, server_hlc)?;
+            if let Some(mark) = mark {
+                sync::note_mark(tx, mark)?;
+            }
             Ok(applied)
         })
     }

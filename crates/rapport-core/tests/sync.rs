@@ -152,7 +152,13 @@ impl rapport_core::sync::Transport for ClockCheckingOffice {
     }
     fn pull(&self, req: &PullRequest) -> Result<PullResponse, WireError> {
         let now = rapport_core::Clock::now(&*self.clock).timestamp_millis();
-        Ok(PullResponse { changes: Vec::new(), cursor: req.cursor, more: false, server_hlc: hlc_from_ms(now) })
+        Ok(PullResponse {
+            changes: Vec::new(),
+            cursor: req.cursor,
+            more: false,
+            mark: None,
+            server_hlc: hlc_from_ms(now),
+        })
     }
     fn search(&self, _: &SearchRequest) -> Result<Vec<RemotePatient>, WireError> {
         Ok(Vec::new())

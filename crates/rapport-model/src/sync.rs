@@ -117,8 +117,7 @@ pub struct Change {
     /// Field name → value, in the column's stored form (text, integer, UUID text or null),
     /// as declared in [`crate::schema`].
     pub fields: BTreeMap<String, Value>,
-    /// Per-field versions where a field's differs from `version`: only in the full-state
-    /// changes head office replays when a clinic takes on a patient.
+    /// Per-field versions where a field's differs from `version`: only in `replay` changes.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub versions: BTreeMap<String, Version>,
     /// For each field the version it replaced on the device that made the change; a field
@@ -126,7 +125,9 @@ pub struct Change {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub base: BTreeMap<String, Version>,
     pub schema: u32,
-    /// Re-sent by head office when a clinic takes on a patient: old history, not a new edit.
+    /// Old history sent again, not a new edit: by head office when a clinic takes on a patient,
+    /// and by a desk after head office was restored from an older copy. Each field carries its
+    /// own version in `versions`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub replay: bool,
     /// The change's place in head office's log, filled in on pull (a unique name belongs to
@@ -217,17 +218,34 @@ pub fn concurrent(incoming: &Version, base: Option<&Version>, current: &Version)
     incoming != current && incoming.site != current.site && base != Some(current)
 }
 
+/// A place in head office's log and the change that sits there. A device keeps the newest one
+/// it has seen and shows it with every push and pull: head office restored from an older copy
+/// has a different change there, or none, and says so (`log_rewound`), so the device sends again
+/// what it holds and pulls everything anew instead of silently missing what came after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogMark {
+    pub seq: i64,
+    pub change: Uuid,
+}
+
+/// The refusal code of a request whose [`LogMark`] head office's log does not hold.
+pub const LOG_REWOUND: &str = "log_rewound";
+
 /// A push: the device's oldest unacknowledged changes, in the order they were made.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PushRequest {
     pub changes: Vec<Change>,
+    /// The newest place in head office's log this device knows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mark: Option<LogMark>,
 }
 
 /// The server's answer to one pushed change.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Ack {
     pub change: Uuid,
-    /// Where the change sits in head office's log (0 when it was refused).
+    /// Where the change sits in head office's log; 0 when nothing of it was logged (refused, or
+    /// a change sent again after a restore that head office held already).
     pub seq: i64,
     /// Head office refused the change (invalid, not this device's to write): nothing of it was
     /// stored. The device keeps it in its conflict log and does not send it again.
@@ -261,6 +279,9 @@ pub struct PullRequest {
     /// The last position in head office's log this device has applied.
     pub cursor: i64,
     pub limit: u32,
+    /// The newest place in head office's log this device knows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mark: Option<LogMark>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -271,6 +292,9 @@ pub struct PullResponse {
     pub cursor: i64,
     /// More changes wait after `cursor`.
     pub more: bool,
+    /// The change at `cursor` (none at the log's start): the device's new [`LogMark`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mark: Option<LogMark>,
     pub server_hlc: Hlc,
 }
 

@@ -192,7 +192,7 @@ async fn push(
     let req = body(req)?;
     let n = req.changes.len();
     let id = device.id;
-    let out = with_db(&app.backend, move |db| office::ingest(db, &device, &req.changes, now_ms())).await;
+    let out = with_db(&app.backend, move |db| office::ingest(db, &device, &req, now_ms())).await;
     match out {
         Ok(r) => {
             let rejected = r.acks.iter().filter(|a| a.rejected.is_some()).count();

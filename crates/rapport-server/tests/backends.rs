@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use rapport_model::sync::{Change, EnrollRequest, Entity, PullRequest, SCHEMA_VERSION, Version, hlc_from_ms};
+use rapport_model::sync::{
+    Change, EnrollRequest, Entity, PullRequest, PushRequest, SCHEMA_VERSION, Version, hlc_from_ms,
+};
 use rapport_server::office::{self, Device};
 use rapport_server::{Backend, OfficeError};
 use serde_json::{Value, json};
@@ -54,7 +56,7 @@ impl Office {
 
     fn push(&self, d: &Device, changes: &[Change]) -> Result<rapport_model::sync::PushResponse, OfficeError> {
         let changes = changes.to_vec();
-        self.backend.tx(|db| office::ingest(db, d, &changes, NOW))
+        self.backend.tx(|db| office::ingest(db, d, &PushRequest { changes, mark: None }, NOW))
     }
 
     /// Pushes changes that must all be stored.
@@ -78,7 +80,8 @@ impl Office {
         let mut out = Vec::new();
         let mut cursor = 0;
         loop {
-            let page = self.backend.tx(|db| office::pull(db, d, PullRequest { cursor, limit: 2 })).expect("pull");
+            let page =
+                self.backend.tx(|db| office::pull(db, d, PullRequest { cursor, limit: 2, mark: None })).expect("pull");
             out.extend(page.changes);
             cursor = page.cursor;
             if !page.more {
@@ -479,10 +482,35 @@ fn a_device_writes_only_with_its_own_site_and_its_own_audit_chain(o: Office) {
     };
     assert_eq!(o.refused(&north, audit(format!("{}/1", other.site), v(1, &north))), "other_chain");
     assert_eq!(o.refused(&north, audit(format!("{}/x", north.site), v(1, &north))), "other_chain");
-    o.stored(&north, &[audit(format!("{}/1", north.site), v(1, &north))]);
-    let mut replayed = new_patient(Uuid::new_v4(), v(2, &north));
-    replayed.replay = true;
-    assert_eq!(o.refused(&north, replayed), "invalid");
+    let row = audit(format!("{}/1", north.site), v(1, &north));
+    o.stored(&north, std::slice::from_ref(&row));
+    // The same audit row again (sent again after a restore) is kept once; another row under
+    // its name is refused.
+    let seq = o.seq();
+    let again = Change { id: Uuid::new_v4(), replay: true, ..row.clone() };
+    assert_eq!(o.stored(&north, &[again]).acks[0].seq, 0, "nothing logged");
+    assert_eq!(o.seq(), seq);
+    let mut rewritten = Change { id: Uuid::new_v4(), ..row };
+    rewritten.fields.insert("action".into(), json!("patient.export"));
+    assert_eq!(o.refused(&north, rewritten), "audit_rewritten");
+
+    // Per-field versions come only in history sent again, and then only of sites head office
+    // knows, none from the future.
+    let mut versions_without_replay = new_patient(Uuid::new_v4(), v(2, &north));
+    versions_without_replay.versions.insert("given".into(), v(1, &other));
+    assert_eq!(o.refused(&north, versions_without_replay), "invalid");
+    let mut unknown_site = new_patient(Uuid::new_v4(), v(2, &north));
+    unknown_site.replay = true;
+    unknown_site.versions.insert("given".into(), Version { hlc: hlc_from_ms(NOW), site: Uuid::new_v4() });
+    assert_eq!(o.refused(&north, unknown_site), "wrong_site");
+    let mut future = new_patient(Uuid::new_v4(), v(2, &north));
+    future.replay = true;
+    future.versions.insert("given".into(), v(365 * 24 * 3_600_000, &other));
+    assert_eq!(o.refused(&north, future), "invalid_version");
+    let mut history = new_patient(Uuid::new_v4(), v(2, &north));
+    history.replay = true;
+    history.versions.insert("given".into(), v(1, &other));
+    o.stored(&north, &[history]);
 }
 
 fn taking_on_an_edited_patient_sends_each_record_whole(o: Office) {

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use rapport_model::PatientId;
 use rapport_model::schema::{self, Kind, MAX_CHANGE_BYTES, Record};
 use rapport_model::sync::{
-    Ack, Change, Conflict, ConflictKind, Entity, FieldState, Hlc, MAX_CLOCK_AHEAD_MS, SCHEMA_VERSION, Version,
+    Ack, Change, Conflict, ConflictKind, Entity, FieldState, Hlc, LogMark, MAX_CLOCK_AHEAD_MS, SCHEMA_VERSION, Version,
     concurrent, conflict_matters, disambiguate, hlc_from_ms, hlc_tick, is_unique_field, wins,
 };
 use rusqlite::types::{Value as Sql, ValueRef};
@@ -418,8 +418,11 @@ pub fn acknowledge(conn: &Connection, sent: &[Change], acks: &[Ack], now_ms: i64
                 },
             )?;
         }
-        if ack.refused.is_none() && change.fields.keys().any(|f| is_unique_field(change.entity, f)) {
-            note_log_position(conn, change.entity, &change.record, ack.seq)?;
+        if ack.refused.is_none() && ack.seq > 0 {
+            note_mark(conn, LogMark { seq: ack.seq, change: ack.change })?;
+            if change.fields.keys().any(|f| is_unique_field(change.entity, f)) {
+                note_log_position(conn, change.entity, &change.record, ack.seq)?;
+            }
         }
         conn.prepare_cached("DELETE FROM sync_outbox WHERE change_id = ?1")?.execute([ack.change.to_string()])?;
     }
@@ -715,6 +718,89 @@ fn after_write(conn: &Connection, entity: Entity, key: &Sql) -> Result<()> {
         Some(p) => search::index_patient(conn, &p),
         None => search::unindex_patient(conn, id),
     }
+}
+
+/// The newest place in head office's log this device knows (sent with every push and pull).
+pub fn mark(conn: &Connection) -> Result<Option<LogMark>> {
+    Ok(meta::get(conn, "sync_mark")?.and_then(|m| serde_json::from_str(&m).ok()))
+}
+
+/// Keeps `seen` as the mark if it is newer than the one kept.
+pub fn note_mark(conn: &Connection, seen: LogMark) -> Result<()> {
+    if mark(conn)?.is_some_and(|m| m.seq >= seen.seq) {
+        return Ok(());
+    }
+    let text = serde_json::to_string(&seen).map_err(|_| StoreError::Decode("log mark"))?;
+    meta::set(conn, "sync_mark", &text)
+}
+
+/// Head office was restored from an older copy of its data: what it acknowledged since may be
+/// gone, and its log positions name other changes now. Puts every record this device holds
+/// (each field with its own version, as `replay` history; a colleague of another clinic is
+/// theirs to send) and its whole audit chain in front of the outbox, and forgets where it stood
+/// in the old log, so the next sync sends them and pulls everything anew. Head office keeps
+/// what it has where it is newer and logs nothing it held already; a patient this clinic took
+/// on after the copy is taken on again. Returns how many records go again.
+pub fn rewind(conn: &Connection, wall_ms: i64) -> Result<usize> {
+    let me = site(conn)?;
+    let version = Version { hlc: hlc_tick(hlc(conn)?, wall_ms), site: me };
+    // Written downwards from just before the outbox's first change, last record first, so
+    // that they go in declaration order (parents first) without being held in memory.
+    let top: i64 = conn.query_row("SELECT coalesce(min(seq), 1) - 1 FROM sync_outbox", [], |r| r.get(0))?;
+    let mut next = top;
+    let mut insert = conn.prepare("INSERT INTO sync_outbox (seq, change_id, change) VALUES (?1, ?2, ?3)")?;
+    let mut send_again = |spec: Spec, record: String, key: &Sql, stored: &Versions| -> Result<()> {
+        let Some(fields) = read_fields(conn, spec, key)? else { return Ok(()) };
+        // A colleague of another clinic is held here without a password hash: theirs to send.
+        if spec.0.fields.iter().any(|f| f.kind == Kind::PasswordHash && fields.get(f.name).is_some_and(|h| h == "")) {
+            return Ok(());
+        }
+        let versions = fields.keys().filter_map(|f| version_of(stored, f).map(|v| (f.clone(), v))).collect();
+        let change = Change {
+            id: new_change_id(wall_ms)?,
+            entity: spec.entity(),
+            record,
+            version,
+            fields,
+            versions,
+            base: BTreeMap::new(),
+            schema: SCHEMA_VERSION,
+            replay: true,
+            seq: None,
+        };
+        let text = serde_json::to_string(&change).map_err(|_| StoreError::Decode("change"))?;
+        insert.execute(params![next, change.id.to_string(), text])?;
+        next -= 1;
+        Ok(())
+    };
+    for record in schema::RECORDS.iter().rev() {
+        let spec = Spec(record);
+        if record.entity.is_append_only() {
+            // Marks and audit rows carry no versions; every one goes (head office keeps each once).
+            let sql = format!("SELECT {} FROM {} ORDER BY {} DESC", spec.key(), spec.table(), spec.key());
+            let mut stmt = conn.prepare(&sql)?;
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                let key: Sql = row.get(0)?;
+                send_again(spec, record_name(me, spec, &key), &key, &Versions::new())?;
+            }
+        } else {
+            let mut stmt =
+                conn.prepare("SELECT record, versions FROM sync_version WHERE entity = ?1 ORDER BY record DESC")?;
+            let mut rows = stmt.query([record.entity.as_str()])?;
+            while let Some(row) = rows.next()? {
+                let name: String = row.get(0)?;
+                let stored: Versions =
+                    serde_json::from_str(&row.get::<_, String>(1)?).map_err(|_| StoreError::Decode("sync versions"))?;
+                send_again(spec, name.clone(), &key_of(&name)?, &stored)?;
+            }
+        }
+    }
+    drop(send_again);
+    conn.execute("DELETE FROM sync_acked", [])?;
+    conn.execute("DELETE FROM meta WHERE key IN ('sync_cursor', 'sync_mark')", [])?;
+    meta::set(conn, "sync_hlc", &version.hlc.to_string())?;
+    Ok(usize::try_from(top - next).unwrap_or(0))
 }
 
 /// The position in head office's log up to which this device has applied changes.

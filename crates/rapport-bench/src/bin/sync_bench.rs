@@ -242,7 +242,7 @@ fn ingest_rate(backend: Arc<Backend>, per_device: usize) -> f64 {
             })
             .collect::<Vec<_>>()
             .chunks(500)
-            .map(|c| serde_json::to_string(&PushRequest { changes: c.to_vec() }).expect("json"))
+            .map(|c| serde_json::to_string(&PushRequest { changes: c.to_vec(), mark: None }).expect("json"))
             .collect();
         devices.push((token, batches));
     }

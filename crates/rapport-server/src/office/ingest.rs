@@ -3,33 +3,44 @@
 //! the merge rule desks use too ([`wins`]), and logged. A change that fails is refused on its
 //! own with a coded reason and nothing of it is stored; the rest of the batch goes on.
 //!
-//! Two things refuse the whole request instead, because the desk must keep its changes and
-//! send them again later: a change format this server does not know, and a clock too far ahead.
+//! Three things refuse the whole request instead, because the desk must keep its changes and
+//! send them again later: a change format this server does not know, a clock too far ahead, and
+//! a desk that knows a later log than this one (head office restored from an older copy).
+//!
+//! After such a restore a desk sends again what it holds as `replay` changes: old history with
+//! each field's own version. Those are merged by version alone (no conflicts: nothing in them
+//! is a new edit), and one that adds nothing is answered without being logged.
+
+use std::collections::{BTreeMap, HashMap};
 
 use rapport_model::schema::{self, Authority, Invalid, Kind};
 use rapport_model::sync::{
-    Ack, Change, Entity, FieldState, LostField, MAX_CLOCK_AHEAD_MS, OLDEST_SCHEMA_VERSION, PushResponse, Refusal,
-    SCHEMA_VERSION, Version, concurrent, conflict_matters, hlc_ms, is_unique_field, wins,
+    Ack, Change, Entity, FieldState, LostField, MAX_CLOCK_AHEAD_MS, OLDEST_SCHEMA_VERSION, PushRequest, PushResponse,
+    Refusal, SCHEMA_VERSION, Version, concurrent, conflict_matters, hlc_ms, is_unique_field, wins,
 };
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::devices::Device;
 use super::state::{
-    ConflictRow, LogRow, State, Versions, append_log, clinic_holds, hold, load_state, log_conflict, save_state,
+    ConflictRow, LogRow, State, Versions, append_log, check_mark, clinic_holds, hold, load_state, log_conflict,
+    save_state,
 };
-use super::{Head, OfficeResult, Refused, refused, rules};
+use super::{Head, OfficeResult, Refused, refused, rules, take_on};
 use crate::db::{Db, DbError, Row, rows};
 
 /// Stores a batch of changes: each once (a resent change gets its first answer again), merged
 /// field by field into the present, losers kept as conflicts, double bookings undone, and each
 /// change that may not be stored refused on its own.
-pub fn ingest(db: &mut dyn Db, device: &Device, changes: &[Change], now_ms: i64) -> OfficeResult<PushResponse> {
+pub fn ingest(db: &mut dyn Db, device: &Device, req: &PushRequest, now_ms: i64) -> OfficeResult<PushResponse> {
+    let changes = &req.changes;
     check_request(changes, now_ms)?;
+    check_mark(db, req.mark)?;
     let mut head = Head::load(db)?;
+    let mut sites = KnownSites::default();
     let mut acks = Vec::with_capacity(changes.len());
     for c in changes {
-        let ack = match ingest_one(db, &mut head, device, c, now_ms)? {
+        let ack = match ingest_one(db, &mut head, &mut sites, device, c, now_ms)? {
             Ok(ack) => ack,
             Err(why) => {
                 tracing::warn!(device = %device.id, entity = c.entity.as_str(), code = why.code, "change refused");
@@ -82,13 +93,15 @@ struct Admitted {
     state: Option<State>,
     patient: Option<Uuid>,
     clinic: Option<Uuid>,
-    /// A new patient: the sending device's clinic holds them from now on.
-    new_patient: bool,
+    /// The sending device's clinic holds the patient from now on: a new patient, or a live one
+    /// whose whole record it sent.
+    hold: bool,
 }
 
 fn ingest_one(
     db: &mut dyn Db,
     head: &mut Head,
+    sites: &mut KnownSites,
     device: &Device,
     c: &Change,
     now_ms: i64,
@@ -106,7 +119,7 @@ fn ingest_one(
         let ack = serde_json::from_str(&outcome).map_err(|_| DbError::Other("stored acknowledgement".into()))?;
         return Ok(Ok(ack));
     }
-    let admitted = match admit(db, device, c)? {
+    let admitted = match admit(db, head, sites, device, c, now_ms)? {
         Ok(a) => a,
         Err(e) => return Ok(Err(e)),
     };
@@ -123,7 +136,8 @@ fn ingest_one(
         });
         let (touched, lost) = if creating {
             state.fields = c.fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-            state.versions = Versions::from([("*".to_owned(), c.version)]);
+            state.versions = c.versions.clone();
+            state.versions.insert("*".to_owned(), c.version);
             (c.fields.keys().cloned().collect(), Vec::new())
         } else if c.entity.is_append_only() {
             (Vec::new(), Vec::new())
@@ -131,20 +145,32 @@ fn ingest_one(
             state.patient = admitted.patient;
             merge(c, &mut state, &mut ack)
         };
-        if let Err(e) = schema::check_record(c.entity, &state.fields) {
-            return Ok(Err(e));
+        // History sent again that adds nothing is not logged (a patient it takes on again is
+        // held all the same).
+        let nothing_new = c.replay && !creating && touched.is_empty();
+        if !nothing_new {
+            if let Err(e) = schema::check_record(c.entity, &state.fields) {
+                return Ok(Err(e));
+            }
+            // Stored from here on: the change takes its place in the log before anything head
+            // office does about it (a rename, a cancelled double booking).
+            ack.seq = head.next_seq();
+            log_lost(db, c, state.clinic, &lost, now_ms)?;
+            if creating || !touched.is_empty() {
+                save_state(db, c.entity, &c.record, &state)?;
+            }
         }
-        // Stored from here on: the change takes its place in the log before anything head
-        // office does about it (a rename, a cancelled double booking).
-        ack.seq = head.next_seq();
-        log_lost(db, c, state.clinic, &lost, now_ms)?;
-        if creating || !touched.is_empty() {
-            save_state(db, c.entity, &c.record, &state)?;
-        }
-        if admitted.new_patient
+        if admitted.hold
             && let Some(patient) = admitted.patient
+            && hold(db, device.clinic, patient)?
+            && !creating
         {
-            hold(db, device.clinic, patient)?;
+            // Taken on: the clinic's other desks receive the patient whole, as after `take-on`.
+            tracing::info!(device = %device.id, clinic = %device.clinic, "a patient taken on by their whole record");
+            take_on::send_again(db, head, patient, now_ms)?;
+        }
+        if nothing_new {
+            return Ok(Ok(ack));
         }
         for field in touched.iter().filter(|f| is_unique_field(c.entity, f)) {
             rules::keep_unique(db, head, c.entity, &c.record, &mut state, field, now_ms)?;
@@ -156,6 +182,13 @@ fn ingest_one(
         }
         log = (state.patient, state.clinic.or(Some(device.clinic)));
     } else {
+        // An audit row is logged once: the same row again (sent again after a restore) is
+        // answered without being logged, another row under its name is refused.
+        match held_audit_row(db, &c.record)? {
+            Some(held) if held == c.fields => return Ok(Ok(ack)),
+            Some(_) => return deny("audit_rewritten", "that audit row was sent before with other contents"),
+            None => {}
+        }
         ack.seq = head.next_seq();
     }
     let outcome = serde_json::to_string(&ack).map_err(|_| DbError::Other("acknowledgement".into()))?;
@@ -169,12 +202,29 @@ fn ingest_one(
 
 /// Decides whether this device may write this change, from head office's state and the
 /// device's token alone.
-fn admit(db: &mut dyn Db, device: &Device, c: &Change) -> OfficeResult<Result<Admitted, Invalid>> {
-    if c.replay || !c.versions.is_empty() {
-        return deny("invalid", "a device sends its own edits, not head office's history");
-    }
+fn admit(
+    db: &mut dyn Db,
+    head: &Head,
+    sites: &mut KnownSites,
+    device: &Device,
+    c: &Change,
+    now_ms: i64,
+) -> OfficeResult<Result<Admitted, Invalid>> {
     if c.version.site != device.site {
         return deny("wrong_site", "this change is stamped with another desk's site");
+    }
+    if !c.versions.is_empty() && !c.replay {
+        return deny("invalid", "only history sent again carries a version per field");
+    }
+    // History sent again holds what other desks wrote too: each version must be one head
+    // office or one of its devices could have made, and none from the future.
+    for v in c.versions.values() {
+        if hlc_ms(v.hlc) - now_ms > MAX_CLOCK_AHEAD_MS {
+            return deny("invalid_version", "a field's version is from the future");
+        }
+        if v.site != head.site && !sites.known(db, v.site)? {
+            return deny("wrong_site", "a field's version names a site no device of this organisation has");
+        }
     }
     if c.entity == Entity::Audit {
         let own = c.record.split_once('/').is_some_and(|(site, n)| {
@@ -192,7 +242,7 @@ fn admit(db: &mut dyn Db, device: &Device, c: &Change) -> OfficeResult<Result<Ad
     }
     let clinic = device.clinic;
     let not_held = "that patient is not held by this clinic; find them at head office and take them on first";
-    let mut admitted = Admitted { patient: None, clinic: None, new_patient: false, state: None };
+    let mut admitted = Admitted { patient: None, clinic: None, hold: false, state: None };
     match schema::record(c.entity).authority {
         Authority::PatientHolders => {
             let patient = match (c.entity, &state) {
@@ -221,9 +271,19 @@ fn admit(db: &mut dyn Db, device: &Device, c: &Change) -> OfficeResult<Result<Ad
             };
             let Some(patient) = patient else { return deny("no_patient", "head office has no such patient") };
             if state.is_none() && c.entity == Entity::Patient {
-                admitted.new_patient = true;
+                admitted.hold = true;
             } else if !clinic_holds(db, clinic, patient)? {
-                return deny("other_clinic", not_held);
+                // Any clinic may take on a live patient (`take-on`). A whole patient record from
+                // a clinic that does not hold them takes them on the same way: after head office
+                // was put back to an older copy, a clinic's registration or history of a patient
+                // can arrive after another clinic's. History sent again takes on a patient
+                // deleted meanwhile too, so that the deletion reaches the clinic that held them.
+                let live = state.as_ref().is_some_and(|s| s.fields.get("deleted_at").is_none_or(Value::is_null));
+                let whole = c.entity == Entity::Patient && schema::check_fields(c.entity, &c.fields, true).is_ok();
+                if !(whole && (live || c.replay)) {
+                    return deny("other_clinic", not_held);
+                }
+                admitted.hold = true;
             }
             admitted.patient = Some(patient);
         }
@@ -277,6 +337,33 @@ fn admit(db: &mut dyn Db, device: &Device, c: &Change) -> OfficeResult<Result<Ad
     Ok(Ok(admitted))
 }
 
+/// Sites head office knows (its devices', revoked ones included), looked up once per push.
+#[derive(Default)]
+struct KnownSites(HashMap<Uuid, bool>);
+
+impl KnownSites {
+    fn known(&mut self, db: &mut dyn Db, site: Uuid) -> OfficeResult<bool> {
+        if let Some(known) = self.0.get(&site) {
+            return Ok(*known);
+        }
+        let known = db.query_one("SELECT 1 FROM device WHERE site = $1", &[site.to_string().into()])?.is_some();
+        self.0.insert(site, known);
+        Ok(known)
+    }
+}
+
+/// The fields of the audit row head office logged under this name, if any.
+fn held_audit_row(db: &mut dyn Db, record: &str) -> OfficeResult<Option<BTreeMap<String, Value>>> {
+    let found = db.query_one(
+        "SELECT body FROM change_log WHERE entity = 'audit' AND record = $1 ORDER BY seq LIMIT 1",
+        &[record.into()],
+    )?;
+    Ok(match found {
+        Some(row) => Some(Row::new(row, "audit row").json::<Change>()?.fields),
+        None => None,
+    })
+}
+
 fn field_uuid(c: &Change, field: &str) -> Option<Uuid> {
     c.fields.get(field).and_then(Value::as_str).and_then(|s| s.parse().ok())
 }
@@ -314,27 +401,24 @@ struct Lost {
 fn merge(c: &Change, s: &mut State, ack: &mut Ack) -> (Vec<String>, Vec<Lost>) {
     let (mut touched, mut lost) = (Vec::new(), Vec::new());
     for (field, value) in &c.fields {
+        let version = c.version_of(field);
         let Some(current) = s.version_of(field) else {
             s.fields.insert(field.clone(), value.clone());
-            s.versions.insert(field.clone(), c.version);
+            s.versions.insert(field.clone(), version);
             touched.push(field.clone());
             continue;
         };
-        if current == c.version {
+        if current == version {
             continue;
         }
         let cur_value = s.fields.get(field).cloned().unwrap_or(Value::Null);
-        let incoming_wins = wins(
-            c.entity,
-            field,
-            FieldState { value, version: c.version },
-            FieldState { value: &cur_value, version: current },
-        );
-        if conflict_matters(c.entity, field) && concurrent(&c.version, c.base.get(field), &current) {
+        let incoming_wins =
+            wins(c.entity, field, FieldState { value, version }, FieldState { value: &cur_value, version: current });
+        if !c.replay && conflict_matters(c.entity, field) && concurrent(&version, c.base.get(field), &current) {
             let (loser, winner, loser_value, winner_value) = if incoming_wins {
-                (current, c.version, cur_value.clone(), value.clone())
+                (current, version, cur_value.clone(), value.clone())
             } else {
-                (c.version, current, value.clone(), cur_value.clone())
+                (version, current, value.clone(), cur_value.clone())
             };
             if !incoming_wins {
                 ack.lost.push(LostField { field: field.clone(), winner: cur_value.clone(), winner_version: current });
@@ -343,7 +427,7 @@ fn merge(c: &Change, s: &mut State, ack: &mut Ack) -> (Vec<String>, Vec<Lost>) {
         }
         if incoming_wins {
             s.fields.insert(field.clone(), value.clone());
-            s.versions.insert(field.clone(), c.version);
+            s.versions.insert(field.clone(), version);
             touched.push(field.clone());
         }
     }

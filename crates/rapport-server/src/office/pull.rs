@@ -1,15 +1,16 @@
 //! The changes a clinic's devices receive, by cursor over head office's log.
 
 use rapport_model::schema::{self, Kind};
-use rapport_model::sync::{Change, Entity, PullRequest, PullResponse};
+use rapport_model::sync::{Change, Entity, LogMark, PullRequest, PullResponse};
 
 use super::OfficeResult;
 use super::devices::Device;
-use super::state::clinic_scope;
+use super::state::{change_at, check_mark, clinic_scope};
 use crate::db::{Db, Row, rows};
 
 /// The next page of changes for the device's clinic after `cursor`.
 pub fn pull(db: &mut dyn Db, device: &Device, req: PullRequest) -> OfficeResult<PullResponse> {
+    check_mark(db, req.mark)?;
     let limit = i64::from(req.limit.clamp(1, 5000));
     let mut head = Row::expect(db.query_one("SELECT seq, hlc FROM head_office WHERE id = 1", &[])?, "head office")?;
     let (top, server_hlc) = (head.int()?, head.int()?);
@@ -40,5 +41,6 @@ pub fn pull(db: &mut dyn Db, device: &Device, req: PullRequest) -> OfficeResult<
         Some(c) if more => c.seq.unwrap_or(top),
         _ => top.max(req.cursor),
     };
-    Ok(PullResponse { changes, cursor, more, server_hlc })
+    let mark = if cursor > 0 { change_at(db, cursor)?.map(|change| LogMark { seq: cursor, change }) } else { None };
+    Ok(PullResponse { changes, cursor, more, mark, server_hlc })
 }

@@ -7,11 +7,11 @@
 
 use std::collections::BTreeMap;
 
-use rapport_model::sync::{Change, Entity, SCHEMA_VERSION, Version};
+use rapport_model::sync::{Change, Entity, LOG_REWOUND, LogMark, SCHEMA_VERSION, Version};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::{Head, OfficeResult, random_uuid};
+use super::{Head, OfficeResult, random_uuid, refused};
 use crate::db::{Db, Row};
 
 pub(super) type Versions = BTreeMap<String, Version>;
@@ -129,6 +129,33 @@ pub(super) fn append_log(db: &mut dyn Db, r: &LogRow<'_>, now_ms: i64) -> Office
         ],
     )?;
     Ok(())
+}
+
+/// The change at `seq` in the log, if any.
+pub(super) fn change_at(db: &mut dyn Db, seq: i64) -> OfficeResult<Option<Uuid>> {
+    let found = db.query_one("SELECT change_id FROM change_log WHERE seq = $1", &[seq.into()])?;
+    Ok(match found {
+        Some(row) => Some(Row::new(row, "log entry").uuid()?),
+        None => None,
+    })
+}
+
+/// Refuses a request from a device that knows a log position this log does not hold as it saw
+/// it: head office was restored from an older copy since.
+pub(super) fn check_mark(db: &mut dyn Db, mark: Option<LogMark>) -> OfficeResult<()> {
+    let Some(mark) = mark else { return Ok(()) };
+    if change_at(db, mark.seq)? == Some(mark.change) {
+        return Ok(());
+    }
+    tracing::warn!(
+        seq = mark.seq,
+        "a device knows a later log than this one: head office was restored from an older copy"
+    );
+    refused(
+        409,
+        LOG_REWOUND,
+        "head office was restored from an older copy of its data; this desk sends what it holds again and pulls everything anew",
+    )
 }
 
 /// A change of head office's own (undoing a double booking, renaming a clashing login), merged

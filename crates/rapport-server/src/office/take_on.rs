@@ -69,6 +69,16 @@ pub fn take_on(db: &mut dyn Db, device: &Device, patient: Uuid, now_ms: i64) -> 
         return Ok(0);
     }
     let mut head = Head::load(db)?;
+    let sent = send_again(db, &mut head, patient, now_ms)?;
+    head.save(db)?;
+    Ok(sent)
+}
+
+/// Logs the patient's record, pointers and marks again as full-state `replay` changes, one per
+/// record with each field's own version, for a clinic that now holds them: every desk of that
+/// clinic receives them whole by its usual pull. Returns how many records were sent again.
+pub(super) fn send_again(db: &mut dyn Db, head: &mut Head, patient: Uuid, now_ms: i64) -> OfficeResult<usize> {
+    let id = patient.to_string();
     let found = db.query(
         "SELECT entity, record FROM record_state
          WHERE (entity = 'patient' AND record = $1) OR (patient_id = $1 AND entity IN ('pointer', 'pointer_mark'))",
@@ -102,8 +112,7 @@ pub fn take_on(db: &mut dyn Db, device: &Device, patient: Uuid, now_ms: i64) -> 
             replay: true,
             seq: None,
         };
-        log_office_change(db, &mut head, &change, &state, now_ms)?;
+        log_office_change(db, head, &change, &state, now_ms)?;
     }
-    head.save(db)?;
     Ok(records.len())
 }

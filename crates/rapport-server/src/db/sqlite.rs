@@ -1,0 +1,84 @@
+//! The embedded backend: one SQLite file, one connection, transactions taken in turn.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use super::{Db, DbError, DbResult, Val};
+
+/// Opens `DIR/head-office.db`. The directory is made 0700 and the file 0600 before anything
+/// is written to them; SQLite gives its WAL and shared-memory files the database file's mode.
+pub(super) fn open(dir: &Path) -> DbResult<Mutex<rusqlite::Connection>> {
+    let io = |e: std::io::Error| DbError::Other(format!("cannot prepare {}: {e}", dir.display()));
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let file = dir.join("head-office.db");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(io)?;
+        std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(&file).map_err(io)?;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+    }
+    let conn = rusqlite::Connection::open(&file)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.set_prepared_statement_cache_capacity(256);
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
+    Ok(Mutex::new(conn))
+}
+
+/// Runs `f` in one immediate transaction; commits if it returns `Ok`.
+pub(super) fn tx<T, E: From<DbError>>(
+    conn: &Mutex<rusqlite::Connection>,
+    f: impl FnOnce(&mut dyn Db) -> Result<T, E>,
+) -> Result<T, E> {
+    let mut conn = conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(DbError::from)?;
+    let out = f(&mut SqliteTx(&tx))?;
+    tx.commit().map_err(DbError::from)?;
+    Ok(out)
+}
+
+/// `$1` → `?1`: the same numbered parameters in SQLite's spelling.
+fn sqlite_sql(sql: &str) -> String {
+    sql.replace('$', "?")
+}
+
+struct SqliteTx<'a>(&'a rusqlite::Transaction<'a>);
+
+impl rusqlite::ToSql for Val {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(match self {
+            Self::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+            Self::Int(i) => ToSqlOutput::Borrowed(ValueRef::Integer(*i)),
+            Self::Text(t) => ToSqlOutput::Borrowed(ValueRef::Text(t.as_bytes())),
+        })
+    }
+}
+
+impl Db for SqliteTx<'_> {
+    fn exec(&mut self, sql: &str, params: &[Val]) -> DbResult<u64> {
+        let mut stmt = self.0.prepare_cached(&sqlite_sql(sql))?;
+        Ok(stmt.execute(rusqlite::params_from_iter(params.iter()))? as u64)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Val]) -> DbResult<Vec<Vec<Val>>> {
+        use rusqlite::types::ValueRef;
+        let mut stmt = self.0.prepare_cached(&sqlite_sql(sql))?;
+        let n = stmt.column_count();
+        let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let mut vals = Vec::with_capacity(n);
+            for i in 0..n {
+                vals.push(match row.get_ref(i)? {
+                    ValueRef::Null => Val::Null,
+                    ValueRef::Integer(v) => Val::Int(v),
+                    ValueRef::Real(v) => Val::Int(v as i64),
+                    ValueRef::Text(t) | ValueRef::Blob(t) => Val::Text(String::from_utf8_lossy(t).into_owned()),
+                });
+            }
+            out.push(vals);
+        }
+        Ok(out)
+    }
+}
