@@ -796,7 +796,6 @@ pub fn rewind(conn: &Connection, wall_ms: i64) -> Result<usize> {
             }
         }
     }
-    drop(send_again);
     conn.execute("DELETE FROM sync_acked", [])?;
     conn.execute("DELETE FROM meta WHERE key IN ('sync_cursor', 'sync_mark')", [])?;
     meta::set(conn, "sync_hlc", &version.hlc.to_string())?;

@@ -24,10 +24,10 @@ use uuid::Uuid;
 use super::devices::Device;
 use super::state::{
     ConflictRow, LogRow, State, Versions, append_log, check_mark, clinic_holds, hold, load_state, log_conflict,
-    save_state,
+    record_exists, save_state,
 };
 use super::{Head, OfficeResult, Refused, refused, rules, take_on};
-use crate::db::{Db, DbError, Row, rows};
+use crate::db::{Db, DbError, Row, Val, rows};
 
 /// Stores a batch of changes: each once (a resent change gets its first answer again), merged
 /// field by field into the present, losers kept as conflicts, double bookings undone, and each
@@ -38,9 +38,10 @@ pub fn ingest(db: &mut dyn Db, device: &Device, req: &PushRequest, now_ms: i64) 
     check_mark(db, req.mark)?;
     let mut head = Head::load(db)?;
     let mut sites = KnownSites::default();
+    let mut answered = answered_before(db, changes)?;
     let mut acks = Vec::with_capacity(changes.len());
     for c in changes {
-        let ack = match ingest_one(db, &mut head, &mut sites, device, c, now_ms)? {
+        let ack = match ingest_one(db, &mut head, &mut sites, &mut answered, device, c, now_ms)? {
             Ok(ack) => ack,
             Err(why) => {
                 tracing::warn!(device = %device.id, entity = c.entity.as_str(), code = why.code, "change refused");
@@ -102,21 +103,16 @@ fn ingest_one(
     db: &mut dyn Db,
     head: &mut Head,
     sites: &mut KnownSites,
+    answered: &mut Answered,
     device: &Device,
     c: &Change,
     now_ms: i64,
 ) -> OfficeResult<Result<Ack, Invalid>> {
-    let stored = db.query_one(
-        "SELECT c.outcome, d.site FROM change_log c LEFT JOIN device d ON d.id = c.device_id WHERE c.change_id = $1",
-        &[c.id.to_string().into()],
-    )?;
-    if let Some(row) = stored {
-        let mut row = Row::new(row, "acknowledgement");
-        let (outcome, sender_site) = (row.text()?, row.opt_uuid()?);
-        if sender_site != Some(device.site) {
+    if let Some((outcome, sender_site)) = answered.get(&c.id) {
+        if *sender_site != Some(device.site) {
             return deny("duplicate_id", "that change id was used already by another device");
         }
-        let ack = serde_json::from_str(&outcome).map_err(|_| DbError::Other("stored acknowledgement".into()))?;
+        let ack = serde_json::from_str(outcome).map_err(|_| DbError::Other("stored acknowledgement".into()))?;
         return Ok(Ok(ack));
     }
     let admitted = match admit(db, head, sites, device, c, now_ms)? {
@@ -173,7 +169,7 @@ fn ingest_one(
             return Ok(Ok(ack));
         }
         for field in touched.iter().filter(|f| is_unique_field(c.entity, f)) {
-            rules::keep_unique(db, head, c.entity, &c.record, &mut state, field, now_ms)?;
+            rules::keep_unique(db, head, c.entity, &c.record, &mut state, field, creating, now_ms)?;
         }
         match c.entity {
             Entity::Appointment => ack.rejected = rules::check_booking(db, head, &c.record, &mut state, now_ms)?,
@@ -194,9 +190,10 @@ fn ingest_one(
     let outcome = serde_json::to_string(&ack).map_err(|_| DbError::Other("acknowledgement".into()))?;
     append_log(
         db,
-        &LogRow { seq: ack.seq, change: c, patient: log.0, clinic: log.1, device: Some(device.id), outcome },
+        &LogRow { seq: ack.seq, change: c, patient: log.0, clinic: log.1, device: Some(device.id), outcome: &outcome },
         now_ms,
     )?;
+    answered.insert(c.id, (outcome, Some(device.site)));
     Ok(Ok(ack))
 }
 
@@ -250,7 +247,7 @@ fn admit(
                 (_, Some(s)) => s.patient,
                 (Entity::Pointer, None) => {
                     let Some(patient) = field_uuid(c, "patient_id") else { return deny("invalid_value", "no patient") };
-                    if load_state(db, Entity::Patient, &patient.to_string())?.is_none() {
+                    if !record_exists(db, Entity::Patient, &patient.to_string())? {
                         return deny("no_patient", "head office has no such patient");
                     }
                     if let Some(earlier) = field_uuid(c, "supersedes") {
@@ -328,13 +325,37 @@ fn admit(
     for field in schema::record(c.entity).fields {
         let Kind::Ref(entity) = field.kind else { continue };
         if let Some(id) = field_uuid(c, field.name)
-            && load_state(db, entity, &id.to_string())?.is_none()
+            && !record_exists(db, entity, &id.to_string())?
         {
             return deny("no_such_record", "the change names a record head office does not have");
         }
     }
     admitted.state = state;
     Ok(Ok(admitted))
+}
+
+/// The first answer to each change id head office has logged, and the site that sent it.
+type Answered = HashMap<Uuid, (String, Option<Uuid>)>;
+
+/// The answers already given to changes of this push (a resent change gets its first answer
+/// again), looked up in one query per few hundred changes.
+fn answered_before(db: &mut dyn Db, changes: &[Change]) -> OfficeResult<Answered> {
+    let mut answered = Answered::new();
+    for chunk in changes.chunks(500) {
+        let marks = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(",");
+        let ids: Vec<Val> = chunk.iter().map(|c| c.id.to_string().into()).collect();
+        let found = db.query(
+            &format!(
+                "SELECT c.change_id, c.outcome, d.site FROM change_log c LEFT JOIN device d ON d.id = c.device_id
+                 WHERE c.change_id IN ({marks})"
+            ),
+            &ids,
+        )?;
+        for mut row in rows(found, "acknowledgement") {
+            answered.insert(row.uuid()?, (row.text()?, row.opt_uuid()?));
+        }
+    }
+    Ok(answered)
 }
 
 /// Sites head office knows (its devices', revoked ones included), looked up once per push.
@@ -370,7 +391,12 @@ fn field_uuid(c: &Change, field: &str) -> Option<Uuid> {
 
 /// Is the staff member's home clinic this one?
 fn works_at(db: &mut dyn Db, staff: Uuid, clinic: Uuid) -> OfficeResult<bool> {
-    Ok(load_state(db, Entity::Staff, &staff.to_string())?.is_some_and(|s| s.clinic == Some(clinic)))
+    Ok(db
+        .query_one(
+            "SELECT 1 FROM record_state WHERE entity = 'staff' AND record = $1 AND clinic_id = $2",
+            &[staff.to_string().into(), clinic.to_string().into()],
+        )?
+        .is_some())
 }
 
 fn clinic_has_admin(db: &mut dyn Db, clinic: Uuid) -> OfficeResult<bool> {

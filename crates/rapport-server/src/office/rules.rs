@@ -74,7 +74,8 @@ pub(super) fn check_booking(
 }
 
 /// A login or record number another record already holds is renamed the way every replica
-/// renames it on arrival ([`disambiguate`]).
+/// renames it on arrival ([`disambiguate`]). `creating`: the record held no value before.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn keep_unique(
     db: &mut dyn Db,
     head: &mut Head,
@@ -82,31 +83,38 @@ pub(super) fn keep_unique(
     record: &str,
     state: &mut State,
     field: &str,
+    creating: bool,
     now_ms: i64,
 ) -> OfficeResult<()> {
     let Some(value) = state.fields.get(field).and_then(Value::as_str).map(str::to_owned) else { return Ok(()) };
+    if !creating {
+        db.exec(
+            "DELETE FROM unique_value WHERE entity = $1 AND field = $2 AND record = $3",
+            &[entity.as_str().into(), field.into(), record.into()],
+        )?;
+    }
+    // The usual case, a value nobody holds, is one statement.
+    let claim = |db: &mut dyn Db, value: String| -> OfficeResult<bool> {
+        Ok(db.exec(
+            "INSERT INTO unique_value (entity, field, value, record) VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING",
+            &[entity.as_str().into(), field.into(), value.into(), record.into()],
+        )? == 1)
+    };
+    if claim(db, value.clone())? {
+        return Ok(());
+    }
     let holder = db.query_one(
         "SELECT record FROM unique_value WHERE entity = $1 AND field = $2 AND value = $3",
         &[entity.as_str().into(), field.into(), value.clone().into()],
     )?;
-    let value = match holder {
-        Some(r) if r[0].text() != Some(record) => {
-            let renamed = disambiguate(&value, record);
-            let mut fields = Map::new();
-            fields.insert(field.to_owned(), Value::from(renamed.clone()));
-            office_change(db, head, entity, record, state, fields, now_ms)?;
-            renamed
-        }
-        _ => value,
-    };
-    db.exec(
-        "DELETE FROM unique_value WHERE entity = $1 AND field = $2 AND record = $3",
-        &[entity.as_str().into(), field.into(), record.into()],
-    )?;
-    db.exec(
-        "INSERT INTO unique_value (entity, field, value, record) VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING",
-        &[entity.as_str().into(), field.into(), value.into(), record.into()],
-    )?;
+    if holder.is_some_and(|r| r[0].text() == Some(record)) {
+        return Ok(());
+    }
+    let renamed = disambiguate(&value, record);
+    let mut fields = Map::new();
+    fields.insert(field.to_owned(), Value::from(renamed.clone()));
+    office_change(db, head, entity, record, state, fields, now_ms)?;
+    claim(db, renamed)?;
     Ok(())
 }
 

@@ -47,8 +47,19 @@ pub(super) fn load_state(db: &mut dyn Db, entity: Entity, record: &str) -> Offic
     Ok(Some(State { fields: row.json()?, versions: row.json()?, patient: row.opt_uuid()?, clinic: row.opt_uuid()? }))
 }
 
+/// Does head office hold this record (without reading it)?
+pub(super) fn record_exists(db: &mut dyn Db, entity: Entity, record: &str) -> OfficeResult<bool> {
+    Ok(db
+        .query_one(
+            "SELECT 1 FROM record_state WHERE entity = $1 AND record = $2",
+            &[entity.as_str().into(), record.into()],
+        )?
+        .is_some())
+}
+
 pub(super) fn save_state(db: &mut dyn Db, entity: Entity, record: &str, s: &State) -> OfficeResult<()> {
-    let fields = Value::Object(s.fields.clone()).to_string();
+    let fields = serde_json::to_string(&s.fields)
+        .map_err(|_| crate::db::DbError::Other("a record could not be written".into()))?;
     let versions = serde_json::to_value(&s.versions).map(|v| v.to_string()).unwrap_or_else(|_| "{}".into());
     db.exec(
         "INSERT INTO record_state (entity, record, patient_id, clinic_id, fields, versions) VALUES ($1,$2,$3,$4,$5,$6)
@@ -106,7 +117,7 @@ pub(super) struct LogRow<'a> {
     /// The device that sent it; `None` for head office's own changes.
     pub device: Option<Uuid>,
     /// The acknowledgement, kept so that a resent change gets the same answer.
-    pub outcome: String,
+    pub outcome: &'a str,
 }
 
 pub(super) fn append_log(db: &mut dyn Db, r: &LogRow<'_>, now_ms: i64) -> OfficeResult<()> {
@@ -124,7 +135,7 @@ pub(super) fn append_log(db: &mut dyn Db, r: &LogRow<'_>, now_ms: i64) -> Office
             r.clinic.map(|c| c.to_string()).into(),
             r.device.map(|d| d.to_string()).into(),
             body.into(),
-            r.outcome.clone().into(),
+            r.outcome.into(),
             now_ms.into(),
         ],
     )?;
@@ -204,7 +215,7 @@ pub(super) fn log_office_change(
     let seq = head.next_seq();
     append_log(
         db,
-        &LogRow { seq, change, patient: state.patient, clinic: state.clinic, device: None, outcome: "{}".to_owned() },
+        &LogRow { seq, change, patient: state.patient, clinic: state.clinic, device: None, outcome: "{}" },
         now_ms,
     )
 }
