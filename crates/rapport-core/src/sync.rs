@@ -298,7 +298,7 @@ impl Rapport {
         let conflicts_before = sync::open_conflicts(self.store.conn())?;
         if self.push_and_pull(transport, &mut report)? == Flow::Rewound {
             // Head office was restored from an older copy: what it acknowledged since may be
-            // gone. Everything this desk wrote goes again, and everything is pulled anew.
+            // gone. Everything this desk holds goes again, and everything is pulled anew.
             let wall = self.clock.now().timestamp_millis();
             report.resent = self.store.write(|tx| -> Result<usize> { Ok(sync::rewind(tx, wall)?) })?;
             if self.push_and_pull(transport, &mut report)? == Flow::Rewound {
