@@ -187,3 +187,61 @@ fn a_write_made_with_the_clock_a_year_ahead_goes_up_once_the_clock_is_right() {
     c.app.sync_now(&office).expect("later edits are not stamped a year ahead either");
     assert_eq!(c.app.sync_status().expect("status").pending, 0);
 }
+
+#[test]
+fn after_head_office_is_restored_the_desk_puts_what_it_holds_in_front_of_its_outbox() {
+    let mut c = common::clinic();
+    let ines = c.patient("Ines", "Marquez");
+    let conn = c.app.store().conn();
+    // Everything so far went up and was acknowledged; a colleague of another clinic came down
+    // (known here by name, without a password hash); one edit waits.
+    conn.execute("DELETE FROM sync_outbox", []).expect("acknowledged");
+    let now = common::noon().timestamp_millis();
+    let other_site = uuid::Uuid::from_u128(9);
+    let mut fields: std::collections::BTreeMap<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
+        "login": "colleague", "display_name": "Colleague", "role": "clinician", "active": 1, "created_at": now,
+    }))
+    .expect("fields");
+    rapport_model::schema::fill_empty(Entity::Staff, &mut fields);
+    let colleague = uuid::Uuid::from_u128(77).to_string();
+    let staff = rapport_model::sync::Change {
+        id: uuid::Uuid::from_u128(1000),
+        entity: Entity::Staff,
+        record: colleague.clone(),
+        version: rapport_model::sync::Version { hlc: hlc_from_ms(now), site: other_site },
+        fields,
+        versions: Default::default(),
+        base: Default::default(),
+        schema: rapport_model::sync::SCHEMA_VERSION,
+        replay: false,
+        seq: Some(7),
+    };
+    c.app.apply_page(&[staff], Some(7), now).expect("the colleague arrives");
+    let edit = rapport_model::PatientEdit { family: Some("Marquez-Ruiz".into()), ..Default::default() };
+    c.app.edit_patient(&c.admin.clone(), ines, edit).expect("edit");
+    let pending = outbox(&c);
+    let conn = c.app.store().conn();
+    rapport_store::sync::note_mark(conn, rapport_model::sync::LogMark { seq: 7, change: uuid::Uuid::from_u128(1000) })
+        .expect("mark");
+
+    let sent_again = rapport_store::sync::rewind(conn, now + 60_000).expect("rewind");
+    let queued = outbox(&c);
+    assert_eq!(queued.len(), sent_again + pending.len());
+    let (history, waiting) = queued.split_at(sent_again);
+    assert_eq!(waiting, &pending[..], "what waited goes after the history, unchanged");
+    assert!(history.iter().all(|ch| ch.replay), "history sent again is marked so");
+    // Parents first, as declared: staff, then the patient, then the audit chain.
+    let order: Vec<Entity> = history.iter().map(|ch| ch.entity).collect();
+    let mut sorted = order.clone();
+    sorted.sort_by_key(|e| rapport_model::schema::RECORDS.iter().position(|r| r.entity == *e));
+    assert_eq!(order, sorted);
+    let patient = history.iter().find(|ch| ch.record == ines.to_string()).expect("the patient goes again");
+    assert_eq!(patient.fields["family"], serde_json::json!("Marquez-Ruiz"), "as it stands here now");
+    assert!(patient.fields.keys().all(|f| patient.versions.contains_key(f)), "each field with its own version");
+    assert!(history.iter().any(|ch| ch.entity == Entity::Staff && ch.record != colleague), "this clinic's staff go");
+    assert!(!history.iter().any(|ch| ch.record == colleague), "another clinic's colleague is theirs to send");
+    let audit_rows: i64 = conn.query_row("SELECT count(*) FROM audit", [], |r| r.get(0)).expect("count");
+    assert_eq!(history.iter().filter(|ch| ch.entity == Entity::Audit).count() as i64, audit_rows, "the whole chain");
+    assert_eq!(rapport_store::sync::cursor(conn).expect("cursor"), 0, "everything is pulled anew");
+    assert_eq!(rapport_store::sync::mark(conn).expect("mark"), None);
+}
