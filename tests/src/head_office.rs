@@ -70,6 +70,19 @@ impl Office {
             .map_or_else(|_| Stdio::null(), Stdio::from)
     }
 
+    /// Head office's address, as desks reach it (the same across restarts).
+    pub fn url(&self) -> String {
+        format!("https://localhost:{}", self.port)
+    }
+
+    /// Enrolls `desk` in `clinic` with a new code, trusting the test CA.
+    pub fn enroll(&self, desk: &Desk, clinic: &str) {
+        let code = self.admin(&["enroll-code", "--clinic", clinic]);
+        let ca = self.dir.join("ca.pem");
+        let ca = ca.to_str().expect("path");
+        desk.ok(&["sync", "enroll", "--server", &self.url(), "--code", &code, "--ca-cert", ca]);
+    }
+
     pub fn kill(&mut self) {
         if let Some(mut c) = self.child.take() {
             let _ = c.kill(); // SIGKILL: no graceful anything

@@ -83,14 +83,8 @@ fn scenario(postgres: Option<String>) {
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = tmp.path().to_owned();
     let mut office = Office::two_clinics(&dir, postgres);
-    let url = format!("https://localhost:{}", office.port);
-    let ca_path = dir.join("ca.pem");
-    let ca = ca_path.to_str().expect("path");
-    let ca_pem = std::fs::read_to_string(&ca_path).expect("ca");
-    let enroll = |desk: &Desk, clinic: &str| {
-        let code = office.admin(&["enroll-code", "--clinic", clinic]);
-        desk.ok(&["sync", "enroll", "--server", &url, "--code", &code, "--ca-cert", ca]);
-    };
+    let url = office.url();
+    let ca_pem = std::fs::read_to_string(dir.join("ca.pem")).expect("ca");
 
     // North: a desk with patients, one of them with an avoid-topic pointer. South: its own desk.
     let north = Desk { db: dir.join("north.db") };
@@ -98,14 +92,14 @@ fn scenario(postgres: Option<String>) {
     north.ok(&["demo", "--patients", "12"]);
     let bereaved = north.ok(&["patient", "add", "--given", "Ingrid", "--family", "Halvorsen"]);
     north.ok(&["pointer", "add", &bereaved, "--kind", "avoid-topic", "--text", "Recently bereaved"]);
-    enroll(&north, "North");
+    office.enroll(&north, "North");
     let south = Desk { db: dir.join("south.db") };
     south.ok(&["init", "--clinic", "South", "--admin", "boss"]);
     south.ok_as("boss", &["patient", "add", "--given", "Sunil", "--family", "Menon"]);
-    enroll(&south, "South");
+    office.enroll(&south, "South");
     // A second South desk that enrolls now and then stays behind.
     let behind = Desk { db: dir.join("behind.db") };
-    enroll(&behind, "South");
+    office.enroll(&behind, "South");
 
     let north_dump: Value = serde_json::from_str(&north.ok(&["dump"])).expect("json");
     let north_admin = first_key(&north_dump, "staff", |s| s["login"] == "admin");

@@ -82,25 +82,18 @@ fn scenario(postgres: Option<String>) {
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = tmp.path().to_owned();
     let mut office = Office::two_clinics(&dir, postgres);
-    let url = format!("https://localhost:{}", office.port);
-    let ca = dir.join("ca.pem");
-    let ca = ca.to_str().expect("path").to_owned();
-    let enroll = |office: &Office, desk: &Desk, clinic: &str| {
-        let code = office.admin(&["enroll-code", "--clinic", clinic]);
-        desk.ok(&["sync", "enroll", "--server", &url, "--code", &code, "--ca-cert", &ca]);
-    };
 
     // Two desks of North, one of South, in step with head office.
     let a = Desk { db: dir.join("a.db") };
     a.ok(&["init", "--clinic", "North", "--admin", "admin"]);
     a.ok(&["demo", "--patients", "12"]);
-    enroll(&office, &a, "North");
+    office.enroll(&a, "North");
     let b = Desk { db: dir.join("b.db") };
-    enroll(&office, &b, "North");
+    office.enroll(&b, "North");
     let c = Desk { db: dir.join("c.db") };
     c.ok(&["init", "--clinic", "South", "--admin", "boss"]);
     c.ok_as("boss", &["patient", "add", "--given", "Mira", "--family", "Solberg"]);
-    enroll(&office, &c, "South");
+    office.enroll(&c, "South");
     let older = a.ok(&["patient", "add", "--given", "Olga", "--family", "Older"]);
     a.ok(&["sync", "now"]);
     b.ok(&["sync", "now"]);

@@ -319,55 +319,26 @@ impl Postgres {
 
     /// A CA and a server certificate for 127.0.0.1 signed by it, with the openssl command.
     fn make_certificates(&self) -> Result<(), String> {
-        let openssl = |args: &[&str]| {
+        let openssl = |args: &str| {
             let mut cmd = Command::new("openssl");
-            cmd.args(args)
+            cmd.args(args.split_whitespace())
                 .current_dir(&self.dir)
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::null());
             status(cmd, "openssl")
         };
-        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-        openssl(
-            &[
-                &["req", "-x509"][..],
-                &ec,
-                &["-subj", "/CN=Rapport test PostgreSQL CA", "-addext", "basicConstraints=critical,CA:TRUE"],
-                &[
-                    "-addext",
-                    "keyUsage=critical,keyCertSign,cRLSign",
-                    "-keyout",
-                    "ca.key",
-                    "-out",
-                    "ca.pem",
-                    "-days",
-                    "3",
-                ],
-            ]
-            .concat(),
-        )?;
-        openssl(
-            &[&["req"][..], &ec, &["-subj", "/CN=127.0.0.1", "-keyout", "server.key", "-out", "server.csr"]].concat(),
-        )?;
+        let ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+        openssl(&format!(
+            "req -x509 {ec} -subj /CN=rapport-test-postgresql-ca -days 3 -keyout ca.key -out ca.pem \
+             -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign"
+        ))?;
+        openssl(&format!("req {ec} -subj /CN=127.0.0.1 -keyout server.key -out server.csr"))?;
         std::fs::write(self.dir.join("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n")
             .map_err(|e| format!("cannot write the certificate extensions: {e}"))?;
-        openssl(&[
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-out",
-            "server.crt",
-            "-days",
-            "3",
-            "-extfile",
-            "server.ext",
-        ])?;
+        openssl(
+            "x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3 -extfile server.ext \
+             -out server.crt",
+        )?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

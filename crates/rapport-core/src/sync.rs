@@ -283,8 +283,7 @@ impl Rapport {
             match &note {
                 None => {
                     meta::set(tx, keys::LAST_SUCCESS, &now.timestamp_millis().to_string())?;
-                    tx.execute("DELETE FROM meta WHERE key = ?1", [keys::LAST_ERROR])
-                        .map_err(rapport_store::StoreError::from)?;
+                    meta::remove(tx, keys::LAST_ERROR)?;
                 }
                 Some(msg) => meta::set(tx, keys::LAST_ERROR, msg)?,
             }

@@ -295,6 +295,11 @@ pub mod meta {
         Ok(())
     }
 
+    pub fn remove(conn: &Connection, key: &str) -> Result<()> {
+        conn.execute("DELETE FROM meta WHERE key = ?1", [key])?;
+        Ok(())
+    }
+
     /// Returns the counter's next value and advances it.
     pub fn next_counter(conn: &Connection, key: &str, first: i64) -> Result<i64> {
         let next = get(conn, key)?.and_then(|v| v.parse::<i64>().ok()).unwrap_or(first);

@@ -22,6 +22,20 @@ use uuid::Uuid;
 
 use crate::{Result, StoreError, from_ms, meta, records, search};
 
+/// Where this device's place in replication lives in `meta`.
+mod keys {
+    /// The site id every change of this device is stamped with.
+    pub const SITE: &str = "sync_site";
+    /// The hybrid logical clock's last reading.
+    pub const HLC: &str = "sync_hlc";
+    /// The newest clock reading seen from head office or a pulled change.
+    pub const HLC_SEEN: &str = "sync_hlc_seen";
+    /// The position in head office's log up to which changes are applied.
+    pub const CURSOR: &str = "sync_cursor";
+    /// The newest log position seen, with the change there ([`super::LogMark`]).
+    pub const MARK: &str = "sync_mark";
+}
+
 /// How a replicated column is stored locally and written in a change, from its declared kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Col {
@@ -122,31 +136,31 @@ fn read_fields(conn: &Connection, spec: Spec, key: &Sql) -> Result<Option<BTreeM
 
 /// This device's site id, made on first use.
 pub fn site(conn: &Connection) -> Result<Uuid> {
-    if let Some(s) = meta::get(conn, "sync_site")?.and_then(|s| s.parse().ok()) {
+    if let Some(s) = meta::get(conn, keys::SITE)?.and_then(|s| s.parse().ok()) {
         return Ok(s);
     }
     let mut b = [0u8; 16];
     getrandom::fill(&mut b).map_err(|_| StoreError::Random)?;
     let site = uuid::Builder::from_random_bytes(b).into_uuid();
-    meta::set(conn, "sync_site", &site.to_string())?;
+    meta::set(conn, keys::SITE, &site.to_string())?;
     Ok(site)
 }
 
 fn hlc(conn: &Connection) -> Result<Hlc> {
-    Ok(meta::get(conn, "sync_hlc")?.and_then(|v| v.parse().ok()).unwrap_or(0))
+    Ok(meta::get(conn, keys::HLC)?.and_then(|v| v.parse().ok()).unwrap_or(0))
 }
 
 /// The clock reading after every one this device has made or seen (as head office's
 /// answers and pulled changes are seen, a device whose clock runs slow still moves forward).
 pub fn observe_hlc(conn: &Connection, seen: Hlc) -> Result<()> {
     if seen > hlc(conn)? {
-        meta::set(conn, "sync_hlc", &seen.to_string())?;
+        meta::set(conn, keys::HLC, &seen.to_string())?;
     }
     // The newest reading seen from head office, apart from this desk's own: a floor for
     // `restamp_ahead`.
-    let floor: Hlc = meta::get(conn, "sync_hlc_seen")?.and_then(|v| v.parse().ok()).unwrap_or(0);
+    let floor: Hlc = meta::get(conn, keys::HLC_SEEN)?.and_then(|v| v.parse().ok()).unwrap_or(0);
     if seen > floor {
-        meta::set(conn, "sync_hlc_seen", &seen.to_string())?;
+        meta::set(conn, keys::HLC_SEEN, &seen.to_string())?;
     }
     Ok(())
 }
@@ -282,7 +296,7 @@ pub fn seal(conn: &Connection, wall_ms: i64, rules: Rules) -> Result<bool> {
         i = j;
     }
     conn.execute("DELETE FROM sync_dirty", [])?;
-    meta::set(conn, "sync_hlc", &version.hlc.to_string())?;
+    meta::set(conn, keys::HLC, &version.hlc.to_string())?;
     Ok(true)
 }
 
@@ -322,7 +336,7 @@ pub fn restamp_ahead(conn: &Connection, office_ms: i64) -> Result<usize> {
     if hlc(conn)? <= limit {
         return Ok(0);
     }
-    let seen: Hlc = meta::get(conn, "sync_hlc_seen")?.and_then(|v| v.parse().ok()).unwrap_or(0);
+    let seen: Hlc = meta::get(conn, keys::HLC_SEEN)?.and_then(|v| v.parse().ok()).unwrap_or(0);
     let waiting: Vec<(i64, Change)> = {
         let mut stmt = conn.prepare("SELECT seq, change FROM sync_outbox ORDER BY seq")?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
@@ -359,7 +373,7 @@ pub fn restamp_ahead(conn: &Connection, office_ms: i64) -> Result<usize> {
         let text = serde_json::to_string(&c).map_err(|_| StoreError::Decode("change"))?;
         conn.prepare_cached("UPDATE sync_outbox SET change = ?2 WHERE seq = ?1")?.execute(params![seq, text])?;
     }
-    meta::set(conn, "sync_hlc", &clock.to_string())?;
+    meta::set(conn, keys::HLC, &clock.to_string())?;
     Ok(moved.len())
 }
 
@@ -481,8 +495,9 @@ fn add_conflict(conn: &Connection, c: &NewConflict<'_>) -> Result<()> {
 }
 
 /// Applies one pulled page and, when `cursor` is given, saves it, all in the caller's
-/// transaction. Safe to apply the same page twice. Returns how many changes altered a field or
-/// added a record (the others were here already or lost to what is here).
+/// transaction; the newest change applied becomes the device's log mark. Safe to apply the
+/// same page twice. Returns how many changes altered a field or added a record (the others
+/// were here already or lost to what is here).
 ///
 /// A change this device cannot apply (a value its rules refuse, a constraint it breaks) is
 /// quarantined: kept in the conflict log, not applied, and the page goes on, so one bad change
@@ -518,8 +533,12 @@ pub fn apply_page(conn: &Connection, changes: &[Change], cursor: Option<i64>, no
     // The triggers noted every applied write; those are not this device's to send.
     conn.execute("DELETE FROM sync_dirty", [])?;
     observe_hlc(conn, newest)?;
+    // Whatever was applied, this device has now seen the log up to there.
+    if let Some((seq, change)) = changes.iter().filter_map(|c| c.seq.map(|s| (s, c.id))).max_by_key(|(s, _)| *s) {
+        note_mark(conn, LogMark { seq, change })?;
+    }
     if let Some(cursor) = cursor {
-        meta::set(conn, "sync_cursor", &cursor.to_string())?;
+        meta::set(conn, keys::CURSOR, &cursor.to_string())?;
     }
     Ok(changed)
 }
@@ -722,7 +741,7 @@ fn after_write(conn: &Connection, entity: Entity, key: &Sql) -> Result<()> {
 
 /// The newest place in head office's log this device knows (sent with every push and pull).
 pub fn mark(conn: &Connection) -> Result<Option<LogMark>> {
-    Ok(meta::get(conn, "sync_mark")?.and_then(|m| serde_json::from_str(&m).ok()))
+    Ok(meta::get(conn, keys::MARK)?.and_then(|m| serde_json::from_str(&m).ok()))
 }
 
 /// Keeps `seen` as the mark if it is newer than the one kept.
@@ -731,7 +750,7 @@ pub fn note_mark(conn: &Connection, seen: LogMark) -> Result<()> {
         return Ok(());
     }
     let text = serde_json::to_string(&seen).map_err(|_| StoreError::Decode("log mark"))?;
-    meta::set(conn, "sync_mark", &text)
+    meta::set(conn, keys::MARK, &text)
 }
 
 /// Head office was restored from an older copy of its data: what it acknowledged since may be
@@ -797,14 +816,15 @@ pub fn rewind(conn: &Connection, wall_ms: i64) -> Result<usize> {
         }
     }
     conn.execute("DELETE FROM sync_acked", [])?;
-    conn.execute("DELETE FROM meta WHERE key IN ('sync_cursor', 'sync_mark')", [])?;
-    meta::set(conn, "sync_hlc", &version.hlc.to_string())?;
+    meta::remove(conn, keys::CURSOR)?;
+    meta::remove(conn, keys::MARK)?;
+    meta::set(conn, keys::HLC, &version.hlc.to_string())?;
     Ok(usize::try_from(top - next).unwrap_or(0))
 }
 
 /// The position in head office's log up to which this device has applied changes.
 pub fn cursor(conn: &Connection) -> Result<i64> {
-    Ok(meta::get(conn, "sync_cursor")?.and_then(|v| v.parse().ok()).unwrap_or(0))
+    Ok(meta::get(conn, keys::CURSOR)?.and_then(|v| v.parse().ok()).unwrap_or(0))
 }
 
 /// Conflicts, newest first; open ones only unless `all`.

@@ -41,6 +41,13 @@ pub fn pull(db: &mut dyn Db, device: &Device, req: PullRequest) -> OfficeResult<
         Some(c) if more => c.seq.unwrap_or(top),
         _ => top.max(req.cursor),
     };
-    let mark = if cursor > 0 { change_at(db, cursor)?.map(|change| LogMark { seq: cursor, change }) } else { None };
+    // The change at the new cursor: the page's last one, or (past changes of other clinics)
+    // looked up.
+    let at_cursor = match changes.last() {
+        Some(c) if c.seq == Some(cursor) => Some(c.id),
+        _ if cursor > 0 => change_at(db, cursor)?,
+        _ => None,
+    };
+    let mark = at_cursor.map(|change| LogMark { seq: cursor, change });
     Ok(PullResponse { changes, cursor, more, mark, server_hlc })
 }
