@@ -18,6 +18,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
+use futures_util::StreamExt;
 use rapport_model::sync::{
     EnrollRequest, EnrollResponse, MAX_BODY_BYTES, PullRequest, PullResponse, PushRequest, PushResponse, Refusal,
     RemotePatient, SearchRequest, TakeOnRequest,
@@ -66,13 +67,41 @@ type ApiResult<T> = Result<Json<T>, ApiError>;
 fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
     b.map(|Json(v)| v).map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Refused::new(413, "too_large", format!("a request may hold at most {} MiB", MAX_BODY_BYTES >> 20))
+            too_large()
         } else {
             // The parser's message can quote the body; only its kind is returned.
             Refused::new(400, "bad_request", "the request body is not the JSON this route expects")
         }
         .into()
     })
+}
+
+fn too_large() -> Refused {
+    Refused::new(413, "too_large", format!("a request may hold at most {} MiB", MAX_BODY_BYTES >> 20))
+}
+
+/// How much of a body declared too large head office reads (and drops) before it answers.
+const DRAIN_MAX_BYTES: u64 = 4 * MAX_BODY_BYTES as u64;
+
+/// Refuses a device's body that declares a length over the limit, after reading what the
+/// client sends (up to [`DRAIN_MAX_BYTES`]): a server that answers and closes while the client
+/// is still writing makes the client see a reset connection instead of the answer. Runs after
+/// the token check, so only an enrolled device can make head office read that much.
+async fn refuse_oversized(req: Request, next: Next) -> Response {
+    let declared =
+        req.headers().get(axum::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if !declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return next.run(req).await;
+    }
+    let mut body = req.into_body().into_data_stream();
+    let mut read = 0u64;
+    while let Some(Ok(chunk)) = body.next().await {
+        read += chunk.len() as u64;
+        if read > DRAIN_MAX_BYTES {
+            break;
+        }
+    }
+    ApiError::from(too_large()).into_response()
 }
 
 fn bearer(headers: &HeaderMap) -> Option<String> {
@@ -265,6 +294,8 @@ pub fn router(backend: Arc<Backend>) -> Router {
         .route("/v1/pull", post(pull))
         .route("/v1/patients/search", post(search))
         .route("/v1/patients/take-on", post(take_on))
+        // Layers run outermost last-added first: the token is checked before any body is read.
+        .route_layer(axum::middleware::from_fn(refuse_oversized))
         .route_layer(axum::middleware::from_fn_with_state(Arc::clone(&app), require_device));
     Router::new()
         .route("/v1/health", get(health))
