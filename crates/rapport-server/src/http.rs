@@ -90,7 +90,7 @@ const DRAIN_MAX_BYTES: u64 = 4 * MAX_BODY_BYTES as u64;
 async fn refuse_oversized(req: Request, next: Next) -> Response {
     let declared =
         req.headers().get(axum::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    if !declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+    if declared.is_none_or(|n| n <= MAX_BODY_BYTES as u64) {
         return next.run(req).await;
     }
     let mut body = req.into_body().into_data_stream();

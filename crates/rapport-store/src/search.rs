@@ -165,23 +165,37 @@ fn next_seq(conn: &Connection) -> Result<i64> {
 /// Writes (or rewrites) the patient's search entry. New patients go to the top of the recency
 /// order; an edit keeps their place.
 pub fn index_patient(conn: &Connection, p: &Patient) -> Result<()> {
-    let id = p.id.as_bytes().as_slice();
-    let current: Option<i64> =
-        conn.prepare_cached("SELECT search_seq FROM patient WHERE id = ?1")?.query_row([id], |r| r.get(0))?;
-    let seq = match current {
-        Some(seq) => {
+    index_patients(conn, std::slice::from_ref(p))
+}
+
+/// [`index_patient`] for many patients (the later ones on top), with every full-text write
+/// last and in rising rowid order: the full-text index writes out what it holds (a new
+/// segment, merged later) whenever another table is written between two of its writes or a
+/// rowid comes lower than the one before.
+pub fn index_patients(conn: &Connection, patients: &[Patient]) -> Result<()> {
+    let mut entries = Vec::with_capacity(patients.len());
+    for p in patients {
+        let id = p.id.as_bytes().as_slice();
+        let current: Option<i64> =
+            conn.prepare_cached("SELECT search_seq FROM patient WHERE id = ?1")?.query_row([id], |r| r.get(0))?;
+        let seq = match current {
+            Some(seq) => seq,
+            None => {
+                let seq = next_seq(conn)?;
+                conn.prepare_cached("UPDATE patient SET search_seq = ?2 WHERE id = ?1")?.execute(params![id, seq])?;
+                seq
+            }
+        };
+        entries.push((seq, current.is_some(), documents(p)));
+    }
+    entries.sort_unstable_by_key(|(seq, _, _)| *seq);
+    for (seq, indexed, (names, numbers)) in entries {
+        if indexed {
             conn.prepare_cached("DELETE FROM patient_search WHERE rowid = ?1")?.execute([seq])?;
-            seq
         }
-        None => {
-            let seq = next_seq(conn)?;
-            conn.prepare_cached("UPDATE patient SET search_seq = ?2 WHERE id = ?1")?.execute(params![id, seq])?;
-            seq
-        }
-    };
-    let (names, numbers) = documents(p);
-    conn.prepare_cached("INSERT INTO patient_search (rowid, names, numbers) VALUES (?1, ?2, ?3)")?
-        .execute(params![seq, names, numbers])?;
+        conn.prepare_cached("INSERT INTO patient_search (rowid, names, numbers) VALUES (?1, ?2, ?3)")?
+            .execute(params![seq, names, numbers])?;
+    }
     Ok(())
 }
 
@@ -227,11 +241,13 @@ pub fn rebuild(conn: &Connection) -> Result<()> {
         .prepare("SELECT id FROM patient WHERE deleted_at IS NULL ORDER BY coalesce(last_seen_at, created_at), id")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    for id in ids {
-        let id = PatientId::from_bytes(id.try_into().map_err(|_| crate::StoreError::Decode("patient id"))?);
-        if let Some(p) = crate::records::get_patient(conn, id)? {
-            index_patient(conn, &p)?;
+    for chunk in ids.chunks(1000) {
+        let mut patients = Vec::with_capacity(chunk.len());
+        for id in chunk {
+            let id = <[u8; 16]>::try_from(id.as_slice()).map_err(|_| crate::StoreError::Decode("patient id"))?;
+            patients.extend(crate::records::get_patient(conn, PatientId::from_bytes(id))?);
         }
+        index_patients(conn, &patients)?;
     }
     Ok(())
 }

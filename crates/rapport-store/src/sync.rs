@@ -7,20 +7,23 @@
 //! with the next hybrid-logical-clock reading and the versions the fields had before.
 //! [`apply_page`] writes pulled changes with the notes cleared, so they are not sent back.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use rapport_model::PatientId;
-use rapport_model::schema::{self, Kind, MAX_CHANGE_BYTES, Record};
+use rapport_model::schema::{self, Kind, MAX_CHANGE_BYTES};
 use rapport_model::sync::{
     Ack, Change, Conflict, ConflictKind, Entity, FieldState, Hlc, LogMark, MAX_CLOCK_AHEAD_MS, SCHEMA_VERSION, Version,
     concurrent, conflict_matters, disambiguate, hlc_from_ms, hlc_tick, is_unique_field, wins,
 };
-use rusqlite::types::{Value as Sql, ValueRef};
-use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+use rusqlite::types::Value as Sql;
+use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 use uuid::Uuid;
 
 use crate::{Result, StoreError, from_ms, meta, records, search};
+
+mod table;
+use table::{Col, Table, col_of, key_of, record_text, table, tables, to_json};
 
 /// Where this device's place in replication lives in `meta`.
 mod keys {
@@ -34,104 +37,6 @@ mod keys {
     pub const CURSOR: &str = "sync_cursor";
     /// The newest log position seen, with the change there ([`super::LogMark`]).
     pub const MARK: &str = "sync_mark";
-}
-
-/// How a replicated column is stored locally and written in a change, from its declared kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Col {
-    /// Text, integer or null, as is.
-    Plain,
-    /// A 16-byte UUID blob, written as UUID text.
-    Id,
-    /// Other bytes (audit hashes), written as hex.
-    Hex,
-}
-
-fn col_of(kind: Kind) -> Col {
-    match kind {
-        Kind::Id | Kind::Ref(_) => Col::Id,
-        Kind::Hash => Col::Hex,
-        _ => Col::Plain,
-    }
-}
-
-/// A replicated table, as [`rapport_model::schema`] declares it.
-#[derive(Debug, Clone, Copy)]
-struct Spec(&'static Record);
-
-fn spec(entity: Entity) -> Spec {
-    Spec(schema::record(entity))
-}
-
-impl Spec {
-    fn entity(self) -> Entity {
-        self.0.entity
-    }
-
-    fn table(self) -> &'static str {
-        self.0.entity.as_str()
-    }
-
-    fn key(self) -> &'static str {
-        self.0.key
-    }
-
-    fn cols(self) -> impl Iterator<Item = (&'static str, Col)> {
-        self.0.fields.iter().map(|f| (f.name, col_of(f.kind)))
-    }
-
-    fn col(self, name: &str) -> Option<Col> {
-        self.0.field(name).map(|f| col_of(f.kind))
-    }
-
-    fn col_list(self) -> String {
-        self.cols().map(|(c, _)| c).collect::<Vec<_>>().join(", ")
-    }
-}
-
-fn to_json(v: ValueRef<'_>, col: Col) -> Value {
-    match (v, col) {
-        (ValueRef::Null, _) => Value::Null,
-        (ValueRef::Integer(i), _) => Value::from(i),
-        (ValueRef::Real(f), _) => Value::from(f),
-        (ValueRef::Text(t), _) => Value::from(String::from_utf8_lossy(t).into_owned()),
-        (ValueRef::Blob(b), Col::Id) => {
-            Value::from(<[u8; 16]>::try_from(b).map(|b| Uuid::from_bytes(b).to_string()).unwrap_or_default())
-        }
-        (ValueRef::Blob(b), _) => Value::from(hex::encode(b)),
-    }
-}
-
-fn to_sql(v: &Value, col: Col) -> Result<Sql> {
-    Ok(match (v, col) {
-        (Value::Null, _) => Sql::Null,
-        (Value::String(s), Col::Id) => {
-            Sql::Blob(s.parse::<Uuid>().map_err(|_| StoreError::Decode("change"))?.as_bytes().to_vec())
-        }
-        (Value::String(s), Col::Hex) => Sql::Blob(hex::decode(s).map_err(|_| StoreError::Decode("change"))?),
-        (Value::String(s), Col::Plain) => Sql::Text(s.clone()),
-        (Value::Bool(b), _) => Sql::Integer(i64::from(*b)),
-        (Value::Number(n), _) => match n.as_i64() {
-            Some(i) => Sql::Integer(i),
-            None => Sql::Real(n.as_f64().unwrap_or_default()),
-        },
-        _ => return Err(StoreError::Decode("change")),
-    })
-}
-
-/// The replicated columns of one row, or `None` if there is no such row.
-fn read_fields(conn: &Connection, spec: Spec, key: &Sql) -> Result<Option<BTreeMap<String, Value>>> {
-    let sql = format!("SELECT {} FROM {} WHERE {} = ?1", spec.col_list(), spec.table(), spec.key());
-    let mut stmt = conn.prepare_cached(&sql)?;
-    Ok(stmt
-        .query_row([key], |row| {
-            let mut out = BTreeMap::new();
-            for (i, (name, col)) in spec.cols().enumerate() {
-                out.insert(name.to_owned(), to_json(row.get_ref(i)?, col));
-            }
-            Ok(out)
-        })
-        .optional()?)
 }
 
 /// This device's site id, made on first use.
@@ -191,17 +96,12 @@ fn version_of(v: &Versions, field: &str) -> Option<Version> {
     v.get(field).or_else(|| v.get(DEFAULT_VERSION)).copied()
 }
 
-fn record_name(site: Uuid, spec: Spec, key: &Sql) -> String {
+/// The record a change names: the row's UUID, or an audit row's place in its device's chain.
+fn record_name(site: Uuid, t: &Table, key: &Sql) -> String {
     match key {
-        Sql::Blob(b) => <[u8; 16]>::try_from(b.as_slice()).map(|b| Uuid::from_bytes(b).to_string()).unwrap_or_default(),
-        Sql::Integer(i) if spec.entity() == Entity::Audit => format!("{site}/{i}"),
-        Sql::Integer(i) => i.to_string(),
-        _ => String::new(),
+        Sql::Integer(i) if t.entity() == Entity::Audit => format!("{site}/{i}"),
+        _ => record_text(key),
     }
-}
-
-fn key_of(record: &str) -> Result<Sql> {
-    Ok(Sql::Blob(record.parse::<Uuid>().map_err(|_| StoreError::Decode("change"))?.as_bytes().to_vec()))
 }
 
 fn new_change_id(ms: i64) -> Result<Uuid> {
@@ -245,10 +145,10 @@ pub fn seal(conn: &Connection, wall_ms: i64, rules: Rules) -> Result<bool> {
             j += 1;
         }
         let entity: Entity = entity_name.parse().map_err(|_| StoreError::Decode("sync note"))?;
-        let spec = spec(entity);
-        if let Some(row) = read_fields(conn, spec, key)? {
+        let t = table(entity);
+        if let Some(row) = t.read(conn, key)? {
             let whole = fields.contains(&"*");
-            let record = record_name(site, spec, key);
+            let record = record_name(site, t, key);
             let mut versions =
                 if entity.is_append_only() { Versions::new() } else { load_versions(conn, entity, &record)? };
             let chosen: BTreeMap<String, Value> =
@@ -501,37 +401,41 @@ fn add_conflict(conn: &Connection, c: &NewConflict<'_>) -> Result<()> {
 ///
 /// A change this device cannot apply (a value its rules refuse, a constraint it breaks) is
 /// quarantined: kept in the conflict log, not applied, and the page goes on, so one bad change
-/// never stops a desk from syncing.
+/// never stops a desk from syncing. Each change is applied in its own savepoint; the search
+/// entries of the patients the page wrote are brought up to date once, after them (the
+/// full-text index writes out what it holds at every savepoint, so indexing inside them would
+/// cost a segment per patient).
 pub fn apply_page(conn: &Connection, changes: &[Change], cursor: Option<i64>, now_ms: i64) -> Result<usize> {
     let me = site(conn)?;
     let mut changed = 0;
     let mut newest = 0;
+    let mut stale_patients = Vec::new();
+    let mut written = Vec::new();
     for c in changes {
         newest = newest.max(c.version.hlc);
         if !c.entity.is_pulled() {
             continue;
         }
-        conn.execute_batch("SAVEPOINT pulled_change")?;
-        let applied = make_room(conn, c).and_then(|()| apply_one(conn, c, me, now_ms)).and_then(|applied| {
-            if let Some(seq) = c.seq.filter(|_| c.fields.keys().any(|f| is_unique_field(c.entity, f))) {
-                note_log_position(conn, c.entity, &c.record, seq)?;
-            }
-            Ok(applied)
-        });
-        match applied {
+        conn.prepare_cached("SAVEPOINT pulled_change")?.execute([])?;
+        written.clear();
+        match apply_change(conn, c, me, now_ms, &mut written) {
             Ok(applied) => {
-                conn.execute_batch("RELEASE pulled_change")?;
+                conn.prepare_cached("RELEASE pulled_change")?.execute([])?;
                 changed += usize::from(applied);
+                if c.entity == Entity::Patient {
+                    stale_patients.append(&mut written);
+                }
             }
             Err(e @ (StoreError::Integrity | StoreError::Io(_) | StoreError::Random)) => return Err(e),
             Err(e) => {
-                conn.execute_batch("ROLLBACK TO pulled_change; RELEASE pulled_change")?;
+                conn.prepare_cached("ROLLBACK TO pulled_change")?.execute([])?;
+                conn.prepare_cached("RELEASE pulled_change")?.execute([])?;
                 quarantine(conn, c, &e.to_string(), now_ms)?;
             }
         }
     }
     // The triggers noted every applied write; those are not this device's to send.
-    conn.execute("DELETE FROM sync_dirty", [])?;
+    conn.prepare_cached("DELETE FROM sync_dirty")?.execute([])?;
     observe_hlc(conn, newest)?;
     // Whatever was applied, this device has now seen the log up to there.
     if let Some((seq, change)) = changes.iter().filter_map(|c| c.seq.map(|s| (s, c.id))).max_by_key(|(s, _)| *s) {
@@ -540,7 +444,36 @@ pub fn apply_page(conn: &Connection, changes: &[Change], cursor: Option<i64>, no
     if let Some(cursor) = cursor {
         meta::set(conn, keys::CURSOR, &cursor.to_string())?;
     }
+    reindex_patients(conn, &stale_patients)?;
     Ok(changed)
+}
+
+/// Brings the search entries of these patients (each once) in step with the stored patients.
+/// Last in the transaction: see [`search::index_patients`].
+fn reindex_patients(conn: &Connection, keys: &[Sql]) -> Result<()> {
+    let mut seen = HashSet::new();
+    let mut stored = Vec::new();
+    for key in keys {
+        let id = patient_of(key)?;
+        if !seen.insert(id) {
+            continue;
+        }
+        match records::get_patient(conn, id)? {
+            Some(p) => stored.push(p),
+            None => search::unindex_patient(conn, id)?,
+        }
+    }
+    search::index_patients(conn, &stored)
+}
+
+/// Applies one pulled change; `written` gets the key of every row it wrote.
+fn apply_change(conn: &Connection, c: &Change, me: Uuid, now_ms: i64, written: &mut Vec<Sql>) -> Result<bool> {
+    make_room(conn, c, written)?;
+    let applied = apply_one(conn, c, me, now_ms, written)?;
+    if let Some(seq) = c.seq.filter(|_| c.fields.keys().any(|f| is_unique_field(c.entity, f))) {
+        note_log_position(conn, c.entity, &c.record, seq)?;
+    }
+    Ok(applied)
 }
 
 /// Keeps a pulled change this device could not apply. `reason` names fields and constraints,
@@ -564,17 +497,15 @@ fn quarantine(conn: &Connection, c: &Change, reason: &str, now_ms: i64) -> Resul
 
 /// A pulled change sets a login or record number that a record of this device holds: if this
 /// device's record reached head office later (or not yet), head office renames it, so it is
-/// renamed here the same way now; otherwise the incoming one will be renamed (see [`insert_row`]).
-fn make_room(conn: &Connection, c: &Change) -> Result<()> {
-    let spec = spec(c.entity);
+/// renamed here the same way now; otherwise the incoming one will be renamed (see
+/// [`Table::insert`]).
+fn make_room(conn: &Connection, c: &Change, written: &mut Vec<Sql>) -> Result<()> {
+    let t = table(c.entity);
+    let key = key_of(&c.record)?;
     for (field, value) in c.fields.iter().filter(|(f, _)| is_unique_field(c.entity, f)) {
         let Some(value) = value.as_str() else { continue };
-        let sql = format!("SELECT {} FROM {} WHERE {field} = ?1 AND {} <> ?2", spec.key(), spec.table(), spec.key());
-        let holder: Option<Vec<u8>> =
-            conn.prepare_cached(&sql)?.query_row(params![value, key_of(&c.record)?], |r| r.get(0)).optional()?;
-        let Some(holder) = holder else { continue };
-        let holder_record =
-            <[u8; 16]>::try_from(holder.as_slice()).map(|b| Uuid::from_bytes(b).to_string()).unwrap_or_default();
+        let Some(holder) = t.holder(conn, field, value, &key)? else { continue };
+        let holder_record = record_text(&holder);
         let holder_seq: Option<i64> = conn
             .prepare_cached("SELECT seq FROM sync_acked WHERE entity = ?1 AND record = ?2")?
             .query_row([c.entity.as_str(), holder_record.as_str()], |r| r.get(0))
@@ -585,51 +516,46 @@ fn make_room(conn: &Connection, c: &Change) -> Result<()> {
             (Some(_), None) => false,
         };
         if incoming_first {
-            let sql = format!("UPDATE {} SET {field} = ?2 WHERE {} = ?1", spec.table(), spec.key());
-            conn.execute(&sql, params![holder, disambiguate(value, &holder_record)])?;
+            t.set(conn, &holder, field, &Value::from(disambiguate(value, &holder_record)))?;
+            written.push(holder);
         }
     }
     Ok(())
 }
 
-fn apply_one(conn: &Connection, c: &Change, me: Uuid, now_ms: i64) -> Result<bool> {
-    let spec = spec(c.entity);
+fn apply_one(conn: &Connection, c: &Change, me: Uuid, now_ms: i64, written: &mut Vec<Sql>) -> Result<bool> {
+    let t = table(c.entity);
     let key = key_of(&c.record)?;
     // Fields this build does not know (a newer schema's) are left out, not refused.
     let known: BTreeMap<String, Value> =
-        c.fields.iter().filter(|(f, _)| spec.col(f).is_some()).map(|(f, v)| (f.clone(), v.clone())).collect();
-    let Some(current) = read_fields(conn, spec, &key)? else {
+        c.fields.iter().filter(|(f, _)| t.col(f).is_some()).map(|(f, v)| (f.clone(), v.clone())).collect();
+    let Some(current) = t.read(conn, &key)? else {
         // A record this desk does not hold yet arrives whole (the change that made it, or head
         // office's full-state take-on change) or not at all: an edit of it, or a pointer of a
         // patient not here yet, comes from the time before this clinic took the patient on,
         // and the take-on change later in the log carries it. Never insert part of a record.
-        let whole = spec.0.fields.iter().all(|f| f.kind == Kind::PasswordHash || known.contains_key(f.name));
+        let whole = t.record.fields.iter().all(|f| f.kind == Kind::PasswordHash || known.contains_key(f.name));
         if !whole || parent_missing(conn, c.entity, &known)? {
             return Ok(false);
         }
-        return match schema::check_fields(c.entity, &known, true) {
-            Err(e) => Err(StoreError::Invalid(e.message)),
-            Ok(()) => {
-                insert_row(conn, spec, &key, &known)?;
-                if !c.entity.is_append_only() {
-                    let mut versions = c.versions.clone();
-                    versions.insert(DEFAULT_VERSION.to_owned(), c.version);
-                    save_versions(conn, c.entity, &c.record, &versions)?;
-                }
-                after_write(conn, c.entity, &key)?;
-                Ok(true)
-            }
-        };
+        schema::check_fields(c.entity, &known, true).map_err(|e| StoreError::Invalid(e.message))?;
+        t.insert(conn, &key, &known)?;
+        if !c.entity.is_append_only() {
+            let mut versions = c.versions.clone();
+            versions.insert(DEFAULT_VERSION.to_owned(), c.version);
+            save_versions(conn, c.entity, &c.record, &versions)?;
+        }
+        written.push(key);
+        return Ok(true);
     };
     if c.entity.is_append_only() {
         return Ok(false);
     }
     schema::check_fields(c.entity, &known, false).map_err(|e| StoreError::Invalid(e.message))?;
     let mut versions = load_versions(conn, c.entity, &c.record)?;
-    let mut winners: Vec<(&str, &Value, Col)> = Vec::new();
+    let mut winners: Vec<(&str, &Value)> = Vec::new();
     let unversioned = Version { hlc: 0, site: Uuid::nil() };
     for (field, value) in &known {
-        let col = spec.col(field).unwrap_or(Col::Plain);
         let incoming_version = c.version_of(field);
         let cur_version = version_of(&versions, field).unwrap_or(unversioned);
         if cur_version == incoming_version {
@@ -661,82 +587,34 @@ fn apply_one(conn: &Connection, c: &Change, me: Uuid, now_ms: i64) -> Result<boo
         }
         versions.insert(field.clone(), incoming_version);
         if cur_value != value {
-            winners.push((field, value, col));
+            winners.push((field, value));
         }
     }
     save_versions(conn, c.entity, &c.record, &versions)?;
     if winners.is_empty() {
         return Ok(false);
     }
-    let sets = winners.iter().enumerate().map(|(i, (f, _, _))| format!("{f} = ?{}", i + 2)).collect::<Vec<_>>();
-    let sql = format!("UPDATE {} SET {} WHERE {} = ?1", spec.table(), sets.join(", "), spec.key());
-    let mut values = vec![key.clone()];
-    for (_, v, col) in &winners {
-        values.push(to_sql(v, *col)?);
+    for (field, value) in winners {
+        t.set(conn, &key, field, value)?;
     }
-    conn.prepare_cached(&sql)?.execute(params_from_iter(values))?;
-    after_write(conn, c.entity, &key)?;
+    written.push(key);
     Ok(true)
 }
 
 /// Is the patient of a new pointer, or the pointer of a new mark, missing here?
 fn parent_missing(conn: &Connection, entity: Entity, fields: &BTreeMap<String, Value>) -> Result<bool> {
-    let (table, field) = match entity {
-        Entity::Pointer => ("patient", "patient_id"),
-        Entity::PointerMark => ("pointer", "pointer_id"),
+    let (parent, field) = match entity {
+        Entity::Pointer => (Entity::Patient, "patient_id"),
+        Entity::PointerMark => (Entity::Pointer, "pointer_id"),
         _ => return Ok(false),
     };
-    let Some(parent) = fields.get(field).and_then(Value::as_str) else { return Ok(false) };
-    let sql = format!("SELECT 1 FROM {table} WHERE id = ?1");
-    let found = conn.prepare_cached(&sql)?.query_row([key_of(parent)?], |_| Ok(())).optional()?;
-    Ok(found.is_none())
+    let Some(id) = fields.get(field).and_then(Value::as_str) else { return Ok(false) };
+    Ok(!table(parent).exists(conn, &key_of(id)?)?)
 }
 
-fn insert_row(conn: &Connection, spec: Spec, key: &Sql, fields: &BTreeMap<String, Value>) -> Result<()> {
-    let mut names = vec![spec.key()];
-    let mut values = vec![key.clone()];
-    // A colleague of another clinic comes without a password hash: known here by name, unable
-    // to log in here.
-    for f in spec.0.fields.iter().filter(|f| f.kind == Kind::PasswordHash && !fields.contains_key(f.name)) {
-        names.push(f.name);
-        values.push(Sql::Text(String::new()));
-    }
-    for (f, v) in fields {
-        let col = spec.col(f).unwrap_or(Col::Plain);
-        names.push(f);
-        values.push(to_sql(v, col)?);
-    }
-    let marks = (1..=names.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
-    let sql = format!("INSERT INTO {} ({}) VALUES ({marks})", spec.table(), names.join(", "));
-    match conn.prepare_cached(&sql)?.execute(params_from_iter(values.iter())) {
-        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {
-            // Another record here holds the login or record number: take the name head office
-            // gives the later one (it sends that rename to every replica).
-            let Some(pos) = names.iter().position(|n| is_unique_field(spec.entity(), n)) else { return Err(e.into()) };
-            let Sql::Text(taken) = &values[pos] else { return Err(e.into()) };
-            let record = match key {
-                Sql::Blob(b) => hex::encode(b),
-                _ => String::new(),
-            };
-            values[pos] = Sql::Text(disambiguate(taken, &record));
-            conn.prepare_cached(&sql)?.execute(params_from_iter(values))?;
-            Ok(())
-        }
-        other => other.map(drop).map_err(Into::into),
-    }
-}
-
-/// Keeps derived local state (the search index) in step with an applied patient.
-fn after_write(conn: &Connection, entity: Entity, key: &Sql) -> Result<()> {
-    if entity != Entity::Patient {
-        return Ok(());
-    }
-    let Sql::Blob(b) = key else { return Ok(()) };
-    let id = PatientId::from_bytes(<[u8; 16]>::try_from(b.as_slice()).map_err(|_| StoreError::Decode("change"))?);
-    match records::get_patient(conn, id)? {
-        Some(p) => search::index_patient(conn, &p),
-        None => search::unindex_patient(conn, id),
-    }
+fn patient_of(key: &Sql) -> Result<PatientId> {
+    let Sql::Blob(b) = key else { return Err(StoreError::Decode("change")) };
+    Ok(PatientId::from_bytes(<[u8; 16]>::try_from(b.as_slice()).map_err(|_| StoreError::Decode("change"))?))
 }
 
 /// The newest place in head office's log this device knows (sent with every push and pull).
@@ -768,16 +646,16 @@ pub fn rewind(conn: &Connection, wall_ms: i64) -> Result<usize> {
     let top: i64 = conn.query_row("SELECT coalesce(min(seq), 1) - 1 FROM sync_outbox", [], |r| r.get(0))?;
     let mut next = top;
     let mut insert = conn.prepare("INSERT INTO sync_outbox (seq, change_id, change) VALUES (?1, ?2, ?3)")?;
-    let mut send_again = |spec: Spec, record: String, key: &Sql, stored: &Versions| -> Result<()> {
-        let Some(fields) = read_fields(conn, spec, key)? else { return Ok(()) };
+    let mut send_again = |t: &Table, record: String, key: &Sql, stored: &Versions| -> Result<()> {
+        let Some(fields) = t.read(conn, key)? else { return Ok(()) };
         // A colleague of another clinic is held here without a password hash: theirs to send.
-        if spec.0.fields.iter().any(|f| f.kind == Kind::PasswordHash && fields.get(f.name).is_some_and(|h| h == "")) {
+        if t.record.fields.iter().any(|f| f.kind == Kind::PasswordHash && fields.get(f.name).is_some_and(|h| h == "")) {
             return Ok(());
         }
         let versions = fields.keys().filter_map(|f| version_of(stored, f).map(|v| (f.clone(), v))).collect();
         let change = Change {
             id: new_change_id(wall_ms)?,
-            entity: spec.entity(),
+            entity: t.entity(),
             record,
             version,
             fields,
@@ -792,26 +670,24 @@ pub fn rewind(conn: &Connection, wall_ms: i64) -> Result<usize> {
         next -= 1;
         Ok(())
     };
-    for record in schema::RECORDS.iter().rev() {
-        let spec = Spec(record);
-        if record.entity.is_append_only() {
+    for t in tables().iter().rev() {
+        if t.entity().is_append_only() {
             // Marks and audit rows carry no versions; every one goes (head office keeps each once).
-            let sql = format!("SELECT {} FROM {} ORDER BY {} DESC", spec.key(), spec.table(), spec.key());
-            let mut stmt = conn.prepare(&sql)?;
+            let mut stmt = conn.prepare(&t.keys_desc)?;
             let mut rows = stmt.query([])?;
             while let Some(row) = rows.next()? {
                 let key: Sql = row.get(0)?;
-                send_again(spec, record_name(me, spec, &key), &key, &Versions::new())?;
+                send_again(t, record_name(me, t, &key), &key, &Versions::new())?;
             }
         } else {
             let mut stmt =
                 conn.prepare("SELECT record, versions FROM sync_version WHERE entity = ?1 ORDER BY record DESC")?;
-            let mut rows = stmt.query([record.entity.as_str()])?;
+            let mut rows = stmt.query([t.entity().as_str()])?;
             while let Some(row) = rows.next()? {
                 let name: String = row.get(0)?;
                 let stored: Versions =
                     serde_json::from_str(&row.get::<_, String>(1)?).map_err(|_| StoreError::Decode("sync versions"))?;
-                send_again(spec, name.clone(), &key_of(&name)?, &stored)?;
+                send_again(t, name.clone(), &key_of(&name)?, &stored)?;
             }
         }
     }
@@ -886,15 +762,14 @@ pub fn quarantined(conn: &Connection) -> Result<u64> {
 /// new edit (which then syncs like any other). Returns false if there is no open conflict `id`.
 pub fn resolve_conflict(conn: &Connection, id: i64, reapply: bool, now_ms: i64) -> Result<bool> {
     let Some(c) = conflicts(conn, false)?.into_iter().find(|c| c.id == id) else { return Ok(false) };
-    if reapply && c.kind == ConflictKind::LostEdit {
-        let spec = spec(c.entity);
-        if let (Some(field), Some(mine)) = (c.field.as_deref(), c.mine.as_ref())
-            && let Some(col) = spec.col(field)
-        {
-            let key = key_of(&c.record)?;
-            let sql = format!("UPDATE {} SET {field} = ?2 WHERE {} = ?1", spec.table(), spec.key());
-            conn.execute(&sql, params![key, to_sql(mine, col)?])?;
-            after_write(conn, c.entity, &key)?;
+    if reapply
+        && c.kind == ConflictKind::LostEdit
+        && let (Some(field), Some(mine)) = (c.field.as_deref(), c.mine.as_ref())
+    {
+        let key = key_of(&c.record)?;
+        table(c.entity).set(conn, &key, field, mine)?;
+        if c.entity == Entity::Patient {
+            reindex_patients(conn, &[key])?;
         }
     }
     conn.execute("UPDATE sync_conflict SET resolved_at = ?2 WHERE id = ?1", params![id, now_ms])?;
@@ -906,22 +781,21 @@ pub fn resolve_conflict(conn: &Connection, id: i64, reapply: bool, now_ms: i64) 
 /// the same bytes.
 pub fn dump(conn: &Connection) -> Result<Value> {
     let mut out = serde_json::Map::new();
-    for spec in schema::RECORDS.iter().filter(|r| r.entity.is_pulled()).map(Spec) {
-        let sql = format!("SELECT {}, {} FROM {}", spec.key(), spec.col_list(), spec.table());
-        let mut stmt = conn.prepare(&sql)?;
+    for t in tables().iter().filter(|t| t.entity().is_pulled()) {
+        let mut stmt = conn.prepare(&t.all)?;
         let mut rows = stmt.query([])?;
         let mut records = serde_json::Map::new();
         while let Some(row) = rows.next()? {
             let key = to_json(row.get_ref(0)?, Col::Id);
             let mut fields = serde_json::Map::new();
-            for (i, field) in spec.0.fields.iter().enumerate() {
+            for (i, field) in t.record.fields.iter().enumerate() {
                 if field.kind != Kind::PasswordHash {
                     fields.insert(field.name.to_owned(), to_json(row.get_ref(i + 1)?, col_of(field.kind)));
                 }
             }
             records.insert(key.as_str().unwrap_or_default().to_owned(), Value::Object(fields));
         }
-        out.insert(spec.table().to_owned(), Value::Object(records));
+        out.insert(t.entity().as_str().to_owned(), Value::Object(records));
     }
     Ok(rapport_model::sync::canonical(Value::Object(out)))
 }
