@@ -6,6 +6,7 @@
 //! pure function that tests can pin down, and the crate compiles unchanged to `wasm32` for the UI.
 
 pub mod appointment;
+pub mod audit;
 pub mod ids;
 pub mod ipc;
 pub mod patient;

@@ -33,5 +33,7 @@ pub fn open(data: &Path, postgres: Option<&str>) -> Result<Arc<Backend>, OfficeE
 
 /// The system clock in Unix milliseconds.
 pub fn now_ms() -> i64 {
-    rapport_store::system_ms()
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }

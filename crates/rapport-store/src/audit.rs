@@ -6,10 +6,10 @@
 //! Entries hold ids and action names only, never names or free text about a patient.
 
 use chrono::{DateTime, Utc};
+use rapport_model::audit::chain_hash;
 use rapport_model::{PatientId, StaffId};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::{Result, from_ms, meta, to_ms};
 
@@ -45,37 +45,6 @@ fn hash(seq: i64, e: &NewAuditEntry<'_>, prev: &[u8]) -> [u8; 32] {
         e.subject.map(str::as_bytes),
         prev,
     )
-}
-
-/// Row `seq`'s hash from its stored fields and the previous row's hash; head office uses it to
-/// verify the chains devices send it.
-pub fn chain_hash(
-    seq: i64,
-    at_ms: i64,
-    staff: Option<&[u8]>,
-    action: &[u8],
-    patient: Option<&[u8]>,
-    subject: Option<&[u8]>,
-    prev: &[u8],
-) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(b"rapport-audit-v1");
-    h.update(seq.to_be_bytes());
-    h.update(at_ms.to_be_bytes());
-    let field = |h: &mut Sha256, bytes: Option<&[u8]>| match bytes {
-        None => h.update([0u8]),
-        Some(b) => {
-            h.update([1u8]);
-            h.update((b.len() as u64).to_be_bytes());
-            h.update(b);
-        }
-    };
-    field(&mut h, staff);
-    field(&mut h, Some(action));
-    field(&mut h, patient);
-    field(&mut h, subject);
-    h.update(prev);
-    h.finalize().into()
 }
 
 /// Appends an entry. Call it inside the transaction of the change it records.

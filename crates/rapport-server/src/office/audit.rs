@@ -86,7 +86,7 @@ fn first_broken(rows: &[AuditRow]) -> Option<i64> {
         let id = |k: &str| text(k).and_then(|s| s.parse::<Uuid>().ok()).map(|u| *u.as_bytes());
         let stored_prev = text("prev_hash").and_then(|h| hex::decode(h).ok()).unwrap_or_default();
         let stored = text("hash").and_then(|h| hex::decode(h).ok()).unwrap_or_default();
-        let computed = rapport_store::audit::chain_hash(
+        let computed = rapport_model::audit::chain_hash(
             *seq,
             f.get("at").and_then(Value::as_i64).unwrap_or(0),
             id("staff_id").as_ref().map(<[u8; 16]>::as_slice),

@@ -1,0 +1,71 @@
+//! Tidy checks: the architecture invariants that a reading of the source tree can check.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_owned()
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("read dir") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            if path.file_name().is_some_and(|n| n != "target" && n != "dist") {
+                rust_files(&path, out);
+            }
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The desk's SQL lives in rapport-store (head office's in rapport-server, on its own
+/// storage): the core, the CLI, the desktop shell, the model and the UI hold none (their tests
+/// may tamper with a database on purpose).
+#[test]
+fn no_sql_outside_the_stores() {
+    let sql = ["SELECT ", "INSERT INTO", "DELETE FROM", "CREATE TABLE", "PRAGMA ", "UPDATE patient", "UPDATE staff"];
+    let mut files = Vec::new();
+    for dir in
+        ["crates/rapport-core/src", "crates/rapport-cli/src", "crates/rapport-model/src", "src-tauri/src", "ui/src"]
+    {
+        rust_files(&root().join(dir), &mut files);
+    }
+    assert!(files.len() > 20, "the walk found the sources ({} files)", files.len());
+    let mut found = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("read");
+        for (n, line) in text.lines().enumerate() {
+            if line.contains('"') && sql.iter().any(|s| line.contains(s)) {
+                found.push(format!(
+                    "{}:{}: {}",
+                    file.strip_prefix(root()).unwrap_or(&file).display(),
+                    n + 1,
+                    line.trim()
+                ));
+            }
+        }
+    }
+    assert!(found.is_empty(), "SQL outside rapport-store:\n{}", found.join("\n"));
+}
+
+/// Head office is built without the desk's store: no SQLCipher, OpenSSL or OS keyring in it.
+#[test]
+fn head_office_builds_without_the_desks_store() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .current_dir(root())
+        .args(["tree", "--locked", "--offline", "-p", "rapport-server", "-e", "normal,build", "--prefix", "none"])
+        .args(["--format", "{p} {f}"])
+        .output()
+        .expect("cargo tree");
+    assert!(out.status.success(), "cargo tree failed: {}", String::from_utf8_lossy(&out.stderr));
+    let tree = String::from_utf8_lossy(&out.stdout);
+    assert!(tree.contains("rusqlite"), "the tree lists head office's dependencies:\n{tree}");
+    for crate_name in ["rapport-store ", "keyring ", "openssl-sys ", "openssl-src "] {
+        assert!(!tree.lines().any(|l| l.starts_with(crate_name)), "head office depends on {crate_name}");
+    }
+    let sqlite = tree.lines().find(|l| l.starts_with("libsqlite3-sys ")).expect("libsqlite3-sys");
+    assert!(!sqlite.contains("sqlcipher"), "head office's SQLite is SQLCipher: {sqlite}");
+}
