@@ -1,7 +1,7 @@
 //! The `rapport` command as a new user runs it from the README: real processes, real files.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
@@ -283,6 +283,18 @@ fn demo_data_loads_and_is_searchable() {
     assert_eq!(hits.as_array().map(Vec::len), Some(5), "demo staff log in with RAPPORT_NEW_PASSWORD");
     let today = d.json("dr.mehta", &["appt", "list", "--json"]);
     assert!(today.as_array().is_some_and(|a| !a.is_empty()), "appointments today");
+
+    // A reader that goes away first (`rapport … --json | grep -q X`) ends the command quietly.
+    let mut reader_gone = d
+        .cmd("priya", &["patient", "search", "a", "--limit", "50", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run rapport");
+    drop(reader_gone.stdout.take());
+    let out = reader_gone.wait_with_output().expect("wait");
+    assert!(out.status.success(), "a closed pipe is not a failure: {}", stderr(&out));
+    assert!(out.stderr.is_empty(), "nothing on stderr (no panic, no backtrace): {}", stderr(&out));
 }
 
 #[test]

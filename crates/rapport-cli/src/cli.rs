@@ -1,0 +1,391 @@
+//! The command tree: every spelling, flag and argument parser of `rapport`, in one place.
+
+use std::path::PathBuf;
+
+use chrono::{Local, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use clap::{Args, Parser, Subcommand};
+use rapport_model::{PointerKind, Role, Source};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "rapport",
+    version,
+    about = "Rapport: the front desk's patient relationship manager",
+    arg_required_else_help = true
+)]
+pub(crate) struct Cli {
+    /// The clinic database (default: the per-user data directory).
+    #[arg(long, global = true, env = "RAPPORT_DB")]
+    pub(crate) db: Option<PathBuf>,
+    /// Your staff login (or set RAPPORT_USER). The password comes from RAPPORT_PASSWORD or a prompt.
+    #[arg(long, global = true, env = "RAPPORT_USER")]
+    pub(crate) user: Option<String>,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum Command {
+    /// Create the clinic's encrypted database and its first admin account.
+    Init {
+        #[arg(long)]
+        clinic: String,
+        /// The admin's login; the password comes from RAPPORT_PASSWORD or a prompt.
+        #[arg(long)]
+        admin: String,
+        /// The admin's display name (default: the login).
+        #[arg(long)]
+        admin_name: Option<String>,
+    },
+    /// Show where the database is and how its key is kept.
+    Status,
+    /// Staff accounts.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+    /// Fill the database with synthetic demo patients, staff and appointments.
+    Demo {
+        #[arg(long, default_value_t = 200)]
+        patients: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Patients.
+    #[command(subcommand)]
+    Patient(PatientCommand),
+    /// Rapport pointers.
+    #[command(subcommand)]
+    Pointer(PointerCommand),
+    /// Appointments.
+    #[command(subcommand)]
+    Appt(ApptCommand),
+    /// Open follow-up tasks (e.g. call back after a no-show); `--done ID` closes one.
+    FollowUps {
+        #[arg(long, value_name = "ID")]
+        done: Option<rapport_model::view::FollowUpId>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The doctor's glance: their next patient today (or the one given), with the rest of the day.
+    Glance {
+        /// The doctor's login.
+        #[arg(long)]
+        doctor: String,
+        /// A patient id or record number instead of the next one.
+        #[arg(long)]
+        patient: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Sync with head office (enroll, now, watch and status are device-level and need no
+    /// staff login; find and take-on read patients and do).
+    #[command(subcommand)]
+    Sync(SyncCommand),
+    /// Edits of this device that lost to another desk's, bookings and changes head office
+    /// refused, and changes from head office this desk could not apply (staff login).
+    #[command(subcommand)]
+    Conflicts(ConflictsCommand),
+    /// Every replicated record as canonical JSON (sorted keys and records, no local-only fields,
+    /// no password hashes); managers and admins, audited.
+    Dump,
+    /// Where the database key is kept (admins and managers).
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum SyncCommand {
+    /// Enroll this device with head office using a one-time code. An existing database pushes
+    /// what it holds; a database that does not exist yet is created and filled from head office.
+    Enroll {
+        /// Head office's address, e.g. https://office.example:8443.
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        code: String,
+        /// Trust this CA certificate (PEM) for head office instead of the system's roots.
+        #[arg(long)]
+        ca_cert: Option<PathBuf>,
+        /// Enroll a device that was enrolled before (revoked, or moved to a new head office)
+        /// with a new code, keeping the changes it has not sent yet.
+        #[arg(long)]
+        again: bool,
+    },
+    /// Push and pull until caught up; exits non-zero if it could not finish.
+    Now {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Keep syncing in the foreground: every --interval seconds, backing off while head office is unreachable.
+    Watch {
+        #[arg(long, default_value_t = 30)]
+        interval: u64,
+    },
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Find a patient anywhere in the organisation (for one who is new to this clinic).
+    Find {
+        query: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take on a patient found with `sync find`: their record and pointers come here and stay in sync.
+    TakeOn { patient: uuid::Uuid },
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum ConflictsCommand {
+    List {
+        /// Resolved ones too.
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Close a conflict; --reapply writes this device's lost value again as a new edit.
+    Resolve {
+        id: i64,
+        #[arg(long)]
+        reapply: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum KeyCommand {
+    /// Protect the key with a new passphrase (from RAPPORT_NEW_PASSPHRASE or a prompt).
+    Passphrase,
+    /// Move the key into the OS keyring.
+    Keyring,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum StaffCommand {
+    /// Add a staff member; their first password comes from RAPPORT_NEW_PASSWORD or a prompt.
+    Add {
+        login: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+    },
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct PatientFields {
+    #[arg(long)]
+    pub(crate) given: Option<String>,
+    #[arg(long)]
+    pub(crate) family: Option<String>,
+    #[arg(long)]
+    pub(crate) preferred: Option<String>,
+    #[arg(long, value_parser = parse_date)]
+    pub(crate) birth_date: Option<NaiveDate>,
+    #[arg(long)]
+    pub(crate) phone: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum PatientCommand {
+    /// Register a patient; prints the new id.
+    Add {
+        #[command(flatten)]
+        fields: PatientFields,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a patient's details (ID is the id or the record number).
+    Edit {
+        id: String,
+        #[command(flatten)]
+        fields: PatientFields,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Type-ahead search by name (any order, word prefixes), phone digits or record number.
+    Search {
+        query: String,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The patient card: details, pointers, last and next appointments.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Existing patients who may be the one you are about to register: the same name and birth
+    /// date, or the same phone number.
+    Duplicates {
+        #[arg(long, default_value = "")]
+        given: String,
+        #[arg(long, default_value = "")]
+        family: String,
+        #[arg(long, value_parser = parse_date)]
+        birth_date: Option<NaiveDate>,
+        #[arg(long)]
+        phone: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum PointerCommand {
+    /// Record something to talk about (or a topic to avoid).
+    Add {
+        patient_id: String,
+        #[arg(long, value_parser = parse_kind)]
+        kind: PointerKind,
+        #[arg(long)]
+        text: String,
+        #[arg(long, value_parser = parse_date)]
+        event_date: Option<NaiveDate>,
+        #[arg(long, default_value = "other", value_parser = parse_source)]
+        source: Source,
+        #[arg(long)]
+        json: bool,
+    },
+    /// "Used it": you asked about it, so colleagues need not.
+    Used {
+        pointer_id: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// "Still true": keeps an undated pointer from fading.
+    Confirm { pointer_id: String },
+    /// Withdraw a pointer (kept in the history).
+    Retract { pointer_id: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum ApptCommand {
+    /// Book an appointment; prints the new id. Refuses to double-book the doctor.
+    Book {
+        patient_id: String,
+        /// The doctor's login.
+        #[arg(long)]
+        doctor: String,
+        /// Local start time, YYYY-MM-DDTHH:MM.
+        #[arg(long, value_parser = parse_local_time)]
+        at: chrono::DateTime<Utc>,
+        #[arg(long)]
+        minutes: u32,
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The day's appointments (default: today), optionally for one doctor.
+    List {
+        #[arg(long, value_parser = parse_date)]
+        date: Option<NaiveDate>,
+        #[arg(long)]
+        doctor: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The doctor's free slots on a day (default: today), within opening hours.
+    Slots {
+        /// The doctor's login.
+        #[arg(long)]
+        doctor: String,
+        #[arg(long, value_parser = parse_date)]
+        date: Option<NaiveDate>,
+        #[arg(long, default_value_t = 15)]
+        minutes: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move a booked or confirmed appointment (optionally to another doctor).
+    Move {
+        appt_id: String,
+        /// Local start time, YYYY-MM-DDTHH:MM.
+        #[arg(long, value_parser = parse_local_time)]
+        at: chrono::DateTime<Utc>,
+        #[arg(long)]
+        doctor: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    Confirm {
+        appt_id: String,
+    },
+    /// The patient arrived.
+    Checkin {
+        appt_id: String,
+    },
+    /// The doctor called the patient in.
+    Seen {
+        appt_id: String,
+    },
+    Done {
+        appt_id: String,
+    },
+    NoShow {
+        appt_id: String,
+    },
+    Cancel {
+        appt_id: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum AuditCommand {
+    /// Check the audit chain: exit 0 and a count when intact.
+    Verify,
+    /// The newest entries.
+    Log {
+        #[arg(long)]
+        patient: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+impl SyncCommand {
+    /// Needs no staff login: moves changes and reports counts, never patient data.
+    pub(crate) fn is_device_level(&self) -> bool {
+        !matches!(self, Self::Find { .. } | Self::TakeOn { .. })
+    }
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse()
+}
+
+fn parse_kind(s: &str) -> Result<PointerKind, String> {
+    s.parse()
+}
+
+fn parse_source(s: &str) -> Result<Source, String> {
+    s.parse()
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| "expected a date as YYYY-MM-DD".to_owned())
+}
+
+fn parse_local_time(s: &str) -> Result<chrono::DateTime<Utc>, String> {
+    let s = s.trim();
+    let naive = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+        .ok_or_else(|| "expected a local time as YYYY-MM-DDTHH:MM".to_owned())?;
+    Local
+        .from_local_datetime(&naive)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| "that local time does not exist (clock change)".to_owned())
+}

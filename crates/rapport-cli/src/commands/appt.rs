@@ -1,0 +1,185 @@
+//! Appointments and the day: `appt …`, `follow-ups`, `glance`.
+
+use chrono::{Local, NaiveDate};
+use rapport_core::{Booking, Rapport, ScheduleRow, Session};
+use rapport_model::StatusChange;
+use rapport_model::view::FollowUpId;
+use serde::Serialize;
+
+use crate::cli::ApptCommand;
+use crate::commands::patient::print_card;
+use crate::context::{Failure, user_error};
+use crate::output::{self, local, say};
+
+#[derive(Serialize)]
+struct ApptJson<'a> {
+    #[serde(flatten)]
+    appointment: &'a rapport_model::Appointment,
+    patient_name: String,
+    record_no: &'a str,
+    doctor_name: &'a str,
+    local_start: String,
+    wait: Option<rapport_model::WaitCue>,
+}
+
+pub(crate) fn appt(app: &mut Rapport, s: &Session, cmd: ApptCommand) -> Result<(), Failure> {
+    let change = |app: &mut Rapport, id: &str, change: StatusChange| -> Result<(), Failure> {
+        let a = app.change_status(s, appt_id(id)?, change)?;
+        say!("{} {}", a.id, a.status.as_str());
+        Ok(())
+    };
+    match cmd {
+        ApptCommand::Book { patient_id, doctor, at, minutes, reason, json } => {
+            let patient = app.resolve_patient(s, &patient_id)?;
+            let doctor = app.staff_by_login(s, &doctor)?;
+            let outcome = app.book(s, Booking { patient, doctor: doctor.id, starts_at: at, minutes, reason })?;
+            for w in &outcome.warnings {
+                eprintln!("warning: {w}");
+            }
+            if json {
+                return output::json(&outcome);
+            }
+            say!("{}", outcome.appointment.id);
+        }
+        ApptCommand::List { date, doctor, json } => {
+            let day = date.unwrap_or_else(|| app.today());
+            let doctor = doctor.map(|d| app.staff_by_login(s, &d)).transpose()?;
+            let rows = app.day_schedule(s, day, doctor.map(|d| d.id))?;
+            if json {
+                let out: Vec<ApptJson<'_>> = rows.iter().map(appt_json).collect();
+                return output::json(&out);
+            }
+            print_schedule(day, &rows);
+        }
+        ApptCommand::Slots { doctor, date, minutes, json } => {
+            let day = date.unwrap_or_else(|| app.today());
+            let doctor = app.staff_by_login(s, &doctor)?;
+            let slots = app.free_slots(s, doctor.id, day, minutes)?;
+            if json {
+                return output::json(&slots);
+            }
+            if slots.is_empty() {
+                say!("No free {minutes}-minute slots.");
+            }
+            let times: Vec<String> =
+                slots.iter().map(|slot| slot.starts_at.with_timezone(&Local).format("%H:%M").to_string()).collect();
+            say!("{}", times.join(" "));
+        }
+        ApptCommand::Move { appt_id: id, at, doctor, json } => {
+            let doctor = doctor.map(|d| app.staff_by_login(s, &d)).transpose()?;
+            let outcome = app.move_appointment(s, appt_id(&id)?, at, doctor.map(|d| d.id))?;
+            for w in &outcome.warnings {
+                eprintln!("warning: {w}");
+            }
+            if json {
+                return output::json(&outcome);
+            }
+            say!("{} {}", outcome.appointment.id, local(outcome.appointment.starts_at));
+        }
+        ApptCommand::Confirm { appt_id } => change(app, &appt_id, StatusChange::Confirm)?,
+        ApptCommand::Checkin { appt_id } => change(app, &appt_id, StatusChange::CheckIn)?,
+        ApptCommand::Seen { appt_id } => change(app, &appt_id, StatusChange::Seen)?,
+        ApptCommand::Done { appt_id } => change(app, &appt_id, StatusChange::Done)?,
+        ApptCommand::NoShow { appt_id } => change(app, &appt_id, StatusChange::NoShow)?,
+        ApptCommand::Cancel { appt_id } => change(app, &appt_id, StatusChange::Cancel)?,
+    }
+    Ok(())
+}
+
+fn appt_id(s: &str) -> Result<rapport_model::AppointmentId, Failure> {
+    s.parse().map_err(|_| user_error("that is not an appointment id"))
+}
+
+fn appt_json(r: &ScheduleRow) -> ApptJson<'_> {
+    ApptJson {
+        appointment: &r.appointment,
+        patient_name: format!("{} {}", r.patient.given, r.patient.family),
+        record_no: &r.patient.record_no,
+        doctor_name: &r.doctor_name,
+        local_start: local(r.appointment.starts_at),
+        wait: r.wait,
+    }
+}
+
+fn print_schedule(day: NaiveDate, rows: &[ScheduleRow]) {
+    say!("{}", day.format("%A %-d %B %Y"));
+    if rows.is_empty() {
+        say!("No appointments.");
+    }
+    for r in rows {
+        let wait = r
+            .wait
+            .map(|w| {
+                format!(
+                    "  waiting {} min{}",
+                    w.minutes,
+                    match w.level {
+                        rapport_model::WaitLevel::Fine => "",
+                        rapport_model::WaitLevel::Amber => " (amber)",
+                        rapport_model::WaitLevel::Red => " (RED: apologise)",
+                    }
+                )
+            })
+            .unwrap_or_default();
+        say!(
+            "{}  {:>3} min  {:<22} {:<30} {:<12}{wait}  {}",
+            r.appointment.starts_at.with_timezone(&Local).format("%H:%M"),
+            r.appointment.minutes,
+            r.doctor_name,
+            format!("{} {}", r.patient.given, r.patient.family),
+            r.appointment.status.label(),
+            r.appointment.id
+        );
+    }
+}
+
+pub(crate) fn follow_ups(app: &mut Rapport, s: &Session, done: Option<FollowUpId>, json: bool) -> Result<(), Failure> {
+    if let Some(id) = done {
+        app.finish_follow_up(s, id)?;
+        say!("{id} done");
+        return Ok(());
+    }
+    let list = app.follow_up_list(s)?;
+    if json {
+        return output::json(&list);
+    }
+    if list.is_empty() {
+        say!("No open follow-ups.");
+    }
+    for row in list {
+        let f = &row.follow_up;
+        say!(
+            "{}  {}  {} ({})  {}",
+            f.created_at.with_timezone(&Local).format("%Y-%m-%d %H:%M"),
+            f.reason,
+            row.patient.full_name(),
+            row.patient.record_no,
+            f.id
+        );
+    }
+    Ok(())
+}
+
+pub(crate) fn glance(
+    app: &mut Rapport,
+    s: &Session,
+    doctor: &str,
+    patient: Option<&str>,
+    json: bool,
+) -> Result<(), Failure> {
+    let doctor = app.staff_by_login(s, doctor)?;
+    let patient = patient.map(|p| app.resolve_patient(s, p)).transpose()?;
+    let glance = app.doctor_glance(s, doctor.id, patient)?;
+    if json {
+        return output::json(&glance);
+    }
+    match &glance.card {
+        Some(card) => print_card(app, s, card)?,
+        None => say!("Nobody else is booked with {} today.", doctor.display_name),
+    }
+    if !glance.upcoming.is_empty() {
+        say!();
+        print_schedule(app.today(), &glance.upcoming);
+    }
+    Ok(())
+}

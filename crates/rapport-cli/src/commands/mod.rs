@@ -1,0 +1,35 @@
+//! One module per command group. Each handler takes what it needs (the database path, or the
+//! opened database and a staff session) and writes through [`crate::output`].
+
+pub(crate) mod appt;
+pub(crate) mod audit;
+pub(crate) mod patient;
+pub(crate) mod pointer;
+pub(crate) mod setup;
+pub(crate) mod sync;
+
+use rapport_core::{Rapport, Session};
+
+use crate::cli::{Command, SyncCommand};
+use crate::context::Failure;
+
+/// Runs a command that needs a staff login.
+pub(crate) fn logged_in(app: &mut Rapport, s: &Session, command: Command) -> Result<(), Failure> {
+    match command {
+        Command::Init { .. } | Command::Status => unreachable!("they need no database or login"),
+        Command::Sync(SyncCommand::Find { query, json }) => sync::find(app, s, &query, json),
+        Command::Sync(SyncCommand::TakeOn { patient }) => sync::take_on(app, s, patient),
+        Command::Sync(_) => unreachable!("device-level sync commands need no login"),
+        Command::Conflicts(cmd) => sync::conflicts(app, s, cmd),
+        Command::Dump => audit::dump(app, s),
+        Command::Audit(cmd) => audit::audit(app, s, cmd),
+        Command::Staff(cmd) => setup::staff(app, s, cmd),
+        Command::Demo { patients, seed } => setup::demo(app, s, patients, seed),
+        Command::Key(cmd) => setup::key(app, s, cmd),
+        Command::Patient(cmd) => patient::patient(app, s, cmd),
+        Command::Pointer(cmd) => pointer::pointer(app, s, cmd),
+        Command::Appt(cmd) => appt::appt(app, s, cmd),
+        Command::FollowUps { done, json } => appt::follow_ups(app, s, done, json),
+        Command::Glance { doctor, patient, json } => appt::glance(app, s, &doctor, patient.as_deref(), json),
+    }
+}

@@ -1,0 +1,207 @@
+//! Patients: `patient add|edit|search|show|duplicates`, and the card as the CLI prints it.
+
+use chrono::Local;
+use rapport_core::{PatientCard, PatientHit, Rapport, Session};
+use rapport_model::{NewPatient, PatientEdit, PointerState};
+use serde::Serialize;
+
+use crate::cli::PatientCommand;
+use crate::context::Failure;
+use crate::output::{self, local, say};
+
+pub(crate) fn patient(app: &mut Rapport, s: &Session, cmd: PatientCommand) -> Result<(), Failure> {
+    match cmd {
+        PatientCommand::Add { fields, json } => {
+            let new = NewPatient {
+                given: fields.given.unwrap_or_default(),
+                family: fields.family.unwrap_or_default(),
+                preferred: fields.preferred,
+                birth_date: fields.birth_date,
+                phones: fields.phone.into_iter().collect(),
+                ..NewPatient::default()
+            };
+            let p = app.register_patient(s, new)?;
+            if json {
+                return output::json(&p);
+            }
+            say!("{}", p.id);
+        }
+        PatientCommand::Edit { id, fields, json } => {
+            let id = app.resolve_patient(s, &id)?;
+            let edit = PatientEdit {
+                given: fields.given,
+                family: fields.family,
+                preferred: fields.preferred.map(Some),
+                birth_date: fields.birth_date.map(Some),
+                primary_phone: fields.phone,
+                ..PatientEdit::default()
+            };
+            let p = app.edit_patient(s, id, edit)?;
+            if json {
+                return output::json(&p);
+            }
+            say!("{}", p.id);
+        }
+        PatientCommand::Search { query, limit, json } => {
+            let hits = app.search_patients(s, &query, limit)?;
+            if json {
+                return output::json(&hits);
+            }
+            if hits.is_empty() {
+                say!("No patient matches.");
+            }
+            for h in hits {
+                print_hit(&h);
+            }
+        }
+        PatientCommand::Show { id, json } => {
+            let id = app.resolve_patient(s, &id)?;
+            let card = app.open_patient(s, id)?;
+            if json {
+                return output::json(&CardJson::from(&card));
+            }
+            print_card(app, s, &card)?;
+        }
+        PatientCommand::Duplicates { given, family, birth_date, phone, json } => {
+            let found = app.possible_duplicates(s, &given, &family, birth_date, &phone)?;
+            if json {
+                return output::json(&found);
+            }
+            if found.is_empty() {
+                say!("No likely duplicates.");
+            }
+            for m in &found {
+                print_hit(&m.patient);
+                say!("    {}", m.reasons.iter().map(|r| r.label()).collect::<Vec<_>>().join(", "));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_hit(h: &PatientHit) {
+    let name = match &h.preferred {
+        Some(p) => format!("{} {} ({p})", h.given, h.family),
+        None => format!("{} {}", h.given, h.family),
+    };
+    say!(
+        "{:<36} {:<10} born {:<10}  {:<18} {}",
+        name,
+        h.record_no,
+        h.birth_date.map(|d| d.to_string()).unwrap_or_else(|| "?".into()),
+        h.phone.as_deref().unwrap_or("-"),
+        h.id
+    );
+}
+
+/// The card as JSON: the patient's fields at the top level, with what the card adds.
+#[derive(Serialize)]
+struct CardJson<'a> {
+    #[serde(flatten)]
+    patient: &'a rapport_model::Patient,
+    age: Option<u32>,
+    usual_doctor_name: Option<&'a str>,
+    pointers: &'a [rapport_core::PointerView],
+    last_appointment: Option<&'a rapport_model::Appointment>,
+    next_appointment: Option<&'a rapport_model::Appointment>,
+    open_follow_ups: &'a [rapport_core::FollowUp],
+}
+
+impl<'a> From<&'a PatientCard> for CardJson<'a> {
+    fn from(c: &'a PatientCard) -> Self {
+        Self {
+            patient: &c.patient,
+            age: c.age,
+            usual_doctor_name: c.usual_doctor_name.as_deref(),
+            pointers: &c.pointers,
+            last_appointment: c.last_appointment.as_ref(),
+            next_appointment: c.next_appointment.as_ref(),
+            open_follow_ups: &c.open_follow_ups,
+        }
+    }
+}
+
+pub(crate) fn print_card(app: &Rapport, s: &Session, c: &PatientCard) -> Result<(), Failure> {
+    let p = &c.patient;
+    let mut title = p.full_name();
+    if let Some(pref) = &p.preferred {
+        title.push_str(&format!(" — call them \"{pref}\""));
+    }
+    if let Some(say) = &p.pronunciation {
+        title.push_str(&format!(" (say \"{say}\")"));
+    }
+    say!("{title}    {}", p.record_no);
+    let mut facts = Vec::new();
+    if let Some(age) = c.age {
+        facts.push(format!("age {age}"));
+    }
+    if let Some(b) = p.birth_date {
+        facts.push(format!("born {b}"));
+    }
+    facts.extend(p.phones.iter().cloned());
+    if let Some(lang) = &p.language {
+        facts.push(lang.clone());
+    }
+    say!("{}", facts.join(" · "));
+    if !p.practical_needs.is_empty() {
+        say!("Needs: {}", p.practical_needs.iter().map(|n| n.label()).collect::<Vec<_>>().join(", "));
+    }
+    if let Some(d) = &c.usual_doctor_name {
+        say!("Usual doctor: {d}");
+    }
+    let talk: Vec<_> = c.pointers.iter().filter(|v| v.state != PointerState::Avoid).collect();
+    let avoid: Vec<_> = c.pointers.iter().filter(|v| v.state == PointerState::Avoid).collect();
+    if !talk.is_empty() {
+        say!("Talk about:");
+        for v in talk {
+            let when = v.pointer.event_date.map(|d| format!(", {d}")).unwrap_or_default();
+            let used = v
+                .pointer
+                .last_used()
+                .map(|m| format!("; asked by {} on {}", m.by_name, m.at.with_timezone(&Local).format("%Y-%m-%d")))
+                .unwrap_or_default();
+            say!(
+                "  • {}  ({}{when}; {} on {}{used})  {}",
+                v.prompt,
+                v.pointer.kind.label().to_lowercase(),
+                v.pointer.author_name,
+                v.pointer.created_at.with_timezone(&Local).format("%Y-%m-%d"),
+                v.pointer.id
+            );
+        }
+    }
+    if !avoid.is_empty() {
+        say!("Avoid:");
+        for v in avoid {
+            say!(
+                "  ⚠ {}  ({} on {})  {}",
+                v.pointer.text,
+                v.pointer.author_name,
+                v.pointer.created_at.with_timezone(&Local).format("%Y-%m-%d"),
+                v.pointer.id
+            );
+        }
+    }
+    let staff = app.list_staff(s)?;
+    let doctor = |id| staff.iter().find(|m| m.id == id).map(|m| m.display_name.clone()).unwrap_or_default();
+    if let Some(a) = &c.last_appointment {
+        say!(
+            "Last appointment: {} with {} ({})",
+            local(a.starts_at),
+            doctor(a.doctor),
+            a.status.label().to_lowercase()
+        );
+    }
+    if let Some(a) = &c.next_appointment {
+        say!(
+            "Next appointment: {} with {} ({})",
+            local(a.starts_at),
+            doctor(a.doctor),
+            a.status.label().to_lowercase()
+        );
+    }
+    for f in &c.open_follow_ups {
+        say!("Follow-up: {} (since {})", f.reason, local(f.created_at));
+    }
+    Ok(())
+}

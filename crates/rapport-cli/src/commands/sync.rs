@@ -1,0 +1,217 @@
+//! Head office: `sync` (enroll, now, watch, status without a login; find and take-on with
+//! one) and `conflicts`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::Local;
+use rapport_core::sync::SyncReport;
+use rapport_core::{Rapport, Session, SystemClock};
+use rapport_model::sync::ConflictKind;
+use serde::Serialize;
+
+use crate::cli::{ConflictsCommand, SyncCommand};
+use crate::context::{Failure, open, passphrase_for, user_error};
+use crate::output::{self, say};
+
+pub(crate) fn enroll(
+    db: &Path,
+    server: &str,
+    code: &str,
+    ca_cert: Option<PathBuf>,
+    again: bool,
+) -> Result<(), Failure> {
+    let ca_pem = ca_cert
+        .map(|p| std::fs::read_to_string(&p).map_err(|e| user_error(format!("cannot read {}: {e}", p.display()))))
+        .transpose()?;
+    let created = !db.exists();
+    let mut app = if created {
+        let protection = rapport_core::protection_from_env();
+        Rapport::create_for_enrollment(db, &protection, Arc::new(SystemClock))?
+    } else {
+        open(db)?
+    };
+    let transport = rapport_core::sync::HttpTransport::new(server, None, ca_pem.as_deref())?;
+    if let Err(e) = app.enroll(&transport, server, code, ca_pem.as_deref(), again) {
+        if created {
+            // Nothing was enrolled: leave no half-made database behind, so the command can be rerun.
+            drop(app);
+            for suffix in ["", "-wal", "-shm"] {
+                let mut p = db.as_os_str().to_owned();
+                p.push(suffix);
+                let _ = std::fs::remove_file(PathBuf::from(p));
+            }
+            let _ = std::fs::remove_file(rapport_core::key_file_path(db));
+        }
+        return Err(e.into());
+    }
+    let device = app.device_id()?.unwrap_or_default();
+    say!("Enrolled as device {device} of {}.", app.sync_status()?.clinic.unwrap_or_default());
+    match app.sync_with_head_office() {
+        Ok(r) => {
+            print_report(&r);
+            Ok(())
+        }
+        Err(e) => Err(Failure {
+            code: 4,
+            message: format!("enrolled, but the first sync failed: {}; run `rapport sync now`", e.message),
+        }),
+    }
+}
+
+fn print_report(r: &SyncReport) {
+    say!(
+        "Pushed {} change(s); pulled {} ({} applied); {} new conflict(s); {} booking(s) refused by head office.",
+        r.pushed,
+        r.pulled,
+        r.applied,
+        r.conflicts,
+        r.rejected
+    );
+    if r.refused > 0 {
+        say!("Head office refused {} change(s): see `rapport conflicts list`.", r.refused);
+    }
+    if r.resent > 0 {
+        say!("Head office was restored from an older copy: sent {} record(s) again and pulled anew.", r.resent);
+    }
+}
+
+#[derive(Serialize)]
+struct StatusOut {
+    #[serde(flatten)]
+    status: rapport_model::sync::SyncStatus,
+    device: Option<String>,
+}
+
+/// The device-level commands: they move changes and report counts, never patient data.
+pub(crate) fn device(app: &mut Rapport, command: SyncCommand) -> Result<(), Failure> {
+    match command {
+        SyncCommand::Enroll { .. } => unreachable!("handled before opening"),
+        SyncCommand::Now { json } => {
+            let r = app.sync_with_head_office()?;
+            if json {
+                output::json(&r)
+            } else {
+                print_report(&r);
+                Ok(())
+            }
+        }
+        SyncCommand::Watch { interval } => {
+            let stop = std::sync::atomic::AtomicBool::new(false);
+            let nudge = std::sync::atomic::AtomicBool::new(false);
+            let db = app.store().path().to_owned();
+            let passphrase = passphrase_for(&db)?;
+            let runner = Rapport::open(&db, passphrase.as_ref(), Arc::new(SystemClock))?;
+            say!("Syncing every {interval} s; Ctrl+C stops.");
+            rapport_core::sync::run_background(
+                runner,
+                std::time::Duration::from_secs(interval.max(1)),
+                &stop,
+                &nudge,
+                |r| {
+                    let at = Local::now().format("%H:%M:%S");
+                    match r {
+                        Ok(r) => say!(
+                            "{at} synced: pushed {}, pulled {} ({} applied), {} new conflict(s)",
+                            r.pushed,
+                            r.pulled,
+                            r.applied,
+                            r.conflicts
+                        ),
+                        Err(e) => say!("{at} not synced: {}", e.message),
+                    }
+                },
+            );
+            Ok(())
+        }
+        SyncCommand::Status { json } => {
+            let status = app.sync_status()?;
+            let out = StatusOut { device: app.device_id()?, status };
+            if json {
+                return output::json(&out);
+            }
+            let s = &out.status;
+            if !s.enrolled {
+                say!("Not enrolled with head office (`rapport sync enroll --server URL --code CODE`).");
+            } else {
+                say!(
+                    "Head office: {} (clinic {})",
+                    s.server.clone().unwrap_or_default(),
+                    s.clinic.clone().unwrap_or_default()
+                );
+                say!("Device: {}", out.device.clone().unwrap_or_default());
+            }
+            let last = s.last_success.map_or_else(
+                || "never".to_owned(),
+                |t| t.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S").to_string(),
+            );
+            say!("Last successful sync: {last}");
+            say!("Changes waiting to go up: {}", s.pending);
+            say!("Open conflicts: {}", s.conflicts);
+            if s.quarantined > 0 {
+                say!(
+                    "Changes from head office not applied here: {} (kept; see `rapport conflicts list`)",
+                    s.quarantined
+                );
+            }
+            if let Some(e) = &s.last_error {
+                say!("Last attempt failed: {e}");
+            }
+            Ok(())
+        }
+        SyncCommand::Find { .. } | SyncCommand::TakeOn { .. } => unreachable!("they need a staff login"),
+    }
+}
+
+pub(crate) fn find(app: &mut Rapport, s: &Session, query: &str, json: bool) -> Result<(), Failure> {
+    let found = app.find_at_head_office(s, query)?;
+    if json {
+        return output::json(&found);
+    }
+    for p in found {
+        say!(
+            "{}  {:<10} {} {}  born {}  at {}",
+            p.id,
+            p.record_no,
+            p.given,
+            p.family,
+            p.birth_date.unwrap_or_default(),
+            p.clinics.join(", ")
+        );
+    }
+    Ok(())
+}
+
+pub(crate) fn take_on(app: &mut Rapport, s: &Session, patient: uuid::Uuid) -> Result<(), Failure> {
+    let r = app.take_on_patient(s, patient)?;
+    say!("The patient is now held here too.");
+    print_report(&r);
+    Ok(())
+}
+
+pub(crate) fn conflicts(app: &mut Rapport, s: &Session, cmd: ConflictsCommand) -> Result<(), Failure> {
+    match cmd {
+        ConflictsCommand::List { all, json } => {
+            let conflicts = app.conflicts(s, all)?;
+            if json {
+                return output::json(&conflicts);
+            }
+            if conflicts.is_empty() {
+                say!("No open conflicts.");
+            }
+            for c in conflicts {
+                let field = c.field.as_deref().map(|f| format!(" {f}")).unwrap_or_default();
+                let values = match (c.kind, &c.mine, &c.theirs) {
+                    (ConflictKind::LostEdit, Some(m), Some(t)) => format!(" (this desk: {m}; kept: {t})"),
+                    _ => String::new(),
+                };
+                say!("#{} {} {} {}{field}: {}{values}", c.id, c.kind.as_str(), c.entity.as_str(), c.record, c.detail);
+            }
+        }
+        ConflictsCommand::Resolve { id, reapply } => {
+            app.resolve_conflict(s, id, reapply)?;
+            say!("Conflict #{id} resolved{}.", if reapply { "; this desk's value was written again" } else { "" });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,117 @@
+//! The command tree of `rapport-server`: every spelling and flag, in one place.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(name = "rapport-server", version, about = "Rapport head office: the sync server for every clinic")]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct Storage {
+    /// Head office's data directory (the SQLite database lives here).
+    #[arg(long)]
+    pub(crate) data: PathBuf,
+    /// Keep the data in PostgreSQL instead, e.g. postgres://user@host/db.
+    #[arg(long, env = "RAPPORT_SERVER_POSTGRES")]
+    pub(crate) postgres: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum Command {
+    /// Serve the sync API.
+    Serve {
+        #[command(flatten)]
+        storage: Storage,
+        /// Address to listen on, e.g. 0.0.0.0:8443.
+        #[arg(long)]
+        listen: SocketAddr,
+        /// The server's certificate chain (PEM).
+        #[arg(long, requires = "tls_key", required_unless_present = "insecure_http")]
+        tls_cert: Option<PathBuf>,
+        /// The certificate's private key (PEM).
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// Serve plain HTTP (tests and trusted networks only: tokens and patient data travel unencrypted).
+        #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
+        insecure_http: bool,
+    },
+    /// Clinics of the organisation.
+    #[command(subcommand)]
+    Clinic(ClinicCommand),
+    /// Make a one-time enrollment code for a device of a clinic; prints only the code.
+    EnrollCode {
+        #[arg(long)]
+        clinic: String,
+        #[command(flatten)]
+        storage: Storage,
+    },
+    /// Enrolled devices.
+    #[command(subcommand)]
+    Device(DeviceCommand),
+    /// Print what a clinic's devices hold, in the canonical form `rapport dump` prints.
+    Dump {
+        #[arg(long)]
+        clinic: String,
+        #[command(flatten)]
+        storage: Storage,
+    },
+    /// The audit chains the devices sent.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Staff accounts (what only head office may do to them).
+    #[command(subcommand)]
+    Staff(StaffCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum StaffCommand {
+    /// Make a clinic's staff member an admin (a desk cannot once its clinic has one).
+    Admin {
+        #[arg(long)]
+        clinic: String,
+        login: String,
+        #[command(flatten)]
+        storage: Storage,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum ClinicCommand {
+    /// Add a clinic.
+    Add {
+        name: String,
+        #[command(flatten)]
+        storage: Storage,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum DeviceCommand {
+    /// Stop a device: its next request is refused.
+    Revoke {
+        device_id: String,
+        #[command(flatten)]
+        storage: Storage,
+    },
+    List {
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        storage: Storage,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum AuditCommand {
+    /// Recompute every device's audit chain; exits 1 if one is broken.
+    Verify {
+        #[command(flatten)]
+        storage: Storage,
+    },
+}

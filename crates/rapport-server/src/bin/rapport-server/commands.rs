@@ -1,0 +1,115 @@
+//! What each command of `rapport-server` does, one function each.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use rapport_server::http::Transport;
+use rapport_server::{Backend, OfficeError, office};
+
+use crate::cli::Storage;
+use crate::output::say;
+
+/// A failed command's message (exit 1).
+pub(crate) type Failure = String;
+
+fn open(storage: &Storage) -> Result<Arc<Backend>, Failure> {
+    rapport_server::open(&storage.data, storage.postgres.as_deref()).map_err(|e| e.to_string())
+}
+
+fn fail(e: OfficeError) -> Failure {
+    e.to_string()
+}
+
+pub(crate) fn serve(
+    storage: &Storage,
+    listen: SocketAddr,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    insecure_http: bool,
+) -> Result<ExitCode, Failure> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("RAPPORT_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    let backend = open(storage)?;
+    let transport = match (tls_cert, tls_key, insecure_http) {
+        (Some(cert), Some(key), false) => Transport::Tls { cert, key },
+        (None, None, true) => Transport::InsecureHttp,
+        _ => return Err("give --tls-cert and --tls-key, or --insecure-http".into()),
+    };
+    let scheme = if matches!(transport, Transport::InsecureHttp) { "http" } else { "https" };
+    tracing::info!(backend = backend.name(), "head office storage open");
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    runtime
+        .block_on(rapport_server::http::serve(backend, listen, transport, move |addr| {
+            say!("rapport-server listening on {scheme}://{addr}");
+        }))
+        .map_err(|e| e.to_string())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn add_clinic(storage: &Storage, name: &str, now: i64) -> Result<ExitCode, Failure> {
+    let id = open(storage)?.tx(|db| office::add_clinic(db, name, now)).map_err(fail)?;
+    say!("Added clinic {} ({id}).", name.trim());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn enroll_code(storage: &Storage, clinic: &str, now: i64) -> Result<ExitCode, Failure> {
+    let code = open(storage)?.tx(|db| office::new_enroll_code(db, clinic, now)).map_err(fail)?;
+    say!("{code}");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn revoke_device(storage: &Storage, device_id: &str, now: i64) -> Result<ExitCode, Failure> {
+    if open(storage)?.tx(|db| office::revoke_device(db, device_id, now)).map_err(fail)? {
+        say!("Revoked device {device_id}: its next request will be refused.");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Err("no active device with that id".into())
+    }
+}
+
+pub(crate) fn list_devices(storage: &Storage, json: bool) -> Result<ExitCode, Failure> {
+    let devices = open(storage)?.tx(office::list_devices).map_err(fail)?;
+    if json {
+        say!("{}", serde_json::to_string_pretty(&devices).map_err(|e| e.to_string())?);
+    } else {
+        for d in devices {
+            let state = if d.revoked { "revoked" } else { "active" };
+            say!("{}  {:<24} {:<24} {state}", d.id, d.clinic, d.name);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn dump(storage: &Storage, clinic: &str) -> Result<ExitCode, Failure> {
+    let dump = open(storage)?.tx(|db| office::dump(db, clinic)).map_err(fail)?;
+    say!("{}", serde_json::to_string(&dump).map_err(|e| e.to_string())?);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn make_admin(storage: &Storage, clinic: &str, login: &str, now: i64) -> Result<ExitCode, Failure> {
+    open(storage)?.tx(|db| office::make_admin(db, clinic, login, now)).map_err(fail)?;
+    say!("{} is an admin of {} from its desks' next sync.", login.trim(), clinic.trim());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Exits 1 if a chain is broken.
+pub(crate) fn verify_audit(storage: &Storage) -> Result<ExitCode, Failure> {
+    let chains = open(storage)?.tx(office::verify_audit).map_err(fail)?;
+    let mut ok = true;
+    for c in &chains {
+        ok &= c.intact;
+        match c.broken_at {
+            None => say!("device site {}: {} rows, intact", c.site, c.rows),
+            Some(seq) => say!("device site {}: BROKEN at row {seq} of {}", c.site, c.rows),
+        }
+    }
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
