@@ -188,12 +188,11 @@ impl Desk {
             }
             let protection = match args.key_choice {
                 KeyChoice::Keyring => KeyProtection::Keyring,
-                KeyChoice::Passphrase => match args.passphrase.as_deref() {
-                    Some(p) if p.chars().count() >= 12 => {
-                        KeyProtection::Passphrase(Secret::new(p.to_owned()), KdfCost::default())
-                    }
-                    _ => return Err(refuse("invalid_input", "the database passphrase must be at least 12 characters")),
-                },
+                KeyChoice::Passphrase => {
+                    let p = args.passphrase.clone().unwrap_or_default();
+                    rapport_model::staff::check_passphrase(&p).map_err(|m| refuse("invalid_input", &m))?;
+                    KeyProtection::Passphrase(Secret::new(p), KdfCost::default())
+                }
             };
             if let Some(parent) = self.db_path.parent() {
                 std::fs::create_dir_all(parent)

@@ -69,3 +69,65 @@ fn head_office_builds_without_the_desks_store() {
     let sqlite = tree.lines().find(|l| l.starts_with("libsqlite3-sys ")).expect("libsqlite3-sys");
     assert!(!sqlite.contains("sqlcipher"), "head office's SQLite is SQLCipher: {sqlite}");
 }
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Every `"…"` string in `text`.
+fn quoted(text: &str) -> Vec<String> {
+    text.split('"').skip(1).step_by(2).map(str::to_owned).collect()
+}
+
+/// The identifier that follows each `marker` in `text`.
+fn after(text: &str, marker: &str) -> Vec<String> {
+    text.match_indices(marker)
+        .map(|(i, _)| text[i + marker.len()..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect())
+        .collect()
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+/// The desktop's command list is written in five places that must agree: the permissions
+/// `build.rs` generates, the capability that grants them, the handler list, the handlers and
+/// the UI's calls. A command missing from one is refused at run time (or never called).
+#[test]
+fn the_desktop_commands_agree_everywhere() {
+    let build = read("src-tauri/build.rs");
+    let list = &build[build.find("const COMMANDS").expect("COMMANDS")..];
+    let generated = sorted(quoted(&list[..list.find("];").expect("end of COMMANDS")]));
+    assert!(generated.len() > 20, "read build.rs's COMMANDS: {generated:?}");
+
+    let capability: serde_json::Value =
+        serde_json::from_str(&read("src-tauri/capabilities/default.json")).expect("capability JSON");
+    let granted = sorted(
+        capability["permissions"]
+            .as_array()
+            .expect("permissions")
+            .iter()
+            .map(|p| {
+                let p = p.as_str().expect("a permission name");
+                p.strip_prefix("allow-")
+                    .unwrap_or_else(|| panic!("only allow-<command> is granted: {p}"))
+                    .replace('-', "_")
+            })
+            .collect(),
+    );
+    assert_eq!(granted, generated, "capabilities/default.json grants exactly build.rs's commands");
+
+    let main = read("src-tauri/src/main.rs");
+    let handlers = &main[main.find("generate_handler![").expect("generate_handler")..];
+    let registered = sorted(after(&handlers[..handlers.find("])").expect("end of handlers")], "commands::"));
+    assert_eq!(registered, generated, "main.rs registers exactly build.rs's commands");
+
+    let defined = sorted(after(&read("src-tauri/src/commands.rs"), "#[tauri::command]\npub async fn "));
+    assert_eq!(defined, generated, "commands.rs defines exactly build.rs's commands");
+
+    let api = read("ui/src/api.rs");
+    let mut called = after(&api, "call(\"");
+    called.extend(after(&api, "call0(\""));
+    assert_eq!(sorted(called), generated, "ui/src/api.rs calls exactly build.rs's commands");
+}

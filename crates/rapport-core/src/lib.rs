@@ -41,8 +41,7 @@ pub use services::{NewPointer, local_day_bounds};
 pub const LOCKOUT_AFTER_FAILURES: i64 = 5;
 /// ...for this long.
 pub const LOCKOUT_MINUTES: i64 = 15;
-/// Shortest staff password accepted.
-pub const MIN_PASSWORD_CHARS: usize = 8;
+pub use rapport_model::staff::{MIN_PASSPHRASE_CHARS, MIN_PASSWORD_CHARS};
 
 /// An open, unlocked clinic database.
 #[derive(Debug)]
@@ -122,6 +121,7 @@ impl Rapport {
         }
         let login = normalize_login(setup.admin_login).map_err(Error::invalid)?;
         check_password(setup.admin_password)?;
+        check_protection(protection)?;
         let hash = hash_password(setup.admin_password)?;
         let store = Store::create(path, protection)?;
         let mut app = Self::with_store(store, clock);
@@ -329,11 +329,7 @@ impl Rapport {
         protection: &KeyProtection,
     ) -> Result<()> {
         s.require(Operation::ChangeSettings)?;
-        if let KeyProtection::Passphrase(p, _) = protection
-            && p.expose().chars().count() < MIN_PASSWORD_CHARS
-        {
-            return Err(Error::invalid(format!("a passphrase needs at least {MIN_PASSWORD_CHARS} characters")));
-        }
+        check_protection(protection)?;
         self.store.change_key_protection(current, protection)?;
         let now = self.clock.now();
         self.store.write(|tx| -> Result<()> {
@@ -401,10 +397,15 @@ fn site_code() -> Result<String> {
 }
 
 fn check_password(p: &Secret) -> Result<()> {
-    if p.expose().chars().count() < MIN_PASSWORD_CHARS {
-        return Err(Error::invalid(format!("a password needs at least {MIN_PASSWORD_CHARS} characters")));
+    rapport_model::staff::check_password(p.expose()).map_err(Error::invalid)
+}
+
+/// A new database key's protection: a passphrase must be long enough.
+pub(crate) fn check_protection(protection: &KeyProtection) -> Result<()> {
+    match protection {
+        KeyProtection::Passphrase(p, _) => rapport_model::staff::check_passphrase(p.expose()).map_err(Error::invalid),
+        KeyProtection::Keyring => Ok(()),
     }
-    Ok(())
 }
 
 /// Argon2id with the crate's recommended parameters, in PHC string form.

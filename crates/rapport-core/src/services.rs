@@ -307,8 +307,11 @@ impl Rapport {
         }
         rapport_model::appointment::check_start(b.starts_at, self.clock.now()).map_err(Error::invalid)?;
         let reason = b.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
-        if reason.as_ref().is_some_and(|r| r.chars().count() > 200) {
-            return Err(Error::invalid("a reason is at most 200 characters"));
+        if reason.as_ref().is_some_and(|r| r.chars().count() > rapport_model::appointment::MAX_REASON) {
+            return Err(Error::invalid(format!(
+                "a reason is at most {} characters",
+                rapport_model::appointment::MAX_REASON
+            )));
         }
         let patient = self.patient_or_404(b.patient)?;
         let doctor = self.doctor(b.doctor)?;

@@ -17,7 +17,7 @@ use rapport_model::sync::{
     Change, Conflict, EnrollRequest, EnrollResponse, LOG_REWOUND, LogMark, PUSH_BUDGET_BYTES, PullRequest,
     PullResponse, PushRequest, PushResponse, Refusal, RemotePatient, SearchRequest, SyncStatus, TakeOnRequest,
 };
-use rapport_store::{KeyProtection, Store, WallClock, meta, sync};
+use rapport_store::{KeyProtection, Store, WallClock, meta, search, sync};
 use serde::Serialize;
 
 use crate::{Clock, Error, ErrorCode, Rapport, Result, Session};
@@ -26,6 +26,9 @@ use crate::{Clock, Error, ErrorCode, Rapport, Result, Session};
 pub const PUSH_BATCH: usize = 500;
 /// Changes asked for per pull request.
 pub const PULL_PAGE: u32 = 1000;
+/// A sync that pulls at least this many changes (a desk catching up) merges the search index's
+/// segments at its end.
+const BULK_PULL: usize = 5 * PULL_PAGE as usize;
 
 /// Why a request to head office did not get an answer, or got a refusal.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -198,6 +201,7 @@ impl Rapport {
     /// A new, empty, encrypted database for a device about to enroll: keyed as `init` keys one,
     /// with no clinic or staff of its own (they come from head office).
     pub fn create_for_enrollment(path: &Path, protection: &KeyProtection, clock: Arc<dyn Clock>) -> Result<Self> {
+        crate::check_protection(protection)?;
         let store = Store::create(path, protection)?;
         let mut app = Self::with_store(store, clock);
         let site = crate::site_code()?;
@@ -351,6 +355,7 @@ impl Rapport {
                 return Err(Error::new(ErrorCode::Offline, "head office acknowledged nothing; try again"));
             }
         }
+        let mut pulled = 0;
         loop {
             let cursor = sync::cursor(self.store.conn())?;
             let mark = sync::mark(self.store.conn())?;
@@ -359,9 +364,15 @@ impl Rapport {
                 Err(e) if is_rewound(&e) => return Ok(Flow::Rewound),
                 Err(e) => return Err(e.into()),
             };
+            pulled += page.changes.len();
             report.pulled += page.changes.len();
             report.applied += self.apply(&page.changes, Some(page.cursor), page.mark, page.server_hlc)?;
             if !page.more || page.cursor <= cursor {
+                if pulled >= BULK_PULL {
+                    // Each page left the search index a segment; merged now, while catching up,
+                    // rather than by the receptionist's next edits.
+                    self.store.write(|tx| -> Result<()> { Ok(search::optimize(tx)?) })?;
+                }
                 return Ok(Flow::Done);
             }
         }

@@ -10,6 +10,8 @@ use crate::ids::{AppointmentId, PatientId, StaffId};
 pub const WAIT_AMBER_MINUTES: i64 = 15;
 /// ...and red, with an apology prompt: the standard is 90% seen within 30 minutes.
 pub const WAIT_RED_MINUTES: i64 = 30;
+/// Longest reason for a visit, in characters.
+pub const MAX_REASON: usize = 200;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -13,6 +13,7 @@ use chrono::{Datelike, NaiveDate};
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::appointment::MAX_REASON;
 use crate::patient::{Attendant, Consent, PracticalNeed};
 use crate::pointer::MAX_POINTER_TEXT;
 use crate::sync::Entity;
@@ -211,7 +212,7 @@ pub const RECORDS: [Record; 6] = [
             f("doctor", Ref(Entity::Staff), Required),
             f("starts_at", Instant, Required),
             f("minutes", Kind::Int(1, MAX_APPOINTMENT_MINUTES), Required),
-            f("reason", Text(Line, 200), Optional),
+            f("reason", Text(Line, MAX_REASON), Optional),
             f("status", Word(STATUSES), Required),
             f("booked_by", Ref(Entity::Staff), Required),
             f("booked_at", Instant, Required),

@@ -144,6 +144,26 @@ pub struct Staff {
     pub created_at: DateTime<Utc>,
 }
 
+/// Shortest staff password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+/// Shortest passphrase that may protect a clinic database's key: on a stolen desk it is all that
+/// stands between the thief and every patient held there.
+pub const MIN_PASSPHRASE_CHARS: usize = 12;
+
+pub fn check_password(password: &str) -> Result<(), String> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(format!("a password needs at least {MIN_PASSWORD_CHARS} characters"));
+    }
+    Ok(())
+}
+
+pub fn check_passphrase(passphrase: &str) -> Result<(), String> {
+    if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
+        return Err(format!("the database passphrase needs at least {MIN_PASSPHRASE_CHARS} characters"));
+    }
+    Ok(())
+}
+
 /// Logins are short, lowercase words: letters, digits, `.`, `-`, `_`.
 pub fn normalize_login(login: &str) -> Result<String, &'static str> {
     let login = login.trim().to_lowercase();

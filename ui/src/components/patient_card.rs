@@ -4,6 +4,7 @@
 use std::rc::Rc;
 
 use chrono::NaiveDate;
+use rapport_model::pointer::MAX_POINTER_TEXT;
 use rapport_model::view::{PatientCard, PointerView};
 use rapport_model::{Appointment, PointerKind, PointerState, StatusChange};
 use wasm_bindgen_futures::spawn_local;
@@ -271,7 +272,7 @@ fn QuickCapture(props: &CaptureProps) -> Html {
             <div>
                 <label for="capture-text">{"Something to remember (Enter saves)"}</label>
                 <input id="capture-text" value={(*text).clone()} oninput={on_text}
-                    placeholder="e.g. Daughter's wedding in March" maxlength="280" />
+                    placeholder="e.g. Daughter's wedding in March" maxlength={MAX_POINTER_TEXT.to_string()} />
             </div>
             <div>
                 <label for="capture-date">{"Date (optional)"}</label>

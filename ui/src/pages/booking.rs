@@ -4,6 +4,7 @@
 use std::rc::Rc;
 
 use chrono::NaiveDate;
+use rapport_model::appointment::MAX_REASON;
 use rapport_model::view::{BookingOutcome, DoctorView, FreeSlot, PatientCard};
 use rapport_model::{AppointmentId, Booking as NewBooking, PatientId, StaffId};
 use wasm_bindgen_futures::spawn_local;
@@ -174,7 +175,7 @@ pub fn Booking(props: &BookingProps) -> Html {
                 if props.moving.is_none() {
                     <div>
                         <label for="book-reason">{"Reason (optional)"}</label>
-                        <input id="book-reason" value={(*reason).clone()} oninput={on_reason} maxlength="200" />
+                        <input id="book-reason" value={(*reason).clone()} oninput={on_reason} maxlength={MAX_REASON.to_string()} />
                     </div>
                 }
             </div>

@@ -3,6 +3,7 @@
 use std::rc::Rc;
 
 use rapport_model::ipc::{DeskState, KeyChoice, SetupArgs};
+use rapport_model::staff::{MIN_PASSPHRASE_CHARS, MIN_PASSWORD_CHARS};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
@@ -137,7 +138,7 @@ pub fn Setup(props: &GateProps) -> Html {
                 <Field id="setup-login" label="Your login" value={(*login).clone()} on_input={set_login}
                     autocomplete="username" hint="Letters, digits, dots and dashes, e.g. anna.k" />
                 <Field id="setup-password" label="Your password" kind="password" value={(*password).clone()}
-                    on_input={set_password} autocomplete="new-password" hint="At least 8 characters" />
+                    on_input={set_password} autocomplete="new-password" hint={format!("At least {MIN_PASSWORD_CHARS} characters")} />
                 </div><div>
                 <fieldset>
                     <legend>{"Where the database key is kept"}</legend>
@@ -157,7 +158,9 @@ pub fn Setup(props: &GateProps) -> Html {
                     if *key_choice == KeyChoice::Passphrase {
                         <Field id="setup-passphrase" label="Database passphrase" kind="password"
                             value={(*passphrase).clone()} on_input={set_passphrase} autocomplete="new-password"
-                            hint="At least 12 characters. Without it the database cannot be opened: keep it safe." />
+                            hint={format!(
+                                "At least {MIN_PASSPHRASE_CHARS} characters. Without it the database cannot be opened: keep it safe."
+                            )} />
                     }
                 </fieldset>
                 </div></div>
