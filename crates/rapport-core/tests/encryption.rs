@@ -133,3 +133,31 @@ fn a_failed_init_leaves_nothing_behind_and_can_be_run_again() {
     std::fs::remove_dir(&wal).expect("rmdir");
     Rapport::init(&db, &protection(), &setup, clock).expect("init works once the obstacle is gone");
 }
+
+#[test]
+fn a_short_passphrase_is_refused_before_anything_is_made() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("clinic.db");
+    let setup = rapport_core::ClinicSetup {
+        clinic_name: "Lakeside Clinic",
+        admin_login: "admin",
+        admin_name: "Admin",
+        admin_password: &Secret::new(PASSWORD),
+    };
+    let clock = std::sync::Arc::new(rapport_core::FixedClock::new(noon()));
+    let short = "x".repeat(rapport_core::MIN_PASSPHRASE_CHARS - 1);
+    let weak = rapport_core::KeyProtection::Passphrase(Secret::new(short.as_str()), CHEAP);
+    let refused = Rapport::init(&db, &weak, &setup, clock.clone()).expect_err("too short");
+    assert_eq!(refused.code, ErrorCode::InvalidInput);
+    assert!(!refused.message.contains(&short), "the message never repeats the passphrase");
+    assert!(!db.exists() && !rapport_core::key_file_path(&db).exists(), "nothing made");
+    assert_eq!(Rapport::create_for_enrollment(&db, &weak, clock).expect_err("too short").code, ErrorCode::InvalidInput);
+
+    // Re-protecting an existing database holds to the same rule (it used to take 8 characters).
+    let mut c = clinic();
+    let refused = c.app.change_key_protection(&c.admin, Some(&Secret::new(PASSPHRASE)), &weak).expect_err("short");
+    assert_eq!(refused.code, ErrorCode::InvalidInput);
+    let long_enough = "y".repeat(rapport_core::MIN_PASSPHRASE_CHARS);
+    let strong = rapport_core::KeyProtection::Passphrase(Secret::new(long_enough.as_str()), CHEAP);
+    c.app.change_key_protection(&c.admin, Some(&Secret::new(PASSPHRASE)), &strong).expect("long enough");
+}
