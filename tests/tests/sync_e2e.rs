@@ -143,6 +143,29 @@ fn scenario(postgres: Option<String>) {
     let _ = syncing.wait();
     office.start();
 
+    // `sync watch` keeps syncing in the foreground on the one database it opened.
+    let mut watching = Command::new(bin("rapport"))
+        .arg("--db")
+        .arg(&b.db)
+        .args(["sync", "watch", "--interval", "1"])
+        .env("RAPPORT_PASSPHRASE", "e2e passphrase")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("watch");
+    let out = watching.stdout.take().expect("stdout");
+    let (lines, seen) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(out)).map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    let synced =
+        (0..40).filter_map(|_| seen.recv_timeout(Duration::from_secs(1)).ok()).find(|l| l.contains(" synced: pushed "));
+    let _ = watching.kill();
+    let _ = watching.wait();
+    assert!(synced.is_some(), "sync watch reports a sync");
+
     for _ in 0..2 {
         for desk in [&a, &b, &c] {
             desk.ok(&["sync", "now"]);

@@ -354,13 +354,6 @@ pub(crate) enum AuditCommand {
     },
 }
 
-impl SyncCommand {
-    /// Needs no staff login: moves changes and reports counts, never patient data.
-    pub(crate) fn is_device_level(&self) -> bool {
-        !matches!(self, Self::Find { .. } | Self::TakeOn { .. })
-    }
-}
-
 fn parse_role(s: &str) -> Result<Role, String> {
     s.parse()
 }

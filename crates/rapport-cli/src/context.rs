@@ -62,8 +62,15 @@ pub(crate) fn open(db: &Path) -> Result<Rapport, Failure> {
     Ok(Rapport::open(db, passphrase.as_ref(), Arc::new(SystemClock))?)
 }
 
-pub(crate) fn login(app: &mut Rapport, user: Option<&str>) -> Result<Session, Failure> {
+fn login(app: &mut Rapport, user: Option<&str>) -> Result<Session, Failure> {
     let user = user.ok_or_else(|| user_error("say who you are with --user LOGIN or RAPPORT_USER"))?;
     let password = secret("RAPPORT_PASSWORD", &format!("Password for {user}: "))?;
     Ok(app.login(user, &password)?)
+}
+
+/// The database opened and a staff member logged in: what most commands start from.
+pub(crate) fn open_and_login(db: &Path, user: Option<&str>) -> Result<(Rapport, Session), Failure> {
+    let mut app = open(db)?;
+    let session = login(&mut app, user)?;
+    Ok((app, session))
 }

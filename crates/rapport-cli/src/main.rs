@@ -14,8 +14,8 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 
-use crate::cli::{Cli, Command, SyncCommand};
-use crate::context::{Failure, login, open};
+use crate::cli::{Cli, Command};
+use crate::context::{Failure, open_and_login};
 
 fn main() -> ExitCode {
     // Usage mistakes are user errors (exit 1); exit 2 means a wrong key or a locked account.
@@ -35,7 +35,8 @@ fn main() -> ExitCode {
     }
 }
 
-/// What each command starts from: nothing, the database, or the database and a staff login.
+/// What each command starts from: nothing, the database, or the database and a staff login
+/// (`sync` decides per subcommand).
 fn run(cli: Cli) -> Result<(), Failure> {
     let db = cli.db.clone().unwrap_or_else(rapport_core::default_db_path);
     match cli.command {
@@ -43,13 +44,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
             commands::setup::init(&db, &clinic, &admin, admin_name.as_deref())
         }
         Command::Status => commands::setup::status(&db),
-        Command::Sync(SyncCommand::Enroll { server, code, ca_cert, again }) => {
-            commands::sync::enroll(&db, &server, &code, ca_cert, again)
-        }
-        Command::Sync(command) if command.is_device_level() => commands::sync::device(&mut open(&db)?, command),
+        Command::Sync(command) => commands::sync::run(&db, cli.user.as_deref(), command),
         command => {
-            let mut app = open(&db)?;
-            let session = login(&mut app, cli.user.as_deref())?;
+            let (mut app, session) = open_and_login(&db, cli.user.as_deref())?;
             commands::logged_in(&mut app, &session, command)
         }
     }

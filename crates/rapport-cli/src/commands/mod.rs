@@ -10,16 +10,15 @@ pub(crate) mod sync;
 
 use rapport_core::{Rapport, Session};
 
-use crate::cli::{Command, SyncCommand};
+use crate::cli::Command;
 use crate::context::Failure;
 
-/// Runs a command that needs a staff login.
+/// Runs a command that needs a staff login (every one but `init`, `status` and `sync`).
 pub(crate) fn logged_in(app: &mut Rapport, s: &Session, command: Command) -> Result<(), Failure> {
     match command {
-        Command::Init { .. } | Command::Status => unreachable!("they need no database or login"),
-        Command::Sync(SyncCommand::Find { query, json }) => sync::find(app, s, &query, json),
-        Command::Sync(SyncCommand::TakeOn { patient }) => sync::take_on(app, s, patient),
-        Command::Sync(_) => unreachable!("device-level sync commands need no login"),
+        Command::Init { .. } | Command::Status | Command::Sync(_) => {
+            unreachable!("main runs these: they need no login, or decide per subcommand")
+        }
         Command::Conflicts(cmd) => sync::conflicts(app, s, cmd),
         Command::Dump => audit::dump(app, s),
         Command::Audit(cmd) => audit::audit(app, s, cmd),

@@ -11,16 +11,10 @@ use rapport_model::sync::ConflictKind;
 use serde::Serialize;
 
 use crate::cli::{ConflictsCommand, SyncCommand};
-use crate::context::{Failure, open, passphrase_for, user_error};
+use crate::context::{Failure, open, open_and_login, user_error};
 use crate::output::{self, say};
 
-pub(crate) fn enroll(
-    db: &Path,
-    server: &str,
-    code: &str,
-    ca_cert: Option<PathBuf>,
-    again: bool,
-) -> Result<(), Failure> {
+fn enroll(db: &Path, server: &str, code: &str, ca_cert: Option<PathBuf>, again: bool) -> Result<(), Failure> {
     let ca_pem = ca_cert
         .map(|p| std::fs::read_to_string(&p).map_err(|e| user_error(format!("cannot read {}: {e}", p.display()))))
         .transpose()?;
@@ -83,87 +77,84 @@ struct StatusOut {
     device: Option<String>,
 }
 
-/// The device-level commands: they move changes and report counts, never patient data.
-pub(crate) fn device(app: &mut Rapport, command: SyncCommand) -> Result<(), Failure> {
+/// Runs a `sync` command. Enroll, now, watch and status move changes and report counts, never
+/// patient data, so they need no staff login; find and take-on read patients, so they do.
+pub(crate) fn run(db: &Path, user: Option<&str>, command: SyncCommand) -> Result<(), Failure> {
     match command {
-        SyncCommand::Enroll { .. } => unreachable!("handled before opening"),
-        SyncCommand::Now { json } => {
-            let r = app.sync_with_head_office()?;
-            if json {
-                output::json(&r)
-            } else {
-                print_report(&r);
-                Ok(())
-            }
+        SyncCommand::Enroll { server, code, ca_cert, again } => enroll(db, &server, &code, ca_cert, again),
+        SyncCommand::Now { json } => now(&mut open(db)?, json),
+        SyncCommand::Watch { interval } => watch(open(db)?, interval),
+        SyncCommand::Status { json } => status(&open(db)?, json),
+        SyncCommand::Find { query, json } => {
+            let (mut app, s) = open_and_login(db, user)?;
+            find(&mut app, &s, &query, json)
         }
-        SyncCommand::Watch { interval } => {
-            let stop = std::sync::atomic::AtomicBool::new(false);
-            let nudge = std::sync::atomic::AtomicBool::new(false);
-            let db = app.store().path().to_owned();
-            let passphrase = passphrase_for(&db)?;
-            let runner = Rapport::open(&db, passphrase.as_ref(), Arc::new(SystemClock))?;
-            say!("Syncing every {interval} s; Ctrl+C stops.");
-            rapport_core::sync::run_background(
-                runner,
-                std::time::Duration::from_secs(interval.max(1)),
-                &stop,
-                &nudge,
-                |r| {
-                    let at = Local::now().format("%H:%M:%S");
-                    match r {
-                        Ok(r) => say!(
-                            "{at} synced: pushed {}, pulled {} ({} applied), {} new conflict(s)",
-                            r.pushed,
-                            r.pulled,
-                            r.applied,
-                            r.conflicts
-                        ),
-                        Err(e) => say!("{at} not synced: {}", e.message),
-                    }
-                },
-            );
-            Ok(())
+        SyncCommand::TakeOn { patient } => {
+            let (mut app, s) = open_and_login(db, user)?;
+            take_on(&mut app, &s, patient)
         }
-        SyncCommand::Status { json } => {
-            let status = app.sync_status()?;
-            let out = StatusOut { device: app.device_id()?, status };
-            if json {
-                return output::json(&out);
-            }
-            let s = &out.status;
-            if !s.enrolled {
-                say!("Not enrolled with head office (`rapport sync enroll --server URL --code CODE`).");
-            } else {
-                say!(
-                    "Head office: {} (clinic {})",
-                    s.server.clone().unwrap_or_default(),
-                    s.clinic.clone().unwrap_or_default()
-                );
-                say!("Device: {}", out.device.clone().unwrap_or_default());
-            }
-            let last = s.last_success.map_or_else(
-                || "never".to_owned(),
-                |t| t.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S").to_string(),
-            );
-            say!("Last successful sync: {last}");
-            say!("Changes waiting to go up: {}", s.pending);
-            say!("Open conflicts: {}", s.conflicts);
-            if s.quarantined > 0 {
-                say!(
-                    "Changes from head office not applied here: {} (kept; see `rapport conflicts list`)",
-                    s.quarantined
-                );
-            }
-            if let Some(e) = &s.last_error {
-                say!("Last attempt failed: {e}");
-            }
-            Ok(())
-        }
-        SyncCommand::Find { .. } | SyncCommand::TakeOn { .. } => unreachable!("they need a staff login"),
     }
 }
 
-pub(crate) fn find(app: &mut Rapport, s: &Session, query: &str, json: bool) -> Result<(), Failure> {
+fn now(app: &mut Rapport, json: bool) -> Result<(), Failure> {
+    let r = app.sync_with_head_office()?;
+    if json {
+        return output::json(&r);
+    }
+    print_report(&r);
+    Ok(())
+}
+
+/// Syncs in the foreground until interrupted, on the database it was given.
+fn watch(app: Rapport, interval: u64) -> Result<(), Failure> {
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let nudge = std::sync::atomic::AtomicBool::new(false);
+    say!("Syncing every {interval} s; Ctrl+C stops.");
+    rapport_core::sync::run_background(app, std::time::Duration::from_secs(interval.max(1)), &stop, &nudge, |r| {
+        let at = Local::now().format("%H:%M:%S");
+        match r {
+            Ok(r) => say!(
+                "{at} synced: pushed {}, pulled {} ({} applied), {} new conflict(s)",
+                r.pushed,
+                r.pulled,
+                r.applied,
+                r.conflicts
+            ),
+            Err(e) => say!("{at} not synced: {}", e.message),
+        }
+    });
+    Ok(())
+}
+
+fn status(app: &Rapport, json: bool) -> Result<(), Failure> {
+    let status = app.sync_status()?;
+    let out = StatusOut { device: app.device_id()?, status };
+    if json {
+        return output::json(&out);
+    }
+    let s = &out.status;
+    if !s.enrolled {
+        say!("Not enrolled with head office (`rapport sync enroll --server URL --code CODE`).");
+    } else {
+        say!("Head office: {} (clinic {})", s.server.clone().unwrap_or_default(), s.clinic.clone().unwrap_or_default());
+        say!("Device: {}", out.device.clone().unwrap_or_default());
+    }
+    let last = s
+        .last_success
+        .map_or_else(|| "never".to_owned(), |t| t.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S").to_string());
+    say!("Last successful sync: {last}");
+    say!("Changes waiting to go up: {}", s.pending);
+    say!("Open conflicts: {}", s.conflicts);
+    if s.quarantined > 0 {
+        say!("Changes from head office not applied here: {} (kept; see `rapport conflicts list`)", s.quarantined);
+    }
+    if let Some(e) = &s.last_error {
+        say!("Last attempt failed: {e}");
+    }
+    Ok(())
+}
+
+fn find(app: &mut Rapport, s: &Session, query: &str, json: bool) -> Result<(), Failure> {
     let found = app.find_at_head_office(s, query)?;
     if json {
         return output::json(&found);
@@ -182,7 +173,7 @@ pub(crate) fn find(app: &mut Rapport, s: &Session, query: &str, json: bool) -> R
     Ok(())
 }
 
-pub(crate) fn take_on(app: &mut Rapport, s: &Session, patient: uuid::Uuid) -> Result<(), Failure> {
+fn take_on(app: &mut Rapport, s: &Session, patient: uuid::Uuid) -> Result<(), Failure> {
     let r = app.take_on_patient(s, patient)?;
     say!("The patient is now held here too.");
     print_report(&r);
