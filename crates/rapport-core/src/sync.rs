@@ -26,8 +26,8 @@ use crate::{Clock, Error, ErrorCode, Rapport, Result, Session};
 pub const PUSH_BATCH: usize = 500;
 /// Changes asked for per pull request.
 pub const PULL_PAGE: u32 = 1000;
-/// A sync that pulls at least this many changes (a desk catching up) merges the search index's
-/// segments at its end.
+/// A sync that pulls at least this many changes (a new desk, or one catching up) merges the
+/// search index's segments at its end.
 const BULK_PULL: usize = 5 * PULL_PAGE as usize;
 
 /// Why a request to head office did not get an answer, or got a refusal.
@@ -356,6 +356,7 @@ impl Rapport {
             }
         }
         let mut pulled = 0;
+        let from_scratch = sync::cursor(self.store.conn())? == 0;
         loop {
             let cursor = sync::cursor(self.store.conn())?;
             let mark = sync::mark(self.store.conn())?;
@@ -369,9 +370,19 @@ impl Rapport {
             report.applied += self.apply(&page.changes, Some(page.cursor), page.mark, page.server_hlc)?;
             if !page.more || page.cursor <= cursor {
                 if pulled >= BULK_PULL {
-                    // Each page left the search index a segment; merged now, while catching up,
-                    // rather than by the receptionist's next edits.
-                    self.store.write(|tx| -> Result<()> { Ok(search::optimize(tx)?) })?;
+                    // Each page left the search index a segment: merged now, while catching up,
+                    // rather than a little at each of the receptionist's next edits. A desk
+                    // filled from scratch rewrites the index once (about the cost of what it
+                    // pulled); one catching up merges only what is due, so a large index is
+                    // not rewritten for a day's changes.
+                    self.store.write(|tx| -> Result<()> {
+                        if from_scratch {
+                            search::optimize(tx)?;
+                        } else {
+                            search::settle(tx, pulled)?;
+                        }
+                        Ok(())
+                    })?;
                 }
                 return Ok(Flow::Done);
             }

@@ -252,6 +252,26 @@ pub fn rebuild(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// Does the segment merging a bulk write left pending (which later small writes would otherwise
+/// pay for, a little at each), up to about `max_pages` pages written. Unlike [`optimize`] it
+/// touches only the segments due for merging, not the whole index (at 100k patients `optimize`
+/// takes about a second, and grows with the index). Returns how many rounds it ran.
+pub fn settle(conn: &Connection, max_pages: usize) -> Result<usize> {
+    const ROUND: usize = 256;
+    let mut rounds = 0;
+    while rounds * ROUND < max_pages {
+        let before = conn.total_changes();
+        conn.prepare_cached("INSERT INTO patient_search (patient_search, rank) VALUES ('merge', ?1)")?
+            .execute([ROUND as i64])?;
+        rounds += 1;
+        // A round with nothing left to merge writes (almost) nothing.
+        if conn.total_changes() - before < 2 {
+            break;
+        }
+    }
+    Ok(rounds)
+}
+
 /// Merges the index's segments; worth it after a bulk import.
 pub fn optimize(conn: &Connection) -> Result<()> {
     conn.execute("INSERT INTO patient_search (patient_search) VALUES ('optimize')", [])?;

@@ -71,3 +71,57 @@ proptest! {
         }
     }
 }
+
+/// A word of letters only, different for every `i`.
+fn letters(mut i: usize) -> String {
+    let mut out = String::from("q");
+    loop {
+        out.push(char::from(b'a' + (i % 26) as u8));
+        i /= 26;
+        if i == 0 {
+            return out;
+        }
+    }
+}
+
+/// Patients written in many transactions (as pulled pages leave the index: many segments) are
+/// all still found after `settle` merges what is due, and a second `settle` has nothing to do.
+#[test]
+fn settling_the_index_loses_no_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::create_at_version(&dir.path().join("db"), &DataKey::random().expect("key"), LATEST_VERSION)
+        .expect("store");
+    // No automatic merging while writing, so the segments pile up as a bulk catch-up leaves them.
+    store
+        .write(|tx| -> rapport_store::Result<()> {
+            tx.execute("INSERT INTO patient_search (patient_search, rank) VALUES ('automerge', 0)", [])?;
+            Ok(())
+        })
+        .expect("automerge off");
+    let mut n = 0usize;
+    for _batch in 0..20 {
+        store
+            .write(|tx| -> rapport_store::Result<()> {
+                let mut batch = Vec::new();
+                for _ in 0..40 {
+                    let new = NewPatient { given: "Settle".into(), family: letters(n), ..NewPatient::default() };
+                    let id = PatientId::from_parts(n as u64, [7; 10]);
+                    batch.push(new.into_patient(id, format!("T3-{n}"), registered_at()));
+                    n += 1;
+                }
+                for p in &batch {
+                    records::insert_patient(tx, p)?;
+                }
+                search::index_patients(tx, &batch)
+            })
+            .expect("insert");
+    }
+    let rounds = store.write(|tx| search::settle(tx, 10_000)).expect("settle");
+    assert!(rounds > 1, "there was merging to do ({rounds} round)");
+    for i in 0..n {
+        let hits = search::search_exact(store.conn(), &format!("settle {}", letters(i)), 5).expect("search");
+        assert_eq!(hits.len(), 1, "patient {i} is found, once");
+        assert_eq!(hits[0].family, letters(i));
+    }
+    assert_eq!(store.write(|tx| search::settle(tx, 10_000)).expect("settle"), 1, "nothing left to merge");
+}
