@@ -120,12 +120,8 @@ fn a_failed_init_leaves_nothing_behind_and_can_be_run_again() {
     // A directory where SQLite wants its WAL file makes the new database fail half-way.
     let wal = dir.path().join("clinic.db-wal");
     std::fs::create_dir(&wal).expect("mkdir");
-    let setup = rapport_core::ClinicSetup {
-        clinic_name: "Lakeside Clinic",
-        admin_login: "admin",
-        admin_name: "Admin",
-        admin_password: &Secret::new(PASSWORD),
-    };
+    let password = Secret::new(PASSWORD);
+    let setup = lakeside(&password);
     let clock = std::sync::Arc::new(rapport_core::FixedClock::new(noon()));
     assert!(Rapport::init(&db, &protection(), &setup, clock.clone()).is_err());
     assert!(!db.exists(), "no half-made database");
@@ -138,12 +134,8 @@ fn a_failed_init_leaves_nothing_behind_and_can_be_run_again() {
 fn a_short_passphrase_is_refused_before_anything_is_made() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("clinic.db");
-    let setup = rapport_core::ClinicSetup {
-        clinic_name: "Lakeside Clinic",
-        admin_login: "admin",
-        admin_name: "Admin",
-        admin_password: &Secret::new(PASSWORD),
-    };
+    let password = Secret::new(PASSWORD);
+    let setup = lakeside(&password);
     let clock = std::sync::Arc::new(rapport_core::FixedClock::new(noon()));
     let short = "x".repeat(rapport_core::MIN_PASSPHRASE_CHARS - 1);
     let weak = rapport_core::KeyProtection::Passphrase(Secret::new(short.as_str()), CHEAP);

@@ -29,17 +29,17 @@ pub fn protection() -> KeyProtection {
     KeyProtection::Passphrase(Secret::new(PASSPHRASE), CHEAP)
 }
 
+/// Lakeside Clinic with its admin `admin`, whose password is `password`.
+pub fn lakeside(password: &Secret) -> ClinicSetup<'_> {
+    ClinicSetup { clinic_name: "Lakeside Clinic", admin_login: "admin", admin_name: "Admin", admin_password: password }
+}
+
 pub fn clinic() -> Clinic {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("clinic.db");
     let clock = Arc::new(FixedClock::new(noon()));
-    let setup = ClinicSetup {
-        clinic_name: "Lakeside Clinic",
-        admin_login: "admin",
-        admin_name: "Admin",
-        admin_password: &Secret::new(PASSWORD),
-    };
-    let (app, admin) = Rapport::init(&db, &protection(), &setup, clock.clone()).expect("init");
+    let (app, admin) =
+        Rapport::init(&db, &protection(), &lakeside(&Secret::new(PASSWORD)), clock.clone()).expect("init");
     Clinic { dir, db, app, admin, clock }
 }
 
