@@ -155,6 +155,49 @@ pub trait Db {
     }
 }
 
+/// Most keys one [`query_in`] statement names, and most rows one [`insert_rows`] statement writes.
+const MANY: usize = 256;
+
+/// The rows `sql` finds for many keys at once: its `{keys}` becomes a list of parameters after
+/// `fixed` (which are `$1…`). The keys go in chunks of at most [`MANY`], each padded (with its
+/// last key again) to a power of two, so that a connection prepares few distinct statements.
+pub fn query_in(db: &mut dyn Db, sql: &str, fixed: &[Val], keys: &[Val]) -> DbResult<Vec<Vec<Val>>> {
+    let mut out = Vec::new();
+    for chunk in keys.chunks(MANY) {
+        let len = chunk.len().next_power_of_two();
+        let marks = (1..=len).map(|i| format!("${}", fixed.len() + i)).collect::<Vec<_>>().join(",");
+        let mut params = fixed.to_vec();
+        params.extend(chunk.iter().cloned());
+        params.resize(fixed.len() + len, chunk[chunk.len() - 1].clone());
+        out.extend(db.query(&sql.replace("{keys}", &marks), &params)?);
+    }
+    Ok(out)
+}
+
+/// Writes many rows with few statements: `insert` (`INSERT INTO t (a, b, …)`) with multi-row
+/// `VALUES` of `width` columns, then `tail` (an `ON CONFLICT` clause, or nothing). The rows go in
+/// chunks of powers of two up to [`MANY`] (few distinct statements to prepare); a chunk must not
+/// name one key twice when `tail` updates.
+pub fn insert_rows(db: &mut dyn Db, insert: &str, width: usize, tail: &str, rows: &[Vec<Val>]) -> DbResult<()> {
+    let mut rest = rows;
+    while !rest.is_empty() {
+        let len = if rest.len() >= MANY { MANY } else { 1 << rest.len().ilog2() };
+        let (chunk, after) = rest.split_at(len);
+        let values = (0..len)
+            .map(|r| {
+                let marks = (1..=width).map(|c| format!("${}", r * width + c)).collect::<Vec<_>>().join(",");
+                format!("({marks})")
+            })
+            .collect::<Vec<_>>()
+            .join(",");
+        let params: Vec<Val> = chunk.iter().flat_map(|row| row.iter().cloned()).collect();
+        debug_assert_eq!(params.len(), len * width, "every row has `width` columns");
+        db.exec(&format!("{insert} VALUES {values} {tail}"), &params)?;
+        rest = after;
+    }
+    Ok(())
+}
+
 /// Head office's schema, one forward-only file per version; a database is brought up to the
 /// last one at start.
 const MIGRATIONS: [&str; 2] = [

@@ -11,7 +11,7 @@
 //! each field's own version. Those are merged by version alone (no conflicts: nothing in them
 //! is a new edit), and one that adds nothing is answered without being logged.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use rapport_model::schema::{self, Authority, Invalid, Kind};
 use rapport_model::sync::{
@@ -22,12 +22,10 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::devices::Device;
-use super::state::{
-    ConflictRow, LogRow, State, Versions, append_log, check_mark, clinic_holds, hold, load_state, log_conflict,
-    record_exists, save_state,
-};
-use super::{Head, OfficeResult, Refused, refused, rules, take_on};
-use crate::db::{Db, DbError, Row, Val, rows};
+use super::state::{ConflictRow, LogRow, State, Versions, check_mark};
+use super::writer::Writer;
+use super::{OfficeResult, Refused, refused, rules, take_on};
+use crate::db::{Db, DbError, Val, query_in, rows};
 
 /// Stores a batch of changes: each once (a resent change gets its first answer again), merged
 /// field by field into the present, losers kept as conflicts, double bookings undone, and each
@@ -35,13 +33,14 @@ use crate::db::{Db, DbError, Row, Val, rows};
 pub fn ingest(db: &mut dyn Db, device: &Device, req: &PushRequest, now_ms: i64) -> OfficeResult<PushResponse> {
     let changes = &req.changes;
     check_request(changes, now_ms)?;
-    check_mark(db, req.mark)?;
-    let mut head = Head::load(db)?;
+    let mut w = Writer::begin(db, now_ms)?;
+    check_mark(w.db()?, req.mark)?;
+    let mut answered = answered_before(w.db()?, changes)?;
+    w.prefetch(device.clinic, changes)?;
     let mut sites = KnownSites::default();
-    let mut answered = answered_before(db, changes)?;
     let mut acks = Vec::with_capacity(changes.len());
     for c in changes {
-        let ack = match ingest_one(db, &mut head, &mut sites, &mut answered, device, c, now_ms)? {
+        let ack = match ingest_one(&mut w, &mut sites, &mut answered, device, c)? {
             Ok(ack) => ack,
             Err(why) => {
                 tracing::warn!(device = %device.id, entity = c.entity.as_str(), code = why.code, "change refused");
@@ -56,8 +55,9 @@ pub fn ingest(db: &mut dyn Db, device: &Device, req: &PushRequest, now_ms: i64) 
         };
         acks.push(ack);
     }
-    head.save(db)?;
-    Ok(PushResponse { acks, server_hlc: head.hlc })
+    let server_hlc = w.head.hlc;
+    w.commit()?;
+    Ok(PushResponse { acks, server_hlc })
 }
 
 /// What makes the desk keep its changes and come back: an unknown format, a clock ahead.
@@ -100,13 +100,11 @@ struct Admitted {
 }
 
 fn ingest_one(
-    db: &mut dyn Db,
-    head: &mut Head,
+    w: &mut Writer<'_>,
     sites: &mut KnownSites,
     answered: &mut Answered,
     device: &Device,
     c: &Change,
-    now_ms: i64,
 ) -> OfficeResult<Result<Ack, Invalid>> {
     if let Some((outcome, sender_site)) = answered.get(&c.id) {
         if *sender_site != Some(device.site) {
@@ -115,11 +113,11 @@ fn ingest_one(
         let ack = serde_json::from_str(outcome).map_err(|_| DbError::Other("stored acknowledgement".into()))?;
         return Ok(Ok(ack));
     }
-    let admitted = match admit(db, head, sites, device, c, now_ms)? {
+    let admitted = match admit(w, sites, device, c)? {
         Ok(a) => a,
         Err(e) => return Ok(Err(e)),
     };
-    head.hlc = head.hlc.max(c.version.hlc);
+    w.head.hlc = w.head.hlc.max(c.version.hlc);
     let mut ack = Ack { change: c.id, seq: 0, refused: None, lost: Vec::new(), rejected: None };
     let mut log = (admitted.patient, admitted.clinic.or(Some(device.clinic)));
     if c.entity != Entity::Audit {
@@ -150,49 +148,52 @@ fn ingest_one(
             }
             // Stored from here on: the change takes its place in the log before anything head
             // office does about it (a rename, a cancelled double booking).
-            ack.seq = head.next_seq();
-            log_lost(db, c, state.clinic, &lost, now_ms)?;
+            ack.seq = w.head.next_seq();
+            log_lost(w, c, state.clinic, &lost);
             if creating || !touched.is_empty() {
-                save_state(db, c.entity, &c.record, &state)?;
+                w.save(c.entity, &c.record, &state);
             }
         }
         if admitted.hold
             && let Some(patient) = admitted.patient
-            && hold(db, device.clinic, patient)?
+            && w.hold(device.clinic, patient)?
             && !creating
         {
             // Taken on: the clinic's other desks receive the patient whole, as after `take-on`.
             tracing::info!(device = %device.id, clinic = %device.clinic, "a patient taken on by their whole record");
-            take_on::send_again(db, head, patient, now_ms)?;
+            take_on::send_again(w, patient)?;
         }
         if nothing_new {
             return Ok(Ok(ack));
         }
         for field in touched.iter().filter(|f| is_unique_field(c.entity, f)) {
-            rules::keep_unique(db, head, c.entity, &c.record, &mut state, field, creating, now_ms)?;
+            rules::keep_unique(w, c.entity, &c.record, &mut state, field, creating)?;
         }
         match c.entity {
-            Entity::Appointment => ack.rejected = rules::check_booking(db, head, &c.record, &mut state, now_ms)?,
-            Entity::Patient if !touched.is_empty() => rules::index_patient(db, &c.record, &state)?,
+            Entity::Appointment => ack.rejected = rules::check_booking(w, &c.record, &mut state)?,
+            Entity::Patient if !touched.is_empty() => w.index_patient(&c.record, &state),
             _ => {}
         }
         log = (state.patient, state.clinic.or(Some(device.clinic)));
     } else {
         // An audit row is logged once: the same row again (sent again after a restore) is
         // answered without being logged, another row under its name is refused.
-        match held_audit_row(db, &c.record)? {
+        match w.audit_row(&c.record)? {
             Some(held) if held == c.fields => return Ok(Ok(ack)),
             Some(_) => return deny("audit_rewritten", "that audit row was sent before with other contents"),
             None => {}
         }
-        ack.seq = head.next_seq();
+        ack.seq = w.head.next_seq();
     }
     let outcome = serde_json::to_string(&ack).map_err(|_| DbError::Other("acknowledgement".into()))?;
-    append_log(
-        db,
-        &LogRow { seq: ack.seq, change: c, patient: log.0, clinic: log.1, device: Some(device.id), outcome: &outcome },
-        now_ms,
-    )?;
+    w.log(&LogRow {
+        seq: ack.seq,
+        change: c,
+        patient: log.0,
+        clinic: log.1,
+        device: Some(device.id),
+        outcome: &outcome,
+    })?;
     answered.insert(c.id, (outcome, Some(device.site)));
     Ok(Ok(ack))
 }
@@ -200,13 +201,12 @@ fn ingest_one(
 /// Decides whether this device may write this change, from head office's state and the
 /// device's token alone.
 fn admit(
-    db: &mut dyn Db,
-    head: &Head,
+    w: &mut Writer<'_>,
     sites: &mut KnownSites,
     device: &Device,
     c: &Change,
-    now_ms: i64,
 ) -> OfficeResult<Result<Admitted, Invalid>> {
+    let now_ms = w.now_ms;
     if c.version.site != device.site {
         return deny("wrong_site", "this change is stamped with another desk's site");
     }
@@ -219,7 +219,7 @@ fn admit(
         if hlc_ms(v.hlc) - now_ms > MAX_CLOCK_AHEAD_MS {
             return deny("invalid_version", "a field's version is from the future");
         }
-        if v.site != head.site && !sites.known(db, v.site)? {
+        if v.site != w.head.site && !sites.known(w.db()?, v.site)? {
             return deny("wrong_site", "a field's version names a site no device of this organisation has");
         }
     }
@@ -233,7 +233,7 @@ fn admit(
     } else if c.record.parse::<Uuid>().map(|u| u.to_string()) != Ok(c.record.clone()) {
         return deny("invalid_value", "the record id is not a UUID in its usual form");
     }
-    let state = load_state(db, c.entity, &c.record)?;
+    let state = w.load(c.entity, &c.record)?;
     if let Err(e) = schema::check_fields(c.entity, &c.fields, state.is_none()) {
         return Ok(Err(e));
     }
@@ -247,11 +247,11 @@ fn admit(
                 (_, Some(s)) => s.patient,
                 (Entity::Pointer, None) => {
                     let Some(patient) = field_uuid(c, "patient_id") else { return deny("invalid_value", "no patient") };
-                    if !record_exists(db, Entity::Patient, &patient.to_string())? {
+                    if !w.exists(Entity::Patient, &patient.to_string())? {
                         return deny("no_patient", "head office has no such patient");
                     }
                     if let Some(earlier) = field_uuid(c, "supersedes") {
-                        let of = load_state(db, Entity::Pointer, &earlier.to_string())?.and_then(|s| s.patient);
+                        let of = w.load(Entity::Pointer, &earlier.to_string())?.and_then(|s| s.patient);
                         if of != Some(patient) {
                             return deny("invalid_value", "a pointer can only supersede one of the same patient");
                         }
@@ -260,7 +260,7 @@ fn admit(
                 }
                 (_, None) => {
                     let pointer = field_uuid(c, "pointer_id").map(|p| p.to_string()).unwrap_or_default();
-                    let Some(p) = load_state(db, Entity::Pointer, &pointer)? else {
+                    let Some(p) = w.load(Entity::Pointer, &pointer)? else {
                         return deny("no_pointer", "head office has no such pointer");
                     };
                     p.patient
@@ -269,7 +269,7 @@ fn admit(
             let Some(patient) = patient else { return deny("no_patient", "head office has no such patient") };
             if state.is_none() && c.entity == Entity::Patient {
                 admitted.hold = true;
-            } else if !clinic_holds(db, clinic, patient)? {
+            } else if !w.holds(clinic, patient)? {
                 // Any clinic may take on a live patient (`take-on`). A whole patient record from
                 // a clinic that does not hold them takes them on the same way: after head office
                 // was put back to an older copy, a clinic's registration or history of a patient
@@ -290,13 +290,13 @@ fn admit(
             }
             let patient = field_uuid(c, "patient_id").or_else(|| state.as_ref().and_then(|s| s.patient));
             if let Some(p) = field_uuid(c, "patient_id")
-                && !clinic_holds(db, clinic, p)?
+                && !w.holds(clinic, p)?
             {
                 return deny("other_clinic", not_held);
             }
             for who in ["doctor", "booked_by"] {
                 if let Some(staff) = field_uuid(c, who)
-                    && !works_at(db, staff, clinic)?
+                    && !works_at(w, staff, clinic)?
                 {
                     return deny("other_clinic", "appointments are booked with this clinic's own staff");
                 }
@@ -310,7 +310,7 @@ fn admit(
             }
             let was_admin = state.as_ref().is_some_and(|s| s.text("role") == Some("admin"));
             let becomes_admin = c.fields.get("role").and_then(Value::as_str) == Some("admin");
-            if becomes_admin && !was_admin && clinic_has_admin(db, clinic)? {
+            if becomes_admin && !was_admin && clinic_has_admin(w.db()?, clinic)? {
                 return deny(
                     "needs_head_office",
                     "this clinic has an admin already; a new admin is made at head office",
@@ -325,7 +325,7 @@ fn admit(
     for field in schema::record(c.entity).fields {
         let Kind::Ref(entity) = field.kind else { continue };
         if let Some(id) = field_uuid(c, field.name)
-            && !record_exists(db, entity, &id.to_string())?
+            && !w.exists(entity, &id.to_string())?
         {
             return deny("no_such_record", "the change names a record head office does not have");
         }
@@ -340,20 +340,17 @@ type Answered = HashMap<Uuid, (String, Option<Uuid>)>;
 /// The answers already given to changes of this push (a resent change gets its first answer
 /// again), looked up in one query per few hundred changes.
 fn answered_before(db: &mut dyn Db, changes: &[Change]) -> OfficeResult<Answered> {
+    let ids: Vec<Val> = changes.iter().map(|c| c.id.to_string().into()).collect();
+    let found = query_in(
+        db,
+        "SELECT c.change_id, c.outcome, d.site FROM change_log c LEFT JOIN device d ON d.id = c.device_id
+         WHERE c.change_id IN ({keys})",
+        &[],
+        &ids,
+    )?;
     let mut answered = Answered::new();
-    for chunk in changes.chunks(500) {
-        let marks = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(",");
-        let ids: Vec<Val> = chunk.iter().map(|c| c.id.to_string().into()).collect();
-        let found = db.query(
-            &format!(
-                "SELECT c.change_id, c.outcome, d.site FROM change_log c LEFT JOIN device d ON d.id = c.device_id
-                 WHERE c.change_id IN ({marks})"
-            ),
-            &ids,
-        )?;
-        for mut row in rows(found, "acknowledgement") {
-            answered.insert(row.uuid()?, (row.text()?, row.opt_uuid()?));
-        }
+    for mut row in rows(found, "acknowledgement") {
+        answered.insert(row.uuid()?, (row.text()?, row.opt_uuid()?));
     }
     Ok(answered)
 }
@@ -373,30 +370,13 @@ impl KnownSites {
     }
 }
 
-/// The fields of the audit row head office logged under this name, if any.
-fn held_audit_row(db: &mut dyn Db, record: &str) -> OfficeResult<Option<BTreeMap<String, Value>>> {
-    let found = db.query_one(
-        "SELECT body FROM change_log WHERE entity = 'audit' AND record = $1 ORDER BY seq LIMIT 1",
-        &[record.into()],
-    )?;
-    Ok(match found {
-        Some(row) => Some(Row::new(row, "audit row").json::<Change>()?.fields),
-        None => None,
-    })
-}
-
 fn field_uuid(c: &Change, field: &str) -> Option<Uuid> {
     c.fields.get(field).and_then(Value::as_str).and_then(|s| s.parse().ok())
 }
 
 /// Is the staff member's home clinic this one?
-fn works_at(db: &mut dyn Db, staff: Uuid, clinic: Uuid) -> OfficeResult<bool> {
-    Ok(db
-        .query_one(
-            "SELECT 1 FROM record_state WHERE entity = 'staff' AND record = $1 AND clinic_id = $2",
-            &[staff.to_string().into(), clinic.to_string().into()],
-        )?
-        .is_some())
+fn works_at(w: &mut Writer<'_>, staff: Uuid, clinic: Uuid) -> OfficeResult<bool> {
+    Ok(w.load(Entity::Staff, &staff.to_string())?.is_some_and(|s| s.clinic == Some(clinic)))
 }
 
 fn clinic_has_admin(db: &mut dyn Db, clinic: Uuid) -> OfficeResult<bool> {
@@ -460,23 +440,18 @@ fn merge(c: &Change, s: &mut State, ack: &mut Ack) -> (Vec<String>, Vec<Lost>) {
     (touched, lost)
 }
 
-fn log_lost(db: &mut dyn Db, c: &Change, clinic: Option<Uuid>, lost: &[Lost], now_ms: i64) -> OfficeResult<()> {
+fn log_lost(w: &mut Writer<'_>, c: &Change, clinic: Option<Uuid>, lost: &[Lost]) {
     for l in lost {
-        log_conflict(
-            db,
-            &ConflictRow {
-                kind: "lost-edit",
-                entity: c.entity,
-                record: &c.record,
-                field: Some(&l.field),
-                loser: l.loser,
-                winner: Some(l.winner),
-                loser_value: Some(&l.loser_value),
-                winner_value: Some(&l.winner_value),
-                clinic,
-            },
-            now_ms,
-        )?;
+        w.conflict(&ConflictRow {
+            kind: "lost-edit",
+            entity: c.entity,
+            record: &c.record,
+            field: Some(&l.field),
+            loser: l.loser,
+            winner: Some(l.winner),
+            loser_value: Some(&l.loser_value),
+            winner_value: Some(&l.winner_value),
+            clinic,
+        });
     }
-    Ok(())
 }

@@ -7,7 +7,9 @@
 //! - [`ingest`]: a push, change by change: decoded against the model's declaration, checked
 //!   for authority from head office's own state, merged with the one merge rule desks use too.
 //! - [`rules`]: what needs one view of the organisation: a doctor's slot booked twice, a login
-//!   or record number held twice, the patient search index.
+//!   or record number held twice.
+//! - [`writer`]: one writing transaction: the lock that orders writers, a push's reads in a few
+//!   multi-key queries, its writes as multi-row statements (the patient search index among them).
 //! - [`pull`]: the changes a clinic's devices receive.
 //! - [`take_on`]: finding a patient anywhere in the organisation and taking them on.
 //! - [`staff`]: what only head office does to staff accounts (making an admin).
@@ -26,6 +28,7 @@ mod rules;
 mod staff;
 mod state;
 mod take_on;
+mod writer;
 
 pub use audit::{ChainReport, dump, verify_audit};
 pub use devices::{Device, DeviceRow, add_clinic, authenticate, enroll, list_devices, new_enroll_code, revoke_device};

@@ -1,23 +1,18 @@
 //! Rules that need one view of the whole organisation: a doctor's slot booked twice by desks
-//! that were offline, a login or record number held twice, and head office's patient search.
+//! that were offline, a login or record number held twice.
 
 use rapport_model::sync::{Entity, Version, disambiguate};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::state::{ConflictRow, State, log_conflict, office_change};
-use super::{Head, OfficeResult};
+use super::OfficeResult;
+use super::state::{ConflictRow, State};
+use super::writer::Writer;
 use crate::db::Db;
 
 /// Keeps the doctor's calendar: an appointment that now holds a slot another one already holds
 /// is cancelled by head office, and the desk that booked it is told.
-pub(super) fn check_booking(
-    db: &mut dyn Db,
-    head: &mut Head,
-    record: &str,
-    state: &mut State,
-    now_ms: i64,
-) -> OfficeResult<Option<String>> {
+pub(super) fn check_booking(w: &mut Writer<'_>, record: &str, state: &mut State) -> OfficeResult<Option<String>> {
     let f = &state.fields;
     let doctor = f.get("doctor").and_then(Value::as_str).unwrap_or_default().to_owned();
     let starts = f.get("starts_at").and_then(Value::as_i64).unwrap_or(0);
@@ -34,6 +29,8 @@ pub(super) fn check_booking(
         )?;
         Ok(())
     };
+    // The calendar is read and written as it is (appointments are few next to the rest).
+    let db = w.db()?;
     if !holds {
         save(db, false)?;
         return Ok(None);
@@ -51,87 +48,45 @@ pub(super) fn check_booking(
     let loser = state.version_of("status").unwrap_or(Version { hlc: 0, site: Uuid::nil() });
     let mut undo = Map::new();
     undo.insert("status".into(), Value::from("cancelled"));
-    undo.insert("cancelled_at".into(), Value::from(now_ms));
-    office_change(db, head, Entity::Appointment, record, state, undo, now_ms)?;
+    undo.insert("cancelled_at".into(), Value::from(w.now_ms));
+    w.office_change(Entity::Appointment, record, state, undo)?;
     let reason =
         "the doctor's slot was booked by another desk first; head office cancelled this booking: book another time";
-    log_conflict(
-        db,
-        &ConflictRow {
-            kind: "booking-rejected",
-            entity: Entity::Appointment,
-            record,
-            field: None,
-            loser,
-            winner: None,
-            loser_value: None,
-            winner_value: None,
-            clinic: state.clinic,
-        },
-        now_ms,
-    )?;
+    w.conflict(&ConflictRow {
+        kind: "booking-rejected",
+        entity: Entity::Appointment,
+        record,
+        field: None,
+        loser,
+        winner: None,
+        loser_value: None,
+        winner_value: None,
+        clinic: state.clinic,
+    });
     Ok(Some(reason.to_owned()))
 }
 
 /// A login or record number another record already holds is renamed the way every replica
 /// renames it on arrival ([`disambiguate`]). `creating`: the record held no value before.
-#[allow(clippy::too_many_arguments)]
 pub(super) fn keep_unique(
-    db: &mut dyn Db,
-    head: &mut Head,
+    w: &mut Writer<'_>,
     entity: Entity,
     record: &str,
     state: &mut State,
     field: &str,
     creating: bool,
-    now_ms: i64,
 ) -> OfficeResult<()> {
     let Some(value) = state.fields.get(field).and_then(Value::as_str).map(str::to_owned) else { return Ok(()) };
     if !creating {
-        db.exec(
-            "DELETE FROM unique_value WHERE entity = $1 AND field = $2 AND record = $3",
-            &[entity.as_str().into(), field.into(), record.into()],
-        )?;
+        w.release_unique(entity, field, record);
     }
-    // The usual case, a value nobody holds, is one statement.
-    let claim = |db: &mut dyn Db, value: String| -> OfficeResult<bool> {
-        Ok(db.exec(
-            "INSERT INTO unique_value (entity, field, value, record) VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING",
-            &[entity.as_str().into(), field.into(), value.into(), record.into()],
-        )? == 1)
-    };
-    if claim(db, value.clone())? {
-        return Ok(());
-    }
-    let holder = db.query_one(
-        "SELECT record FROM unique_value WHERE entity = $1 AND field = $2 AND value = $3",
-        &[entity.as_str().into(), field.into(), value.clone().into()],
-    )?;
-    if holder.is_some_and(|r| r[0].text() == Some(record)) {
+    if w.claim_unique(entity, field, &value, record)? {
         return Ok(());
     }
     let renamed = disambiguate(&value, record);
     let mut fields = Map::new();
     fields.insert(field.to_owned(), Value::from(renamed.clone()));
-    office_change(db, head, entity, record, state, fields, now_ms)?;
-    claim(db, renamed)?;
-    Ok(())
-}
-
-pub(super) fn index_patient(db: &mut dyn Db, record: &str, state: &State) -> OfficeResult<()> {
-    let text = |f: &str| state.fields.get(f).and_then(Value::as_str).unwrap_or_default().to_lowercase();
-    if state.fields.get("deleted_at").is_some_and(|v| !v.is_null()) {
-        db.exec("DELETE FROM patient_search WHERE patient_id = $1", &[record.into()])?;
-        return Ok(());
-    }
-    let digits: String = text("phones").chars().map(|c| if c.is_ascii_digit() { c } else { ' ' }).collect::<String>();
-    let digits = digits.split_whitespace().collect::<Vec<_>>().join("");
-    let words =
-        format!(" {} {} {} {} {} ", text("given"), text("family"), text("preferred"), text("record_no"), digits);
-    db.exec(
-        "INSERT INTO patient_search (patient_id, words) VALUES ($1, $2)
-         ON CONFLICT (patient_id) DO UPDATE SET words = excluded.words",
-        &[record.into(), words.into()],
-    )?;
+    w.office_change(entity, record, state, fields)?;
+    w.claim_unique(entity, field, &renamed, record)?;
     Ok(())
 }

@@ -5,8 +5,8 @@ use rapport_model::sync::Entity;
 use serde_json::{Map, Value};
 
 use super::devices::clinic_id;
-use super::state::{load_state, office_change};
-use super::{Head, OfficeResult, refused};
+use super::writer::Writer;
+use super::{OfficeResult, refused};
 use crate::db::{Db, rows};
 
 /// Makes the clinic's staff member `login` an admin, by a change of head office's own that
@@ -14,24 +14,23 @@ use crate::db::{Db, rows};
 pub fn make_admin(db: &mut dyn Db, clinic: &str, login: &str, now_ms: i64) -> OfficeResult<()> {
     let clinic = clinic_id(db, clinic.trim())?;
     let login = login.trim().to_lowercase();
-    let found = db.query(
+    let mut w = Writer::begin(db, now_ms)?;
+    let found = w.db()?.query(
         "SELECT record FROM record_state WHERE entity = 'staff' AND clinic_id = $1",
         &[clinic.to_string().into()],
     )?;
     for mut row in rows(found, "staff") {
         let record = row.text()?;
-        let Some(mut state) = load_state(db, Entity::Staff, &record)? else { continue };
+        let Some(mut state) = w.load(Entity::Staff, &record)? else { continue };
         if state.text("login") != Some(login.as_str()) {
             continue;
         }
         if state.text("role") == Some("admin") {
             return Ok(());
         }
-        let mut head = Head::load(db)?;
         let fields = Map::from_iter([("role".to_owned(), Value::from("admin"))]);
-        office_change(db, &mut head, Entity::Staff, &record, &mut state, fields, now_ms)?;
-        head.save(db)?;
-        return Ok(());
+        w.office_change(Entity::Staff, &record, &mut state, fields)?;
+        return w.commit();
     }
     refused(404, "no_staff", "no staff member of that login in that clinic")
 }

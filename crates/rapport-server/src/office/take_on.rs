@@ -8,8 +8,9 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::devices::Device;
-use super::state::{hold, load_state, log_office_change};
-use super::{Head, OfficeResult, random_uuid, refused};
+use super::state::load_state;
+use super::writer::Writer;
+use super::{OfficeResult, random_uuid, refused};
 use crate::db::{Db, Val, rows};
 
 /// Patients anywhere in the organisation whose name, record number or phone holds every word.
@@ -60,26 +61,25 @@ pub fn search(db: &mut dyn Db, query: &str) -> OfficeResult<Vec<RemotePatient>> 
 /// patient's older edits first skips them (they are in the full state). Returns how many
 /// records were sent again.
 pub fn take_on(db: &mut dyn Db, device: &Device, patient: Uuid, now_ms: i64) -> OfficeResult<usize> {
-    let id = patient.to_string();
-    match load_state(db, Entity::Patient, &id)? {
+    let mut w = Writer::begin(db, now_ms)?;
+    match w.load(Entity::Patient, &patient.to_string())? {
         Some(s) if s.fields.get("deleted_at").is_none_or(Value::is_null) => {}
         _ => return refused(404, "no_patient", "head office has no such patient"),
     }
-    if !hold(db, device.clinic, patient)? {
+    if !w.hold(device.clinic, patient)? {
         return Ok(0);
     }
-    let mut head = Head::load(db)?;
-    let sent = send_again(db, &mut head, patient, now_ms)?;
-    head.save(db)?;
+    let sent = send_again(&mut w, patient)?;
+    w.commit()?;
     Ok(sent)
 }
 
 /// Logs the patient's record, pointers and marks again as full-state `replay` changes, one per
 /// record with each field's own version, for a clinic that now holds them: every desk of that
 /// clinic receives them whole by its usual pull. Returns how many records were sent again.
-pub(super) fn send_again(db: &mut dyn Db, head: &mut Head, patient: Uuid, now_ms: i64) -> OfficeResult<usize> {
+pub(super) fn send_again(w: &mut Writer<'_>, patient: Uuid) -> OfficeResult<usize> {
     let id = patient.to_string();
-    let found = db.query(
+    let found = w.db()?.query(
         "SELECT entity, record FROM record_state
          WHERE (entity = 'patient' AND record = $1) OR (patient_id = $1 AND entity IN ('pointer', 'pointer_mark'))",
         &[id.into()],
@@ -92,7 +92,7 @@ pub(super) fn send_again(db: &mut dyn Db, head: &mut Head, patient: Uuid, now_ms
     // Parents first: the patient, then pointers, then their marks.
     records.sort();
     for (entity, record) in &records {
-        let Some(state) = load_state(db, *entity, record)? else { continue };
+        let Some(state) = w.load(*entity, record)? else { continue };
         let field_version = |f: &str| state.version_of(f);
         let Some(newest) = state.fields.keys().filter_map(|f| field_version(f)).max() else { continue };
         let versions: BTreeMap<_, _> = state
@@ -112,7 +112,7 @@ pub(super) fn send_again(db: &mut dyn Db, head: &mut Head, patient: Uuid, now_ms
             replay: true,
             seq: None,
         };
-        log_office_change(db, head, &change, &state, now_ms)?;
+        w.log_office_change(&change, &state)?;
     }
     Ok(records.len())
 }
