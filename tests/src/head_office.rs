@@ -39,11 +39,24 @@ impl Office {
 
     /// Starts the server (on its old port when restarted) and waits until it listens.
     pub fn start(&mut self) {
+        let (child, port) = self.serve(self.port);
+        self.port = port;
+        self.child = Some(child);
+    }
+
+    /// Another head-office process on the same database, on a port of its own.
+    pub fn another_process(&self) -> Server {
+        let (child, port) = self.serve(0);
+        Server { child, port }
+    }
+
+    /// Runs `rapport-server serve` on `port` (0: any) and waits until it listens.
+    fn serve(&self, port: u16) -> (Child, u16) {
         let mut cmd = Command::new(bin("rapport-server"));
         cmd.arg("serve")
             .arg("--data")
             .arg(self.dir.join("office"))
-            .args(["--listen", &format!("127.0.0.1:{}", self.port)])
+            .args(["--listen", &format!("127.0.0.1:{port}")])
             .arg("--tls-cert")
             .arg(self.dir.join("server.pem"))
             .arg("--tls-key")
@@ -57,8 +70,7 @@ impl Office {
         let mut line = String::new();
         BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("listening line");
         let port = line.trim().rsplit(':').next().and_then(|p| p.parse().ok()).expect("port in the listening line");
-        self.port = port;
-        self.child = Some(child);
+        (child, port)
     }
 
     /// Head office's log (its standard error), kept across restarts in `office.log`.
@@ -94,6 +106,20 @@ impl Office {
 impl Drop for Office {
     fn drop(&mut self) {
         self.kill();
+    }
+}
+
+/// A further head-office process, stopped (SIGKILL) when dropped.
+#[derive(Debug)]
+pub struct Server {
+    pub child: Child,
+    pub port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

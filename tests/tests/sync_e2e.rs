@@ -1,18 +1,21 @@
 //! Sync end to end with real processes: `rapport-server` over TLS (a CA made for the test) and
 //! three `rapport` clients in two clinics, talking through a TCP proxy that cuts and stalls
 //! connections mid-batch, with the server killed by SIGKILL mid-sync and started again. Run
-//! against the embedded SQLite and against the PostgreSQL `cargo xtask test` starts.
+//! against the embedded SQLite, and against the PostgreSQL `cargo xtask test` starts with two
+//! head-office processes on it: the proxy spreads connections over both (as a load balancer
+//! would), so one desk's requests land on either, and one process is killed mid-sync.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use rapport_tests::head_office::{Desk, Office, bin, postgres_database};
 
-/// A TCP proxy between the clients and the server that can cut or stall connections.
+/// A TCP proxy between the clients and head office that can cut or stall connections. With
+/// several head-office processes it takes each in turn, and the next when one does not answer.
 struct Proxy {
     port: u16,
     mode: Arc<AtomicU8>,
@@ -25,15 +28,18 @@ const CUT_ANSWER: u8 = 1;
 const STALL: u8 = 2;
 
 impl Proxy {
-    fn start(upstream: u16) -> Self {
+    fn start(upstreams: Vec<u16>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
         let port = listener.local_addr().expect("addr").port();
         let mode = Arc::new(AtomicU8::new(PASS));
         let m = Arc::clone(&mode);
+        let turn = AtomicUsize::new(0);
         std::thread::spawn(move || {
             for client in listener.incoming().flatten() {
                 let mode = m.load(Ordering::SeqCst);
-                std::thread::spawn(move || relay(client, upstream, mode));
+                let first = turn.fetch_add(1, Ordering::SeqCst);
+                let order: Vec<u16> = (0..upstreams.len()).map(|i| upstreams[(first + i) % upstreams.len()]).collect();
+                std::thread::spawn(move || relay(client, &order, mode));
             }
         });
         Self { port, mode }
@@ -44,11 +50,13 @@ impl Proxy {
     }
 }
 
-fn relay(client: TcpStream, upstream: u16, mode: u8) {
+fn relay(client: TcpStream, upstreams: &[u16], mode: u8) {
     if mode == STALL {
         std::thread::sleep(Duration::from_secs(2));
     }
-    let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else { return };
+    let Some(server) = upstreams.iter().find_map(|port| TcpStream::connect(("127.0.0.1", *port)).ok()) else {
+        return;
+    };
     let (mut c_read, mut s_write) = (client.try_clone().expect("clone"), server.try_clone().expect("clone"));
     std::thread::spawn(move || {
         let _ = std::io::copy(&mut c_read, &mut s_write);
@@ -79,8 +87,10 @@ fn relay(client: TcpStream, upstream: u16, mode: u8) {
 fn scenario(postgres: Option<String>) {
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = tmp.path().to_owned();
+    let two_processes = postgres.is_some();
     let mut office = Office::two_clinics(&dir, postgres);
-    let proxy = Proxy::start(office.port);
+    let other = two_processes.then(|| office.another_process());
+    let proxy = Proxy::start([Some(office.port), other.as_ref().map(|o| o.port)].into_iter().flatten().collect());
     let url = format!("https://localhost:{}", proxy.port);
     let ca = dir.join("ca.pem");
     let ca = ca.to_str().expect("path");
@@ -125,7 +135,8 @@ fn scenario(postgres: Option<String>) {
     a.ok(&["patient", "edit", &patient, "--given", "Tom"]);
     b.ok(&["patient", "edit", &patient, "--given", "Tommy"]);
 
-    // Head office killed mid-sync, then started again on the same port.
+    // Head office (one of its two processes, on PostgreSQL) killed mid-sync, then started again
+    // on the same port.
     for i in 0..15 {
         a.ok(&["patient", "add", "--given", &format!("Late{i}"), "--family", "Arrival"]);
     }
