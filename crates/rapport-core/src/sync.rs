@@ -260,7 +260,10 @@ impl Rapport {
             .map_or_else(|| "desk".to_owned(), |h| h.trim().to_owned());
         let site = self.store.write(|tx| -> Result<uuid::Uuid> { Ok(sync::site(tx)?) })?;
         let r = transport.enroll(&EnrollRequest { code: code.trim().to_owned(), site, device_name })?;
+        let wall = self.clock.now().timestamp_millis();
         self.store.write(|tx| -> Result<()> {
+            // What the desk holds goes up once, as it stands; every write from now on follows.
+            sync::start_replicating(tx, wall)?;
             meta::set(tx, keys::SERVER, server.trim_end_matches('/'))?;
             meta::set(tx, keys::TOKEN, &r.token)?;
             meta::set(tx, keys::DEVICE, &r.device_id.to_string())?;

@@ -14,7 +14,7 @@ use rapport_model::sync::{
 
 #[test]
 fn a_replicated_write_waits_in_the_outbox_and_wakes_the_sync() {
-    let mut c = common::clinic();
+    let mut c = common::enrolled_clinic();
     let waiting = Arc::new(AtomicBool::new(false));
     c.app.signal_local_changes(Arc::clone(&waiting));
     let before = c.app.sync_status().expect("status").pending;
@@ -51,7 +51,7 @@ fn outbox(c: &common::Clinic) -> Vec<rapport_model::sync::Change> {
 
 #[test]
 fn a_push_is_filled_by_size_so_it_always_fits_head_office() {
-    let mut c = common::clinic();
+    let mut c = common::enrolled_clinic();
     for i in 0..30 {
         let new = rapport_model::NewPatient {
             given: format!("Long{i}"),
@@ -73,7 +73,7 @@ fn a_push_is_filled_by_size_so_it_always_fits_head_office() {
 
 #[test]
 fn a_value_head_office_would_refuse_fails_the_write_with_the_field_named() {
-    let mut c = common::clinic();
+    let mut c = common::enrolled_clinic();
     let pending = c.app.sync_status().expect("status").pending;
     let bad = rapport_model::NewPatient {
         given: "Asha".into(),
@@ -89,7 +89,7 @@ fn a_value_head_office_would_refuse_fails_the_write_with_the_field_named() {
 
 #[test]
 fn a_change_from_head_office_this_desk_cannot_apply_is_set_aside_and_sync_goes_on() {
-    let mut c = common::clinic();
+    let mut c = common::enrolled_clinic();
     let id = c.patient("Ines", "Marquez");
     let site = uuid::Uuid::from_u128(7);
     let version = |ms: i64| rapport_model::sync::Version { hlc: rapport_model::sync::hlc_from_ms(ms), site };
@@ -170,7 +170,7 @@ impl rapport_core::sync::Transport for ClockCheckingOffice {
 
 #[test]
 fn a_write_made_with_the_clock_a_year_ahead_goes_up_once_the_clock_is_right() {
-    let mut c = common::clinic();
+    let mut c = common::enrolled_clinic();
     let office = ClockCheckingOffice { clock: Arc::new(rapport_core::FixedClock::new(common::noon())) };
     let id = c.patient("Ines", "Marquez");
     c.app.sync_now(&office).expect("in step");
@@ -190,7 +190,7 @@ fn a_write_made_with_the_clock_a_year_ahead_goes_up_once_the_clock_is_right() {
 
 #[test]
 fn after_head_office_is_restored_the_desk_puts_what_it_holds_in_front_of_its_outbox() {
-    let mut c = common::clinic();
+    let mut c = common::enrolled_clinic();
     let ines = c.patient("Ines", "Marquez");
     let conn = c.app.store().conn();
     // Everything so far went up and was acknowledged; a colleague of another clinic came down
@@ -244,4 +244,38 @@ fn after_head_office_is_restored_the_desk_puts_what_it_holds_in_front_of_its_out
     assert_eq!(history.iter().filter(|ch| ch.entity == Entity::Audit).count() as i64, audit_rows, "the whole chain");
     assert_eq!(rapport_store::sync::cursor(conn).expect("cursor"), 0, "everything is pulled anew");
     assert_eq!(rapport_store::sync::mark(conn).expect("mark"), None);
+}
+
+#[test]
+fn a_desk_keeps_no_changes_until_it_enrolls_then_sends_what_it_holds_once() {
+    let mut c = common::clinic();
+    let ines = c.patient("Ines", "Marquez");
+    for family in ["Marquez-Ruiz", "Ruiz"] {
+        let edit = rapport_model::PatientEdit { family: Some(family.into()), ..Default::default() };
+        c.app.edit_patient(&c.admin.clone(), ines, edit).expect("edit");
+    }
+    assert_eq!(c.app.sync_status().expect("status").pending, 0, "a desk without head office keeps no outbox");
+    let audit_rows: i64 =
+        c.app.store().conn().query_row("SELECT count(*) FROM audit", [], |r| r.get(0)).expect("audit rows");
+
+    c.app.enroll(&common::EnrollOnly, "https://office.invalid", "code", None, false).expect("enroll");
+    let sealed = outbox(&c);
+    let patients: Vec<_> = sealed.iter().filter(|ch| ch.entity == Entity::Patient).collect();
+    assert_eq!(patients.len(), 1, "one change per record, not one per write");
+    assert_eq!(patients[0].fields["family"], serde_json::json!("Ruiz"), "as it stands now");
+    assert!(
+        rapport_model::schema::check_fields(Entity::Patient, &patients[0].fields, true).is_ok(),
+        "the whole record goes"
+    );
+    let audit = sealed.iter().filter(|ch| ch.entity == Entity::Audit).count();
+    assert_eq!(i64::try_from(audit).expect("count"), audit_rows, "the whole audit chain goes");
+    assert!(sealed.iter().any(|ch| ch.entity == Entity::Staff), "the admin goes");
+
+    // From now on every write follows, with the version it replaced.
+    let edit = rapport_model::PatientEdit { given: Some("Inés".into()), ..Default::default() };
+    c.app.edit_patient(&c.admin.clone(), ines, edit).expect("edit");
+    let after = outbox(&c);
+    let last = after.iter().rev().find(|ch| ch.entity == Entity::Patient).expect("the edit waits");
+    assert!(last.fields.contains_key("given") && !last.fields.contains_key("family"), "only what changed");
+    assert_eq!(last.base.get("given"), Some(&patients[0].version));
 }

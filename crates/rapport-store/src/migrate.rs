@@ -28,12 +28,18 @@ const MIGRATIONS: &[Migration] = &[
         then: Some(search::rebuild),
     },
     Migration { version: 5, sql: include_str!("../../../migrations/client/0005_sync.sql"), then: Some(seal_existing) },
+    Migration {
+        version: 6,
+        sql: include_str!("../../../migrations/client/0006_replicate_once_enrolled.sql"),
+        then: None,
+    },
 ];
 
 /// The schema version this build creates and understands.
-pub const LATEST_VERSION: i64 = 5;
+pub const LATEST_VERSION: i64 = 6;
 
-/// What the database held before sync existed becomes its first changes.
+/// What the database held before sync existed is checked as version 5 did (it becomes changes
+/// when the device enrolls: [`crate::sync::start_replicating`]).
 fn seal_existing(conn: &Connection) -> Result<()> {
     crate::sync::seal(conn, crate::system_ms(), crate::sync::Rules::AsStored).map(drop)
 }

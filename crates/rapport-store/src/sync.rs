@@ -37,6 +37,9 @@ mod keys {
     pub const CURSOR: &str = "sync_cursor";
     /// The newest log position seen, with the change there ([`super::LogMark`]).
     pub const MARK: &str = "sync_mark";
+    /// Set once the device replicates (from its enrollment on): until then its writes are
+    /// checked but leave no changes behind.
+    pub const REPLICATING: &str = "sync_replicating";
 }
 
 /// This device's site id, made on first use.
@@ -120,8 +123,34 @@ pub enum Rules {
     AsStored,
 }
 
-/// Turns the transaction's write notes into changes in the outbox. Called by
-/// [`crate::Store::write`] before every commit; cheap when nothing replicated was written.
+/// Does this device replicate yet (has [`start_replicating`] run)?
+pub fn replicating(conn: &Connection) -> Result<bool> {
+    Ok(meta::get(conn, keys::REPLICATING)?.is_some())
+}
+
+/// From now on every write becomes a change, and the database's present state goes first: one
+/// whole-record change per record, parents first, replacing whatever an older version of
+/// Rapport kept in the outbox before the device was enrolled (the present holds all of it).
+/// Called when the device enrolls; does nothing if it replicates already. Returns how many
+/// changes are waiting.
+pub fn start_replicating(conn: &Connection, wall_ms: i64) -> Result<u64> {
+    if !replicating(conn)? {
+        conn.execute_batch("DELETE FROM sync_outbox; DELETE FROM sync_version; DELETE FROM sync_dirty;")?;
+        for t in tables() {
+            let (name, key) = (t.entity().as_str(), t.record.key);
+            conn.execute(&format!("INSERT INTO sync_dirty SELECT '{name}', {key}, '*' FROM {name}"), [])?;
+        }
+        meta::set(conn, keys::REPLICATING, "1")?;
+        // Written by this device's own code before: it goes up as it is, and head office
+        // refuses what it must, change by change.
+        seal(conn, wall_ms, Rules::AsStored)?;
+    }
+    pending(conn)
+}
+
+/// Turns the transaction's write notes into changes in the outbox, once the device replicates
+/// (before, the notes are only checked and dropped). Called by [`crate::Store::write`] before
+/// every commit; cheap when nothing replicated was written. Returns whether changes were made.
 pub fn seal(conn: &Connection, wall_ms: i64, rules: Rules) -> Result<bool> {
     let mut notes: Vec<(String, Sql, String)> = {
         let mut stmt = conn.prepare_cached("SELECT entity, record, field FROM sync_dirty")?;
@@ -130,6 +159,7 @@ pub fn seal(conn: &Connection, wall_ms: i64, rules: Rules) -> Result<bool> {
     if notes.is_empty() {
         return Ok(false);
     }
+    let replicating = replicating(conn)?;
     // Parents before children (a pointer's patient before the pointer), then oldest first.
     let order = |e: &str| schema::RECORDS.iter().position(|r| r.entity.as_str() == e).unwrap_or(usize::MAX);
     notes.sort_by(|a, b| order(&a.0).cmp(&order(&b.0)).then_with(|| sql_cmp(&a.1, &b.1)));
@@ -148,9 +178,6 @@ pub fn seal(conn: &Connection, wall_ms: i64, rules: Rules) -> Result<bool> {
         let t = table(entity);
         if let Some(row) = t.read(conn, key)? {
             let whole = fields.contains(&"*");
-            let record = record_name(site, t, key);
-            let mut versions =
-                if entity.is_append_only() { Versions::new() } else { load_versions(conn, entity, &record)? };
             let chosen: BTreeMap<String, Value> =
                 row.into_iter().filter(|(name, _)| whole || fields.contains(&name.as_str())).collect();
             // The rules head office applies, checked before the write commits: a value it would
@@ -158,6 +185,13 @@ pub fn seal(conn: &Connection, wall_ms: i64, rules: Rules) -> Result<bool> {
             if rules == Rules::Enforce {
                 schema::check_fields(entity, &chosen, whole).map_err(|e| StoreError::Invalid(e.message))?;
             }
+            if !replicating {
+                i = j;
+                continue;
+            }
+            let record = record_name(site, t, key);
+            let mut versions =
+                if entity.is_append_only() { Versions::new() } else { load_versions(conn, entity, &record)? };
             let base: BTreeMap<String, Version> =
                 chosen.keys().filter_map(|f| version_of(&versions, f).map(|v| (f.clone(), v))).collect();
             if !entity.is_append_only() {
@@ -196,6 +230,9 @@ pub fn seal(conn: &Connection, wall_ms: i64, rules: Rules) -> Result<bool> {
         i = j;
     }
     conn.execute("DELETE FROM sync_dirty", [])?;
+    if !replicating {
+        return Ok(false);
+    }
     meta::set(conn, keys::HLC, &version.hlc.to_string())?;
     Ok(true)
 }

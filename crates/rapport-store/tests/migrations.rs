@@ -94,3 +94,31 @@ fn every_column_of_a_replicated_table_is_declared() {
         }
     }
 }
+
+#[test]
+fn an_enrolled_version_5_desk_goes_on_replicating_and_one_never_enrolled_drops_its_outbox() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let key = DataKey::random().expect("key");
+    let outbox_of = |store: &Store| -> i64 {
+        store.conn().query_row("SELECT count(*) FROM sync_outbox", [], |r| r.get(0)).expect("outbox")
+    };
+    for enrolled in [true, false] {
+        let path = dir.path().join(format!("v5-{enrolled}.db"));
+        {
+            let v5 = Store::create_at_version(&path, &key, 5).expect("create v5");
+            // What version 5 kept: a change waiting for head office, and (when enrolled) a token.
+            v5.conn()
+                .execute_batch(
+                    "INSERT INTO sync_outbox (change_id, change) VALUES ('c1', '{}');
+                     INSERT INTO sync_version (entity, record, versions) VALUES ('patient', 'p1', '{}');",
+                )
+                .expect("v5 rows");
+            if enrolled {
+                v5.conn().execute("INSERT INTO meta (key, value) VALUES ('sync_token', 't')", []).expect("token");
+            }
+        }
+        let upgraded = Store::open_with_key(&path, &key).expect("upgrade");
+        assert_eq!(rapport_store::sync::replicating(upgraded.conn()).expect("flag"), enrolled);
+        assert_eq!(outbox_of(&upgraded), i64::from(enrolled), "enrolled: {enrolled}");
+    }
+}

@@ -6,7 +6,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
+use rapport_core::sync::WireError;
 use rapport_core::{ClinicSetup, FixedClock, KdfCost, KeyProtection, NewPointer, Rapport, Secret, Session};
+use rapport_model::sync::{
+    EnrollRequest, EnrollResponse, PullRequest, PullResponse, PushRequest, PushResponse, RemotePatient, SearchRequest,
+    TakeOnRequest,
+};
 use rapport_model::{NewPatient, PatientId, PointerKind, Role, Source};
 
 pub const PASSPHRASE: &str = "correct horse battery staple";
@@ -41,6 +46,41 @@ pub fn clinic() -> Clinic {
     let (app, admin) =
         Rapport::init(&db, &protection(), &lakeside(&Secret::new(PASSWORD)), clock.clone()).expect("init");
     Clinic { dir, db, app, admin, clock }
+}
+
+/// [`clinic`], enrolled with a head office it never reaches again: from here on every write
+/// leaves a change in its outbox.
+pub fn enrolled_clinic() -> Clinic {
+    let mut c = clinic();
+    c.app.enroll(&EnrollOnly, "https://office.invalid", "code", None, false).expect("enroll");
+    c
+}
+
+/// A head office that answers an enrollment and nothing else.
+pub struct EnrollOnly;
+
+impl rapport_core::sync::Transport for EnrollOnly {
+    fn enroll(&self, _: &EnrollRequest) -> Result<EnrollResponse, WireError> {
+        Ok(EnrollResponse {
+            device_id: uuid::Uuid::from_u128(1),
+            token: "token".into(),
+            clinic_id: uuid::Uuid::from_u128(2),
+            clinic_name: "Lakeside Clinic".into(),
+            organisation: "Lakeside".into(),
+        })
+    }
+    fn push(&self, _: &PushRequest) -> Result<PushResponse, WireError> {
+        Err(WireError::Unreachable("offline".into()))
+    }
+    fn pull(&self, _: &PullRequest) -> Result<PullResponse, WireError> {
+        Err(WireError::Unreachable("offline".into()))
+    }
+    fn search(&self, _: &SearchRequest) -> Result<Vec<RemotePatient>, WireError> {
+        Err(WireError::Unreachable("offline".into()))
+    }
+    fn take_on(&self, _: &TakeOnRequest) -> Result<(), WireError> {
+        Err(WireError::Unreachable("offline".into()))
+    }
 }
 
 impl Clinic {
