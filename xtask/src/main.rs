@@ -480,8 +480,13 @@ fn bench(args: &[String]) -> Result<(), String> {
         .arg(&out);
     cmd.args(args);
     status(cmd, "benchmarks")?;
-    step("measuring sync (apply rate, initial and incremental sync, head office ingest on SQLite and PostgreSQL)");
+    step(
+        "measuring sync (apply rate, initial and incremental sync, head office ingest and pull on SQLite and PostgreSQL)",
+    );
     ensure_packages(SERVER_PACKAGES)?;
+    let mut server = cargo();
+    server.args(["build", "--release", "--locked", "-p", "rapport-server", "--bin", "rapport-server"]);
+    status(server, "cargo build")?;
     let postgres = Postgres::start()?;
     let mut sync = cargo();
     sync.args(["run", "--release", "--locked", "-p", "rapport-bench", "--bin", "sync_bench", "--", "--out"]).arg(&out);

@@ -1,7 +1,9 @@
 //! Sync figures for `cargo xtask bench`: the device's apply rate against the same upserts
-//! written straight into SQLCipher, an initial and an incremental sync over loopback HTTP, and
-//! head office's ingest with 20 devices pushing at once (SQLite, and PostgreSQL when
-//! `RAPPORT_TEST_POSTGRES` names one). `--quick` runs smaller sizes.
+//! written straight into SQLCipher, an initial and an incremental sync over loopback HTTP,
+//! head office's ingest with 20 devices pushing at once and the rate it serves one desk
+//! catching up: on SQLite, and on PostgreSQL when `RAPPORT_TEST_POSTGRES` names one, there with
+//! one and with two `rapport-server` processes (the binary built next to this one).
+//! `--quick` runs smaller sizes.
 #![allow(clippy::print_stdout)]
 
 use std::net::SocketAddr;
@@ -75,32 +77,90 @@ fn main() {
     println!("incremental sync pulled {} changes", r.pulled);
     entries.push(Entry { name: "sync_incremental_100_ms".into(), value: incremental, unit: "ms", baseline: None });
 
-    println!("== head office ingest, 20 devices pushing at once");
-    let per_device = if quick { 500 } else { 2_000 };
+    println!("== head office ingest, 20 devices pushing at once; one desk catching up");
+    let per_device = if quick { 500 } else { 5_000 };
     let sqlite = rapport_server::open(&dir.path().join("ingest"), None).expect("office");
-    entries.push(Entry {
-        name: "server_ingest_sqlite_per_s".into(),
-        value: ingest_rate(sqlite, per_device),
-        unit: "changes/s",
-        baseline: None,
-    });
+    let url = serve(Arc::clone(&sqlite));
+    let (rate, reader) = ingest_rate(&sqlite, std::slice::from_ref(&url), per_device, "sqlite");
+    entries.push(Entry { name: "server_ingest_sqlite_per_s".into(), value: rate, unit: "changes/s", baseline: None });
+    let pulled = pull_rate(&url, &reader, "sqlite");
+    entries.push(Entry { name: "server_pull_sqlite_per_s".into(), value: pulled, unit: "changes/s", baseline: None });
     match std::env::var("RAPPORT_TEST_POSTGRES") {
         Ok(url) => {
-            let name = format!("rapport_bench_{}", std::process::id());
-            let mut admin = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
-            admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create database");
-            let base = url.rsplit_once('/').map_or(url.as_str(), |(b, _)| b);
-            let pg = rapport_server::open(dir.path(), Some(&format!("{base}/{name}"))).expect("postgres office");
-            entries.push(Entry {
-                name: "server_ingest_postgres_per_s".into(),
-                value: ingest_rate(pg, per_device),
-                unit: "changes/s",
-                baseline: None,
-            });
+            let Some(server) = server_binary() else {
+                println!("rapport-server is not built next to this benchmark: no PostgreSQL figures");
+                return report(&out, &entries);
+            };
+            for processes in [1, 2] {
+                let database = postgres_database(&url, processes);
+                let pg = rapport_server::open(dir.path(), Some(&database)).expect("postgres office");
+                let servers: Vec<Server> =
+                    (0..processes).map(|_| Server::start(&server, dir.path(), &database)).collect();
+                let urls: Vec<String> = servers.iter().map(|s| s.url.clone()).collect();
+                let label = format!("postgres, {processes} process(es)");
+                let (rate, reader) = ingest_rate(&pg, &urls, per_device, &label);
+                let name =
+                    if processes == 1 { "server_ingest_postgres_per_s" } else { "server_ingest_postgres_2proc_per_s" };
+                entries.push(Entry { name: name.into(), value: rate, unit: "changes/s", baseline: None });
+                if processes == 1 {
+                    let pulled = pull_rate(&urls[0], &reader, "postgres");
+                    entries.push(Entry {
+                        name: "server_pull_per_s".into(),
+                        value: pulled,
+                        unit: "changes/s",
+                        baseline: None,
+                    });
+                }
+            }
         }
-        Err(_) => println!("RAPPORT_TEST_POSTGRES is not set: no PostgreSQL ingest figure (cargo xtask bench sets it)"),
+        Err(_) => println!("RAPPORT_TEST_POSTGRES is not set: no PostgreSQL figures (cargo xtask bench sets it)"),
     }
     report(&out, &entries);
+}
+
+/// A new database in the PostgreSQL at `url`, as a URL.
+fn postgres_database(url: &str, n: usize) -> String {
+    let name = format!("rapport_bench_{}_{n}", std::process::id());
+    let mut admin = postgres::Client::connect(url, postgres::NoTls).expect("connect");
+    admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create database");
+    let base = url.rsplit_once('/').map_or(url, |(b, _)| b);
+    format!("{base}/{name}")
+}
+
+/// `rapport-server`, built next to this benchmark (`cargo xtask bench` builds both).
+fn server_binary() -> Option<std::path::PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    Some(exe.parent()?.join("rapport-server")).filter(|p| p.exists())
+}
+
+/// A `rapport-server serve` process over plain HTTP on loopback, killed when dropped.
+struct Server {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Server {
+    fn start(binary: &Path, dir: &Path, database: &str) -> Self {
+        let mut child = std::process::Command::new(binary)
+            .args(["serve", "--listen", "127.0.0.1:0", "--insecure-http", "--postgres", database, "--data"])
+            .arg(dir.join("unused"))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("rapport-server serve");
+        let mut line = String::new();
+        let stdout = child.stdout.take().expect("stdout");
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).expect("listening line");
+        let addr = line.trim().rsplit("//").next().expect("address").to_owned();
+        Self { child, url: format!("http://{addr}") }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// A clinic database with `n` patients, and the changes its outbox holds for them.
@@ -132,6 +192,14 @@ fn source_clinic(dir: &Path, n: usize) -> (Rapport, Vec<Change>) {
             .expect("insert");
         done += take;
     }
+    // What enrolling does first: the clinic as it stands becomes its changes.
+    let path = app.store().path().to_owned();
+    let (key, _) = Store::find_key(&path, Some(&Secret::new("benchmark passphrase"))).expect("key");
+    let wall = now.timestamp_millis();
+    Store::open_with_key(&path, &key)
+        .expect("store")
+        .write(|tx| rapport_store::sync::start_replicating(tx, wall))
+        .expect("seal the clinic");
     let changes = rapport_store::sync::outbox(app.store().conn(), usize::MAX, usize::MAX).expect("outbox");
     println!("{} changes in the outbox", changes.len());
     (app, changes)
@@ -206,17 +274,22 @@ fn serve(backend: Arc<Backend>) -> String {
     format!("http://{}", rx.recv().expect("listening"))
 }
 
-/// Changes per second head office stores while 20 devices push batches of 500 at once.
-fn ingest_rate(backend: Arc<Backend>, per_device: usize) -> f64 {
-    let url = serve(Arc::clone(&backend));
+/// Changes per second head office stores while 20 devices push batches of 500 at once, spread
+/// over the servers at `urls` (all on `backend`'s database); and one more device's token, of
+/// the same clinic, for reading it all back.
+fn ingest_rate(backend: &Backend, urls: &[String], per_device: usize, label: &str) -> (f64, String) {
     let now = rapport_server::now_ms();
     backend.tx(|db| office::add_clinic(db, "Ingest", now)).expect("clinic");
+    let enroll = |site: u128| {
+        let code = backend.tx(|db| office::new_enroll_code(db, "Ingest", now)).expect("code");
+        let req =
+            rapport_model::sync::EnrollRequest { code, site: uuid::Uuid::from_u128(site), device_name: "bench".into() };
+        backend.tx(|db| office::enroll(db, &req, now)).expect("enroll").token
+    };
     let mut devices = Vec::new();
     for d in 0..20u128 {
-        let code = backend.tx(|db| office::new_enroll_code(db, "Ingest", now)).expect("code");
         let site = uuid::Uuid::from_u128(d + 1);
-        let req = rapport_model::sync::EnrollRequest { code, site, device_name: "bench".into() };
-        let token = backend.tx(|db| office::enroll(db, &req, now)).expect("enroll").token;
+        let token = enroll(d + 1);
         let batches: Vec<String> = (0..per_device)
             .map(|i| {
                 let record = uuid::Uuid::from_u128((d << 64) + i as u128 + 1);
@@ -244,13 +317,12 @@ fn ingest_rate(backend: Arc<Backend>, per_device: usize) -> f64 {
             .chunks(500)
             .map(|c| serde_json::to_string(&PushRequest { changes: c.to_vec(), mark: None }).expect("json"))
             .collect();
-        devices.push((token, batches));
+        devices.push((urls[d as usize % urls.len()].clone(), token, batches));
     }
     let started = Instant::now();
     let threads: Vec<_> = devices
         .into_iter()
-        .map(|(token, batches)| {
-            let url = url.clone();
+        .map(|(url, token, batches)| {
             std::thread::spawn(move || {
                 // Twenty devices queue at one head office: no client-side timeout here.
                 let client = reqwest::blocking::Client::builder().timeout(None).build().expect("client");
@@ -273,6 +345,28 @@ fn ingest_rate(backend: Arc<Backend>, per_device: usize) -> f64 {
         t.join().expect("device");
     }
     let rate = (20 * per_device) as f64 / started.elapsed().as_secs_f64();
-    println!("{} ingest: {rate:.0} changes/s", backend.name());
+    println!("{label} ingest: {rate:.0} changes/s");
+    (rate, enroll(99))
+}
+
+/// Changes per second head office serves to one desk pulling everything from the start, in
+/// the pages a desk asks for.
+fn pull_rate(url: &str, token: &str, label: &str) -> f64 {
+    let client = reqwest::blocking::Client::builder().timeout(None).build().expect("client");
+    let (mut cursor, mut pulled) = (0, 0);
+    let started = Instant::now();
+    loop {
+        let req = rapport_model::sync::PullRequest { cursor, limit: rapport_core::sync::PULL_PAGE, mark: None };
+        let r = client.post(format!("{url}/v1/pull")).bearer_auth(token).json(&req).send().expect("pull");
+        assert!(r.status().is_success(), "pull refused: {}", r.status());
+        let page: rapport_model::sync::PullResponse = r.json().expect("page");
+        pulled += page.changes.len();
+        cursor = page.cursor;
+        if !page.more {
+            break;
+        }
+    }
+    let rate = pulled as f64 / started.elapsed().as_secs_f64();
+    println!("{label} pull: {pulled} changes at {rate:.0} changes/s");
     rate
 }
