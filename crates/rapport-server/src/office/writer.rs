@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::state::{ConflictRow, LogRow, State, load_state};
 use super::{Head, OfficeResult, random_uuid};
-use crate::db::{Db, DbError, Row, Val, insert_rows, query_in, rows};
+use crate::db::{Db, DbError, Val, insert_rows, query_in, rows};
 
 /// A record by kind and id.
 type Key = (Entity, String);
@@ -259,19 +259,11 @@ impl<'a> Writer<'a> {
 
     /// Does the clinic hold the patient (may its devices see and change their records)?
     pub fn holds(&mut self, clinic: Uuid, patient: Uuid) -> OfficeResult<bool> {
-        if let Some(held) = self.holds.get(&(clinic, patient)) {
-            return Ok(*held);
+        if !self.holds.contains_key(&(clinic, patient)) {
+            self.flush()?;
+            self.read_holds(clinic, &[patient.to_string().into()])?;
         }
-        self.flush()?;
-        let held = self
-            .db
-            .query_one(
-                "SELECT 1 FROM patient_clinic WHERE patient_id = $1 AND clinic_id = $2",
-                &[patient.to_string().into(), clinic.to_string().into()],
-            )?
-            .is_some();
-        self.holds.insert((clinic, patient), held);
-        Ok(held)
+        Ok(self.holds.get(&(clinic, patient)).copied().unwrap_or(false))
     }
 
     /// The clinic holds the patient from now on; `true` if it did not before.
@@ -298,22 +290,12 @@ impl<'a> Writer<'a> {
     /// The record takes `value` in `field` if no other record holds it; `false` if one does.
     pub fn claim_unique(&mut self, entity: Entity, field: &str, value: &str, record: &str) -> OfficeResult<bool> {
         let key = (entity, field.to_owned(), value.to_owned());
-        let holder = match self.unique.get(&key) {
-            Some(holder) => holder.clone(),
-            None => {
-                self.flush()?;
-                let found = self.db.query_one(
-                    "SELECT record FROM unique_value WHERE entity = $1 AND field = $2 AND value = $3",
-                    &[entity.as_str().into(), field.into(), value.into()],
-                )?;
-                found.map(|r| Row::new(r, "unique value").text()).transpose()?
-            }
-        };
-        match holder {
-            Some(holder) => {
-                self.unique.insert(key, Some(holder.clone()));
-                Ok(holder == record)
-            }
+        if !self.unique.contains_key(&key) {
+            self.flush()?;
+            self.read_unique(entity, field, &[value.into()])?;
+        }
+        match self.unique.get(&key).cloned().flatten() {
+            Some(holder) => Ok(holder == record),
             None => {
                 self.unique.insert(key.clone(), Some(record.to_owned()));
                 self.pending.claimed.push((key, record.to_owned()));
