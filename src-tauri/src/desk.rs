@@ -1,5 +1,5 @@
 //! The desk: the open clinic database, who is logged in, and the idle lock. Commands reach
-//! rapport-core only through [`Desk::with_session`], which refuses with [`ipc::LOCKED`] once
+//! rapport-core only through [`Desk::with_session`], which refuses with [`ErrorCode::Locked`] once
 //! the desk has been idle too long, so the lock holds even if the page's own timer did not fire.
 
 use std::path::PathBuf;
@@ -7,8 +7,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use rapport_core::{ClinicSetup, Error, KdfCost, KeyProtection, KeyStorage, Rapport, Secret, Session, SystemClock};
-use rapport_model::ipc::{self, DeskState, ErrorReply, HeadOffice, KeyChoice, SetupArgs, StaffBadge, Stage};
+use rapport_core::{
+    ClinicSetup, Error, ErrorCode, KdfCost, KeyProtection, KeyStorage, Rapport, Secret, Session, SystemClock,
+};
+use rapport_model::ipc::{DeskState, ErrorReply, HeadOffice, KeyChoice, SetupArgs, StaffBadge, Stage};
 
 /// Demo patients loaded by "explore with demo data".
 const DEMO_PATIENTS: usize = 400;
@@ -49,16 +51,13 @@ pub type Reply<T> = Result<T, ErrorReply>;
 const DEFAULT_IDLE_LIMIT: Duration = Duration::from_secs(10 * 60);
 
 pub fn reply(e: Error) -> ErrorReply {
-    ErrorReply { code: e.code.as_str().to_owned(), message: e.message }
-}
-
-fn refuse(code: &str, message: &str) -> ErrorReply {
-    ErrorReply { code: code.to_owned(), message: message.to_owned() }
+    ErrorReply::new(e.code, e.message)
 }
 
 /// Logs a staff member in (anew, after a lock) and starts the idle clock.
 fn start_session(inner: &mut Inner, login: &str, password: String) -> Reply<()> {
-    let app = inner.app.as_mut().ok_or_else(|| refuse("not_initialized", "the database is not open"))?;
+    let app =
+        inner.app.as_mut().ok_or_else(|| ErrorReply::new(ErrorCode::NotInitialized, "the database is not open"))?;
     let session = app.login(login, &Secret::new(password)).map_err(reply)?;
     inner.session = Some(session);
     inner.locked = None;
@@ -184,7 +183,7 @@ impl Desk {
         {
             let mut inner = self.inner();
             if inner.app.is_some() || self.db_path.exists() {
-                return Err(refuse("already_exists", "this computer already has a clinic database"));
+                return Err(ErrorReply::new(ErrorCode::AlreadyExists, "this computer already has a clinic database"));
             }
             let protection = match args.key_choice {
                 KeyChoice::Keyring => KeyProtection::Keyring,
@@ -195,8 +194,9 @@ impl Desk {
                 ),
             };
             if let Some(parent) = self.db_path.parent() {
-                std::fs::create_dir_all(parent)
-                    .map_err(|_| refuse("storage", "could not create the folder for the clinic database"))?;
+                std::fs::create_dir_all(parent).map_err(|_| {
+                    ErrorReply::new(ErrorCode::Storage, "could not create the folder for the clinic database")
+                })?;
             }
             let password = Secret::new(args.password);
             let setup = ClinicSetup {
@@ -252,7 +252,7 @@ impl Desk {
                 .locked
                 .as_ref()
                 .map(|s| s.staff().login.clone())
-                .ok_or_else(|| refuse("not_found", "the desk is not locked"))?;
+                .ok_or_else(|| ErrorReply::new(ErrorCode::NotFound, "the desk is not locked"))?;
             start_session(&mut inner, &login, password)?;
         }
         self.state()
@@ -287,7 +287,7 @@ impl Desk {
         Self::expire(&mut inner);
         let Inner { app, session, last_activity, .. } = &mut *inner;
         let (Some(app), Some(session)) = (app.as_mut(), session.as_ref()) else {
-            return Err(refuse(ipc::LOCKED, "the desk is locked: log in again"));
+            return Err(ErrorReply::new(ErrorCode::Locked, "the desk is locked: log in again"));
         };
         *last_activity = Instant::now();
         f(app, session).map_err(reply)

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use rapport_core::sync::{HttpTransport, Transport, WireError};
 use rapport_core::{Rapport, Secret, SystemClock};
+use rapport_model::RefusalCode;
 use rapport_model::sync::{
     Change, EnrollRequest, Entity, PullRequest, PushRequest, SCHEMA_VERSION, Version, hlc_from_ms,
 };
@@ -48,7 +49,7 @@ impl Attacker {
     /// Pushes changes and returns each one's refusal code (`None`: stored).
     fn push(&self, changes: Vec<Change>) -> Vec<Option<String>> {
         let answer = self.wire.push(&PushRequest { changes, mark: None }).expect("head office answers");
-        answer.acks.into_iter().map(|a| a.refused.map(|r| r.code)).collect()
+        answer.acks.into_iter().map(|a| a.refused.map(|r| r.code.to_string())).collect()
     }
 
     fn refused(&self, change: Change) -> String {
@@ -199,7 +200,7 @@ fn scenario(postgres: Option<String>) {
         .map(|_| mallory.change(Entity::Patient, &Uuid::new_v4().to_string(), json!({"address": "x".repeat(50_000)})))
         .collect();
     match mallory.wire.push(&PushRequest { changes: huge, mark: None }) {
-        Err(WireError::Refused { status: 413, refusal }) => assert_eq!(refusal.code, "too_large"),
+        Err(WireError::Refused { status: 413, refusal }) => assert_eq!(refusal.code, RefusalCode::TooLarge),
         other => panic!("an oversized push must be refused: {other:?}"),
     }
 

@@ -12,8 +12,8 @@ use rapport_model::view::{
     ScheduleRow,
 };
 use rapport_model::{
-    Appointment, AppointmentId, Booking, NewPatient, Patient, PatientId, Pointer, PointerId, PointerKind, StaffId,
-    StatusChange,
+    Appointment, AppointmentId, Booking, ErrorCode, NewPatient, Patient, PatientId, Pointer, PointerId, PointerKind,
+    StaffId, StatusChange,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -29,7 +29,7 @@ extern "C" {
 pub type Reply<T> = Result<T, ErrorReply>;
 
 fn local_error(message: String) -> ErrorReply {
-    ErrorReply { code: "ipc".into(), message }
+    ErrorReply::new(ErrorCode::Ipc, message)
 }
 
 #[derive(Serialize)]

@@ -5,7 +5,8 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use gloo_timers::callback::Interval;
-use rapport_model::ipc::{DeskState, ErrorReply, LOCKED, Stage};
+use rapport_model::ErrorCode;
+use rapport_model::ipc::{DeskState, ErrorReply, Stage};
 use rapport_model::{AppointmentId, PatientId, Role};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
@@ -45,7 +46,7 @@ impl Desk {
     /// Turns a refused command into a message to show; a refusal because the desk locked
     /// itself shows the lock screen instead.
     pub fn message(&self, e: ErrorReply) -> Option<String> {
-        if e.code == LOCKED {
+        if e.code == ErrorCode::Locked {
             let set_state = self.set_state.clone();
             spawn_local(async move {
                 if let Ok(s) = api::desk_state().await {

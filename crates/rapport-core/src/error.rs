@@ -6,60 +6,7 @@ use std::fmt;
 use rapport_store::StoreError;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    /// The passphrase or key does not open this database.
-    WrongKey,
-    /// The key is passphrase-protected and no passphrase was given.
-    PassphraseRequired,
-    KeyringUnavailable,
-    KeyringEntryMissing,
-    /// The file is damaged or was tampered with.
-    Integrity,
-    /// No database where one was expected.
-    NotInitialized,
-    AlreadyExists,
-    /// Unknown login or wrong password.
-    AuthFailed,
-    /// Too many failed logins, or the account is disabled.
-    AccountLocked,
-    /// The staff member's role does not allow this.
-    Forbidden,
-    NotFound,
-    InvalidInput,
-    /// Clashes with what is stored (a double booking, a taken login, an illegal status change).
-    Conflict,
-    /// Anything else in storage.
-    Storage,
-    /// Head office could not be reached (network, server down, timeout).
-    Offline,
-    /// Head office answered with a refusal (revoked device, clock ahead, used code…).
-    Refused,
-}
-
-impl ErrorCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::WrongKey => "wrong_key",
-            Self::PassphraseRequired => "passphrase_required",
-            Self::KeyringUnavailable => "keyring_unavailable",
-            Self::KeyringEntryMissing => "keyring_entry_missing",
-            Self::Integrity => "integrity",
-            Self::NotInitialized => "not_initialized",
-            Self::AlreadyExists => "already_exists",
-            Self::AuthFailed => "auth_failed",
-            Self::AccountLocked => "account_locked",
-            Self::Forbidden => "forbidden",
-            Self::NotFound => "not_found",
-            Self::InvalidInput => "invalid_input",
-            Self::Conflict => "conflict",
-            Self::Storage => "storage",
-            Self::Offline => "offline",
-            Self::Refused => "refused",
-        }
-    }
-}
+pub use rapport_model::ErrorCode;
 
 /// `{code, message}`, as the UI receives it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

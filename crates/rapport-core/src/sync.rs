@@ -12,11 +12,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use rapport_model::Operation;
 use rapport_model::sync::{
-    Change, Conflict, EnrollRequest, EnrollResponse, LOG_REWOUND, LogMark, PUSH_BUDGET_BYTES, PullRequest,
-    PullResponse, PushRequest, PushResponse, Refusal, RemotePatient, SearchRequest, SyncStatus, TakeOnRequest,
+    Change, Conflict, EnrollRequest, EnrollResponse, LogMark, PUSH_BUDGET_BYTES, PullRequest, PullResponse,
+    PushRequest, PushResponse, Refusal, RemotePatient, SearchRequest, SyncStatus, TakeOnRequest,
 };
+use rapport_model::{Operation, RefusalCode};
 use rapport_store::{KeyProtection, Store, WallClock, meta, search, sync};
 use serde::Serialize;
 
@@ -43,10 +43,16 @@ impl From<WireError> for Error {
     fn from(e: WireError) -> Self {
         match e {
             WireError::Unreachable(why) => Error::new(ErrorCode::Offline, format!("head office is unreachable: {why}")),
-            WireError::Refused { refusal, .. } => {
-                Error::new(ErrorCode::Refused, format!("head office refused: {}", refusal.message))
-            }
+            WireError::Refused { refusal, .. } => Error::new(ErrorCode::Refused, refusal_words(&refusal)),
         }
+    }
+}
+
+/// A refusal in the desk's own words; head office's sentence only for a code this desk does not know.
+pub fn refusal_words(refusal: &Refusal) -> String {
+    match refusal.code {
+        RefusalCode::Unknown => format!("head office refused: {}", refusal.message),
+        code => code.words().to_owned(),
     }
 }
 
@@ -102,8 +108,9 @@ impl HttpTransport {
                 })
             });
         }
-        let refusal =
-            resp.json::<Refusal>().unwrap_or_else(|_| Refusal::new("http", format!("HTTP {}", status.as_u16())));
+        let refusal = resp
+            .json::<Refusal>()
+            .unwrap_or_else(|_| Refusal::new(RefusalCode::Unknown, format!("HTTP {}", status.as_u16())));
         if status.is_server_error() {
             return Err(WireError::Unreachable(refusal.message));
         }
@@ -167,7 +174,7 @@ enum Flow {
 }
 
 fn is_rewound(e: &WireError) -> bool {
-    matches!(e, WireError::Refused { refusal, .. } if refusal.code == LOG_REWOUND)
+    matches!(e, WireError::Refused { refusal, .. } if refusal.code == RefusalCode::LogRewound)
 }
 
 /// Where the device's head-office settings live (in the encrypted database, like the data).
@@ -337,7 +344,7 @@ impl Rapport {
                     // Changes made while this desk's clock ran ahead: re-stamped by head office's
                     // clock, so they go up at the next sync instead of being refused for ever.
                     if let WireError::Refused { refusal: Refusal { code, server_ms: Some(office_ms), .. }, .. } = &e
-                        && code == "clock_ahead"
+                        && *code == RefusalCode::ClockAhead
                     {
                         let office_ms = *office_ms;
                         self.store.write(|tx| -> Result<usize> { Ok(sync::restamp_ahead(tx, office_ms)?) })?;

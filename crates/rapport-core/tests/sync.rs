@@ -138,7 +138,7 @@ impl rapport_core::sync::Transport for ClockCheckingOffice {
         if req.changes.iter().any(|c| hlc_ms(c.version.hlc) - now > MAX_CLOCK_AHEAD_MS) {
             let refusal = Refusal {
                 server_ms: Some(now),
-                ..Refusal::new("clock_ahead", "this device's clock is ahead of head office")
+                ..Refusal::new(rapport_model::RefusalCode::ClockAhead, "this device's clock is ahead of head office")
             };
             return Err(WireError::Refused { status: 422, refusal });
         }

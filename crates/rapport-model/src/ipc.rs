@@ -5,18 +5,21 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{AppointmentId, PatientId, PointerId, PointerKind, Role, StaffId, StatusChange};
+use crate::{AppointmentId, ErrorCode, PatientId, PointerId, PointerKind, Role, StaffId, StatusChange};
 
 /// A refused command: a stable machine code the UI matches on, and a sentence for a person.
 /// Never carries patient data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorReply {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
 }
 
-/// The code of a command refused because the desk locked itself.
-pub const LOCKED: &str = "locked";
+impl ErrorReply {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into() }
+    }
+}
 
 /// Where the desk is: what the UI must show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

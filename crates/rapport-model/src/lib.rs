@@ -7,6 +7,7 @@
 
 pub mod appointment;
 pub mod audit;
+pub mod codes;
 pub mod ids;
 pub mod ipc;
 pub mod patient;
@@ -19,6 +20,7 @@ pub mod text;
 pub mod view;
 
 pub use appointment::{Appointment, AppointmentStatus, Booking, StatusChange, TransitionError, WaitCue, WaitLevel};
+pub use codes::{ErrorCode, RefusalCode};
 pub use ids::{AppointmentId, PatientId, PointerId, StaffId};
 pub use patient::{Attendant, Channel, Consent, NewPatient, Patient, PatientEdit, PracticalNeed, QuietHours};
 pub use pointer::{Pointer, PointerKind, PointerMark, PointerState, Source};

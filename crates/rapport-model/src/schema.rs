@@ -13,6 +13,7 @@ use chrono::{Datelike, NaiveDate};
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::RefusalCode;
 use crate::appointment::MAX_REASON;
 use crate::patient::{Attendant, Consent, PracticalNeed};
 use crate::pointer::MAX_POINTER_TEXT;
@@ -263,11 +264,11 @@ pub const MAX_CHANGE_BYTES: usize = 64 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct Invalid {
-    pub code: &'static str,
+    pub code: RefusalCode,
     pub message: String,
 }
 
-fn invalid(code: &'static str, message: impl Into<String>) -> Invalid {
+fn invalid(code: RefusalCode, message: impl Into<String>) -> Invalid {
     Invalid { code, message: message.into() }
 }
 
@@ -278,7 +279,10 @@ pub fn check_fields(entity: Entity, fields: &BTreeMap<String, Value>, creating: 
     let record = record(entity);
     for (name, value) in fields {
         let Some(field) = record.field(name) else {
-            return Err(invalid("unknown_field", format!("a {} has no field `{}`", entity.as_str(), short(name))));
+            return Err(invalid(
+                RefusalCode::UnknownField,
+                format!("a {} has no field `{}`", entity.as_str(), short(name)),
+            ));
         };
         check_value(field, value)?;
     }
@@ -286,7 +290,7 @@ pub fn check_fields(entity: Entity, fields: &BTreeMap<String, Value>, creating: 
         && let Some(missing) =
             record.fields.iter().find(|f| f.kind != Kind::PasswordHash && !fields.contains_key(f.name))
     {
-        return Err(invalid("missing_field", format!("a new {} needs `{}`", entity.as_str(), missing.name)));
+        return Err(invalid(RefusalCode::MissingField, format!("a new {} needs `{}`", entity.as_str(), missing.name)));
     }
     Ok(())
 }
@@ -312,9 +316,9 @@ pub fn check_record(entity: Entity, fields: &serde_json::Map<String, Value>) -> 
     let blank = |f: &str| fields.get(f).and_then(Value::as_str).is_none_or(|s| s.trim().is_empty());
     match entity {
         Entity::Patient if blank("given") && blank("family") => {
-            Err(invalid("invalid_value", "a patient needs a given or a family name"))
+            Err(invalid(RefusalCode::InvalidValue, "a patient needs a given or a family name"))
         }
-        Entity::Pointer if blank("text") => Err(invalid("invalid_value", "a pointer needs some text")),
+        Entity::Pointer if blank("text") => Err(invalid(RefusalCode::InvalidValue, "a pointer needs some text")),
         _ => Ok(()),
     }
 }
@@ -330,18 +334,18 @@ const MAX_INSTANT_MS: i64 = 4_102_444_800_000; // 2100-01-01
 
 fn check_value(field: &Field, value: &Value) -> Result<(), Invalid> {
     let name = field.name;
-    let bad = || invalid("invalid_value", format!("`{name}` does not hold a valid value"));
+    let bad = || invalid(RefusalCode::InvalidValue, format!("`{name}` does not hold a valid value"));
     if value.is_null() {
         return if field.need == Need::Optional {
             Ok(())
         } else {
-            Err(invalid("missing_field", format!("`{name}` cannot be empty")))
+            Err(invalid(RefusalCode::MissingField, format!("`{name}` cannot be empty")))
         };
     }
     match field.kind {
         Kind::Text(rule, max) => {
             let s = value.as_str().ok_or_else(bad)?;
-            text::check(name, s, rule, max).map_err(|e| invalid("invalid_value", e.to_string()))
+            text::check(name, s, rule, max).map_err(|e| invalid(RefusalCode::InvalidValue, e.to_string()))
         }
         Kind::Int(lo, hi) => value.as_i64().filter(|i| (lo..=hi).contains(i)).map(drop).ok_or_else(bad),
         Kind::Instant => {
@@ -367,7 +371,7 @@ fn check_value(field: &Field, value: &Value) -> Result<(), Invalid> {
         Kind::Json(kind) => {
             let text = value.as_str().ok_or_else(bad)?;
             check_json(name, kind, text).map_err(|e| match e {
-                Some(e) => invalid("invalid_value", e.to_string()),
+                Some(e) => invalid(RefusalCode::InvalidValue, e.to_string()),
                 None => bad(),
             })
         }
@@ -436,7 +440,7 @@ mod tests {
     #[test]
     fn a_role_the_model_does_not_know_is_refused() {
         let e = check_fields(Entity::Staff, &fields(json!({"role": "superuser"})), false).expect_err("refused");
-        assert_eq!(e.code, "invalid_value");
+        assert_eq!(e.code, RefusalCode::InvalidValue);
         assert!(!e.message.contains("superuser"), "the message never quotes the value");
     }
 
@@ -452,7 +456,7 @@ mod tests {
     #[test]
     fn a_new_record_needs_its_required_fields() {
         let e = check_fields(Entity::Patient, &fields(json!({"given": "Asha"})), true).expect_err("partial");
-        assert_eq!(e.code, "missing_field");
+        assert_eq!(e.code, RefusalCode::MissingField);
         assert!(
             check_fields(Entity::Patient, &fields(json!({"given": "Asha"})), false).is_ok(),
             "an edit may be partial"

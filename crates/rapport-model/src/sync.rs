@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::AppointmentStatus;
+use crate::{AppointmentStatus, RefusalCode};
 
 /// The change format this build writes. The server accepts this one and the one before.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -228,9 +228,6 @@ pub struct LogMark {
     pub change: Uuid,
 }
 
-/// The refusal code of a request whose [`LogMark`] head office's log does not hold.
-pub const LOG_REWOUND: &str = "log_rewound";
-
 /// A push: the device's oldest unacknowledged changes, in the order they were made.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PushRequest {
@@ -342,7 +339,7 @@ pub struct TakeOnRequest {
 /// A refusal from head office: a stable code and a sentence for a person (no patient data).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refusal {
-    pub code: String,
+    pub code: RefusalCode,
     pub message: String,
     /// Head office's clock (Unix ms), on a `clock_ahead` refusal: the desk re-stamps what it
     /// made while its clock ran ahead by it.
@@ -351,8 +348,8 @@ pub struct Refusal {
 }
 
 impl Refusal {
-    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { code: code.into(), message: message.into(), server_ms: None }
+    pub fn new(code: RefusalCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), server_ms: None }
     }
 }
 

@@ -19,6 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use futures_util::StreamExt;
+use rapport_model::RefusalCode;
 use rapport_model::sync::{
     EnrollRequest, EnrollResponse, MAX_BODY_BYTES, PullRequest, PullResponse, PushRequest, PushResponse, Refusal,
     RemotePatient, SearchRequest, TakeOnRequest,
@@ -53,7 +54,7 @@ impl IntoResponse for ApiError {
             }
             OfficeError::Db(e) => {
                 tracing::error!(error = %e, "storage failed");
-                (500, Refusal::new("storage", "head office could not store or read data; try again later"))
+                (500, Refusal::new(RefusalCode::Storage, "head office could not store or read data; try again later"))
             }
         };
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -70,14 +71,14 @@ fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
             too_large()
         } else {
             // The parser's message can quote the body; only its kind is returned.
-            Refused::new(400, "bad_request", "the request body is not the JSON this route expects")
+            Refused::new(400, RefusalCode::BadRequest, "the request body is not the JSON this route expects")
         }
         .into()
     })
 }
 
 fn too_large() -> Refused {
-    Refused::new(413, "too_large", format!("a request may hold at most {} MiB", MAX_BODY_BYTES >> 20))
+    Refused::new(413, RefusalCode::TooLarge, format!("a request may hold at most {} MiB", MAX_BODY_BYTES >> 20))
 }
 
 /// How much of a body declared too large head office reads (and drops) before it answers.
@@ -170,7 +171,7 @@ async fn require_device(
         }
         Err(e) => {
             if let ApiError(OfficeError::Refused(r)) = &e {
-                tracing::warn!(code = r.code, "device refused");
+                tracing::warn!(code = %r.code, "device refused");
             }
             e.into_response()
         }
@@ -195,7 +196,7 @@ async fn enroll(
         tracing::warn!("enrollment closed for the minute: too many failed attempts");
         return Err(Refused::new(
             429,
-            "too_many_attempts",
+            RefusalCode::TooManyAttempts,
             "too many failed enrollment attempts; try again in a minute",
         )
         .into());
@@ -206,7 +207,7 @@ async fn enroll(
         Ok(r) => tracing::info!(device = %r.device_id, clinic = %r.clinic_id, "device enrolled"),
         Err(ApiError(OfficeError::Refused(r))) => {
             app.enroll_failed();
-            tracing::warn!(code = r.code, "enrollment refused");
+            tracing::warn!(code = %r.code, "enrollment refused");
         }
         Err(_) => {}
     }
@@ -232,7 +233,7 @@ async fn push(
         }
         Err(e) => {
             if let ApiError(OfficeError::Refused(r)) = &e {
-                tracing::warn!(device = %id, code = r.code, changes = n, "push refused");
+                tracing::warn!(device = %id, code = %r.code, changes = n, "push refused");
             }
             Err(e)
         }
@@ -282,7 +283,7 @@ async fn take_on(
 }
 
 async fn not_found() -> ApiError {
-    Refused::new(404, "not_found", "no such route").into()
+    Refused::new(404, RefusalCode::NotFound, "no such route").into()
 }
 
 /// The API's routes over `backend`.

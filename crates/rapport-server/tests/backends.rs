@@ -73,7 +73,7 @@ impl Office {
         let seq = self.seq();
         let r = self.push(d, &[c]).expect("push");
         assert_eq!(self.seq(), seq, "a refused change stores nothing");
-        r.acks[0].refused.clone().expect("refused").code
+        r.acks[0].refused.clone().expect("refused").code.to_string()
     }
 
     fn pull_all(&self, d: &Device) -> Vec<Change> {
@@ -175,7 +175,7 @@ fn pointer(id: Uuid, patient: Uuid, author: Uuid, at: Version) -> Change {
 
 fn refusal(e: OfficeError) -> (u16, &'static str) {
     match e {
-        OfficeError::Refused(r) => (r.status, r.code),
+        OfficeError::Refused(r) => (r.status, r.code.as_str()),
         OfficeError::Db(e) => panic!("storage failed: {e}"),
     }
 }

@@ -5,6 +5,7 @@
 //! revoked can enroll again with a new code for the same clinic and keep its site, so its
 //! unsent work still goes up.
 
+use rapport_model::RefusalCode;
 use rapport_model::sync::{EnrollRequest, EnrollResponse};
 use uuid::Uuid;
 
@@ -14,10 +15,10 @@ use crate::db::{Db, Row, rows};
 pub fn add_clinic(db: &mut dyn Db, name: &str, now_ms: i64) -> OfficeResult<Uuid> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 120 || name.chars().any(char::is_control) {
-        return refused(400, "invalid", "a clinic name is 1 to 120 printable characters");
+        return refused(400, RefusalCode::Invalid, "a clinic name is 1 to 120 printable characters");
     }
     if db.query_one("SELECT id FROM clinic WHERE name = $1", &[name.into()])?.is_some() {
-        return refused(409, "exists", "a clinic of that name exists already");
+        return refused(409, RefusalCode::Exists, "a clinic of that name exists already");
     }
     let id = random_uuid();
     db.exec(
@@ -33,7 +34,11 @@ const CODE_LIFETIME_MS: i64 = 7 * 24 * 3600 * 1000;
 /// Makes a one-time enrollment code for a clinic; only its hash is stored.
 pub fn new_enroll_code(db: &mut dyn Db, clinic: &str, now_ms: i64) -> OfficeResult<String> {
     let Some(row) = db.query_one("SELECT id FROM clinic WHERE name = $1", &[clinic.trim().into()])? else {
-        return refused(404, "no_clinic", "no clinic of that name; add it with `rapport-server clinic add NAME`");
+        return refused(
+            404,
+            RefusalCode::NoClinic,
+            "no clinic of that name; add it with `rapport-server clinic add NAME`",
+        );
     };
     let clinic_id = Row::new(row, "clinic").text()?;
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -71,15 +76,23 @@ pub fn enroll(db: &mut dyn Db, req: &EnrollRequest, now_ms: i64) -> OfficeResult
         &[hash.clone().into()],
     )?;
     let Some(row) = row else {
-        return refused(403, "bad_code", "that enrollment code is not known to head office");
+        return refused(403, RefusalCode::BadCode, "that enrollment code is not known to head office");
     };
     let mut row = Row::new(row, "enrollment code");
     let (clinic, clinic_name, used_at, expires_at) = (row.uuid()?, row.text()?, row.opt_int()?, row.int()?);
     if used_at.is_some() {
-        return refused(403, "code_used", "that enrollment code was used already; ask head office for a new one");
+        return refused(
+            403,
+            RefusalCode::CodeUsed,
+            "that enrollment code was used already; ask head office for a new one",
+        );
     }
     if expires_at < now_ms {
-        return refused(403, "code_expired", "that enrollment code has expired; ask head office for a new one");
+        return refused(
+            403,
+            RefusalCode::CodeExpired,
+            "that enrollment code has expired; ask head office for a new one",
+        );
     }
     // A site belongs to one device at a time; a revoked device may come back with its site
     // (and its unsent changes), but only to its own clinic.
@@ -91,12 +104,16 @@ pub fn enroll(db: &mut dyn Db, req: &EnrollRequest, now_ms: i64) -> OfficeResult
         if revoked.is_none() {
             return refused(
                 409,
-                "site_in_use",
+                RefusalCode::SiteInUse,
                 "another enrolled device uses this desk's site; revoke it at head office before enrolling this desk again",
             );
         }
         if holder_clinic != clinic {
-            return refused(403, "other_clinic", "this desk belonged to another clinic; it cannot join this one");
+            return refused(
+                403,
+                RefusalCode::OtherClinic,
+                "this desk belonged to another clinic; it cannot join this one",
+            );
         }
     }
     let device = random_uuid();
@@ -107,7 +124,11 @@ pub fn enroll(db: &mut dyn Db, req: &EnrollRequest, now_ms: i64) -> OfficeResult
         &[now_ms.into(), device.to_string().into(), hash.into()],
     )?;
     if spent != 1 {
-        return refused(403, "code_used", "that enrollment code was used already; ask head office for a new one");
+        return refused(
+            403,
+            RefusalCode::CodeUsed,
+            "that enrollment code was used already; ask head office for a new one",
+        );
     }
     let name: String = req.device_name.chars().filter(|c| !c.is_control()).take(80).collect();
     db.exec(
@@ -129,7 +150,7 @@ pub fn enroll(db: &mut dyn Db, req: &EnrollRequest, now_ms: i64) -> OfficeResult
 /// Checks a bearer token; a revoked device is told so.
 pub fn authenticate(db: &mut dyn Db, token: Option<&str>, now_ms: i64) -> OfficeResult<Device> {
     let Some(token) = token else {
-        return refused(401, "no_token", "this request needs a device token; enroll the device first");
+        return refused(401, RefusalCode::NoToken, "this request needs a device token; enroll the device first");
     };
     let row = db.query_one(
         "SELECT d.id, d.clinic_id, c.name, d.revoked_at, d.site FROM device d JOIN clinic c ON c.id = d.clinic_id
@@ -137,7 +158,7 @@ pub fn authenticate(db: &mut dyn Db, token: Option<&str>, now_ms: i64) -> Office
         &[sha256_hex(token).into()],
     )?;
     let Some(row) = row else {
-        return refused(401, "bad_token", "head office does not know this device's token; enroll it again");
+        return refused(401, RefusalCode::BadToken, "head office does not know this device's token; enroll it again");
     };
     let mut row = Row::new(row, "device");
     let (id, clinic, clinic_name, revoked, site) =
@@ -145,14 +166,14 @@ pub fn authenticate(db: &mut dyn Db, token: Option<&str>, now_ms: i64) -> Office
     if revoked.is_some() {
         return refused(
             401,
-            "revoked",
+            RefusalCode::Revoked,
             "head office revoked this device's access; enroll it again with a new code (`rapport sync enroll --again`)",
         );
     }
     let Some(site) = site else {
         return refused(
             401,
-            "no_site",
+            RefusalCode::NoSite,
             "this device was enrolled by an older head office; enroll it again with a new code (`rapport sync enroll --again`)",
         );
     };
@@ -201,6 +222,6 @@ pub fn list_devices(db: &mut dyn Db) -> OfficeResult<Vec<DeviceRow>> {
 pub(super) fn clinic_id(db: &mut dyn Db, name: &str) -> OfficeResult<Uuid> {
     match db.query_one("SELECT id FROM clinic WHERE name = $1", &[name.into()])? {
         Some(row) => Ok(Row::new(row, "clinic").uuid()?),
-        None => refused(404, "no_clinic", "no clinic of that name"),
+        None => refused(404, RefusalCode::NoClinic, "no clinic of that name"),
     }
 }

@@ -13,6 +13,7 @@
 
 use std::collections::HashMap;
 
+use rapport_model::RefusalCode;
 use rapport_model::schema::{self, Authority, Invalid, Kind};
 use rapport_model::sync::{
     Ack, Change, Entity, FieldState, LostField, MAX_CLOCK_AHEAD_MS, OLDEST_SCHEMA_VERSION, PushRequest, PushResponse,
@@ -43,7 +44,7 @@ pub fn ingest(db: &mut dyn Db, device: &Device, req: &PushRequest, now_ms: i64) 
         let ack = match ingest_one(&mut w, &mut sites, &mut answered, device, c)? {
             Ok(ack) => ack,
             Err(why) => {
-                tracing::warn!(device = %device.id, entity = c.entity.as_str(), code = why.code, "change refused");
+                tracing::warn!(device = %device.id, entity = c.entity.as_str(), code = %why.code, "change refused");
                 Ack {
                     change: c.id,
                     seq: 0,
@@ -66,7 +67,7 @@ fn check_request(changes: &[Change], now_ms: i64) -> OfficeResult<()> {
         if !(OLDEST_SCHEMA_VERSION..=SCHEMA_VERSION).contains(&c.schema) {
             return refused(
                 400,
-                "schema",
+                RefusalCode::Schema,
                 format!(
                     "change format {} is not supported here ({OLDEST_SCHEMA_VERSION} to {SCHEMA_VERSION}); update Rapport",
                     c.schema
@@ -79,13 +80,15 @@ fn check_request(changes: &[Change], now_ms: i64) -> OfficeResult<()> {
                 "this device's clock is {} minutes ahead of head office; set the clock right and sync again",
                 ahead / 60_000
             );
-            return Err(Refused { server_ms: Some(now_ms), ..Refused::new(422, "clock_ahead", message) }.into());
+            return Err(
+                Refused { server_ms: Some(now_ms), ..Refused::new(422, RefusalCode::ClockAhead, message) }.into()
+            );
         }
     }
     Ok(())
 }
 
-fn deny<T>(code: &'static str, message: &str) -> OfficeResult<Result<T, Invalid>> {
+fn deny<T>(code: RefusalCode, message: &str) -> OfficeResult<Result<T, Invalid>> {
     Ok(Err(Invalid { code, message: message.to_owned() }))
 }
 
@@ -108,7 +111,7 @@ fn ingest_one(
 ) -> OfficeResult<Result<Ack, Invalid>> {
     if let Some((outcome, sender_site)) = answered.get(&c.id) {
         if *sender_site != Some(device.site) {
-            return deny("duplicate_id", "that change id was used already by another device");
+            return deny(RefusalCode::DuplicateId, "that change id was used already by another device");
         }
         let ack = serde_json::from_str(outcome).map_err(|_| DbError::Other("stored acknowledgement".into()))?;
         return Ok(Ok(ack));
@@ -180,7 +183,7 @@ fn ingest_one(
         // answered without being logged, another row under its name is refused.
         match w.audit_row(&c.record)? {
             Some(held) if held == c.fields => return Ok(Ok(ack)),
-            Some(_) => return deny("audit_rewritten", "that audit row was sent before with other contents"),
+            Some(_) => return deny(RefusalCode::AuditRewritten, "that audit row was sent before with other contents"),
             None => {}
         }
         ack.seq = w.head.next_seq();
@@ -208,19 +211,19 @@ fn admit(
 ) -> OfficeResult<Result<Admitted, Invalid>> {
     let now_ms = w.now_ms;
     if c.version.site != device.site {
-        return deny("wrong_site", "this change is stamped with another desk's site");
+        return deny(RefusalCode::WrongSite, "this change is stamped with another desk's site");
     }
     if !c.versions.is_empty() && !c.replay {
-        return deny("invalid", "only history sent again carries a version per field");
+        return deny(RefusalCode::Invalid, "only history sent again carries a version per field");
     }
     // History sent again holds what other desks wrote too: each version must be one head
     // office or one of its devices could have made, and none from the future.
     for v in c.versions.values() {
         if hlc_ms(v.hlc) - now_ms > MAX_CLOCK_AHEAD_MS {
-            return deny("invalid_version", "a field's version is from the future");
+            return deny(RefusalCode::InvalidVersion, "a field's version is from the future");
         }
         if v.site != w.head.site && !sites.known(w.db()?, v.site)? {
-            return deny("wrong_site", "a field's version names a site no device of this organisation has");
+            return deny(RefusalCode::WrongSite, "a field's version names a site no device of this organisation has");
         }
     }
     if c.entity == Entity::Audit {
@@ -228,10 +231,10 @@ fn admit(
             site.parse::<Uuid>().is_ok_and(|s| s == device.site) && n.parse::<i64>().is_ok_and(|n| n >= 1)
         });
         if !own {
-            return deny("other_chain", "a device sends only its own audit chain");
+            return deny(RefusalCode::OtherChain, "a device sends only its own audit chain");
         }
     } else if c.record.parse::<Uuid>().map(|u| u.to_string()) != Ok(c.record.clone()) {
-        return deny("invalid_value", "the record id is not a UUID in its usual form");
+        return deny(RefusalCode::InvalidValue, "the record id is not a UUID in its usual form");
     }
     let state = w.load(c.entity, &c.record)?;
     if let Err(e) = schema::check_fields(c.entity, &c.fields, state.is_none()) {
@@ -246,14 +249,19 @@ fn admit(
                 (Entity::Patient, _) => c.record.parse().ok(),
                 (_, Some(s)) => s.patient,
                 (Entity::Pointer, None) => {
-                    let Some(patient) = field_uuid(c, "patient_id") else { return deny("invalid_value", "no patient") };
+                    let Some(patient) = field_uuid(c, "patient_id") else {
+                        return deny(RefusalCode::InvalidValue, "no patient");
+                    };
                     if !w.exists(Entity::Patient, &patient.to_string())? {
-                        return deny("no_patient", "head office has no such patient");
+                        return deny(RefusalCode::NoPatient, "head office has no such patient");
                     }
                     if let Some(earlier) = field_uuid(c, "supersedes") {
                         let of = w.load(Entity::Pointer, &earlier.to_string())?.and_then(|s| s.patient);
                         if of != Some(patient) {
-                            return deny("invalid_value", "a pointer can only supersede one of the same patient");
+                            return deny(
+                                RefusalCode::InvalidValue,
+                                "a pointer can only supersede one of the same patient",
+                            );
                         }
                     }
                     Some(patient)
@@ -261,12 +269,12 @@ fn admit(
                 (_, None) => {
                     let pointer = field_uuid(c, "pointer_id").map(|p| p.to_string()).unwrap_or_default();
                     let Some(p) = w.load(Entity::Pointer, &pointer)? else {
-                        return deny("no_pointer", "head office has no such pointer");
+                        return deny(RefusalCode::NoPointer, "head office has no such pointer");
                     };
                     p.patient
                 }
             };
-            let Some(patient) = patient else { return deny("no_patient", "head office has no such patient") };
+            let Some(patient) = patient else { return deny(RefusalCode::NoPatient, "head office has no such patient") };
             if state.is_none() && c.entity == Entity::Patient {
                 admitted.hold = true;
             } else if !w.holds(clinic, patient)? {
@@ -278,7 +286,7 @@ fn admit(
                 let live = state.as_ref().is_some_and(|s| s.fields.get("deleted_at").is_none_or(Value::is_null));
                 let whole = c.entity == Entity::Patient && schema::check_fields(c.entity, &c.fields, true).is_ok();
                 if !(whole && (live || c.replay)) {
-                    return deny("other_clinic", not_held);
+                    return deny(RefusalCode::OtherClinic, not_held);
                 }
                 admitted.hold = true;
             }
@@ -286,19 +294,19 @@ fn admit(
         }
         Authority::OwningClinic => {
             if state.as_ref().is_some_and(|s| s.clinic != Some(clinic)) {
-                return deny("other_clinic", "that appointment belongs to another clinic");
+                return deny(RefusalCode::OtherClinic, "that appointment belongs to another clinic");
             }
             let patient = field_uuid(c, "patient_id").or_else(|| state.as_ref().and_then(|s| s.patient));
             if let Some(p) = field_uuid(c, "patient_id")
                 && !w.holds(clinic, p)?
             {
-                return deny("other_clinic", not_held);
+                return deny(RefusalCode::OtherClinic, not_held);
             }
             for who in ["doctor", "booked_by"] {
                 if let Some(staff) = field_uuid(c, who)
                     && !works_at(w, staff, clinic)?
                 {
-                    return deny("other_clinic", "appointments are booked with this clinic's own staff");
+                    return deny(RefusalCode::OtherClinic, "appointments are booked with this clinic's own staff");
                 }
             }
             admitted.patient = patient;
@@ -306,13 +314,13 @@ fn admit(
         }
         Authority::HomeClinic => {
             if state.as_ref().is_some_and(|s| s.clinic != Some(clinic)) {
-                return deny("other_clinic", "that staff member belongs to another clinic");
+                return deny(RefusalCode::OtherClinic, "that staff member belongs to another clinic");
             }
             let was_admin = state.as_ref().is_some_and(|s| s.text("role") == Some("admin"));
             let becomes_admin = c.fields.get("role").and_then(Value::as_str) == Some("admin");
             if becomes_admin && !was_admin && clinic_has_admin(w.db()?, clinic)? {
                 return deny(
-                    "needs_head_office",
+                    RefusalCode::NeedsHeadOffice,
                     "this clinic has an admin already; a new admin is made at head office",
                 );
             }
@@ -327,7 +335,7 @@ fn admit(
         if let Some(id) = field_uuid(c, field.name)
             && !w.exists(entity, &id.to_string())?
         {
-            return deny("no_such_record", "the change names a record head office does not have");
+            return deny(RefusalCode::NoSuchRecord, "the change names a record head office does not have");
         }
     }
     admitted.state = state;

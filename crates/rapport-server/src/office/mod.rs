@@ -37,6 +37,7 @@ pub use pull::pull;
 pub use staff::make_admin;
 pub use take_on::{search, take_on};
 
+use rapport_model::RefusalCode;
 use rapport_model::sync::{Hlc, Version, hlc_tick};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -48,14 +49,14 @@ use crate::db::{Db, DbError, Row};
 #[error("{message}")]
 pub struct Refused {
     pub status: u16,
-    pub code: &'static str,
+    pub code: RefusalCode,
     pub message: String,
     /// Head office's clock, told to a device whose clock runs ahead.
     pub server_ms: Option<i64>,
 }
 
 impl Refused {
-    pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: u16, code: RefusalCode, message: impl Into<String>) -> Self {
         Self { status, code, message: message.into(), server_ms: None }
     }
 }
@@ -70,7 +71,7 @@ pub enum OfficeError {
 
 pub type OfficeResult<T> = Result<T, OfficeError>;
 
-fn refused<T>(status: u16, code: &'static str, message: impl Into<String>) -> OfficeResult<T> {
+fn refused<T>(status: u16, code: RefusalCode, message: impl Into<String>) -> OfficeResult<T> {
     Err(Refused::new(status, code, message).into())
 }
 

@@ -1,6 +1,7 @@
 //! What only head office does to staff accounts: make an admin once a clinic has one (a desk
 //! cannot, so a stolen desk cannot either).
 
+use rapport_model::RefusalCode;
 use rapport_model::sync::Entity;
 use serde_json::{Map, Value};
 
@@ -32,5 +33,5 @@ pub fn make_admin(db: &mut dyn Db, clinic: &str, login: &str, now_ms: i64) -> Of
         w.office_change(Entity::Staff, &record, &mut state, fields)?;
         return w.commit();
     }
-    refused(404, "no_staff", "no staff member of that login in that clinic")
+    refused(404, RefusalCode::NoStaff, "no staff member of that login in that clinic")
 }

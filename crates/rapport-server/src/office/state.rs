@@ -7,7 +7,8 @@
 
 use std::collections::BTreeMap;
 
-use rapport_model::sync::{Change, Entity, LOG_REWOUND, LogMark, Version};
+use rapport_model::RefusalCode;
+use rapport_model::sync::{Change, Entity, LogMark, Version};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -115,7 +116,7 @@ pub(super) fn check_mark(db: &mut dyn Db, mark: Option<LogMark>) -> OfficeResult
     );
     refused(
         409,
-        LOG_REWOUND,
+        RefusalCode::LogRewound,
         "head office was restored from an older copy of its data; this desk sends what it holds again and pulls everything anew",
     )
 }

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use rapport_model::RefusalCode;
 use rapport_model::sync::{Change, Entity, RemotePatient, SCHEMA_VERSION};
 use serde_json::Value;
 use uuid::Uuid;
@@ -64,7 +65,7 @@ pub fn take_on(db: &mut dyn Db, device: &Device, patient: Uuid, now_ms: i64) -> 
     let mut w = Writer::begin(db, now_ms)?;
     match w.load(Entity::Patient, &patient.to_string())? {
         Some(s) if s.fields.get("deleted_at").is_none_or(Value::is_null) => {}
-        _ => return refused(404, "no_patient", "head office has no such patient"),
+        _ => return refused(404, RefusalCode::NoPatient, "head office has no such patient"),
     }
     if !w.hold(device.clinic, patient)? {
         return Ok(0);
