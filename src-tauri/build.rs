@@ -27,6 +27,14 @@ const COMMANDS: &[&str] = &[
     "follow_ups",
     "finish_follow_up",
     "doctor_glance",
+    "join_head_office",
+    "enroll",
+    "sync_status",
+    "sync_now",
+    "sync_conflicts",
+    "resolve_conflict",
+    "find_at_head_office",
+    "take_on_patient",
 ];
 
 fn main() {

@@ -1,16 +1,20 @@
 //! Rapport's commands: each one turns its `args` into a rapport-core call. No logic lives here.
 
 use rapport_core::NewPointer;
+use rapport_model::ErrorCode;
+use rapport_model::ipc::ErrorReply;
 use rapport_model::ipc::{
-    AddPointerArgs, DeskState, DuplicateArgs, FollowUpArgs, GlanceArgs, HeadOffice, IdleLockArgs, LoginArgs, MoveArgs,
-    PassphraseArgs, PasswordArgs, PatientArgs, PointerArgs, ScheduleArgs, SearchArgs, SetupArgs, SlotArgs, StatusArgs,
+    AddPointerArgs, ConflictsArgs, DeskState, DuplicateArgs, EnrollArgs, FindArgs, FollowUpArgs, GlanceArgs,
+    HeadOffice, IdleLockArgs, JoinArgs, LoginArgs, MoveArgs, PassphraseArgs, PasswordArgs, PatientArgs, PointerArgs,
+    ResolveArgs, ScheduleArgs, SearchArgs, SetupArgs, SlotArgs, StatusArgs,
 };
+use rapport_model::sync::{RemotePatient, SyncReport, SyncStatus};
 use rapport_model::view::{
-    BookingOutcome, DoctorGlance, DoctorView, DuplicateMatch, FollowUpRow, FreeSlot, PatientCard, PatientHit,
-    ScheduleRow,
+    BookingOutcome, ConflictView, DoctorGlance, DoctorView, DuplicateMatch, FollowUpRow, FreeSlot, PatientCard,
+    PatientHit, ScheduleRow,
 };
 use rapport_model::{Appointment, Booking, NewPatient, Patient, Pointer, Source};
-use tauri::State;
+use tauri::{AppHandle, Manager, State};
 
 use crate::desk::{Desk, Reply};
 
@@ -141,4 +145,58 @@ pub async fn finish_follow_up(desk: State<'_, Desk>, args: FollowUpArgs) -> Repl
 #[tauri::command]
 pub async fn doctor_glance(desk: State<'_, Desk>, args: GlanceArgs) -> Reply<DoctorGlance> {
     desk.with_session(|app, s| app.doctor_glance(s, args.doctor, args.patient))
+}
+
+/// Runs a command that talks to head office on a blocking worker: the HTTP client blocks, and
+/// must not run on the async runtime's threads.
+async fn off_the_runtime<T: Send + 'static>(
+    handle: AppHandle,
+    f: impl FnOnce(&Desk) -> Reply<T> + Send + 'static,
+) -> Reply<T> {
+    tauri::async_runtime::spawn_blocking(move || f(&handle.state::<Desk>()))
+        .await
+        .unwrap_or_else(|_| Err(ErrorReply::new(ErrorCode::Ipc, "the desk's worker stopped; try again")))
+}
+
+#[tauri::command]
+pub async fn join_head_office(handle: AppHandle, args: JoinArgs) -> Reply<DeskState> {
+    off_the_runtime(handle, move |desk| desk.join(args)).await
+}
+
+#[tauri::command]
+pub async fn enroll(handle: AppHandle, args: EnrollArgs) -> Reply<HeadOffice> {
+    off_the_runtime(handle, move |desk| desk.enroll(args)).await
+}
+
+/// Sync status in detail. Counts and times, no patient data.
+#[tauri::command]
+pub async fn sync_status(desk: State<'_, Desk>) -> Reply<SyncStatus> {
+    desk.with_session(|app, _| app.sync_status())
+}
+
+/// Syncs now, on the desk's own connection, while the person who asked waits for the answer.
+#[tauri::command]
+pub async fn sync_now(handle: AppHandle) -> Reply<SyncReport> {
+    off_the_runtime(handle, |desk| desk.with_session(|app, _| app.sync_with_head_office())).await
+}
+
+#[tauri::command]
+pub async fn sync_conflicts(desk: State<'_, Desk>, args: ConflictsArgs) -> Reply<Vec<ConflictView>> {
+    desk.with_session(|app, s| app.conflict_views(s, args.all))
+}
+
+#[tauri::command]
+pub async fn resolve_conflict(desk: State<'_, Desk>, args: ResolveArgs) -> Reply<()> {
+    desk.with_session(|app, s| app.resolve_conflict(s, args.conflict, args.reapply))
+}
+
+#[tauri::command]
+pub async fn find_at_head_office(handle: AppHandle, args: FindArgs) -> Reply<Vec<RemotePatient>> {
+    off_the_runtime(handle, move |desk| desk.with_session(|app, s| app.find_at_head_office(s, &args.query))).await
+}
+
+#[tauri::command]
+pub async fn take_on_patient(handle: AppHandle, args: PatientArgs) -> Reply<SyncReport> {
+    off_the_runtime(handle, move |desk| desk.with_session(|app, s| app.take_on_patient(s, *args.patient.as_uuid())))
+        .await
 }

@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 use rapport_core::{
     ClinicSetup, Error, ErrorCode, KdfCost, KeyProtection, KeyStorage, Rapport, Secret, Session, SystemClock,
 };
-use rapport_model::ipc::{DeskState, ErrorReply, HeadOffice, KeyChoice, SetupArgs, StaffBadge, Stage};
+use rapport_model::ipc::{
+    DeskState, EnrollArgs, ErrorReply, HeadOffice, JoinArgs, KeyChoice, SetupArgs, StaffBadge, Stage,
+};
 
 /// Demo patients loaded by "explore with demo data".
 const DEMO_PATIENTS: usize = 400;
@@ -21,10 +23,10 @@ pub struct Desk {
     /// a manager can set, so the end-to-end test can watch the desk lock itself.
     idle_override: Option<Duration>,
     inner: Mutex<Inner>,
-    /// Background sync with head office runs once the database is open and enrolled.
-    syncing: AtomicBool,
-    /// Set by the store when a write leaves changes for head office: the background sync goes
-    /// at once instead of at its next tick.
+    /// Background sync with head office runs once the database is open (idle until enrolled).
+    syncing: Arc<AtomicBool>,
+    /// Set by the store when a write leaves changes for head office, and by enrolling: the
+    /// background sync goes at once instead of at its next tick.
     local_changes: Arc<AtomicBool>,
 }
 
@@ -65,6 +67,24 @@ fn start_session(inner: &mut Inner, login: &str, password: String) -> Reply<()> 
     Ok(())
 }
 
+/// Where a new database's key is kept. The core refuses a passphrase that is too short, before
+/// it creates anything.
+fn protection(choice: KeyChoice, passphrase: Option<&str>) -> KeyProtection {
+    match choice {
+        KeyChoice::Keyring => KeyProtection::Keyring,
+        KeyChoice::Passphrase => {
+            KeyProtection::Passphrase(Secret::new(passphrase.unwrap_or_default().to_owned()), KdfCost::default())
+        }
+    }
+}
+
+fn passphrase_of(protection: &KeyProtection) -> Option<&Secret> {
+    match protection {
+        KeyProtection::Passphrase(secret, _) => Some(secret),
+        KeyProtection::Keyring => None,
+    }
+}
+
 fn badge(s: &Session) -> StaffBadge {
     let staff = s.staff();
     StaffBadge { id: staff.id, login: staff.login.clone(), name: staff.display_name.clone(), role: staff.role }
@@ -82,7 +102,7 @@ impl Desk {
                 last_activity: Instant::now(),
                 idle_limit: DEFAULT_IDLE_LIMIT,
             }),
-            syncing: AtomicBool::new(false),
+            syncing: Arc::new(AtomicBool::new(false)),
             local_changes: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -92,15 +112,13 @@ impl Desk {
         self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Keeps the opened database and reads its idle lock setting.
-    /// Keeps the opened database; if it is enrolled with head office, starts syncing it in the
-    /// background (`passphrase` opens the sync thread's own connection).
+    /// Keeps the opened database, reads its idle lock setting and starts the background sync
+    /// (`passphrase` opens the sync thread's own connection), which waits until the desk is
+    /// enrolled.
     fn opened(&self, inner: &mut Inner, mut app: Rapport, passphrase: Option<&Secret>) {
         inner.idle_limit = self.idle_limit_of(&app);
         app.signal_local_changes(Arc::clone(&self.local_changes));
-        if matches!(app.enrollment(), Ok(Some(_))) {
-            self.start_sync(passphrase);
-        }
+        self.start_sync(passphrase);
         inner.app = Some(app);
     }
 
@@ -135,12 +153,16 @@ impl Desk {
         if self.syncing.swap(true, Ordering::SeqCst) {
             return;
         }
-        let Ok(app) = Rapport::open(&self.db_path, passphrase, Arc::new(SystemClock)) else {
-            self.syncing.store(false, Ordering::SeqCst);
-            return;
-        };
-        let nudge = Arc::clone(&self.local_changes);
+        let (path, passphrase) = (self.db_path.clone(), passphrase.cloned());
+        let (syncing, nudge) = (Arc::clone(&self.syncing), Arc::clone(&self.local_changes));
+        // Opening derives the key again from a passphrase: done on the sync thread, so unlocking
+        // the desk does not wait for it.
         std::thread::spawn(move || {
+            let Ok(app) = Rapport::open(&path, passphrase.as_ref(), Arc::new(SystemClock)) else {
+                syncing.store(false, Ordering::SeqCst);
+                return;
+            };
+            drop(passphrase);
             // Runs for the life of the app; every step is transactional, so exiting mid-sync is safe.
             let stop = AtomicBool::new(false);
             rapport_core::sync::run_background(app, Duration::from_secs(30), &stop, &nudge, |_| {});
@@ -185,19 +207,8 @@ impl Desk {
             if inner.app.is_some() || self.db_path.exists() {
                 return Err(ErrorReply::new(ErrorCode::AlreadyExists, "this computer already has a clinic database"));
             }
-            let protection = match args.key_choice {
-                KeyChoice::Keyring => KeyProtection::Keyring,
-                // The core refuses a passphrase that is too short, before it creates anything.
-                KeyChoice::Passphrase => KeyProtection::Passphrase(
-                    Secret::new(args.passphrase.clone().unwrap_or_default()),
-                    KdfCost::default(),
-                ),
-            };
-            if let Some(parent) = self.db_path.parent() {
-                std::fs::create_dir_all(parent).map_err(|_| {
-                    ErrorReply::new(ErrorCode::Storage, "could not create the folder for the clinic database")
-                })?;
-            }
+            let protection = protection(args.key_choice, args.passphrase.as_deref());
+            self.make_folder()?;
             let password = Secret::new(args.password);
             let setup = ClinicSetup {
                 clinic_name: &args.clinic_name,
@@ -210,11 +221,61 @@ impl Desk {
             if args.demo {
                 app.load_demo(&session, DEMO_PATIENTS, 7, Some(&password)).map_err(reply)?;
             }
-            self.opened(&mut inner, app, None);
+            self.opened(&mut inner, app, passphrase_of(&protection));
             inner.session = None;
             inner.locked = None;
         }
         self.state()
+    }
+
+    /// First run on a desk of a clinic head office knows: a new database enrolled with the
+    /// code and filled by a first sync, so the clinic's staff can log in. If that sync fails
+    /// (head office went away after enrolling), the login screen shows why and the background
+    /// sync keeps trying.
+    pub fn join(&self, args: JoinArgs) -> Reply<DeskState> {
+        {
+            let mut inner = self.inner();
+            if inner.app.is_some() || self.db_path.exists() {
+                return Err(ErrorReply::new(ErrorCode::AlreadyExists, "this computer already has a clinic database"));
+            }
+            let protection = protection(args.key_choice, args.passphrase.as_deref());
+            self.make_folder()?;
+            let mut app = Rapport::join_head_office(
+                &self.db_path,
+                &protection,
+                Arc::new(SystemClock),
+                &args.server,
+                &args.code,
+                args.ca_pem.as_deref(),
+            )
+            .map_err(reply)?;
+            // Its outcome is kept in the sync status, which the login screen shows.
+            let _ = app.sync_with_head_office();
+            self.opened(&mut inner, app, passphrase_of(&protection));
+        }
+        self.state()
+    }
+
+    /// A manager enrolls the open desk (or enrolls it again after a revocation) and it syncs at
+    /// once, so the answer says how that went; the background sync carries on from there.
+    pub fn enroll(&self, args: EnrollArgs) -> Reply<HeadOffice> {
+        self.with_session(|app, s| {
+            app.enroll_here(s, &args.server, &args.code, args.ca_pem.as_deref(), args.again)?;
+            // Its outcome is kept in the sync status, which the answer shows.
+            let _ = app.sync_with_head_office();
+            Ok(())
+        })?;
+        self.local_changes.store(true, Ordering::SeqCst);
+        Ok(self.head_office())
+    }
+
+    fn make_folder(&self) -> Reply<()> {
+        match self.db_path.parent() {
+            Some(parent) => std::fs::create_dir_all(parent).map_err(|_| {
+                ErrorReply::new(ErrorCode::Storage, "could not create the folder for the clinic database")
+            }),
+            None => Ok(()),
+        }
     }
 
     pub fn unlock_database(&self, passphrase: String) -> Reply<DeskState> {
@@ -299,7 +360,12 @@ impl Desk {
 fn head_office(app: Option<&Rapport>) -> HeadOffice {
     let status = app.and_then(|a| a.sync_status().ok()).filter(|s| s.enrolled);
     let Some(s) = status else {
-        return HeadOffice { connected: false, last_success: None, label: "Not connected to head office".into() };
+        return HeadOffice {
+            enrolled: false,
+            connected: false,
+            last_success: None,
+            label: "Not connected to head office".into(),
+        };
     };
     let when = s.last_success.map_or_else(
         || "not synced yet".to_owned(),
@@ -320,5 +386,10 @@ fn head_office(app: Option<&Rapport>) -> HeadOffice {
         // Counted among the conflicts too; said apart because sync went on without them.
         label.push_str(&format!(" ({} not applied here)", s.quarantined));
     }
-    HeadOffice { connected: s.last_error.is_none() && s.last_success.is_some(), last_success: s.last_success, label }
+    HeadOffice {
+        enrolled: true,
+        connected: s.last_error.is_none() && s.last_success.is_some(),
+        last_success: s.last_success,
+        label,
+    }
 }

@@ -49,6 +49,14 @@ fn main() {
             commands::follow_ups,
             commands::finish_follow_up,
             commands::doctor_glance,
+            commands::join_head_office,
+            commands::enroll,
+            commands::sync_status,
+            commands::sync_now,
+            commands::sync_conflicts,
+            commands::resolve_conflict,
+            commands::find_at_head_office,
+            commands::take_on_patient,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

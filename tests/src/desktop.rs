@@ -6,6 +6,7 @@
 //! two runs never share them. Everything is stopped on drop (tauri-driver with SIGTERM, which
 //! it forwards to WebKitWebDriver; SIGKILL would leave WebKitWebDriver holding its port).
 
+use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -63,32 +64,20 @@ pub struct Desktop {
 impl Desktop {
     /// Starts a virtual display and tauri-driver with `env` for the app.
     pub fn start(tauri_driver: &Path, env: &[(&str, String)]) -> std::io::Result<Self> {
-        let display = (90..400)
-            .find(|n| {
-                !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
-            })
-            .ok_or_else(|| std::io::Error::other("no free X display number"))?;
-        let xvfb = Command::new("Xvfb")
-            .args([
-                format!(":{display}"),
-                "-screen".into(),
-                "0".into(),
-                "1366x768x24".into(),
-                "-nolisten".into(),
-                "tcp".into(),
-            ])
-            .stdout(Stdio::null())
+        // Xvfb picks a free display itself and says which (several tests start one at once).
+        let mut xvfb = Command::new("Xvfb")
+            .args(["-displayfd", "1", "-screen", "0", "1366x768x24", "-nolisten", "tcp"])
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| std::io::Error::other(format!("starting Xvfb (apt install xvfb): {e}")))?;
-        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{display}"));
-        let deadline = Instant::now() + START_TIMEOUT;
-        while !socket.exists() {
-            if Instant::now() > deadline {
-                return Err(std::io::Error::other("Xvfb did not start"));
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let mut line = String::new();
+        let read = xvfb.stdout.take().map(|out| BufReader::new(out).read_line(&mut line));
+        let Some(display) = read.and_then(Result::ok).and_then(|_| line.trim().parse::<u32>().ok()) else {
+            let _ = xvfb.kill();
+            let _ = xvfb.wait();
+            return Err(std::io::Error::other("Xvfb did not start"));
+        };
         let (port, native_port) = free_ports()?;
         let mut cmd = Command::new(tauri_driver);
         cmd.args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
 pub const PASSWORD: &str = "e2e-password-1";
+/// The database passphrase of every desk the tests make.
+pub const PASSPHRASE: &str = "e2e passphrase";
 
 pub fn bin(name: &str) -> PathBuf {
     // Test binaries live in target/<profile>/deps; the workspace's binaries one level up.
@@ -139,7 +141,7 @@ impl Desk {
             .arg("--db")
             .arg(&self.db)
             .args(args)
-            .env("RAPPORT_PASSPHRASE", "e2e passphrase")
+            .env("RAPPORT_PASSPHRASE", PASSPHRASE)
             .env("RAPPORT_PASSWORD", PASSWORD)
             .env("RAPPORT_NEW_PASSWORD", PASSWORD)
             .env("RAPPORT_USER", user)

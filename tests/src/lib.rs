@@ -3,3 +3,4 @@
 
 pub mod desktop;
 pub mod head_office;
+pub mod proxy;

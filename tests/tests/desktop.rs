@@ -10,9 +10,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rapport_tests::desktop::{Desktop, mid_morning_time_zone, screenshot};
+use rapport_tests::head_office::{Desk, Office, PASSPHRASE, PASSWORD};
+use rapport_tests::proxy::{DOWN, PASS, Proxy};
 use thirtyfour::prelude::*;
 
-const PASSWORD: &str = "front-desk-2026";
+const DEMO_PASSWORD: &str = "front-desk-2026";
 /// The desk locks itself after this much idle time in the test (a manager can set 1–30 min).
 const IDLE_LOCK_SECONDS: u64 = 12;
 
@@ -80,20 +82,25 @@ async fn focus_reaches(driver: &WebDriver, id: &str) -> WebDriverResult<bool> {
     Ok(false)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_receptionist_works_the_front_desk() -> WebDriverResult<()> {
-    let dir = tempfile::tempdir()?;
+/// Launches the app on the database `db` and plays `scenario` in its window; on a failure,
+/// saves a screenshot (`<name>-failure.png`) and prints the page.
+async fn in_the_window<F>(
+    name: &str,
+    db: &Path,
+    env: &[(&str, String)],
+    scenario: impl FnOnce(WebDriver, PathBuf) -> F,
+) -> WebDriverResult<()>
+where
+    F: std::future::Future<Output = WebDriverResult<()>>,
+{
     let shots = screenshot_dir();
-    let env = [
-        ("RAPPORT_DB", dir.path().join("clinic.db").display().to_string()),
-        ("TZ", mid_morning_time_zone()),
-        ("RAPPORT_IDLE_LOCK_SECONDS", IDLE_LOCK_SECONDS.to_string()),
-    ];
+    let mut env = env.to_vec();
+    env.extend([("RAPPORT_DB", db.display().to_string()), ("TZ", mid_morning_time_zone())]);
     let desktop = Desktop::start(&tauri_driver(), &env)?;
     let driver = desktop.launch(&app_binary()).await?;
-    let outcome = scenario(&driver, &shots).await;
+    let outcome = scenario(driver.clone(), shots.clone()).await;
     if outcome.is_err() {
-        let _ = screenshot(&driver, &shots, "failure").await;
+        let _ = screenshot(&driver, &shots, &format!("{name}-failure")).await;
         if let Ok(source) = driver.source().await {
             eprintln!("page at the failure:\n{source}");
         }
@@ -102,12 +109,22 @@ async fn a_receptionist_works_the_front_desk() -> WebDriverResult<()> {
     outcome
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receptionist_works_the_front_desk() -> WebDriverResult<()> {
+    let dir = tempfile::tempdir()?;
+    let env = [("RAPPORT_IDLE_LOCK_SECONDS", IDLE_LOCK_SECONDS.to_string())];
+    in_the_window("front-desk", &dir.path().join("clinic.db"), &env, |driver, shots| async move {
+        scenario(&driver, &shots).await
+    })
+    .await
+}
+
 async fn scenario(driver: &WebDriver, shots: &Path) -> WebDriverResult<()> {
     // First run: no keyring on this headless machine, so the key gets a passphrase.
     type_into(driver, "setup-clinic", "Riverside Family Clinic").await?;
     type_into(driver, "setup-name", "Anna Admin").await?;
     type_into(driver, "setup-login", "anna").await?;
-    type_into(driver, "setup-password", PASSWORD).await?;
+    type_into(driver, "setup-password", DEMO_PASSWORD).await?;
     let passphrase = by_id(driver, "key-passphrase").await?;
     assert!(passphrase.is_selected().await?, "without a keyring the passphrase must be chosen");
     type_into(driver, "setup-passphrase", "river stones and quiet mornings").await?;
@@ -122,7 +139,7 @@ async fn scenario(driver: &WebDriver, shots: &Path) -> WebDriverResult<()> {
     assert!(refusal.contains("wrong password"), "a wrong password says so: {refusal}");
     let password = by_id(driver, "login-password").await?;
     password.clear().await?;
-    password.send_keys(PASSWORD).await?;
+    password.send_keys(DEMO_PASSWORD).await?;
     screenshot(driver, shots, "login").await?;
     password.send_keys(Key::Enter).await?;
 
@@ -216,7 +233,7 @@ async fn scenario(driver: &WebDriver, shots: &Path) -> WebDriverResult<()> {
         .await?;
     assert!(lock.text().await?.contains("Priya"), "the lock screen says who is locked out");
     screenshot(driver, shots, "lock-screen").await?;
-    type_into(driver, "unlock-password", PASSWORD).await?;
+    type_into(driver, "unlock-password", DEMO_PASSWORD).await?;
     by_id(driver, "unlock-password").await?.send_keys(Key::Enter).await?;
     let search = by_id(driver, "search").await?;
     search.send_keys(&family).await?;
@@ -229,4 +246,135 @@ async fn scenario(driver: &WebDriver, shots: &Path) -> WebDriverResult<()> {
     )
     .await?;
     Ok(())
+}
+
+/// A new desk joins a clinic head office knows, from the first-run screen, through a network
+/// the test can take down; its staff log in with the passwords head office holds; a patient of
+/// another clinic is found at head office and taken on; an edit that lost to another desk's is
+/// written again from the conflict list; a revoked desk says so in words and is enrolled again
+/// from settings.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_desk_joins_head_office_and_syncs_from_the_window() -> WebDriverResult<()> {
+    let tmp = tempfile::tempdir()?;
+    let dir = tmp.path().to_owned();
+    let office = Office::two_clinics(&dir, None);
+    let network = Proxy::start(vec![office.port]);
+    // North's first desk, with the clinic's admin and a patient; South's, with one of its own.
+    let north = Desk { db: dir.join("north.db") };
+    north.ok(&["init", "--clinic", "North", "--admin", "admin"]);
+    let kavya = north.ok(&["patient", "add", "--given", "Kavya", "--family", "Ramanathan"]);
+    office.enroll(&north, "North");
+    let south = Desk { db: dir.join("south.db") };
+    south.ok(&["init", "--clinic", "South", "--admin", "south.admin"]);
+    south.ok_as("south.admin", &["patient", "add", "--given", "Tarun", "--family", "Oberoi"]);
+    office.enroll(&south, "South");
+
+    let window_db = dir.join("window.db");
+    let ctx = JoinTest {
+        office: &office,
+        network: &network,
+        north: &north,
+        window: Desk { db: window_db.clone() },
+        url: format!("https://localhost:{}", network.port),
+        ca: std::fs::read_to_string(dir.join("ca.pem"))?,
+        kavya,
+    };
+    in_the_window("join", &window_db, &[], |driver, shots| async move { ctx.run(&driver, &shots).await }).await
+}
+
+struct JoinTest<'a> {
+    office: &'a Office,
+    network: &'a Proxy,
+    north: &'a Desk,
+    /// The window's own database, also opened by `rapport` as another program would.
+    window: Desk,
+    url: String,
+    ca: String,
+    kavya: String,
+}
+
+impl JoinTest<'_> {
+    async fn run(&self, driver: &WebDriver, shots: &Path) -> WebDriverResult<()> {
+        // First run: join head office with a one-time code and the CA head office sent.
+        by_id(driver, "start-join").await?.click().await?;
+        type_into(driver, "enroll-server", &self.url).await?;
+        type_into(driver, "enroll-code", &self.office.admin(&["enroll-code", "--clinic", "North"])).await?;
+        type_into(driver, "enroll-ca", &self.ca).await?;
+        type_into(driver, "setup-passphrase", PASSPHRASE).await?;
+        screenshot(driver, shots, "join-head-office").await?;
+        by_id(driver, "join-submit").await?.click().await?;
+
+        // The first sync brought North's staff: its admin logs in with head office's password.
+        type_into(driver, "login-name", "admin").await?;
+        type_into(driver, "login-password", PASSWORD).await?;
+        by_id(driver, "login-submit").await?.click().await?;
+        let search = by_id(driver, "search").await?;
+        search.send_keys("Kavya").await?;
+        by_xpath(driver, "//ul[@id='results']/li//div[contains(., 'Ramanathan')]").await?;
+
+        // A patient of South is not here; head office finds them and the desk takes them on.
+        search.clear().await?;
+        search.send_keys("Oberoi").await?;
+        by_id(driver, "search-head-office").await?.click().await?;
+        let remote = by_css(driver, "#remote-results li").await?.text().await?;
+        assert!(
+            remote.contains("Tarun") && remote.contains("South"),
+            "head office's answer names the clinic: {remote}"
+        );
+        screenshot(driver, shots, "find-at-head-office").await?;
+        by_css(driver, "#remote-results button.take-on").await?.click().await?;
+        by_xpath(driver, "//div[@id='patient-name'][contains(., 'Tarun')]").await?;
+
+        // The network goes down: sync says so in words, and the edit made here waits.
+        self.network.set(DOWN);
+        by_id(driver, "head-office-status").await?.click().await?;
+        by_id(driver, "sync-now").await?.click().await?;
+        let offline = by_xpath(driver, "//p[@role='alert'][contains(., 'unreachable')]").await?.text().await?;
+        assert!(!offline.contains("Kavya"), "no patient data in the error: {offline}");
+        // The same name edited here (first) and at North's other desk (later, synced first).
+        self.window.ok(&["patient", "edit", &self.kavya, "--given", "Kavi"]);
+        self.north.ok(&["patient", "edit", &self.kavya, "--given", "Kavyaa"]);
+        self.north.ok(&["sync", "now"]);
+        self.network.set(PASS);
+        by_id(driver, "sync-now").await?.click().await?;
+        let conflict = by_css(driver, "#conflicts li.conflict").await?;
+        let text = conflict.text().await?;
+        assert!(text.contains("Kavi") && text.contains("Kavyaa"), "both values are shown: {text}");
+        screenshot(driver, shots, "head-office").await?;
+        conflict.find(By::Css("button.reapply-mine")).await?.click().await?;
+        by_id(driver, "no-conflicts").await?;
+        by_id(driver, "sync-now").await?.click().await?;
+        by_id(driver, "sync-note").await?;
+        self.north.ok(&["sync", "now"]);
+        let card = self.north.ok(&["patient", "show", &self.kavya]);
+        assert!(card.contains("Kavi "), "the value written again reached the other desk: {card}");
+
+        // Revoked at head office: the desk says so in words; a manager enrolls it again in settings.
+        let status = self.window.ok(&["sync", "status", "--json"]);
+        let device = serde_json::from_str::<serde_json::Value>(&status).expect("json")["device"]
+            .as_str()
+            .expect("device id")
+            .to_owned();
+        self.office.admin(&["device", "revoke", &device]);
+        by_id(driver, "sync-now").await?.click().await?;
+        let revoked = by_xpath(driver, "//p[@role='alert'][contains(., 'revoked')]").await?.text().await?;
+        assert!(revoked.contains("enroll it again"), "the desk says what to do: {revoked}");
+        tab(driver, "Settings").await?;
+        by_id(driver, "enroll-again").await?.click().await?;
+        type_into(driver, "enroll-server", &self.url).await?;
+        type_into(driver, "enroll-code", &self.office.admin(&["enroll-code", "--clinic", "North"])).await?;
+        type_into(driver, "enroll-ca", &self.ca).await?;
+        by_id(driver, "enroll-submit").await?.click().await?;
+        by_id(driver, "enroll-done").await?;
+        let label = by_id(driver, "enroll-status").await?.text().await?;
+        assert!(
+            label.contains("synced") && !label.contains("unreachable"),
+            "enrolled again, it synced at once: {label}"
+        );
+        screenshot(driver, shots, "settings-enrolled").await?;
+        by_id(driver, "open-head-office").await?.click().await?;
+        by_id(driver, "sync-now").await?.click().await?;
+        by_id(driver, "sync-note").await?;
+        Ok(())
+    }
 }

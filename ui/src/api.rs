@@ -3,13 +3,14 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rapport_model::ipc::{
-    AddPointerArgs, DeskState, DuplicateArgs, ErrorReply, FollowUpArgs, GlanceArgs, HeadOffice, IdleLockArgs,
-    LoginArgs, MoveArgs, PassphraseArgs, PasswordArgs, PatientArgs, PointerArgs, ScheduleArgs, SearchArgs, SetupArgs,
-    SlotArgs, StatusArgs,
+    AddPointerArgs, ConflictsArgs, DeskState, DuplicateArgs, EnrollArgs, ErrorReply, FindArgs, FollowUpArgs,
+    GlanceArgs, HeadOffice, IdleLockArgs, JoinArgs, LoginArgs, MoveArgs, PassphraseArgs, PasswordArgs, PatientArgs,
+    PointerArgs, ResolveArgs, ScheduleArgs, SearchArgs, SetupArgs, SlotArgs, StatusArgs,
 };
+use rapport_model::sync::{RemotePatient, SyncReport, SyncStatus};
 use rapport_model::view::{
-    BookingOutcome, DoctorGlance, DoctorView, DuplicateMatch, FollowUpRow, FreeSlot, PatientCard, PatientHit,
-    ScheduleRow,
+    BookingOutcome, ConflictView, DoctorGlance, DoctorView, DuplicateMatch, FollowUpRow, FreeSlot, PatientCard,
+    PatientHit, ScheduleRow,
 };
 use rapport_model::{
     Appointment, AppointmentId, Booking, ErrorCode, NewPatient, Patient, PatientId, Pointer, PointerId, PointerKind,
@@ -165,4 +166,36 @@ pub async fn finish_follow_up(follow_up: rapport_model::view::FollowUpId) -> Rep
 
 pub async fn doctor_glance(doctor: StaffId, patient: Option<PatientId>) -> Reply<DoctorGlance> {
     call("doctor_glance", &GlanceArgs { doctor, patient }).await
+}
+
+pub async fn join_head_office(args: &JoinArgs) -> Reply<DeskState> {
+    call("join_head_office", args).await
+}
+
+pub async fn enroll(args: &EnrollArgs) -> Reply<HeadOffice> {
+    call("enroll", args).await
+}
+
+pub async fn sync_status() -> Reply<SyncStatus> {
+    call0("sync_status").await
+}
+
+pub async fn sync_now() -> Reply<SyncReport> {
+    call0("sync_now").await
+}
+
+pub async fn sync_conflicts(all: bool) -> Reply<Vec<ConflictView>> {
+    call("sync_conflicts", &ConflictsArgs { all }).await
+}
+
+pub async fn resolve_conflict(conflict: i64, reapply: bool) -> Reply<()> {
+    call("resolve_conflict", &ResolveArgs { conflict, reapply }).await
+}
+
+pub async fn find_at_head_office(query: String) -> Reply<Vec<RemotePatient>> {
+    call("find_at_head_office", &FindArgs { query }).await
+}
+
+pub async fn take_on_patient(patient: PatientId) -> Reply<SyncReport> {
+    call("take_on_patient", &PatientArgs { patient }).await
 }

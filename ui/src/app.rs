@@ -12,7 +12,7 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::api;
-use crate::pages::{booking, follow_ups, front_desk, gates, glance, register, schedule, settings};
+use crate::pages::{booking, follow_ups, front_desk, gates, glance, head_office, register, schedule, settings};
 
 /// The screens of the ready desk.
 #[derive(Clone, Debug, PartialEq)]
@@ -28,6 +28,8 @@ pub enum Page {
     },
     FollowUps,
     Glance(Option<PatientId>),
+    /// Sync status in detail and the conflicts.
+    HeadOffice,
     Settings,
 }
 
@@ -224,7 +226,8 @@ fn Shell(props: &ShellProps) -> Html {
                     "3" => Some(Page::Register),
                     "4" => Some(Page::FollowUps),
                     "5" => Some(Page::Glance(None)),
-                    "6" if may_configure => Some(Page::Settings),
+                    "6" => Some(Page::HeadOffice),
+                    "7" if may_configure => Some(Page::Settings),
                     _ => None,
                 };
                 if let Some(p) = target {
@@ -263,6 +266,7 @@ fn Shell(props: &ShellProps) -> Html {
         Page::Book { patient, moving } => html! { <booking::Booking {patient} {moving} /> },
         Page::FollowUps => html! { <follow_ups::FollowUps /> },
         Page::Glance(patient) => html! { <glance::Glance {patient} /> },
+        Page::HeadOffice => html! { <head_office::HeadOffice /> },
         Page::Settings => html! { <settings::Settings /> },
     };
     html! {
@@ -277,13 +281,15 @@ fn Shell(props: &ShellProps) -> Html {
                         {tab("New patient", "3", Page::Register, current == Page::Register)}
                         {tab("Follow-ups", "4", Page::FollowUps, current == Page::FollowUps)}
                         {tab("Doctor glance", "5", Page::Glance(None), matches!(current, Page::Glance(_)))}
-                        if may_configure { {tab("Settings", "6", Page::Settings, current == Page::Settings)} }
+                        if may_configure { {tab("Settings", "7", Page::Settings, current == Page::Settings)} }
                     </nav>
                     <span class="spacer"></span>
-                    <span class="sync" role="status" title="Head office sync">
+                    <button class="sync" id="head-office-status" title="Head office: sync status and conflicts (Alt+6)"
+                        aria-current={(current == Page::HeadOffice).then_some("page")}
+                        onclick={navigate.reform(|_: MouseEvent| Page::HeadOffice)}>
                         <span class={classes!("dot", head_office.connected.then_some("on"))} aria-hidden="true"></span>
-                        {head_office.label.clone()}
-                    </span>
+                        <span role="status">{head_office.label.clone()}</span>
+                    </button>
                     <span class="who">{staff.map(|s| format!("{} · {}", s.name, s.role.label())).unwrap_or_default()}</span>
                     <button class="quiet" onclick={move |_| lock.emit(())} title="Lock (Ctrl+L)">{"Lock"}</button>
                 </header>

@@ -425,12 +425,13 @@ fn e2e() -> Result<(), String> {
     ensure_packages(BUILD_PACKAGES)?;
     ensure_e2e()?;
     build_ui()?;
-    step("building the desktop app and its end-to-end test");
+    // The same build as `test`'s, so the two share one set of artifacts.
+    step("building the whole workspace (the desktop app, its test, and the head office it syncs with)");
     let mut build = cargo();
-    build.args(["build", "--locked", "-p", "rapport-desktop", "-p", "rapport-tests", "--bins", "--tests"]);
+    build.args(["build", "--workspace", "--all-targets", "--locked"]);
     status(build, "cargo build")?;
     step("driving the desktop app through WebDriver under Xvfb (screenshots: target/e2e/screenshots)");
-    status(nextest_or_test(&["-p", "rapport-tests", "--test", "desktop"]), "desktop end-to-end test")
+    status(nextest_or_test(&["--workspace", "--test", "desktop"]), "desktop end-to-end test")
 }
 
 fn has_display() -> bool {

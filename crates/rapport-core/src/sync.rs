@@ -12,12 +12,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use rapport_model::sync::Entity;
 use rapport_model::sync::{
-    Change, Conflict, EnrollRequest, EnrollResponse, LogMark, PUSH_BUDGET_BYTES, PullRequest, PullResponse,
-    PushRequest, PushResponse, Refusal, RemotePatient, SearchRequest, SyncStatus, TakeOnRequest,
+    Change, Conflict, ConflictKind, EnrollRequest, EnrollResponse, LogMark, PUSH_BUDGET_BYTES, PullRequest,
+    PullResponse, PushRequest, PushResponse, Refusal, RemotePatient, SearchRequest, SyncReport, SyncStatus,
+    TakeOnRequest,
 };
-use rapport_model::{Operation, RefusalCode};
-use rapport_store::{KeyProtection, Store, WallClock, meta, search, sync};
+use rapport_model::view::ConflictView;
+use rapport_model::{AppointmentId, Operation, PatientId, PointerId, RefusalCode};
+use rapport_store::{KeyProtection, Store, WallClock, meta, records, search, sync};
 use serde::Serialize;
 
 use crate::{Clock, Error, ErrorCode, Rapport, Result, Session};
@@ -46,6 +49,31 @@ impl From<WireError> for Error {
             WireError::Refused { refusal, .. } => Error::new(ErrorCode::Refused, refusal_words(&refusal)),
         }
     }
+}
+
+/// Certificates as a person may paste them, with their line breaks lost or changed: each one
+/// between its BEGIN and END lines written again in the usual 64-character lines. Text without
+/// a certificate is returned as it is (and then refused as not PEM).
+fn tidy_pem(text: &str) -> String {
+    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+    const END: &str = "-----END CERTIFICATE-----";
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(BEGIN) {
+        let after = &rest[start + BEGIN.len()..];
+        let Some(end) = after.find(END) else { break };
+        let body: Vec<char> = after[..end].chars().filter(|c| !c.is_whitespace()).collect();
+        out.push_str(BEGIN);
+        out.push('\n');
+        for line in body.chunks(64) {
+            out.extend(line);
+            out.push('\n');
+        }
+        out.push_str(END);
+        out.push('\n');
+        rest = &after[end + END.len()..];
+    }
+    if out.is_empty() { text.to_owned() } else { out }
 }
 
 /// A refusal in the desk's own words; head office's sentence only for a code this desk does not know.
@@ -82,7 +110,7 @@ impl HttpTransport {
             .timeout(Duration::from_secs(60))
             .user_agent(concat!("rapport/", env!("CARGO_PKG_VERSION")));
         if let Some(pem) = ca_pem {
-            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+            let certs = reqwest::Certificate::from_pem_bundle(tidy_pem(pem).as_bytes())
                 .map_err(|_| Error::invalid("the CA certificate is not a PEM certificate"))?;
             builder = builder.tls_certs_only(certs);
         }
@@ -148,23 +176,6 @@ impl Transport for HttpTransport {
     }
 }
 
-/// What one `sync now` moved.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct SyncReport {
-    pub pushed: usize,
-    pub pulled: usize,
-    /// Pulled changes that altered something here.
-    pub applied: usize,
-    /// New conflicts (edits of this device that lost, bookings head office refused).
-    pub conflicts: usize,
-    /// Bookings head office cancelled (the slot was taken first elsewhere).
-    pub rejected: usize,
-    /// Changes head office refused as invalid or not this device's to make (kept as conflicts).
-    pub refused: usize,
-    /// Records sent again because head office was restored from an older copy of its data.
-    pub resent: usize,
-}
-
 /// How a round of pushing and pulling ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Flow {
@@ -186,6 +197,7 @@ mod keys {
     pub const CA: &str = "sync_ca_pem";
     pub const LAST_SUCCESS: &str = "sync_last_success";
     pub const LAST_ERROR: &str = "sync_last_error";
+    pub const RESTORED: &str = "sync_restored_at";
 }
 
 /// How this device reaches head office, once enrolled.
@@ -218,6 +230,48 @@ impl Rapport {
             Ok(())
         })?;
         Ok(app)
+    }
+
+    /// First run on a desk of a clinic head office knows: a new database
+    /// ([`Self::create_for_enrollment`]) enrolled with `code`. If head office refuses, nothing is
+    /// left behind, so the same command can be tried again. The caller then syncs, which brings
+    /// the clinic's staff, patients and schedule.
+    pub fn join_head_office(
+        path: &Path,
+        protection: &KeyProtection,
+        clock: Arc<dyn Clock>,
+        server: &str,
+        code: &str,
+        ca_pem: Option<&str>,
+    ) -> Result<Self> {
+        let transport = HttpTransport::new(server, None, ca_pem)?;
+        let mut app = Self::create_for_enrollment(path, protection, clock)?;
+        if let Err(e) = app.enroll(&transport, server, code, ca_pem, false) {
+            drop(app);
+            for suffix in ["", "-wal", "-shm"] {
+                let mut p = path.as_os_str().to_owned();
+                p.push(suffix);
+                let _ = std::fs::remove_file(std::path::PathBuf::from(p));
+            }
+            let _ = std::fs::remove_file(crate::key_file_path(path));
+            return Err(e);
+        }
+        Ok(app)
+    }
+
+    /// Enrolls this open desk from the window: a manager's or admin's setting, audited.
+    pub fn enroll_here(
+        &mut self,
+        s: &Session,
+        server: &str,
+        code: &str,
+        ca_pem: Option<&str>,
+        again: bool,
+    ) -> Result<()> {
+        s.require(Operation::ChangeSettings)?;
+        let transport = HttpTransport::new(server, None, ca_pem)?;
+        self.enroll(&transport, server, code, ca_pem, again)?;
+        self.audited(s, "sync.enroll", None)
     }
 
     pub fn enrollment(&self) -> Result<Option<Enrollment>> {
@@ -313,7 +367,10 @@ impl Rapport {
             // Head office was restored from an older copy: what it acknowledged since may be
             // gone. Everything this desk holds goes again, and everything is pulled anew.
             let wall = self.clock.now().timestamp_millis();
-            report.resent = self.store.write(|tx| -> Result<usize> { Ok(sync::rewind(tx, wall)?) })?;
+            report.resent = self.store.write(|tx| -> Result<usize> {
+                meta::set(tx, keys::RESTORED, &wall.to_string())?;
+                Ok(sync::rewind(tx, wall)?)
+            })?;
             if self.push_and_pull(transport, &mut report)? == Flow::Rewound {
                 return Err(Error::new(
                     ErrorCode::Refused,
@@ -439,8 +496,10 @@ impl Rapport {
             last_success: meta::get(conn, keys::LAST_SUCCESS)?.and_then(|v| v.parse().ok()).map(rapport_store::from_ms),
             pending: sync::pending(conn)?,
             conflicts: sync::open_conflicts(conn)?,
-            quarantined: sync::quarantined(conn)?,
+            quarantined: sync::open_conflicts_of(conn, ConflictKind::Quarantined)?,
+            refused: sync::open_conflicts_of(conn, ConflictKind::Refused)?,
             last_error: meta::get(conn, keys::LAST_ERROR)?,
+            restored_at: meta::get(conn, keys::RESTORED)?.and_then(|v| v.parse().ok()).map(rapport_store::from_ms),
         })
     }
 
@@ -454,6 +513,23 @@ impl Rapport {
         s.require(Operation::ViewPatient)?;
         self.audited(s, "sync.conflicts", None)?;
         Ok(sync::conflicts(self.store.conn(), all)?)
+    }
+
+    /// [`Self::conflicts`] with the patient each one concerns, for the desk's list.
+    pub fn conflict_views(&mut self, s: &Session, all: bool) -> Result<Vec<ConflictView>> {
+        let conflicts = self.conflicts(s, all)?;
+        let conn = self.store.conn();
+        conflicts
+            .into_iter()
+            .map(|conflict| {
+                let patient = conflict_patient(conn, &conflict)?;
+                let patient_name = match patient {
+                    Some(id) => records::get_patient(conn, id)?.map(|p| p.full_name()),
+                    None => None,
+                };
+                Ok(ConflictView { conflict, patient, patient_name })
+            })
+            .collect()
     }
 
     /// Closes a conflict; with `reapply`, this device's lost value is written again as a new edit.
@@ -519,9 +595,23 @@ impl Rapport {
     }
 }
 
+/// The patient a conflict concerns: the patient record, or the patient of a pointer or an
+/// appointment this desk holds.
+fn conflict_patient(conn: &rapport_store::rusqlite::Connection, c: &Conflict) -> Result<Option<PatientId>> {
+    let Ok(id) = c.record.parse::<uuid::Uuid>() else { return Ok(None) };
+    let bytes = *id.as_bytes();
+    Ok(match c.entity {
+        Entity::Patient => Some(PatientId::from_bytes(bytes)),
+        Entity::Pointer => records::get_pointer(conn, PointerId::from_bytes(bytes))?.map(|p| p.patient_id),
+        Entity::Appointment => records::get_appointment(conn, AppointmentId::from_bytes(bytes))?.map(|a| a.patient_id),
+        Entity::PointerMark | Entity::Staff | Entity::Audit => None,
+    })
+}
+
 /// Runs sync in the background until `stop` is set: every `interval`, and at once when `nudge`
-/// is set (after local changes); after a failure it waits longer each time (up to 5 minutes).
-/// Opens its own connection, so front-desk actions never wait for the network.
+/// is set (after local changes, or enrolling); after a failure it waits longer each time (up
+/// to 5 minutes). A desk not enrolled yet waits for the nudge its enrollment gives. Opens its
+/// own connection, so front-desk actions never wait for the network.
 pub fn run_background(
     mut app: Rapport,
     interval: Duration,
@@ -531,10 +621,14 @@ pub fn run_background(
 ) {
     let mut failures: u32 = 0;
     while !stop.load(Ordering::Relaxed) {
-        let result = app.sync_with_head_office();
-        on_result(&result);
-        failures = if result.is_ok() { 0 } else { failures.saturating_add(1) };
-        let wait = backoff(interval, failures);
+        let wait = if matches!(app.enrollment(), Ok(Some(_))) {
+            let result = app.sync_with_head_office();
+            on_result(&result);
+            failures = if result.is_ok() { 0 } else { failures.saturating_add(1) };
+            backoff(interval, failures)
+        } else {
+            interval
+        };
         let mut waited = Duration::ZERO;
         let step = Duration::from_millis(100);
         while waited < wait && !stop.load(Ordering::Relaxed) {
@@ -559,6 +653,19 @@ pub fn backoff(interval: Duration, failures: u32) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pasted_certificate_that_lost_its_line_breaks_reads_as_it_was_written() {
+        let body = "MIIB".repeat(40);
+        let lines: Vec<&str> = body.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).expect("ascii")).collect();
+        let written = format!("-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n", lines.join("\n"));
+        assert_eq!(tidy_pem(&written), written, "a well-formed certificate is left as it is");
+        let flattened = format!("  {}", written.replace('\n', "").replace("-----E", " -----E"));
+        assert_eq!(tidy_pem(&flattened), written);
+        assert_eq!(tidy_pem(&written.replace('\n', "\r\n")), written);
+        assert_eq!(tidy_pem(&format!("{written}{written}")), format!("{written}{written}"), "a bundle of two");
+        assert_eq!(tidy_pem("not a certificate"), "not a certificate");
+    }
 
     #[test]
     fn back_off_doubles_and_stops_at_five_minutes() {

@@ -123,13 +123,15 @@ fn a_change_from_head_office_this_desk_cannot_apply_is_set_aside_and_sync_goes_o
     assert_eq!(rapport_store::sync::cursor(c.app.store().conn()).expect("cursor"), 3, "the cursor moved on");
 }
 
-/// Head office as far as the clock matters: refuses a push stamped too far ahead of its own
-/// time, as the real one does, and acknowledges the rest.
-struct ClockCheckingOffice {
+/// Head office as far as these tests need it: refuses a push stamped too far ahead of its own
+/// time, as the real one does, and acknowledges the rest; with `given_won`, a concurrent edit of
+/// a patient's given name from another desk won over every one this desk sends.
+struct TestOffice {
     clock: Arc<rapport_core::FixedClock>,
+    given_won: Option<&'static str>,
 }
 
-impl rapport_core::sync::Transport for ClockCheckingOffice {
+impl rapport_core::sync::Transport for TestOffice {
     fn enroll(&self, _: &EnrollRequest) -> Result<EnrollResponse, WireError> {
         Err(WireError::Unreachable("not used".into()))
     }
@@ -146,7 +148,20 @@ impl rapport_core::sync::Transport for ClockCheckingOffice {
             .changes
             .iter()
             .enumerate()
-            .map(|(i, c)| Ack { change: c.id, seq: i as i64 + 1, refused: None, lost: Vec::new(), rejected: None })
+            .map(|(i, c)| {
+                let lost = match (self.given_won, c.entity, c.fields.contains_key("given")) {
+                    (Some(winner), Entity::Patient, true) => vec![rapport_model::sync::LostField {
+                        field: "given".into(),
+                        winner: serde_json::json!(winner),
+                        winner_version: rapport_model::sync::Version {
+                            hlc: hlc_from_ms(now + 1),
+                            site: uuid::Uuid::from_u128(5),
+                        },
+                    }],
+                    _ => Vec::new(),
+                };
+                Ack { change: c.id, seq: i as i64 + 1, refused: None, lost, rejected: None }
+            })
             .collect();
         Ok(PushResponse { acks, server_hlc: hlc_from_ms(now) })
     }
@@ -171,7 +186,7 @@ impl rapport_core::sync::Transport for ClockCheckingOffice {
 #[test]
 fn a_write_made_with_the_clock_a_year_ahead_goes_up_once_the_clock_is_right() {
     let mut c = common::enrolled_clinic();
-    let office = ClockCheckingOffice { clock: Arc::new(rapport_core::FixedClock::new(common::noon())) };
+    let office = TestOffice { clock: Arc::new(rapport_core::FixedClock::new(common::noon())), given_won: None };
     let id = c.patient("Ines", "Marquez");
     c.app.sync_now(&office).expect("in step");
     c.clock.advance(chrono::Duration::days(365));
@@ -278,4 +293,58 @@ fn a_desk_keeps_no_changes_until_it_enrolls_then_sends_what_it_holds_once() {
     let last = after.iter().rev().find(|ch| ch.entity == Entity::Patient).expect("the edit waits");
     assert!(last.fields.contains_key("given") && !last.fields.contains_key("family"), "only what changed");
     assert_eq!(last.base.get("given"), Some(&patients[0].version));
+}
+
+#[test]
+fn a_lost_edit_is_listed_with_its_patient_and_written_again_on_request() {
+    let mut c = common::enrolled_clinic();
+    let office = TestOffice { clock: Arc::new(rapport_core::FixedClock::new(common::noon())), given_won: Some("Inez") };
+    let id = c.patient("Ines", "Marquez");
+    c.app.sync_now(&office).expect("synced");
+    let admin = c.admin.clone();
+    let listed = c.app.conflict_views(&admin, false).expect("conflicts");
+    assert_eq!(listed.len(), 1, "the new patient's given name lost: {listed:?}");
+    let view = &listed[0];
+    assert_eq!(view.patient, Some(id), "the conflict names its patient");
+    assert_eq!(view.conflict.mine, Some(serde_json::json!("Ines")));
+    assert_eq!(view.conflict.theirs, Some(serde_json::json!("Inez")));
+    assert!(view.patient_name.is_some());
+    let status = c.app.sync_status().expect("status");
+    assert_eq!((status.conflicts, status.refused, status.quarantined), (1, 0, 0));
+
+    let reception = c.staff("reception", rapport_model::Role::FrontDesk);
+    c.app.resolve_conflict(&reception, view.conflict.id, true).expect("a receptionist may write it again");
+    assert!(c.app.conflict_views(&admin, false).expect("conflicts").is_empty(), "resolved");
+    assert!(c.app.sync_status().expect("status").pending > 0, "this desk's value goes up again as a new edit");
+}
+
+#[test]
+fn only_a_manager_or_an_admin_enrolls_a_desk_from_the_window() {
+    let mut c = common::clinic();
+    let reception = c.staff("reception", rapport_model::Role::FrontDesk);
+    let e = c
+        .app
+        .enroll_here(&reception, "https://office.invalid", "ABCD-EFGH", None, false)
+        .expect_err("a receptionist may not enroll the desk");
+    assert_eq!(e.code, rapport_core::ErrorCode::Forbidden);
+    assert!(c.app.enrollment().expect("enrollment").is_none());
+}
+
+#[test]
+fn head_office_refusals_are_said_in_the_desks_own_words() {
+    use rapport_model::RefusalCode;
+    let said = |code, message: &str| {
+        rapport_core::Error::from(WireError::Refused { status: 401, refusal: Refusal::new(code, message) }).message
+    };
+    assert!(said(RefusalCode::Revoked, "x").contains("revoked"));
+    assert!(said(RefusalCode::ClockAhead, "x").contains("clock"));
+    assert!(said(RefusalCode::OtherClinic, "x").contains("another clinic"));
+    // A code from a newer head office: its own sentence, since the desk has none.
+    assert!(said(RefusalCode::Unknown, "the moon is full").contains("the moon is full"));
+    let distinct: std::collections::HashSet<String> =
+        [RefusalCode::Revoked, RefusalCode::ClockAhead, RefusalCode::CodeUsed, RefusalCode::Invalid]
+            .into_iter()
+            .map(|c| said(c, "same"))
+            .collect();
+    assert_eq!(distinct.len(), 4, "distinct refusals read differently");
 }

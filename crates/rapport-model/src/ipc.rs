@@ -48,6 +48,7 @@ pub struct StaffBadge {
 /// The quiet head-office indicator.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeadOffice {
+    pub enrolled: bool,
     pub connected: bool,
     pub last_success: Option<DateTime<Utc>>,
     /// What the indicator says.
@@ -176,4 +177,44 @@ pub struct FollowUpArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdleLockArgs {
     pub minutes: u32,
+}
+
+/// Enrolls this desk with head office: its address, a one-time code from head office, and the
+/// PEM text of the certificate authority head office's TLS certificate is signed by (when it
+/// is not one the system trusts). `again`: a revoked desk takes a new token, keeping its data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollArgs {
+    pub server: String,
+    pub code: String,
+    pub ca_pem: Option<String>,
+    pub again: bool,
+}
+
+/// First run on a desk of a clinic head office knows: a new encrypted database, enrolled,
+/// filled by the first sync (staff, patients, schedule).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinArgs {
+    pub server: String,
+    pub code: String,
+    pub ca_pem: Option<String>,
+    pub key_choice: KeyChoice,
+    pub passphrase: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConflictsArgs {
+    /// Resolved ones too.
+    pub all: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResolveArgs {
+    pub conflict: i64,
+    /// Write this desk's lost value again as a new edit (else keep the value that won).
+    pub reapply: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindArgs {
+    pub query: String,
 }

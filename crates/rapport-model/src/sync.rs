@@ -353,6 +353,23 @@ impl Refusal {
     }
 }
 
+/// What one `sync now` moved.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncReport {
+    pub pushed: usize,
+    pub pulled: usize,
+    /// Pulled changes that altered something here.
+    pub applied: usize,
+    /// New conflicts (edits of this device that lost, bookings head office refused).
+    pub conflicts: usize,
+    /// Bookings head office cancelled (the slot was taken first elsewhere).
+    pub rejected: usize,
+    /// Changes head office refused as invalid or not this device's to make (kept as conflicts).
+    pub refused: usize,
+    /// Records sent again because head office was restored from an older copy of its data.
+    pub resent: usize,
+}
+
 /// Where this device stands with head office.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncStatus {
@@ -367,7 +384,15 @@ pub struct SyncStatus {
     /// Of those, changes from head office this device could not apply (kept aside; sync goes on).
     #[serde(default)]
     pub quarantined: u64,
+    /// Of those, changes head office refused as invalid or not this device's to make.
+    #[serde(default)]
+    pub refused: u64,
+    /// Why the last sync failed, in words (none once a sync succeeds).
     pub last_error: Option<String>,
+    /// When this desk last found head office restored from an older copy (it then sent what it
+    /// holds again and pulled everything anew).
+    #[serde(default)]
+    pub restored_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// An edit that lost to another device's, or a booking head office refused.

@@ -159,3 +159,12 @@ pub struct DoctorGlance {
     /// The doctor's remaining patients today, in order, to pick another.
     pub upcoming: Vec<ScheduleRow>,
 }
+
+/// A sync conflict as the desk lists it: the conflict, and the patient it concerns (for a
+/// patient, one of their pointers or appointments) when this desk has them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConflictView {
+    pub conflict: crate::sync::Conflict,
+    pub patient: Option<PatientId>,
+    pub patient_name: Option<String>,
+}

@@ -785,11 +785,12 @@ pub fn open_conflicts(conn: &Connection) -> Result<u64> {
     Ok(n.unsigned_abs())
 }
 
-/// Open conflicts that are pulled changes this device could not apply.
-pub fn quarantined(conn: &Connection) -> Result<u64> {
+/// Open conflicts of one kind (pulled changes this device could not apply, changes head office
+/// refused…).
+pub fn open_conflicts_of(conn: &Connection, kind: ConflictKind) -> Result<u64> {
     let n: i64 = conn.query_row(
         "SELECT count(*) FROM sync_conflict WHERE resolved_at IS NULL AND kind = ?1",
-        [ConflictKind::Quarantined.as_str()],
+        [kind.as_str()],
         |r| r.get(0),
     )?;
     Ok(n.unsigned_abs())

@@ -1,6 +1,8 @@
 //! Pieces several screens share.
 
+pub mod enroll_fields;
 pub mod field;
 pub mod patient_card;
 
+pub use enroll_fields::{EnrollFields, Enrollment};
 pub use field::{Field, use_focus_on};

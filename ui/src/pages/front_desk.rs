@@ -4,6 +4,7 @@
 use std::rc::Rc;
 
 use rapport_model::PatientId;
+use rapport_model::sync::RemotePatient;
 use rapport_model::view::{PatientCard, PatientHit};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
@@ -164,6 +165,9 @@ pub fn FrontDesk(props: &FrontDeskProps) -> Html {
                 </ul>
                 if showing && !query.trim().is_empty() && answer.hits.is_empty() {
                     <p class="empty">{"No patient matches. "}<kbd>{"Alt+3"}</kbd>{" registers a new one."}</p>
+                    if desk.state.head_office.enrolled {
+                        <OtherClinics query={(*query).clone()} on_taken={open.clone()} />
+                    }
                 }
                 if query.trim().is_empty() {
                     <p class="hint">{"Type a few letters of a name, part of a phone number or a record number. \
@@ -183,4 +187,96 @@ pub fn FrontDesk(props: &FrontDeskProps) -> Html {
             </section>
         </div>
     }
+}
+
+#[derive(Properties, PartialEq)]
+struct OtherClinicsProps {
+    query: String,
+    /// Opens the card of the patient just taken on.
+    on_taken: Callback<PatientId>,
+}
+
+/// A patient new to this clinic may be known at another: search head office, and take them on
+/// (their record and pointers come here and stay in sync).
+#[component]
+fn OtherClinics(props: &OtherClinicsProps) -> Html {
+    let Some(desk) = use_context::<Desk>() else { return html! {} };
+    let found = use_state(|| None::<(String, Rc<Vec<RemotePatient>>)>);
+    let error = use_state(|| None::<String>);
+    let busy = use_state(|| false);
+    let search = {
+        let (query, found, error, busy, desk) =
+            (props.query.clone(), found.clone(), error.clone(), busy.clone(), desk.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (query, found, error, busy, desk) =
+                (query.clone(), found.clone(), error.clone(), busy.clone(), desk.clone());
+            busy.set(true);
+            spawn_local(async move {
+                match api::find_at_head_office(query.clone()).await {
+                    Ok(hits) => {
+                        error.set(None);
+                        found.set(Some((query, Rc::new(hits))));
+                    }
+                    Err(e) => error.set(desk.message(e)),
+                }
+                busy.set(false);
+            });
+        })
+    };
+    let take_on = {
+        let (on_taken, error, busy, desk) = (props.on_taken.clone(), error.clone(), busy.clone(), desk.clone());
+        Callback::from(move |id: PatientId| {
+            let (on_taken, error, busy, desk) = (on_taken.clone(), error.clone(), busy.clone(), desk.clone());
+            busy.set(true);
+            spawn_local(async move {
+                match api::take_on_patient(id).await {
+                    Ok(_) => on_taken.emit(id),
+                    Err(e) => error.set(desk.message(e)),
+                }
+                busy.set(false);
+            });
+        })
+    };
+    let current = found.as_ref().filter(|(q, _)| *q == props.query).map(|(_, hits)| hits.clone());
+    html! {
+        <div class="other-clinics">
+            if let Some(hits) = current {
+                if hits.is_empty() {
+                    <p class="hint" id="remote-none">{"Head office knows no patient of that name either."}</p>
+                } else {
+                    <p class="hint">{"Known at other clinics:"}</p>
+                    <ul class="results" id="remote-results" aria-label="Patients of other clinics">
+                        { for hits.iter().map(|h| {
+                            let id = PatientId::from_bytes(*h.id.as_bytes());
+                            let take = take_on.reform(move |_: MouseEvent| id);
+                            html! {
+                                <li class="remote">
+                                    <div>
+                                        <div class="name">{format!("{} {}", h.given, h.family).trim().to_owned()}</div>
+                                        <div class="meta">{remote_meta(h)}</div>
+                                    </div>
+                                    <button class="take-on" disabled={*busy} onclick={take}>{"Take on here"}</button>
+                                </li>
+                            }
+                        }) }
+                    </ul>
+                }
+            } else {
+                <button id="search-head-office" disabled={*busy} onclick={search}>
+                    { if *busy { "Asking head office…" } else { "Search other clinics at head office" } }
+                </button>
+            }
+            if let Some(e) = (*error).clone() { <p class="error" role="alert">{e}</p> }
+        </div>
+    }
+}
+
+/// "1961-01-03 · DK7J-1001 · South": what tells two namesakes apart, without empty parts.
+fn remote_meta(h: &RemotePatient) -> String {
+    let clinics = h.clinics.join(", ");
+    [h.birth_date.as_deref().unwrap_or_default(), h.record_no.as_str(), clinics.as_str()]
+        .into_iter()
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · ")
 }

@@ -2,13 +2,13 @@
 
 use std::rc::Rc;
 
-use rapport_model::ipc::{DeskState, KeyChoice, SetupArgs};
+use rapport_model::ipc::{DeskState, JoinArgs, KeyChoice, SetupArgs};
 use rapport_model::staff::{MIN_PASSPHRASE_CHARS, MIN_PASSWORD_CHARS};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::api;
-use crate::components::{Field, use_focus_on};
+use crate::components::{EnrollFields, Enrollment, Field, use_focus_on};
 
 #[derive(Properties, PartialEq)]
 pub struct GateProps {
@@ -89,15 +89,94 @@ impl Gate {
     }
 }
 
+/// First run: a new clinic of its own (or demo data), or a desk joining a clinic head office
+/// knows already.
 #[component]
 pub fn Setup(props: &GateProps) -> Html {
+    let joining = use_state(|| false);
+    let pick = |join: bool| {
+        let joining = joining.clone();
+        Callback::from(move |_: MouseEvent| joining.set(join))
+    };
+    html! {
+        <div class="gate">
+            <div class="brand"><h1><span class="brand-mark">{"Rapport"}</span>{" — first run"}</h1></div>
+            <div class="choice" role="group" aria-label="How this desk starts">
+                <button id="start-new" aria-pressed={(!*joining).to_string()} onclick={pick(false)}>{"A new clinic"}</button>
+                <button id="start-join" aria-pressed={joining.to_string()} onclick={pick(true)}>{"Join head office"}</button>
+            </div>
+            if *joining {
+                <Join state={props.state.clone()} on_done={props.on_done.clone()} />
+            } else {
+                <NewClinic state={props.state.clone()} on_done={props.on_done.clone()} />
+            }
+        </div>
+    }
+}
+
+/// Where the new database's key is kept: the keyring, or a passphrase typed at every start.
+#[derive(Properties, PartialEq)]
+struct KeyFieldsProps {
+    keyring: bool,
+    choice: KeyChoice,
+    on_choice: Callback<KeyChoice>,
+    passphrase: String,
+    on_passphrase: Callback<String>,
+}
+
+#[component]
+fn KeyFields(props: &KeyFieldsProps) -> Html {
+    let choose = |choice: KeyChoice| {
+        let on_choice = props.on_choice.clone();
+        Callback::from(move |_: Event| on_choice.emit(choice))
+    };
+    html! {
+        <fieldset>
+            <legend>{"Where the database key is kept"}</legend>
+            <label class="inline">
+                <input type="radio" name="key" id="key-keyring" checked={props.choice == KeyChoice::Keyring}
+                    disabled={!props.keyring} onchange={choose(KeyChoice::Keyring)} />
+                {"This computer's keyring (recommended)"}
+            </label>
+            <label class="inline">
+                <input type="radio" name="key" id="key-passphrase" checked={props.choice == KeyChoice::Passphrase}
+                    onchange={choose(KeyChoice::Passphrase)} />
+                {"A passphrase, typed when the app starts"}
+            </label>
+            if !props.keyring {
+                <p class="hint">{"No keyring answers on this computer, so the key is protected by a passphrase."}</p>
+            }
+            if props.choice == KeyChoice::Passphrase {
+                <Field id="setup-passphrase" label="Database passphrase" kind="password"
+                    value={props.passphrase.clone()} on_input={props.on_passphrase.clone()} autocomplete="new-password"
+                    hint={format!(
+                        "At least {MIN_PASSPHRASE_CHARS} characters. Without it the database cannot be opened: keep it safe."
+                    )} />
+            }
+        </fieldset>
+    }
+}
+
+/// The key choice's state: the keyring when this computer has one.
+#[hook]
+fn use_key_choice(keyring: bool) -> (UseStateHandle<KeyChoice>, Callback<KeyChoice>) {
+    let choice = use_state(|| if keyring { KeyChoice::Keyring } else { KeyChoice::Passphrase });
+    let set = {
+        let choice = choice.clone();
+        Callback::from(move |c: KeyChoice| choice.set(c))
+    };
+    (choice, set)
+}
+
+#[component]
+fn NewClinic(props: &GateProps) -> Html {
     let (clinic, set_clinic) = use_text();
     let (name, set_name) = use_text();
     let (login, set_login) = use_text();
     let (password, set_password) = use_text();
     let (passphrase, set_passphrase) = use_text();
-    let key_choice =
-        use_state(|| if props.state.keyring_available { KeyChoice::Keyring } else { KeyChoice::Passphrase });
+    let keyring = props.state.keyring_available;
+    let (key_choice, set_key_choice) = use_key_choice(keyring);
     let gate = use_gate();
 
     let go = |demo: bool| {
@@ -122,58 +201,75 @@ pub fn Setup(props: &GateProps) -> Html {
             gate.submit(&on_done, async move { api::setup_clinic(&args).await });
         })
     };
-    let choose = |choice: KeyChoice| {
-        let key_choice = key_choice.clone();
-        Callback::from(move |_: Event| key_choice.set(choice))
-    };
-    let keyring = props.state.keyring_available;
     html! {
-        <div class="gate">
-            <div class="brand"><h1><span class="brand-mark">{"Rapport"}</span>{" — first run"}</h1></div>
-            <form class="card wide" aria-labelledby="setup-title">
-                <h2 id="setup-title">{"Set up this front desk"}</h2>
-                <div class="setup-grid"><div>
-                <Field id="setup-clinic" label="Clinic name" value={(*clinic).clone()} on_input={set_clinic} node_ref={gate.first.clone()} />
-                <Field id="setup-name" label="Your name" value={(*name).clone()} on_input={set_name} />
-                <Field id="setup-login" label="Your login" value={(*login).clone()} on_input={set_login}
-                    autocomplete="username" hint="Letters, digits, dots and dashes, e.g. anna.k" />
-                <Field id="setup-password" label="Your password" kind="password" value={(*password).clone()}
-                    on_input={set_password} autocomplete="new-password" hint={format!("At least {MIN_PASSWORD_CHARS} characters")} />
-                </div><div>
-                <fieldset>
-                    <legend>{"Where the database key is kept"}</legend>
-                    <label class="inline">
-                        <input type="radio" name="key" id="key-keyring" checked={*key_choice == KeyChoice::Keyring}
-                            disabled={!keyring} onchange={choose(KeyChoice::Keyring)} />
-                        {"This computer's keyring (recommended)"}
-                    </label>
-                    <label class="inline">
-                        <input type="radio" name="key" id="key-passphrase" checked={*key_choice == KeyChoice::Passphrase}
-                            onchange={choose(KeyChoice::Passphrase)} />
-                        {"A passphrase, typed when the app starts"}
-                    </label>
-                    if !keyring {
-                        <p class="hint">{"No keyring answers on this computer, so the key is protected by a passphrase."}</p>
-                    }
-                    if *key_choice == KeyChoice::Passphrase {
-                        <Field id="setup-passphrase" label="Database passphrase" kind="password"
-                            value={(*passphrase).clone()} on_input={set_passphrase} autocomplete="new-password"
-                            hint={format!(
-                                "At least {MIN_PASSPHRASE_CHARS} characters. Without it the database cannot be opened: keep it safe."
-                            )} />
-                    }
-                </fieldset>
-                </div></div>
-                {gate.refusal()}
-                <div class="actions">
-                    <button id="create-clinic" class="primary" disabled={*gate.busy} onclick={go(false)}>{"Create clinic"}</button>
-                    <button id="explore-demo" disabled={*gate.busy} onclick={go(true)}>{"Explore with demo data"}</button>
-                </div>
-                <p class="hint">{"Demo data: a made-up clinic with synthetic patients, three doctors and four weeks of \
-                    appointments. Demo staff (priya, sam, dr.mehta…) share the password you chose."}</p>
-                if *gate.busy { <p class="hint" role="status">{"Creating the encrypted database…"}</p> }
-            </form>
-        </div>
+        <form class="card wide" aria-labelledby="setup-title">
+            <h2 id="setup-title">{"Set up this front desk"}</h2>
+            <div class="setup-grid"><div>
+            <Field id="setup-clinic" label="Clinic name" value={(*clinic).clone()} on_input={set_clinic} node_ref={gate.first.clone()} />
+            <Field id="setup-name" label="Your name" value={(*name).clone()} on_input={set_name} />
+            <Field id="setup-login" label="Your login" value={(*login).clone()} on_input={set_login}
+                autocomplete="username" hint="Letters, digits, dots and dashes, e.g. anna.k" />
+            <Field id="setup-password" label="Your password" kind="password" value={(*password).clone()}
+                on_input={set_password} autocomplete="new-password" hint={format!("At least {MIN_PASSWORD_CHARS} characters")} />
+            </div><div>
+            <KeyFields {keyring} choice={*key_choice} on_choice={set_key_choice}
+                passphrase={(*passphrase).clone()} on_passphrase={set_passphrase} />
+            </div></div>
+            {gate.refusal()}
+            <div class="actions">
+                <button id="create-clinic" class="primary" disabled={*gate.busy} onclick={go(false)}>{"Create clinic"}</button>
+                <button id="explore-demo" disabled={*gate.busy} onclick={go(true)}>{"Explore with demo data"}</button>
+            </div>
+            <p class="hint">{"Demo data: a made-up clinic with synthetic patients, three doctors and four weeks of \
+                appointments. Demo staff (priya, sam, dr.mehta…) share the password you chose."}</p>
+            if *gate.busy { <p class="hint" role="status">{"Creating the encrypted database…"}</p> }
+        </form>
+    }
+}
+
+/// A desk for a clinic head office knows: enroll with a code, then the first sync brings the
+/// clinic's staff (who log in as themselves), patients and schedule.
+#[component]
+fn Join(props: &GateProps) -> Html {
+    let enrollment = use_state(Enrollment::default);
+    let (passphrase, set_passphrase) = use_text();
+    let keyring = props.state.keyring_available;
+    let (key_choice, set_key_choice) = use_key_choice(keyring);
+    let gate = use_gate();
+    let on_enrollment = {
+        let enrollment = enrollment.clone();
+        Callback::from(move |e: Enrollment| enrollment.set(e))
+    };
+    let onsubmit = {
+        let (enrollment, passphrase, key_choice) = (enrollment.clone(), passphrase.clone(), key_choice.clone());
+        gate.on_submit(&props.on_done, move || {
+            let args = JoinArgs {
+                server: enrollment.server.trim().to_owned(),
+                code: enrollment.code.trim().to_owned(),
+                ca_pem: enrollment.ca(),
+                key_choice: *key_choice,
+                passphrase: (*key_choice == KeyChoice::Passphrase).then(|| (*passphrase).clone()),
+            };
+            async move { api::join_head_office(&args).await }
+        })
+    };
+    html! {
+        <form class="card wide" {onsubmit} aria-labelledby="join-title">
+            <h2 id="join-title">{"Join your clinic's head office"}</h2>
+            <p class="hint">{"Head office gives each new desk a one-time code. The clinic's staff, patients and \
+                schedule come down with the first sync; staff then log in with their own passwords."}</p>
+            <div class="setup-grid"><div>
+            <EnrollFields value={(*enrollment).clone()} on_change={on_enrollment} first={gate.first.clone()} />
+            </div><div>
+            <KeyFields {keyring} choice={*key_choice} on_choice={set_key_choice}
+                passphrase={(*passphrase).clone()} on_passphrase={set_passphrase} />
+            </div></div>
+            {gate.refusal()}
+            <div class="actions">
+                <button id="join-submit" class="primary" disabled={*gate.busy}>{"Join head office"}</button>
+            </div>
+            if *gate.busy { <p class="hint" role="status">{"Enrolling and fetching the clinic's data…"}</p> }
+        </form>
     }
 }
 
@@ -213,6 +309,9 @@ pub fn Login(props: &GateProps) -> Html {
             <form class="card" {onsubmit} aria-labelledby="login-title">
                 <p class="brand-mark">{"Rapport"}</p>
                 <h1 id="login-title">{props.state.clinic_name.clone().unwrap_or_else(|| "Log in".into())}</h1>
+                if props.state.head_office.enrolled {
+                    <p class="hint" role="status" id="login-head-office">{props.state.head_office.label.clone()}</p>
+                }
                 <Field id="login-name" label="Login" value={(*login).clone()} on_input={set_login}
                     autocomplete="username" node_ref={gate.first.clone()} />
                 <Field id="login-password" label="Password" kind="password" value={(*password).clone()}

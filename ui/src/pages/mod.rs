@@ -5,6 +5,7 @@ pub mod follow_ups;
 pub mod front_desk;
 pub mod gates;
 pub mod glance;
+pub mod head_office;
 pub mod register;
 pub mod schedule;
 pub mod settings;

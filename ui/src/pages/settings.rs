@@ -1,4 +1,5 @@
-//! Desk settings, for managers and admins: how soon an idle desk locks itself.
+//! Desk settings, for managers and admins: how soon an idle desk locks itself, and enrolling it
+//! with head office.
 
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlSelectElement;
@@ -6,6 +7,7 @@ use yew::prelude::*;
 
 use crate::api;
 use crate::app::Desk;
+use crate::pages::head_office::EnrollSection;
 
 const CHOICES: [u32; 6] = [1, 2, 5, 10, 15, 30];
 
@@ -32,7 +34,8 @@ pub fn Settings() -> Html {
         })
     };
     html! {
-        <section class="card" aria-labelledby="settings-title" style="max-width: 32rem">
+        <>
+        <section class="card" aria-labelledby="settings-title" style="max-width: 40rem">
             <h1 id="settings-title">{"Desk settings"}</h1>
             <label for="idle-lock">{"Lock the desk after it has been idle for"}</label>
             <select id="idle-lock" {onchange}>
@@ -42,5 +45,7 @@ pub fn Settings() -> Html {
             if *saved { <p class="success" role="status">{"Saved."}</p> }
             if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
         </section>
+        <EnrollSection />
+        </>
     }
 }

@@ -5,9 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::Local;
-use rapport_core::sync::SyncReport;
 use rapport_core::{Rapport, Session, SystemClock};
-use rapport_model::sync::ConflictKind;
+use rapport_model::sync::{ConflictKind, SyncReport};
 use serde::Serialize;
 
 use crate::cli::{ConflictsCommand, SyncCommand};
@@ -18,27 +17,15 @@ fn enroll(db: &Path, server: &str, code: &str, ca_cert: Option<PathBuf>, again: 
     let ca_pem = ca_cert
         .map(|p| std::fs::read_to_string(&p).map_err(|e| user_error(format!("cannot read {}: {e}", p.display()))))
         .transpose()?;
-    let created = !db.exists();
-    let mut app = if created {
-        let protection = rapport_core::protection_from_env();
-        Rapport::create_for_enrollment(db, &protection, Arc::new(SystemClock))?
+    let mut app = if db.exists() {
+        let mut app = open(db)?;
+        let transport = rapport_core::sync::HttpTransport::new(server, None, ca_pem.as_deref())?;
+        app.enroll(&transport, server, code, ca_pem.as_deref(), again)?;
+        app
     } else {
-        open(db)?
+        let protection = rapport_core::protection_from_env();
+        Rapport::join_head_office(db, &protection, Arc::new(SystemClock), server, code, ca_pem.as_deref())?
     };
-    let transport = rapport_core::sync::HttpTransport::new(server, None, ca_pem.as_deref())?;
-    if let Err(e) = app.enroll(&transport, server, code, ca_pem.as_deref(), again) {
-        if created {
-            // Nothing was enrolled: leave no half-made database behind, so the command can be rerun.
-            drop(app);
-            for suffix in ["", "-wal", "-shm"] {
-                let mut p = db.as_os_str().to_owned();
-                p.push(suffix);
-                let _ = std::fs::remove_file(PathBuf::from(p));
-            }
-            let _ = std::fs::remove_file(rapport_core::key_file_path(db));
-        }
-        return Err(e.into());
-    }
     let device = app.device_id()?.unwrap_or_default();
     say!("Enrolled as device {device} of {}.", app.sync_status()?.clinic.unwrap_or_default());
     match app.sync_with_head_office() {
@@ -107,6 +94,9 @@ fn now(app: &mut Rapport, json: bool) -> Result<(), Failure> {
 
 /// Syncs in the foreground until interrupted, on the database it was given.
 fn watch(app: Rapport, interval: u64) -> Result<(), Failure> {
+    if app.enrollment()?.is_none() {
+        return Err(user_error("this device is not enrolled; run `rapport sync enroll` first"));
+    }
     let stop = std::sync::atomic::AtomicBool::new(false);
     let nudge = std::sync::atomic::AtomicBool::new(false);
     say!("Syncing every {interval} s; Ctrl+C stops.");
@@ -147,6 +137,15 @@ fn status(app: &Rapport, json: bool) -> Result<(), Failure> {
     say!("Open conflicts: {}", s.conflicts);
     if s.quarantined > 0 {
         say!("Changes from head office not applied here: {} (kept; see `rapport conflicts list`)", s.quarantined);
+    }
+    if s.refused > 0 {
+        say!("Changes head office refused: {} (see `rapport conflicts list`)", s.refused);
+    }
+    if let Some(t) = s.restored_at {
+        say!(
+            "Head office was found restored from an older copy at {}; this desk sent what it holds again.",
+            t.with_timezone(&Local).format("%Y-%m-%d %H:%M")
+        );
     }
     if let Some(e) = &s.last_error {
         say!("Last attempt failed: {e}");
