@@ -200,6 +200,8 @@ both_backends!(
     staff_belong_to_their_home_clinic_and_admins_are_made_at_head_office,
     a_device_writes_only_with_its_own_site_and_its_own_audit_chain,
     taking_on_an_edited_patient_sends_each_record_whole,
+    search_finds_patients_by_the_start_of_their_words,
+    a_version_2_database_moves_its_search_words_to_the_index,
 );
 
 fn a_resent_change_is_stored_once_and_answered_the_same(o: Office) {
@@ -530,4 +532,59 @@ fn taking_on_an_edited_patient_sends_each_record_whole(o: Office) {
     assert_eq!(whole.version, v(10, &north), "stamped with its newest field's version");
     assert_eq!(whole.version_of("given"), v(0, &north), "each field keeps its own version");
     assert_eq!(whole.version_of("family"), v(10, &north));
+}
+
+impl Office {
+    /// Head office's search, as the ids it answers.
+    fn found(&self, query: &str) -> Vec<Uuid> {
+        self.backend.tx(|db| office::search(db, query)).expect("search").into_iter().map(|p| p.id).collect()
+    }
+}
+
+fn search_finds_patients_by_the_start_of_their_words(o: Office) {
+    let north = o.clinic("North");
+    let south = o.clinic("South");
+    let (kavya, ada) = (Uuid::new_v4(), Uuid::new_v4());
+    let fields = json!({"given": "Kavya Sri", "family": "Ramanathan", "record_no": "NQ-1001",
+        "phones": "[\"+91 98765 43210\"]", "created_at": NOW, "updated_at": NOW});
+    o.stored(&north, &[new_record(Entity::Patient, kavya, v(0, &north), fields)]);
+    o.stored(&south, &[new_patient(ada, v(1, &south))]);
+    assert_eq!(o.found("ram kav"), vec![kavya], "words in part, in any order");
+    assert_eq!(o.found("sri"), vec![kavya], "a second given name");
+    assert_eq!(o.found("98765 432"), vec![kavya], "the number without its country code");
+    assert_eq!(o.found("9198"), vec![kavya], "and with it");
+    assert_eq!(o.found("nq-10"), vec![kavya], "the record number");
+    assert_eq!(o.found("QUILL"), vec![ada], "whatever the case");
+    assert!(o.found("ramanathanx").is_empty());
+    assert!(o.found("ravi ram").is_empty(), "every word must match");
+    assert!(o.found("%").is_empty() && o.found("_").is_empty(), "no wildcard");
+    // Renamed: found by the new name only; deleted: not at all.
+    let renamed = change(Entity::Patient, kavya, v(5, &north), json!({"family": "Iyer", "updated_at": NOW + 5}));
+    o.stored(&north, &[renamed]);
+    assert!(o.found("ramanathan").is_empty());
+    assert_eq!(o.found("iyer kavya"), vec![kavya]);
+    let deleted = change(Entity::Patient, kavya, v(6, &north), json!({"deleted_at": NOW + 6, "updated_at": NOW + 6}));
+    o.stored(&north, &[deleted]);
+    assert!(o.found("iyer").is_empty());
+}
+
+fn a_version_2_database_moves_its_search_words_to_the_index(o: Office) {
+    let north = o.clinic("North");
+    let p = Uuid::new_v4();
+    o.stored(&north, &[new_patient(p, v(0, &north))]);
+    // Put back as version 2 kept it: one string of words per patient, no word table.
+    o.backend
+        .tx(|db| {
+            db.exec("DROP TABLE patient_word", &[])?;
+            db.exec("CREATE TABLE patient_search (patient_id TEXT PRIMARY KEY, words TEXT NOT NULL)", &[])?;
+            db.exec(
+                "INSERT INTO patient_search (patient_id, words) VALUES ($1, ' ada quill r-123456  ')",
+                &[p.to_string().into()],
+            )?;
+            db.exec("UPDATE head_office SET schema_version = 2 WHERE id = 1", &[])
+        })
+        .expect("back to version 2");
+    o.backend.migrate().expect("to version 3");
+    assert_eq!(o.found("quil ad"), vec![p], "found by the words it had");
+    assert!(o.backend.tx(|db| db.query("SELECT count(*) FROM patient_search", &[])).is_err(), "the old table is gone");
 }

@@ -2,7 +2,8 @@
 //! written straight into SQLCipher, an initial and an incremental sync over loopback HTTP,
 //! head office's ingest with 20 devices pushing at once and the rate it serves one desk
 //! catching up: on SQLite, and on PostgreSQL when `RAPPORT_TEST_POSTGRES` names one, there with
-//! one and with two `rapport-server` processes (the binary built next to this one).
+//! one and with two `rapport-server` processes (the binary built next to this one), and there
+//! head office's patient search across the chain with 1M patients (`--quick`: 20k).
 //! `--quick` runs smaller sizes.
 #![allow(clippy::print_stdout)]
 
@@ -21,6 +22,83 @@ use rapport_server::{Backend, office};
 use rapport_store::{KdfCost, Store, records, rusqlite};
 
 const PASSWORD: &str = "benchmark-admin";
+
+/// Synthetic names for the patients head office holds (none belongs to anyone).
+const GIVEN: [&str; 40] = [
+    "aarav", "aditi", "akash", "ananya", "arjun", "bhavna", "chetan", "deepa", "divya", "farhan", "gauri", "harish",
+    "ishaan", "jaya", "kabir", "kavya", "lakshmi", "madhav", "meera", "naveen", "neha", "omkar", "pooja", "pranav",
+    "priya", "rahul", "ritu", "rohan", "sahana", "sanjay", "shreya", "suresh", "tanvi", "tarun", "uma", "varun",
+    "vidya", "yash", "zara", "nila",
+];
+const FAMILY: [&str; 60] = [
+    "acharya",
+    "agarwal",
+    "ahuja",
+    "bajaj",
+    "banerjee",
+    "bhat",
+    "bose",
+    "chandra",
+    "chopra",
+    "das",
+    "desai",
+    "dutta",
+    "gill",
+    "gupta",
+    "hegde",
+    "iyer",
+    "jain",
+    "joshi",
+    "kapoor",
+    "karnik",
+    "khan",
+    "kulkarni",
+    "kumar",
+    "mehta",
+    "menon",
+    "mishra",
+    "mukherjee",
+    "naidu",
+    "nair",
+    "oberoi",
+    "pandey",
+    "patel",
+    "pillai",
+    "prasad",
+    "rao",
+    "reddy",
+    "sahni",
+    "saxena",
+    "sen",
+    "seth",
+    "shah",
+    "sharma",
+    "shetty",
+    "singh",
+    "sinha",
+    "soni",
+    "srinivasan",
+    "subramanian",
+    "thakur",
+    "tiwari",
+    "trivedi",
+    "varma",
+    "verma",
+    "vyas",
+    "walia",
+    "yadav",
+    "zaveri",
+    "ramanathan",
+    "krishnan",
+    "fernandes",
+];
+
+/// The synthetic name and phone of patient `i` of device `d`.
+fn person(d: u128, i: usize) -> (String, String, String) {
+    let k = i.wrapping_mul(2_654_435_761).wrapping_add(d as usize * 97);
+    let cap = |s: &str| s[..1].to_uppercase() + &s[1..];
+    (cap(GIVEN[k % GIVEN.len()]), cap(FAMILY[(k / GIVEN.len()) % FAMILY.len()]), format!("9{:09}", k % 1_000_000_000))
+}
 
 fn protection() -> KeyProtection {
     KeyProtection::Passphrase(
@@ -81,7 +159,7 @@ fn main() {
     let per_device = if quick { 500 } else { 5_000 };
     let sqlite = rapport_server::open(&dir.path().join("ingest"), None).expect("office");
     let url = serve(Arc::clone(&sqlite));
-    let (rate, reader) = ingest_rate(&sqlite, std::slice::from_ref(&url), per_device, "sqlite");
+    let (rate, reader) = ingest_rate(&sqlite, std::slice::from_ref(&url), per_device, "sqlite", "Ingest");
     entries.push(Entry { name: "server_ingest_sqlite_per_s".into(), value: rate, unit: "changes/s", baseline: None });
     let pulled = pull_rate(&url, &reader, "sqlite");
     entries.push(Entry { name: "server_pull_sqlite_per_s".into(), value: pulled, unit: "changes/s", baseline: None });
@@ -98,7 +176,7 @@ fn main() {
                     (0..processes).map(|_| Server::start(&server, dir.path(), &database)).collect();
                 let urls: Vec<String> = servers.iter().map(|s| s.url.clone()).collect();
                 let label = format!("postgres, {processes} process(es)");
-                let (rate, reader) = ingest_rate(&pg, &urls, per_device, &label);
+                let (rate, reader) = ingest_rate(&pg, &urls, per_device, &label, "Ingest");
                 let name =
                     if processes == 1 { "server_ingest_postgres_per_s" } else { "server_ingest_postgres_2proc_per_s" };
                 entries.push(Entry { name: name.into(), value: rate, unit: "changes/s", baseline: None });
@@ -110,6 +188,12 @@ fn main() {
                         unit: "changes/s",
                         baseline: None,
                     });
+                    // The chain's patients: the ones just stored and a clinic of many more.
+                    let more = if quick { 1_000 } else { 50_000 } - per_device;
+                    let (_, searcher) = ingest_rate(&pg, &urls, more, "postgres, for search", "Search");
+                    let p99 = search_p99(&urls[0], &searcher);
+                    let name = if quick { "server_search_p99_20k_ms" } else { "server_search_p99_1m_ms" };
+                    entries.push(Entry { name: name.into(), value: p99, unit: "ms", baseline: None });
                 }
             }
         }
@@ -277,31 +361,38 @@ fn serve(backend: Arc<Backend>) -> String {
 /// Changes per second head office stores while 20 devices push batches of 500 at once, spread
 /// over the servers at `urls` (all on `backend`'s database); and one more device's token, of
 /// the same clinic, for reading it all back.
-fn ingest_rate(backend: &Backend, urls: &[String], per_device: usize, label: &str) -> (f64, String) {
+fn ingest_rate(backend: &Backend, urls: &[String], per_device: usize, label: &str, clinic: &str) -> (f64, String) {
     let now = rapport_server::now_ms();
-    backend.tx(|db| office::add_clinic(db, "Ingest", now)).expect("clinic");
+    backend.tx(|db| office::add_clinic(db, clinic, now)).expect("clinic");
+    // Records, change ids and sites of each clinic apart from another's.
+    let tag = u128::from(clinic.bytes().fold(0u8, u8::wrapping_add)) << 100;
     let enroll = |site: u128| {
-        let code = backend.tx(|db| office::new_enroll_code(db, "Ingest", now)).expect("code");
-        let req =
-            rapport_model::sync::EnrollRequest { code, site: uuid::Uuid::from_u128(site), device_name: "bench".into() };
+        let code = backend.tx(|db| office::new_enroll_code(db, clinic, now)).expect("code");
+        let req = rapport_model::sync::EnrollRequest {
+            code,
+            site: uuid::Uuid::from_u128(tag + site),
+            device_name: "bench".into(),
+        };
         backend.tx(|db| office::enroll(db, &req, now)).expect("enroll").token
     };
     let mut devices = Vec::new();
     for d in 0..20u128 {
-        let site = uuid::Uuid::from_u128(d + 1);
+        let site = uuid::Uuid::from_u128(tag + d + 1);
         let token = enroll(d + 1);
         let batches: Vec<String> = (0..per_device)
             .map(|i| {
-                let record = uuid::Uuid::from_u128((d << 64) + i as u128 + 1);
+                let record = uuid::Uuid::from_u128(tag + (d << 64) + i as u128 + 1);
                 let mut fields = std::collections::BTreeMap::new();
-                fields.insert("given".to_owned(), serde_json::json!(format!("G{i}")));
-                fields.insert("family".to_owned(), serde_json::json!(format!("F{d}")));
-                fields.insert("record_no".to_owned(), serde_json::json!(format!("I{d}-{i}")));
+                let (given, family, phone) = person(d, i);
+                fields.insert("given".to_owned(), serde_json::json!(given));
+                fields.insert("family".to_owned(), serde_json::json!(family));
+                fields.insert("phones".to_owned(), serde_json::json!(serde_json::json!([phone]).to_string()));
+                fields.insert("record_no".to_owned(), serde_json::json!(format!("{clinic}{d}-{i}")));
                 fields.insert("created_at".to_owned(), serde_json::json!(now));
                 fields.insert("updated_at".to_owned(), serde_json::json!(now));
                 rapport_model::schema::fill_empty(Entity::Patient, &mut fields);
                 Change {
-                    id: uuid::Uuid::from_u128((1 << 120) + (d << 64) + i as u128),
+                    id: uuid::Uuid::from_u128(tag + (1 << 96) + (d << 64) + i as u128),
                     entity: Entity::Patient,
                     record: record.to_string(),
                     version: Version { hlc: hlc_from_ms(now) + i as i64, site },
@@ -369,4 +460,44 @@ fn pull_rate(url: &str, token: &str, label: &str) -> f64 {
     let rate = pulled as f64 / started.elapsed().as_secs_f64();
     println!("{label} pull: {pulled} changes at {rate:.0} changes/s");
     rate
+}
+
+/// The 99th percentile of head office's search latency as a desk asks it (`POST
+/// /v1/patients/search`): full names, names typed in part, family names, phone numbers in part.
+fn search_p99(url: &str, token: &str) -> f64 {
+    let client = reqwest::blocking::Client::builder().build().expect("client");
+    let queries: Vec<String> = (0..400usize)
+        .map(|q| {
+            let (given, family, phone) = person(q as u128 % 20, q * 7919);
+            match q % 4 {
+                0 => format!("{given} {family}"),
+                1 => format!("{} {}", &family[..3], &given[..3]),
+                2 => family,
+                _ => phone[..7].to_owned(),
+            }
+        })
+        .collect();
+    let mut times = Vec::with_capacity(queries.len());
+    let mut found = 0;
+    for query in &queries {
+        let started = Instant::now();
+        let r = client
+            .post(format!("{url}/v1/patients/search"))
+            .bearer_auth(token)
+            .json(&rapport_model::sync::SearchRequest { query: query.clone() })
+            .send()
+            .expect("search");
+        assert!(r.status().is_success(), "search refused: {}", r.status());
+        let hits: Vec<rapport_model::sync::RemotePatient> = r.json().expect("hits");
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+        found += usize::from(!hits.is_empty());
+    }
+    times.sort_by(f64::total_cmp);
+    let p99 = times[times.len() * 99 / 100];
+    println!(
+        "search: {} queries ({found} with answers), p50 {:.2} ms, p99 {p99:.2} ms",
+        times.len(),
+        times[times.len() / 2]
+    );
+    p99
 }

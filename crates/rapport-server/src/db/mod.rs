@@ -158,20 +158,37 @@ pub trait Db {
 /// Most keys one [`query_in`] statement names, and most rows one [`insert_rows`] statement writes.
 const MANY: usize = 256;
 
-/// The rows `sql` finds for many keys at once: its `{keys}` becomes a list of parameters after
-/// `fixed` (which are `$1…`). The keys go in chunks of at most [`MANY`], each padded (with its
-/// last key again) to a power of two, so that a connection prepares few distinct statements.
-pub fn query_in(db: &mut dyn Db, sql: &str, fixed: &[Val], keys: &[Val]) -> DbResult<Vec<Vec<Val>>> {
-    let mut out = Vec::new();
-    for chunk in keys.chunks(MANY) {
+/// `keys` in chunks of at most [`MANY`], each padded to a power of two by repeating its last key
+/// (few distinct statements to prepare): the `{keys}` placeholders of each, and its parameters
+/// after `fixed`.
+fn key_chunks<'a>(fixed: &'a [Val], keys: &'a [Val]) -> impl Iterator<Item = (String, Vec<Val>)> + 'a {
+    keys.chunks(MANY).map(move |chunk| {
         let len = chunk.len().next_power_of_two();
         let marks = (1..=len).map(|i| format!("${}", fixed.len() + i)).collect::<Vec<_>>().join(",");
         let mut params = fixed.to_vec();
         params.extend(chunk.iter().cloned());
         params.resize(fixed.len() + len, chunk[chunk.len() - 1].clone());
+        (marks, params)
+    })
+}
+
+/// The rows `sql` finds for many keys at once: its `{keys}` becomes a list of parameters after
+/// `fixed` (which are `$1…`). The keys go in chunks of at most [`MANY`], each padded (with its
+/// last key again) to a power of two, so that a connection prepares few distinct statements.
+pub fn query_in(db: &mut dyn Db, sql: &str, fixed: &[Val], keys: &[Val]) -> DbResult<Vec<Vec<Val>>> {
+    let mut out = Vec::new();
+    for (marks, params) in key_chunks(fixed, keys) {
         out.extend(db.query(&sql.replace("{keys}", &marks), &params)?);
     }
     Ok(out)
+}
+
+/// [`query_in`] for a statement that answers no rows (a `DELETE … WHERE id IN ({keys})`).
+pub fn exec_in(db: &mut dyn Db, sql: &str, fixed: &[Val], keys: &[Val]) -> DbResult<()> {
+    for (marks, params) in key_chunks(fixed, keys) {
+        db.exec(&sql.replace("{keys}", &marks), &params)?;
+    }
+    Ok(())
 }
 
 /// Writes many rows with few statements: `insert` (`INSERT INTO t (a, b, …)`) with multi-row
@@ -198,11 +215,22 @@ pub fn insert_rows(db: &mut dyn Db, insert: &str, width: usize, tail: &str, rows
     Ok(())
 }
 
-/// Head office's schema, one forward-only file per version; a database is brought up to the
-/// last one at start.
-const MIGRATIONS: [&str; 2] = [
-    include_str!("../../../../migrations/server/0001_head_office.sql"),
-    include_str!("../../../../migrations/server/0002_trust.sql"),
+/// One version of head office's schema: a forward-only file, and the data it moves (in Rust,
+/// where the two backends' SQL would differ), in one transaction with the new version number.
+struct Migration {
+    sql: &'static str,
+    then: Option<fn(&mut dyn Db) -> DbResult<()>>,
+}
+
+/// Head office's schema, one version after another; a database is brought up to the last one
+/// at start.
+const MIGRATIONS: [Migration; 3] = [
+    Migration { sql: include_str!("../../../../migrations/server/0001_head_office.sql"), then: None },
+    Migration { sql: include_str!("../../../../migrations/server/0002_trust.sql"), then: None },
+    Migration {
+        sql: include_str!("../../../../migrations/server/0003_search_words.sql"),
+        then: Some(crate::office::words_from_patient_search),
+    },
 ];
 /// The head-office schema version this build creates and understands.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -266,11 +294,19 @@ impl Backend {
                 "the head office database is at schema version {version}, newer than this server ({SCHEMA_VERSION}); update rapport-server"
             )));
         }
-        for (done, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(version).unwrap_or(0)) {
+        // Where a column must order byte by byte (a prefix as one index range).
+        let bytewise = match self {
+            Self::Sqlite(_) => "COLLATE BINARY",
+            Self::Postgres(_) => "COLLATE \"C\"",
+        };
+        for (done, migration) in MIGRATIONS.iter().enumerate().skip(usize::try_from(version).unwrap_or(0)) {
             let to = i64::try_from(done).unwrap_or(0) + 1;
             self.tx(|db| {
-                for statement in statements(sql) {
-                    db.exec(&statement, &[])?;
+                for statement in statements(migration.sql) {
+                    db.exec(&statement.replace("{{BYTEWISE}}", bytewise), &[])?;
+                }
+                if let Some(then) = migration.then {
+                    then(db)?;
                 }
                 db.exec("UPDATE head_office SET schema_version = $1 WHERE id = 1", &[to.into()])?;
                 Ok::<_, DbError>(())

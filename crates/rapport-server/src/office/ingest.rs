@@ -174,7 +174,7 @@ fn ingest_one(
         }
         match c.entity {
             Entity::Appointment => ack.rejected = rules::check_booking(w, &c.record, &mut state)?,
-            Entity::Patient if !touched.is_empty() => w.index_patient(&c.record, &state),
+            Entity::Patient if !touched.is_empty() => w.index_patient(&c.record, &state, creating),
             _ => {}
         }
         log = (state.patient, state.clinic.or(Some(device.clinic)));

@@ -1,59 +1,16 @@
-//! Patients across clinics: head office's search, and a clinic taking on a patient another
-//! clinic registered (continuity of care).
+//! A clinic taking on a patient another clinic registered (continuity of care).
 
 use std::collections::BTreeMap;
 
 use rapport_model::RefusalCode;
-use rapport_model::sync::{Change, Entity, RemotePatient, SCHEMA_VERSION};
+use rapport_model::sync::{Change, Entity, SCHEMA_VERSION};
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::devices::Device;
-use super::state::load_state;
 use super::writer::Writer;
 use super::{OfficeResult, random_uuid, refused};
-use crate::db::{Db, Val, rows};
-
-/// Patients anywhere in the organisation whose name, record number or phone holds every word.
-pub fn search(db: &mut dyn Db, query: &str) -> OfficeResult<Vec<RemotePatient>> {
-    let words: Vec<String> = query
-        .split_whitespace()
-        .map(|w| w.to_lowercase().chars().filter(|c| *c != '%' && *c != '_').collect::<String>())
-        .filter(|w| !w.is_empty())
-        .take(6)
-        .collect();
-    if words.is_empty() {
-        return Ok(Vec::new());
-    }
-    let conditions = (0..words.len()).map(|i| format!("words LIKE ${}", i + 1)).collect::<Vec<_>>().join(" AND ");
-    let params: Vec<Val> = words.iter().map(|w| Val::Text(format!("% {w}%"))).collect();
-    let ids = db.query(&format!("SELECT patient_id FROM patient_search WHERE {conditions} LIMIT 20"), &params)?;
-    let mut out = Vec::new();
-    for mut row in rows(ids, "search entry") {
-        let id = row.uuid()?;
-        let Some(state) = load_state(db, Entity::Patient, &id.to_string())? else { continue };
-        let text = |f: &str| state.text(f).map(str::to_owned);
-        let clinics = rows(
-            db.query(
-                "SELECT c.name FROM patient_clinic pc JOIN clinic c ON c.id = pc.clinic_id WHERE pc.patient_id = $1
-                 ORDER BY c.name",
-                &[id.to_string().into()],
-            )?,
-            "clinic",
-        )
-        .map(|mut r| r.text())
-        .collect::<Result<_, _>>()?;
-        out.push(RemotePatient {
-            id,
-            record_no: text("record_no").unwrap_or_default(),
-            given: text("given").unwrap_or_default(),
-            family: text("family").unwrap_or_default(),
-            birth_date: text("birth_date"),
-            clinics,
-        });
-    }
-    Ok(out)
-}
+use crate::db::{Db, rows};
 
 /// The device's clinic takes on a patient of another clinic: from now on the patient's
 /// changes reach it, and their record and pointers are sent again so that every device of the

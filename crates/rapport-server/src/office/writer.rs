@@ -9,7 +9,7 @@
 //! changes is then tens of statements instead of thousands, which is what a database across a
 //! network (PostgreSQL) needs.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use rapport_model::schema::{self, Kind};
 use rapport_model::sync::{Change, Entity, SCHEMA_VERSION, Version, is_unique_field};
@@ -17,8 +17,8 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::state::{ConflictRow, LogRow, State, load_state};
-use super::{Head, OfficeResult, random_uuid};
-use crate::db::{Db, DbError, Val, insert_rows, query_in, rows};
+use super::{Head, OfficeResult, random_uuid, search};
+use crate::db::{Db, DbError, Val, exec_in, insert_rows, query_in, rows};
 
 /// A record by kind and id.
 type Key = (Entity, String);
@@ -51,8 +51,9 @@ struct Pending {
     /// (kind, field, record) whose unique value is given up.
     released: Vec<(Entity, String, String)>,
     claimed: Vec<(UniqueKey, String)>,
-    /// A patient's search words, or `None` to drop them.
-    search: BTreeMap<String, Option<String>>,
+    /// A patient's search words (`None`: drop them), and whether head office may have stored
+    /// some before (not for a patient created by this writer).
+    search: BTreeMap<String, (bool, Option<BTreeSet<String>>)>,
     conflicts: Vec<Vec<Val>>,
     log: Vec<Vec<Val>>,
 }
@@ -305,23 +306,12 @@ impl<'a> Writer<'a> {
     }
 
     /// Keeps the patient findable at head office by name, record number and phone (or drops
-    /// them from the search once deleted).
-    pub fn index_patient(&mut self, record: &str, state: &State) {
-        let text = |f: &str| state.fields.get(f).and_then(Value::as_str).unwrap_or_default().to_lowercase();
-        let words = if state.fields.get("deleted_at").is_some_and(|v| !v.is_null()) {
-            None
-        } else {
-            let digits: String = text("phones").chars().filter(char::is_ascii_digit).collect();
-            Some(format!(
-                " {} {} {} {} {} ",
-                text("given"),
-                text("family"),
-                text("preferred"),
-                text("record_no"),
-                digits
-            ))
-        };
-        self.pending.search.insert(record.to_owned(), words);
+    /// them from the search once deleted). `creating`: head office had no such patient.
+    pub fn index_patient(&mut self, record: &str, state: &State, creating: bool) {
+        let deleted = state.fields.get("deleted_at").is_some_and(|v| !v.is_null());
+        let words = (!deleted).then(|| search::patient_words(&state.fields));
+        let stored = self.pending.search.get(record).map_or(!creating, |(stored, _)| *stored);
+        self.pending.search.insert(record.to_owned(), (stored, words));
     }
 
     /// The fields of the audit row first logged under `record`, if any.
@@ -455,18 +445,17 @@ impl<'a> Writer<'a> {
             })
             .collect();
         insert_rows(self.db, "INSERT INTO unique_value (entity, field, value, record)", 4, "", &claimed)?;
-        let (words, dropped): (Vec<_>, Vec<_>) = p.search.into_iter().partition(|(_, w)| w.is_some());
-        for (patient, _) in dropped {
-            self.db.exec("DELETE FROM patient_search WHERE patient_id = $1", &[patient.into()])?;
-        }
-        let words: Vec<Vec<Val>> = words.into_iter().map(|(p, w)| vec![p.into(), w.into()]).collect();
-        insert_rows(
-            self.db,
-            "INSERT INTO patient_search (patient_id, words)",
-            2,
-            "ON CONFLICT (patient_id) DO UPDATE SET words = excluded.words",
-            &words,
-        )?;
+        let stale: Vec<Val> =
+            p.search.iter().filter(|(_, (stored, _))| *stored).map(|(patient, _)| patient.as_str().into()).collect();
+        exec_in(self.db, "DELETE FROM patient_word WHERE patient_id IN ({keys})", &[], &stale)?;
+        let words: Vec<Vec<Val>> = p
+            .search
+            .iter()
+            .flat_map(|(patient, (_, words))| {
+                words.iter().flatten().map(move |w| vec![w.as_str().into(), patient.as_str().into()])
+            })
+            .collect();
+        insert_rows(self.db, "INSERT INTO patient_word (word, patient_id)", 2, "ON CONFLICT DO NOTHING", &words)?;
         insert_rows(
             self.db,
             "INSERT INTO conflict (id, at, kind, entity, record, field, loser_version, winner_version, loser_value,
