@@ -106,10 +106,16 @@ impl PgPool {
     }
 
     fn connect(&self) -> Result<postgres::Client, postgres::Error> {
-        match &self.tls {
-            Some(tls) => self.config.connect(tls.0.clone()),
-            None => self.config.connect(postgres::NoTls),
-        }
+        let mut client = match &self.tls {
+            Some(tls) => self.config.connect(tls.0.clone())?,
+            None => self.config.connect(postgres::NoTls)?,
+        };
+        // Statements are prepared once per connection, while head office's tables grow from
+        // empty: a generic plan made when a table was small (read every row) would stay for the
+        // life of the connection, and a push would scan the whole table for each lookup. Each
+        // execution is planned for its parameters and the table as it is now.
+        client.batch_execute("SET plan_cache_mode = force_custom_plan")?;
+        Ok(client)
     }
 
     fn get(&self) -> DbResult<PgConn> {

@@ -177,7 +177,11 @@ pub fn authenticate(db: &mut dyn Db, token: Option<&str>, now_ms: i64) -> Office
             "this device was enrolled by an older head office; enroll it again with a new code (`rapport sync enroll --again`)",
         );
     };
-    db.exec("UPDATE device SET last_seen_at = $1 WHERE id = $2", &[now_ms.into(), id.to_string().into()])?;
+    // Written at most once a minute: a desk's every request need not be a write.
+    db.exec(
+        "UPDATE device SET last_seen_at = $1 WHERE id = $2 AND (last_seen_at IS NULL OR last_seen_at < $3)",
+        &[now_ms.into(), id.to_string().into(), (now_ms - 60_000).into()],
+    )?;
     Ok(Device { id, clinic, clinic_name, site })
 }
 
