@@ -204,11 +204,7 @@ impl Desk {
     pub fn setup(&self, args: SetupArgs) -> Reply<DeskState> {
         {
             let mut inner = self.inner();
-            if inner.app.is_some() || self.db_path.exists() {
-                return Err(ErrorReply::new(ErrorCode::AlreadyExists, "this computer already has a clinic database"));
-            }
-            let protection = protection(args.key_choice, args.passphrase.as_deref());
-            self.make_folder()?;
+            let protection = self.new_database(&inner, args.key_choice, args.passphrase.as_deref())?;
             let password = Secret::new(args.password);
             let setup = ClinicSetup {
                 clinic_name: &args.clinic_name,
@@ -235,11 +231,7 @@ impl Desk {
     pub fn join(&self, args: JoinArgs) -> Reply<DeskState> {
         {
             let mut inner = self.inner();
-            if inner.app.is_some() || self.db_path.exists() {
-                return Err(ErrorReply::new(ErrorCode::AlreadyExists, "this computer already has a clinic database"));
-            }
-            let protection = protection(args.key_choice, args.passphrase.as_deref());
-            self.make_folder()?;
+            let protection = self.new_database(&inner, args.key_choice, args.passphrase.as_deref())?;
             let mut app = Rapport::join_head_office(
                 &self.db_path,
                 &protection,
@@ -269,13 +261,18 @@ impl Desk {
         Ok(self.head_office())
     }
 
-    fn make_folder(&self) -> Reply<()> {
-        match self.db_path.parent() {
-            Some(parent) => std::fs::create_dir_all(parent).map_err(|_| {
-                ErrorReply::new(ErrorCode::Storage, "could not create the folder for the clinic database")
-            }),
-            None => Ok(()),
+    /// Where a first run's new database goes: refused if this computer has one; its folder made,
+    /// and its key's protection as chosen.
+    fn new_database(&self, inner: &Inner, choice: KeyChoice, passphrase: Option<&str>) -> Reply<KeyProtection> {
+        if inner.app.is_some() || self.db_path.exists() {
+            return Err(ErrorReply::new(ErrorCode::AlreadyExists, "this computer already has a clinic database"));
         }
+        if let Some(parent) = self.db_path.parent() {
+            std::fs::create_dir_all(parent).map_err(|_| {
+                ErrorReply::new(ErrorCode::Storage, "could not create the folder for the clinic database")
+            })?;
+        }
+        Ok(protection(choice, passphrase))
     }
 
     pub fn unlock_database(&self, passphrase: String) -> Reply<DeskState> {

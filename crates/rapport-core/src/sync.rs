@@ -77,7 +77,7 @@ fn tidy_pem(text: &str) -> String {
 }
 
 /// A refusal in the desk's own words; head office's sentence only for a code this desk does not know.
-pub fn refusal_words(refusal: &Refusal) -> String {
+fn refusal_words(refusal: &Refusal) -> String {
     match refusal.code {
         RefusalCode::Unknown => format!("head office refused: {}", refusal.message),
         code => code.words().to_owned(),
