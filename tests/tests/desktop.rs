@@ -337,6 +337,7 @@ impl JoinTest<'_> {
         self.north.ok(&["sync", "now"]);
         self.network.set(PASS);
         by_id(driver, "sync-now").await?.click().await?;
+        by_css(driver, "#sync-note[data-sync='1']").await?;
         let conflict = by_css(driver, "#conflicts li.conflict").await?;
         let text = conflict.text().await?;
         assert!(text.contains("Kavi") && text.contains("Kavyaa"), "both values are shown: {text}");
@@ -344,7 +345,7 @@ impl JoinTest<'_> {
         conflict.find(By::Css("button.reapply-mine")).await?.click().await?;
         by_id(driver, "no-conflicts").await?;
         by_id(driver, "sync-now").await?.click().await?;
-        by_id(driver, "sync-note").await?;
+        by_css(driver, "#sync-note[data-sync='2']").await?;
         self.north.ok(&["sync", "now"]);
         let card = self.north.ok(&["patient", "show", &self.kavya]);
         assert!(card.contains("Kavi "), "the value written again reached the other desk: {card}");
@@ -374,7 +375,7 @@ impl JoinTest<'_> {
         screenshot(driver, shots, "settings-enrolled").await?;
         by_id(driver, "open-head-office").await?.click().await?;
         by_id(driver, "sync-now").await?.click().await?;
-        by_id(driver, "sync-note").await?;
+        by_css(driver, "#sync-note[data-sync='1']").await?;
         Ok(())
     }
 }

@@ -42,6 +42,8 @@ pub struct Desk {
     pub set_state: Callback<DeskState>,
     /// Bumped to ask the front desk to focus its search box.
     pub focus_search: u32,
+    /// Asks the shell how sync stands now, for the top bar's indicator.
+    pub refresh_head_office: Callback<()>,
 }
 
 impl Desk {
@@ -126,18 +128,22 @@ fn Shell(props: &ShellProps) -> Html {
 
     // The head-office indicator follows background sync (last sync, waiting changes, conflicts).
     let head_office = use_state(|| props.state.head_office.clone());
-    {
+    let refresh_head_office = {
         let head_office = head_office.clone();
+        Callback::from(move |()| {
+            let head_office = head_office.clone();
+            spawn_local(async move {
+                if let Ok(h) = api::head_office().await {
+                    head_office.set(h);
+                }
+            });
+        })
+    };
+    {
+        let (head_office, refresh) = (head_office.clone(), refresh_head_office.clone());
         use_effect_with(props.state.head_office.clone(), move |initial| {
             head_office.set(initial.clone());
-            let interval = Interval::new(HEAD_OFFICE_EVERY_MS, move || {
-                let head_office = head_office.clone();
-                spawn_local(async move {
-                    if let Ok(h) = api::head_office().await {
-                        head_office.set(h);
-                    }
-                });
-            });
+            let interval = Interval::new(HEAD_OFFICE_EVERY_MS, move || refresh.emit(()));
             move || drop(interval)
         });
     }
@@ -247,6 +253,7 @@ fn Shell(props: &ShellProps) -> Html {
         navigate: navigate.clone(),
         set_state: props.set_state.clone(),
         focus_search: *focus_search,
+        refresh_head_office,
     };
     let tab = |label: &'static str, key: &'static str, target: Page, current: bool| {
         let navigate = navigate.clone();

@@ -24,11 +24,16 @@ pub fn HeadOffice() -> Html {
     let status = use_state(|| None::<Rc<SyncStatus>>);
     let conflicts = use_state(|| Rc::new(Vec::<ConflictView>::new()));
     let error = use_state(|| None::<String>);
-    let note = use_state(|| None::<String>);
+    // What the last "sync now" moved, numbered (the n-th on this screen) so that a new answer
+    // is told from the one before.
+    let note = use_state(|| None::<(u32, String)>);
+    let synced = use_mut_ref(|| 0u32);
     let busy = use_state(|| false);
     let reload = {
         let (status, conflicts, error, desk) = (status.clone(), conflicts.clone(), error.clone(), desk.clone());
         Callback::from(move |()| {
+            // The top bar's indicator follows at once, not at its next tick.
+            desk.refresh_head_office.emit(());
             let (status, conflicts, error, desk) = (status.clone(), conflicts.clone(), error.clone(), desk.clone());
             spawn_local(async move {
                 match api::sync_status().await {
@@ -47,18 +52,19 @@ pub fn HeadOffice() -> Html {
         use_effect_with((), move |()| reload.emit(()));
     }
     let sync_now = {
-        let (reload, error, note, busy, desk) =
-            (reload.clone(), error.clone(), note.clone(), busy.clone(), desk.clone());
+        let (reload, error, note, busy, desk, synced) =
+            (reload.clone(), error.clone(), note.clone(), busy.clone(), desk.clone(), synced.clone());
         Callback::from(move |_: MouseEvent| {
-            let (reload, error, note, busy, desk) =
-                (reload.clone(), error.clone(), note.clone(), busy.clone(), desk.clone());
+            let (reload, error, note, busy, desk, synced) =
+                (reload.clone(), error.clone(), note.clone(), busy.clone(), desk.clone(), synced.clone());
             busy.set(true);
             note.set(None);
             spawn_local(async move {
                 match api::sync_now().await {
                     Ok(r) => {
                         error.set(None);
-                        note.set(Some(report_words(&r)));
+                        *synced.borrow_mut() += 1;
+                        note.set(Some((*synced.borrow(), report_words(&r))));
                     }
                     Err(e) => error.set(desk.message(e)),
                 }
@@ -125,7 +131,9 @@ pub fn HeadOffice() -> Html {
                         { if *busy { "Syncing…" } else { "Sync now" } }
                     </button>
                 </div>
-                if let Some(n) = (*note).clone() { <p class="success" role="status" id="sync-note">{n}</p> }
+                if let Some((n, words)) = (*note).clone() {
+                    <p class="success" role="status" id="sync-note" data-sync={n.to_string()}>{words}</p>
+                }
                 if let Some(e) = (*error).clone() { <p class="error" role="alert">{e}</p> }
             </section>
             <section class="card" aria-labelledby="conflicts-title">
@@ -167,7 +175,7 @@ fn report_words(r: &SyncReport) -> String {
 fn conflict_row(view: &ConflictView, resolve: &Callback<(i64, bool)>, today: chrono::NaiveDate) -> Html {
     let c = &view.conflict;
     let subject = view.patient_name.clone().unwrap_or_else(|| format!("a {} record", c.entity.as_str()));
-    let field = c.field.as_deref().map(|f| f.replace('_', " "));
+    let field = c.field.as_deref().map(field_words);
     let (title, what) = match c.kind {
         ConflictKind::LostEdit => {
             ("Changed in two places", format!("{} of {subject}", field.clone().unwrap_or_else(|| "a field".into())))
@@ -199,6 +207,18 @@ fn conflict_row(view: &ConflictView, resolve: &Callback<(i64, bool)>, today: chr
                 }
             </div>
         </li>
+    }
+}
+
+/// A replicated field as the desk names it.
+fn field_words(field: &str) -> String {
+    match field {
+        "given" => "given name".into(),
+        "family" => "family name".into(),
+        "preferred" => "preferred name".into(),
+        "phones" => "phone numbers".into(),
+        "starts_at" => "time".into(),
+        other => other.replace('_', " "),
     }
 }
 
