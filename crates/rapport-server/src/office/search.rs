@@ -74,7 +74,8 @@ pub fn search(db: &mut dyn Db, query: &str) -> OfficeResult<Vec<RemotePatient>> 
         })
         .collect();
     // No DISTINCT (it would read the whole range before answering): a patient with two words in
-    // the range comes twice, so twice the rows are read and the repeats dropped here.
+    // the range comes twice, so twice the rows are read and repeats dropped here (a patient with
+    // three such words can leave a page short of LIMIT).
     let sql = format!("SELECT w.patient_id FROM patient_word w WHERE {first} {} LIMIT {}", others.join(" "), 2 * LIMIT);
     let mut seen = BTreeSet::new();
     let mut ids: Vec<Val> = Vec::new();
