@@ -4,9 +4,9 @@ use rapport_core::NewPointer;
 use rapport_model::ErrorCode;
 use rapport_model::ipc::ErrorReply;
 use rapport_model::ipc::{
-    AddPointerArgs, ConflictsArgs, DeskState, DuplicateArgs, EnrollArgs, FindArgs, FollowUpArgs, GlanceArgs,
-    HeadOffice, IdleLockArgs, JoinArgs, LoginArgs, MoveArgs, PassphraseArgs, PasswordArgs, PatientArgs, PointerArgs,
-    ResolveArgs, ScheduleArgs, SearchArgs, SetupArgs, SlotArgs, StatusArgs,
+    AddPointerArgs, DeskState, DuplicateArgs, EnrollArgs, FindArgs, FollowUpArgs, GlanceArgs, HeadOffice, IdleLockArgs,
+    JoinArgs, LoginArgs, MoveArgs, PassphraseArgs, PasswordArgs, PatientArgs, PointerArgs, ResolveArgs, ScheduleArgs,
+    SearchArgs, SetupArgs, SlotArgs, StatusArgs,
 };
 use rapport_model::sync::{RemotePatient, SyncReport, SyncStatus};
 use rapport_model::view::{
@@ -181,8 +181,8 @@ pub async fn sync_now(handle: AppHandle) -> Reply<SyncReport> {
 }
 
 #[tauri::command]
-pub async fn sync_conflicts(desk: State<'_, Desk>, args: ConflictsArgs) -> Reply<Vec<ConflictView>> {
-    desk.with_session(|app, s| app.conflict_views(s, args.all))
+pub async fn sync_conflicts(desk: State<'_, Desk>) -> Reply<Vec<ConflictView>> {
+    desk.with_session(|app, s| app.conflict_views(s))
 }
 
 #[tauri::command]

@@ -3,9 +3,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rapport_model::ipc::{
-    AddPointerArgs, ConflictsArgs, DeskState, DuplicateArgs, EnrollArgs, ErrorReply, FindArgs, FollowUpArgs,
-    GlanceArgs, HeadOffice, IdleLockArgs, JoinArgs, LoginArgs, MoveArgs, PassphraseArgs, PasswordArgs, PatientArgs,
-    PointerArgs, ResolveArgs, ScheduleArgs, SearchArgs, SetupArgs, SlotArgs, StatusArgs,
+    AddPointerArgs, DeskState, DuplicateArgs, EnrollArgs, ErrorReply, FindArgs, FollowUpArgs, GlanceArgs, HeadOffice,
+    IdleLockArgs, JoinArgs, LoginArgs, MoveArgs, PassphraseArgs, PasswordArgs, PatientArgs, PointerArgs, ResolveArgs,
+    ScheduleArgs, SearchArgs, SetupArgs, SlotArgs, StatusArgs,
 };
 use rapport_model::sync::{RemotePatient, SyncReport, SyncStatus};
 use rapport_model::view::{
@@ -184,8 +184,8 @@ pub async fn sync_now() -> Reply<SyncReport> {
     call0("sync_now").await
 }
 
-pub async fn sync_conflicts(all: bool) -> Reply<Vec<ConflictView>> {
-    call("sync_conflicts", &ConflictsArgs { all }).await
+pub async fn sync_conflicts() -> Reply<Vec<ConflictView>> {
+    call0("sync_conflicts").await
 }
 
 pub async fn resolve_conflict(conflict: i64, reapply: bool) -> Reply<()> {

@@ -248,12 +248,7 @@ impl Rapport {
         let mut app = Self::create_for_enrollment(path, protection, clock)?;
         if let Err(e) = app.enroll(&transport, server, code, ca_pem, false) {
             drop(app);
-            for suffix in ["", "-wal", "-shm"] {
-                let mut p = path.as_os_str().to_owned();
-                p.push(suffix);
-                let _ = std::fs::remove_file(std::path::PathBuf::from(p));
-            }
-            let _ = std::fs::remove_file(crate::key_file_path(path));
+            Store::discard(path);
             return Err(e);
         }
         Ok(app)
@@ -493,13 +488,13 @@ impl Rapport {
             enrolled: enrollment.is_some(),
             server: enrollment.as_ref().map(|e| e.server.clone()),
             clinic: enrollment.as_ref().map(|e| e.clinic.clone()),
-            last_success: meta::get(conn, keys::LAST_SUCCESS)?.and_then(|v| v.parse().ok()).map(rapport_store::from_ms),
+            last_success: stored_time(conn, keys::LAST_SUCCESS)?,
             pending: sync::pending(conn)?,
             conflicts: sync::open_conflicts(conn)?,
             quarantined: sync::open_conflicts_of(conn, ConflictKind::Quarantined)?,
             refused: sync::open_conflicts_of(conn, ConflictKind::Refused)?,
             last_error: meta::get(conn, keys::LAST_ERROR)?,
-            restored_at: meta::get(conn, keys::RESTORED)?.and_then(|v| v.parse().ok()).map(rapport_store::from_ms),
+            restored_at: stored_time(conn, keys::RESTORED)?,
         })
     }
 
@@ -515,9 +510,9 @@ impl Rapport {
         Ok(sync::conflicts(self.store.conn(), all)?)
     }
 
-    /// [`Self::conflicts`] with the patient each one concerns, for the desk's list.
-    pub fn conflict_views(&mut self, s: &Session, all: bool) -> Result<Vec<ConflictView>> {
-        let conflicts = self.conflicts(s, all)?;
+    /// The open conflicts with the patient each one concerns, for the desk's list.
+    pub fn conflict_views(&mut self, s: &Session) -> Result<Vec<ConflictView>> {
+        let conflicts = self.conflicts(s, false)?;
         let conn = self.store.conn();
         conflicts
             .into_iter()
@@ -593,6 +588,11 @@ impl Rapport {
         let clock = Arc::clone(clock);
         WallClock::new(move || clock.now().timestamp_millis())
     }
+}
+
+/// An instant kept in the database's settings as Unix milliseconds.
+fn stored_time(conn: &rapport_store::rusqlite::Connection, key: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+    Ok(meta::get(conn, key)?.and_then(|v| v.parse().ok()).map(rapport_store::from_ms))
 }
 
 /// The patient a conflict concerns: the patient record, or the patient of a pointer or an

@@ -302,7 +302,7 @@ fn a_lost_edit_is_listed_with_its_patient_and_written_again_on_request() {
     let id = c.patient("Ines", "Marquez");
     c.app.sync_now(&office).expect("synced");
     let admin = c.admin.clone();
-    let listed = c.app.conflict_views(&admin, false).expect("conflicts");
+    let listed = c.app.conflict_views(&admin).expect("conflicts");
     assert_eq!(listed.len(), 1, "the new patient's given name lost: {listed:?}");
     let view = &listed[0];
     assert_eq!(view.patient, Some(id), "the conflict names its patient");
@@ -314,7 +314,7 @@ fn a_lost_edit_is_listed_with_its_patient_and_written_again_on_request() {
 
     let reception = c.staff("reception", rapport_model::Role::FrontDesk);
     c.app.resolve_conflict(&reception, view.conflict.id, true).expect("a receptionist may write it again");
-    assert!(c.app.conflict_views(&admin, false).expect("conflicts").is_empty(), "resolved");
+    assert!(c.app.conflict_views(&admin).expect("conflicts").is_empty(), "resolved");
     assert!(c.app.sync_status().expect("status").pending > 0, "this desk's value goes up again as a new edit");
 }
 

@@ -202,12 +202,6 @@ pub struct JoinArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ConflictsArgs {
-    /// Resolved ones too.
-    pub all: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResolveArgs {
     pub conflict: i64,
     /// Write this desk's lost value again as a new edit (else keep the value that won).

@@ -5,6 +5,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{PatientId, StaffId};
 
+/// "Given Family", or whichever of the two a patient has: how every screen writes a name.
+pub fn full_name(given: &str, family: &str) -> String {
+    match (given.is_empty(), family.is_empty()) {
+        (false, false) => format!("{given} {family}"),
+        (true, _) => family.to_owned(),
+        (_, true) => given.to_owned(),
+    }
+}
+
 /// A patient as the front desk knows them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Patient {
@@ -50,11 +59,7 @@ impl Patient {
 
     /// "Given Family".
     pub fn full_name(&self) -> String {
-        match (self.given.is_empty(), self.family.is_empty()) {
-            (false, false) => format!("{} {}", self.given, self.family),
-            (true, _) => self.family.clone(),
-            (_, true) => self.given.clone(),
-        }
+        full_name(&self.given, &self.family)
     }
 
     /// Age in whole years on `today`, if the birth date is known.

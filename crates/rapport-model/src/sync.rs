@@ -326,6 +326,13 @@ pub struct RemotePatient {
     pub clinics: Vec<String>,
 }
 
+impl RemotePatient {
+    /// "Given Family".
+    pub fn full_name(&self) -> String {
+        crate::patient::full_name(&self.given, &self.family)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SearchRequest {
     pub query: String,

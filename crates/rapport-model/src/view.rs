@@ -39,7 +39,7 @@ impl From<&Patient> for PatientHit {
 impl PatientHit {
     /// "Given Family".
     pub fn full_name(&self) -> String {
-        format!("{} {}", self.given, self.family).trim().to_owned()
+        crate::patient::full_name(&self.given, &self.family)
     }
 }
 

@@ -139,11 +139,18 @@ impl Store {
         })();
         if made.is_err() {
             // Leave nothing half-made behind, so `init` can simply be run again.
-            for leftover in [path.to_owned(), keys::key_file_path(path), sidecar(path, "-wal"), sidecar(path, "-shm")] {
-                let _ = std::fs::remove_file(leftover);
-            }
+            Self::discard(path);
         }
         made
+    }
+
+    /// Removes a database that was just made and is not wanted after all (its creation or its
+    /// enrollment failed): the file, its key file and SQLite's side files. Never call it on a
+    /// database that holds anything.
+    pub fn discard(path: &Path) {
+        for leftover in [path.to_owned(), keys::key_file_path(path), sidecar(path, "-wal"), sidecar(path, "-shm")] {
+            let _ = std::fs::remove_file(leftover);
+        }
     }
 
     /// Opens an existing database, finding its key in the keyring or with `passphrase`, and

@@ -252,7 +252,7 @@ fn OtherClinics(props: &OtherClinicsProps) -> Html {
                             html! {
                                 <li class="remote">
                                     <div>
-                                        <div class="name">{format!("{} {}", h.given, h.family).trim().to_owned()}</div>
+                                        <div class="name">{h.full_name()}</div>
                                         <div class="meta">{remote_meta(h)}</div>
                                     </div>
                                     <button class="take-on" disabled={*busy} onclick={take}>{"Take on here"}</button>

@@ -40,7 +40,7 @@ pub fn HeadOffice() -> Html {
                     Ok(s) => status.set(Some(Rc::new(s))),
                     Err(e) => error.set(desk.message(e)),
                 }
-                match api::sync_conflicts(false).await {
+                match api::sync_conflicts().await {
                     Ok(c) => conflicts.set(Rc::new(c)),
                     Err(e) => error.set(desk.message(e)),
                 }
@@ -144,7 +144,7 @@ pub fn HeadOffice() -> Html {
                     <p class="hint">{"Where this desk and another changed the same thing, or head office could not take a \
                         change. Keep what won, or write this desk's value again."}</p>
                     <ul class="conflicts" id="conflicts">
-                        { for conflicts.iter().map(|c| conflict_row(c, &resolve, today)) }
+                        { for conflicts.iter().map(|c| conflict_row(c, &resolve, &desk.navigate, today)) }
                     </ul>
                 }
             </section>
@@ -172,7 +172,12 @@ fn report_words(r: &SyncReport) -> String {
     words
 }
 
-fn conflict_row(view: &ConflictView, resolve: &Callback<(i64, bool)>, today: chrono::NaiveDate) -> Html {
+fn conflict_row(
+    view: &ConflictView,
+    resolve: &Callback<(i64, bool)>,
+    navigate: &Callback<Page>,
+    today: chrono::NaiveDate,
+) -> Html {
     let c = &view.conflict;
     let subject = view.patient_name.clone().unwrap_or_else(|| format!("a {} record", c.entity.as_str()));
     let field = c.field.as_deref().map(field_words);
@@ -190,7 +195,15 @@ fn conflict_row(view: &ConflictView, resolve: &Callback<(i64, bool)>, today: chr
     let lost_edit = c.kind == ConflictKind::LostEdit && c.mine.is_some();
     html! {
         <li class="conflict" id={format!("conflict-{id}")}>
-            <div class="conflict-head"><strong>{format!("{title}:")}</strong>{what}<span class="when">{format::when(c.at, today)}</span></div>
+            <div class="conflict-head">
+                <strong>{format!("{title}:")}</strong>{what}
+                if let Some(id) = view.patient {
+                    <button class="link" onclick={navigate.reform(move |_: MouseEvent| Page::FrontDesk(Some(id)))}>
+                        {"open the card"}
+                    </button>
+                }
+                <span class="when">{format::when(c.at, today)}</span>
+            </div>
             if lost_edit {
                 <div class="values">
                     <span>{"This desk: "}<q class="mine">{value_words(c.mine.as_ref())}</q></span>

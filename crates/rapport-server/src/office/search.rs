@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::OfficeResult;
-use super::state::State;
+use super::state::load_states;
 use crate::db::{Db, DbResult, Val, insert_rows, query_in, rows};
 
 /// Answers at most this many patients.
@@ -100,16 +100,8 @@ pub fn search(db: &mut dyn Db, query: &str) -> OfficeResult<Vec<RemotePatient>> 
         let (patient, clinic) = (row.text()?, row.text()?);
         clinics.entry(patient).or_default().push(clinic);
     }
-    let found = query_in(
-        db,
-        "SELECT record, fields, versions, patient_id, clinic_id FROM record_state WHERE entity = $1 AND record IN ({keys})",
-        &[Entity::Patient.as_str().into()],
-        &ids,
-    )?;
     let mut out = Vec::new();
-    for mut row in rows(found, "patient") {
-        let record = row.text()?;
-        let state = State::read(&mut row)?;
+    for (record, state) in load_states(db, Entity::Patient, &ids)? {
         let Ok(id) = record.parse::<Uuid>() else { continue };
         let text = |f: &str| state.text(f).map(str::to_owned);
         let mut at = clinics.remove(&record).unwrap_or_default();

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::{OfficeResult, refused};
-use crate::db::{Db, DbError, DbResult, Row, Val};
+use crate::db::{Db, DbError, DbResult, Row, Val, query_in, rows};
 
 pub(super) type Versions = BTreeMap<String, Version>;
 
@@ -66,6 +66,23 @@ pub(super) fn load_state(db: &mut dyn Db, entity: Entity, record: &str) -> Offic
         &[entity.as_str().into(), record.into()],
     )?;
     Ok(row.map(|row| State::read(&mut Row::new(row, "record"))).transpose()?)
+}
+
+/// The stored states of many records of one kind (those head office has), with their ids.
+pub(super) fn load_states(db: &mut dyn Db, entity: Entity, ids: &[Val]) -> OfficeResult<Vec<(String, State)>> {
+    let found = query_in(
+        db,
+        "SELECT record, fields, versions, patient_id, clinic_id FROM record_state
+         WHERE entity = $1 AND record IN ({keys})",
+        &[entity.as_str().into()],
+        ids,
+    )?;
+    let mut out = Vec::with_capacity(found.len());
+    for mut row in rows(found, "record") {
+        let record = row.text()?;
+        out.push((record, State::read(&mut row)?));
+    }
+    Ok(out)
 }
 
 /// The SQL condition for what a clinic's desks hold, over a table aliased `t` with `entity`,

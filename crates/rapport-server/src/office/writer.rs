@@ -16,7 +16,7 @@ use rapport_model::sync::{Change, Entity, SCHEMA_VERSION, Version, is_unique_fie
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::state::{ConflictRow, LogRow, State, load_state};
+use super::state::{ConflictRow, LogRow, State, load_state, load_states};
 use super::{Head, OfficeResult, random_uuid, search};
 use crate::db::{Db, DbError, Val, exec_in, insert_rows, query_in, rows};
 
@@ -152,19 +152,11 @@ impl<'a> Writer<'a> {
     }
 
     fn read_states(&mut self, entity: Entity, ids: &[Val]) -> OfficeResult<()> {
-        let found = query_in(
-            self.db,
-            "SELECT record, fields, versions, patient_id, clinic_id FROM record_state
-             WHERE entity = $1 AND record IN ({keys})",
-            &[entity.as_str().into()],
-            ids,
-        )?;
+        let found = load_states(self.db, entity, ids)?;
         for id in ids.iter().filter_map(Val::text) {
             self.states.entry((entity, id.to_owned())).or_insert(None);
         }
-        for mut row in rows(found, "record") {
-            let record = row.text()?;
-            let state = State::read(&mut row)?;
+        for (record, state) in found {
             self.states.insert((entity, record), Some(state));
         }
         Ok(())
