@@ -10,6 +10,7 @@ pub mod audit;
 pub mod codes;
 pub mod ids;
 pub mod ipc;
+pub mod outreach;
 pub mod patient;
 pub mod phone;
 pub mod pointer;
