@@ -245,10 +245,75 @@ fn scenario(postgres: Option<String>) {
     let status: Value = serde_json::from_str(&behind.ok(&["sync", "status", "--json"])).expect("json");
     assert_eq!(status["quarantined"], 0, "nothing from head office was set aside");
 
+    // 5. A clinic's messaging set-up is its managers' own. North's admin writes a reminder
+    // text; South's stolen desk can neither change it nor pass off its own as made by someone
+    // who is not a South manager, nor send a text head office could not render.
+    north.ok(&[
+        "template",
+        "set",
+        "reminder",
+        "--channel",
+        "sms",
+        "--lang",
+        "en",
+        "--text",
+        "{clinic}: see you {date} at {time}. Reply C to confirm.",
+    ]);
+    north.ok(&["sync", "now"]);
+    let north_now: Value = serde_json::from_str(&office.admin(&["dump", "--clinic", "North"])).expect("json");
+    let north_template = first_key(&north_now, "template", |t| t["kind"] == "reminder");
+    let south_boss = first_key(&north_now, "staff", |s| s["login"] == "boss");
+    let now = rapport_server::now_ms();
+    let template = |set_by: &str, body: &str| {
+        mallory.new_record(
+            Entity::Template,
+            &Uuid::new_v4().to_string(),
+            json!({"kind": "recall", "channel": "sms", "language": "en", "body": body, "set_by": set_by, "updated_at": now}),
+        )
+    };
+    let own_template = template(&south_boss, "{clinic}: time for your check-up, {patient}.");
+    let own_record = own_template.record.clone();
+    let receptionist = Uuid::new_v4().to_string();
+    let codes = mallory.push(vec![
+        mallory.change(Entity::Template, &north_template, json!({"body": "Hacked {link}", "set_by": south_boss, "updated_at": now})),
+        template(&north_admin, "{clinic}: time for your check-up."),
+        template(&south_boss, "Your number is {ssn}"),
+        own_template,
+        mallory.new_record(Entity::Staff, &receptionist, staff_fields("mallory.desk", "front-desk")),
+        mallory.change(Entity::Template, &own_record, json!({"body": "{clinic}: by a receptionist", "set_by": receptionist, "updated_at": now})),
+        mallory.new_record(
+            Entity::MessagingSettings,
+            &Uuid::new_v4().to_string(),
+            json!({"reminder_hours": 24, "hold_minutes": 5, "quiet_hours": "{\"start\":\"21:00:00\",\"end\":\"08:00:00\"}",
+                   "timezone": "Mars/Olympus", "birthday_hour": 10, "birthday_offer": 0, "weekly_cap": 2, "language": "en",
+                   "set_by": south_boss, "updated_at": now}),
+        ),
+    ]);
+    let codes: Vec<Option<&str>> = codes.iter().map(Option::as_deref).collect();
+    assert_eq!(
+        codes,
+        [
+            Some("other_clinic"),
+            Some("needs_manager"),
+            Some("invalid_value"),
+            None,
+            None,
+            Some("needs_manager"),
+            Some("invalid_value")
+        ]
+    );
+    let north_after: Value = serde_json::from_str(&office.admin(&["dump", "--clinic", "North"])).expect("json");
+    assert_eq!(north_after["template"], north_now["template"], "North's template is untouched");
+    assert!(!office.admin(&["dump", "--clinic", "North"]).contains(&own_record), "South's template stays South's");
+    south.ok(&["sync", "now"]);
+    let south_templates = south.ok_as("boss", &["template", "list"]);
+    assert!(south_templates.contains("time for your check-up"), "South's desks receive South's own template");
+    assert!(!south_templates.contains("see you"), "and never North's");
+
     // Head office logged each refusal by code, without a word of patient data.
     office.kill();
     let log = std::fs::read_to_string(dir.join("office.log")).expect("office log");
-    for code in ["other_clinic", "needs_head_office", "wrong_site", "invalid_value", "other_chain"] {
+    for code in ["other_clinic", "needs_head_office", "wrong_site", "invalid_value", "other_chain", "needs_manager"] {
         assert!(log.contains(code), "head office logged no {code} refusal");
     }
     for word in ["Hacked", "Mallory", "Halvorsen", "Ingrid", "bereaved", "superuser", "\u{1b}"] {

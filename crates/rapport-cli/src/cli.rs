@@ -76,6 +76,15 @@ pub(crate) enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The clinic's message texts, per kind, channel and language (setting one: managers).
+    #[command(subcommand)]
+    Template(TemplateCommand),
+    /// How the clinic sends reminders and greetings (setting: managers).
+    #[command(subcommand)]
+    Messaging(MessagingCommand),
+    /// Recall rules per condition tag (adding: managers), and the patients due.
+    #[command(subcommand)]
+    Recall(RecallCommand),
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -192,6 +201,120 @@ pub(crate) struct PatientFields {
     pub(crate) phone: Option<String>,
 }
 
+/// How the clinic may reach a patient (`patient edit`).
+#[derive(Args, Debug)]
+pub(crate) struct ReachFields {
+    /// May the clinic text the patient?
+    #[arg(long, value_parser = parse_yes_no, value_name = "yes|no")]
+    pub(crate) sms_consent: Option<bool>,
+    #[arg(long)]
+    pub(crate) email: Option<String>,
+    /// May the clinic email the patient?
+    #[arg(long, value_parser = parse_yes_no, value_name = "yes|no")]
+    pub(crate) email_consent: Option<bool>,
+    /// May the clinic phone the patient (the call list)?
+    #[arg(long, value_parser = parse_yes_no, value_name = "yes|no")]
+    pub(crate) phone_consent: Option<bool>,
+    /// Adds a condition tag (e.g. diabetes); may be given more than once.
+    #[arg(long = "tag", value_name = "TAG")]
+    pub(crate) tags: Vec<String>,
+    /// Removes a condition tag; may be given more than once.
+    #[arg(long = "untag", value_name = "TAG")]
+    pub(crate) untags: Vec<String>,
+    /// The language messages are written in (en, hi, ta…).
+    #[arg(long)]
+    pub(crate) language: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum TemplateCommand {
+    /// Writes the clinic's text for KIND (reminder, no-show, recall, birthday, follow-up). Slots:
+    /// {patient} {clinic} {doctor} {date} {time} {link}; an email's first line may be
+    /// `Subject: …`.
+    Set {
+        #[arg(value_parser = parse_message_kind)]
+        kind: rapport_model::outreach::MessageKind,
+        #[arg(long, value_parser = parse_template_channel, value_name = "sms|email")]
+        channel: rapport_model::Channel,
+        #[arg(long)]
+        lang: String,
+        #[arg(long)]
+        text: String,
+        /// The id India's DLT registry gave this template.
+        #[arg(long)]
+        dlt_template_id: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every template in use, the defaults included.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum MessagingCommand {
+    /// Changes the settings given; the rest stay.
+    Set {
+        /// Hours before the appointment the reminder goes (default 24).
+        #[arg(long)]
+        reminder_hours: Option<u32>,
+        /// A second reminder this many hours before; 0 for none.
+        #[arg(long)]
+        second_reminder_hours: Option<u32>,
+        /// Minutes a new booking waits before its reminder may go (default 5).
+        #[arg(long)]
+        hold_minutes: Option<u32>,
+        /// When nothing is sent, in the clinic's time zone (default 21:00-08:00).
+        #[arg(long, value_name = "HH:MM-HH:MM")]
+        quiet_hours: Option<String>,
+        /// The clinic's time zone, e.g. Asia/Kolkata (default: this computer's).
+        #[arg(long, value_name = "TZ")]
+        timezone: Option<String>,
+        /// The hour birthday greetings go (default 10).
+        #[arg(long, value_name = "HH")]
+        birthday_hour: Option<u32>,
+        /// Greetings offer a free check-up.
+        #[arg(long, value_parser = parse_yes_no, value_name = "yes|no")]
+        birthday_offer: Option<bool>,
+        /// At most this many greetings and offers per patient a week (default 2).
+        #[arg(long)]
+        weekly_cap: Option<u32>,
+        /// The clinic's language: templates fall back to it (default en).
+        #[arg(long)]
+        language: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The settings in use.
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum RecallCommand {
+    /// Recalls patients with TAG every N months from their last visit (replaces the tag's rule).
+    Add {
+        #[arg(long)]
+        tag: String,
+        #[arg(long)]
+        every_months: u32,
+    },
+    /// The recall rules.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Patients due or overdue for a recall with no visit booked, most overdue first.
+    Due {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
 #[derive(Subcommand, Debug)]
 pub(crate) enum PatientCommand {
     /// Register a patient; prints the new id.
@@ -206,6 +329,8 @@ pub(crate) enum PatientCommand {
         id: String,
         #[command(flatten)]
         fields: PatientFields,
+        #[command(flatten)]
+        reach: ReachFields,
         #[arg(long)]
         json: bool,
     },
@@ -364,6 +489,25 @@ fn parse_kind(s: &str) -> Result<PointerKind, String> {
 
 fn parse_source(s: &str) -> Result<Source, String> {
     s.parse()
+}
+
+fn parse_yes_no(s: &str) -> Result<bool, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "yes" | "y" => Ok(true),
+        "no" | "n" => Ok(false),
+        _ => Err("expected yes or no".to_owned()),
+    }
+}
+
+fn parse_message_kind(s: &str) -> Result<rapport_model::outreach::MessageKind, String> {
+    s.parse()
+}
+
+fn parse_template_channel(s: &str) -> Result<rapport_model::Channel, String> {
+    match rapport_model::outreach::parse_channel(s.trim()) {
+        Some(c) if c != rapport_model::Channel::Phone => Ok(c),
+        _ => Err("expected sms or email".to_owned()),
+    }
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {

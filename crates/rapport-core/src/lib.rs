@@ -12,6 +12,7 @@
 mod clock;
 pub mod demo;
 mod error;
+mod messaging;
 mod services;
 pub mod sync;
 
@@ -28,6 +29,7 @@ use rapport_store::{Store, meta, records};
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{Error, ErrorCode, Result};
+pub use messaging::TemplateInput;
 pub use rapport_model::Booking;
 pub use rapport_model::view::{
     BookingOutcome, DoctorGlance, DoctorView, DuplicateMatch, DuplicateReason, FollowUp, FollowUpRow, FreeSlot,

@@ -441,7 +441,7 @@ pub fn local_day_bounds(day: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
 }
 
 /// A UUIDv7 for records without an id type of their own (pointer marks, follow-ups).
-fn uuid_from(ms: u64, rnd: [u8; 10]) -> uuid::Uuid {
+pub(crate) fn uuid_from(ms: u64, rnd: [u8; 10]) -> uuid::Uuid {
     uuid::Builder::from_unix_timestamp_millis(ms, &rnd).into_uuid()
 }
 

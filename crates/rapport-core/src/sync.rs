@@ -604,7 +604,12 @@ fn conflict_patient(conn: &rapport_store::rusqlite::Connection, c: &Conflict) ->
         Entity::Patient => Some(PatientId::from_bytes(bytes)),
         Entity::Pointer => records::get_pointer(conn, PointerId::from_bytes(bytes))?.map(|p| p.patient_id),
         Entity::Appointment => records::get_appointment(conn, AppointmentId::from_bytes(bytes))?.map(|a| a.patient_id),
-        Entity::PointerMark | Entity::Staff | Entity::Audit => None,
+        Entity::PointerMark
+        | Entity::Staff
+        | Entity::Audit
+        | Entity::Template
+        | Entity::MessagingSettings
+        | Entity::RecallRule => None,
     })
 }
 

@@ -155,6 +155,8 @@ codes! {
         NeedsHeadOffice = "needs_head_office",
         /// An edit of a record head office does not have.
         NoSuchRecord = "no_such_record",
+        /// A change to a clinic's messaging set-up not made by one of its managers.
+        NeedsManager = "needs_manager",
         /// A change id another device used already.
         DuplicateId = "duplicate_id",
         /// An audit row sent before with other contents.
@@ -209,6 +211,7 @@ impl RefusalCode {
             Self::NoPointer => "head office has no such pointer",
             Self::NeedsHeadOffice => "only head office can make that change",
             Self::NoSuchRecord => "head office has no such record",
+            Self::NeedsManager => "only the clinic's managers change its messages and recalls",
             Self::Unknown => "head office refused",
         }
     }

@@ -14,9 +14,13 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Datelike, Duration, LocalResult, Months, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use uuid::Uuid;
 
 use crate::appointment::AppointmentStatus;
+use crate::ids::StaffId;
 use crate::patient::{Channel, Consent, QuietHours};
+use crate::view::PatientHit;
 
 /// What a message is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -87,6 +91,19 @@ impl FromStr for MessageKind {
 impl fmt::Display for MessageKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for MessageKind {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for MessageKind {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let word = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        word.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -167,6 +184,83 @@ impl MessagingSettings {
             language: DEFAULT_LANGUAGE.to_owned(),
         }
     }
+}
+
+/// A change to a clinic's messaging settings: each field set is checked and applied; the
+/// rest stay as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessagingEdit {
+    pub reminder_hours: Option<u32>,
+    /// `Some(None)`: no second reminder.
+    pub second_reminder_hours: Option<Option<u32>>,
+    pub hold_minutes: Option<u32>,
+    /// `HH:MM-HH:MM`.
+    pub quiet_hours: Option<String>,
+    /// An IANA name.
+    pub timezone: Option<String>,
+    pub birthday_hour: Option<u32>,
+    pub birthday_offer: Option<bool>,
+    pub weekly_cap: Option<u32>,
+    pub language: Option<String>,
+}
+
+/// Most messages that are not about care a clinic may send one patient in a week.
+pub const MAX_WEEKLY_CAP: u32 = 14;
+
+impl MessagingEdit {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// Applies the edit, or says which value is out of bounds (nothing is applied then).
+    pub fn apply(&self, s: &mut MessagingSettings) -> Result<(), String> {
+        let mut next = s.clone();
+        let within = |what: &str, v: u32, lo: u32, hi: u32| {
+            if (lo..=hi).contains(&v) { Ok(v) } else { Err(format!("{what} must be {lo} to {hi}")) }
+        };
+        if let Some(h) = self.reminder_hours {
+            next.reminder_hours = within("reminder hours", h, 1, MAX_REMINDER_HOURS)?;
+        }
+        if let Some(h) = self.second_reminder_hours {
+            next.second_reminder_hours =
+                h.map(|h| within("second reminder hours", h, 1, MAX_REMINDER_HOURS)).transpose()?;
+        }
+        if let Some(m) = self.hold_minutes {
+            next.hold_minutes = within("hold minutes", m, 0, MAX_HOLD_MINUTES)?;
+        }
+        if let Some(q) = &self.quiet_hours {
+            next.quiet_hours = parse_quiet_hours(q)?;
+        }
+        if let Some(z) = &self.timezone {
+            next.timezone = parse_timezone(z.trim())?;
+        }
+        if let Some(h) = self.birthday_hour {
+            next.birthday_hour = within("the birthday hour", h, 0, 23)?;
+        }
+        if let Some(o) = self.birthday_offer {
+            next.birthday_offer = o;
+        }
+        if let Some(c) = self.weekly_cap {
+            next.weekly_cap = within("the weekly cap", c, 0, MAX_WEEKLY_CAP)?;
+        }
+        if let Some(l) = &self.language {
+            next.language = normalize_language(l)?;
+        }
+        if next.second_reminder_hours.is_some_and(|h| h >= next.reminder_hours) {
+            return Err("the second reminder goes closer to the visit than the first (fewer hours before)".to_owned());
+        }
+        *s = next;
+        Ok(())
+    }
+}
+
+/// A language tag as templates are filed under it: `en`, `hi`, `pt-br`.
+pub fn normalize_language(tag: &str) -> Result<String, String> {
+    let tag = tag.trim().to_ascii_lowercase();
+    let ok = !tag.is_empty()
+        && tag.len() <= crate::schema::MAX_LANGUAGE
+        && tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if ok { Ok(tag) } else { Err("a language is a short code such as en, hi or ta".to_owned()) }
 }
 
 /// A time zone by its IANA name (`Asia/Kolkata`).
@@ -653,6 +747,87 @@ pub fn choose_template<'a>(
         .and_then(find)
         .or_else(|| find(&s.language))
         .unwrap_or_else(|| default_template(kind, channel, s.birthday_offer))
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a clinic's managers set up (replicated records, see `schema::RECORDS`).
+
+/// A clinic's own text for one kind of message, channel and language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredTemplate {
+    pub id: Uuid,
+    pub kind: MessageKind,
+    pub channel: Channel,
+    pub language: String,
+    pub body: String,
+    /// The id the template is registered under with India's DLT (senders must register each
+    /// template; the gateway is given the id with every message).
+    pub dlt_template_id: Option<String>,
+    pub set_by: StaffId,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A template as a manager reviews it: the clinic's own or the default that applies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateView {
+    pub kind: MessageKind,
+    pub channel: Channel,
+    pub language: String,
+    pub text: String,
+    pub dlt_template_id: Option<String>,
+    /// `false`: Rapport's default text, used until the clinic writes its own.
+    pub custom: bool,
+    /// For SMS: the parts the text takes with its slots empty (names and dates add to it).
+    pub sms_parts: Option<usize>,
+    pub unicode: bool,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+impl TemplateView {
+    pub fn new(
+        kind: MessageKind,
+        channel: Channel,
+        language: &str,
+        text: &str,
+        stored: Option<&StoredTemplate>,
+    ) -> Self {
+        let segments = (channel == Channel::Sms).then(|| sms_segments(text));
+        Self {
+            kind,
+            channel,
+            language: language.to_owned(),
+            text: text.to_owned(),
+            dlt_template_id: stored.and_then(|t| t.dlt_template_id.clone()),
+            custom: stored.is_some(),
+            sms_parts: segments.map(|s| s.parts),
+            unicode: segments.is_some_and(|s| s.unicode),
+            updated_at: stored.map(|t| t.updated_at),
+        }
+    }
+}
+
+/// How often patients with a condition tag are called back for a check-up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecallRule {
+    pub id: Uuid,
+    /// A condition tag, as [`normalize_tag`] writes it.
+    pub tag: String,
+    pub every_months: u32,
+    pub set_by: StaffId,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Longest recall interval: ten years.
+pub const MAX_RECALL_MONTHS: u32 = 120;
+
+/// A patient due (or overdue) for a recall.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecallDue {
+    pub patient: PatientHit,
+    pub tag: String,
+    pub every_months: u32,
+    pub last_visit: Option<NaiveDate>,
+    pub due: NaiveDate,
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -281,6 +281,7 @@ impl NewPatient {
 
 /// A change to some fields of a patient; `None` leaves a field as it is.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct PatientEdit {
     pub given: Option<String>,
     pub family: Option<String>,
@@ -299,6 +300,14 @@ pub struct PatientEdit {
     pub practical_needs: Option<Vec<PracticalNeed>>,
     pub conditions: Option<Vec<String>>,
     pub attendants: Option<Vec<Attendant>>,
+    /// Turn one channel's consent on or off, keeping the rest (after `consent`, if both).
+    pub sms_consent: Option<bool>,
+    pub email_consent: Option<bool>,
+    pub phone_consent: Option<bool>,
+    /// Condition tags to add and to remove (after `conditions`, if both); compared without
+    /// case, so "Diabetes" is not added twice.
+    pub add_conditions: Vec<String>,
+    pub remove_conditions: Vec<String>,
 }
 
 impl PatientEdit {
@@ -358,6 +367,16 @@ impl PatientEdit {
         }
         if let Some(v) = self.conditions {
             p.conditions = v;
+        }
+        p.consent.sms = self.sms_consent.unwrap_or(p.consent.sms);
+        p.consent.email = self.email_consent.unwrap_or(p.consent.email);
+        p.consent.phone = self.phone_consent.unwrap_or(p.consent.phone);
+        let same = |a: &str, b: &str| a.trim().to_lowercase() == b.trim().to_lowercase();
+        p.conditions.retain(|c| !self.remove_conditions.iter().any(|r| same(c, r)));
+        for tag in self.add_conditions.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
+            if !p.conditions.iter().any(|c| same(c, tag)) {
+                p.conditions.push(tag.to_owned());
+            }
         }
         if let Some(v) = self.attendants {
             p.attendants = v;

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::RefusalCode;
 use crate::appointment::MAX_REASON;
+use crate::outreach::{self, MAX_REMINDER_HOURS, MAX_TEMPLATE_CHARS, MessageKind};
 use crate::patient::{Attendant, Consent, PracticalNeed};
 use crate::pointer::MAX_POINTER_TEXT;
 use crate::sync::Entity;
@@ -45,6 +46,8 @@ pub enum Kind {
     Json(JsonKind),
     /// An Argon2id password hash in PHC form.
     PasswordHash,
+    /// An IANA time zone name (`Asia/Kolkata`).
+    TimeZone,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +57,7 @@ pub enum JsonKind {
     PracticalNeeds,
     Conditions,
     Attendants,
+    QuietHours,
 }
 
 /// Whether a field may be null (every field is present in the change that makes a record).
@@ -90,6 +94,9 @@ pub enum Authority {
     HomeClinic,
     /// Only the device whose chain it is (audit rows name their site).
     OwnChain,
+    /// The devices of the clinic the record was made in, each change naming (in `set_by`) a
+    /// manager or admin of that clinic: a clinic's messaging set-up.
+    ClinicManagers,
 }
 
 /// One replicated record kind.
@@ -124,10 +131,24 @@ const POINTER_KINDS: &[&str] = &["life-event", "family", "travel", "work", "hobb
 const SOURCES: &[&str] = &["call", "check-in", "visit", "other"];
 const MARK_KINDS: &[&str] = &["used", "confirmed", "retracted"];
 const STATUSES: &[&str] = &["booked", "confirmed", "arrived", "with-doctor", "done", "cancelled", "no-show"];
+const MESSAGE_KINDS: &[&str] = &{
+    let mut words = [""; MessageKind::ALL.len()];
+    let mut i = 0;
+    while i < words.len() {
+        words[i] = MessageKind::ALL[i].as_str();
+        i += 1;
+    }
+    words
+};
+const TEMPLATE_CHANNELS: &[&str] = &["sms", "email"];
+/// Longest language tag (`en`, `hi`, `pt-BR`).
+pub const MAX_LANGUAGE: usize = 20;
+/// Longest condition tag.
+pub const MAX_TAG: usize = 60;
 
 /// The replicated records, parents before children (a change to a patient is sent before a
 /// change to their pointer).
-pub const RECORDS: [Record; 6] = [
+pub const RECORDS: [Record; 9] = [
     Record {
         entity: Entity::Staff,
         key: "id",
@@ -141,6 +162,54 @@ pub const RECORDS: [Record; 6] = [
         ],
         local_only: &["failed_logins", "locked_until"],
         authority: Authority::HomeClinic,
+    },
+    Record {
+        entity: Entity::Template,
+        key: "id",
+        fields: &[
+            f("kind", Word(MESSAGE_KINDS), Required),
+            f("channel", Word(TEMPLATE_CHANNELS), Required),
+            f("language", Text(Line, MAX_LANGUAGE), Required),
+            f("body", Text(Lines, MAX_TEMPLATE_CHARS), Required),
+            f("dlt_template_id", Text(Line, 40), Optional),
+            f("set_by", Ref(Entity::Staff), Required),
+            f("updated_at", Instant, Required),
+            f("deleted_at", Instant, Optional),
+        ],
+        local_only: &[],
+        authority: Authority::ClinicManagers,
+    },
+    Record {
+        entity: Entity::MessagingSettings,
+        key: "id",
+        fields: &[
+            f("reminder_hours", Kind::Int(1, MAX_REMINDER_HOURS as i64), Required),
+            f("second_reminder_hours", Kind::Int(1, MAX_REMINDER_HOURS as i64), Optional),
+            f("hold_minutes", Kind::Int(0, outreach::MAX_HOLD_MINUTES as i64), Required),
+            f("quiet_hours", Json(JsonKind::QuietHours), Required),
+            f("timezone", Kind::TimeZone, Required),
+            f("birthday_hour", Kind::Int(0, 23), Required),
+            f("birthday_offer", Flag, Required),
+            f("weekly_cap", Kind::Int(0, 14), Required),
+            f("language", Text(Line, MAX_LANGUAGE), Required),
+            f("set_by", Ref(Entity::Staff), Required),
+            f("updated_at", Instant, Required),
+        ],
+        local_only: &[],
+        authority: Authority::ClinicManagers,
+    },
+    Record {
+        entity: Entity::RecallRule,
+        key: "id",
+        fields: &[
+            f("tag", Text(Line, MAX_TAG), Required),
+            f("every_months", Kind::Int(1, 120), Required),
+            f("set_by", Ref(Entity::Staff), Required),
+            f("updated_at", Instant, Required),
+            f("deleted_at", Instant, Optional),
+        ],
+        local_only: &[],
+        authority: Authority::ClinicManagers,
     },
     Record {
         entity: Entity::Patient,
@@ -319,6 +388,15 @@ pub fn check_record(entity: Entity, fields: &serde_json::Map<String, Value>) -> 
             Err(invalid(RefusalCode::InvalidValue, "a patient needs a given or a family name"))
         }
         Entity::Pointer if blank("text") => Err(invalid(RefusalCode::InvalidValue, "a pointer needs some text")),
+        Entity::Template => {
+            let kind = fields.get("kind").and_then(Value::as_str).and_then(|k| k.parse::<MessageKind>().ok());
+            let body = fields.get("body").and_then(Value::as_str).unwrap_or_default();
+            match kind.map(|k| outreach::Template::parse_for(k, body)) {
+                Some(Ok(_)) => Ok(()),
+                Some(Err(e)) => Err(invalid(RefusalCode::InvalidValue, format!("the template: {e}"))),
+                None => Err(invalid(RefusalCode::InvalidValue, "a template needs its kind")),
+            }
+        }
         _ => Ok(()),
     }
 }
@@ -355,6 +433,7 @@ fn check_value(field: &Field, value: &Value) -> Result<(), Invalid> {
             let d = value.as_str().and_then(|s| s.parse::<NaiveDate>().ok()).ok_or_else(bad)?;
             if (1880..=2100).contains(&d.year()) { Ok(()) } else { Err(bad()) }
         }
+        Kind::TimeZone => value.as_str().filter(|s| outreach::parse_timezone(s).is_ok()).map(drop).ok_or_else(bad),
         Kind::Id | Kind::Ref(_) => value.as_str().and_then(|s| s.parse::<Uuid>().ok()).map(drop).ok_or_else(bad),
         Kind::Hash => value
             .as_str()
@@ -391,6 +470,7 @@ fn check_json(name: &'static str, kind: JsonKind, text: &str) -> Result<(), Opti
             phones.iter().try_for_each(|p| text::check_phone(name, p).map_err(Some))
         }
         JsonKind::Consent => parse::<Consent>(text).map(drop),
+        JsonKind::QuietHours => parse::<crate::patient::QuietHours>(text).map(drop),
         JsonKind::Conditions => {
             let tags: Vec<String> = parse(text)?;
             list_cap(tags.len())?;

@@ -69,11 +69,26 @@ pub enum Entity {
     Appointment,
     Staff,
     Audit,
+    /// A clinic's message text for one kind, channel and language.
+    Template,
+    /// How a clinic sends its messages.
+    MessagingSettings,
+    /// How often patients with a condition tag are recalled.
+    RecallRule,
 }
 
 impl Entity {
-    pub const ALL: [Self; 6] =
-        [Self::Patient, Self::Pointer, Self::PointerMark, Self::Appointment, Self::Staff, Self::Audit];
+    pub const ALL: [Self; 9] = [
+        Self::Patient,
+        Self::Pointer,
+        Self::PointerMark,
+        Self::Appointment,
+        Self::Staff,
+        Self::Audit,
+        Self::Template,
+        Self::MessagingSettings,
+        Self::RecallRule,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -83,6 +98,9 @@ impl Entity {
             Self::Appointment => "appointment",
             Self::Staff => "staff",
             Self::Audit => "audit",
+            Self::Template => "template",
+            Self::MessagingSettings => "messaging_settings",
+            Self::RecallRule => "recall_rule",
         }
     }
 

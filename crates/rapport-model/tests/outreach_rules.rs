@@ -94,8 +94,10 @@ proptest! {
                     SkipReason::OptedOut => !kind.is_care() && consent.opted_out,
                     SkipReason::WeeklyCap => !kind.is_care() && cheerful_this_week >= s.weekly_cap,
                     SkipReason::NoConsent => {
-                        !(consent.sms && has_phone) && !(consent.email && has_email)
-                            && !(kind.may_call() && consent.phone && has_phone)
+                        let reachable = (consent.sms && has_phone)
+                            || (consent.email && has_email)
+                            || (kind.may_call() && consent.phone && has_phone);
+                        !reachable
                     }
                     SkipReason::TooLate => deadline.is_some(),
                     SkipReason::NoTimeOfDay => consent.quiet_hours.is_some(),

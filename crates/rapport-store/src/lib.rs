@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod keys;
+pub mod messaging;
 mod migrate;
 pub mod records;
 pub mod search;

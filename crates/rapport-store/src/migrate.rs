@@ -33,10 +33,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/client/0006_replicate_once_enrolled.sql"),
         then: None,
     },
+    Migration { version: 7, sql: include_str!("../../../migrations/client/0007_messaging.sql"), then: None },
 ];
 
 /// The schema version this build creates and understands.
-pub const LATEST_VERSION: i64 = 6;
+pub const LATEST_VERSION: i64 = 7;
 
 /// What the database held before sync existed is checked as version 5 did (it becomes changes
 /// when the device enrolls: [`crate::sync::start_replicating`]).
@@ -54,6 +55,11 @@ pub(crate) fn run(conn: &mut Connection, target: i64) -> Result<()> {
         tx.execute_batch(m.sql)?;
         if let Some(then) = m.then {
             then(&tx)?;
+        }
+        if m.version == LATEST_VERSION {
+            // The replicated tables are now as this build declares them: note their writes
+            // as it declares them too.
+            crate::sync::install_capture(&tx)?;
         }
         tx.pragma_update(None, "user_version", m.version)?;
         tx.commit()?;

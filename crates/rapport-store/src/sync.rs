@@ -123,6 +123,15 @@ pub enum Rules {
     AsStored,
 }
 
+/// (Re)writes the capture triggers of every replicated table from its declaration. Run when a
+/// database reaches this build's schema version.
+pub(crate) fn install_capture(conn: &Connection) -> Result<()> {
+    for t in tables() {
+        conn.execute_batch(&table::capture_triggers(t.record))?;
+    }
+    Ok(())
+}
+
 /// Does this device replicate yet (has [`start_replicating`] run)?
 pub fn replicating(conn: &Connection) -> Result<bool> {
     Ok(meta::get(conn, keys::REPLICATING)?.is_some())

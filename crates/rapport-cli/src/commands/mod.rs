@@ -3,6 +3,7 @@
 
 pub(crate) mod appt;
 pub(crate) mod audit;
+pub(crate) mod messaging;
 pub(crate) mod patient;
 pub(crate) mod pointer;
 pub(crate) mod setup;
@@ -30,5 +31,8 @@ pub(crate) fn logged_in(app: &mut Rapport, s: &Session, command: Command) -> Res
         Command::Appt(cmd) => appt::appt(app, s, cmd),
         Command::FollowUps { done, json } => appt::follow_ups(app, s, done, json),
         Command::Glance { doctor, patient, json } => appt::glance(app, s, &doctor, patient.as_deref(), json),
+        Command::Template(cmd) => messaging::template(app, s, cmd),
+        Command::Messaging(cmd) => messaging::messaging(app, s, cmd),
+        Command::Recall(cmd) => messaging::recall(app, s, cmd),
     }
 }

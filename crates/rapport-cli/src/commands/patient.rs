@@ -26,7 +26,7 @@ pub(crate) fn patient(app: &mut Rapport, s: &Session, cmd: PatientCommand) -> Re
             }
             say!("{}", p.id);
         }
-        PatientCommand::Edit { id, fields, json } => {
+        PatientCommand::Edit { id, fields, reach, json } => {
             let id = app.resolve_patient(s, &id)?;
             let edit = PatientEdit {
                 given: fields.given,
@@ -34,6 +34,13 @@ pub(crate) fn patient(app: &mut Rapport, s: &Session, cmd: PatientCommand) -> Re
                 preferred: fields.preferred.map(Some),
                 birth_date: fields.birth_date.map(Some),
                 primary_phone: fields.phone,
+                email: reach.email.map(|e| Some(e).filter(|e| !e.trim().is_empty())),
+                language: reach.language.map(|l| Some(l).filter(|l| !l.trim().is_empty())),
+                sms_consent: reach.sms_consent,
+                email_consent: reach.email_consent,
+                phone_consent: reach.phone_consent,
+                add_conditions: reach.tags,
+                remove_conditions: reach.untags,
                 ..PatientEdit::default()
             };
             let p = app.edit_patient(s, id, edit)?;

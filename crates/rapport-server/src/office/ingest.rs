@@ -327,6 +327,28 @@ fn admit(
             admitted.clinic = Some(clinic);
         }
         Authority::OwnChain => admitted.clinic = Some(clinic),
+        Authority::ClinicManagers => {
+            if state.as_ref().is_some_and(|s| s.clinic != Some(clinic)) {
+                return deny(RefusalCode::OtherClinic, "that belongs to another clinic's messaging");
+            }
+            // Who made the change (named in it, or by the record's last change) manages this
+            // clinic: a desk cannot pass a receptionist's edit off as a manager's or nobody's.
+            let named = field_uuid(c, "set_by")
+                .or_else(|| state.as_ref().and_then(|s| s.text("set_by")).and_then(|by| by.parse().ok()));
+            let Some(by) = named else {
+                return deny(
+                    RefusalCode::NeedsManager,
+                    "a change to a clinic's messaging names the manager who made it",
+                );
+            };
+            let manager = w
+                .load(Entity::Staff, &by.to_string())?
+                .is_some_and(|s| s.clinic == Some(clinic) && matches!(s.text("role"), Some("manager" | "admin")));
+            if !manager {
+                return deny(RefusalCode::NeedsManager, "only the clinic's managers change its messaging");
+            }
+            admitted.clinic = Some(clinic);
+        }
     }
     // Every record it names must exist here: a made-up author or doctor would break the
     // desks' foreign keys and keep the record from them.

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use rapport_model::RefusalCode;
+use rapport_model::schema::{self, Authority};
 use rapport_model::sync::{Change, Entity, LogMark, Version};
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -88,14 +89,26 @@ pub(super) fn load_states(db: &mut dyn Db, entity: Entity, ids: &[Val]) -> Offic
 /// The SQL condition for what a clinic's desks hold, over a table aliased `t` with `entity`,
 /// `clinic_id` and `patient_id` columns (`clinic` is the parameter naming the clinic): the
 /// organisation's staff (who wrote a pointer, who is a patient's usual doctor; password hashes
-/// only of its own, see `pull`), its appointments, and the patients it holds with their
-/// pointers and marks. Pull and dump both use it, so a desk's dump equals head office's.
+/// only of its own, see `pull`), the records made in the clinic (appointments, its messaging
+/// set-up), and the patients it holds with their pointers and marks — read from each record
+/// kind's [`Authority`]. Pull and dump both use it, so a desk's dump equals head office's.
 pub(super) fn clinic_scope(t: &str, clinic: &str) -> String {
+    let kinds = |authorities: &[Authority]| {
+        let names: Vec<String> = schema::RECORDS
+            .iter()
+            .filter(|r| authorities.contains(&r.authority))
+            .map(|r| format!("'{}'", r.entity.as_str()))
+            .collect();
+        names.join(", ")
+    };
     format!(
-        "({t}.entity = 'staff'
-          OR ({t}.entity = 'appointment' AND {t}.clinic_id = {clinic})
-          OR ({t}.entity IN ('patient', 'pointer', 'pointer_mark') AND EXISTS
-              (SELECT 1 FROM patient_clinic pc WHERE pc.patient_id = {t}.patient_id AND pc.clinic_id = {clinic})))"
+        "({t}.entity IN ({everyone})
+          OR ({t}.entity IN ({made_here}) AND {t}.clinic_id = {clinic})
+          OR ({t}.entity IN ({held}) AND EXISTS
+              (SELECT 1 FROM patient_clinic pc WHERE pc.patient_id = {t}.patient_id AND pc.clinic_id = {clinic})))",
+        everyone = kinds(&[Authority::HomeClinic]),
+        made_here = kinds(&[Authority::OwningClinic, Authority::ClinicManagers]),
+        held = kinds(&[Authority::PatientHolders]),
     )
 }
 

@@ -41,6 +41,31 @@ pub(super) fn table(entity: Entity) -> &'static Table {
     TABLES.iter().find(|t| t.record.entity == entity).unwrap_or(&TABLES[0])
 }
 
+/// The triggers that note every write to `record`'s table in `sync_dirty` (the bookkeeping of
+/// migration 5), written from its declaration: a new row as `*`, and each declared field an
+/// update changed. Append-only tables have no update trigger (their own triggers refuse
+/// updates).
+pub(super) fn capture_triggers(record: &Record) -> String {
+    let (name, key) = (record.entity.as_str(), record.key);
+    let mut sql = format!(
+        "DROP TRIGGER IF EXISTS {name}_sync_insert;
+         CREATE TRIGGER {name}_sync_insert AFTER INSERT ON {name}
+         BEGIN INSERT OR IGNORE INTO sync_dirty VALUES ('{name}', NEW.{key}, '*'); END;
+         DROP TRIGGER IF EXISTS {name}_sync_update;\n"
+    );
+    if !record.entity.is_append_only() {
+        sql.push_str(&format!("CREATE TRIGGER {name}_sync_update AFTER UPDATE ON {name}\nBEGIN\n"));
+        for f in record.fields {
+            let field = f.name;
+            sql.push_str(&format!(
+                "    INSERT OR IGNORE INTO sync_dirty SELECT '{name}', NEW.{key}, '{field}' WHERE NEW.{field} IS NOT OLD.{field};\n"
+            ));
+        }
+        sql.push_str("END;\n");
+    }
+    sql
+}
+
 /// Every replicated table, parents first.
 pub(super) fn tables() -> &'static [Table] {
     &TABLES
