@@ -180,6 +180,149 @@ fn refusal(e: OfficeError) -> (u16, &'static str) {
     }
 }
 
+/// Plans the messages due at `at` (ms).
+fn plan(o: &Office, at: i64) -> office::PlanReport {
+    let config = office::OutreachConfig { public_url: Some("https://ho.example".into()), default_zone: chrono_tz::UTC };
+    o.backend.tx(|db| office::plan_messages(db, at, &config)).expect("plan")
+}
+
+/// One outbox row, as the tests look at it.
+#[derive(Debug, Clone)]
+struct Outgoing {
+    patient: String,
+    status: String,
+    reason: Option<String>,
+    body: Option<String>,
+    send_after: i64,
+    kind: String,
+}
+
+fn outbox(o: &Office) -> Vec<Outgoing> {
+    let found = o
+        .backend
+        .tx(|db| {
+            Ok::<_, OfficeError>(db.query(
+                "SELECT patient_id, status, reason, body, send_after, kind FROM message ORDER BY send_after, patient_id",
+                &[],
+            )?)
+        })
+        .expect("outbox");
+    found
+        .into_iter()
+        .map(|r| {
+            let t = |i: usize| r[i].text().map(str::to_owned);
+            Outgoing {
+                patient: t(0).expect("patient"),
+                status: t(1).expect("status"),
+                reason: t(2),
+                body: t(3),
+                send_after: r[4].int().expect("time"),
+                kind: t(5).expect("kind"),
+            }
+        })
+        .collect()
+}
+
+fn a_booking_for_tomorrow_gets_one_reminder_in_the_clinics_words_and_hours(o: Office) {
+    let desk = o.clinic("North");
+    let (doctor, manager) = (Uuid::new_v4(), Uuid::new_v4());
+    o.stored(
+        &desk,
+        &[new_staff(doctor, "dr.who", "clinician", v(0, &desk)), new_staff(manager, "mgr", "manager", v(0, &desk))],
+    );
+    o.stored(
+        &desk,
+        &[
+            new_record(
+                Entity::MessagingSettings,
+                Uuid::new_v4(),
+                v(1, &desk),
+                json!({"reminder_hours": 24, "hold_minutes": 5, "quiet_hours": "{\"start\":\"21:00:00\",\"end\":\"08:00:00\"}",
+                       "timezone": "Asia/Kolkata", "birthday_hour": 10, "birthday_offer": 0, "weekly_cap": 2,
+                       "language": "en", "set_by": manager.to_string(), "updated_at": NOW}),
+            ),
+            new_record(
+                Entity::Template,
+                Uuid::new_v4(),
+                v(1, &desk),
+                json!({"kind": "reminder", "channel": "sms", "language": "en", "set_by": manager.to_string(),
+                       "body": "{clinic}: {patient}, see you {date} at {time} with {doctor}.", "updated_at": NOW}),
+            ),
+        ],
+    );
+    // NOW is 2026-11-18 16:36 in Kolkata.
+    let ist = |d: u32, h: u32, m: u32| {
+        chrono::TimeZone::with_ymd_and_hms(&chrono_tz::Asia::Kolkata, 2026, 11, d, h, m, 0)
+            .single()
+            .expect("time")
+            .timestamp_millis()
+    };
+    let patient = |id: Uuid, consent: &str, birth: Option<&str>, at: i64| {
+        let mut c = new_patient(id, v(at, &desk));
+        c.fields.insert("preferred".into(), json!("Ash"));
+        c.fields.insert("phones".into(), json!("[\"+91 98450 12345\"]"));
+        c.fields.insert("consent".into(), json!(consent));
+        c.fields.insert("birth_date".into(), json!(birth));
+        c
+    };
+    let sms = r#"{"sms": true}"#;
+    let [a, b, c, d, e, f, g] = std::array::from_fn(|_| Uuid::new_v4());
+    let mut confirmed = appointment(Uuid::new_v4(), d, doctor, ist(19, 12, 0), v(4, &desk));
+    confirmed.fields.insert("status".into(), json!("confirmed"));
+    o.stored(
+        &desk,
+        &[
+            patient(a, sms, None, 2),
+            patient(b, sms, None, 2),
+            patient(c, "{}", None, 2),
+            patient(d, sms, None, 2),
+            patient(e, sms, Some("1980-11-18"), 2),
+            patient(f, sms, Some("1975-11-18"), 2),
+            patient(g, r#"{"phone": true}"#, None, 2),
+            appointment(Uuid::new_v4(), a, doctor, ist(19, 10, 30), v(3, &desk)),
+            appointment(Uuid::new_v4(), b, doctor, ist(20, 7, 30), v(3, &desk)),
+            appointment(Uuid::new_v4(), c, doctor, ist(19, 11, 0), v(3, &desk)),
+            confirmed,
+            appointment(Uuid::new_v4(), g, doctor, ist(19, 12, 30), v(3, &desk)),
+        ],
+    );
+    let mut grief = pointer(Uuid::new_v4(), f, manager, v(5, &desk));
+    grief.fields.insert("kind".into(), json!("avoid-topic"));
+    grief.fields.insert("text".into(), json!("Husband died last month"));
+    o.stored(&desk, &[grief]);
+
+    // Just booked: the five-minute hold keeps every reminder back; the greetings go.
+    assert_eq!(plan(&o, NOW), office::PlanReport { queued: 1, calls: 0, skipped: 1 });
+    let after_hold = NOW + 6 * 60_000;
+    assert_eq!(plan(&o, after_hold), office::PlanReport { queued: 1, calls: 1, skipped: 1 });
+    assert_eq!(plan(&o, after_hold), office::PlanReport::default(), "planning again makes nothing new");
+    let rows = outbox(&o);
+    let row = |p: Uuid, kind: &str| rows.iter().find(|r| r.patient == p.to_string() && r.kind == kind).cloned();
+    let reminder = row(a, "reminder").expect("A's reminder");
+    assert_eq!(reminder.status, "queued");
+    assert_eq!(reminder.body.as_deref(), Some("North: Ash, see you Thu 19 Nov at 10:30 with Dr Who."));
+    assert_eq!(row(c, "reminder").map(|r| (r.status, r.reason)), Some(("skipped".into(), Some("no-consent".into()))));
+    assert_eq!(row(g, "reminder").map(|r| r.status), Some("call".into()), "a patient who takes calls only");
+    assert!(row(d, "reminder").is_none(), "a confirmed visit needs no reminder");
+    assert!(row(b, "reminder").is_none(), "not due yet");
+    let birthday = row(e, "birthday").expect("E's greeting");
+    assert_eq!(birthday.status, "queued");
+    assert!(birthday.body.as_deref().is_some_and(|t| t.contains("Happy birthday, Ash") && t.contains("North")));
+    assert_eq!(row(f, "birthday").map(|r| (r.status, r.reason)), Some(("skipped".into(), Some("avoid-topic".into()))));
+
+    // C agrees to texts: the held-back reminder goes after all, still once.
+    o.stored(&desk, &[change(Entity::Patient, c, v(10, &desk), json!({"consent": sms}))]);
+    assert_eq!(plan(&o, after_hold + 60_000), office::PlanReport { queued: 1, calls: 0, skipped: 0 });
+    let c_rows: Vec<_> = outbox(&o).into_iter().filter(|r| r.patient == c.to_string()).collect();
+    assert_eq!(c_rows.len(), 1, "one row for the occasion");
+    assert_eq!(c_rows[0].status, "queued");
+
+    // B's reminder falls due at 07:30 in Kolkata, inside the quiet hours: it waits for 08:00.
+    assert_eq!(plan(&o, ist(19, 7, 35)), office::PlanReport { queued: 1, calls: 0, skipped: 0 });
+    let b_row = outbox(&o).into_iter().find(|r| r.patient == b.to_string()).expect("B's reminder");
+    assert_eq!((b_row.status.as_str(), b_row.send_after), ("queued", ist(19, 8, 0)));
+}
+
 macro_rules! both_backends {
     ($($name:ident),* $(,)?) => {
         mod on_sqlite { $( #[test] fn $name() { super::$name(super::sqlite()) } )* }
@@ -202,6 +345,7 @@ both_backends!(
     taking_on_an_edited_patient_sends_each_record_whole,
     search_finds_patients_by_the_start_of_their_words,
     a_version_2_database_moves_its_search_words_to_the_index,
+    a_booking_for_tomorrow_gets_one_reminder_in_the_clinics_words_and_hours,
 );
 
 fn a_resent_change_is_stored_once_and_answered_the_same(o: Office) {
@@ -572,9 +716,12 @@ fn a_version_2_database_moves_its_search_words_to_the_index(o: Office) {
     let north = o.clinic("North");
     let p = Uuid::new_v4();
     o.stored(&north, &[new_patient(p, v(0, &north))]);
-    // Put back as version 2 kept it: one string of words per patient, no word table.
+    // Put back as version 2 kept it: one string of words per patient, no word table (and
+    // nothing of the versions after 3).
     o.backend
         .tx(|db| {
+            db.exec("DROP TABLE message", &[])?;
+            db.exec("DROP INDEX booking_by_start", &[])?;
             db.exec("DROP TABLE patient_word", &[])?;
             db.exec("CREATE TABLE patient_search (patient_id TEXT PRIMARY KEY, words TEXT NOT NULL)", &[])?;
             db.exec(
@@ -584,7 +731,7 @@ fn a_version_2_database_moves_its_search_words_to_the_index(o: Office) {
             db.exec("UPDATE head_office SET schema_version = 2 WHERE id = 1", &[])
         })
         .expect("back to version 2");
-    o.backend.migrate().expect("to version 3");
+    o.backend.migrate().expect("to the latest version");
     assert_eq!(o.found("quil ad"), vec![p], "found by the words it had");
     assert!(o.backend.tx(|db| db.query("SELECT count(*) FROM patient_search", &[])).is_err(), "the old table is gone");
 }

@@ -224,13 +224,14 @@ struct Migration {
 
 /// Head office's schema, one version after another; a database is brought up to the last one
 /// at start.
-const MIGRATIONS: [Migration; 3] = [
+const MIGRATIONS: [Migration; 4] = [
     Migration { sql: include_str!("../../../../migrations/server/0001_head_office.sql"), then: None },
     Migration { sql: include_str!("../../../../migrations/server/0002_trust.sql"), then: None },
     Migration {
         sql: include_str!("../../../../migrations/server/0003_search_words.sql"),
         then: Some(crate::office::words_from_patient_search),
     },
+    Migration { sql: include_str!("../../../../migrations/server/0004_outbox.sql"), then: None },
 ];
 /// The head-office schema version this build creates and understands.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -14,6 +14,8 @@
 //! - [`take_on`]: finding a patient anywhere in the organisation and taking them on.
 //! - [`staff`]: what only head office does to staff accounts (making an admin).
 //! - [`audit`]: the canonical dump and every device's audit chain.
+//! - [`outreach`]: the messages due (reminders, greetings), planned once per occasion into
+//!   the outbox by the model's rules.
 //!
 //! **Invariant:** head office trusts no desk. Which patient and clinic a change concerns, and
 //! whether the device may write it, come from head office's state and the device's token,
@@ -23,6 +25,7 @@
 mod audit;
 mod devices;
 mod ingest;
+mod outreach;
 mod pull;
 mod rules;
 mod search;
@@ -34,6 +37,9 @@ mod writer;
 pub use audit::{ChainReport, dump, verify_audit};
 pub use devices::{Device, DeviceRow, add_clinic, authenticate, enroll, list_devices, new_enroll_code, revoke_device};
 pub use ingest::ingest;
+pub use outreach::{
+    MessageRow, OutboxStatus, OutreachConfig, PlanReport, list_messages, outbox_status, plan as plan_messages,
+};
 pub use pull::pull;
 pub use search::search;
 pub(crate) use search::words_from_patient_search;

@@ -40,7 +40,16 @@ pub(crate) enum Command {
         /// Serve plain HTTP (tests and trusted networks only: tokens and patient data travel unencrypted).
         #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
         insecure_http: bool,
+        /// Where patients and gateways reach this server from outside (confirm links, callbacks).
+        #[arg(long, value_name = "URL")]
+        public_url: Option<String>,
+        /// Seconds between two plannings of the messages due.
+        #[arg(long, default_value_t = 60, value_name = "SECONDS", hide = true)]
+        plan_every: u64,
     },
+    /// The outbox: the messages head office plans and sends.
+    #[command(subcommand)]
+    Messages(MessagesCommand),
     /// Clinics of the organisation.
     #[command(subcommand)]
     Clinic(ClinicCommand),
@@ -67,6 +76,33 @@ pub(crate) enum Command {
     /// Staff accounts (what only head office may do to them).
     #[command(subcommand)]
     Staff(StaffCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum MessagesCommand {
+    /// Every message, newest first: id, patient, kind, channel, status, attempts, gateway_ref.
+    List {
+        #[command(flatten)]
+        storage: Storage,
+        #[arg(long, default_value_t = 200)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// How many messages are in each state, and how late the oldest waiting one is.
+    Status {
+        #[command(flatten)]
+        storage: Storage,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Plan the messages due now, once (`serve` does it every minute).
+    Plan {
+        #[command(flatten)]
+        storage: Storage,
+        #[arg(long, value_name = "URL")]
+        public_url: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -28,6 +28,8 @@ pub(crate) fn serve(
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     insecure_http: bool,
+    outreach: office::OutreachConfig,
+    plan_every: u64,
 ) -> Result<ExitCode, Failure> {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -46,11 +48,82 @@ pub(crate) fn serve(
     let scheme = if matches!(transport, Transport::InsecureHttp) { "http" } else { "https" };
     tracing::info!(backend = backend.name(), "head office storage open");
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    runtime.spawn(plan_forever(Arc::clone(&backend), outreach, std::time::Duration::from_secs(plan_every.max(1))));
     runtime
         .block_on(rapport_server::http::serve(backend, listen, transport, move |addr| {
             say!("rapport-server listening on {scheme}://{addr}");
         }))
         .map_err(|e| e.to_string())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Plans the messages due, every `every`, for as long as the server runs. A failed pass is
+/// logged (without patient data) and the next one tries again.
+async fn plan_forever(backend: Arc<Backend>, outreach: office::OutreachConfig, every: std::time::Duration) {
+    let outreach = Arc::new(outreach);
+    loop {
+        let (b, o) = (Arc::clone(&backend), Arc::clone(&outreach));
+        let pass =
+            tokio::task::spawn_blocking(move || b.tx(|db| office::plan_messages(db, rapport_server::now_ms(), &o)));
+        match pass.await {
+            Ok(Ok(r)) if r != office::PlanReport::default() => {
+                tracing::info!(queued = r.queued, calls = r.calls, skipped = r.skipped, "messages planned");
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "planning messages failed"),
+            Err(e) => tracing::warn!(error = %e, "the planner stopped"),
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
+pub(crate) fn list_messages(storage: &Storage, limit: i64, json: bool) -> Result<ExitCode, Failure> {
+    let rows = open(storage)?.tx(|db| office::list_messages(db, limit)).map_err(fail)?;
+    if json {
+        say!("{}", serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for m in rows {
+        let why = m.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+        say!(
+            "{}  {}  {} {}  {}{why}  attempts {}  {}",
+            m.id,
+            m.patient,
+            m.kind,
+            m.channel.as_deref().unwrap_or("-"),
+            m.status,
+            m.attempts,
+            m.gateway_ref.as_deref().unwrap_or("-")
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn outbox_status(storage: &Storage, now: i64, json: bool) -> Result<ExitCode, Failure> {
+    let status = open(storage)?.tx(|db| office::outbox_status(db, now)).map_err(fail)?;
+    if json {
+        say!("{}", serde_json::to_string_pretty(&status).map_err(|e| e.to_string())?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if status.by_status.is_empty() {
+        say!("The outbox is empty.");
+    }
+    for (state, count) in &status.by_status {
+        say!("{state:<14}{count}");
+    }
+    if let Some(late) = status.oldest_due_minutes {
+        say!("The oldest message waiting was due {late} minutes ago.");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn plan_messages(
+    storage: &Storage,
+    now: i64,
+    outreach: &office::OutreachConfig,
+) -> Result<ExitCode, Failure> {
+    let r = open(storage)?.tx(|db| office::plan_messages(db, now, outreach)).map_err(fail)?;
+    say!("{} queued, {} calls, {} held back", r.queued, r.calls, r.skipped);
     Ok(ExitCode::SUCCESS)
 }
 

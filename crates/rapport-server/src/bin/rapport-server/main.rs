@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 
-use crate::cli::{AuditCommand, Cli, ClinicCommand, Command, DeviceCommand, StaffCommand};
+use crate::cli::{AuditCommand, Cli, ClinicCommand, Command, DeviceCommand, MessagesCommand, StaffCommand};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -23,8 +23,16 @@ fn main() -> ExitCode {
     };
     let now = rapport_server::now_ms();
     let done = match cli.command {
-        Command::Serve { storage, listen, tls_cert, tls_key, insecure_http } => {
-            commands::serve(&storage, listen, tls_cert, tls_key, insecure_http)
+        Command::Serve { storage, listen, tls_cert, tls_key, insecure_http, public_url, plan_every } => {
+            let outreach = rapport_server::office::OutreachConfig::new(public_url);
+            commands::serve(&storage, listen, tls_cert, tls_key, insecure_http, outreach, plan_every)
+        }
+        Command::Messages(MessagesCommand::List { storage, limit, json }) => {
+            commands::list_messages(&storage, limit, json)
+        }
+        Command::Messages(MessagesCommand::Status { storage, json }) => commands::outbox_status(&storage, now, json),
+        Command::Messages(MessagesCommand::Plan { storage, public_url }) => {
+            commands::plan_messages(&storage, now, &rapport_server::office::OutreachConfig::new(public_url))
         }
         Command::Clinic(ClinicCommand::Add { name, storage }) => commands::add_clinic(&storage, &name, now),
         Command::EnrollCode { clinic, storage } => commands::enroll_code(&storage, &clinic, now),

@@ -1,0 +1,556 @@
+//! Head office reaches patients: it plans the messages that are due from the merged records,
+//! by the model's rules ([`rapport_model::outreach`]), into the outbox (`message`), one row
+//! per occasion. Planning again, a second head-office process or a double click finds the
+//! occasion's row and makes no second message; a row the rules skipped keeps the reason and
+//! is planned again if that changes (consent given later).
+//!
+//! Planned now: appointment reminders (first and second) and birthday greetings. What a
+//! message says is rendered here, once, with only the slots its template asks for.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
+use rapport_model::outreach::{
+    self as rules, MessageKind, MessagingSettings, Plan, Recipient, ReminderNo, SkipReason, Slot, Template,
+    TemplateChoice,
+};
+use rapport_model::sync::Entity;
+use rapport_model::{AppointmentStatus, Channel, Consent, QuietHours};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::state::load_states;
+use super::{OfficeResult, random_bytes, random_uuid};
+use crate::db::{Db, Val, rows};
+
+/// What one planning pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PlanReport {
+    /// New messages waiting to be sent.
+    pub queued: u64,
+    /// New calls for the clinic's call list (patients who take calls only).
+    pub calls: u64,
+    /// Occasions the rules held back (the reason is kept on the row).
+    pub skipped: u64,
+}
+
+/// Where a message's confirm link points, and the zone of a clinic that set none.
+#[derive(Debug, Clone)]
+pub struct OutreachConfig {
+    /// `--public-url`: links are `<public_url>/c/<token>`; none without it.
+    pub public_url: Option<String>,
+    pub default_zone: Tz,
+}
+
+impl OutreachConfig {
+    /// Links under `public_url`; a clinic that chose no time zone is read in this computer's.
+    pub fn new(public_url: Option<String>) -> Self {
+        let default_zone =
+            iana_time_zone::get_timezone().ok().and_then(|z| rules::parse_timezone(&z).ok()).unwrap_or(chrono_tz::UTC);
+        Self { public_url, default_zone }
+    }
+}
+
+/// A clinic as its messages need it.
+struct Clinic {
+    name: String,
+    settings: MessagingSettings,
+    /// The clinic's own templates in use.
+    templates: Vec<StoredText>,
+}
+
+struct StoredText {
+    kind: MessageKind,
+    channel: Channel,
+    language: String,
+    body: String,
+    dlt: Option<String>,
+}
+
+/// Plans every message due at `now_ms`.
+pub fn plan(db: &mut dyn Db, now_ms: i64, config: &OutreachConfig) -> OfficeResult<PlanReport> {
+    let clinics = clinics(db, config)?;
+    let now = instant(now_ms);
+    let mut report = PlanReport::default();
+    plan_reminders(db, now, &clinics, config, &mut report)?;
+    plan_birthdays(db, now, &clinics, config, &mut report)?;
+    Ok(report)
+}
+
+fn instant(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+fn text<'a>(fields: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
+    fields.get(name).and_then(Value::as_str)
+}
+
+fn int(fields: &Map<String, Value>, name: &str) -> Option<i64> {
+    fields.get(name).and_then(Value::as_i64)
+}
+
+/// A structured column (stored as JSON text) read back.
+fn json<T: serde::de::DeserializeOwned>(fields: &Map<String, Value>, name: &str) -> Option<T> {
+    text(fields, name).and_then(|t| serde_json::from_str(t).ok())
+}
+
+/// Newer by (`updated_at`, record id): which of two records for the same thing counts (the
+/// desk's rule too, `rapport_store::messaging`).
+fn newer(a: &(i64, String), b: &(i64, String)) -> bool {
+    a > b
+}
+
+fn clinics(db: &mut dyn Db, config: &OutreachConfig) -> OfficeResult<HashMap<Uuid, Clinic>> {
+    let mut out = HashMap::new();
+    for mut row in rows(db.query("SELECT id, name FROM clinic", &[])?, "clinic") {
+        let id = row.uuid()?;
+        let clinic = Clinic {
+            name: row.text()?,
+            settings: MessagingSettings::defaults(config.default_zone),
+            templates: Vec::new(),
+        };
+        out.insert(id, clinic);
+    }
+    let mut settings_at: HashMap<Uuid, (i64, String)> = HashMap::new();
+    let found = db.query(
+        "SELECT clinic_id, record, fields FROM record_state WHERE entity = $1",
+        &[Entity::MessagingSettings.as_str().into()],
+    )?;
+    for mut row in rows(found, "messaging settings") {
+        let (Some(clinic_id), record, fields) = (row.opt_uuid()?, row.text()?, row.json::<Map<String, Value>>()?)
+        else {
+            continue;
+        };
+        let at = (int(&fields, "updated_at").unwrap_or(0), record);
+        let (Some(clinic), Some(settings)) = (out.get_mut(&clinic_id), settings_from(&fields)) else { continue };
+        if settings_at.get(&clinic_id).is_none_or(|seen| newer(&at, seen)) {
+            clinic.settings = settings;
+            settings_at.insert(clinic_id, at);
+        }
+    }
+    // The newest record per clinic, kind, channel and language (and whether it was removed).
+    type TextKey = (Uuid, MessageKind, Channel, String);
+    let mut texts: HashMap<TextKey, ((i64, String), Option<StoredText>)> = HashMap::new();
+    let found = db.query(
+        "SELECT clinic_id, record, fields FROM record_state WHERE entity = $1",
+        &[Entity::Template.as_str().into()],
+    )?;
+    for mut row in rows(found, "template") {
+        let (Some(clinic_id), record, f) = (row.opt_uuid()?, row.text()?, row.json::<Map<String, Value>>()?) else {
+            continue;
+        };
+        let kind = text(&f, "kind").and_then(|k| k.parse::<MessageKind>().ok());
+        let channel = text(&f, "channel").and_then(rules::parse_channel);
+        let (Some(kind), Some(channel), Some(language), Some(body)) =
+            (kind, channel, text(&f, "language"), text(&f, "body"))
+        else {
+            continue;
+        };
+        let at = (int(&f, "updated_at").unwrap_or(0), record);
+        let removed = f.get("deleted_at").is_some_and(|v| !v.is_null());
+        let stored = (!removed).then(|| StoredText {
+            kind,
+            channel,
+            language: language.to_owned(),
+            body: body.to_owned(),
+            dlt: text(&f, "dlt_template_id").map(str::to_owned),
+        });
+        let key = (clinic_id, kind, channel, language.to_owned());
+        if texts.get(&key).is_none_or(|(seen, _)| newer(&at, seen)) {
+            texts.insert(key, (at, stored));
+        }
+    }
+    for ((clinic_id, ..), (_, stored)) in texts {
+        if let (Some(clinic), Some(stored)) = (out.get_mut(&clinic_id), stored) {
+            clinic.templates.push(stored);
+        }
+    }
+    Ok(out)
+}
+
+/// A clinic's messaging settings from their record.
+fn settings_from(f: &Map<String, Value>) -> Option<MessagingSettings> {
+    let num = |name: &str| int(f, name).and_then(|v| u32::try_from(v).ok());
+    Some(MessagingSettings {
+        reminder_hours: num("reminder_hours")?,
+        second_reminder_hours: num("second_reminder_hours"),
+        hold_minutes: num("hold_minutes")?,
+        quiet_hours: json::<QuietHours>(f, "quiet_hours")?,
+        timezone: rules::parse_timezone(text(f, "timezone")?).ok()?,
+        birthday_hour: num("birthday_hour")?,
+        birthday_offer: int(f, "birthday_offer") == Some(1),
+        weekly_cap: num("weekly_cap")?,
+        language: text(f, "language")?.to_owned(),
+    })
+}
+
+/// What a message needs of a patient.
+struct Patient {
+    id: String,
+    preferred: String,
+    language: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    consent: Consent,
+    deleted: bool,
+}
+
+impl Patient {
+    fn read(id: String, f: &Map<String, Value>) -> Self {
+        let preferred = text(f, "preferred").filter(|p| !p.trim().is_empty()).or_else(|| text(f, "given"));
+        Self {
+            preferred: preferred.unwrap_or_default().to_owned(),
+            language: text(f, "language").map(str::to_owned),
+            phone: json::<Vec<String>>(f, "phones").and_then(|p| p.into_iter().next()),
+            email: text(f, "email").filter(|e| !e.trim().is_empty()).map(str::to_owned),
+            consent: json(f, "consent").unwrap_or_default(),
+            deleted: f.get("deleted_at").is_some_and(|v| !v.is_null()),
+            id,
+        }
+    }
+
+    fn recipient(&self, avoid_topic: bool, cheerful_this_week: u32) -> Recipient<'_> {
+        Recipient {
+            consent: &self.consent,
+            has_phone: self.phone.is_some(),
+            has_email: self.email.is_some(),
+            deleted: self.deleted,
+            avoid_topic,
+            cheerful_this_week,
+        }
+    }
+}
+
+/// One occasion the rules decided on.
+struct Occasion<'a> {
+    key: String,
+    kind: MessageKind,
+    clinic_id: Uuid,
+    clinic: &'a Clinic,
+    patient: &'a Patient,
+    plan: Plan,
+    send_before: Option<DateTime<Utc>>,
+    /// The slots only an appointment has.
+    doctor: Option<String>,
+    starts_at: Option<DateTime<Utc>>,
+}
+
+fn plan_reminders(
+    db: &mut dyn Db,
+    now: DateTime<Utc>,
+    clinics: &HashMap<Uuid, Clinic>,
+    config: &OutreachConfig,
+    report: &mut PlanReport,
+) -> OfficeResult<()> {
+    // Every booking a reminder can be due for: up to the longest lead time a clinic may set.
+    let horizon = now + chrono::Duration::hours(i64::from(rules::MAX_REMINDER_HOURS));
+    let found = db.query(
+        "SELECT s.record, s.clinic_id, s.fields FROM booking b
+         JOIN record_state s ON s.entity = 'appointment' AND s.record = b.appointment
+         WHERE b.holds = 1 AND b.starts_at > $1 AND b.starts_at <= $2",
+        &[now.timestamp_millis().into(), horizon.timestamp_millis().into()],
+    )?;
+    let mut due = Vec::new();
+    for mut row in rows(found, "appointment") {
+        let (record, clinic_id, f) = (row.text()?, row.opt_uuid()?, row.json::<Map<String, Value>>()?);
+        let Some(clinic_id) = clinic_id else { continue };
+        let Some(clinic) = clinics.get(&clinic_id) else { continue };
+        let status = text(&f, "status").and_then(|s| AppointmentStatus::ALL.into_iter().find(|a| a.as_str() == s));
+        let (Some(status), Some(starts), Some(booked)) = (status, int(&f, "starts_at"), int(&f, "booked_at")) else {
+            continue;
+        };
+        let (starts, booked) = (instant(starts), instant(booked));
+        for (n, which) in [(1, ReminderNo::First), (2, ReminderNo::Second)] {
+            let when = match rules::reminder_due(starts, booked, status, which, &clinic.settings) {
+                Ok(when) if when <= now => Ok(when),
+                Ok(_) => continue,
+                Err(reason @ SkipReason::TooLate) if n == 1 => Err(reason),
+                Err(_) => continue,
+            };
+            due.push((record.clone(), clinic_id, f.clone(), starts, n, when));
+        }
+    }
+    let patient_ids: Vec<Val> =
+        due.iter().filter_map(|(_, _, f, ..)| text(f, "patient_id").map(|p| Val::from(p.to_owned()))).collect();
+    let patients: HashMap<String, Patient> = load_states(db, Entity::Patient, &patient_ids)?
+        .into_iter()
+        .map(|(id, s)| (id.clone(), Patient::read(id, &s.fields)))
+        .collect();
+    let doctor_ids: Vec<Val> =
+        due.iter().filter_map(|(_, _, f, ..)| text(f, "doctor").map(|p| Val::from(p.to_owned()))).collect();
+    let doctors: HashMap<String, String> = load_states(db, Entity::Staff, &doctor_ids)?
+        .into_iter()
+        .filter_map(|(id, s)| text(&s.fields, "display_name").map(|n| (id, n.to_owned())))
+        .collect();
+    for (record, clinic_id, f, starts, n, when) in due {
+        let Some(patient) = text(&f, "patient_id").and_then(|p| patients.get(p)) else { continue };
+        let Some(clinic) = clinics.get(&clinic_id) else { continue };
+        let plan = match when {
+            Ok(when) => rules::plan(
+                MessageKind::Reminder,
+                &patient.recipient(false, 0),
+                &clinic.settings,
+                when,
+                Some(rules::reminder_deadline(starts)),
+            ),
+            Err(reason) => Plan::Skip(reason),
+        };
+        let occasion = Occasion {
+            key: format!("reminder/{n}/{record}/{}", starts.timestamp_millis()),
+            kind: MessageKind::Reminder,
+            clinic_id,
+            clinic,
+            patient,
+            plan,
+            send_before: Some(rules::reminder_deadline(starts)),
+            doctor: text(&f, "doctor").and_then(|d| doctors.get(d)).cloned(),
+            starts_at: Some(starts),
+        };
+        record_occasion(db, now, &occasion, config, report)?;
+    }
+    Ok(())
+}
+
+fn plan_birthdays(
+    db: &mut dyn Db,
+    now: DateTime<Utc>,
+    clinics: &HashMap<Uuid, Clinic>,
+    config: &OutreachConfig,
+    report: &mut PlanReport,
+) -> OfficeResult<()> {
+    for (clinic_id, clinic) in clinics {
+        let today = now.with_timezone(&clinic.settings.timezone).date_naive();
+        let found = db.query(
+            "SELECT s.record, s.fields FROM patient_clinic pc
+             JOIN record_state s ON s.entity = 'patient' AND s.record = pc.patient_id
+             WHERE pc.clinic_id = $1",
+            &[clinic_id.to_string().into()],
+        )?;
+        for mut row in rows(found, "patient") {
+            let (id, f) = (row.text()?, row.json::<Map<String, Value>>()?);
+            let Some(birth) = text(&f, "birth_date").and_then(|d| d.parse::<NaiveDate>().ok()) else { continue };
+            let Some(when) = rules::birthday_due(birth, today, &clinic.settings).filter(|w| *w <= now) else {
+                continue;
+            };
+            let patient = Patient::read(id, &f);
+            let avoid = avoid_topic_active(db, &patient.id)?;
+            let cheerful = cheerful_this_week(db, &patient.id, now)?;
+            let occasion = Occasion {
+                key: format!("birthday/{}/{}", patient.id, today.format("%Y")),
+                kind: MessageKind::Birthday,
+                clinic_id: *clinic_id,
+                clinic,
+                plan: rules::plan(
+                    MessageKind::Birthday,
+                    &patient.recipient(avoid, cheerful),
+                    &clinic.settings,
+                    when,
+                    None,
+                ),
+                patient: &patient,
+                send_before: Some(local_end_of_day(today, clinic.settings.timezone)),
+                doctor: None,
+                starts_at: None,
+            };
+            record_occasion(db, now, &occasion, config, report)?;
+        }
+    }
+    Ok(())
+}
+
+/// The end of the clinic's day: a greeting not sent by then is not sent.
+fn local_end_of_day(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
+    rules::local_to_utc(tz, day.and_time(chrono::NaiveTime::MIN) + chrono::Duration::days(1))
+}
+
+/// Does the patient have an avoid-topic pointer that is neither retracted nor revised away?
+fn avoid_topic_active(db: &mut dyn Db, patient: &str) -> OfficeResult<bool> {
+    let found = db.query(
+        "SELECT entity, record, fields FROM record_state WHERE patient_id = $1 AND entity IN ('pointer', 'pointer_mark')",
+        &[patient.into()],
+    )?;
+    let mut avoid = Vec::new();
+    let mut gone = std::collections::HashSet::new();
+    for mut row in rows(found, "pointer") {
+        let (entity, record, f) = (row.text()?, row.text()?, row.json::<Map<String, Value>>()?);
+        if entity == Entity::Pointer.as_str() {
+            if text(&f, "kind") == Some("avoid-topic") {
+                avoid.push(record);
+            }
+            if let Some(earlier) = text(&f, "supersedes") {
+                gone.insert(earlier.to_owned());
+            }
+        } else if text(&f, "kind") == Some("retracted")
+            && let Some(pointer) = text(&f, "pointer_id")
+        {
+            gone.insert(pointer.to_owned());
+        }
+    }
+    Ok(avoid.iter().any(|p| !gone.contains(p)))
+}
+
+/// Messages that are not about care queued or sent to the patient in the last seven days.
+fn cheerful_this_week(db: &mut dyn Db, patient: &str, now: DateTime<Utc>) -> OfficeResult<u32> {
+    let kinds: Vec<&str> = MessageKind::ALL.iter().filter(|k| !k.is_care()).map(|k| k.as_str()).collect();
+    let mut count = 0;
+    for kind in kinds {
+        let row = db.query_one(
+            "SELECT count(*) FROM message WHERE patient_id = $1 AND kind = $2 AND created_at > $3
+               AND status IN ('queued', 'claimed', 'sent', 'delivered')",
+            &[patient.into(), kind.into(), (now - chrono::Duration::days(7)).timestamp_millis().into()],
+        )?;
+        count += row.and_then(|r| r.first().and_then(Val::int)).unwrap_or(0);
+    }
+    Ok(u32::try_from(count).unwrap_or(u32::MAX))
+}
+
+/// Stores what the rules decided for one occasion: a message to send, a call to make, or the
+/// reason nothing goes. An occasion with a row already keeps it, unless the rules had skipped
+/// it and now let it go.
+fn record_occasion(
+    db: &mut dyn Db,
+    now: DateTime<Utc>,
+    o: &Occasion<'_>,
+    config: &OutreachConfig,
+    report: &mut PlanReport,
+) -> OfficeResult<()> {
+    let token = hex::encode(random_bytes::<16>());
+    let (status, reason, channel, send_after) = match o.plan {
+        Plan::Send { channel: Channel::Phone, at } => ("call", None, Some(Channel::Phone), at),
+        Plan::Send { channel, at } => ("queued", None, Some(channel), at),
+        Plan::Skip(reason) => ("skipped", Some(reason.as_str()), None, now),
+    };
+    let (recipient, subject, body, dlt) = match channel {
+        Some(ch @ (Channel::Sms | Channel::Email)) => {
+            let choices: Vec<TemplateChoice<'_>> = o
+                .clinic
+                .templates
+                .iter()
+                .map(|t| TemplateChoice { kind: t.kind, channel: t.channel, language: &t.language, text: &t.body })
+                .collect();
+            let chosen =
+                rules::choose_template(&choices, o.kind, ch, o.patient.language.as_deref(), &o.clinic.settings);
+            let dlt =
+                o.clinic.templates.iter().find(|t| t.body == chosen && t.channel == ch).and_then(|t| t.dlt.clone());
+            let (subject, body) = if ch == Channel::Email { rules::split_subject(chosen) } else { (None, chosen) };
+            let fill = |slot| slot_value(slot, o, &token, config);
+            let subject = subject.and_then(|s| Template::parse(s).ok()).map(|t| t.render(fill));
+            let body = Template::parse(body).map(|t| t.render(fill)).unwrap_or_default();
+            let to = if ch == Channel::Sms { o.patient.phone.clone() } else { o.patient.email.clone() };
+            (to, subject, Some(body), dlt)
+        }
+        Some(Channel::Phone) => (o.patient.phone.clone(), None, None, None),
+        None => (None, None, None, None),
+    };
+    let at = now.timestamp_millis();
+    let stored = db.exec(
+        "INSERT INTO message (id, occasion, clinic_id, patient_id, kind, channel, recipient, subject, body,
+             dlt_template_id, status, reason, send_after, send_before, attempts, token, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0, $15, $16, $16)
+         ON CONFLICT (occasion) DO UPDATE SET channel = excluded.channel, recipient = excluded.recipient,
+             subject = excluded.subject, body = excluded.body, dlt_template_id = excluded.dlt_template_id,
+             status = excluded.status, reason = excluded.reason, send_after = excluded.send_after,
+             updated_at = excluded.updated_at
+         WHERE message.status = 'skipped' AND excluded.status <> 'skipped'",
+        &[
+            random_uuid().to_string().into(),
+            o.key.as_str().into(),
+            o.clinic_id.to_string().into(),
+            o.patient.id.as_str().into(),
+            o.kind.as_str().into(),
+            channel.map(rules::channel_word).into(),
+            recipient.into(),
+            subject.into(),
+            body.into(),
+            dlt.into(),
+            status.into(),
+            reason.into(),
+            send_after.timestamp_millis().into(),
+            o.send_before.map(|t| t.timestamp_millis()).into(),
+            token.as_str().into(),
+            at.into(),
+        ],
+    )?;
+    if stored > 0 {
+        match status {
+            "queued" => report.queued += 1,
+            "call" => report.calls += 1,
+            _ => report.skipped += 1,
+        }
+    }
+    Ok(())
+}
+
+/// The value of one slot of one message; only the slots a template asks for are filled.
+fn slot_value(slot: Slot, o: &Occasion<'_>, token: &str, config: &OutreachConfig) -> String {
+    let local = |t: DateTime<Utc>| t.with_timezone(&o.clinic.settings.timezone);
+    match slot {
+        Slot::Patient => o.patient.preferred.clone(),
+        Slot::Clinic => o.clinic.name.clone(),
+        Slot::Doctor => o.doctor.clone().unwrap_or_default(),
+        Slot::Date => o.starts_at.map(|t| local(t).format("%a %-d %b").to_string()).unwrap_or_default(),
+        Slot::Time => o.starts_at.map(|t| local(t).format("%H:%M").to_string()).unwrap_or_default(),
+        Slot::Link => {
+            config.public_url.as_deref().map(|u| format!("{}/c/{token}", u.trim_end_matches('/'))).unwrap_or_default()
+        }
+    }
+}
+
+/// One row of the outbox, as `messages list` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MessageRow {
+    pub id: String,
+    pub patient: String,
+    pub kind: String,
+    pub channel: Option<String>,
+    pub status: String,
+    pub reason: Option<String>,
+    pub attempts: i64,
+    pub gateway_ref: Option<String>,
+    pub send_after: i64,
+}
+
+/// The outbox, newest first (at most `limit` rows).
+pub fn list_messages(db: &mut dyn Db, limit: i64) -> OfficeResult<Vec<MessageRow>> {
+    let found = db.query(
+        "SELECT id, patient_id, kind, channel, status, reason, attempts, gateway_ref, send_after FROM message
+         ORDER BY created_at DESC, id LIMIT $1",
+        &[limit.into()],
+    )?;
+    let mut out = Vec::with_capacity(found.len());
+    for mut row in rows(found, "message") {
+        out.push(MessageRow {
+            id: row.text()?,
+            patient: row.text()?,
+            kind: row.text()?,
+            channel: row.opt_text()?,
+            status: row.text()?,
+            reason: row.opt_text()?,
+            attempts: row.int()?,
+            gateway_ref: row.opt_text()?,
+            send_after: row.int()?,
+        });
+    }
+    Ok(out)
+}
+
+/// How the outbox stands: how many messages in each state, and how late the oldest waiting one
+/// is (a stuck outbox shows here).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct OutboxStatus {
+    pub by_status: std::collections::BTreeMap<String, i64>,
+    /// Minutes the oldest message due for sending has waited past its time.
+    pub oldest_due_minutes: Option<i64>,
+}
+
+pub fn outbox_status(db: &mut dyn Db, now_ms: i64) -> OfficeResult<OutboxStatus> {
+    let mut status = OutboxStatus::default();
+    for mut row in rows(db.query("SELECT status, count(*) FROM message GROUP BY status", &[])?, "count") {
+        status.by_status.insert(row.text()?, row.int()?);
+    }
+    let oldest = db.query_one("SELECT min(send_after) FROM message WHERE status IN ('queued', 'claimed')", &[])?;
+    status.oldest_due_minutes =
+        oldest.and_then(|r| r.first().and_then(Val::int)).filter(|t| *t <= now_ms).map(|t| (now_ms - t) / 60_000);
+    Ok(status)
+}
