@@ -10,6 +10,8 @@ CREATE TABLE message (
     clinic_id       TEXT NOT NULL,
     patient_id      TEXT NOT NULL,
     kind            TEXT NOT NULL,
+    -- The appointment a reminder is about (a reply "C" confirms it).
+    appointment_id  TEXT,
     channel         TEXT,
     recipient       TEXT,
     subject         TEXT,

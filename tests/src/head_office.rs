@@ -25,6 +25,10 @@ pub struct Office {
     pub postgres: Option<String>,
     pub port: u16,
     pub child: Option<Child>,
+    /// Plain HTTP instead of TLS (for gateways that call back, such as Kannel).
+    pub plain_http: bool,
+    /// More `serve` arguments (messaging: `--public-url`, `--sms-gateway`…).
+    pub serve_args: Vec<String>,
 }
 
 impl Office {
@@ -59,14 +63,16 @@ impl Office {
             .arg("--data")
             .arg(self.dir.join("office"))
             .args(["--listen", &format!("127.0.0.1:{port}")])
-            .arg("--tls-cert")
-            .arg(self.dir.join("server.pem"))
-            .arg("--tls-key")
-            .arg(self.dir.join("server.key"))
+            .args(&self.serve_args)
             .stdout(Stdio::piped())
             .stderr(self.log_file());
         if let Some(url) = &self.postgres {
             cmd.args(["--postgres", url]);
+        }
+        if self.plain_http {
+            cmd.arg("--insecure-http");
+        } else {
+            cmd.arg("--tls-cert").arg(self.dir.join("server.pem")).arg("--tls-key").arg(self.dir.join("server.key"));
         }
         let mut child = cmd.spawn().expect("serve");
         let mut line = String::new();
@@ -86,7 +92,11 @@ impl Office {
 
     /// Head office's address, as desks reach it (the same across restarts).
     pub fn url(&self) -> String {
-        format!("https://localhost:{}", self.port)
+        if self.plain_http {
+            format!("http://127.0.0.1:{}", self.port)
+        } else {
+            format!("https://localhost:{}", self.port)
+        }
     }
 
     /// Enrolls `desk` in `clinic` with a new code, trusting the test CA.
@@ -185,7 +195,8 @@ impl Office {
     /// A head office with clinics North and South, serving over TLS (files in `dir`).
     pub fn two_clinics(dir: &Path, postgres: Option<String>) -> Self {
         tls_files(dir);
-        let mut office = Self { dir: dir.to_owned(), postgres, port: 0, child: None };
+        let mut office =
+            Self { dir: dir.to_owned(), postgres, port: 0, child: None, plain_http: false, serve_args: Vec::new() };
         office.admin(&["clinic", "add", "North"]);
         office.admin(&["clinic", "add", "South"]);
         office.start();

@@ -3,4 +3,5 @@
 
 pub mod desktop;
 pub mod head_office;
+pub mod kannel;
 pub mod proxy;

@@ -10,7 +10,7 @@
 //! Each step says what it does; what is already installed is left alone.
 #![allow(clippy::print_stdout)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 /// Debian packages the tests need, with why.
@@ -44,6 +44,8 @@ const E2E_PACKAGES: &[(&str, &str)] = &[
 const SERVER_PACKAGES: &[(&str, &str)] = &[
     ("postgresql", "a real PostgreSQL for rapport-server's PostgreSQL backend tests"),
     ("openssl", "a CA and certificate for the test PostgreSQL's TLS"),
+    ("kannel", "a real SMS gateway (bearerbox, smsbox) head office sends reminders through"),
+    ("kannel-extras", "Kannel's fake operator (fakesmsc) that receives the test's texts and replies"),
 ];
 
 /// tauri-driver, the WebDriver front for Tauri apps.
@@ -126,10 +128,29 @@ fn ensure_packages(packages: &[(&str, &str)]) -> Result<(), String> {
         cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
         cmd
     };
+    let root_sh = |script: &str| {
+        let mut cmd = if as_root { Command::new("sh") } else { Command::new("sudo") };
+        if !as_root {
+            cmd.arg("sh");
+        }
+        cmd.args(["-c", script]);
+        cmd
+    };
     status(apt(&["update", "-q"]), "apt-get update")?;
+    // Packages with a system service (PostgreSQL, Kannel) must not start it: the tests start
+    // their own on free ports. `policy-rc.d` answering 101 is Debian's way to say so.
+    const POLICY: &str = "/usr/sbin/policy-rc.d";
+    let ours = !Path::new(POLICY).exists();
+    if ours {
+        status(root_sh(&format!("printf '#!/bin/sh\\nexit 101\\n' > {POLICY} && chmod +x {POLICY}")), "policy-rc.d")?;
+    }
     let mut install = apt(&["install", "-y", "-q", "--no-install-recommends"]);
     install.args(missing.iter().map(|(n, _)| *n));
-    status(install, "apt-get install")
+    let installed = status(install, "apt-get install");
+    if ours {
+        status(root_sh(&format!("rm -f {POLICY}")), "removing policy-rc.d")?;
+    }
+    installed
 }
 
 fn installed(package: &str) -> bool {

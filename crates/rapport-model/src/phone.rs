@@ -6,6 +6,24 @@ pub fn digits(raw: &str) -> String {
     raw.chars().filter(char::is_ascii_digit).collect()
 }
 
+/// The number as gateways dial it: digits only, with a leading `+` for an international number
+/// (`+` or `00`): `"+91 98450 12345"` → `"+919845012345"`.
+pub fn dialable(raw: &str) -> String {
+    let all = digits(raw);
+    match (raw.trim_start().starts_with('+'), all.strip_prefix("00")) {
+        (true, _) => format!("+{all}"),
+        (false, Some(rest)) => format!("+{rest}"),
+        _ => all,
+    }
+}
+
+/// The last ten digits: how a reply's sender is matched to the number a text went to, whatever
+/// country code or trunk prefix either carries.
+pub fn last_ten(raw: &str) -> String {
+    let all = digits(raw);
+    all[all.len().saturating_sub(10)..].to_owned()
+}
+
 /// The digit strings under which a stored number can be found: the whole number; without a
 /// trunk `0`; for an international number (`+` or `00`), without each possible country code
 /// (1 to 3 digits); and its last ten digits. So `98450…`, `098450…` and `+91 98450…` all find
@@ -26,7 +44,7 @@ pub fn search_forms(raw: &str) -> Vec<String> {
         }
     }
     if all.len() > 10 {
-        forms.push(all[all.len() - 10..].to_owned());
+        forms.push(last_ten(raw));
     }
     forms.retain(|f| f.len() >= 3);
     forms.sort();

@@ -29,6 +29,7 @@ use serde::Serialize;
 use crate::db::Backend;
 use crate::now_ms;
 use crate::office::{self, Device, OfficeError, Refused};
+use crate::sms::SmsGateway;
 
 /// A failed request, as the client sees it.
 #[derive(Debug)]
@@ -122,11 +123,13 @@ async fn with_db<T: Send + 'static>(
         .map_err(ApiError)
 }
 
-/// What every route shares: the storage, and the count of failed enrollment attempts.
+/// What every route shares: the storage, the count of failed enrollment attempts, and the SMS
+/// gateway whose callbacks it takes.
 #[derive(Debug)]
 pub struct AppState {
     backend: Arc<Backend>,
     enroll_failures: Mutex<Window>,
+    sms: Option<Arc<dyn SmsGateway>>,
 }
 
 /// Failed enrollment attempts in the current minute.
@@ -287,9 +290,12 @@ async fn not_found() -> ApiError {
 }
 
 /// The API's routes over `backend`.
-pub fn router(backend: Arc<Backend>) -> Router {
-    let app =
-        Arc::new(AppState { backend, enroll_failures: Mutex::new(Window { started: Instant::now(), failures: 0 }) });
+pub fn router(backend: Arc<Backend>, sms: Option<Arc<dyn SmsGateway>>) -> Router {
+    let app = Arc::new(AppState {
+        backend,
+        enroll_failures: Mutex::new(Window { started: Instant::now(), failures: 0 }),
+        sms,
+    });
     let device_routes = Router::new()
         .route("/v1/push", post(push))
         .route("/v1/pull", post(pull))
@@ -301,6 +307,8 @@ pub fn router(backend: Arc<Backend>) -> Router {
     Router::new()
         .route("/v1/health", get(health))
         .route("/v1/enroll", post(enroll))
+        .route("/v1/sms/kannel/dlr", get(kannel_report))
+        .route("/v1/sms/kannel/inbound", get(kannel_inbound))
         .merge(device_routes)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -312,6 +320,65 @@ pub fn router(backend: Arc<Backend>) -> Router {
                 .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .with_state(app)
+}
+
+/// The query parameters of a callback (Kannel calls back with GET and a query string).
+fn query_pairs(uri: &axum::http::Uri) -> std::collections::HashMap<String, String> {
+    let query = uri.query().unwrap_or_default();
+    reqwest::Url::parse(&format!("http://callback/?{query}"))
+        .map(|u| u.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
+        .unwrap_or_default()
+}
+
+/// The refusal of a callback that does not carry the gateway's secret (logged without what the
+/// callback said); `None` when it does.
+fn refuse_unless_gateway(app: &AppState, q: &std::collections::HashMap<String, String>) -> Option<Response> {
+    match &app.sms {
+        Some(gw) if q.get("secret").is_some_and(|s| gw.callback_secret_is(s)) => None,
+        Some(_) => {
+            tracing::warn!("a gateway callback without the gateway's secret was refused");
+            Some((StatusCode::FORBIDDEN, "refused\n").into_response())
+        }
+        None => Some((StatusCode::NOT_FOUND, "no SMS gateway here\n").into_response()),
+    }
+}
+
+/// Kannel's delivery report for one message (`dlr-url`): %d is 1 delivered, 2 failed, 4
+/// buffered, 8 taken by the operator, 16 refused by the operator.
+async fn kannel_report(State(app): State<Arc<AppState>>, uri: axum::http::Uri) -> Response {
+    let q = query_pairs(&uri);
+    if let Some(refused) = refuse_unless_gateway(&app, &q) {
+        return refused;
+    }
+    let delivery = match q.get("status").and_then(|s| s.parse::<i64>().ok()) {
+        Some(1) => office::Delivery::Delivered,
+        Some(2 | 16) => office::Delivery::Undeliverable,
+        Some(8) => office::Delivery::Accepted,
+        _ => office::Delivery::Pending,
+    };
+    let id = q.get("id").cloned().unwrap_or_default();
+    match with_db(&app.backend, move |db| office::delivery_report(db, &id, delivery, now_ms())).await {
+        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// A text from a patient's phone, through Kannel's `get-url`. The answer's body would go back
+/// to the patient as a text, so it is empty.
+async fn kannel_inbound(State(app): State<Arc<AppState>>, uri: axum::http::Uri) -> Response {
+    let q = query_pairs(&uri);
+    if let Some(refused) = refuse_unless_gateway(&app, &q) {
+        return refused;
+    }
+    let from = q.get("from").cloned().unwrap_or_default();
+    let text = q.get("text").cloned().unwrap_or_default();
+    match with_db(&app.backend, move |db| office::inbound_reply(db, &from, &text, now_ms())).await {
+        Ok(outcome) => {
+            tracing::info!(meaning = ?outcome.meaning, matched = outcome.matched, "a patient's text arrived");
+            (StatusCode::OK, "").into_response()
+        }
+        Err(e) => e.into_response(),
+    }
 }
 
 /// How the server listens.
@@ -329,6 +396,7 @@ pub enum Transport {
 /// finish (up to 30 s). `on_listening` is told the bound address (the port, when 0 was asked).
 pub async fn serve(
     backend: Arc<Backend>,
+    sms: Option<Arc<dyn SmsGateway>>,
     listen: SocketAddr,
     transport: Transport,
     on_listening: impl FnOnce(SocketAddr) + Send + 'static,
@@ -346,7 +414,7 @@ pub async fn serve(
             on_listening(addr);
         }
     });
-    let app = router(backend).into_make_service();
+    let app = router(backend, sms).into_make_service();
     match transport {
         Transport::Tls { cert, key } => {
             let _ = rustls::crypto::ring::default_provider().install_default();

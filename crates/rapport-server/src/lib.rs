@@ -5,10 +5,12 @@
 //! - [`office`]: everything head office does, once, against that trait.
 //! - [`http`]: the axum routes, body limits, refusals as JSON, structured logs without patient
 //!   data, and graceful shutdown that lets in-flight batches finish.
+//! - [`sms`]: the SMS gateways messages go through (Kannel) and the sending pass.
 
 pub mod db;
 pub mod http;
 pub mod office;
+pub mod sms;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -323,6 +323,75 @@ fn a_booking_for_tomorrow_gets_one_reminder_in_the_clinics_words_and_hours(o: Of
     assert_eq!((b_row.status.as_str(), b_row.send_after), ("queued", ist(19, 8, 0)));
 }
 
+fn the_outbox_claims_each_message_once_and_never_resends_blindly(o: Office) {
+    let clinic = o.clinic("North").clinic;
+    let ids: Vec<String> = (0..3).map(|_| Uuid::new_v4().to_string()).collect();
+    for (n, id) in ids.iter().enumerate() {
+        o.backend
+            .tx(|db| {
+                db.exec(
+                    "INSERT INTO message (id, occasion, clinic_id, patient_id, kind, channel, recipient, body, status,
+                         send_after, attempts, token, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, 'birthday', 'sms', '+10000000000', 'Hello', 'queued', $5, 0, $6, $5, $5)",
+                    &[
+                        id.as_str().into(),
+                        format!("test/{n}").into(),
+                        clinic.to_string().into(),
+                        Uuid::new_v4().to_string().into(),
+                        (NOW - 1000 + n as i64).into(),
+                        format!("token-{n}").into(),
+                    ],
+                )
+            })
+            .expect("queued");
+    }
+    let claim = |at: i64, who: &str, n: i64| {
+        o.backend
+            .tx(|db| office::claim_due(db, at, who, "sms", n))
+            .expect("claim")
+            .into_iter()
+            .map(|c| c.id)
+            .collect::<Vec<_>>()
+    };
+    let record = |id: &str, attempt: office::Attempt, at: i64| {
+        o.backend.tx(|db| office::record_attempt(db, id, &attempt, at)).expect("record");
+    };
+    let status = |id: &str| -> String {
+        o.backend
+            .tx(|db| Ok::<_, OfficeError>(db.query_one("SELECT status FROM message WHERE id = $1", &[id.into()])?))
+            .expect("status")
+            .and_then(|r| r[0].text().map(str::to_owned))
+            .expect("row")
+    };
+    // Two processes: each message goes to one of them.
+    let first = claim(NOW, "a", 2);
+    let second = claim(NOW, "b", 10);
+    assert_eq!((first.len(), second.len()), (2, 1));
+    assert!(first.iter().all(|id| !second.contains(id)), "a message claimed twice");
+    assert!(claim(NOW, "c", 10).is_empty(), "nothing left to claim");
+    record(&first[0], office::Attempt::Accepted(Some("ref-1".into())), NOW);
+    assert_eq!(status(&first[0]), "sent");
+    // The gateway was away: tried again after a back-off, not at once.
+    record(&first[1], office::Attempt::Retry("away".into()), NOW);
+    assert!(claim(NOW + 1000, "c", 10).is_empty(), "backing off");
+    // Process b died holding its claim: after the lease the message is uncertain, never resent.
+    let later = NOW + office::CLAIM_LEASE_MS + 1;
+    let again = claim(later, "c", 10);
+    assert_eq!(again, vec![first[1].clone()], "only the backed-off one comes back");
+    assert_eq!(status(&second[0]), "uncertain");
+    // After the last attempt a message fails for good.
+    record(&again[0], office::Attempt::Retry("away".into()), later);
+    let mut at = later;
+    for _ in 2..office::MAX_ATTEMPTS {
+        at += 3_600_000;
+        let got = claim(at, "c", 10);
+        assert_eq!(got.len(), 1);
+        record(&got[0], office::Attempt::Retry("away".into()), at);
+    }
+    assert_eq!(status(&first[1]), "failed");
+    assert!(claim(at + 86_400_000, "c", 10).is_empty());
+}
+
 macro_rules! both_backends {
     ($($name:ident),* $(,)?) => {
         mod on_sqlite { $( #[test] fn $name() { super::$name(super::sqlite()) } )* }
@@ -346,6 +415,7 @@ both_backends!(
     search_finds_patients_by_the_start_of_their_words,
     a_version_2_database_moves_its_search_words_to_the_index,
     a_booking_for_tomorrow_gets_one_reminder_in_the_clinics_words_and_hours,
+    the_outbox_claims_each_message_once_and_never_resends_blindly,
 );
 
 fn a_resent_change_is_stored_once_and_answered_the_same(o: Office) {

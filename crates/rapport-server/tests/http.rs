@@ -25,7 +25,7 @@ fn server() -> Server {
     std::thread::spawn(move || {
         let rt = tokio::runtime::Runtime::new().expect("runtime");
         let listen: SocketAddr = "127.0.0.1:0".parse().expect("addr");
-        let _ = rt.block_on(rapport_server::http::serve(serving, listen, Transport::InsecureHttp, move |a| {
+        let _ = rt.block_on(rapport_server::http::serve(serving, None, listen, Transport::InsecureHttp, move |a| {
             let _ = tx.send(a);
         }));
     });

@@ -351,7 +351,7 @@ fn serve(backend: Arc<Backend>) -> String {
     std::thread::spawn(move || {
         let rt = tokio::runtime::Runtime::new().expect("runtime");
         let listen: SocketAddr = "127.0.0.1:0".parse().expect("addr");
-        let _ = rt.block_on(rapport_server::http::serve(backend, listen, Transport::InsecureHttp, move |a| {
+        let _ = rt.block_on(rapport_server::http::serve(backend, None, listen, Transport::InsecureHttp, move |a| {
             let _ = tx.send(a);
         }));
     });

@@ -153,6 +153,13 @@ pub trait Db {
     fn query_one(&mut self, sql: &str, params: &[Val]) -> DbResult<Option<Vec<Val>>> {
         Ok(self.query(sql, params)?.into_iter().next())
     }
+
+    /// What ends a subquery that picks rows to claim, so that two processes never claim the
+    /// same row and neither waits for the other: PostgreSQL's ` FOR UPDATE SKIP LOCKED`;
+    /// nothing on SQLite, where one writer holds the whole database.
+    fn skip_locked(&self) -> &'static str {
+        ""
+    }
 }
 
 /// Most keys one [`query_in`] statement names, and most rows one [`insert_rows`] statement writes.

@@ -258,6 +258,10 @@ fn pg_params(types: &[Type], params: &[Val]) -> DbResult<Vec<Box<dyn postgres::t
 }
 
 impl Db for PgTx<'_, '_> {
+    fn skip_locked(&self) -> &'static str {
+        " FOR UPDATE SKIP LOCKED"
+    }
+
     fn exec(&mut self, sql: &str, params: &[Val]) -> DbResult<u64> {
         let stmt = self.prepare(sql)?;
         let bound = pg_params(stmt.params(), params)?;

@@ -202,7 +202,9 @@ impl Patient {
         Self {
             preferred: preferred.unwrap_or_default().to_owned(),
             language: text(f, "language").map(str::to_owned),
-            phone: json::<Vec<String>>(f, "phones").and_then(|p| p.into_iter().next()),
+            phone: json::<Vec<String>>(f, "phones")
+                .and_then(|p| p.into_iter().next())
+                .map(|p| rapport_model::phone::dialable(&p)),
             email: text(f, "email").filter(|e| !e.trim().is_empty()).map(str::to_owned),
             consent: json(f, "consent").unwrap_or_default(),
             deleted: f.get("deleted_at").is_some_and(|v| !v.is_null()),
@@ -231,7 +233,8 @@ struct Occasion<'a> {
     patient: &'a Patient,
     plan: Plan,
     send_before: Option<DateTime<Utc>>,
-    /// The slots only an appointment has.
+    /// What only an appointment has: itself, its doctor and start.
+    appointment: Option<String>,
     doctor: Option<String>,
     starts_at: Option<DateTime<Utc>>,
 }
@@ -305,6 +308,7 @@ fn plan_reminders(
             plan,
             send_before: Some(rules::reminder_deadline(starts)),
             doctor: text(&f, "doctor").and_then(|d| doctors.get(d)).cloned(),
+            appointment: Some(record),
             starts_at: Some(starts),
         };
         record_occasion(db, now, &occasion, config, report)?;
@@ -350,6 +354,7 @@ fn plan_birthdays(
                 ),
                 patient: &patient,
                 send_before: Some(local_end_of_day(today, clinic.settings.timezone)),
+                appointment: None,
                 doctor: None,
                 starts_at: None,
             };
@@ -446,8 +451,9 @@ fn record_occasion(
     let at = now.timestamp_millis();
     let stored = db.exec(
         "INSERT INTO message (id, occasion, clinic_id, patient_id, kind, channel, recipient, subject, body,
-             dlt_template_id, status, reason, send_after, send_before, attempts, token, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0, $15, $16, $16)
+             dlt_template_id, status, reason, send_after, send_before, attempts, token, created_at, updated_at,
+             appointment_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0, $15, $16, $16, $17)
          ON CONFLICT (occasion) DO UPDATE SET channel = excluded.channel, recipient = excluded.recipient,
              subject = excluded.subject, body = excluded.body, dlt_template_id = excluded.dlt_template_id,
              status = excluded.status, reason = excluded.reason, send_after = excluded.send_after,
@@ -470,6 +476,7 @@ fn record_occasion(
             o.send_before.map(|t| t.timestamp_millis()).into(),
             token.as_str().into(),
             at.into(),
+            o.appointment.as_deref().into(),
         ],
     )?;
     if stored > 0 {

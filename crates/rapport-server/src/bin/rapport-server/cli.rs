@@ -43,7 +43,12 @@ pub(crate) enum Command {
         /// Where patients and gateways reach this server from outside (confirm links, callbacks).
         #[arg(long, value_name = "URL")]
         public_url: Option<String>,
-        /// Seconds between two plannings of the messages due.
+        /// The SMS gateway: kannel://USER:PASS@HOST:PORT?from=SENDER&secret=SECRET (Kannel's
+        /// replies and delivery reports must carry SECRET; set Kannel's get-url to
+        /// <public-url>/v1/sms/kannel/inbound?from=%p&to=%P&text=%a&secret=SECRET).
+        #[arg(long, value_name = "URL", requires = "public_url")]
+        sms_gateway: Option<String>,
+        /// Seconds between two passes over the messages due (planning, then sending).
         #[arg(long, default_value_t = 60, value_name = "SECONDS", hide = true)]
         plan_every: u64,
     },

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use rapport_server::http::Transport;
+use rapport_server::sms::{Kannel, SmsGateway};
 use rapport_server::{Backend, OfficeError, office};
 
 use crate::cli::Storage;
@@ -28,8 +29,7 @@ pub(crate) fn serve(
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     insecure_http: bool,
-    outreach: office::OutreachConfig,
-    plan_every: u64,
+    messaging: Messaging,
 ) -> Result<ExitCode, Failure> {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -47,31 +47,68 @@ pub(crate) fn serve(
     };
     let scheme = if matches!(transport, Transport::InsecureHttp) { "http" } else { "https" };
     tracing::info!(backend = backend.name(), "head office storage open");
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let sms: Option<Arc<dyn SmsGateway>> = match &messaging.sms_gateway {
+        Some(spec) => Some(Arc::new(Kannel::from_spec(spec, messaging.public_url.as_deref())?)),
+        None => None,
+    };
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-    runtime.spawn(plan_forever(Arc::clone(&backend), outreach, std::time::Duration::from_secs(plan_every.max(1))));
+    let every = std::time::Duration::from_secs(messaging.every_secs.max(1));
+    let outreach = office::OutreachConfig::new(messaging.public_url);
+    runtime.spawn(reach_out_forever(Arc::clone(&backend), outreach, sms.clone(), every));
     runtime
-        .block_on(rapport_server::http::serve(backend, listen, transport, move |addr| {
+        .block_on(rapport_server::http::serve(backend, sms, listen, transport, move |addr| {
             say!("rapport-server listening on {scheme}://{addr}");
         }))
         .map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Plans the messages due, every `every`, for as long as the server runs. A failed pass is
-/// logged (without patient data) and the next one tries again.
-async fn plan_forever(backend: Arc<Backend>, outreach: office::OutreachConfig, every: std::time::Duration) {
+/// How `serve` reaches patients.
+pub(crate) struct Messaging {
+    pub(crate) public_url: Option<String>,
+    pub(crate) sms_gateway: Option<String>,
+    pub(crate) every_secs: u64,
+}
+
+/// Every `every`, for as long as the server runs: plans the messages due, then sends what is
+/// due through the gateway. A failed pass is logged (without patient data) and the next one
+/// tries again.
+async fn reach_out_forever(
+    backend: Arc<Backend>,
+    outreach: office::OutreachConfig,
+    sms: Option<Arc<dyn SmsGateway>>,
+    every: std::time::Duration,
+) {
     let outreach = Arc::new(outreach);
+    // Claims name the process that holds them.
+    let worker = format!("{}-{}", std::process::id(), rapport_server::now_ms());
     loop {
-        let (b, o) = (Arc::clone(&backend), Arc::clone(&outreach));
-        let pass =
-            tokio::task::spawn_blocking(move || b.tx(|db| office::plan_messages(db, rapport_server::now_ms(), &o)));
+        let (b, o, gw, me) = (Arc::clone(&backend), Arc::clone(&outreach), sms.clone(), worker.clone());
+        let pass = tokio::task::spawn_blocking(move || -> Result<_, OfficeError> {
+            let planned = b.tx(|db| office::plan_messages(db, rapport_server::now_ms(), &o))?;
+            let sent = match &gw {
+                Some(gw) => rapport_server::sms::send_due(&b, gw.as_ref(), &me)?,
+                None => rapport_server::sms::SendReport::default(),
+            };
+            Ok((planned, sent))
+        });
         match pass.await {
-            Ok(Ok(r)) if r != office::PlanReport::default() => {
-                tracing::info!(queued = r.queued, calls = r.calls, skipped = r.skipped, "messages planned");
+            Ok(Ok((planned, sent))) => {
+                if planned != office::PlanReport::default() {
+                    tracing::info!(
+                        queued = planned.queued,
+                        calls = planned.calls,
+                        skipped = planned.skipped,
+                        "messages planned"
+                    );
+                }
+                if sent != rapport_server::sms::SendReport::default() {
+                    tracing::info!(sent = sent.sent, retrying = sent.retrying, failed = sent.failed, "messages sent");
+                }
             }
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::warn!(error = %e, "planning messages failed"),
-            Err(e) => tracing::warn!(error = %e, "the planner stopped"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "reaching patients failed this time"),
+            Err(e) => tracing::warn!(error = %e, "the outreach pass stopped"),
         }
         tokio::time::sleep(every).await;
     }

@@ -23,9 +23,9 @@ fn main() -> ExitCode {
     };
     let now = rapport_server::now_ms();
     let done = match cli.command {
-        Command::Serve { storage, listen, tls_cert, tls_key, insecure_http, public_url, plan_every } => {
-            let outreach = rapport_server::office::OutreachConfig::new(public_url);
-            commands::serve(&storage, listen, tls_cert, tls_key, insecure_http, outreach, plan_every)
+        Command::Serve { storage, listen, tls_cert, tls_key, insecure_http, public_url, sms_gateway, plan_every } => {
+            let messages = commands::Messaging { public_url, sms_gateway, every_secs: plan_every };
+            commands::serve(&storage, listen, tls_cert, tls_key, insecure_http, messages)
         }
         Command::Messages(MessagesCommand::List { storage, limit, json }) => {
             commands::list_messages(&storage, limit, json)

@@ -1,0 +1,272 @@
+//! The outbox's life after planning: claiming what is due (each message by one head-office
+//! process), recording what the gateway answered, delivery reports, and the patients' replies.
+//!
+//! A message is never sent blindly twice: a process claims it for a lease before it calls the
+//! gateway, and a claim whose lease ran out (the process died between the gateway's answer and
+//! recording it) becomes `uncertain` for staff to check, not `queued` again.
+
+use rapport_model::Consent;
+use rapport_model::sync::Entity;
+use serde_json::{Map, Value};
+
+use rapport_model::RefusalCode;
+
+use super::writer::Writer;
+use super::{OfficeResult, Refused};
+use crate::db::{Db, Val, rows};
+
+/// How long a process holds a claimed message while it talks to the gateway.
+pub const CLAIM_LEASE_MS: i64 = 5 * 60_000;
+/// Sending attempts before a message is given up (and left for a call).
+pub const MAX_ATTEMPTS: i64 = 5;
+
+/// A message claimed for sending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claimed {
+    pub id: String,
+    pub channel: String,
+    pub recipient: String,
+    pub subject: Option<String>,
+    pub body: String,
+    pub dlt_template_id: Option<String>,
+    pub attempts: i64,
+}
+
+/// Claims up to `limit` messages due by `channel` for `worker`. Claims whose lease ran out
+/// become `uncertain` first, and messages past their use are cancelled.
+pub fn claim_due(db: &mut dyn Db, now_ms: i64, worker: &str, channel: &str, limit: i64) -> OfficeResult<Vec<Claimed>> {
+    db.exec(
+        "UPDATE message SET status = 'uncertain', updated_at = $1,
+             last_error = 'head office stopped while sending: check with the gateway before sending again'
+         WHERE status = 'claimed' AND claimed_until < $1",
+        &[now_ms.into()],
+    )?;
+    db.exec(
+        "UPDATE message SET status = 'cancelled', reason = 'too-late', updated_at = $1
+         WHERE status = 'queued' AND send_before IS NOT NULL AND send_before < $1",
+        &[now_ms.into()],
+    )?;
+    cancel_obsolete_reminders(db, now_ms)?;
+    let found = db.query(
+        &format!(
+            "UPDATE message SET status = 'claimed', claimed_by = $1, claimed_until = $2, attempts = attempts + 1,
+                 updated_at = $3
+             WHERE id IN (SELECT id FROM message WHERE status = 'queued' AND channel = $4 AND send_after <= $3
+                          ORDER BY send_after, id LIMIT $5{})
+             RETURNING id, channel, recipient, subject, body, dlt_template_id, attempts",
+            db.skip_locked()
+        ),
+        &[worker.into(), (now_ms + CLAIM_LEASE_MS).into(), now_ms.into(), channel.into(), limit.into()],
+    )?;
+    let mut out = Vec::with_capacity(found.len());
+    for mut row in rows(found, "message") {
+        out.push(Claimed {
+            id: row.text()?,
+            channel: row.text()?,
+            recipient: row.opt_text()?.unwrap_or_default(),
+            subject: row.opt_text()?,
+            body: row.opt_text()?.unwrap_or_default(),
+            dlt_template_id: row.opt_text()?,
+            attempts: row.int()?,
+        });
+    }
+    Ok(out)
+}
+
+/// Reminders whose appointment is no longer waiting (confirmed, cancelled, moved, attended) go
+/// no further.
+fn cancel_obsolete_reminders(db: &mut dyn Db, now_ms: i64) -> OfficeResult<()> {
+    let found = db.query(
+        "SELECT m.id, m.occasion, s.fields FROM message m
+         JOIN record_state s ON s.entity = 'appointment' AND s.record = m.appointment_id
+         WHERE m.status = 'queued' AND m.kind = 'reminder'",
+        &[],
+    )?;
+    for mut row in rows(found, "reminder") {
+        let (id, occasion, f) = (row.text()?, row.text()?, row.json::<Map<String, Value>>()?);
+        let starts = f.get("starts_at").and_then(Value::as_i64).map(|s| s.to_string()).unwrap_or_default();
+        let waiting =
+            f.get("status").and_then(Value::as_str) == Some("booked") && occasion.ends_with(&format!("/{starts}"));
+        if !waiting {
+            db.exec(
+                "UPDATE message SET status = 'cancelled', reason = 'not-booked', updated_at = $2 WHERE id = $1",
+                &[id.into(), now_ms.into()],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// What a gateway said to one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempt {
+    /// Taken for delivery, with the gateway's reference if it gives one.
+    Accepted(Option<String>),
+    /// Worth trying again later (the gateway was away or busy).
+    Retry(String),
+    /// Never worth trying again (a number the gateway refuses).
+    Refused(String),
+}
+
+/// Records the outcome of sending a claimed message: sent, queued again after a back-off, or
+/// failed for good after [`MAX_ATTEMPTS`].
+pub fn record_attempt(db: &mut dyn Db, id: &str, attempt: &Attempt, now_ms: i64) -> OfficeResult<()> {
+    match attempt {
+        Attempt::Accepted(reference) => db.exec(
+            "UPDATE message SET status = 'sent', gateway_ref = $2, claimed_by = NULL, claimed_until = NULL,
+                 last_error = NULL, updated_at = $3
+             WHERE id = $1 AND status IN ('claimed', 'uncertain')",
+            &[id.into(), reference.as_deref().into(), now_ms.into()],
+        )?,
+        Attempt::Retry(why) => db.exec(
+            "UPDATE message SET status = CASE WHEN attempts >= $4 THEN 'failed' ELSE 'queued' END,
+                 send_after = $3 + 60000 * attempts * attempts, claimed_by = NULL, claimed_until = NULL,
+                 last_error = $2, updated_at = $3
+             WHERE id = $1 AND status = 'claimed'",
+            &[id.into(), why.as_str().into(), now_ms.into(), MAX_ATTEMPTS.into()],
+        )?,
+        Attempt::Refused(why) => db.exec(
+            "UPDATE message SET status = 'failed', last_error = $2, claimed_by = NULL, claimed_until = NULL,
+                 updated_at = $3
+             WHERE id = $1 AND status = 'claimed'",
+            &[id.into(), why.as_str().into(), now_ms.into()],
+        )?,
+    };
+    Ok(())
+}
+
+/// What an SMS gateway reported about a message's delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    Delivered,
+    /// The operator took it (not yet on the phone).
+    Accepted,
+    /// The operator or the phone could not take it.
+    Undeliverable,
+    /// Nothing that changes the message's state (buffered, a code this build does not know).
+    Pending,
+}
+
+/// Records a delivery report for the message `id` (the caller has checked the gateway's
+/// secret). A report for an unknown message changes nothing and is refused.
+pub fn delivery_report(db: &mut dyn Db, id: &str, delivery: Delivery, now_ms: i64) -> OfficeResult<()> {
+    let status = match delivery {
+        Delivery::Delivered => "delivered",
+        Delivery::Undeliverable => "undeliverable",
+        Delivery::Accepted | Delivery::Pending => "sent",
+    };
+    // A report never moves a message back (a late "accepted" after "delivered").
+    let changed = db.exec(
+        "UPDATE message SET status = $2, updated_at = $3
+         WHERE id = $1 AND status IN ('sent', 'uncertain', 'claimed')
+           AND NOT (status = 'sent' AND $2 = 'sent')",
+        &[id.into(), status.into(), now_ms.into()],
+    )?;
+    let known = changed > 0 || db.query_one("SELECT 1 FROM message WHERE id = $1", &[id.into()])?.is_some();
+    if !known {
+        return Err(Refused::new(404, RefusalCode::NotFound, "no such message").into());
+    }
+    Ok(())
+}
+
+/// What a patient's reply asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyMeaning {
+    Confirm,
+    CallBack,
+    CannotCome,
+    Stop,
+    Start,
+    Unclear,
+}
+
+/// Reads a reply the way carriers and clinics do: C or Y confirms, R asks for a call, N cannot
+/// come; STOP and its synonyms opt out of texts, START opts back in.
+pub fn reply_meaning(text: &str) -> ReplyMeaning {
+    let word = text.trim().trim_end_matches(['.', '!']).to_uppercase();
+    match word.as_str() {
+        "C" | "Y" | "YES" | "CONFIRM" | "OK" => ReplyMeaning::Confirm,
+        "R" | "CALL" => ReplyMeaning::CallBack,
+        "N" | "NO" => ReplyMeaning::CannotCome,
+        "STOP" | "STOPALL" | "UNSUBSCRIBE" | "CANCEL" | "END" | "QUIT" => ReplyMeaning::Stop,
+        "START" | "UNSTOP" => ReplyMeaning::Start,
+        _ => ReplyMeaning::Unclear,
+    }
+}
+
+/// What head office did with an inbound text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplyOutcome {
+    pub meaning: ReplyMeaning,
+    /// The text answered one of head office's messages.
+    pub matched: bool,
+}
+
+/// Takes a text a patient sent: it answers the newest text head office sent to that number in
+/// the last week. "C" confirms the appointment (a change of head office's, which reaches every
+/// desk of the clinic); STOP turns the patient's SMS consent off and START on again; the reply
+/// is kept on the message for staff.
+pub fn inbound_reply(db: &mut dyn Db, from: &str, text: &str, now_ms: i64) -> OfficeResult<ReplyOutcome> {
+    let meaning = reply_meaning(text);
+    let key = rapport_model::phone::last_ten(from);
+    if key.len() < 6 {
+        return Ok(ReplyOutcome { meaning, matched: false });
+    }
+    let found = db.query(
+        "SELECT id, recipient, patient_id, appointment_id, kind FROM message
+         WHERE channel = 'sms' AND status IN ('sent', 'delivered', 'uncertain') AND updated_at > $1
+         ORDER BY updated_at DESC, id LIMIT 200",
+        &[(now_ms - 7 * 86_400_000).into()],
+    )?;
+    let mut answered = None;
+    for mut row in rows(found, "message") {
+        let (id, recipient, patient, appointment, kind) =
+            (row.text()?, row.opt_text()?, row.text()?, row.opt_text()?, row.text()?);
+        if recipient.is_some_and(|r| rapport_model::phone::last_ten(&r) == key) {
+            answered = Some((id, patient, appointment, kind));
+            break;
+        }
+    }
+    let Some((id, patient, appointment, kind)) = answered else { return Ok(ReplyOutcome { meaning, matched: false }) };
+    let kept: String = text.chars().filter(|c| !c.is_control()).take(160).collect();
+    db.exec("UPDATE message SET reply = $2, updated_at = $3 WHERE id = $1", &[id.into(), kept.into(), now_ms.into()])?;
+    let mut w = Writer::begin(db, now_ms)?;
+    match meaning {
+        ReplyMeaning::Confirm if kind == "reminder" => {
+            if let Some(appointment) = appointment
+                && let Some(mut state) = w.load(Entity::Appointment, &appointment)?
+                && state.text("status") == Some("booked")
+            {
+                let fields = Map::from_iter([
+                    ("status".to_owned(), Value::from("confirmed")),
+                    ("confirmed_at".to_owned(), Value::from(now_ms)),
+                ]);
+                w.office_change(Entity::Appointment, &appointment, &mut state, fields)?;
+            }
+        }
+        ReplyMeaning::Stop | ReplyMeaning::Start => {
+            if let Some(mut state) = w.load(Entity::Patient, &patient)? {
+                let mut consent: Consent =
+                    state.text("consent").and_then(|c| serde_json::from_str(c).ok()).unwrap_or_default();
+                consent.sms = meaning == ReplyMeaning::Start;
+                let text = serde_json::to_string(&consent).unwrap_or_else(|_| "{}".to_owned());
+                let fields = Map::from_iter([
+                    ("consent".to_owned(), Value::from(text)),
+                    ("updated_at".to_owned(), Value::from(now_ms)),
+                ]);
+                w.office_change(Entity::Patient, &patient, &mut state, fields)?;
+            }
+            if meaning == ReplyMeaning::Stop {
+                // Nothing more goes by text to this patient.
+                w.db()?.exec(
+                    "UPDATE message SET status = 'cancelled', reason = 'opted-out', updated_at = $2
+                     WHERE patient_id = $1 AND channel = 'sms' AND status = 'queued'",
+                    &[Val::from(patient.as_str()), now_ms.into()],
+                )?;
+            }
+        }
+        _ => {}
+    }
+    w.commit()?;
+    Ok(ReplyOutcome { meaning, matched: true })
+}

@@ -1,0 +1,172 @@
+//! SMS gateways head office sends through, and the sending pass over the outbox.
+//!
+//! [`Kannel`] speaks Kannel's HTTP `sendsms` interface: each message carries a delivery-report
+//! URL naming the message (and the gateway's shared secret), and Kannel's `get-url` brings the
+//! patients' replies (`/v1/sms/kannel/inbound`, see `http.rs`). Callbacks without the secret are
+//! refused and change nothing.
+
+use std::time::Duration;
+
+use reqwest::Url;
+
+use crate::office::{self, Attempt, Claimed};
+use crate::{Backend, OfficeError};
+
+/// Something that takes a text for a phone number.
+pub trait SmsGateway: Send + Sync + std::fmt::Debug {
+    /// Hands one message over; `Accepted` means the gateway has it (it may still fail later,
+    /// which its delivery report says).
+    fn send(&self, m: &Claimed) -> Attempt;
+
+    /// Is `given` the secret the gateway's callbacks must carry?
+    fn callback_secret_is(&self, given: &str) -> bool;
+}
+
+/// Kannel's `sendsms` interface: `kannel://USER:PASS@HOST:PORT?from=SENDER&secret=SECRET`.
+#[derive(Clone)]
+pub struct Kannel {
+    sendsms: Url,
+    user: String,
+    password: String,
+    from: String,
+    secret: String,
+    /// Where Kannel reports deliveries: `<public-url>/v1/sms/kannel/dlr`.
+    dlr_base: Option<String>,
+    client: reqwest::blocking::Client,
+}
+
+impl Kannel {
+    /// Reads `--sms-gateway` (the `secret` parameter is what Kannel's callbacks must carry).
+    pub fn from_spec(spec: &str, public_url: Option<&str>) -> Result<Self, String> {
+        let bad = |why: &str| format!("--sms-gateway: {why} (kannel://USER:PASS@HOST:PORT?from=SENDER&secret=SECRET)");
+        let url = Url::parse(spec).map_err(|_| bad("not a URL"))?;
+        if url.scheme() != "kannel" {
+            return Err(bad("only kannel:// gateways are known to this build"));
+        }
+        let host = url.host_str().ok_or_else(|| bad("no host"))?;
+        let port = url.port().ok_or_else(|| bad("no port"))?;
+        let query = |name: &str| url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
+        let secret =
+            query("secret").filter(|s| s.len() >= 16).ok_or_else(|| bad("a secret of 16 characters or more"))?;
+        let sendsms = Url::parse(&format!("http://{host}:{port}/cgi-bin/sendsms")).map_err(|_| bad("bad host"))?;
+        let decode = |s: &str| percent_decode(s);
+        Ok(Self {
+            sendsms,
+            user: decode(url.username()),
+            password: decode(url.password().unwrap_or_default()),
+            from: query("from").unwrap_or_else(|| "Rapport".to_owned()),
+            secret,
+            dlr_base: public_url.map(|u| format!("{}/v1/sms/kannel/dlr", u.trim_end_matches('/'))),
+            client: reqwest::blocking::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .map_err(|e| format!("cannot make an HTTP client: {e}"))?,
+        })
+    }
+}
+
+impl std::fmt::Debug for Kannel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The password and the callback secret never reach a log.
+        f.debug_struct("Kannel")
+            .field("sendsms", &self.sendsms.as_str())
+            .field("from", &self.from)
+            .finish_non_exhaustive()
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+                i += 3;
+            }
+            (b, ..) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+impl SmsGateway for Kannel {
+    fn send(&self, m: &Claimed) -> Attempt {
+        let mut url = self.sendsms.clone();
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("username", &self.user)
+                .append_pair("password", &self.password)
+                .append_pair("from", &self.from)
+                .append_pair("to", &m.recipient)
+                .append_pair("text", &m.body)
+                .append_pair("charset", "UTF-8")
+                .append_pair("coding", if rapport_model::outreach::sms_segments(&m.body).unicode { "2" } else { "0" });
+            if let Some(base) = &self.dlr_base {
+                // Kannel fills in %d (the report's type); the rest names the message.
+                let dlr = format!("{base}?id={}&secret={}&status=%d", m.id, self.secret);
+                q.append_pair("dlr-mask", "31").append_pair("dlr-url", &dlr);
+            }
+            if let Some(dlt) = &m.dlt_template_id {
+                q.append_pair("meta-data", &format!("?smpp?template_id={dlt}"));
+            }
+        }
+        match self.client.get(url).send() {
+            // "0: Accepted for delivery", or "3: Queued for later delivery" while no operator
+            // is connected: Kannel has it either way.
+            Ok(r) if r.status().as_u16() == 202 || r.status().is_success() => Attempt::Accepted(None),
+            Ok(r) if r.status().is_server_error() => Attempt::Retry(format!("the gateway answered {}", r.status())),
+            Ok(r) => Attempt::Refused(format!("the gateway refused the message ({})", r.status())),
+            Err(e) if e.is_timeout() => Attempt::Retry("the gateway did not answer in time".to_owned()),
+            Err(_) => Attempt::Retry("the gateway could not be reached".to_owned()),
+        }
+    }
+
+    fn callback_secret_is(&self, given: &str) -> bool {
+        // Compared in full whatever the first difference, so the time taken tells nothing.
+        let (a, b) = (self.secret.as_bytes(), given.as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+}
+
+/// What one sending pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SendReport {
+    pub sent: u64,
+    pub retrying: u64,
+    pub failed: u64,
+}
+
+/// Sends the SMS messages due: claims a batch for this process (`worker`), hands each to the
+/// gateway and records the answer, until nothing due is left.
+pub fn send_due(backend: &Backend, gateway: &dyn SmsGateway, worker: &str) -> Result<SendReport, OfficeError> {
+    let mut report = SendReport::default();
+    loop {
+        let now = crate::now_ms();
+        let claimed = backend.tx(|db| office::claim_due(db, now, worker, "sms", 20))?;
+        if claimed.is_empty() {
+            return Ok(report);
+        }
+        for m in &claimed {
+            let attempt = gateway.send(m);
+            match &attempt {
+                Attempt::Accepted(_) => report.sent += 1,
+                Attempt::Retry(_) => report.retrying += 1,
+                Attempt::Refused(_) => report.failed += 1,
+            }
+            if let Attempt::Retry(why) | Attempt::Refused(why) = &attempt {
+                tracing::warn!(message = %m.id, attempts = m.attempts, why = why.as_str(), "an SMS was not taken");
+            }
+            backend.tx(|db| office::record_attempt(db, &m.id, &attempt, crate::now_ms()))?;
+        }
+        if report.retrying > 0 {
+            // The gateway is struggling: the rest waits for the next pass.
+            return Ok(report);
+        }
+    }
+}
