@@ -10,8 +10,10 @@ CREATE TABLE message (
     clinic_id       TEXT NOT NULL,
     patient_id      TEXT NOT NULL,
     kind            TEXT NOT NULL,
-    -- The appointment a reminder is about (a reply "C" confirms it).
+    -- The appointment a reminder is about (a reply "C" or its confirm link confirms it), and
+    -- when, as the clinic says it ("Thu 19 Nov at 10:30"), for the confirm page.
     appointment_id  TEXT,
+    visit_label     TEXT,
     channel         TEXT,
     recipient       TEXT,
     subject         TEXT,

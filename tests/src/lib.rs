@@ -4,4 +4,5 @@
 pub mod desktop;
 pub mod head_office;
 pub mod kannel;
+pub mod mailbox;
 pub mod proxy;

@@ -3,13 +3,15 @@
 //! desk. A booking for tomorrow gets exactly one reminder with the clinic's words; the
 //! operator's delivery report marks it delivered; the patient's "C" confirms the visit on the
 //! desk after sync; forged callbacks are refused and change nothing; head office killed and
-//! started again sends nothing twice; STOP turns the patient's SMS consent off.
+//! started again sends nothing twice; STOP turns the patient's SMS consent off. On PostgreSQL
+//! two head-office processes plan and send at once: still one text.
 
 use std::time::{Duration, Instant};
 
 use chrono::{Local, Timelike};
-use rapport_tests::head_office::{Desk, Office, tls_files};
+use rapport_tests::head_office::{Desk, Office, postgres_database, tls_files};
 use rapport_tests::kannel::{Kannel, free_port};
+use rapport_tests::mailbox::{MailServer, body};
 use serde_json::Value;
 
 const SECRET: &str = "kannel-callback-secret-0123";
@@ -32,7 +34,16 @@ fn get(url: &str) -> u16 {
 }
 
 #[test]
-fn a_reminder_goes_once_through_kannel_and_the_patients_reply_confirms_the_visit() {
+fn a_reminder_goes_once_through_kannel_and_the_reply_confirms_the_visit_on_sqlite() {
+    scenario(None);
+}
+
+#[test]
+fn two_head_office_processes_send_a_reminder_once_and_the_reply_confirms_the_visit_on_postgres() {
+    scenario(Some(postgres_database("rapport_outreach")));
+}
+
+fn scenario(postgres: Option<String>) {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = tmp.path().to_owned();
@@ -45,18 +56,33 @@ fn a_reminder_goes_once_through_kannel_and_the_patients_reply_confirms_the_visit
         "kannel://{}:{}@127.0.0.1:{}?from=LOTUS&secret={SECRET}",
         kannel.user, kannel.password, kannel.sendsms_port
     );
+    let mail = MailServer::start(&dir);
+    let smtp = format!("smtp://127.0.0.1:{}", mail.port);
     let mut office = Office {
         dir: dir.clone(),
-        postgres: None,
+        postgres: postgres.clone(),
         port,
         child: None,
         plain_http: true,
-        serve_args: ["--public-url", &public, "--sms-gateway", &gateway, "--plan-every", "1"]
-            .map(str::to_owned)
-            .to_vec(),
+        serve_args: [
+            "--public-url",
+            &public,
+            "--sms-gateway",
+            &gateway,
+            "--smtp",
+            &smtp,
+            "--mail-from",
+            "Lotus Clinic <desk@lotus.example>",
+            "--plan-every",
+            "1",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
     };
     office.admin(&["clinic", "add", "Lotus"]);
     office.start();
+    // On PostgreSQL a second process plans and sends from the same outbox all along.
+    let _second = postgres.is_some().then(|| office.another_process());
 
     // The desk: a doctor, the clinic's settings and words, a patient who agreed to texts.
     let desk = Desk { db: dir.join("desk.db") };
@@ -95,6 +121,21 @@ fn a_reminder_goes_once_through_kannel_and_the_patients_reply_confirms_the_visit
     let at = Local::now() + chrono::Duration::hours(23);
     let when = at.format("%Y-%m-%dT%H:%M").to_string();
     let visit = desk.ok(&["appt", "book", &patient, "--doctor", "dr.rao", "--at", &when, "--minutes", "15"]);
+    // A patient who takes email only.
+    let meera = desk.ok(&["patient", "add", "--given", "Meera", "--family", "Iyer"]);
+    desk.ok(&["patient", "edit", &meera, "--email", "meera@example.org", "--email-consent", "yes"]);
+    let later = at + chrono::Duration::minutes(30);
+    desk.ok(&[
+        "appt",
+        "book",
+        &meera,
+        "--doctor",
+        "dr.rao",
+        "--at",
+        &later.format("%Y-%m-%dT%H:%M").to_string(),
+        "--minutes",
+        "15",
+    ]);
     desk.ok(&["sync", "now"]);
 
     // One reminder reaches the phone, in the clinic's words, from the clinic's sender name.
@@ -104,10 +145,32 @@ fn a_reminder_goes_once_through_kannel_and_the_patients_reply_confirms_the_visit
     let expected = format!("Lotus: Ash, see you at {} with Dr Rao. Reply C to confirm.", at.format("%H:%M"));
     assert!(got[0].starts_with("LOTUS +919845012345 text "), "{}", got[0]);
     assert!(got[0].ends_with(&expected), "{} does not end with {expected}", got[0]);
+    // One email reaches the mail server, with the clinic's sender, the default words and a
+    // confirm link of its own.
+    wait_until("the email reminder", 30, || !mail.mails().is_empty());
+    let mails = mail.mails();
+    assert_eq!(mails.len(), 1);
+    let subject = format!("Subject: Your appointment on {}", later.format("%a %-d %b"));
+    assert!(mails[0].contains(&subject), "{}", mails[0]);
+    assert!(mails[0].contains("To: meera@example.org") && mails[0].contains("desk@lotus.example"), "{}", mails[0]);
+    let text = body(&mails[0]);
+    assert!(text.contains("Dear Meera,") && text.contains("with Dr Rao at Lotus"), "{text}");
+    // Its confirm link: opening it confirms nothing (mail scanners open links); the button does.
+    let link =
+        text.split_whitespace().find(|w| w.starts_with(&format!("{public}/c/"))).expect("a confirm link").to_owned();
+    let opened = reqwest::blocking::get(&link).expect("the link opens");
+    assert_eq!(opened.status().as_u16(), 200, "{link}");
+    let page = opened.text().expect("page");
+    assert!(page.contains("Lotus") && page.contains("Yes, I will come") && !page.contains("Meera"), "{page}");
+    let client = reqwest::blocking::Client::new();
+    let confirmed = client.post(&link).send().and_then(|r| r.text()).expect("confirm");
+    assert!(confirmed.contains("is confirmed"), "{confirmed}");
+    assert_eq!(get(&format!("{public}/c/{}", "0".repeat(32))), 404, "a made-up link");
     // The operator's delivery report reaches head office.
     wait_until("the delivery report", 30, || messages(&office).iter().any(|m| m["status"] == "delivered"));
-    let listed = messages(&office);
-    assert_eq!(listed.len(), 1);
+    let all = messages(&office);
+    assert_eq!(all.len(), 2);
+    let listed: Vec<&Value> = all.iter().filter(|m| m["channel"] == "sms").collect();
     assert_eq!((listed[0]["kind"].as_str(), listed[0]["channel"].as_str()), (Some("reminder"), Some("sms")));
     assert_eq!(listed[0]["attempts"], 1);
 
@@ -117,24 +180,46 @@ fn a_reminder_goes_once_through_kannel_and_the_patients_reply_confirms_the_visit
         assert_eq!(get(&format!("{public}/v1/sms/kannel/dlr?id={id}&status=16{secret}")), 403);
         assert_eq!(get(&format!("{public}/v1/sms/kannel/inbound?from=%2B919845012345&text=C{secret}")), 403);
     }
-    assert_eq!(messages(&office)[0]["status"], "delivered", "a forged report changed nothing");
+    let sms_status =
+        |office: &Office| messages(office).into_iter().find(|m| m["channel"] == "sms").map(|m| m["status"].clone());
+    assert_eq!(sms_status(&office), Some(Value::from("delivered")), "a forged report changed nothing");
     desk.ok(&["sync", "now"]);
     let day = at.format("%Y-%m-%d").to_string();
     let booked: Value = serde_json::from_str(&desk.ok(&["appt", "list", "--date", &day, "--json"])).expect("json");
-    assert_eq!(booked[0]["status"], "booked", "a forged reply confirmed nothing");
+    let asha_visit =
+        booked.as_array().and_then(|b| b.iter().find(|a| a["id"].as_str() == Some(visit.as_str())).cloned());
+    assert_eq!(
+        asha_visit.map(|a| a["status"].clone()),
+        Some(Value::from("booked")),
+        "a forged reply confirmed nothing"
+    );
+    let meera_day = later.format("%Y-%m-%d").to_string();
+    let meera_list: Value =
+        serde_json::from_str(&desk.ok(&["appt", "list", "--date", &meera_day, "--json"])).expect("json");
+    let meera_visit = meera_list
+        .as_array()
+        .and_then(|l| l.iter().find(|a| a["patient_id"].as_str() == Some(meera.as_str())).cloned());
+    assert_eq!(
+        meera_visit.map(|a| a["status"].clone()),
+        Some(Value::from("confirmed")),
+        "the confirm link confirmed Meera's visit at the desk"
+    );
 
     // Head office killed and started again: nothing is sent twice.
     office.kill();
     office.start();
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(kannel.received().len(), 1, "a restart sent the reminder again");
+    assert_eq!(mail.mails().len(), 1, "a restart sent the email again");
 
     // The patient answers "C" from their phone: the visit is confirmed at the desk after sync.
     kannel.operator(&["+919845012345 LOTUS text C"]);
     wait_until("the visit confirmed at the desk", 30, || {
         desk.ok(&["sync", "now"]);
         let list: Value = serde_json::from_str(&desk.ok(&["appt", "list", "--date", &day, "--json"])).expect("json");
-        list[0]["status"] == "confirmed"
+        list.as_array()
+            .and_then(|l| l.iter().find(|a| a["id"].as_str() == Some(visit.as_str())))
+            .is_some_and(|a| a["status"] == "confirmed")
     });
     assert_eq!(visit.len(), 36, "the booking printed its id");
 
@@ -149,7 +234,8 @@ fn a_reminder_goes_once_through_kannel_and_the_patients_reply_confirms_the_visit
     // Head office's log holds no number and no text of the patient's.
     office.kill();
     let log = std::fs::read_to_string(dir.join("office.log")).expect("log");
-    for secret in ["98450", "Ash", "see you", SECRET] {
+    let token = link.rsplit('/').next().expect("token");
+    for secret in ["98450", "Ash", "see you", "meera@", SECRET, token] {
         assert!(!log.contains(secret), "head office logged {secret:?}");
     }
 }

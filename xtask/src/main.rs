@@ -46,6 +46,7 @@ const SERVER_PACKAGES: &[(&str, &str)] = &[
     ("openssl", "a CA and certificate for the test PostgreSQL's TLS"),
     ("kannel", "a real SMS gateway (bearerbox, smsbox) head office sends reminders through"),
     ("kannel-extras", "Kannel's fake operator (fakesmsc) that receives the test's texts and replies"),
+    ("python3-aiosmtpd", "a real SMTP server the test's email reminders go to"),
 ];
 
 /// tauri-driver, the WebDriver front for Tauri apps.

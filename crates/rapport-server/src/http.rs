@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -309,13 +309,17 @@ pub fn router(backend: Arc<Backend>, sms: Option<Arc<dyn SmsGateway>>) -> Router
         .route("/v1/enroll", post(enroll))
         .route("/v1/sms/kannel/dlr", get(kannel_report))
         .route("/v1/sms/kannel/inbound", get(kannel_inbound))
+        .route("/c/{token}", get(confirm_page).post(confirm_visit))
         .merge(device_routes)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(
             tower_http::trace::TraceLayer::new_for_http()
                 .make_span_with(|req: &axum::http::Request<_>| {
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+                    // A confirm link's token confirms a visit: it is not written to the log.
+                    let path = req.uri().path();
+                    let path = if path.starts_with("/c/") { "/c/…" } else { path };
+                    tracing::info_span!("request", method = %req.method(), path = %path)
                 })
                 .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
@@ -379,6 +383,76 @@ async fn kannel_inbound(State(app): State<Arc<AppState>>, uri: axum::http::Uri) 
         }
         Err(e) => e.into_response(),
     }
+}
+
+/// A reminder's confirm link: the visit and a button (opening the link confirms nothing: mail
+/// scanners open links).
+async fn confirm_page(State(app): State<Arc<AppState>>, Path(token): Path<String>) -> Response {
+    link_page(&app, token, false).await
+}
+
+/// The confirm link's button.
+async fn confirm_visit(State(app): State<Arc<AppState>>, Path(token): Path<String>) -> Response {
+    link_page(&app, token, true).await
+}
+
+async fn link_page(app: &AppState, token: String, confirm: bool) -> Response {
+    // A token is 32 hex digits; anything else is not looked up.
+    if token.len() != 32 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return page(StatusCode::NOT_FOUND, "This link is not valid", "<p>Please call the clinic.</p>");
+    }
+    let found = with_db(&app.backend, move |db| office::confirm_link(db, &token, confirm, now_ms())).await;
+    let link = match found {
+        Ok(Some(link)) => link,
+        Ok(None) => return page(StatusCode::NOT_FOUND, "This link is not valid", "<p>Please call the clinic.</p>"),
+        Err(e) => return e.into_response(),
+    };
+    let (clinic, when) = (escape(&link.clinic), escape(&link.when));
+    match link.state {
+        office::LinkState::Waiting => page(
+            StatusCode::OK,
+            "Confirm your appointment",
+            &format!(
+                "<p>Your appointment at <strong>{clinic}</strong> is on <strong>{when}</strong>.</p>
+                 <form method=\"post\"><button type=\"submit\">Yes, I will come</button></form>
+                 <p class=\"quiet\">If you cannot come, please call the clinic so the time can go to someone else.</p>"
+            ),
+        ),
+        office::LinkState::Confirmed => page(
+            StatusCode::OK,
+            "Thank you",
+            &format!("<p>Your appointment at <strong>{clinic}</strong> on <strong>{when}</strong> is confirmed.</p>"),
+        ),
+        office::LinkState::Changed => page(
+            StatusCode::OK,
+            "This appointment has changed",
+            &format!("<p>Please call <strong>{clinic}</strong> to check your appointment.</p>"),
+        ),
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// A small page for patients: readable on a phone, no scripts, nothing loaded from elsewhere.
+fn page(status: StatusCode, title: &str, body: &str) -> Response {
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title>
+<style>body{{font:18px/1.5 system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;color:#1f2933}}
+h1{{font-size:1.4rem}}button{{font:inherit;padding:.7rem 1.4rem;border:0;border-radius:.4rem;background:#0b6e4f;color:#fff}}
+.quiet{{color:#52606d;font-size:.9rem}}</style></head><body><h1>{title}</h1>{body}</body></html>"
+    );
+    let mut response = (status, html).into_response();
+    let headers = response.headers_mut();
+    headers.insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("text/html; charset=utf-8"));
+    headers.insert(
+        axum::http::header::CONTENT_SECURITY_POLICY,
+        axum::http::HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"),
+    );
+    headers.insert(axum::http::header::REFERRER_POLICY, axum::http::HeaderValue::from_static("no-referrer"));
+    response
 }
 
 /// How the server listens.

@@ -5,11 +5,14 @@
 //! - [`office`]: everything head office does, once, against that trait.
 //! - [`http`]: the axum routes, body limits, refusals as JSON, structured logs without patient
 //!   data, and graceful shutdown that lets in-flight batches finish.
-//! - [`sms`]: the SMS gateways messages go through (Kannel) and the sending pass.
+//! - [`send`]: the sending pass over the outbox, through a [`send::Carrier`] per channel:
+//!   [`sms`] (Kannel, whose callbacks bring delivery reports and replies) and [`mail`] (SMTP).
 
 pub mod db;
 pub mod http;
+pub mod mail;
 pub mod office;
+pub mod send;
 pub mod sms;
 
 use std::path::Path;

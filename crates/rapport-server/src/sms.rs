@@ -1,4 +1,4 @@
-//! SMS gateways head office sends through, and the sending pass over the outbox.
+//! SMS gateways head office sends through.
 //!
 //! [`Kannel`] speaks Kannel's HTTP `sendsms` interface: each message carries a delivery-report
 //! URL naming the message (and the gateway's shared secret), and Kannel's `get-url` brings the
@@ -9,15 +9,12 @@ use std::time::Duration;
 
 use reqwest::Url;
 
-use crate::office::{self, Attempt, Claimed};
-use crate::{Backend, OfficeError};
+use crate::office::{Attempt, Claimed};
+use crate::send::Carrier;
 
-/// Something that takes a text for a phone number.
-pub trait SmsGateway: Send + Sync + std::fmt::Debug {
-    /// Hands one message over; `Accepted` means the gateway has it (it may still fail later,
-    /// which its delivery report says).
-    fn send(&self, m: &Claimed) -> Attempt;
-
+/// Something that takes a text for a phone number, and calls back with delivery reports and
+/// the patients' replies.
+pub trait SmsGateway: Carrier {
     /// Is `given` the secret the gateway's callbacks must carry?
     fn callback_secret_is(&self, given: &str) -> bool;
 }
@@ -95,8 +92,8 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-impl SmsGateway for Kannel {
-    fn send(&self, m: &Claimed) -> Attempt {
+impl Carrier for Kannel {
+    fn carry(&self, m: &Claimed) -> Attempt {
         let mut url = self.sendsms.clone();
         {
             let mut q = url.query_pairs_mut();
@@ -126,47 +123,12 @@ impl SmsGateway for Kannel {
             Err(_) => Attempt::Retry("the gateway could not be reached".to_owned()),
         }
     }
+}
 
+impl SmsGateway for Kannel {
     fn callback_secret_is(&self, given: &str) -> bool {
         // Compared in full whatever the first difference, so the time taken tells nothing.
         let (a, b) = (self.secret.as_bytes(), given.as_bytes());
         a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-    }
-}
-
-/// What one sending pass did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SendReport {
-    pub sent: u64,
-    pub retrying: u64,
-    pub failed: u64,
-}
-
-/// Sends the SMS messages due: claims a batch for this process (`worker`), hands each to the
-/// gateway and records the answer, until nothing due is left.
-pub fn send_due(backend: &Backend, gateway: &dyn SmsGateway, worker: &str) -> Result<SendReport, OfficeError> {
-    let mut report = SendReport::default();
-    loop {
-        let now = crate::now_ms();
-        let claimed = backend.tx(|db| office::claim_due(db, now, worker, "sms", 20))?;
-        if claimed.is_empty() {
-            return Ok(report);
-        }
-        for m in &claimed {
-            let attempt = gateway.send(m);
-            match &attempt {
-                Attempt::Accepted(_) => report.sent += 1,
-                Attempt::Retry(_) => report.retrying += 1,
-                Attempt::Refused(_) => report.failed += 1,
-            }
-            if let Attempt::Retry(why) | Attempt::Refused(why) = &attempt {
-                tracing::warn!(message = %m.id, attempts = m.attempts, why = why.as_str(), "an SMS was not taken");
-            }
-            backend.tx(|db| office::record_attempt(db, &m.id, &attempt, crate::now_ms()))?;
-        }
-        if report.retrying > 0 {
-            // The gateway is struggling: the rest waits for the next pass.
-            return Ok(report);
-        }
     }
 }

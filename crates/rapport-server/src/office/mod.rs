@@ -39,8 +39,8 @@ pub use audit::{ChainReport, dump, verify_audit};
 pub use devices::{Device, DeviceRow, add_clinic, authenticate, enroll, list_devices, new_enroll_code, revoke_device};
 pub use ingest::ingest;
 pub use outbox::{
-    Attempt, CLAIM_LEASE_MS, Claimed, Delivery, MAX_ATTEMPTS, ReplyMeaning, ReplyOutcome, claim_due, delivery_report,
-    inbound_reply, record_attempt, reply_meaning,
+    Attempt, CLAIM_LEASE_MS, Claimed, ConfirmLink, Delivery, LinkState, MAX_ATTEMPTS, ReplyMeaning, ReplyOutcome,
+    claim_due, confirm_link, delivery_report, inbound_reply, record_attempt, reply_meaning,
 };
 pub use outreach::{
     MessageRow, OutboxStatus, OutreachConfig, PlanReport, list_messages, outbox_status, plan as plan_messages,

@@ -49,11 +49,17 @@ pub fn claim_due(db: &mut dyn Db, now_ms: i64, worker: &str, channel: &str, limi
     cancel_obsolete_reminders(db, now_ms)?;
     let found = db.query(
         &format!(
-            "UPDATE message SET status = 'claimed', claimed_by = $1, claimed_until = $2, attempts = attempts + 1,
+            // The rows are picked once (a materialized CTE: a subquery in the WHERE clause may
+            // be run again per row by PostgreSQL's planner, picking more than the limit), and
+            // checked again once locked.
+            "WITH picked AS MATERIALIZED (
+                 SELECT id FROM message WHERE status = 'queued' AND channel = $4 AND send_after <= $3
+                 ORDER BY send_after, id LIMIT $5{})
+             UPDATE message SET status = 'claimed', claimed_by = $1, claimed_until = $2, attempts = attempts + 1,
                  updated_at = $3
-             WHERE id IN (SELECT id FROM message WHERE status = 'queued' AND channel = $4 AND send_after <= $3
-                          ORDER BY send_after, id LIMIT $5{})
-             RETURNING id, channel, recipient, subject, body, dlt_template_id, attempts",
+             FROM picked WHERE message.id = picked.id AND message.status = 'queued'
+             RETURNING message.id, message.channel, message.recipient, message.subject, message.body,
+                 message.dlt_template_id, message.attempts",
             db.skip_locked()
         ),
         &[worker.into(), (now_ms + CLAIM_LEASE_MS).into(), now_ms.into(), channel.into(), limit.into()],
@@ -133,6 +139,68 @@ pub fn record_attempt(db: &mut dyn Db, id: &str, attempt: &Attempt, now_ms: i64)
         )?,
     };
     Ok(())
+}
+
+/// Confirms a visit that is still booked, as head office's own change (it reaches every desk
+/// of the clinic); `false` if it is not waiting for confirmation.
+fn confirm_visit(w: &mut Writer<'_>, appointment: &str, now_ms: i64) -> OfficeResult<bool> {
+    let Some(mut state) = w.load(Entity::Appointment, appointment)? else { return Ok(false) };
+    if state.text("status") != Some("booked") {
+        return Ok(false);
+    }
+    let fields = Map::from_iter([
+        ("status".to_owned(), Value::from("confirmed")),
+        ("confirmed_at".to_owned(), Value::from(now_ms)),
+    ]);
+    w.office_change(Entity::Appointment, appointment, &mut state, fields)?;
+    Ok(true)
+}
+
+/// A reminder's confirm link as the patient sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfirmLink {
+    pub clinic: String,
+    /// "Thu 19 Nov at 10:30", in the clinic's time.
+    pub when: String,
+    pub state: LinkState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkState {
+    /// Booked, waiting for the patient's word.
+    Waiting,
+    Confirmed,
+    /// Moved, cancelled or over: the patient should call.
+    Changed,
+}
+
+/// The reminder whose link carries `token`, and where its visit stands. When `confirm`, a
+/// waiting visit is confirmed (the link's page does that on its button, never on opening:
+/// mail scanners open links).
+pub fn confirm_link(db: &mut dyn Db, token: &str, confirm: bool, now_ms: i64) -> OfficeResult<Option<ConfirmLink>> {
+    let row = db.query_one(
+        "SELECT m.appointment_id, m.visit_label, m.occasion, c.name FROM message m JOIN clinic c ON c.id = m.clinic_id
+         WHERE m.token = $1 AND m.kind = 'reminder'",
+        &[token.into()],
+    )?;
+    let Some(row) = row else { return Ok(None) };
+    let mut row = crate::db::Row::new(row, "reminder");
+    let (appointment, when, occasion, clinic) = (row.opt_text()?, row.opt_text()?, row.text()?, row.text()?);
+    let Some(appointment) = appointment else { return Ok(None) };
+    let mut w = Writer::begin(db, now_ms)?;
+    let state = w.load(Entity::Appointment, &appointment)?;
+    let starts = state.as_ref().and_then(|s| s.fields.get("starts_at")).and_then(Value::as_i64);
+    let same_time = starts.is_some_and(|s| occasion.ends_with(&format!("/{s}")));
+    let mut link_state = match state.as_ref().and_then(|s| s.text("status")) {
+        Some("booked") if same_time => LinkState::Waiting,
+        Some("confirmed") if same_time => LinkState::Confirmed,
+        _ => LinkState::Changed,
+    };
+    if confirm && link_state == LinkState::Waiting && confirm_visit(&mut w, &appointment, now_ms)? {
+        link_state = LinkState::Confirmed;
+    }
+    w.commit()?;
+    Ok(Some(ConfirmLink { clinic, when: when.unwrap_or_default(), state: link_state }))
 }
 
 /// What an SMS gateway reported about a message's delivery.
@@ -233,15 +301,8 @@ pub fn inbound_reply(db: &mut dyn Db, from: &str, text: &str, now_ms: i64) -> Of
     let mut w = Writer::begin(db, now_ms)?;
     match meaning {
         ReplyMeaning::Confirm if kind == "reminder" => {
-            if let Some(appointment) = appointment
-                && let Some(mut state) = w.load(Entity::Appointment, &appointment)?
-                && state.text("status") == Some("booked")
-            {
-                let fields = Map::from_iter([
-                    ("status".to_owned(), Value::from("confirmed")),
-                    ("confirmed_at".to_owned(), Value::from(now_ms)),
-                ]);
-                w.office_change(Entity::Appointment, &appointment, &mut state, fields)?;
+            if let Some(appointment) = appointment {
+                confirm_visit(&mut w, &appointment, now_ms)?;
             }
         }
         ReplyMeaning::Stop | ReplyMeaning::Start => {

@@ -452,8 +452,8 @@ fn record_occasion(
     let stored = db.exec(
         "INSERT INTO message (id, occasion, clinic_id, patient_id, kind, channel, recipient, subject, body,
              dlt_template_id, status, reason, send_after, send_before, attempts, token, created_at, updated_at,
-             appointment_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0, $15, $16, $16, $17)
+             appointment_id, visit_label)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0, $15, $16, $16, $17, $18)
          ON CONFLICT (occasion) DO UPDATE SET channel = excluded.channel, recipient = excluded.recipient,
              subject = excluded.subject, body = excluded.body, dlt_template_id = excluded.dlt_template_id,
              status = excluded.status, reason = excluded.reason, send_after = excluded.send_after,
@@ -477,6 +477,15 @@ fn record_occasion(
             token.as_str().into(),
             at.into(),
             o.appointment.as_deref().into(),
+            o.starts_at
+                .map(|_| {
+                    format!(
+                        "{} at {}",
+                        slot_value(Slot::Date, o, &token, config),
+                        slot_value(Slot::Time, o, &token, config)
+                    )
+                })
+                .into(),
         ],
     )?;
     if stored > 0 {

@@ -48,6 +48,12 @@ pub(crate) enum Command {
         /// <public-url>/v1/sms/kannel/inbound?from=%p&to=%P&text=%a&secret=SECRET).
         #[arg(long, value_name = "URL", requires = "public_url")]
         sms_gateway: Option<String>,
+        /// The mail server: smtp://[USER:PASS@]HOST:PORT (add ?tls=required for STARTTLS).
+        #[arg(long, value_name = "URL", requires = "mail_from")]
+        smtp: Option<String>,
+        /// The address the clinics' email comes from.
+        #[arg(long, value_name = "ADDR", requires = "smtp")]
+        mail_from: Option<String>,
         /// Seconds between two passes over the messages due (planning, then sending).
         #[arg(long, default_value_t = 60, value_name = "SECONDS", hide = true)]
         plan_every: u64,

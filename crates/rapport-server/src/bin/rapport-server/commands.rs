@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use rapport_server::http::Transport;
+use rapport_server::mail::Smtp;
+use rapport_server::send::{Carrier, SendReport, send_due};
 use rapport_server::sms::{Kannel, SmsGateway};
 use rapport_server::{Backend, OfficeError, office};
 
@@ -52,10 +54,17 @@ pub(crate) fn serve(
         Some(spec) => Some(Arc::new(Kannel::from_spec(spec, messaging.public_url.as_deref())?)),
         None => None,
     };
+    let mut carriers: Vec<(&'static str, Arc<dyn Carrier>)> = Vec::new();
+    if let Some(gw) = &sms {
+        carriers.push(("sms", Arc::clone(gw) as Arc<dyn Carrier>));
+    }
+    if let Some((url, from)) = &messaging.smtp {
+        carriers.push(("email", Arc::new(Smtp::new(url, from)?)));
+    }
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     let every = std::time::Duration::from_secs(messaging.every_secs.max(1));
     let outreach = office::OutreachConfig::new(messaging.public_url);
-    runtime.spawn(reach_out_forever(Arc::clone(&backend), outreach, sms.clone(), every));
+    runtime.spawn(reach_out_forever(Arc::clone(&backend), outreach, carriers, every));
     runtime
         .block_on(rapport_server::http::serve(backend, sms, listen, transport, move |addr| {
             say!("rapport-server listening on {scheme}://{addr}");
@@ -68,29 +77,31 @@ pub(crate) fn serve(
 pub(crate) struct Messaging {
     pub(crate) public_url: Option<String>,
     pub(crate) sms_gateway: Option<String>,
+    /// The mail server's URL and the sender's address.
+    pub(crate) smtp: Option<(String, String)>,
     pub(crate) every_secs: u64,
 }
 
 /// Every `every`, for as long as the server runs: plans the messages due, then sends what is
-/// due through the gateway. A failed pass is logged (without patient data) and the next one
-/// tries again.
+/// due through each channel's carrier. A failed pass is logged (without patient data) and the
+/// next one tries again.
 async fn reach_out_forever(
     backend: Arc<Backend>,
     outreach: office::OutreachConfig,
-    sms: Option<Arc<dyn SmsGateway>>,
+    carriers: Vec<(&'static str, Arc<dyn Carrier>)>,
     every: std::time::Duration,
 ) {
-    let outreach = Arc::new(outreach);
+    let (outreach, carriers) = (Arc::new(outreach), Arc::new(carriers));
     // Claims name the process that holds them.
     let worker = format!("{}-{}", std::process::id(), rapport_server::now_ms());
     loop {
-        let (b, o, gw, me) = (Arc::clone(&backend), Arc::clone(&outreach), sms.clone(), worker.clone());
+        let (b, o, c, me) = (Arc::clone(&backend), Arc::clone(&outreach), Arc::clone(&carriers), worker.clone());
         let pass = tokio::task::spawn_blocking(move || -> Result<_, OfficeError> {
             let planned = b.tx(|db| office::plan_messages(db, rapport_server::now_ms(), &o))?;
-            let sent = match &gw {
-                Some(gw) => rapport_server::sms::send_due(&b, gw.as_ref(), &me)?,
-                None => rapport_server::sms::SendReport::default(),
-            };
+            let mut sent = SendReport::default();
+            for (channel, carrier) in c.iter() {
+                sent += send_due(&b, channel, carrier.as_ref(), &me)?;
+            }
             Ok((planned, sent))
         });
         match pass.await {
@@ -103,7 +114,7 @@ async fn reach_out_forever(
                         "messages planned"
                     );
                 }
-                if sent != rapport_server::sms::SendReport::default() {
+                if sent != SendReport::default() {
                     tracing::info!(sent = sent.sent, retrying = sent.retrying, failed = sent.failed, "messages sent");
                 }
             }

@@ -23,8 +23,20 @@ fn main() -> ExitCode {
     };
     let now = rapport_server::now_ms();
     let done = match cli.command {
-        Command::Serve { storage, listen, tls_cert, tls_key, insecure_http, public_url, sms_gateway, plan_every } => {
-            let messages = commands::Messaging { public_url, sms_gateway, every_secs: plan_every };
+        Command::Serve {
+            storage,
+            listen,
+            tls_cert,
+            tls_key,
+            insecure_http,
+            public_url,
+            sms_gateway,
+            smtp,
+            mail_from,
+            plan_every,
+        } => {
+            let smtp = smtp.zip(mail_from);
+            let messages = commands::Messaging { public_url, sms_gateway, smtp, every_secs: plan_every };
             commands::serve(&storage, listen, tls_cert, tls_key, insecure_http, messages)
         }
         Command::Messages(MessagesCommand::List { storage, limit, json }) => {

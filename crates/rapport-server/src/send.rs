@@ -1,0 +1,62 @@
+//! The sending pass over the outbox: for each channel with a carrier (an SMS gateway, an SMTP
+//! server), claim what is due for this process, hand each message over, record the answer.
+
+use crate::office::{self, Attempt, Claimed};
+use crate::{Backend, OfficeError};
+
+/// Something that takes a message to a patient: an SMS gateway, a mail server.
+pub trait Carrier: Send + Sync + std::fmt::Debug {
+    /// Hands one message over; `Accepted` means the carrier has it (it may still fail later,
+    /// which a delivery report says).
+    fn carry(&self, m: &Claimed) -> Attempt;
+}
+
+/// What one sending pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SendReport {
+    pub sent: u64,
+    pub retrying: u64,
+    pub failed: u64,
+}
+
+impl std::ops::AddAssign for SendReport {
+    fn add_assign(&mut self, o: Self) {
+        self.sent += o.sent;
+        self.retrying += o.retrying;
+        self.failed += o.failed;
+    }
+}
+
+/// Sends the messages due by `channel` (`sms`, `email`): claims a batch for this process
+/// (`worker`), hands each to the carrier and records the answer, until nothing due is left or
+/// the carrier struggles (the rest waits for the next pass).
+pub fn send_due(
+    backend: &Backend,
+    channel: &str,
+    carrier: &dyn Carrier,
+    worker: &str,
+) -> Result<SendReport, OfficeError> {
+    let mut report = SendReport::default();
+    loop {
+        let now = crate::now_ms();
+        let claimed = backend.tx(|db| office::claim_due(db, now, worker, channel, 20))?;
+        if claimed.is_empty() {
+            return Ok(report);
+        }
+        for m in &claimed {
+            let attempt = carrier.carry(m);
+            match &attempt {
+                Attempt::Accepted(_) => report.sent += 1,
+                Attempt::Retry(_) => report.retrying += 1,
+                Attempt::Refused(_) => report.failed += 1,
+            }
+            if let Attempt::Retry(why) | Attempt::Refused(why) = &attempt {
+                tracing::warn!(message = %m.id, channel, attempts = m.attempts, why = why.as_str(), "a message was not taken");
+            }
+            backend.tx(|db| office::record_attempt(db, &m.id, &attempt, crate::now_ms()))?;
+        }
+        if report.retrying > 0 {
+            return Ok(report);
+        }
+    }
+}
