@@ -53,24 +53,8 @@ pub fn body(mail: &str) -> String {
     if !headers.to_ascii_lowercase().contains("content-transfer-encoding: quoted-printable") {
         return body.to_owned();
     }
-    let joined = body.replace("=\n", "");
-    let bytes = joined.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| char::from(b).to_digit(16);
-        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
-            (b'=', Some(h), Some(l)) => {
-                out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
-                i += 3;
-            }
-            (b, ..) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    let decoded = quoted_printable::decode(body, quoted_printable::ParseMode::Robust).unwrap_or_default();
+    String::from_utf8_lossy(&decoded).into_owned()
 }
 
 impl Drop for MailServer {

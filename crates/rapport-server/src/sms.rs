@@ -46,7 +46,7 @@ impl Kannel {
         let secret =
             query("secret").filter(|s| s.len() >= 16).ok_or_else(|| bad("a secret of 16 characters or more"))?;
         let sendsms = Url::parse(&format!("http://{host}:{port}/cgi-bin/sendsms")).map_err(|_| bad("bad host"))?;
-        let decode = |s: &str| percent_decode(s);
+        let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
         Ok(Self {
             sendsms,
             user: decode(url.username()),
@@ -70,26 +70,6 @@ impl std::fmt::Debug for Kannel {
             .field("from", &self.from)
             .finish_non_exhaustive()
     }
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| char::from(b).to_digit(16);
-        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
-            (b'%', Some(h), Some(l)) => {
-                out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
-                i += 3;
-            }
-            (b, ..) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 impl Carrier for Kannel {
