@@ -16,6 +16,8 @@ CREATE TABLE message (
     visit_label     TEXT,
     channel         TEXT,
     recipient       TEXT,
+    -- The last ten digits of an SMS recipient: how a reply's sender is matched.
+    recipient_key   TEXT,
     subject         TEXT,
     body            TEXT,
     dlt_template_id TEXT,
@@ -30,13 +32,15 @@ CREATE TABLE message (
     gateway_ref     TEXT,
     last_error      TEXT,
     reply           TEXT,
-    -- The message's own secret: its confirm link and its delivery reports name it.
+    -- The message's own secret, in its confirm link (delivery reports name the id and carry
+    -- the gateway's secret).
     token           TEXT NOT NULL UNIQUE,
     created_at      BIGINT NOT NULL,
     updated_at      BIGINT NOT NULL
 );
 CREATE INDEX message_due ON message (status, send_after);
 CREATE INDEX message_by_patient ON message (patient_id, created_at);
+CREATE INDEX message_by_number ON message (recipient_key, created_at);
 
 -- Bookings by start, for the reminders due in the next hours.
 CREATE INDEX booking_by_start ON booking (starts_at);

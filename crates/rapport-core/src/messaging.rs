@@ -69,7 +69,7 @@ impl Rapport {
         Template::parse_for(t.kind, t.text).map_err(|e| Error::invalid(e.to_string()))?;
         let dlt = t.dlt_template_id.map(str::trim).filter(|d| !d.is_empty());
         if let Some(d) = dlt {
-            text::check("the DLT template id", d, TextRule::Line, 40).map_err(|e| Error::invalid(e.to_string()))?;
+            outreach::check_dlt_id(d).map_err(Error::invalid)?;
         }
         let (ms, rnd) = self.id_parts()?;
         let now = self.clock.now();

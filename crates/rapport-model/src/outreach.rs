@@ -254,6 +254,36 @@ impl MessagingEdit {
     }
 }
 
+/// India's DLT registry numbers each template: digits only (it travels to the gateway as is).
+pub fn check_dlt_id(id: &str) -> Result<(), String> {
+    if (1..=40).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err("a DLT template id is up to 40 digits".to_owned())
+    }
+}
+
+/// The rules over a whole messaging-settings record that its fields alone do not say (the
+/// same as [`MessagingEdit::apply`] holds a desk to): quiet hours that are a window, a second
+/// reminder closer to the visit than the first, a language as templates file it.
+pub fn check_settings(
+    quiet: &QuietHours,
+    reminder_hours: i64,
+    second_reminder_hours: Option<i64>,
+    language: &str,
+) -> Result<(), String> {
+    if quiet.start == quiet.end {
+        return Err("quiet hours need a start and an end that differ".to_owned());
+    }
+    if second_reminder_hours.is_some_and(|h| h >= reminder_hours) {
+        return Err("the second reminder goes closer to the visit than the first".to_owned());
+    }
+    if normalize_language(language).as_deref() != Ok(language) {
+        return Err("a language is a short lower-case code such as en, hi or ta".to_owned());
+    }
+    Ok(())
+}
+
 /// A language tag as templates are filed under it: `en`, `hi`, `pt-br`.
 pub fn normalize_language(tag: &str) -> Result<String, String> {
     let tag = tag.trim().to_ascii_lowercase();
@@ -365,12 +395,19 @@ pub fn reminder_due(
         AppointmentStatus::Confirmed => return Err(SkipReason::Confirmed),
         _ => return Err(SkipReason::NotBooked),
     }
-    let hours = match which {
-        ReminderNo::First => s.reminder_hours,
-        ReminderNo::Second => s.second_reminder_hours.ok_or(SkipReason::NoSecondReminder)?,
+    let hold_ends = booked_at + Duration::minutes(i64::from(s.hold_minutes));
+    let due_at = |hours: u32| (starts_at - Duration::hours(i64::from(hours))).max(hold_ends);
+    let due = match which {
+        ReminderNo::First => due_at(s.reminder_hours),
+        ReminderNo::Second => {
+            let second = due_at(s.second_reminder_hours.ok_or(SkipReason::NoSecondReminder)?);
+            // Booked late, both would fall due at once: one text is enough.
+            if second <= due_at(s.reminder_hours) {
+                return Err(SkipReason::NoSecondReminder);
+            }
+            second
+        }
     };
-    let due =
-        (starts_at - Duration::hours(i64::from(hours))).max(booked_at + Duration::minutes(i64::from(s.hold_minutes)));
     if due > reminder_deadline(starts_at) {
         return Err(SkipReason::TooLate);
     }
@@ -957,6 +994,16 @@ mod tests {
         assert_eq!(
             reminder_due(starts, booked, AppointmentStatus::Booked, ReminderNo::Second, &s),
             Err(SkipReason::NoSecondReminder)
+        );
+        let two = MessagingSettings { second_reminder_hours: Some(3), ..kolkata() };
+        assert_eq!(
+            reminder_due(starts, booked, AppointmentStatus::Booked, ReminderNo::Second, &two),
+            Ok(utc("2026-12-04T02:00:00Z"))
+        );
+        assert_eq!(
+            reminder_due(starts, late_booking, AppointmentStatus::Booked, ReminderNo::Second, &two),
+            Err(SkipReason::NoSecondReminder),
+            "booked three hours ahead: both would go at once, one text is enough"
         );
     }
 

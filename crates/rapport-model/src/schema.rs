@@ -190,7 +190,7 @@ pub const RECORDS: [Record; 9] = [
             f("timezone", Kind::TimeZone, Required),
             f("birthday_hour", Kind::Int(0, 23), Required),
             f("birthday_offer", Flag, Required),
-            f("weekly_cap", Kind::Int(0, 14), Required),
+            f("weekly_cap", Kind::Int(0, outreach::MAX_WEEKLY_CAP as i64), Required),
             f("language", Text(Line, MAX_LANGUAGE), Required),
             f("set_by", Ref(Entity::Staff), Required),
             f("updated_at", Instant, Required),
@@ -392,10 +392,27 @@ pub fn check_record(entity: Entity, fields: &serde_json::Map<String, Value>) -> 
             let kind = fields.get("kind").and_then(Value::as_str).and_then(|k| k.parse::<MessageKind>().ok());
             let body = fields.get("body").and_then(Value::as_str).unwrap_or_default();
             match kind.map(|k| outreach::Template::parse_for(k, body)) {
-                Some(Ok(_)) => Ok(()),
-                Some(Err(e)) => Err(invalid(RefusalCode::InvalidValue, format!("the template: {e}"))),
-                None => Err(invalid(RefusalCode::InvalidValue, "a template needs its kind")),
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(invalid(RefusalCode::InvalidValue, format!("the template: {e}"))),
+                None => return Err(invalid(RefusalCode::InvalidValue, "a template needs its kind")),
             }
+            match fields.get("dlt_template_id").and_then(Value::as_str) {
+                Some(id) => outreach::check_dlt_id(id).map_err(|e| invalid(RefusalCode::InvalidValue, e)),
+                None => Ok(()),
+            }
+        }
+        Entity::MessagingSettings => {
+            let quiet = fields
+                .get("quiet_hours")
+                .and_then(Value::as_str)
+                .and_then(|q| serde_json::from_str::<crate::patient::QuietHours>(q).ok());
+            let hours = fields.get("reminder_hours").and_then(Value::as_i64);
+            let language = fields.get("language").and_then(Value::as_str);
+            let (Some(quiet), Some(hours), Some(language)) = (quiet, hours, language) else {
+                return Err(invalid(RefusalCode::MissingField, "messaging settings need every setting"));
+            };
+            let second = fields.get("second_reminder_hours").and_then(Value::as_i64);
+            outreach::check_settings(&quiet, hours, second, language).map_err(|e| invalid(RefusalCode::InvalidValue, e))
         }
         _ => Ok(()),
     }

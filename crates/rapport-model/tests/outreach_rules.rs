@@ -50,6 +50,21 @@ fn kind() -> impl Strategy<Value = MessageKind> {
     prop::sample::select(MessageKind::ALL.to_vec())
 }
 
+/// The oracle for quiet hours, by brute force: the first minute step from `from` (up to
+/// `limit` steps) whose local time lies outside the clinic's and the patient's quiet hours.
+/// Quiet windows are whole minutes, so a step of a minute cannot jump over a time allowed.
+fn first_allowed_step(
+    from: DateTime<Utc>,
+    s: &MessagingSettings,
+    patient: Option<QuietHours>,
+    limit: i64,
+) -> Option<DateTime<Utc>> {
+    (0..=limit).map(|k| from + Duration::minutes(k)).find(|t| {
+        let local = t.with_timezone(&s.timezone).time();
+        !s.quiet_hours.contains(local) && !patient.is_some_and(|q| q.contains(local))
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
 
@@ -85,6 +100,12 @@ proptest! {
                 let local = at.with_timezone(&s.timezone).time();
                 prop_assert!(!s.quiet_hours.contains(local), "inside the clinic's quiet hours at {local}");
                 prop_assert!(!consent.quiet_hours.is_some_and(|q| q.contains(local)), "inside the patient's quiet hours");
+                // And not later than it had to be: every minute step before it was quiet.
+                let earliest = first_allowed_step(due, &s, consent.quiet_hours, 48 * 60);
+                prop_assert!(
+                    earliest.is_some_and(|e| at <= e && e - at < Duration::minutes(1)),
+                    "the first time allowed was {earliest:?}, not {at}"
+                );
             }
             Plan::Skip(reason) => {
                 // Every skip has its cause in the inputs.
@@ -99,8 +120,10 @@ proptest! {
                             || (kind.may_call() && consent.phone && has_phone);
                         !reachable
                     }
-                    SkipReason::TooLate => deadline.is_some(),
-                    SkipReason::NoTimeOfDay => consent.quiet_hours.is_some(),
+                    SkipReason::TooLate => deadline.is_some_and(|d| {
+                        first_allowed_step(due, &s, consent.quiet_hours, 48 * 60).is_none_or(|t| t > d)
+                    }),
+                    SkipReason::NoTimeOfDay => first_allowed_step(due, &s, consent.quiet_hours, 25 * 60).is_none(),
                     _ => false,
                 };
                 prop_assert!(caused, "skipped as {reason:?} without a cause");

@@ -27,9 +27,14 @@ impl std::ops::AddAssign for SendReport {
     }
 }
 
+/// Messages claimed at a time: each may take up to a carrier's 30 s timeout, and the batch
+/// must end well inside the claim's lease ([`office::CLAIM_LEASE_MS`]).
+const BATCH: i64 = 5;
+
 /// Sends the messages due by `channel` (`sms`, `email`): claims a batch for this process
-/// (`worker`), hands each to the carrier and records the answer, until nothing due is left or
-/// the carrier struggles (the rest waits for the next pass).
+/// (`worker`), hands each to the carrier and records the answer, batch after batch until
+/// nothing due is left, or until a batch had to be retried (the carrier struggles: the next
+/// pass tries again).
 pub fn send_due(
     backend: &Backend,
     channel: &str,
@@ -39,7 +44,7 @@ pub fn send_due(
     let mut report = SendReport::default();
     loop {
         let now = crate::now_ms();
-        let claimed = backend.tx(|db| office::claim_due(db, now, worker, channel, 20))?;
+        let claimed = backend.tx(|db| office::claim_due(db, now, worker, channel, BATCH))?;
         if claimed.is_empty() {
             return Ok(report);
         }
@@ -53,7 +58,7 @@ pub fn send_due(
             if let Attempt::Retry(why) | Attempt::Refused(why) = &attempt {
                 tracing::warn!(message = %m.id, channel, attempts = m.attempts, why = why.as_str(), "a message was not taken");
             }
-            backend.tx(|db| office::record_attempt(db, &m.id, &attempt, crate::now_ms()))?;
+            backend.tx(|db| office::record_attempt(db, &m.id, worker, &attempt, crate::now_ms()))?;
         }
         if report.retrying > 0 {
             return Ok(report);

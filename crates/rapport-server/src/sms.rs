@@ -96,7 +96,7 @@ impl Carrier for Kannel {
         match self.client.get(url).send() {
             // "0: Accepted for delivery", or "3: Queued for later delivery" while no operator
             // is connected: Kannel has it either way.
-            Ok(r) if r.status().as_u16() == 202 || r.status().is_success() => Attempt::Accepted(None),
+            Ok(r) if r.status().is_success() => Attempt::Accepted(None),
             Ok(r) if r.status().is_server_error() => Attempt::Retry(format!("the gateway answered {}", r.status())),
             Ok(r) => Attempt::Refused(format!("the gateway refused the message ({})", r.status())),
             Err(e) if e.is_timeout() => Attempt::Retry("the gateway did not answer in time".to_owned()),

@@ -317,6 +317,46 @@ fn a_booking_for_tomorrow_gets_one_reminder_in_the_clinics_words_and_hours(o: Of
     assert_eq!(c_rows.len(), 1, "one row for the occasion");
     assert_eq!(c_rows[0].status, "queued");
 
+    // H missed this afternoon's visit: the follow-up message goes (once), beside the desk's task.
+    let (h, missed) = (Uuid::new_v4(), Uuid::new_v4());
+    o.stored(&desk, &[patient(h, sms, None, 11), appointment(missed, h, doctor, ist(18, 15, 0), v(12, &desk))]);
+    let no_show = json!({"status": "no-show", "no_show_at": NOW + 60_000});
+    o.stored(&desk, &[change(Entity::Appointment, missed, v(13, &desk), no_show)]);
+    let at = after_hold + 120_000;
+    assert_eq!(plan(&o, at), office::PlanReport { queued: 1, calls: 0, skipped: 0 });
+    assert_eq!(plan(&o, at + 60_000), office::PlanReport::default());
+    let h_rows: Vec<_> = outbox(&o).into_iter().filter(|r| r.patient == h.to_string()).collect();
+    assert_eq!(h_rows.len(), 1);
+    assert_eq!(h_rows[0].kind, "no-show");
+    assert_eq!(
+        h_rows[0].body.as_deref(),
+        Some("North: Ash, we missed you today. Reply R and we will call you to find a new time.")
+    );
+
+    // Everything due goes out; then a "C" from the number comes back. Texts went to several
+    // patients on that one phone (a family's): nobody's visit is confirmed on a guess. STOP
+    // turns texts off for each of them.
+    let sent_at = at + 120_000;
+    let claimed = o.backend.tx(|db| office::claim_due(db, sent_at, "w", "sms", 50)).expect("claim");
+    assert!(claimed.len() >= 3, "{} sent", claimed.len());
+    for m in &claimed {
+        o.backend
+            .tx(|db| office::record_attempt(db, &m.id, "w", &office::Attempt::Accepted(None), sent_at))
+            .expect("sent");
+    }
+    let reply = o.backend.tx(|db| office::inbound_reply(db, "0091-98450-12345", "c", sent_at + 1000)).expect("reply");
+    assert_eq!((reply.meaning, reply.matched), (office::ReplyMeaning::Confirm, true));
+    let appointments = o.dump("North")["appointment"].clone();
+    let confirmed_now =
+        appointments.as_object().expect("appointments").values().filter(|a| a["status"] == "confirmed").count();
+    assert_eq!(confirmed_now, 1, "only D's visit, confirmed at the desk before");
+    o.backend.tx(|db| office::inbound_reply(db, "+91 98450 12345", "STOP", sent_at + 2000)).expect("stop");
+    let patients = o.dump("North")["patient"].clone();
+    for p in [a, c, e] {
+        let consent = patients[p.to_string()]["consent"].as_str().expect("consent").to_owned();
+        assert!(consent.contains("\"sms\":false"), "{p}: {consent}");
+    }
+
     // B's reminder falls due at 07:30 in Kolkata, inside the quiet hours: it waits for 08:00.
     assert_eq!(plan(&o, ist(19, 7, 35)), office::PlanReport { queued: 1, calls: 0, skipped: 0 });
     let b_row = outbox(&o).into_iter().find(|r| r.patient == b.to_string()).expect("B's reminder");
@@ -324,7 +364,15 @@ fn a_booking_for_tomorrow_gets_one_reminder_in_the_clinics_words_and_hours(o: Of
 }
 
 fn the_outbox_claims_each_message_once_and_never_resends_blindly(o: Office) {
-    let clinic = o.clinic("North").clinic;
+    let desk = o.clinic("North");
+    let clinic = desk.clinic;
+    // A patient who takes texts at +1 000 000 0000 (a message to a patient who no longer can
+    // be reached that way would be cancelled before sending).
+    let patient = Uuid::new_v4();
+    let mut registration = new_patient(patient, v(0, &desk));
+    registration.fields.insert("phones".into(), json!("[\"+1 000 000 0000\"]"));
+    registration.fields.insert("consent".into(), json!(r#"{"sms": true}"#));
+    o.stored(&desk, &[registration]);
     let ids: Vec<String> = (0..3).map(|_| Uuid::new_v4().to_string()).collect();
     for (n, id) in ids.iter().enumerate() {
         o.backend
@@ -337,7 +385,7 @@ fn the_outbox_claims_each_message_once_and_never_resends_blindly(o: Office) {
                         id.as_str().into(),
                         format!("test/{n}").into(),
                         clinic.to_string().into(),
-                        Uuid::new_v4().to_string().into(),
+                        patient.to_string().into(),
                         (NOW - 1000 + n as i64).into(),
                         format!("token-{n}").into(),
                     ],
@@ -353,8 +401,8 @@ fn the_outbox_claims_each_message_once_and_never_resends_blindly(o: Office) {
             .map(|c| c.id)
             .collect::<Vec<_>>()
     };
-    let record = |id: &str, attempt: office::Attempt, at: i64| {
-        o.backend.tx(|db| office::record_attempt(db, id, &attempt, at)).expect("record");
+    let record = |id: &str, who: &str, attempt: office::Attempt, at: i64| {
+        o.backend.tx(|db| office::record_attempt(db, id, who, &attempt, at)).expect("record");
     };
     let status = |id: &str| -> String {
         o.backend
@@ -369,10 +417,10 @@ fn the_outbox_claims_each_message_once_and_never_resends_blindly(o: Office) {
     assert_eq!((first.len(), second.len()), (2, 1));
     assert!(first.iter().all(|id| !second.contains(id)), "a message claimed twice");
     assert!(claim(NOW, "c", 10).is_empty(), "nothing left to claim");
-    record(&first[0], office::Attempt::Accepted(Some("ref-1".into())), NOW);
+    record(&first[0], "a", office::Attempt::Accepted(Some("ref-1".into())), NOW);
     assert_eq!(status(&first[0]), "sent");
     // The gateway was away: tried again after a back-off, not at once.
-    record(&first[1], office::Attempt::Retry("away".into()), NOW);
+    record(&first[1], "a", office::Attempt::Retry("away".into()), NOW);
     assert!(claim(NOW + 1000, "c", 10).is_empty(), "backing off");
     // Process b died holding its claim: after the lease the message is uncertain, never resent.
     let later = NOW + office::CLAIM_LEASE_MS + 1;
@@ -380,13 +428,16 @@ fn the_outbox_claims_each_message_once_and_never_resends_blindly(o: Office) {
     assert_eq!(again, vec![first[1].clone()], "only the backed-off one comes back");
     assert_eq!(status(&second[0]), "uncertain");
     // After the last attempt a message fails for good.
-    record(&again[0], office::Attempt::Retry("away".into()), later);
+    // The process whose claim lapsed cannot settle it with a retry (it is another's now).
+    record(&second[0], "b", office::Attempt::Retry("away".into()), later);
+    assert_eq!(status(&second[0]), "uncertain");
+    record(&again[0], "c", office::Attempt::Retry("away".into()), later);
     let mut at = later;
     for _ in 2..office::MAX_ATTEMPTS {
         at += 3_600_000;
         let got = claim(at, "c", 10);
         assert_eq!(got.len(), 1);
-        record(&got[0], office::Attempt::Retry("away".into()), at);
+        record(&got[0], "c", office::Attempt::Retry("away".into()), at);
     }
     assert_eq!(status(&first[1]), "failed");
     assert!(claim(at + 86_400_000, "c", 10).is_empty());

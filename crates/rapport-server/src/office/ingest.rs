@@ -13,12 +13,12 @@
 
 use std::collections::HashMap;
 
-use rapport_model::RefusalCode;
 use rapport_model::schema::{self, Authority, Invalid, Kind};
 use rapport_model::sync::{
     Ack, Change, Entity, FieldState, LostField, MAX_CLOCK_AHEAD_MS, OLDEST_SCHEMA_VERSION, PushRequest, PushResponse,
     Refusal, SCHEMA_VERSION, Version, concurrent, conflict_matters, hlc_ms, is_unique_field, wins,
 };
+use rapport_model::{Operation, RefusalCode, Role};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -331,8 +331,10 @@ fn admit(
             if state.as_ref().is_some_and(|s| s.clinic != Some(clinic)) {
                 return deny(RefusalCode::OtherClinic, "that belongs to another clinic's messaging");
             }
-            // Who made the change (named in it, or by the record's last change) manages this
-            // clinic: a desk cannot pass a receptionist's edit off as a manager's or nobody's.
+            // Who made the change (named in it, or by the record's last change) is an active
+            // manager or admin of this clinic. A desk names them itself, so this keeps honest
+            // desks and their mistakes in line; what stops a hostile desk is that it can reach
+            // only its own clinic's set-up (above).
             let named = field_uuid(c, "set_by")
                 .or_else(|| state.as_ref().and_then(|s| s.text("set_by")).and_then(|by| by.parse().ok()));
             let Some(by) = named else {
@@ -341,9 +343,13 @@ fn admit(
                     "a change to a clinic's messaging names the manager who made it",
                 );
             };
-            let manager = w
-                .load(Entity::Staff, &by.to_string())?
-                .is_some_and(|s| s.clinic == Some(clinic) && matches!(s.text("role"), Some("manager" | "admin")));
+            let manager = w.load(Entity::Staff, &by.to_string())?.is_some_and(|s| {
+                s.clinic == Some(clinic)
+                    && s.fields.get("active").and_then(Value::as_i64) == Some(1)
+                    && s.text("role")
+                        .and_then(|r| r.parse::<Role>().ok())
+                        .is_some_and(|r| r.allows(Operation::ChangeSettings))
+            });
             if !manager {
                 return deny(RefusalCode::NeedsManager, "only the clinic's managers change its messaging");
             }

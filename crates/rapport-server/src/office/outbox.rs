@@ -47,6 +47,7 @@ pub fn claim_due(db: &mut dyn Db, now_ms: i64, worker: &str, channel: &str, limi
         &[now_ms.into()],
     )?;
     cancel_obsolete_reminders(db, now_ms)?;
+    cancel_unreachable(db, now_ms)?;
     let found = db.query(
         &format!(
             // The rows are picked once (a materialized CTE: a subquery in the WHERE clause may
@@ -79,27 +80,98 @@ pub fn claim_due(db: &mut dyn Db, now_ms: i64, worker: &str, channel: &str, limi
     Ok(out)
 }
 
-/// Reminders whose appointment is no longer waiting (confirmed, cancelled, moved, attended) go
-/// no further.
+/// Where a reminded visit stands now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkState {
+    /// Booked at the time the reminder named, waiting for the patient's word.
+    Waiting,
+    Confirmed,
+    /// Moved, cancelled or over: the patient should call.
+    Changed,
+}
+
+/// Where the visit a reminder was planned for stands, from the appointment's state now: a
+/// reminder's occasion ends with the start it was planned for (`reminder/N/id/start`).
+fn visit_state(occasion: &str, appointment: Option<&Map<String, Value>>) -> LinkState {
+    let Some(f) = appointment else { return LinkState::Changed };
+    let starts = f.get("starts_at").and_then(Value::as_i64);
+    let same_start = starts.is_some_and(|s| occasion.rsplit('/').next() == Some(s.to_string().as_str()));
+    match f.get("status").and_then(Value::as_str) {
+        Some("booked") if same_start => LinkState::Waiting,
+        Some("confirmed") if same_start => LinkState::Confirmed,
+        _ => LinkState::Changed,
+    }
+}
+
+/// Reminders whose visit is no longer waiting (confirmed, cancelled, moved, attended) go no
+/// further.
 fn cancel_obsolete_reminders(db: &mut dyn Db, now_ms: i64) -> OfficeResult<()> {
     let found = db.query(
         "SELECT m.id, m.occasion, s.fields FROM message m
-         JOIN record_state s ON s.entity = 'appointment' AND s.record = m.appointment_id
+         LEFT JOIN record_state s ON s.entity = 'appointment' AND s.record = m.appointment_id
          WHERE m.status = 'queued' AND m.kind = 'reminder'",
         &[],
     )?;
     for mut row in rows(found, "reminder") {
-        let (id, occasion, f) = (row.text()?, row.text()?, row.json::<Map<String, Value>>()?);
-        let starts = f.get("starts_at").and_then(Value::as_i64).map(|s| s.to_string()).unwrap_or_default();
-        let waiting =
-            f.get("status").and_then(Value::as_str) == Some("booked") && occasion.ends_with(&format!("/{starts}"));
-        if !waiting {
-            db.exec(
-                "UPDATE message SET status = 'cancelled', reason = 'not-booked', updated_at = $2 WHERE id = $1",
-                &[id.into(), now_ms.into()],
-            )?;
+        let (id, occasion, f) = (row.text()?, row.text()?, row.opt_text()?);
+        let f: Option<Map<String, Value>> = f.and_then(|f| serde_json::from_str(&f).ok());
+        let reason = match visit_state(&occasion, f.as_ref()) {
+            LinkState::Waiting => continue,
+            LinkState::Confirmed => "confirmed",
+            LinkState::Changed => "not-booked",
+        };
+        db.exec(
+            "UPDATE message SET status = 'cancelled', reason = $2, updated_at = $3 WHERE id = $1",
+            &[id.into(), reason.into(), now_ms.into()],
+        )?;
+    }
+    Ok(())
+}
+
+/// Messages due whose patient can no longer be reached that way: deleted, consent to the
+/// channel withdrawn at a desk, or the number or address changed since the message was written.
+fn cancel_unreachable(db: &mut dyn Db, now_ms: i64) -> OfficeResult<()> {
+    let found = db.query(
+        "SELECT m.id, m.channel, m.recipient, s.fields FROM message m
+         LEFT JOIN record_state s ON s.entity = 'patient' AND s.record = m.patient_id
+         WHERE m.status = 'queued' AND m.send_after <= $1",
+        &[now_ms.into()],
+    )?;
+    for mut row in rows(found, "message") {
+        let (id, channel, recipient, f) = (row.text()?, row.opt_text()?, row.opt_text()?, row.opt_text()?);
+        let f: Option<Map<String, Value>> = f.and_then(|f| serde_json::from_str(&f).ok());
+        let Some(f) = f.filter(|f| f.get("deleted_at").is_none_or(Value::is_null)) else {
+            cancel(db, &id, "deleted", now_ms)?;
+            continue;
+        };
+        let consent: Consent =
+            f.get("consent").and_then(Value::as_str).and_then(|c| serde_json::from_str(c).ok()).unwrap_or_default();
+        let phone = f
+            .get("phones")
+            .and_then(Value::as_str)
+            .and_then(|p| serde_json::from_str::<Vec<String>>(p).ok())
+            .and_then(|p| p.into_iter().next())
+            .map(|p| rapport_model::phone::dialable(&p));
+        let email = f.get("email").and_then(Value::as_str).map(str::to_owned);
+        let (agreed, current) = match channel.as_deref() {
+            Some("sms") => (consent.sms, phone),
+            Some("email") => (consent.email, email),
+            _ => continue,
+        };
+        if !agreed {
+            cancel(db, &id, "no-consent", now_ms)?;
+        } else if current != recipient {
+            cancel(db, &id, "contact-changed", now_ms)?;
         }
     }
+    Ok(())
+}
+
+fn cancel(db: &mut dyn Db, id: &str, reason: &str, now_ms: i64) -> OfficeResult<()> {
+    db.exec(
+        "UPDATE message SET status = 'cancelled', reason = $2, updated_at = $3 WHERE id = $1 AND status = 'queued'",
+        &[id.into(), reason.into(), now_ms.into()],
+    )?;
     Ok(())
 }
 
@@ -114,38 +186,39 @@ pub enum Attempt {
     Refused(String),
 }
 
-/// Records the outcome of sending a claimed message: sent, queued again after a back-off, or
-/// failed for good after [`MAX_ATTEMPTS`].
-pub fn record_attempt(db: &mut dyn Db, id: &str, attempt: &Attempt, now_ms: i64) -> OfficeResult<()> {
+/// Records the outcome of `worker`'s sending of a message it claimed: sent, queued again after
+/// a back-off, or failed for good after [`MAX_ATTEMPTS`]. A claim that lapsed meanwhile (now
+/// `uncertain`) is settled by an acceptance only.
+pub fn record_attempt(db: &mut dyn Db, id: &str, worker: &str, attempt: &Attempt, now_ms: i64) -> OfficeResult<()> {
     match attempt {
         Attempt::Accepted(reference) => db.exec(
             "UPDATE message SET status = 'sent', gateway_ref = $2, claimed_by = NULL, claimed_until = NULL,
                  last_error = NULL, updated_at = $3
-             WHERE id = $1 AND status IN ('claimed', 'uncertain')",
-            &[id.into(), reference.as_deref().into(), now_ms.into()],
+             WHERE id = $1 AND status IN ('claimed', 'uncertain') AND claimed_by = $4",
+            &[id.into(), reference.as_deref().into(), now_ms.into(), worker.into()],
         )?,
         Attempt::Retry(why) => db.exec(
             "UPDATE message SET status = CASE WHEN attempts >= $4 THEN 'failed' ELSE 'queued' END,
                  send_after = $3 + 60000 * attempts * attempts, claimed_by = NULL, claimed_until = NULL,
                  last_error = $2, updated_at = $3
-             WHERE id = $1 AND status = 'claimed'",
-            &[id.into(), why.as_str().into(), now_ms.into(), MAX_ATTEMPTS.into()],
+             WHERE id = $1 AND status = 'claimed' AND claimed_by = $5",
+            &[id.into(), why.as_str().into(), now_ms.into(), MAX_ATTEMPTS.into(), worker.into()],
         )?,
         Attempt::Refused(why) => db.exec(
             "UPDATE message SET status = 'failed', last_error = $2, claimed_by = NULL, claimed_until = NULL,
                  updated_at = $3
-             WHERE id = $1 AND status = 'claimed'",
-            &[id.into(), why.as_str().into(), now_ms.into()],
+             WHERE id = $1 AND status = 'claimed' AND claimed_by = $4",
+            &[id.into(), why.as_str().into(), now_ms.into(), worker.into()],
         )?,
     };
     Ok(())
 }
 
-/// Confirms a visit that is still booked, as head office's own change (it reaches every desk
-/// of the clinic); `false` if it is not waiting for confirmation.
-fn confirm_visit(w: &mut Writer<'_>, appointment: &str, now_ms: i64) -> OfficeResult<bool> {
+/// Confirms the visit a reminder was planned for, if it still waits at that time, as head
+/// office's own change (it reaches every desk of the clinic); `false` otherwise.
+fn confirm_visit(w: &mut Writer<'_>, appointment: &str, occasion: &str, now_ms: i64) -> OfficeResult<bool> {
     let Some(mut state) = w.load(Entity::Appointment, appointment)? else { return Ok(false) };
-    if state.text("status") != Some("booked") {
+    if visit_state(occasion, Some(&state.fields)) != LinkState::Waiting {
         return Ok(false);
     }
     let fields = Map::from_iter([
@@ -165,15 +238,6 @@ pub struct ConfirmLink {
     pub state: LinkState,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LinkState {
-    /// Booked, waiting for the patient's word.
-    Waiting,
-    Confirmed,
-    /// Moved, cancelled or over: the patient should call.
-    Changed,
-}
-
 /// The reminder whose link carries `token`, and where its visit stands. When `confirm`, a
 /// waiting visit is confirmed (the link's page does that on its button, never on opening:
 /// mail scanners open links).
@@ -189,14 +253,8 @@ pub fn confirm_link(db: &mut dyn Db, token: &str, confirm: bool, now_ms: i64) ->
     let Some(appointment) = appointment else { return Ok(None) };
     let mut w = Writer::begin(db, now_ms)?;
     let state = w.load(Entity::Appointment, &appointment)?;
-    let starts = state.as_ref().and_then(|s| s.fields.get("starts_at")).and_then(Value::as_i64);
-    let same_time = starts.is_some_and(|s| occasion.ends_with(&format!("/{s}")));
-    let mut link_state = match state.as_ref().and_then(|s| s.text("status")) {
-        Some("booked") if same_time => LinkState::Waiting,
-        Some("confirmed") if same_time => LinkState::Confirmed,
-        _ => LinkState::Changed,
-    };
-    if confirm && link_state == LinkState::Waiting && confirm_visit(&mut w, &appointment, now_ms)? {
+    let mut link_state = visit_state(&occasion, state.as_ref().map(|s| &s.fields));
+    if confirm && link_state == LinkState::Waiting && confirm_visit(&mut w, &appointment, &occasion, now_ms)? {
         link_state = LinkState::Confirmed;
     }
     w.commit()?;
@@ -270,10 +328,12 @@ pub struct ReplyOutcome {
     pub matched: bool,
 }
 
-/// Takes a text a patient sent: it answers the newest text head office sent to that number in
-/// the last week. "C" confirms the appointment (a change of head office's, which reaches every
-/// desk of the clinic); STOP turns the patient's SMS consent off and START on again; the reply
-/// is kept on the message for staff.
+/// Takes a text a patient sent. It answers the newest text head office sent to that number in
+/// the last week. "C" confirms that reminder's visit if it still waits (a change of head
+/// office's, which reaches every desk of the clinic) — unless texts went to more than one
+/// patient on that number (a family's shared phone): then it is left for staff. STOP turns SMS
+/// consent off for every patient texted on that number and cancels what waits; START turns it
+/// on again. The reply is kept on the message for staff.
 pub fn inbound_reply(db: &mut dyn Db, from: &str, text: &str, now_ms: i64) -> OfficeResult<ReplyOutcome> {
     let meaning = reply_meaning(text);
     let key = rapport_model::phone::last_ten(from);
@@ -281,48 +341,41 @@ pub fn inbound_reply(db: &mut dyn Db, from: &str, text: &str, now_ms: i64) -> Of
         return Ok(ReplyOutcome { meaning, matched: false });
     }
     let found = db.query(
-        "SELECT id, recipient, patient_id, appointment_id, kind FROM message
-         WHERE channel = 'sms' AND status IN ('sent', 'delivered', 'uncertain') AND updated_at > $1
-         ORDER BY updated_at DESC, id LIMIT 200",
-        &[(now_ms - 7 * 86_400_000).into()],
+        "SELECT id, patient_id, appointment_id, kind, occasion FROM message
+         WHERE recipient_key = $1 AND channel = 'sms' AND status IN ('sent', 'delivered', 'uncertain')
+           AND created_at > $2
+         ORDER BY created_at DESC, id",
+        &[key.into(), (now_ms - 7 * 86_400_000).into()],
     )?;
-    let mut answered = None;
+    let mut texted = Vec::new();
     for mut row in rows(found, "message") {
-        let (id, recipient, patient, appointment, kind) =
-            (row.text()?, row.opt_text()?, row.text()?, row.opt_text()?, row.text()?);
-        if recipient.is_some_and(|r| rapport_model::phone::last_ten(&r) == key) {
-            answered = Some((id, patient, appointment, kind));
-            break;
-        }
+        texted.push((row.text()?, row.text()?, row.opt_text()?, row.text()?, row.text()?));
     }
-    let Some((id, patient, appointment, kind)) = answered else { return Ok(ReplyOutcome { meaning, matched: false }) };
+    let Some((id, _, appointment, kind, occasion)) = texted.first().cloned() else {
+        return Ok(ReplyOutcome { meaning, matched: false });
+    };
+    let mut patients: Vec<String> = texted.iter().map(|t| t.1.clone()).collect();
+    patients.sort();
+    patients.dedup();
     let kept: String = text.chars().filter(|c| !c.is_control()).take(160).collect();
     db.exec("UPDATE message SET reply = $2, updated_at = $3 WHERE id = $1", &[id.into(), kept.into(), now_ms.into()])?;
     let mut w = Writer::begin(db, now_ms)?;
     match meaning {
-        ReplyMeaning::Confirm if kind == "reminder" => {
+        ReplyMeaning::Confirm if kind == "reminder" && patients.len() == 1 => {
             if let Some(appointment) = appointment {
-                confirm_visit(&mut w, &appointment, now_ms)?;
+                confirm_visit(&mut w, &appointment, &occasion, now_ms)?;
             }
         }
         ReplyMeaning::Stop | ReplyMeaning::Start => {
-            if let Some(mut state) = w.load(Entity::Patient, &patient)? {
-                let mut consent: Consent =
-                    state.text("consent").and_then(|c| serde_json::from_str(c).ok()).unwrap_or_default();
-                consent.sms = meaning == ReplyMeaning::Start;
-                let text = serde_json::to_string(&consent).unwrap_or_else(|_| "{}".to_owned());
-                let fields = Map::from_iter([
-                    ("consent".to_owned(), Value::from(text)),
-                    ("updated_at".to_owned(), Value::from(now_ms)),
-                ]);
-                w.office_change(Entity::Patient, &patient, &mut state, fields)?;
+            for p in &patients {
+                set_sms_consent(&mut w, p, meaning == ReplyMeaning::Start, now_ms)?;
             }
             if meaning == ReplyMeaning::Stop {
-                // Nothing more goes by text to this patient.
+                // Nothing more goes by text to that number.
                 w.db()?.exec(
                     "UPDATE message SET status = 'cancelled', reason = 'opted-out', updated_at = $2
-                     WHERE patient_id = $1 AND channel = 'sms' AND status = 'queued'",
-                    &[Val::from(patient.as_str()), now_ms.into()],
+                     WHERE recipient_key = $1 AND channel = 'sms' AND status = 'queued'",
+                    &[Val::from(rapport_model::phone::last_ten(from)), now_ms.into()],
                 )?;
             }
         }
@@ -330,4 +383,18 @@ pub fn inbound_reply(db: &mut dyn Db, from: &str, text: &str, now_ms: i64) -> Of
     }
     w.commit()?;
     Ok(ReplyOutcome { meaning, matched: true })
+}
+
+/// Turns a patient's consent to texts on or off, as head office's own change.
+fn set_sms_consent(w: &mut Writer<'_>, patient: &str, on: bool, now_ms: i64) -> OfficeResult<()> {
+    let Some(mut state) = w.load(Entity::Patient, patient)? else { return Ok(()) };
+    let mut consent: Consent = state.text("consent").and_then(|c| serde_json::from_str(c).ok()).unwrap_or_default();
+    if consent.sms == on {
+        return Ok(());
+    }
+    consent.sms = on;
+    let text = serde_json::to_string(&consent).unwrap_or_else(|_| "{}".to_owned());
+    let fields =
+        Map::from_iter([("consent".to_owned(), Value::from(text)), ("updated_at".to_owned(), Value::from(now_ms))]);
+    w.office_change(Entity::Patient, patient, &mut state, fields)
 }

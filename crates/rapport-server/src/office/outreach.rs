@@ -4,8 +4,9 @@
 //! occasion's row and makes no second message; a row the rules skipped keeps the reason and
 //! is planned again if that changes (consent given later).
 //!
-//! Planned now: appointment reminders (first and second) and birthday greetings. What a
-//! message says is rendered here, once, with only the slots its template asks for.
+//! Planned now: appointment reminders (first and second), the message after a missed visit,
+//! and birthday greetings. What a message says is rendered here, once, with only the slots its
+//! template asks for.
 
 use std::collections::HashMap;
 
@@ -74,6 +75,7 @@ pub fn plan(db: &mut dyn Db, now_ms: i64, config: &OutreachConfig) -> OfficeResu
     let now = instant(now_ms);
     let mut report = PlanReport::default();
     plan_reminders(db, now, &clinics, config, &mut report)?;
+    plan_no_shows(db, now, &clinics, config, &mut report)?;
     plan_birthdays(db, now, &clinics, config, &mut report)?;
     Ok(report)
 }
@@ -282,10 +284,7 @@ fn plan_reminders(
         .collect();
     let doctor_ids: Vec<Val> =
         due.iter().filter_map(|(_, _, f, ..)| text(f, "doctor").map(|p| Val::from(p.to_owned()))).collect();
-    let doctors: HashMap<String, String> = load_states(db, Entity::Staff, &doctor_ids)?
-        .into_iter()
-        .filter_map(|(id, s)| text(&s.fields, "display_name").map(|n| (id, n.to_owned())))
-        .collect();
+    let doctors = display_names(db, &doctor_ids)?;
     for (record, clinic_id, f, starts, n, when) in due {
         let Some(patient) = text(&f, "patient_id").and_then(|p| patients.get(p)) else { continue };
         let Some(clinic) = clinics.get(&clinic_id) else { continue };
@@ -314,6 +313,75 @@ fn plan_reminders(
         record_occasion(db, now, &occasion, config, report)?;
     }
     Ok(())
+}
+
+/// How long after a visit is marked missed its follow-up message may still go (a no-show
+/// marked days ago, or before this head office sent messages, gets none).
+const NO_SHOW_WINDOW_MS: i64 = 24 * 3_600_000;
+
+/// The message after a missed visit ("we missed you, reply R and we will call"), beside the
+/// desk's own call-back task.
+fn plan_no_shows(
+    db: &mut dyn Db,
+    now: DateTime<Utc>,
+    clinics: &HashMap<Uuid, Clinic>,
+    config: &OutreachConfig,
+    report: &mut PlanReport,
+) -> OfficeResult<()> {
+    // Missed visits started before now, within the window (bookings a day and a half back
+    // cover any marked in the last day).
+    let since = now.timestamp_millis() - NO_SHOW_WINDOW_MS - 12 * 3_600_000;
+    let found = db.query(
+        "SELECT s.record, s.clinic_id, s.fields FROM booking b
+         JOIN record_state s ON s.entity = 'appointment' AND s.record = b.appointment
+         WHERE b.holds = 0 AND b.starts_at > $1 AND b.starts_at <= $2",
+        &[since.into(), now.timestamp_millis().into()],
+    )?;
+    let mut missed = Vec::new();
+    for mut row in rows(found, "appointment") {
+        let (record, clinic_id, f) = (row.text()?, row.opt_uuid()?, row.json::<Map<String, Value>>()?);
+        let marked = int(&f, "no_show_at").filter(|at| now.timestamp_millis() - at < NO_SHOW_WINDOW_MS);
+        if let (Some(clinic_id), Some(marked), Some("no-show")) = (clinic_id, marked, text(&f, "status")) {
+            missed.push((record, clinic_id, f.clone(), instant(marked)));
+        }
+    }
+    let ids: Vec<Val> = missed.iter().filter_map(|(_, _, f, _)| text(f, "patient_id").map(Val::from)).collect();
+    let patients: HashMap<String, Patient> = load_states(db, Entity::Patient, &ids)?
+        .into_iter()
+        .map(|(id, s)| (id.clone(), Patient::read(id, &s.fields)))
+        .collect();
+    let doctor_ids: Vec<Val> = missed.iter().filter_map(|(_, _, f, _)| text(f, "doctor").map(Val::from)).collect();
+    let doctors = display_names(db, &doctor_ids)?;
+    for (record, clinic_id, f, marked) in missed {
+        let (Some(patient), Some(clinic)) =
+            (text(&f, "patient_id").and_then(|p| patients.get(p)), clinics.get(&clinic_id))
+        else {
+            continue;
+        };
+        let occasion = Occasion {
+            key: format!("no-show/{record}"),
+            kind: MessageKind::NoShow,
+            clinic_id,
+            clinic,
+            patient,
+            plan: rules::plan(MessageKind::NoShow, &patient.recipient(false, 0), &clinic.settings, marked, None),
+            send_before: Some(marked + chrono::Duration::milliseconds(NO_SHOW_WINDOW_MS)),
+            doctor: text(&f, "doctor").and_then(|d| doctors.get(d)).cloned(),
+            // A reply to this message is not a confirmation: the visit is not named.
+            appointment: None,
+            starts_at: int(&f, "starts_at").map(instant),
+        };
+        record_occasion(db, now, &occasion, config, report)?;
+    }
+    Ok(())
+}
+
+/// Staff display names by id.
+fn display_names(db: &mut dyn Db, ids: &[Val]) -> OfficeResult<HashMap<String, String>> {
+    Ok(load_states(db, Entity::Staff, ids)?
+        .into_iter()
+        .filter_map(|(id, s)| text(&s.fields, "display_name").map(|n| (id, n.to_owned())))
+        .collect())
 }
 
 fn plan_birthdays(
@@ -426,7 +494,7 @@ fn record_occasion(
         Plan::Send { channel, at } => ("queued", None, Some(channel), at),
         Plan::Skip(reason) => ("skipped", Some(reason.as_str()), None, now),
     };
-    let (recipient, subject, body, dlt) = match channel {
+    let (recipient, subject, body, dlt): (Option<String>, _, _, _) = match channel {
         Some(ch @ (Channel::Sms | Channel::Email)) => {
             let choices: Vec<TemplateChoice<'_>> = o
                 .clinic
@@ -448,17 +516,20 @@ fn record_occasion(
         Some(Channel::Phone) => (o.patient.phone.clone(), None, None, None),
         None => (None, None, None, None),
     };
+    let recipient_key =
+        (channel == Some(Channel::Sms)).then(|| recipient.as_deref().map(rapport_model::phone::last_ten)).flatten();
     let at = now.timestamp_millis();
     let stored = db.exec(
         "INSERT INTO message (id, occasion, clinic_id, patient_id, kind, channel, recipient, subject, body,
              dlt_template_id, status, reason, send_after, send_before, attempts, token, created_at, updated_at,
-             appointment_id, visit_label)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0, $15, $16, $16, $17, $18)
+             appointment_id, visit_label, recipient_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0, $15, $16, $16, $17, $18, $19)
          ON CONFLICT (occasion) DO UPDATE SET channel = excluded.channel, recipient = excluded.recipient,
-             subject = excluded.subject, body = excluded.body, dlt_template_id = excluded.dlt_template_id,
-             status = excluded.status, reason = excluded.reason, send_after = excluded.send_after,
-             updated_at = excluded.updated_at
-         WHERE message.status = 'skipped' AND excluded.status <> 'skipped'",
+             recipient_key = excluded.recipient_key, subject = excluded.subject, body = excluded.body,
+             dlt_template_id = excluded.dlt_template_id, status = excluded.status, reason = excluded.reason,
+             send_after = excluded.send_after, token = excluded.token, updated_at = excluded.updated_at
+         WHERE (message.status = 'skipped' OR (message.status = 'cancelled' AND message.reason = 'not-booked'))
+           AND excluded.status <> 'skipped'",
         &[
             random_uuid().to_string().into(),
             o.key.as_str().into(),
@@ -486,6 +557,7 @@ fn record_occasion(
                     )
                 })
                 .into(),
+            recipient_key.into(),
         ],
     )?;
     if stored > 0 {

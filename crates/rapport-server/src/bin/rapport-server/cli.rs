@@ -43,13 +43,14 @@ pub(crate) enum Command {
         /// Where patients and gateways reach this server from outside (confirm links, callbacks).
         #[arg(long, value_name = "URL")]
         public_url: Option<String>,
-        /// The SMS gateway: kannel://USER:PASS@HOST:PORT?from=SENDER&secret=SECRET (Kannel's
+        /// The SMS gateway (or RAPPORT_SMS_GATEWAY, kept out of the process list):
+        /// kannel://USER:PASS@HOST:PORT?from=SENDER&secret=SECRET (Kannel's
         /// replies and delivery reports must carry SECRET; set Kannel's get-url to
         /// <public-url>/v1/sms/kannel/inbound?from=%p&to=%P&text=%a&secret=SECRET).
-        #[arg(long, value_name = "URL", requires = "public_url")]
+        #[arg(long, value_name = "URL", requires = "public_url", env = "RAPPORT_SMS_GATEWAY", hide_env_values = true)]
         sms_gateway: Option<String>,
         /// The mail server: smtp://[USER:PASS@]HOST:PORT (add ?tls=required for STARTTLS).
-        #[arg(long, value_name = "URL", requires = "mail_from")]
+        #[arg(long, value_name = "URL", requires = "mail_from", env = "RAPPORT_SMTP", hide_env_values = true)]
         smtp: Option<String>,
         /// The address the clinics' email comes from.
         #[arg(long, value_name = "ADDR", requires = "smtp")]
