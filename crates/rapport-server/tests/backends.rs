@@ -361,6 +361,33 @@ fn a_booking_for_tomorrow_gets_one_reminder_in_the_clinics_words_and_hours(o: Of
     assert_eq!(plan(&o, ist(19, 7, 35)), office::PlanReport { queued: 1, calls: 0, skipped: 0 });
     let b_row = outbox(&o).into_iter().find(|r| r.patient == b.to_string()).expect("B's reminder");
     assert_eq!((b_row.status.as_str(), b_row.send_after), ("queued", ist(19, 8, 0)));
+
+    // A recall rule: diabetes every 3 months. R was registered half a year ago and never seen;
+    // T was seen last month; U is booked in already. R's recall goes at the greeting hour.
+    let rule = json!({"tag": "Diabetes", "every_months": 3, "set_by": manager.to_string(), "updated_at": NOW});
+    o.stored(&desk, &[new_record(Entity::RecallRule, Uuid::new_v4(), v(20, &desk), rule)]);
+    let [r, t, u] = std::array::from_fn(|_| Uuid::new_v4());
+    let tagged = |id: Uuid| {
+        let mut p = patient(id, sms, None, 21);
+        p.fields.insert("conditions".into(), json!("[\"diabetes\"]"));
+        p.fields.insert("created_at".into(), json!(NOW - 180 * 86_400_000));
+        p
+    };
+    let mut seen = appointment(Uuid::new_v4(), t, doctor, NOW - 30 * 86_400_000, v(22, &desk));
+    seen.fields.insert("status".into(), json!("done"));
+    o.stored(
+        &desk,
+        &[tagged(r), tagged(t), tagged(u), seen, appointment(Uuid::new_v4(), u, doctor, ist(25, 9, 0), v(22, &desk))],
+    );
+    assert_eq!(plan(&o, ist(19, 9, 0)), office::PlanReport::default(), "before the greeting hour");
+    assert_eq!(plan(&o, ist(19, 10, 5)), office::PlanReport { queued: 1, calls: 0, skipped: 0 });
+    let recalls: Vec<_> = outbox(&o).into_iter().filter(|m| m.kind == "recall").collect();
+    assert_eq!(recalls.iter().map(|m| m.patient.clone()).collect::<Vec<_>>(), vec![r.to_string()]);
+    assert_eq!(
+        recalls[0].body.as_deref(),
+        Some("North: Ash, it is time for your regular check-up. Reply R and we will call you to book.")
+    );
+    assert_eq!(plan(&o, ist(19, 11, 0)), office::PlanReport::default(), "once");
 }
 
 fn the_outbox_claims_each_message_once_and_never_resends_blindly(o: Office) {

@@ -5,7 +5,7 @@
 //! is planned again if that changes (consent given later).
 //!
 //! Planned now: appointment reminders (first and second), the message after a missed visit,
-//! and birthday greetings. What a message says is rendered here, once, with only the slots its
+//! birthday greetings and recalls (the clinic's rules per condition tag). What a message says is rendered here, once, with only the slots its
 //! template asks for.
 
 use std::collections::HashMap;
@@ -59,6 +59,8 @@ struct Clinic {
     settings: MessagingSettings,
     /// The clinic's own templates in use.
     templates: Vec<StoredText>,
+    /// Its recall rules in use: a condition tag and every how many months.
+    recall_rules: Vec<(String, u32)>,
 }
 
 struct StoredText {
@@ -76,7 +78,7 @@ pub fn plan(db: &mut dyn Db, now_ms: i64, config: &OutreachConfig) -> OfficeResu
     let mut report = PlanReport::default();
     plan_reminders(db, now, &clinics, config, &mut report)?;
     plan_no_shows(db, now, &clinics, config, &mut report)?;
-    plan_birthdays(db, now, &clinics, config, &mut report)?;
+    plan_from_patients(db, now, &clinics, config, &mut report)?;
     Ok(report)
 }
 
@@ -97,6 +99,9 @@ fn json<T: serde::de::DeserializeOwned>(fields: &Map<String, Value>, name: &str)
     text(fields, name).and_then(|t| serde_json::from_str(t).ok())
 }
 
+/// The newest record seen per key: its (`updated_at`, id) and what it says.
+type Newest<K, V> = HashMap<K, ((i64, String), V)>;
+
 /// Newer by (`updated_at`, record id): which of two records for the same thing counts (the
 /// desk's rule too, `rapport_store::messaging`).
 fn newer(a: &(i64, String), b: &(i64, String)) -> bool {
@@ -111,6 +116,7 @@ fn clinics(db: &mut dyn Db, config: &OutreachConfig) -> OfficeResult<HashMap<Uui
             name: row.text()?,
             settings: MessagingSettings::defaults(config.default_zone),
             templates: Vec::new(),
+            recall_rules: Vec::new(),
         };
         out.insert(id, clinic);
     }
@@ -131,9 +137,8 @@ fn clinics(db: &mut dyn Db, config: &OutreachConfig) -> OfficeResult<HashMap<Uui
             settings_at.insert(clinic_id, at);
         }
     }
-    // The newest record per clinic, kind, channel and language (and whether it was removed).
-    type TextKey = (Uuid, MessageKind, Channel, String);
-    let mut texts: HashMap<TextKey, ((i64, String), Option<StoredText>)> = HashMap::new();
+    // The newest record per clinic, kind, channel and language (`None`: it was removed).
+    let mut texts: Newest<(Uuid, MessageKind, Channel, String), Option<StoredText>> = HashMap::new();
     let found = db.query(
         "SELECT clinic_id, record, fields FROM record_state WHERE entity = $1",
         &[Entity::Template.as_str().into()],
@@ -166,6 +171,29 @@ fn clinics(db: &mut dyn Db, config: &OutreachConfig) -> OfficeResult<HashMap<Uui
     for ((clinic_id, ..), (_, stored)) in texts {
         if let (Some(clinic), Some(stored)) = (out.get_mut(&clinic_id), stored) {
             clinic.templates.push(stored);
+        }
+    }
+    let mut recalls: Newest<(Uuid, String), Option<u32>> = HashMap::new();
+    let found = db.query(
+        "SELECT clinic_id, record, fields FROM record_state WHERE entity = $1",
+        &[Entity::RecallRule.as_str().into()],
+    )?;
+    for mut row in rows(found, "recall rule") {
+        let (Some(clinic_id), record, f) = (row.opt_uuid()?, row.text()?, row.json::<Map<String, Value>>()?) else {
+            continue;
+        };
+        let Some(tag) = text(&f, "tag").map(rules::normalize_tag) else { continue };
+        let at = (int(&f, "updated_at").unwrap_or(0), record);
+        let removed = f.get("deleted_at").is_some_and(|v| !v.is_null());
+        let months = int(&f, "every_months").and_then(|m| u32::try_from(m).ok()).filter(|_| !removed);
+        let key = (clinic_id, tag);
+        if recalls.get(&key).is_none_or(|(seen, _)| newer(&at, seen)) {
+            recalls.insert(key, (at, months));
+        }
+    }
+    for ((clinic_id, tag), (_, months)) in recalls {
+        if let (Some(clinic), Some(months)) = (out.get_mut(&clinic_id), months) {
+            clinic.recall_rules.push((tag, months));
         }
     }
     Ok(out)
@@ -384,7 +412,8 @@ fn display_names(db: &mut dyn Db, ids: &[Val]) -> OfficeResult<HashMap<String, S
         .collect())
 }
 
-fn plan_birthdays(
+/// Greetings and recalls: one pass over each clinic's patients.
+fn plan_from_patients(
     db: &mut dyn Db,
     now: DateTime<Utc>,
     clinics: &HashMap<Uuid, Clinic>,
@@ -392,7 +421,11 @@ fn plan_birthdays(
     report: &mut PlanReport,
 ) -> OfficeResult<()> {
     for (clinic_id, clinic) in clinics {
-        let today = now.with_timezone(&clinic.settings.timezone).date_naive();
+        let tz = clinic.settings.timezone;
+        let today = now.with_timezone(&tz).date_naive();
+        // Greetings and recalls go at the clinic's greeting hour.
+        let hour = rules::local_to_utc(tz, today.and_time(chrono::NaiveTime::MIN))
+            + chrono::Duration::hours(i64::from(clinic.settings.birthday_hour.min(23)));
         let found = db.query(
             "SELECT s.record, s.fields FROM patient_clinic pc
              JOIN record_state s ON s.entity = 'patient' AND s.record = pc.patient_id
@@ -401,35 +434,76 @@ fn plan_birthdays(
         )?;
         for mut row in rows(found, "patient") {
             let (id, f) = (row.text()?, row.json::<Map<String, Value>>()?);
-            let Some(birth) = text(&f, "birth_date").and_then(|d| d.parse::<NaiveDate>().ok()) else { continue };
-            let Some(when) = rules::birthday_due(birth, today, &clinic.settings).filter(|w| *w <= now) else {
+            let birthday = text(&f, "birth_date")
+                .and_then(|d| d.parse::<NaiveDate>().ok())
+                .and_then(|birth| rules::birthday_due(birth, today, &clinic.settings))
+                .filter(|w| *w <= now);
+            let tags: Vec<String> = json(&f, "conditions").unwrap_or_default();
+            let recalls: Vec<&(String, u32)> =
+                clinic.recall_rules.iter().filter(|(tag, _)| rules::has_tag(&tags, tag)).collect();
+            if birthday.is_none() && (recalls.is_empty() || hour > now) {
                 continue;
-            };
+            }
             let patient = Patient::read(id, &f);
-            let avoid = avoid_topic_active(db, &patient.id)?;
-            let cheerful = cheerful_this_week(db, &patient.id, now)?;
-            let occasion = Occasion {
-                key: format!("birthday/{}/{}", patient.id, today.format("%Y")),
-                kind: MessageKind::Birthday,
+            let occasion = |key: String, kind: MessageKind, plan: Plan| Occasion {
+                key,
+                kind,
                 clinic_id: *clinic_id,
                 clinic,
-                plan: rules::plan(
+                plan,
+                patient: &patient,
+                send_before: Some(local_end_of_day(today, tz)),
+                appointment: None,
+                doctor: None,
+                starts_at: None,
+            };
+            if let Some(when) = birthday {
+                let avoid = avoid_topic_active(db, &patient.id)?;
+                let cheerful = cheerful_this_week(db, &patient.id, now)?;
+                let plan = rules::plan(
                     MessageKind::Birthday,
                     &patient.recipient(avoid, cheerful),
                     &clinic.settings,
                     when,
                     None,
-                ),
-                patient: &patient,
-                send_before: Some(local_end_of_day(today, clinic.settings.timezone)),
-                appointment: None,
-                doctor: None,
-                starts_at: None,
-            };
-            record_occasion(db, now, &occasion, config, report)?;
+                );
+                let key = format!("birthday/{}/{}", patient.id, today.format("%Y"));
+                record_occasion(db, now, &occasion(key, MessageKind::Birthday, plan), config, report)?;
+            }
+            if recalls.is_empty() || hour > now {
+                continue;
+            }
+            let (last_visit, booked) = visits(db, &patient.id, now, tz)?;
+            let registered = int(&f, "created_at").map_or(today, |c| instant(c).with_timezone(&tz).date_naive());
+            for (tag, months) in recalls {
+                let due = rules::recall_due(last_visit, registered, *months);
+                if booked || due > today {
+                    continue;
+                }
+                let plan = rules::plan(MessageKind::Recall, &patient.recipient(false, 0), &clinic.settings, hour, None);
+                let key = format!("recall/{}/{tag}/{due}", patient.id);
+                record_occasion(db, now, &occasion(key, MessageKind::Recall, plan), config, report)?;
+            }
         }
     }
     Ok(())
+}
+
+/// A patient's last visit that was done (the clinic's day), and whether one is booked ahead.
+fn visits(db: &mut dyn Db, patient: &str, now: DateTime<Utc>, tz: Tz) -> OfficeResult<(Option<NaiveDate>, bool)> {
+    let found = db
+        .query("SELECT fields FROM record_state WHERE patient_id = $1 AND entity = 'appointment'", &[patient.into()])?;
+    let (mut last, mut booked) = (None::<i64>, false);
+    for mut row in rows(found, "appointment") {
+        let f = row.json::<Map<String, Value>>()?;
+        let starts = int(&f, "starts_at").unwrap_or(0);
+        match text(&f, "status") {
+            Some("done") => last = last.max(Some(starts)),
+            Some("booked" | "confirmed") if starts >= now.timestamp_millis() => booked = true,
+            _ => {}
+        }
+    }
+    Ok((last.map(|t| instant(t).with_timezone(&tz).date_naive()), booked))
 }
 
 /// The end of the clinic's day: a greeting not sent by then is not sent.
