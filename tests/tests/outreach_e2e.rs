@@ -223,6 +223,9 @@ fn scenario(postgres: Option<String>) {
     });
     assert_eq!(visit.len(), 36, "the booking printed its id");
 
+    let answered = messages(&office).into_iter().find(|m| m["channel"] == "sms").expect("the text");
+    assert_eq!(answered["reply"], "C", "the reply is kept for staff");
+
     // STOP: the patient's SMS consent goes off at every desk.
     kannel.operator(&["+919845012345 LOTUS text STOP"]);
     wait_until("the consent withdrawn at the desk", 30, || {

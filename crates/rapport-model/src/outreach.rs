@@ -763,6 +763,15 @@ pub struct TemplateChoice<'a> {
     pub channel: Channel,
     pub language: &'a str,
     pub text: &'a str,
+    pub dlt_template_id: Option<&'a str>,
+}
+
+/// The text a message is written from, and the DLT id it was registered under (none for a
+/// default text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Chosen<'a> {
+    pub text: &'a str,
+    pub dlt_template_id: Option<&'a str>,
 }
 
 /// The text for a message: the clinic's template in the patient's language, else in the
@@ -773,17 +782,17 @@ pub fn choose_template<'a>(
     channel: Channel,
     patient_language: Option<&str>,
     s: &'a MessagingSettings,
-) -> &'a str {
+) -> Chosen<'a> {
     let find = |lang: &str| {
         templates
             .iter()
             .find(|t| t.kind == kind && t.channel == channel && t.language.eq_ignore_ascii_case(lang))
-            .map(|t| t.text)
+            .map(|t| Chosen { text: t.text, dlt_template_id: t.dlt_template_id })
     };
     patient_language
         .and_then(find)
         .or_else(|| find(&s.language))
-        .unwrap_or_else(|| default_template(kind, channel, s.birthday_offer))
+        .unwrap_or_else(|| Chosen { text: default_template(kind, channel, s.birthday_offer), dlt_template_id: None })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1115,13 +1124,19 @@ mod tests {
     #[test]
     fn the_template_of_the_patients_language_comes_first() {
         let s = kolkata();
-        let hi = TemplateChoice { kind: MessageKind::Recall, channel: Channel::Sms, language: "hi", text: "hi text" };
-        let en = TemplateChoice { kind: MessageKind::Recall, channel: Channel::Sms, language: "en", text: "en text" };
-        let all = [hi, en];
-        assert_eq!(choose_template(&all, MessageKind::Recall, Channel::Sms, Some("hi"), &s), "hi text");
-        assert_eq!(choose_template(&all, MessageKind::Recall, Channel::Sms, Some("ta"), &s), "en text");
+        let choice = |language, text, dlt_template_id| TemplateChoice {
+            kind: MessageKind::Recall,
+            channel: Channel::Sms,
+            language,
+            text,
+            dlt_template_id,
+        };
+        let all = [choice("hi", "hi text", Some("1107")), choice("en", "en text", None)];
+        let chosen = choose_template(&all, MessageKind::Recall, Channel::Sms, Some("hi"), &s);
+        assert_eq!((chosen.text, chosen.dlt_template_id), ("hi text", Some("1107")));
+        assert_eq!(choose_template(&all, MessageKind::Recall, Channel::Sms, Some("ta"), &s).text, "en text");
         assert_eq!(
-            choose_template(&all, MessageKind::Recall, Channel::Email, Some("hi"), &s),
+            choose_template(&all, MessageKind::Recall, Channel::Email, Some("hi"), &s).text,
             default_template(MessageKind::Recall, Channel::Email, false)
         );
     }

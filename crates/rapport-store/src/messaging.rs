@@ -227,29 +227,40 @@ pub struct RecallCandidate {
     pub booked: bool,
 }
 
-/// The living patients carrying `tag` (as [`outreach::normalize_tag`] writes it).
+/// The living patients carrying `tag`, compared by the model's rule ([`outreach::has_tag`]).
 pub fn recall_candidates(
     conn: &Connection,
     tag: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<RecallCandidate>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT p.id,
+        "SELECT p.id, p.conditions,
              (SELECT max(a.starts_at) FROM appointment a WHERE a.patient_id = p.id AND a.status = 'done'),
              p.created_at,
-             EXISTS (SELECT 1 FROM appointment a WHERE a.patient_id = p.id AND a.starts_at >= ?2
+             EXISTS (SELECT 1 FROM appointment a WHERE a.patient_id = p.id AND a.starts_at >= ?1
                  AND a.status IN ('booked', 'confirmed'))
          FROM patient p
-         WHERE p.deleted_at IS NULL
-             AND EXISTS (SELECT 1 FROM json_each(p.conditions) c WHERE lower(trim(c.value)) = ?1)",
+         WHERE p.deleted_at IS NULL AND p.conditions <> '[]'",
     )?;
-    let rows = stmt.query_map(params![tag, to_ms(now)], |r| {
-        Ok(RecallCandidate {
-            patient: PatientId::from_bytes(*uuid_col(r, 0)?.as_bytes()),
-            last_visit: r.get::<_, Option<i64>>(1)?.map(from_ms),
-            registered: from_ms(r.get(2)?),
-            booked: r.get(3)?,
-        })
+    let rows = stmt.query_map(params![to_ms(now)], |r| {
+        let conditions: String = r.get(1)?;
+        Ok((
+            conditions,
+            RecallCandidate {
+                patient: PatientId::from_bytes(*uuid_col(r, 0)?.as_bytes()),
+                last_visit: r.get::<_, Option<i64>>(2)?.map(from_ms),
+                registered: from_ms(r.get(3)?),
+                booked: r.get(4)?,
+            },
+        ))
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut out = Vec::new();
+    for row in rows {
+        let (conditions, candidate) = row?;
+        let tags: Vec<String> = serde_json::from_str(&conditions).unwrap_or_default();
+        if outreach::has_tag(&tags, tag) {
+            out.push(candidate);
+        }
+    }
+    Ok(out)
 }

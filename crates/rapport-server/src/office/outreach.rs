@@ -574,12 +574,18 @@ fn record_occasion(
                 .clinic
                 .templates
                 .iter()
-                .map(|t| TemplateChoice { kind: t.kind, channel: t.channel, language: &t.language, text: &t.body })
+                .map(|t| TemplateChoice {
+                    kind: t.kind,
+                    channel: t.channel,
+                    language: &t.language,
+                    text: &t.body,
+                    dlt_template_id: t.dlt.as_deref(),
+                })
                 .collect();
             let chosen =
                 rules::choose_template(&choices, o.kind, ch, o.patient.language.as_deref(), &o.clinic.settings);
-            let dlt =
-                o.clinic.templates.iter().find(|t| t.body == chosen && t.channel == ch).and_then(|t| t.dlt.clone());
+            let dlt = chosen.dlt_template_id.map(str::to_owned);
+            let chosen = chosen.text;
             let (subject, body) = if ch == Channel::Email { rules::split_subject(chosen) } else { (None, chosen) };
             let fill = |slot| slot_value(slot, o, &token, config);
             let subject = subject.and_then(|s| Template::parse(s).ok()).map(|t| t.render(fill));
@@ -671,12 +677,14 @@ pub struct MessageRow {
     pub attempts: i64,
     pub gateway_ref: Option<String>,
     pub send_after: i64,
+    /// What the patient answered, for staff (R, N or anything unclear is theirs to act on).
+    pub reply: Option<String>,
 }
 
 /// The outbox, newest first (at most `limit` rows).
 pub fn list_messages(db: &mut dyn Db, limit: i64) -> OfficeResult<Vec<MessageRow>> {
     let found = db.query(
-        "SELECT id, patient_id, kind, channel, status, reason, attempts, gateway_ref, send_after FROM message
+        "SELECT id, patient_id, kind, channel, status, reason, attempts, gateway_ref, send_after, reply FROM message
          ORDER BY created_at DESC, id LIMIT $1",
         &[limit.into()],
     )?;
@@ -692,6 +700,7 @@ pub fn list_messages(db: &mut dyn Db, limit: i64) -> OfficeResult<Vec<MessageRow
             attempts: row.int()?,
             gateway_ref: row.opt_text()?,
             send_after: row.int()?,
+            reply: row.opt_text()?,
         });
     }
     Ok(out)

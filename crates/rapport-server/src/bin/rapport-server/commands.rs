@@ -133,8 +133,9 @@ pub(crate) fn list_messages(storage: &Storage, limit: i64, json: bool) -> Result
     }
     for m in rows {
         let why = m.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+        let reply = m.reply.as_deref().map(|r| format!("  replied: {r}")).unwrap_or_default();
         say!(
-            "{}  {}  {} {}  {}{why}  attempts {}  {}",
+            "{}  {}  {} {}  {}{why}  attempts {}  {}{reply}",
             m.id,
             m.patient,
             m.kind,
