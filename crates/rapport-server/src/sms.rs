@@ -43,8 +43,11 @@ impl Kannel {
         let host = url.host_str().ok_or_else(|| bad("no host"))?;
         let port = url.port().ok_or_else(|| bad("no port"))?;
         let query = |name: &str| url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
-        let secret =
-            query("secret").filter(|s| s.len() >= 16).ok_or_else(|| bad("a secret of 16 characters or more"))?;
+        // The secret travels inside URLs Kannel fills in (`%p` and the like must not appear).
+        let url_safe = |s: &String| s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        let secret = query("secret")
+            .filter(|s| s.len() >= 16 && url_safe(s))
+            .ok_or_else(|| bad("a secret of 16 or more letters, digits, - or _"))?;
         let sendsms = Url::parse(&format!("http://{host}:{port}/cgi-bin/sendsms")).map_err(|_| bad("bad host"))?;
         let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
         Ok(Self {
@@ -110,5 +113,24 @@ impl SmsGateway for Kannel {
         // Compared in full whatever the first difference, so the time taken tells nothing.
         let (a, b) = (self.secret.as_bytes(), given.as_bytes());
         a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_gateway_needs_a_long_url_safe_secret() {
+        let spec = |secret: &str| format!("kannel://rapport:p%40ss@127.0.0.1:13013?from=LOTUS&secret={secret}");
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let k = Kannel::from_spec(&spec("abcdefghij-0123_456"), Some("https://ho.example/")).expect("a good spec");
+        assert_eq!(k.password, "p@ss", "percent-escapes in the password are read");
+        assert_eq!(k.dlr_base.as_deref(), Some("https://ho.example/v1/sms/kannel/dlr"));
+        assert!(k.callback_secret_is("abcdefghij-0123_456") && !k.callback_secret_is("abcdefghij-0123_45"));
+        assert!(Kannel::from_spec(&spec("short"), None).is_err());
+        assert!(Kannel::from_spec(&spec("abcdefghij%25p0123456"), None).is_err(), "a %p Kannel would fill in");
+        assert!(Kannel::from_spec("twilio://sid:token@127.0.0.1:1?from=X&secret=abcdefghij0123456", None).is_err());
+        assert!(!format!("{k:?}").contains("p@ss") && !format!("{k:?}").contains("abcdefghij"), "{k:?}");
     }
 }

@@ -5,8 +5,8 @@
 //! is planned again if that changes (consent given later).
 //!
 //! Planned now: appointment reminders (first and second), the message after a missed visit,
-//! birthday greetings and recalls (the clinic's rules per condition tag). What a message says is rendered here, once, with only the slots its
-//! template asks for.
+//! birthday greetings and recalls (the clinic's rules per condition tag). What a message says
+//! is rendered here, once, with only the slots its template asks for.
 
 use std::collections::HashMap;
 
@@ -99,13 +99,29 @@ fn json<T: serde::de::DeserializeOwned>(fields: &Map<String, Value>, name: &str)
     text(fields, name).and_then(|t| serde_json::from_str(t).ok())
 }
 
-/// The newest record seen per key: its (`updated_at`, id) and what it says.
-type Newest<K, V> = HashMap<K, ((i64, String), V)>;
-
-/// Newer by (`updated_at`, record id): which of two records for the same thing counts (the
-/// desk's rule too, `rapport_store::messaging`).
-fn newer(a: &(i64, String), b: &(i64, String)) -> bool {
-    a > b
+/// Each clinic's records of `entity`, the newest per key (by `updated_at`, then record id: the
+/// desk's rule too, `rapport_store::messaging`): `read` gives a record's key within its clinic
+/// and what it says, or `None` for a record it cannot read. Keyed by clinic.
+fn newest<K: std::hash::Hash + Eq, V>(
+    db: &mut dyn Db,
+    entity: Entity,
+    read: impl Fn(&Map<String, Value>) -> Option<(K, V)>,
+) -> OfficeResult<Vec<(Uuid, (K, V))>> {
+    let found =
+        db.query("SELECT clinic_id, record, fields FROM record_state WHERE entity = $1", &[entity.as_str().into()])?;
+    let mut best: HashMap<(Uuid, K), ((i64, String), V)> = HashMap::new();
+    for mut row in rows(found, "clinic record") {
+        let (Some(clinic_id), record, f) = (row.opt_uuid()?, row.text()?, row.json::<Map<String, Value>>()?) else {
+            continue;
+        };
+        let Some((key, value)) = read(&f) else { continue };
+        let at = (int(&f, "updated_at").unwrap_or(0), record);
+        let key = (clinic_id, key);
+        if best.get(&key).is_none_or(|(seen, _)| at > *seen) {
+            best.insert(key, (at, value));
+        }
+    }
+    Ok(best.into_iter().map(|((clinic, key), (_, value))| (clinic, (key, value))).collect())
 }
 
 fn clinics(db: &mut dyn Db, config: &OutreachConfig) -> OfficeResult<HashMap<Uuid, Clinic>> {
@@ -120,78 +136,36 @@ fn clinics(db: &mut dyn Db, config: &OutreachConfig) -> OfficeResult<HashMap<Uui
         };
         out.insert(id, clinic);
     }
-    let mut settings_at: HashMap<Uuid, (i64, String)> = HashMap::new();
-    let found = db.query(
-        "SELECT clinic_id, record, fields FROM record_state WHERE entity = $1",
-        &[Entity::MessagingSettings.as_str().into()],
-    )?;
-    for mut row in rows(found, "messaging settings") {
-        let (Some(clinic_id), record, fields) = (row.opt_uuid()?, row.text()?, row.json::<Map<String, Value>>()?)
-        else {
-            continue;
-        };
-        let at = (int(&fields, "updated_at").unwrap_or(0), record);
-        let (Some(clinic), Some(settings)) = (out.get_mut(&clinic_id), settings_from(&fields)) else { continue };
-        if settings_at.get(&clinic_id).is_none_or(|seen| newer(&at, seen)) {
+    let removed = |f: &Map<String, Value>| f.get("deleted_at").is_some_and(|v| !v.is_null());
+    for (clinic_id, ((), settings)) in newest(db, Entity::MessagingSettings, |f| Some(((), settings_from(f)?)))? {
+        if let Some(clinic) = out.get_mut(&clinic_id) {
             clinic.settings = settings;
-            settings_at.insert(clinic_id, at);
         }
     }
-    // The newest record per clinic, kind, channel and language (`None`: it was removed).
-    let mut texts: Newest<(Uuid, MessageKind, Channel, String), Option<StoredText>> = HashMap::new();
-    let found = db.query(
-        "SELECT clinic_id, record, fields FROM record_state WHERE entity = $1",
-        &[Entity::Template.as_str().into()],
-    )?;
-    for mut row in rows(found, "template") {
-        let (Some(clinic_id), record, f) = (row.opt_uuid()?, row.text()?, row.json::<Map<String, Value>>()?) else {
-            continue;
-        };
-        let kind = text(&f, "kind").and_then(|k| k.parse::<MessageKind>().ok());
-        let channel = text(&f, "channel").and_then(rules::parse_channel);
-        let (Some(kind), Some(channel), Some(language), Some(body)) =
-            (kind, channel, text(&f, "language"), text(&f, "body"))
-        else {
-            continue;
-        };
-        let at = (int(&f, "updated_at").unwrap_or(0), record);
-        let removed = f.get("deleted_at").is_some_and(|v| !v.is_null());
-        let stored = (!removed).then(|| StoredText {
+    let texts = newest(db, Entity::Template, |f| {
+        let kind = text(f, "kind").and_then(|k| k.parse::<MessageKind>().ok())?;
+        let channel = text(f, "channel").and_then(rules::parse_channel)?;
+        let language = text(f, "language")?.to_owned();
+        let stored = (!removed(f)).then(|| StoredText {
             kind,
             channel,
-            language: language.to_owned(),
-            body: body.to_owned(),
-            dlt: text(&f, "dlt_template_id").map(str::to_owned),
+            language: language.clone(),
+            body: text(f, "body").unwrap_or_default().to_owned(),
+            dlt: text(f, "dlt_template_id").map(str::to_owned),
         });
-        let key = (clinic_id, kind, channel, language.to_owned());
-        if texts.get(&key).is_none_or(|(seen, _)| newer(&at, seen)) {
-            texts.insert(key, (at, stored));
-        }
-    }
-    for ((clinic_id, ..), (_, stored)) in texts {
+        Some(((kind, channel, language), stored))
+    })?;
+    for (clinic_id, (_, stored)) in texts {
         if let (Some(clinic), Some(stored)) = (out.get_mut(&clinic_id), stored) {
             clinic.templates.push(stored);
         }
     }
-    let mut recalls: Newest<(Uuid, String), Option<u32>> = HashMap::new();
-    let found = db.query(
-        "SELECT clinic_id, record, fields FROM record_state WHERE entity = $1",
-        &[Entity::RecallRule.as_str().into()],
-    )?;
-    for mut row in rows(found, "recall rule") {
-        let (Some(clinic_id), record, f) = (row.opt_uuid()?, row.text()?, row.json::<Map<String, Value>>()?) else {
-            continue;
-        };
-        let Some(tag) = text(&f, "tag").map(rules::normalize_tag) else { continue };
-        let at = (int(&f, "updated_at").unwrap_or(0), record);
-        let removed = f.get("deleted_at").is_some_and(|v| !v.is_null());
-        let months = int(&f, "every_months").and_then(|m| u32::try_from(m).ok()).filter(|_| !removed);
-        let key = (clinic_id, tag);
-        if recalls.get(&key).is_none_or(|(seen, _)| newer(&at, seen)) {
-            recalls.insert(key, (at, months));
-        }
-    }
-    for ((clinic_id, tag), (_, months)) in recalls {
+    let recalls = newest(db, Entity::RecallRule, |f| {
+        let tag = text(f, "tag").map(rules::normalize_tag)?;
+        let months = int(f, "every_months").and_then(|m| u32::try_from(m).ok()).filter(|_| !removed(f));
+        Some((tag, months))
+    })?;
+    for (clinic_id, (tag, months)) in recalls {
         if let (Some(clinic), Some(months)) = (out.get_mut(&clinic_id), months) {
             clinic.recall_rules.push((tag, months));
         }
