@@ -163,6 +163,20 @@ pub(crate) fn outbox_status(storage: &Storage, now: i64, json: bool) -> Result<E
     if let Some(late) = status.oldest_due_minutes {
         say!("The oldest message waiting was due {late} minutes ago.");
     }
+    // What needs a person, said as what to do.
+    let count = |state: &str| status.by_status.get(state).copied().unwrap_or(0);
+    if count("uncertain") > 0 {
+        say!(
+            "{} message(s) may or may not have gone (head office stopped while sending): check with the gateway; they are not sent again.",
+            count("uncertain")
+        );
+    }
+    if count("failed") + count("undeliverable") > 0 {
+        say!(
+            "{} message(s) could not be delivered: the clinics should phone these patients (`messages list` names them).",
+            count("failed") + count("undeliverable")
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
