@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 use rapport_model::RefusalCode;
 
+use super::outreach::Patient;
 use super::writer::Writer;
 use super::{OfficeResult, Refused};
 use crate::db::{Db, Val, rows};
@@ -140,22 +141,13 @@ fn cancel_unreachable(db: &mut dyn Db, now_ms: i64) -> OfficeResult<()> {
     for mut row in rows(found, "message") {
         let (id, channel, recipient, f) = (row.text()?, row.opt_text()?, row.opt_text()?, row.opt_text()?);
         let f: Option<Map<String, Value>> = f.and_then(|f| serde_json::from_str(&f).ok());
-        let Some(f) = f.filter(|f| f.get("deleted_at").is_none_or(Value::is_null)) else {
+        let Some(p) = f.map(|f| Patient::read(String::new(), &f)).filter(|p| !p.deleted) else {
             cancel(db, &id, "deleted", now_ms)?;
             continue;
         };
-        let consent: Consent =
-            f.get("consent").and_then(Value::as_str).and_then(|c| serde_json::from_str(c).ok()).unwrap_or_default();
-        let phone = f
-            .get("phones")
-            .and_then(Value::as_str)
-            .and_then(|p| serde_json::from_str::<Vec<String>>(p).ok())
-            .and_then(|p| p.into_iter().next())
-            .map(|p| rapport_model::phone::dialable(&p));
-        let email = f.get("email").and_then(Value::as_str).map(str::to_owned);
         let (agreed, current) = match channel.as_deref() {
-            Some("sms") => (consent.sms, phone),
-            Some("email") => (consent.email, email),
+            Some("sms") => (p.consent.sms, p.phone),
+            Some("email") => (p.consent.email, p.email),
             _ => continue,
         };
         if !agreed {

@@ -190,18 +190,19 @@ fn settings_from(f: &Map<String, Value>) -> Option<MessagingSettings> {
 }
 
 /// What a message needs of a patient.
-struct Patient {
+pub(super) struct Patient {
     id: String,
     preferred: String,
     language: Option<String>,
-    phone: Option<String>,
-    email: Option<String>,
-    consent: Consent,
-    deleted: bool,
+    pub(super) phone: Option<String>,
+    pub(super) email: Option<String>,
+    pub(super) consent: Consent,
+    pub(super) deleted: bool,
 }
 
 impl Patient {
-    fn read(id: String, f: &Map<String, Value>) -> Self {
+    /// The patient as a message to them needs: the first phone as gateways dial it.
+    pub(super) fn read(id: String, f: &Map<String, Value>) -> Self {
         let preferred = text(f, "preferred").filter(|p| !p.trim().is_empty()).or_else(|| text(f, "given"));
         Self {
             preferred: preferred.unwrap_or_default().to_owned(),
@@ -243,6 +244,41 @@ struct Occasion<'a> {
     starts_at: Option<DateTime<Utc>>,
 }
 
+/// An appointment as head office holds it: its record id, clinic and fields.
+type Booked = (String, Uuid, Map<String, Value>);
+
+/// Appointments whose booking starts in `(from, to]` and holds (or not) the doctor's slot.
+fn booked_between(db: &mut dyn Db, holds: bool, from: i64, to: i64) -> OfficeResult<Vec<Booked>> {
+    let found = db.query(
+        "SELECT s.record, s.clinic_id, s.fields FROM booking b
+         JOIN record_state s ON s.entity = 'appointment' AND s.record = b.appointment
+         WHERE b.holds = $1 AND b.starts_at > $2 AND b.starts_at <= $3",
+        &[i64::from(holds).into(), from.into(), to.into()],
+    )?;
+    let mut out = Vec::with_capacity(found.len());
+    for mut row in rows(found, "appointment") {
+        let (record, clinic_id, f) = (row.text()?, row.opt_uuid()?, row.json::<Map<String, Value>>()?);
+        if let Some(clinic_id) = clinic_id {
+            out.push((record, clinic_id, f));
+        }
+    }
+    Ok(out)
+}
+
+/// The patients and the doctors' display names these appointments name, each read once.
+fn people_of<'a>(
+    db: &mut dyn Db,
+    appointments: impl Iterator<Item = &'a Map<String, Value>> + Clone,
+) -> OfficeResult<(HashMap<String, Patient>, HashMap<String, String>)> {
+    let ids =
+        |field: &str| -> Vec<Val> { appointments.clone().filter_map(|f| text(f, field).map(Val::from)).collect() };
+    let patients = load_states(db, Entity::Patient, &ids("patient_id"))?
+        .into_iter()
+        .map(|(id, s)| (id.clone(), Patient::read(id, &s.fields)))
+        .collect();
+    Ok((patients, display_names(db, &ids("doctor"))?))
+}
+
 fn plan_reminders(
     db: &mut dyn Db,
     now: DateTime<Utc>,
@@ -252,16 +288,8 @@ fn plan_reminders(
 ) -> OfficeResult<()> {
     // Every booking a reminder can be due for: up to the longest lead time a clinic may set.
     let horizon = now + chrono::Duration::hours(i64::from(rules::MAX_REMINDER_HOURS));
-    let found = db.query(
-        "SELECT s.record, s.clinic_id, s.fields FROM booking b
-         JOIN record_state s ON s.entity = 'appointment' AND s.record = b.appointment
-         WHERE b.holds = 1 AND b.starts_at > $1 AND b.starts_at <= $2",
-        &[now.timestamp_millis().into(), horizon.timestamp_millis().into()],
-    )?;
     let mut due = Vec::new();
-    for mut row in rows(found, "appointment") {
-        let (record, clinic_id, f) = (row.text()?, row.opt_uuid()?, row.json::<Map<String, Value>>()?);
-        let Some(clinic_id) = clinic_id else { continue };
+    for (record, clinic_id, f) in booked_between(db, true, now.timestamp_millis(), horizon.timestamp_millis())? {
         let Some(clinic) = clinics.get(&clinic_id) else { continue };
         let status = text(&f, "status").and_then(|s| AppointmentStatus::ALL.into_iter().find(|a| a.as_str() == s));
         let (Some(status), Some(starts), Some(booked)) = (status, int(&f, "starts_at"), int(&f, "booked_at")) else {
@@ -278,15 +306,7 @@ fn plan_reminders(
             due.push((record.clone(), clinic_id, f.clone(), starts, n, when));
         }
     }
-    let patient_ids: Vec<Val> =
-        due.iter().filter_map(|(_, _, f, ..)| text(f, "patient_id").map(|p| Val::from(p.to_owned()))).collect();
-    let patients: HashMap<String, Patient> = load_states(db, Entity::Patient, &patient_ids)?
-        .into_iter()
-        .map(|(id, s)| (id.clone(), Patient::read(id, &s.fields)))
-        .collect();
-    let doctor_ids: Vec<Val> =
-        due.iter().filter_map(|(_, _, f, ..)| text(f, "doctor").map(|p| Val::from(p.to_owned()))).collect();
-    let doctors = display_names(db, &doctor_ids)?;
+    let (patients, doctors) = people_of(db, due.iter().map(|(_, _, f, ..)| f))?;
     for (record, clinic_id, f, starts, n, when) in due {
         let Some(patient) = text(&f, "patient_id").and_then(|p| patients.get(p)) else { continue };
         let Some(clinic) = clinics.get(&clinic_id) else { continue };
@@ -333,27 +353,14 @@ fn plan_no_shows(
     // Missed visits started before now, within the window (bookings a day and a half back
     // cover any marked in the last day).
     let since = now.timestamp_millis() - NO_SHOW_WINDOW_MS - 12 * 3_600_000;
-    let found = db.query(
-        "SELECT s.record, s.clinic_id, s.fields FROM booking b
-         JOIN record_state s ON s.entity = 'appointment' AND s.record = b.appointment
-         WHERE b.holds = 0 AND b.starts_at > $1 AND b.starts_at <= $2",
-        &[since.into(), now.timestamp_millis().into()],
-    )?;
     let mut missed = Vec::new();
-    for mut row in rows(found, "appointment") {
-        let (record, clinic_id, f) = (row.text()?, row.opt_uuid()?, row.json::<Map<String, Value>>()?);
+    for (record, clinic_id, f) in booked_between(db, false, since, now.timestamp_millis())? {
         let marked = int(&f, "no_show_at").filter(|at| now.timestamp_millis() - at < NO_SHOW_WINDOW_MS);
-        if let (Some(clinic_id), Some(marked), Some("no-show")) = (clinic_id, marked, text(&f, "status")) {
-            missed.push((record, clinic_id, f.clone(), instant(marked)));
+        if let (Some(marked), Some("no-show")) = (marked, text(&f, "status")) {
+            missed.push((record, clinic_id, f, instant(marked)));
         }
     }
-    let ids: Vec<Val> = missed.iter().filter_map(|(_, _, f, _)| text(f, "patient_id").map(Val::from)).collect();
-    let patients: HashMap<String, Patient> = load_states(db, Entity::Patient, &ids)?
-        .into_iter()
-        .map(|(id, s)| (id.clone(), Patient::read(id, &s.fields)))
-        .collect();
-    let doctor_ids: Vec<Val> = missed.iter().filter_map(|(_, _, f, _)| text(f, "doctor").map(Val::from)).collect();
-    let doctors = display_names(db, &doctor_ids)?;
+    let (patients, doctors) = people_of(db, missed.iter().map(|(_, _, f, _)| f))?;
     for (record, clinic_id, f, marked) in missed {
         let (Some(patient), Some(clinic)) =
             (text(&f, "patient_id").and_then(|p| patients.get(p)), clinics.get(&clinic_id))
