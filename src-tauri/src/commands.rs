@@ -2,16 +2,17 @@
 
 use rapport_core::NewPointer;
 use rapport_model::ErrorCode;
+use rapport_model::calls::CallItem;
 use rapport_model::ipc::ErrorReply;
 use rapport_model::ipc::{
-    AddPointerArgs, DeskState, DuplicateArgs, EnrollArgs, FindArgs, FollowUpArgs, GlanceArgs, HeadOffice, IdleLockArgs,
+    AddPointerArgs, CallDoneArgs, DeskState, DuplicateArgs, EnrollArgs, FindArgs, GlanceArgs, HeadOffice, IdleLockArgs,
     JoinArgs, LoginArgs, MoveArgs, PassphraseArgs, PasswordArgs, PatientArgs, PointerArgs, ResolveArgs, ScheduleArgs,
     SearchArgs, SetupArgs, SlotArgs, StatusArgs,
 };
 use rapport_model::sync::{RemotePatient, SyncReport, SyncStatus};
 use rapport_model::view::{
-    BookingOutcome, ConflictView, DoctorGlance, DoctorView, DuplicateMatch, FollowUpRow, FreeSlot, PatientCard,
-    PatientHit, ScheduleRow,
+    BookingOutcome, ConflictView, DoctorGlance, DoctorView, DuplicateMatch, FreeSlot, PatientCard, PatientHit,
+    ScheduleRow,
 };
 use rapport_model::{Appointment, Booking, NewPatient, Patient, Pointer, Source};
 use tauri::{AppHandle, Manager, State};
@@ -133,13 +134,13 @@ pub async fn move_appointment(desk: State<'_, Desk>, args: MoveArgs) -> Reply<Bo
 }
 
 #[tauri::command]
-pub async fn follow_ups(desk: State<'_, Desk>) -> Reply<Vec<FollowUpRow>> {
-    desk.with_session(|app, s| app.follow_up_list(s))
+pub async fn call_list(desk: State<'_, Desk>) -> Reply<Vec<CallItem>> {
+    desk.with_session(|app, s| app.call_list(s))
 }
 
 #[tauri::command]
-pub async fn finish_follow_up(desk: State<'_, Desk>, args: FollowUpArgs) -> Reply<()> {
-    desk.with_session(|app, s| app.finish_follow_up(s, args.follow_up))
+pub async fn finish_call(desk: State<'_, Desk>, args: CallDoneArgs) -> Reply<CallItem> {
+    desk.with_session(|app, s| app.finish_call(s, args.call, args.outcome))
 }
 
 #[tauri::command]

@@ -206,7 +206,7 @@ async fn scenario(driver: &WebDriver, shots: &Path) -> WebDriverResult<()> {
     by_xpath(driver, &format!("{row}[@data-status='with-doctor']")).await?.send_keys("d").await?;
     by_xpath(driver, &format!("{row}[@data-status='done']")).await?;
 
-    // A no-show leaves a follow-up.
+    // A no-show puts a call to rebook on the call list; recording the call takes it off.
     let later =
         by_xpath(driver, "//tr[@data-status='booked' or @data-status='confirmed'][.//button[@data-action='no-show']]")
             .await?;
@@ -214,7 +214,12 @@ async fn scenario(driver: &WebDriver, shots: &Path) -> WebDriverResult<()> {
     later.send_keys("n").await?;
     by_id(driver, "schedule-notice").await?;
     by_xpath(driver, "//p[@id='schedule-notice']/button").await?.click().await?;
-    by_xpath(driver, &format!("//section[@id='follow-ups']//li[contains(., '{missed}')]")).await?;
+    let call = format!("//section[@id='call-list']//li[@data-reason='no-show'][contains(., '{missed}')]");
+    by_xpath(driver, &call).await?;
+    screenshot(driver, shots, "call-list").await?;
+    by_xpath(driver, &format!("{call}//button[@data-outcome='rebooked']")).await?.click().await?;
+    by_id(driver, "call-notice").await?;
+    driver.query(By::XPath(&call)).wait(Duration::from_secs(20), Duration::from_millis(50)).not_exists().await?;
 
     // The doctor's glance.
     tab(driver, "Doctor glance").await?;

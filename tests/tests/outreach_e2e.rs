@@ -12,7 +12,7 @@ use chrono::{Local, Timelike};
 use rapport_tests::head_office::{Desk, Office, postgres_database, tls_files};
 use rapport_tests::kannel::{Kannel, free_port};
 use rapport_tests::mailbox::{MailServer, body};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 const SECRET: &str = "kannel-callback-secret-0123";
 
@@ -212,15 +212,29 @@ fn scenario(postgres: Option<String>) {
     assert_eq!(kannel.received().len(), 1, "a restart sent the reminder again");
     assert_eq!(mail.mails().len(), 1, "a restart sent the email again");
 
-    // The patient answers "C" from their phone: the visit is confirmed at the desk after sync.
+    // A second desk of the clinic joins head office.
+    let second = Desk { db: dir.join("second.db") };
+    office.enroll(&second, "Lotus");
+
+    // The patient answers "C" from their phone: the visit is confirmed at both desks after
+    // sync, and each shows the message with its reply.
     kannel.operator(&["+919845012345 LOTUS text C"]);
-    wait_until("the visit confirmed at the desk", 30, || {
-        desk.ok(&["sync", "now"]);
-        let list: Value = serde_json::from_str(&desk.ok(&["appt", "list", "--date", &day, "--json"])).expect("json");
-        list.as_array()
-            .and_then(|l| l.iter().find(|a| a["id"].as_str() == Some(visit.as_str())))
-            .is_some_and(|a| a["status"] == "confirmed")
-    });
+    for d in [&desk, &second] {
+        wait_until("the visit confirmed at the desk", 30, || {
+            d.ok(&["sync", "now"]);
+            let list: Value = serde_json::from_str(&d.ok(&["appt", "list", "--date", &day, "--json"])).expect("json");
+            list.as_array()
+                .and_then(|l| l.iter().find(|a| a["id"].as_str() == Some(visit.as_str())))
+                .is_some_and(|a| a["status"] == "confirmed")
+        });
+        let history: Value = serde_json::from_str(&d.ok(&["messages", "--patient", &patient, "--json"])).expect("json");
+        let history = history.as_array().expect("messages");
+        assert_eq!(history.len(), 1, "{history:?}");
+        let m = &history[0];
+        assert_eq!((&m["kind"], &m["channel"], &m["status"]), (&json!("reminder"), &json!("sms"), &json!("delivered")));
+        assert_eq!((&m["reply"], &m["reply_meaning"]), (&json!("C"), &json!("confirm")));
+        assert!(d.ok(&["call-list"]).contains("Nobody to call"), "a confirmed visit needs no call");
+    }
     assert_eq!(visit.len(), 36, "the booking printed its id");
 
     let answered = messages(&office).into_iter().find(|m| m["channel"] == "sms").expect("the text");

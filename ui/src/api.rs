@@ -2,15 +2,16 @@
 //! its `args` and decoding the answer into the shared `rapport-model` types.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use rapport_model::calls::{CallItem, CallOutcome};
 use rapport_model::ipc::{
-    AddPointerArgs, DeskState, DuplicateArgs, EnrollArgs, ErrorReply, FindArgs, FollowUpArgs, GlanceArgs, HeadOffice,
+    AddPointerArgs, CallDoneArgs, DeskState, DuplicateArgs, EnrollArgs, ErrorReply, FindArgs, GlanceArgs, HeadOffice,
     IdleLockArgs, JoinArgs, LoginArgs, MoveArgs, PassphraseArgs, PasswordArgs, PatientArgs, PointerArgs, ResolveArgs,
     ScheduleArgs, SearchArgs, SetupArgs, SlotArgs, StatusArgs,
 };
 use rapport_model::sync::{RemotePatient, SyncReport, SyncStatus};
 use rapport_model::view::{
-    BookingOutcome, ConflictView, DoctorGlance, DoctorView, DuplicateMatch, FollowUpRow, FreeSlot, PatientCard,
-    PatientHit, ScheduleRow,
+    BookingOutcome, ConflictView, DoctorGlance, DoctorView, DuplicateMatch, FreeSlot, PatientCard, PatientHit,
+    ScheduleRow,
 };
 use rapport_model::{
     Appointment, AppointmentId, Booking, ErrorCode, NewPatient, Patient, PatientId, Pointer, PointerId, PointerKind,
@@ -156,12 +157,12 @@ pub async fn move_appointment(
     call("move_appointment", &MoveArgs { appointment, starts_at, doctor }).await
 }
 
-pub async fn follow_ups() -> Reply<Vec<FollowUpRow>> {
-    call0("follow_ups").await
+pub async fn call_list() -> Reply<Vec<CallItem>> {
+    call0("call_list").await
 }
 
-pub async fn finish_follow_up(follow_up: rapport_model::view::FollowUpId) -> Reply<()> {
-    call("finish_follow_up", &FollowUpArgs { follow_up }).await
+pub async fn finish_call(id: rapport_model::calls::CallId, outcome: CallOutcome) -> Reply<CallItem> {
+    call("finish_call", &CallDoneArgs { call: id, outcome }).await
 }
 
 pub async fn doctor_glance(doctor: StaffId, patient: Option<PatientId>) -> Reply<DoctorGlance> {

@@ -12,7 +12,7 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::api;
-use crate::pages::{booking, follow_ups, front_desk, gates, glance, head_office, register, schedule, settings};
+use crate::pages::{booking, call_list, front_desk, gates, glance, head_office, register, schedule, settings};
 
 /// The screens of the ready desk.
 #[derive(Clone, Debug, PartialEq)]
@@ -26,7 +26,7 @@ pub enum Page {
         patient: PatientId,
         moving: Option<AppointmentId>,
     },
-    FollowUps,
+    CallList,
     Glance(Option<PatientId>),
     /// Sync status in detail and the conflicts.
     HeadOffice,
@@ -230,7 +230,7 @@ fn Shell(props: &ShellProps) -> Html {
                     "1" => Some(Page::FrontDesk(None)),
                     "2" => Some(Page::Schedule),
                     "3" => Some(Page::Register),
-                    "4" => Some(Page::FollowUps),
+                    "4" => Some(Page::CallList),
                     "5" => Some(Page::Glance(None)),
                     "6" => Some(Page::HeadOffice),
                     "7" if may_configure => Some(Page::Settings),
@@ -271,7 +271,7 @@ fn Shell(props: &ShellProps) -> Html {
         Page::Register => html! { <register::Register /> },
         Page::Schedule => html! { <schedule::Schedule /> },
         Page::Book { patient, moving } => html! { <booking::Booking {patient} {moving} /> },
-        Page::FollowUps => html! { <follow_ups::FollowUps /> },
+        Page::CallList => html! { <call_list::CallList /> },
         Page::Glance(patient) => html! { <glance::Glance {patient} /> },
         Page::HeadOffice => html! { <head_office::HeadOffice /> },
         Page::Settings => html! { <settings::Settings /> },
@@ -286,7 +286,7 @@ fn Shell(props: &ShellProps) -> Html {
                         {tab("Front desk", "1", Page::FrontDesk(None), matches!(current, Page::FrontDesk(_) | Page::Book { .. }))}
                         {tab("Today", "2", Page::Schedule, current == Page::Schedule)}
                         {tab("New patient", "3", Page::Register, current == Page::Register)}
-                        {tab("Follow-ups", "4", Page::FollowUps, current == Page::FollowUps)}
+                        {tab("Call list", "4", Page::CallList, current == Page::CallList)}
                         {tab("Doctor glance", "5", Page::Glance(None), matches!(current, Page::Glance(_)))}
                         if may_configure { {tab("Settings", "7", Page::Settings, current == Page::Settings)} }
                     </nav>

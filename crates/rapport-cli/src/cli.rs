@@ -58,10 +58,19 @@ pub(crate) enum Command {
     /// Appointments.
     #[command(subcommand)]
     Appt(ApptCommand),
-    /// Open follow-up tasks (e.g. call back after a no-show); `--done ID` closes one.
-    FollowUps {
-        #[arg(long, value_name = "ID")]
-        done: Option<rapport_model::view::FollowUpId>,
+    /// The patients to phone today (missed visits, follow-ups, replies to read, messages that
+    /// did not arrive, recalls due); `call-list done TASK_ID --outcome …` records a call.
+    CallList {
+        #[command(subcommand)]
+        done: Option<CallListCommand>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// What head office sent a patient, with each message's status and the patient's reply.
+    Messages {
+        /// A patient id or record number.
+        #[arg(long)]
+        patient: String,
         #[arg(long)]
         json: bool,
     },
@@ -102,6 +111,17 @@ pub(crate) enum Command {
     /// Where the database key is kept (admins and managers).
     #[command(subcommand)]
     Key(KeyCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum CallListCommand {
+    /// Records how a call went; any outcome but no-answer takes it off the list.
+    Done {
+        task_id: uuid::Uuid,
+        /// reached, no-answer, rebooked or wrong-number.
+        #[arg(long)]
+        outcome: rapport_model::calls::CallOutcome,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -455,6 +475,9 @@ pub(crate) enum ApptCommand {
     },
     Done {
         appt_id: String,
+        /// Put a follow-up call to the patient on the call list in this many days.
+        #[arg(long, value_name = "DAYS")]
+        call_in_days: Option<u32>,
     },
     NoShow {
         appt_id: String,

@@ -196,8 +196,9 @@ fn the_readme_walkthrough_works() {
     let list = d.json("priya", &["appt", "list", "--date", "2030-03-04", "--json"]);
     assert_eq!(list[0]["status"], "done");
     assert_eq!(list[1]["status"], "no-show");
-    let follow_ups = d.json("priya", &["follow-ups", "--json"]);
-    assert_eq!(follow_ups[0]["patient_id"], plain_id.trim());
+    let calls = d.json("priya", &["call-list", "--json"]);
+    assert_eq!(calls[0]["patient"]["id"], plain_id.trim());
+    assert_eq!(calls[0]["reason"], "no-show");
 
     // The audit chain holds.
     let verify = d.ok("admin", &["audit", "verify"]);
@@ -358,15 +359,34 @@ fn everything_the_desktop_does_the_command_line_does_too() {
     let moved = d.ok("priya", &["appt", "move", a.trim(), "--at", "2031-03-04T11:30"]);
     assert!(moved.contains("2031-03-04 11:30"), "{moved}");
 
-    // A no-show's follow-up is closed from the command line.
+    // A no-show's call is made from the command line: nobody answers (it stays), then rebooked.
     let past =
         d.ok("priya", &["appt", "book", id, "--doctor", "dr.rao", "--at", "2020-01-06T10:00", "--minutes", "15"]);
     d.ok("priya", &["appt", "no-show", past.trim()]);
-    let open = d.json("priya", &["follow-ups", "--json"]);
-    assert_eq!(open[0]["patient"]["family"], "Ørsted", "each follow-up names its patient");
-    let follow_up = open[0]["id"].as_str().expect("follow-up id").to_owned();
-    d.ok("priya", &["follow-ups", "--done", &follow_up]);
-    assert!(d.ok("priya", &["follow-ups"]).contains("No open follow-ups"));
+    let open = d.json("priya", &["call-list", "--json"]);
+    assert_eq!(open[0]["patient"]["family"], "Ørsted", "each call names its patient");
+    let call = open[0]["id"].as_str().expect("call id").to_owned();
+    let tried = d.ok("priya", &["call-list", "done", &call, "--outcome", "no-answer"]);
+    assert!(tried.contains("stays on the list"), "{tried}");
+    assert!(d.ok("priya", &["call-list"]).contains("tried: no answer"));
+    let bad = d.run("priya", &["call-list", "done", &call, "--outcome", "maybe"]);
+    assert_eq!(bad.status.code(), Some(1), "an unknown outcome is a usage error");
+    assert!(stderr(&bad).contains("no-answer"), "the error lists the outcomes: {}", stderr(&bad));
+    d.ok("priya", &["call-list", "done", &call, "--outcome", "rebooked"]);
+    assert!(d.ok("priya", &["call-list"]).contains("Nobody to call"));
+    let again = d.run("priya", &["call-list", "done", &call, "--outcome", "reached"]);
+    assert!(stderr(&again).contains("done already"), "{}", stderr(&again));
+
+    // A finished visit asks for a follow-up call in three days: not on today's list.
+    let seen =
+        d.ok("priya", &["appt", "book", id, "--doctor", "dr.rao", "--at", "2020-01-07T10:00", "--minutes", "15"]);
+    d.ok("priya", &["appt", "checkin", seen.trim()]);
+    d.ok("dr.rao", &["appt", "seen", seen.trim()]);
+    let asked = d.ok("dr.rao", &["appt", "done", seen.trim(), "--call-in-days", "3"]);
+    assert!(asked.contains("follow-up call on"), "{asked}");
+    assert!(d.ok("priya", &["call-list"]).contains("Nobody to call"));
+    let early = d.run("priya", &["appt", "done", past.trim(), "--call-in-days", "3"]);
+    assert_eq!(early.status.code(), Some(1), "a missed visit is not done: {}", stderr(&early));
 
     // The doctor's glance at a chosen patient.
     let glance = d.json("dr.rao", &["glance", "--doctor", "dr.rao", "--patient", id, "--json"]);

@@ -9,6 +9,7 @@
 //!   store transaction; if the audit write fails, the operation fails.
 //! - The clock is passed in ([`Clock`]); nothing here calls `Utc::now()` directly.
 
+mod calls;
 mod clock;
 pub mod demo;
 mod error;
@@ -27,13 +28,14 @@ use rapport_model::{Operation, Role, Staff, StaffId};
 use rapport_store::audit::{self, NewAuditEntry};
 use rapport_store::{Store, meta, records};
 
+pub use calls::MAX_FOLLOW_UP_DAYS;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{Error, ErrorCode, Result};
 pub use messaging::TemplateInput;
 pub use rapport_model::Booking;
 pub use rapport_model::view::{
-    BookingOutcome, DoctorGlance, DoctorView, DuplicateMatch, DuplicateReason, FollowUp, FollowUpRow, FreeSlot,
-    PatientCard, PatientHit, PointerView, ScheduleRow,
+    BookingOutcome, DoctorGlance, DoctorView, DuplicateMatch, DuplicateReason, FreeSlot, PatientCard, PatientHit,
+    PointerView, ScheduleRow,
 };
 pub use rapport_store::keys::{KdfCost, KeyStorage, key_file_path, key_storage, keyring_available};
 pub use rapport_store::{DataKey, KeyProtection, Secret, audit::Verification};

@@ -145,6 +145,10 @@ impl Rapport {
     /// Patients due or overdue for a recall today who have no visit booked, most overdue first.
     pub fn recalls_due(&self, s: &Session) -> Result<Vec<RecallDue>> {
         s.require(Operation::ViewSchedule)?;
+        self.recalls()
+    }
+
+    pub(crate) fn recalls(&self) -> Result<Vec<RecallDue>> {
         let conn = self.store.conn();
         let (now, today) = (self.clock.now(), self.today());
         let day = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&chrono::Local).date_naive();

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rapport_model::view::{
-    BookingOutcome, DoctorGlance, DoctorView, DuplicateMatch, DuplicateReason, FollowUp, FollowUpRow, FreeSlot,
-    PatientCard, PatientHit, PointerView, ScheduleRow,
+    BookingOutcome, DoctorGlance, DoctorView, DuplicateMatch, DuplicateReason, FreeSlot, PatientCard, PatientHit,
+    PointerView, ScheduleRow,
 };
 use rapport_model::{
     Appointment, AppointmentId, AppointmentStatus, Booking, NewPatient, Operation, Patient, PatientEdit, PatientId,
@@ -31,7 +31,7 @@ pub struct NewPointer {
 }
 
 impl Rapport {
-    fn patient_or_404(&self, id: PatientId) -> Result<Patient> {
+    pub(crate) fn patient_or_404(&self, id: PatientId) -> Result<Patient> {
         records::get_patient(self.store.conn(), id)?.ok_or_else(|| Error::not_found("patient"))
     }
 
@@ -163,7 +163,8 @@ impl Rapport {
             Some(d) => records::staff_by_id(conn, d)?.map(|s| s.display_name),
             None => None,
         };
-        let open_follow_ups = records::open_follow_ups(conn, Some(id))?;
+        let open_calls = self.calls_of(id)?;
+        let messages = rapport_store::calls::messages_of(conn, id, 20)?;
         Ok(PatientCard {
             age: patient.age_on(today),
             usual_doctor_name,
@@ -171,7 +172,8 @@ impl Rapport {
             last_appointment,
             next_appointment,
             last_visit,
-            open_follow_ups,
+            open_calls,
+            messages,
             patient,
         })
     }
@@ -335,29 +337,23 @@ impl Rapport {
         Ok(BookingOutcome { appointment, warnings })
     }
 
-    /// Moves an appointment along its status flow. A no-show leaves a follow-up task to call
-    /// the patient back; a check-in moves the patient to the top of search.
+    /// Moves an appointment along its status flow. A no-show leaves a call to rebook on the
+    /// call list; a check-in moves the patient to the top of search.
     pub fn change_status(&mut self, s: &Session, id: AppointmentId, change: StatusChange) -> Result<Appointment> {
         s.require(Operation::ChangeAppointmentStatus)?;
         let now = self.clock.now();
-        let follow_up_id = self.id_parts()?;
         self.store.write(|tx| -> Result<Appointment> {
             // Read and write in one transaction (see `edit_patient`).
             let mut appt = records::get_appointment(tx, id)?.ok_or_else(|| Error::not_found("appointment"))?;
             appt.apply(change, now)?;
             records::update_appointment_status(tx, &appt)?;
             match change {
-                StatusChange::NoShow => records::insert_follow_up(
-                    tx,
-                    &FollowUp {
-                        id: uuid_from(follow_up_id.0, follow_up_id.1),
-                        patient_id: appt.patient_id,
-                        appointment_id: Some(appt.id),
-                        reason: "Missed appointment: call to rebook".into(),
-                        created_at: now,
-                        done_at: None,
-                    },
-                )?,
+                StatusChange::NoShow => {
+                    rapport_store::calls::save_call_task(
+                        tx,
+                        &crate::calls::no_show_call(appt.id, appt.patient_id, s, now),
+                    )?;
+                }
                 StatusChange::CheckIn => records::touch_patient(tx, appt.patient_id, now)?,
                 _ => {}
             }
@@ -595,32 +591,6 @@ impl Rapport {
         Ok(found)
     }
 
-    /// Open follow-ups, oldest first, with the patient each is about.
-    pub fn follow_up_list(&self, s: &Session) -> Result<Vec<FollowUpRow>> {
-        s.require(Operation::ViewSchedule)?;
-        let conn = self.store.conn();
-        let mut rows = Vec::new();
-        for follow_up in records::open_follow_ups(conn, None)? {
-            if let Some(p) = records::get_patient(conn, follow_up.patient_id)? {
-                rows.push(FollowUpRow { patient: PatientHit::from(&p), follow_up });
-            }
-        }
-        Ok(rows)
-    }
-
-    /// Marks a follow-up done (the patient was called back, or rebooked).
-    pub fn finish_follow_up(&mut self, s: &Session, id: uuid::Uuid) -> Result<()> {
-        s.require(Operation::ChangeAppointmentStatus)?;
-        let now = self.clock.now();
-        self.store.write(|tx| -> Result<()> {
-            let patient = records::follow_up_patient(tx, id)?.ok_or_else(|| Error::not_found("follow-up"))?;
-            if !records::finish_follow_up(tx, id, now)? {
-                return Err(Error::conflict("this follow-up is already done"));
-            }
-            log(tx, now, s, "follow_up.done", Some(patient), Some(&id.to_string()))
-        })
-    }
-
     /// The doctor's glance: the chosen patient, or the doctor's next one today (the one with
     /// the doctor, else the longest-waiting arrival, else the next booked), with the rest of
     /// the day's list. Audited as a view; read-only otherwise.
@@ -655,7 +625,7 @@ impl Rapport {
     }
 
     /// The first thing worth talking about with a patient, if anything is.
-    fn conversation_starter(&self, patient: PatientId) -> Result<Option<String>> {
+    pub(crate) fn conversation_starter(&self, patient: PatientId) -> Result<Option<String>> {
         let today = self.today();
         let pointers = records::current_pointers(self.store.conn(), patient)?;
         let pick = |wanted: PointerState| pointers.iter().find(|p| p.state_on(today) == wanted);

@@ -604,7 +604,9 @@ fn conflict_patient(conn: &rapport_store::rusqlite::Connection, c: &Conflict) ->
         Entity::Patient => Some(PatientId::from_bytes(bytes)),
         Entity::Pointer => records::get_pointer(conn, PointerId::from_bytes(bytes))?.map(|p| p.patient_id),
         Entity::Appointment => records::get_appointment(conn, AppointmentId::from_bytes(bytes))?.map(|a| a.patient_id),
+        Entity::CallTask => rapport_store::calls::call_task(conn, id)?.map(|t| t.patient_id),
         Entity::PointerMark
+        | Entity::Message
         | Entity::Staff
         | Entity::Audit
         | Entity::Template

@@ -6,6 +6,7 @@ mod common;
 use chrono::{DateTime, Duration, Local, NaiveDate, TimeZone, Timelike, Utc};
 use common::*;
 use rapport_core::{Booking, DuplicateReason, ErrorCode};
+use rapport_model::calls::{CallOutcome, CallReason};
 use rapport_model::{NewPatient, Role, StaffId, StatusChange};
 
 fn local(day: NaiveDate, h: u32, m: u32) -> DateTime<Utc> {
@@ -117,24 +118,34 @@ fn registration_finds_the_same_person_by_name_and_birth_date_or_by_phone() {
 }
 
 #[test]
-fn a_follow_up_is_listed_with_its_patient_until_it_is_done() {
+fn a_missed_visit_is_on_the_call_list_until_a_call_reaches_someone() {
     let mut c = clinic();
     let admin = c.admin.clone();
     let dr = c.staff("dr.rao", Role::Clinician).staff().id;
     let p = c.patient("Asha", "Rao");
     let appt = book_at(&mut c, p, dr, noon() - Duration::hours(1));
     c.app.change_status(&admin, appt, StatusChange::NoShow).expect("no-show");
+    // Marked twice (a double click, or the other desk): still one call.
+    let again = c.app.change_status(&admin, appt, StatusChange::NoShow);
+    assert!(again.is_err(), "a no-show is final");
 
-    let list = c.app.follow_up_list(&admin).expect("list");
+    let list = c.app.call_list(&admin).expect("list");
     assert_eq!(list.len(), 1);
-    assert_eq!(list[0].patient.id, p);
-    assert_eq!(list[0].follow_up.appointment_id, Some(appt));
+    assert_eq!((list[0].patient.id, list[0].reason), (p, CallReason::NoShow));
+    assert_eq!(list[0].appointment_id, Some(appt));
 
-    c.app.finish_follow_up(&admin, list[0].follow_up.id).expect("done");
-    assert!(c.app.follow_up_list(&admin).expect("list").is_empty());
-    let again = c.app.finish_follow_up(&admin, list[0].follow_up.id).expect_err("already done");
+    let tried = c.app.finish_call(&admin, list[0].id, CallOutcome::NoAnswer).expect("no answer");
+    assert_eq!(tried.last_outcome, Some(CallOutcome::NoAnswer));
+    let still = c.app.call_list(&admin).expect("list");
+    assert_eq!((still.len(), still[0].last_outcome), (1, Some(CallOutcome::NoAnswer)), "tried, kept");
+
+    c.app.finish_call(&admin, list[0].id, CallOutcome::Rebooked).expect("done");
+    assert!(c.app.call_list(&admin).expect("list").is_empty());
+    let again = c.app.finish_call(&admin, list[0].id, CallOutcome::Reached).expect_err("already done");
     assert_eq!(again.code, ErrorCode::Conflict);
-    assert!(c.app.patient_history(&admin, p).expect("history").iter().any(|e| e.action == "follow_up.done"));
+    let unknown = c.app.finish_call(&admin, uuid::Uuid::nil(), CallOutcome::Reached).expect_err("no such call");
+    assert_eq!(unknown.code, ErrorCode::NotFound);
+    assert!(c.app.patient_history(&admin, p).expect("history").iter().any(|e| e.action == "call.done"));
 }
 
 #[test]

@@ -110,19 +110,19 @@ fn a_visit_runs_from_booking_to_done_with_a_wait_timer_and_an_audit_trail() {
 }
 
 #[test]
-fn a_no_show_leaves_a_follow_up_to_call_the_patient_back() {
+fn a_no_show_puts_a_call_to_rebook_on_the_call_list_and_the_card() {
     let mut c = clinic();
     let admin = c.admin.clone();
     let dr = doctor(&mut c, "dr.rao");
     let p = c.patient("Asha", "Rao");
     let id = book(&mut c, &admin, p, dr, 9, 0).expect("book").appointment.id;
     c.app.change_status(&admin, id, StatusChange::NoShow).expect("no-show");
-    let follow_ups = c.app.follow_up_list(&admin).expect("follow-ups");
-    assert_eq!(follow_ups.len(), 1);
-    assert_eq!(follow_ups[0].follow_up.patient_id, p);
-    assert_eq!(follow_ups[0].follow_up.appointment_id, Some(id));
-    assert!(follow_ups[0].follow_up.reason.contains("rebook"));
-    assert_eq!(c.app.open_patient(&admin, p).expect("card").open_follow_ups.len(), 1);
+    let calls = c.app.call_list(&admin).expect("calls");
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].patient.id, p);
+    assert_eq!(calls[0].appointment_id, Some(id));
+    assert!(calls[0].reason.words().contains("rebook"));
+    assert_eq!(c.app.open_patient(&admin, p).expect("card").open_calls.len(), 1);
 }
 
 #[test]

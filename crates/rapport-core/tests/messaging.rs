@@ -176,3 +176,131 @@ fn consent_and_tags_change_one_at_a_time() {
     assert!(after.consent.sms && after.consent.email, "the email consent stays");
     assert_eq!(after.conditions, ["asthma", "Hypertension"], "removed, then added once as written");
 }
+
+/// Head office's record of one message, as a desk pulls it.
+struct Sent<'a> {
+    patient: rapport_model::PatientId,
+    appointment: Option<rapport_model::AppointmentId>,
+    kind: &'a str,
+    channel: &'a str,
+    status: &'a str,
+    reply: Option<(&'a str, &'a str)>,
+}
+
+/// Applies head office's records of `sent` as a pulled page; their ids, in order.
+fn from_head_office(c: &mut Clinic, first_seq: i64, sent: &[Sent<'_>]) -> Vec<uuid::Uuid> {
+    let now = c.clock.now().timestamp_millis();
+    let office = uuid::Uuid::from_u128(7);
+    let mut ids = Vec::new();
+    let page: Vec<rapport_model::sync::Change> = sent
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let id = uuid::Uuid::from_u128(1000 + first_seq as u128 + i as u128);
+            ids.push(id);
+            let seq = first_seq + i as i64;
+            let fields = serde_json::json!({
+                "patient_id": m.patient.to_string(),
+                "appointment_id": m.appointment.map(|a| a.to_string()),
+                "kind": m.kind, "channel": m.channel, "status": m.status, "reason": null,
+                "reply": m.reply.map(|r| r.0), "reply_meaning": m.reply.map(|r| r.1),
+                "send_after": now - 3_600_000, "updated_at": now - 60_000,
+            });
+            rapport_model::sync::Change {
+                id: uuid::Uuid::from_u128(5000 + seq as u128),
+                entity: Entity::Message,
+                record: id.to_string(),
+                version: rapport_model::sync::Version {
+                    hlc: rapport_model::sync::hlc_from_ms(now + seq),
+                    site: office,
+                },
+                fields: serde_json::from_value(fields).expect("fields"),
+                versions: Default::default(),
+                base: Default::default(),
+                schema: rapport_model::sync::SCHEMA_VERSION,
+                replay: false,
+                seq: Some(seq),
+            }
+        })
+        .collect();
+    let last = page.last().and_then(|c| c.seq);
+    assert_eq!(c.app.apply_page(&page, last, now).expect("applied"), sent.len());
+    ids
+}
+
+#[test]
+fn what_head_office_sent_fills_the_call_list_and_the_patient_card() {
+    use rapport_model::calls::{CallOutcome, CallReason, derived_call_id};
+    let mut c = enrolled_clinic();
+    let admin = c.admin.clone();
+    let dr = c.staff("dr.rao", Role::Clinician).staff().id;
+    let [asha, ben, cara, dev, eve] = ["Asha", "Ben", "Cara", "Dev", "Eve"].map(|n| c.patient(n, "Test"));
+    let mut slot = 0;
+    let mut tomorrow = |c: &mut Clinic, p| {
+        slot += 1;
+        let starts_at = noon() + Duration::days(1) + Duration::minutes(20 * slot);
+        let b = Booking { patient: p, doctor: dr, starts_at, minutes: 15, reason: None };
+        c.app.book(&admin, b).expect("book").appointment.id
+    };
+    let [a_visit, b_visit, c_visit, d_visit] = [asha, ben, cara, dev].map(|p| tomorrow(&mut c, p));
+    let sms = |patient, appointment, status, reply| Sent {
+        patient,
+        appointment: Some(appointment),
+        kind: "reminder",
+        channel: "sms",
+        status,
+        reply,
+    };
+    let ids = from_head_office(
+        &mut c,
+        1,
+        &[
+            sms(asha, a_visit, "delivered", Some(("R", "call-back"))),
+            Sent { channel: "phone", ..sms(ben, b_visit, "call", None) },
+            sms(cara, c_visit, "delivered", Some(("N, sorry", "cannot-come"))),
+            sms(dev, d_visit, "failed", None),
+            Sent { kind: "birthday", appointment: None, ..sms(eve, a_visit, "undeliverable", None) },
+            Sent {
+                kind: "birthday",
+                appointment: None,
+                ..sms(asha, a_visit, "delivered", Some(("thanks!", "unclear")))
+            },
+        ],
+    );
+
+    let desk = c.staff("desk", Role::FrontDesk);
+    let list = c.app.call_list(&desk).expect("calls");
+    let mut got: Vec<(String, CallReason)> = list.iter().map(|i| (i.patient.given.clone(), i.reason)).collect();
+    got.sort();
+    let expected = [
+        ("Asha", CallReason::CallBack),
+        ("Asha", CallReason::ReplyUnclear),
+        ("Ben", CallReason::Reminder),
+        ("Cara", CallReason::CannotCome),
+        ("Dev", CallReason::Undelivered),
+    ];
+    assert_eq!(got, expected.map(|(n, r)| (n.to_owned(), r)), "a failed greeting is not worth a call");
+    let call_back = list.iter().find(|i| i.reason == CallReason::CallBack).expect("Asha's");
+    assert_eq!(call_back.note.as_deref(), Some("R"), "the reply is there to read");
+    assert_eq!(call_back.id, derived_call_id(&format!("message/{}", ids[0])), "every desk derives the same id");
+
+    // Ben takes calls only: reaching him confirms his visit.
+    let ben_call = list.iter().find(|i| i.reason == CallReason::Reminder).expect("Ben's").id;
+    c.app.finish_call(&desk, ben_call, CallOutcome::Reached).expect("reached");
+    let schedule = c.app.day_schedule(&desk, (noon() + Duration::days(1)).date_naive(), None).expect("day");
+    let ben_row = schedule.iter().find(|r| r.appointment.id == b_visit).expect("Ben's visit");
+    assert_eq!(ben_row.appointment.status, rapport_model::AppointmentStatus::Confirmed);
+    let dev_call = list.iter().find(|i| i.reason == CallReason::Undelivered).expect("Dev's").id;
+    c.app.finish_call(&desk, dev_call, CallOutcome::WrongNumber).expect("wrong number");
+    assert_eq!(c.app.call_list(&desk).expect("calls").len(), 3);
+
+    // The card shows what was sent and the calls the desk owes the patient.
+    let card = c.app.open_patient(&desk, asha).expect("card");
+    assert_eq!(card.messages.len(), 2);
+    assert_eq!(card.open_calls.len(), 2);
+    let history = c.app.patient_messages(&desk, dev).expect("history");
+    assert_eq!((history.len(), history[0].status.as_str()), (1, "failed"));
+    let outbox = rapport_store::sync::outbox(c.app.store().conn(), usize::MAX, usize::MAX).expect("outbox");
+    assert!(outbox.iter().all(|ch| ch.entity != Entity::Message), "a desk never sends a message record");
+    assert!(outbox.iter().any(|ch| ch.entity == Entity::CallTask), "the outcomes go up");
+}

@@ -170,8 +170,9 @@ pub struct GlanceArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FollowUpArgs {
-    pub follow_up: crate::view::FollowUpId,
+pub struct CallDoneArgs {
+    pub call: crate::calls::CallId,
+    pub outcome: crate::calls::CallOutcome,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

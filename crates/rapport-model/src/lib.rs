@@ -5,8 +5,11 @@
 //! Time ("now", "today") and randomness (the bytes of a new id) are passed in, so every rule is a
 //! pure function that tests can pin down, and the crate compiles unchanged to `wasm32` for the UI.
 
+mod words;
+
 pub mod appointment;
 pub mod audit;
+pub mod calls;
 pub mod codes;
 pub mod ids;
 pub mod ipc;

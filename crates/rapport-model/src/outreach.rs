@@ -21,6 +21,7 @@ use crate::appointment::AppointmentStatus;
 use crate::ids::StaffId;
 use crate::patient::{Channel, Consent, QuietHours};
 use crate::view::PatientHit;
+use crate::words::word_enum;
 
 /// What a message is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -874,6 +875,107 @@ pub struct RecallDue {
     pub every_months: u32,
     pub last_visit: Option<NaiveDate>,
     pub due: NaiveDate,
+}
+
+// ---------------------------------------------------------------------------------------------
+// What happened: messages as head office records them and desks show them.
+
+word_enum! {
+    /// Where a message stands. Head office writes it; desks receive it and cannot write it.
+    pub enum MessageStatus {
+        /// Waiting for its time.
+        Queued = "queued",
+        /// A head-office process is handing it to the gateway.
+        Claimed = "claimed",
+        /// The gateway took it.
+        Sent = "sent",
+        Delivered = "delivered",
+        /// Sending failed for good (after retries, or refused by the gateway).
+        Failed = "failed",
+        /// The operator or the phone could not take it.
+        Undeliverable = "undeliverable",
+        /// Head office stopped while sending: it may or may not have gone (never resent blindly).
+        Uncertain = "uncertain",
+        Cancelled = "cancelled",
+        /// Not sent, with the reason.
+        Skipped = "skipped",
+        /// The patient takes calls only: it is a call for the desk.
+        Call = "call",
+    }
+}
+
+impl MessageStatus {
+    /// What staff read.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Queued => "waiting to send",
+            Self::Claimed => "sending",
+            Self::Sent => "sent",
+            Self::Delivered => "delivered",
+            Self::Failed => "failed",
+            Self::Undeliverable => "not delivered",
+            Self::Uncertain => "may have gone: being checked",
+            Self::Cancelled => "cancelled",
+            Self::Skipped => "not sent",
+            Self::Call => "to phone",
+        }
+    }
+
+    /// It did not reach the patient and never will by itself.
+    pub const fn did_not_reach(self) -> bool {
+        matches!(self, Self::Failed | Self::Undeliverable)
+    }
+}
+
+word_enum! {
+    /// What a patient's reply asked for (as head office acted on it).
+    pub enum ReplyMeaning {
+        /// Confirmed the visit (head office confirmed the appointment).
+        Confirm = "confirm",
+        CallBack = "call-back",
+        CannotCome = "cannot-come",
+        /// Opted out of texts.
+        Stop = "stop",
+        /// Opted back in to texts.
+        Start = "start",
+        /// Anything else, or a confirmation head office could not act on alone (a phone shared
+        /// by several patients): for staff to read.
+        Unclear = "unclear",
+    }
+}
+
+/// Reads a reply the way carriers and clinics do: C or Y confirms, R asks for a call, N cannot
+/// come; STOP and its synonyms opt out of texts, START opts back in.
+pub fn reply_meaning(text: &str) -> ReplyMeaning {
+    let word = text.trim().trim_end_matches(['.', '!']).to_uppercase();
+    match word.as_str() {
+        "C" | "Y" | "YES" | "CONFIRM" | "OK" => ReplyMeaning::Confirm,
+        "R" | "CALL" => ReplyMeaning::CallBack,
+        "N" | "NO" => ReplyMeaning::CannotCome,
+        "STOP" | "STOPALL" | "UNSUBSCRIBE" | "CANCEL" | "END" | "QUIT" => ReplyMeaning::Stop,
+        "START" | "UNSTOP" => ReplyMeaning::Start,
+        _ => ReplyMeaning::Unclear,
+    }
+}
+
+/// Longest reply kept (a text's first part).
+pub const MAX_REPLY_CHARS: usize = 160;
+
+/// One message head office sent (or decided not to send) to a patient, as the desk shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageView {
+    pub id: Uuid,
+    pub kind: MessageKind,
+    /// `None` for a message that was not sent at all.
+    pub channel: Option<Channel>,
+    pub status: MessageStatus,
+    /// Why it was not sent or was cancelled (a [`SkipReason`] word, or the outbox's own).
+    pub reason: Option<String>,
+    pub reply: Option<String>,
+    pub reply_meaning: Option<ReplyMeaning>,
+    /// When it was due to go.
+    pub send_after: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 
 // ---------------------------------------------------------------------------------------------

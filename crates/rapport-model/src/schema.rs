@@ -15,7 +15,8 @@ use uuid::Uuid;
 
 use crate::RefusalCode;
 use crate::appointment::MAX_REASON;
-use crate::outreach::{self, MAX_REMINDER_HOURS, MAX_TEMPLATE_CHARS, MessageKind};
+use crate::calls::{CallOutcome, CallReason};
+use crate::outreach::{self, MAX_REMINDER_HOURS, MAX_TEMPLATE_CHARS, MessageKind, MessageStatus, ReplyMeaning};
 use crate::patient::{Attendant, Consent, PracticalNeed};
 use crate::pointer::MAX_POINTER_TEXT;
 use crate::sync::Entity;
@@ -97,6 +98,9 @@ pub enum Authority {
     /// The devices of the clinic the record was made in, each change naming (in `set_by`) a
     /// manager or admin of that clinic: a clinic's messaging set-up.
     ClinicManagers,
+    /// Head office alone (what happened to a message: a desk cannot forge a delivery or a
+    /// reply); it reaches the devices of the clinic the record is for.
+    HeadOffice,
 }
 
 /// One replicated record kind.
@@ -141,6 +145,7 @@ const MESSAGE_KINDS: &[&str] = &{
     words
 };
 const TEMPLATE_CHANNELS: &[&str] = &["sms", "email"];
+const MESSAGE_CHANNELS: &[&str] = &["sms", "email", "phone"];
 /// Longest language tag (`en`, `hi`, `pt-BR`).
 pub const MAX_LANGUAGE: usize = 20;
 /// Longest condition tag.
@@ -148,7 +153,7 @@ pub const MAX_TAG: usize = 60;
 
 /// The replicated records, parents before children (a change to a patient is sent before a
 /// change to their pointer).
-pub const RECORDS: [Record; 9] = [
+pub const RECORDS: [Record; 11] = [
     Record {
         entity: Entity::Staff,
         key: "id",
@@ -297,6 +302,41 @@ pub const RECORDS: [Record; 9] = [
         authority: Authority::OwningClinic,
     },
     Record {
+        entity: Entity::Message,
+        key: "id",
+        fields: &[
+            f("patient_id", Ref(Entity::Patient), Required),
+            f("appointment_id", Id, Optional),
+            f("kind", Word(MESSAGE_KINDS), Required),
+            f("channel", Word(MESSAGE_CHANNELS), Optional),
+            f("status", Word(MessageStatus::WORDS), Required),
+            f("reason", Text(Line, 60), Optional),
+            f("reply", Text(Lines, outreach::MAX_REPLY_CHARS), Optional),
+            f("reply_meaning", Word(ReplyMeaning::WORDS), Optional),
+            f("send_after", Instant, Required),
+            f("updated_at", Instant, Required),
+        ],
+        local_only: &[],
+        authority: Authority::HeadOffice,
+    },
+    Record {
+        entity: Entity::CallTask,
+        key: "id",
+        fields: &[
+            f("patient_id", Ref(Entity::Patient), Required),
+            f("reason", Word(CallReason::WORDS), Required),
+            f("appointment_id", Id, Optional),
+            f("due_on", Date, Required),
+            f("outcome", Word(CallOutcome::WORDS), Optional),
+            f("outcome_by", Ref(Entity::Staff), Optional),
+            f("outcome_at", Instant, Optional),
+            f("created_by", Ref(Entity::Staff), Required),
+            f("created_at", Instant, Required),
+        ],
+        local_only: &[],
+        authority: Authority::OwningClinic,
+    },
+    Record {
         entity: Entity::Audit,
         key: "seq",
         fields: &[
@@ -322,6 +362,12 @@ pub fn record(entity: Entity) -> &'static Record {
 impl Record {
     pub fn field(&self, name: &str) -> Option<&'static Field> {
         self.fields.iter().find(|f| f.name == name)
+    }
+
+    /// Desks write records of this kind and send them up (not head office's own: a message's
+    /// status).
+    pub fn written_by_desks(&self) -> bool {
+        self.authority != Authority::HeadOffice
     }
 }
 

@@ -75,10 +75,15 @@ pub enum Entity {
     MessagingSettings,
     /// How often patients with a condition tag are recalled.
     RecallRule,
+    /// A message head office sent (or decided not to send) to a patient, with its status and
+    /// the patient's reply.
+    Message,
+    /// A call for the front desk, and how it went.
+    CallTask,
 }
 
 impl Entity {
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 11] = [
         Self::Patient,
         Self::Pointer,
         Self::PointerMark,
@@ -88,6 +93,8 @@ impl Entity {
         Self::Template,
         Self::MessagingSettings,
         Self::RecallRule,
+        Self::Message,
+        Self::CallTask,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -101,6 +108,8 @@ impl Entity {
             Self::Template => "template",
             Self::MessagingSettings => "messaging_settings",
             Self::RecallRule => "recall_rule",
+            Self::Message => "message",
+            Self::CallTask => "call_task",
         }
     }
 

@@ -43,29 +43,6 @@ impl PatientHit {
     }
 }
 
-/// Follow-ups have no id type of their own.
-pub type FollowUpId = uuid::Uuid;
-
-/// A task for the front desk, such as calling back after a missed appointment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FollowUp {
-    pub id: FollowUpId,
-    pub patient_id: PatientId,
-    pub appointment_id: Option<crate::AppointmentId>,
-    pub reason: String,
-    pub created_at: DateTime<Utc>,
-    pub done_at: Option<DateTime<Utc>>,
-}
-
-/// A follow-up with the patient it is about, for the follow-ups list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FollowUpRow {
-    /// Flattened, so a row reads as the follow-up with its patient beside it.
-    #[serde(flatten)]
-    pub follow_up: FollowUp,
-    pub patient: PatientHit,
-}
-
 /// A pointer as the card shows it on a given day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PointerView {
@@ -89,7 +66,10 @@ pub struct PatientCard {
     pub next_appointment: Option<Appointment>,
     /// When the patient was last seen to the end of a visit.
     pub last_visit: Option<DateTime<Utc>>,
-    pub open_follow_ups: Vec<FollowUp>,
+    /// Calls the desk owes this patient.
+    pub open_calls: Vec<crate::calls::CallItem>,
+    /// What head office sent them (or held back), newest first.
+    pub messages: Vec<crate::outreach::MessageView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -362,8 +362,21 @@ async fn kannel_report(State(app): State<Arc<AppState>>, uri: axum::http::Uri) -
     };
     let id = q.get("id").cloned().unwrap_or_default();
     match with_db(&app.backend, move |db| office::delivery_report(db, &id, delivery, now_ms())).await {
-        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
+        Ok(()) => {
+            mirror(&app).await;
+            (StatusCode::OK, "ok\n").into_response()
+        }
         Err(e) => e.into_response(),
+    }
+}
+
+/// Writes what a callback changed for the clinic's desks at once (the reach-out pass would, a
+/// minute later), in a transaction of its own: it takes the writers' lock, which must come
+/// before any message row is locked. A failure is left to that pass.
+async fn mirror(app: &AppState) {
+    let mirrored = with_db(&app.backend, |db| office::mirror_messages(db, now_ms(), office::MIRROR_BATCH)).await;
+    if let Err(e) = mirrored {
+        tracing::warn!(error = %e.0, "messages will reach the desks with the next pass");
     }
 }
 
@@ -379,6 +392,7 @@ async fn kannel_inbound(State(app): State<Arc<AppState>>, uri: axum::http::Uri) 
     match with_db(&app.backend, move |db| office::inbound_reply(db, &from, &text, now_ms())).await {
         Ok(outcome) => {
             tracing::info!(meaning = ?outcome.meaning, matched = outcome.matched, "a patient's text arrived");
+            mirror(&app).await;
             (StatusCode::OK, "").into_response()
         }
         Err(e) => e.into_response(),

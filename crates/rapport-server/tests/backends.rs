@@ -195,6 +195,7 @@ struct Outgoing {
     body: Option<String>,
     send_after: i64,
     kind: String,
+    id: String,
 }
 
 fn outbox(o: &Office) -> Vec<Outgoing> {
@@ -202,7 +203,7 @@ fn outbox(o: &Office) -> Vec<Outgoing> {
         .backend
         .tx(|db| {
             Ok::<_, OfficeError>(db.query(
-                "SELECT patient_id, status, reason, body, send_after, kind FROM message ORDER BY send_after, patient_id",
+                "SELECT patient_id, status, reason, body, send_after, kind, id FROM message ORDER BY send_after, patient_id",
                 &[],
             )?)
         })
@@ -218,6 +219,7 @@ fn outbox(o: &Office) -> Vec<Outgoing> {
                 body: t(3),
                 send_after: r[4].int().expect("time"),
                 kind: t(5).expect("kind"),
+                id: t(6).expect("id"),
             }
         })
         .collect()
@@ -345,17 +347,51 @@ fn a_booking_for_tomorrow_gets_one_reminder_in_the_clinics_words_and_hours(o: Of
             .expect("sent");
     }
     let reply = o.backend.tx(|db| office::inbound_reply(db, "0091-98450-12345", "c", sent_at + 1000)).expect("reply");
-    assert_eq!((reply.meaning, reply.matched), (office::ReplyMeaning::Confirm, true));
+    assert_eq!(
+        (reply.meaning, reply.matched),
+        (rapport_model::outreach::ReplyMeaning::Unclear, true),
+        "left for staff"
+    );
     let appointments = o.dump("North")["appointment"].clone();
     let confirmed_now =
         appointments.as_object().expect("appointments").values().filter(|a| a["status"] == "confirmed").count();
     assert_eq!(confirmed_now, 1, "only D's visit, confirmed at the desk before");
+    let unclear = o.backend.tx(|db| {
+        Ok::<_, OfficeError>(db.query_one("SELECT reply, reply_meaning FROM message WHERE reply IS NOT NULL", &[])?)
+    });
+    let unclear = unclear.expect("reply").expect("a reply");
+    assert_eq!((unclear[0].text(), unclear[1].text()), (Some("c"), Some("unclear")), "staff read a shared phone's C");
     o.backend.tx(|db| office::inbound_reply(db, "+91 98450 12345", "STOP", sent_at + 2000)).expect("stop");
     let patients = o.dump("North")["patient"].clone();
     for p in [a, c, e] {
         let consent = patients[p.to_string()]["consent"].as_str().expect("consent").to_owned();
         assert!(consent.contains("\"sms\":false"), "{p}: {consent}");
     }
+
+    // What happened reaches the clinic's desks as head office's own records: each message with
+    // its status, and the "C" it could not act on alone left for staff to read. Mirroring again
+    // writes nothing new; a desk cannot write one.
+    let before = o.seq();
+    let mirrored = o.backend.tx(|db| office::mirror_messages(db, sent_at + 3000, 500)).expect("mirror");
+    assert_eq!(mirrored, outbox(&o).len(), "every outbox row, once");
+    assert!(o.seq() > before);
+    let at_desk = o.dump("North")["message"].clone();
+    let at_desk = at_desk.as_object().expect("messages");
+    assert_eq!(at_desk.len(), mirrored);
+    let replied: Vec<_> = at_desk.values().filter(|m| m["reply"] == "STOP").collect();
+    assert_eq!(replied.len(), 1, "the newest reply is on the message it answered");
+    assert_eq!(replied[0]["reply_meaning"], "stop");
+    assert_eq!(at_desk[&reminder.id]["status"], "sent");
+    let skipped = at_desk.values().find(|m| m["patient_id"] == f.to_string()).expect("F's greeting");
+    assert_eq!((&skipped["status"], &skipped["reason"]), (&json!("skipped"), &json!("avoid-topic")));
+    o.clinic("South");
+    assert!(o.dump("South").get("message").is_none_or(|m| m.as_object().is_none_or(|m| m.is_empty())), "North's only");
+    let seq = o.seq();
+    assert_eq!(o.backend.tx(|db| office::mirror_messages(db, sent_at + 4000, 500)).expect("again"), 0);
+    assert_eq!(o.seq(), seq, "nothing changed, nothing logged");
+    let forged =
+        change(Entity::Message, reminder.id.parse().expect("id"), v(30, &desk), json!({"status": "delivered"}));
+    assert_eq!(o.refused(&desk, forged), "needs_head_office");
 
     // B's reminder falls due at 07:30 in Kolkata, inside the quiet hours: it waits for 08:00.
     assert_eq!(plan(&o, ist(19, 7, 35)), office::PlanReport { queued: 1, calls: 0, skipped: 0 });

@@ -16,12 +16,12 @@ use crate::{Result, StoreError, from_ms, meta, search, to_ms};
 // ---------------------------------------------------------------------------------------------
 // Column helpers
 
-fn blob16(row: &Row<'_>, idx: usize) -> rusqlite::Result<[u8; 16]> {
+pub(crate) fn blob16(row: &Row<'_>, idx: usize) -> rusqlite::Result<[u8; 16]> {
     let v: Vec<u8> = row.get(idx)?;
     v.try_into().map_err(|_| rusqlite::Error::InvalidColumnType(idx, "id".into(), rusqlite::types::Type::Blob))
 }
 
-fn opt_blob16(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<[u8; 16]>> {
+pub(crate) fn opt_blob16(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<[u8; 16]>> {
     let v: Option<Vec<u8>> = row.get(idx)?;
     v.map(|v| {
         v.try_into().map_err(|_| rusqlite::Error::InvalidColumnType(idx, "id".into(), rusqlite::types::Type::Blob))
@@ -29,7 +29,7 @@ fn opt_blob16(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<[u8; 16]>> {
     .transpose()
 }
 
-fn opt_time(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<chrono::DateTime<chrono::Utc>>> {
+pub(crate) fn opt_time(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<chrono::DateTime<chrono::Utc>>> {
     Ok(row.get::<_, Option<i64>>(idx)?.map(from_ms))
 }
 
@@ -535,62 +535,6 @@ pub fn appointments_for_patient(conn: &Connection, patient: PatientId) -> Result
         conn.prepare_cached(&format!("SELECT {APPT_COLS} FROM appointment WHERE patient_id = ?1 ORDER BY starts_at"))?;
     let rows = stmt.query_map([patient.as_bytes().as_slice()], appt_from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Follow-ups
-
-pub use rapport_model::view::FollowUp;
-
-pub fn insert_follow_up(conn: &Connection, f: &FollowUp) -> Result<()> {
-    conn.execute(
-        "INSERT INTO follow_up (id, patient_id, appointment_id, reason, created_at, done_at) VALUES (?1,?2,?3,?4,?5,?6)",
-        params![
-            f.id.as_bytes().as_slice(),
-            f.patient_id.as_bytes().as_slice(),
-            f.appointment_id.map(|a| a.as_bytes().to_vec()),
-            f.reason,
-            to_ms(f.created_at),
-            f.done_at.map(to_ms),
-        ],
-    )?;
-    Ok(())
-}
-
-/// Open follow-ups, oldest first: all of them, or one patient's.
-pub fn open_follow_ups(conn: &Connection, patient: Option<PatientId>) -> Result<Vec<FollowUp>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, patient_id, appointment_id, reason, created_at, done_at FROM follow_up
-         WHERE done_at IS NULL AND (?1 IS NULL OR patient_id = ?1) ORDER BY created_at",
-    )?;
-    let rows = stmt.query_map([patient.map(|p| p.as_bytes().to_vec())], |row| {
-        Ok(FollowUp {
-            id: uuid::Uuid::from_bytes(blob16(row, 0)?),
-            patient_id: PatientId::from_bytes(blob16(row, 1)?),
-            appointment_id: opt_blob16(row, 2)?.map(AppointmentId::from_bytes),
-            reason: row.get(3)?,
-            created_at: from_ms(row.get(4)?),
-            done_at: opt_time(row, 5)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-/// Marks a follow-up done; false when there is no open follow-up with this id.
-pub fn finish_follow_up(conn: &Connection, id: uuid::Uuid, at: chrono::DateTime<chrono::Utc>) -> Result<bool> {
-    let changed = conn.execute(
-        "UPDATE follow_up SET done_at = ?2 WHERE id = ?1 AND done_at IS NULL",
-        params![id.as_bytes().as_slice(), to_ms(at)],
-    )?;
-    Ok(changed == 1)
-}
-
-/// The patient a follow-up is about.
-pub fn follow_up_patient(conn: &Connection, id: uuid::Uuid) -> Result<Option<PatientId>> {
-    let id: Option<[u8; 16]> = conn
-        .query_row("SELECT patient_id FROM follow_up WHERE id = ?1", [id.as_bytes().as_slice()], |r| blob16(r, 0))
-        .optional()?;
-    Ok(id.map(PatientId::from_bytes))
 }
 
 /// The patient with this record number, if any (record numbers are matched case-insensitively).

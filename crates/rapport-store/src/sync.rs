@@ -145,7 +145,7 @@ pub fn replicating(conn: &Connection) -> Result<bool> {
 pub fn start_replicating(conn: &Connection, wall_ms: i64) -> Result<u64> {
     if !replicating(conn)? {
         conn.execute_batch("DELETE FROM sync_outbox; DELETE FROM sync_version; DELETE FROM sync_dirty;")?;
-        for t in tables() {
+        for t in tables().iter().filter(|t| t.record.written_by_desks()) {
             let (name, key) = (t.entity().as_str(), t.record.key);
             conn.execute(&format!("INSERT INTO sync_dirty SELECT '{name}', {key}, '*' FROM {name}"), [])?;
         }
@@ -184,6 +184,10 @@ pub fn seal(conn: &Connection, wall_ms: i64, rules: Rules) -> Result<bool> {
             j += 1;
         }
         let entity: Entity = entity_name.parse().map_err(|_| StoreError::Decode("sync note"))?;
+        if !schema::record(entity).written_by_desks() {
+            // Received from head office only; a write of the desk's own is a bug, said loudly.
+            return Err(StoreError::Invalid(format!("only head office writes a {}", entity.as_str())));
+        }
         let t = table(entity);
         if let Some(row) = t.read(conn, key)? {
             let whole = fields.contains(&"*");
@@ -681,7 +685,8 @@ pub fn note_mark(conn: &Connection, seen: LogMark) -> Result<()> {
 /// gone, and its log positions name other changes now. Puts every record this device holds
 /// (each field with its own version, as `replay` history; a colleague of another clinic is
 /// theirs to send) and its whole audit chain in front of the outbox, and forgets where it stood
-/// in the old log, so the next sync sends them and pulls everything anew. Head office keeps
+/// in the old log, so the next sync sends them and pulls everything anew (head office's own
+/// records, which no desk sends, are dropped and pulled again). Head office keeps
 /// what it has where it is newer and logs nothing it held already; a patient this clinic took
 /// on after the copy is taken on again. Returns how many records go again.
 pub fn rewind(conn: &Connection, wall_ms: i64) -> Result<usize> {
@@ -716,7 +721,7 @@ pub fn rewind(conn: &Connection, wall_ms: i64) -> Result<usize> {
         next -= 1;
         Ok(())
     };
-    for t in tables().iter().rev() {
+    for t in tables().iter().rev().filter(|t| t.record.written_by_desks()) {
         if t.entity().is_append_only() {
             // Marks and audit rows carry no versions; every one goes (head office keeps each once).
             let mut stmt = conn.prepare(&t.keys_desc)?;
@@ -736,6 +741,13 @@ pub fn rewind(conn: &Connection, wall_ms: i64) -> Result<usize> {
                 send_again(t, name.clone(), &key_of(&name)?, &stored)?;
             }
         }
+    }
+    // Head office's own records are its word alone: what it lost with the restore is gone, and
+    // what it holds comes again with the pull from the start.
+    for t in tables().iter().filter(|t| !t.record.written_by_desks()) {
+        let name = t.entity().as_str();
+        conn.execute(&format!("DELETE FROM {name}"), [])?;
+        conn.execute("DELETE FROM sync_version WHERE entity = ?1", [name])?;
     }
     conn.execute("DELETE FROM sync_acked", [])?;
     meta::remove(conn, keys::CURSOR)?;

@@ -142,9 +142,24 @@ pub fn PatientCardView(props: &CardProps) -> Html {
                     }
                 </div>
             </div>
-            if !card.open_follow_ups.is_empty() {
-                <h3>{"Open follow-ups"}</h3>
-                <ul>{ for card.open_follow_ups.iter().map(|f| html! { <li>{f.reason.clone()}</li> }) }</ul>
+            if !card.open_calls.is_empty() {
+                <h3>{"To call"}</h3>
+                <ul class="calls">{ for card.open_calls.iter().map(|c| html! {
+                    <li>{c.reason.words()}
+                        if let Some(reply) = c.note.clone() { <blockquote class="reply">{reply}</blockquote> }
+                    </li>
+                }) }</ul>
+            }
+            if !card.messages.is_empty() {
+                <h3>{"Messages"}</h3>
+                <ul class="messages" id="messages">{ for card.messages.iter().take(5).map(|m| html! {
+                    <li data-status={m.status.as_str()}>
+                        <span class="hint">{format::when(m.send_after, today)}</span>
+                        {format!(" {} by {}: ", m.kind.label(), m.channel.map_or("—", rapport_model::outreach::channel_word))}
+                        <strong>{m.status.label()}</strong>
+                        if let Some(reply) = m.reply.clone() { <blockquote class="reply">{reply}</blockquote> }
+                    </li>
+                }) }</ul>
             }
         </article>
     }

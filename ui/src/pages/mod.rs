@@ -1,7 +1,7 @@
 //! The screens.
 
 pub mod booking;
-pub mod follow_ups;
+pub mod call_list;
 pub mod front_desk;
 pub mod gates;
 pub mod glance;

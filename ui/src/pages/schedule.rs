@@ -1,6 +1,6 @@
 //! Today's schedule, per doctor: status, one-key check-in, live waiting timers (amber from 15
 //! minutes, red from 30, with an apology cue and something to talk about), seen / done /
-//! no-show / cancel. A no-show leaves a follow-up.
+//! no-show / cancel. A no-show puts a call to rebook on the call list.
 
 use std::rc::Rc;
 
@@ -22,8 +22,8 @@ const TICK_MS: u32 = 15_000;
 #[derive(Clone, PartialEq)]
 struct Notice {
     text: String,
-    /// It left a follow-up (a no-show).
-    follow_up: bool,
+    /// It left a call to rebook (a no-show).
+    call: bool,
 }
 
 /// The key and button label of each change, as the schedule offers them.
@@ -85,12 +85,12 @@ pub fn Schedule() -> Html {
                         notice.set(Some(Notice {
                             text: match change {
                                 StatusChange::NoShow => {
-                                    format!("{name} marked as a no-show. A follow-up to call and rebook is waiting.")
+                                    format!("{name} marked as a no-show. A call to rebook is on the call list.")
                                 }
                                 StatusChange::CheckIn => format!("{name} checked in."),
                                 other => format!("{name}: {}.", other.target().label().to_lowercase()),
                             },
-                            follow_up: change == StatusChange::NoShow,
+                            call: change == StatusChange::NoShow,
                         }));
                         reload.emit(());
                     }
@@ -128,8 +128,8 @@ pub fn Schedule() -> Html {
             if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
             if let Some(message) = (*notice).clone() {
                 <p class="success" role="status" id="schedule-notice">{message.text.clone()}
-                    if message.follow_up {
-                        {" "}<button class="quiet" onclick={{ let n = desk.navigate.clone(); move |_| n.emit(Page::FollowUps) }}>{"Open follow-ups"}</button>
+                    if message.call {
+                        {" "}<button class="quiet" onclick={{ let n = desk.navigate.clone(); move |_| n.emit(Page::CallList) }}>{"Open the call list"}</button>
                     }
                 </p>
             }

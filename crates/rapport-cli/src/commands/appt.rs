@@ -1,12 +1,11 @@
-//! Appointments and the day: `appt …`, `follow-ups`, `glance`.
+//! Appointments and the day: `appt …`, `call-list`, `glance`.
 
 use chrono::{Local, NaiveDate};
 use rapport_core::{Booking, Rapport, ScheduleRow, Session};
 use rapport_model::StatusChange;
-use rapport_model::view::FollowUpId;
 use serde::Serialize;
 
-use crate::cli::ApptCommand;
+use crate::cli::{ApptCommand, CallListCommand};
 use crate::commands::patient::print_card;
 use crate::context::{Failure, user_error};
 use crate::output::{self, local, say};
@@ -79,7 +78,13 @@ pub(crate) fn appt(app: &mut Rapport, s: &Session, cmd: ApptCommand) -> Result<(
         ApptCommand::Confirm { appt_id } => change(app, &appt_id, StatusChange::Confirm)?,
         ApptCommand::Checkin { appt_id } => change(app, &appt_id, StatusChange::CheckIn)?,
         ApptCommand::Seen { appt_id } => change(app, &appt_id, StatusChange::Seen)?,
-        ApptCommand::Done { appt_id } => change(app, &appt_id, StatusChange::Done)?,
+        ApptCommand::Done { appt_id, call_in_days } => {
+            change(app, &appt_id, StatusChange::Done)?;
+            if let Some(days) = call_in_days {
+                let call = app.ask_follow_up_call(s, self::appt_id(&appt_id)?, days)?;
+                say!("follow-up call on {}", call.due_on);
+            }
+        }
         ApptCommand::NoShow { appt_id } => change(app, &appt_id, StatusChange::NoShow)?,
         ApptCommand::Cancel { appt_id } => change(app, &appt_id, StatusChange::Cancel)?,
     }
@@ -133,29 +138,45 @@ fn print_schedule(day: NaiveDate, rows: &[ScheduleRow]) {
     }
 }
 
-pub(crate) fn follow_ups(app: &mut Rapport, s: &Session, done: Option<FollowUpId>, json: bool) -> Result<(), Failure> {
-    if let Some(id) = done {
-        app.finish_follow_up(s, id)?;
-        say!("{id} done");
+pub(crate) fn call_list(
+    app: &mut Rapport,
+    s: &Session,
+    command: Option<CallListCommand>,
+    json: bool,
+) -> Result<(), Failure> {
+    if let Some(CallListCommand::Done { task_id, outcome }) = command {
+        let call = app.finish_call(s, task_id, outcome)?;
+        if json {
+            return output::json(&call);
+        }
+        let left = if outcome.closes() { "off the list" } else { "stays on the list" };
+        say!("{} {}: {left}", call.id, outcome.label().to_lowercase());
         return Ok(());
     }
-    let list = app.follow_up_list(s)?;
+    let list = app.call_list(s)?;
     if json {
         return output::json(&list);
     }
     if list.is_empty() {
-        say!("No open follow-ups.");
+        say!("Nobody to call.");
     }
-    for row in list {
-        let f = &row.follow_up;
+    for c in list {
+        let tried = c.last_outcome.map(|o| format!("  (tried: {})", o.label().to_lowercase())).unwrap_or_default();
         say!(
-            "{}  {}  {} ({})  {}",
-            f.created_at.with_timezone(&Local).format("%Y-%m-%d %H:%M"),
-            f.reason,
-            row.patient.full_name(),
-            row.patient.record_no,
-            f.id
+            "{}  {:<24} {} ({})  {}{tried}  {}",
+            c.due_on,
+            c.reason.words(),
+            c.patient.full_name(),
+            c.patient.record_no,
+            c.patient.phone.as_deref().unwrap_or("no phone"),
+            c.id
         );
+        if let Some(note) = &c.note {
+            say!("            replied: {note}");
+        }
+        if let Some(talk) = &c.talk_about {
+            say!("            talk about: {talk}");
+        }
     }
     Ok(())
 }

@@ -1,11 +1,11 @@
 //! The clinic's messaging set-up: `template …`, `messaging …`, `recall …`.
 
 use rapport_core::{Rapport, Session, TemplateInput};
-use rapport_model::outreach::{self, MessagingEdit, MessagingSettings, TemplateView};
+use rapport_model::outreach::{self, MessageView, MessagingEdit, MessagingSettings, TemplateView};
 
 use crate::cli::{MessagingCommand, RecallCommand, TemplateCommand};
 use crate::context::Failure;
-use crate::output::{self, say};
+use crate::output::{self, local, say};
 
 pub(crate) fn template(app: &mut Rapport, s: &Session, cmd: TemplateCommand) -> Result<(), Failure> {
     match cmd {
@@ -166,6 +166,29 @@ pub(crate) fn recall(app: &mut Rapport, s: &Session, cmd: RecallCommand) -> Resu
                 );
             }
         }
+    }
+    Ok(())
+}
+
+/// One message as a line: when, what, how, where it stands, and the patient's reply.
+pub(crate) fn message_line(m: &MessageView) -> String {
+    let channel = m.channel.map_or("-", outreach::channel_word);
+    let why = m.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+    let reply = m.reply.as_deref().map(|r| format!("  replied: {r}")).unwrap_or_default();
+    format!("{}  {} by {channel}: {}{why}{reply}", local(m.send_after), m.kind.label(), m.status.label())
+}
+
+pub(crate) fn patient_messages(app: &mut Rapport, s: &Session, patient: &str, json: bool) -> Result<(), Failure> {
+    let id = app.resolve_patient(s, patient)?;
+    let messages = app.patient_messages(s, id)?;
+    if json {
+        return output::json(&messages);
+    }
+    if messages.is_empty() {
+        say!("Head office has sent this patient nothing yet (or this desk has not synced since).");
+    }
+    for m in &messages {
+        say!("{}  {}", message_line(m), m.id);
     }
     Ok(())
 }

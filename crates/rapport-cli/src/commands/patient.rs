@@ -111,7 +111,8 @@ struct CardJson<'a> {
     pointers: &'a [rapport_core::PointerView],
     last_appointment: Option<&'a rapport_model::Appointment>,
     next_appointment: Option<&'a rapport_model::Appointment>,
-    open_follow_ups: &'a [rapport_core::FollowUp],
+    open_calls: &'a [rapport_model::calls::CallItem],
+    messages: &'a [rapport_model::outreach::MessageView],
 }
 
 impl<'a> From<&'a PatientCard> for CardJson<'a> {
@@ -123,7 +124,8 @@ impl<'a> From<&'a PatientCard> for CardJson<'a> {
             pointers: &c.pointers,
             last_appointment: c.last_appointment.as_ref(),
             next_appointment: c.next_appointment.as_ref(),
-            open_follow_ups: &c.open_follow_ups,
+            open_calls: &c.open_calls,
+            messages: &c.messages,
         }
     }
 }
@@ -207,8 +209,11 @@ pub(crate) fn print_card(app: &Rapport, s: &Session, c: &PatientCard) -> Result<
             a.status.label().to_lowercase()
         );
     }
-    for f in &c.open_follow_ups {
-        say!("Follow-up: {} (since {})", f.reason, local(f.created_at));
+    for call in &c.open_calls {
+        say!("To call: {} (since {})", call.reason.words(), call.due_on);
+    }
+    for m in c.messages.iter().take(3) {
+        say!("Message: {}", super::messaging::message_line(m));
     }
     Ok(())
 }

@@ -231,7 +231,7 @@ struct Migration {
 
 /// Head office's schema, one version after another; a database is brought up to the last one
 /// at start.
-const MIGRATIONS: [Migration; 4] = [
+const MIGRATIONS: [Migration; 5] = [
     Migration { sql: include_str!("../../../../migrations/server/0001_head_office.sql"), then: None },
     Migration { sql: include_str!("../../../../migrations/server/0002_trust.sql"), then: None },
     Migration {
@@ -239,6 +239,7 @@ const MIGRATIONS: [Migration; 4] = [
         then: Some(crate::office::words_from_patient_search),
     },
     Migration { sql: include_str!("../../../../migrations/server/0004_outbox.sql"), then: None },
+    Migration { sql: include_str!("../../../../migrations/server/0005_messages_to_desks.sql"), then: None },
 ];
 /// The head-office schema version this build creates and understands.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -292,9 +292,12 @@ fn admit(
             }
             admitted.patient = Some(patient);
         }
+        Authority::HeadOffice => {
+            return deny(RefusalCode::NeedsHeadOffice, "only head office records what happened to a message");
+        }
         Authority::OwningClinic => {
             if state.as_ref().is_some_and(|s| s.clinic != Some(clinic)) {
-                return deny(RefusalCode::OtherClinic, "that appointment belongs to another clinic");
+                return deny(RefusalCode::OtherClinic, "that belongs to another clinic");
             }
             let patient = field_uuid(c, "patient_id").or_else(|| state.as_ref().and_then(|s| s.patient));
             if let Some(p) = field_uuid(c, "patient_id")
@@ -302,11 +305,13 @@ fn admit(
             {
                 return deny(RefusalCode::OtherClinic, not_held);
             }
-            for who in ["doctor", "booked_by"] {
-                if let Some(staff) = field_uuid(c, who)
+            // The staff it names (a doctor, who booked, who called) work at this clinic.
+            let staff_fields = schema::record(c.entity).fields.iter().filter(|f| f.kind == Kind::Ref(Entity::Staff));
+            for who in staff_fields {
+                if let Some(staff) = field_uuid(c, who.name)
                     && !works_at(w, staff, clinic)?
                 {
-                    return deny(RefusalCode::OtherClinic, "appointments are booked with this clinic's own staff");
+                    return deny(RefusalCode::OtherClinic, "a clinic's records name its own staff");
                 }
             }
             admitted.patient = patient;

@@ -25,6 +25,7 @@
 mod audit;
 mod devices;
 mod ingest;
+mod mirror;
 mod outbox;
 mod outreach;
 mod pull;
@@ -38,9 +39,10 @@ mod writer;
 pub use audit::{ChainReport, dump, verify_audit};
 pub use devices::{Device, DeviceRow, add_clinic, authenticate, enroll, list_devices, new_enroll_code, revoke_device};
 pub use ingest::ingest;
+pub use mirror::{MIRROR_BATCH, mirror_all, mirror_messages};
 pub use outbox::{
-    Attempt, CLAIM_LEASE_MS, Claimed, ConfirmLink, Delivery, LinkState, MAX_ATTEMPTS, ReplyMeaning, ReplyOutcome,
-    claim_due, confirm_link, delivery_report, inbound_reply, record_attempt, reply_meaning,
+    Attempt, CLAIM_LEASE_MS, Claimed, ConfirmLink, Delivery, LinkState, MAX_ATTEMPTS, ReplyOutcome, claim_due,
+    confirm_link, delivery_report, inbound_reply, record_attempt,
 };
 pub use outreach::{
     MessageRow, OutboxStatus, OutreachConfig, PlanReport, list_messages, outbox_status, plan as plan_messages,

@@ -6,6 +6,7 @@
 //! recording it) becomes `uncertain` for staff to check, not `queued` again.
 
 use rapport_model::Consent;
+use rapport_model::outreach::{MAX_REPLY_CHARS, ReplyMeaning, reply_meaning};
 use rapport_model::sync::Entity;
 use serde_json::{Map, Value};
 
@@ -37,13 +38,13 @@ pub struct Claimed {
 /// become `uncertain` first, and messages past their use are cancelled.
 pub fn claim_due(db: &mut dyn Db, now_ms: i64, worker: &str, channel: &str, limit: i64) -> OfficeResult<Vec<Claimed>> {
     db.exec(
-        "UPDATE message SET status = 'uncertain', updated_at = $1,
+        "UPDATE message SET status = 'uncertain', updated_at = $1, revision = revision + 1,
              last_error = 'head office stopped while sending: check with the gateway before sending again'
          WHERE status = 'claimed' AND claimed_until < $1",
         &[now_ms.into()],
     )?;
     db.exec(
-        "UPDATE message SET status = 'cancelled', reason = 'too-late', updated_at = $1
+        "UPDATE message SET status = 'cancelled', reason = 'too-late', updated_at = $1, revision = revision + 1
          WHERE status = 'queued' AND send_before IS NOT NULL AND send_before < $1",
         &[now_ms.into()],
     )?;
@@ -122,7 +123,7 @@ fn cancel_obsolete_reminders(db: &mut dyn Db, now_ms: i64) -> OfficeResult<()> {
             LinkState::Changed => "not-booked",
         };
         db.exec(
-            "UPDATE message SET status = 'cancelled', reason = $2, updated_at = $3 WHERE id = $1",
+            "UPDATE message SET status = 'cancelled', reason = $2, updated_at = $3, revision = revision + 1 WHERE id = $1",
             &[id.into(), reason.into(), now_ms.into()],
         )?;
     }
@@ -161,7 +162,7 @@ fn cancel_unreachable(db: &mut dyn Db, now_ms: i64) -> OfficeResult<()> {
 
 fn cancel(db: &mut dyn Db, id: &str, reason: &str, now_ms: i64) -> OfficeResult<()> {
     db.exec(
-        "UPDATE message SET status = 'cancelled', reason = $2, updated_at = $3 WHERE id = $1 AND status = 'queued'",
+        "UPDATE message SET status = 'cancelled', reason = $2, updated_at = $3, revision = revision + 1 WHERE id = $1 AND status = 'queued'",
         &[id.into(), reason.into(), now_ms.into()],
     )?;
     Ok(())
@@ -185,20 +186,20 @@ pub fn record_attempt(db: &mut dyn Db, id: &str, worker: &str, attempt: &Attempt
     match attempt {
         Attempt::Accepted(reference) => db.exec(
             "UPDATE message SET status = 'sent', gateway_ref = $2, claimed_by = NULL, claimed_until = NULL,
-                 last_error = NULL, updated_at = $3
+                 last_error = NULL, updated_at = $3, revision = revision + 1
              WHERE id = $1 AND status IN ('claimed', 'uncertain') AND claimed_by = $4",
             &[id.into(), reference.as_deref().into(), now_ms.into(), worker.into()],
         )?,
         Attempt::Retry(why) => db.exec(
             "UPDATE message SET status = CASE WHEN attempts >= $4 THEN 'failed' ELSE 'queued' END,
                  send_after = $3 + 60000 * attempts * attempts, claimed_by = NULL, claimed_until = NULL,
-                 last_error = $2, updated_at = $3
+                 last_error = $2, updated_at = $3, revision = revision + 1
              WHERE id = $1 AND status = 'claimed' AND claimed_by = $5",
             &[id.into(), why.as_str().into(), now_ms.into(), MAX_ATTEMPTS.into(), worker.into()],
         )?,
         Attempt::Refused(why) => db.exec(
             "UPDATE message SET status = 'failed', last_error = $2, claimed_by = NULL, claimed_until = NULL,
-                 updated_at = $3
+                 updated_at = $3, revision = revision + 1
              WHERE id = $1 AND status = 'claimed' AND claimed_by = $4",
             &[id.into(), why.as_str().into(), now_ms.into(), worker.into()],
         )?,
@@ -207,11 +208,14 @@ pub fn record_attempt(db: &mut dyn Db, id: &str, worker: &str, attempt: &Attempt
 }
 
 /// Confirms the visit a reminder was planned for, if it still waits at that time, as head
-/// office's own change (it reaches every desk of the clinic); `false` otherwise.
+/// office's own change (it reaches every desk of the clinic). Whether the visit is confirmed
+/// now (by this or before); `false` if it was moved, cancelled or is over.
 fn confirm_visit(w: &mut Writer<'_>, appointment: &str, occasion: &str, now_ms: i64) -> OfficeResult<bool> {
     let Some(mut state) = w.load(Entity::Appointment, appointment)? else { return Ok(false) };
-    if visit_state(occasion, Some(&state.fields)) != LinkState::Waiting {
-        return Ok(false);
+    match visit_state(occasion, Some(&state.fields)) {
+        LinkState::Waiting => {}
+        LinkState::Confirmed => return Ok(true),
+        LinkState::Changed => return Ok(false),
     }
     let fields = Map::from_iter([
         ("status".to_owned(), Value::from("confirmed")),
@@ -275,7 +279,7 @@ pub fn delivery_report(db: &mut dyn Db, id: &str, delivery: Delivery, now_ms: i6
     };
     // A report never moves a message back (a late "accepted" after "delivered").
     let changed = db.exec(
-        "UPDATE message SET status = $2, updated_at = $3
+        "UPDATE message SET status = $2, updated_at = $3, revision = revision + 1
          WHERE id = $1 AND status IN ('sent', 'uncertain', 'claimed')
            AND NOT (status = 'sent' AND $2 = 'sent')",
         &[id.into(), status.into(), now_ms.into()],
@@ -287,34 +291,10 @@ pub fn delivery_report(db: &mut dyn Db, id: &str, delivery: Delivery, now_ms: i6
     Ok(())
 }
 
-/// What a patient's reply asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReplyMeaning {
-    Confirm,
-    CallBack,
-    CannotCome,
-    Stop,
-    Start,
-    Unclear,
-}
-
-/// Reads a reply the way carriers and clinics do: C or Y confirms, R asks for a call, N cannot
-/// come; STOP and its synonyms opt out of texts, START opts back in.
-pub fn reply_meaning(text: &str) -> ReplyMeaning {
-    let word = text.trim().trim_end_matches(['.', '!']).to_uppercase();
-    match word.as_str() {
-        "C" | "Y" | "YES" | "CONFIRM" | "OK" => ReplyMeaning::Confirm,
-        "R" | "CALL" => ReplyMeaning::CallBack,
-        "N" | "NO" => ReplyMeaning::CannotCome,
-        "STOP" | "STOPALL" | "UNSUBSCRIBE" | "CANCEL" | "END" | "QUIT" => ReplyMeaning::Stop,
-        "START" | "UNSTOP" => ReplyMeaning::Start,
-        _ => ReplyMeaning::Unclear,
-    }
-}
-
 /// What head office did with an inbound text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReplyOutcome {
+    /// What head office made of it (a confirmation it could not act on alone is unclear).
     pub meaning: ReplyMeaning,
     /// The text answered one of head office's messages.
     pub matched: bool,
@@ -349,14 +329,16 @@ pub fn inbound_reply(db: &mut dyn Db, from: &str, text: &str, now_ms: i64) -> Of
     let mut patients: Vec<String> = texted.iter().map(|t| t.1.clone()).collect();
     patients.sort();
     patients.dedup();
-    let kept: String = text.chars().filter(|c| !c.is_control()).take(160).collect();
-    db.exec("UPDATE message SET reply = $2, updated_at = $3 WHERE id = $1", &[id.into(), kept.into(), now_ms.into()])?;
+    let kept: String = text.chars().filter(|c| !c.is_control()).take(MAX_REPLY_CHARS).collect();
     let mut w = Writer::begin(db, now_ms)?;
-    match meaning {
-        ReplyMeaning::Confirm if kind == "reminder" && patients.len() == 1 => {
-            if let Some(appointment) = appointment {
-                confirm_visit(&mut w, &appointment, &occasion, now_ms)?;
-            }
+    // What head office made of it, for staff: a "C" it could not act on alone is theirs to read.
+    let acted = match meaning {
+        ReplyMeaning::Confirm => {
+            let confirmed = match appointment.as_deref() {
+                Some(a) if kind == "reminder" && patients.len() == 1 => confirm_visit(&mut w, a, &occasion, now_ms)?,
+                _ => false,
+            };
+            if confirmed { ReplyMeaning::Confirm } else { ReplyMeaning::Unclear }
         }
         ReplyMeaning::Stop | ReplyMeaning::Start => {
             for p in &patients {
@@ -365,16 +347,21 @@ pub fn inbound_reply(db: &mut dyn Db, from: &str, text: &str, now_ms: i64) -> Of
             if meaning == ReplyMeaning::Stop {
                 // Nothing more goes by text to that number.
                 w.db()?.exec(
-                    "UPDATE message SET status = 'cancelled', reason = 'opted-out', updated_at = $2
+                    "UPDATE message SET status = 'cancelled', reason = 'opted-out', updated_at = $2, revision = revision + 1
                      WHERE recipient_key = $1 AND channel = 'sms' AND status = 'queued'",
                     &[Val::from(rapport_model::phone::last_ten(from)), now_ms.into()],
                 )?;
             }
+            meaning
         }
-        _ => {}
-    }
+        other => other,
+    };
+    w.db()?.exec(
+        "UPDATE message SET reply = $2, reply_meaning = $3, updated_at = $4, revision = revision + 1 WHERE id = $1",
+        &[id.into(), kept.into(), acted.as_str().into(), now_ms.into()],
+    )?;
     w.commit()?;
-    Ok(ReplyOutcome { meaning, matched: true })
+    Ok(ReplyOutcome { meaning: acted, matched: true })
 }
 
 /// Turns a patient's consent to texts on or off, as head office's own change.

@@ -588,7 +588,8 @@ fn record_occasion(
          ON CONFLICT (occasion) DO UPDATE SET channel = excluded.channel, recipient = excluded.recipient,
              recipient_key = excluded.recipient_key, subject = excluded.subject, body = excluded.body,
              dlt_template_id = excluded.dlt_template_id, status = excluded.status, reason = excluded.reason,
-             send_after = excluded.send_after, token = excluded.token, updated_at = excluded.updated_at
+             send_after = excluded.send_after, token = excluded.token, updated_at = excluded.updated_at,
+             revision = message.revision + 1
          WHERE (message.status = 'skipped' OR (message.status = 'cancelled' AND message.reason = 'not-booked'))
            AND excluded.status <> 'skipped'",
         &[

@@ -89,8 +89,8 @@ pub(super) fn load_states(db: &mut dyn Db, entity: Entity, ids: &[Val]) -> Offic
 /// The SQL condition for what a clinic's desks hold, over a table aliased `t` with `entity`,
 /// `clinic_id` and `patient_id` columns (`clinic` is the parameter naming the clinic): the
 /// organisation's staff (who wrote a pointer, who is a patient's usual doctor; password hashes
-/// only of its own, see `pull`), the records made in the clinic (appointments, its messaging
-/// set-up), and the patients it holds with their pointers and marks — read from each record
+/// only of its own, see `pull`), the records made in or for the clinic (appointments, its
+/// messaging set-up, its messages and calls), and the patients it holds with their pointers and marks — read from each record
 /// kind's [`Authority`]. Pull and dump both use it, so a desk's dump equals head office's.
 pub(super) fn clinic_scope(t: &str, clinic: &str) -> String {
     let kinds = |authorities: &[Authority]| {
@@ -107,7 +107,7 @@ pub(super) fn clinic_scope(t: &str, clinic: &str) -> String {
           OR ({t}.entity IN ({held}) AND EXISTS
               (SELECT 1 FROM patient_clinic pc WHERE pc.patient_id = {t}.patient_id AND pc.clinic_id = {clinic})))",
         everyone = kinds(&[Authority::HomeClinic]),
-        made_here = kinds(&[Authority::OwningClinic, Authority::ClinicManagers]),
+        made_here = kinds(&[Authority::OwningClinic, Authority::ClinicManagers, Authority::HeadOffice]),
         held = kinds(&[Authority::PatientHolders]),
     )
 }

@@ -82,8 +82,8 @@ pub(crate) struct Messaging {
     pub(crate) every_secs: u64,
 }
 
-/// Every `every`, for as long as the server runs: plans the messages due, then sends what is
-/// due through each channel's carrier. A failed pass is logged (without patient data) and the
+/// Every `every`, for as long as the server runs: plans the messages due, sends what is due
+/// through each channel's carrier, and writes what happened for the clinics' desks. A failed pass is logged (without patient data) and the
 /// next one tries again.
 async fn reach_out_forever(
     backend: Arc<Backend>,
@@ -102,6 +102,7 @@ async fn reach_out_forever(
             for (channel, carrier) in c.iter() {
                 sent += send_due(&b, channel, carrier.as_ref(), &me)?;
             }
+            office::mirror_all(&b, rapport_server::now_ms())?;
             Ok((planned, sent))
         });
         match pass.await {
@@ -185,7 +186,9 @@ pub(crate) fn plan_messages(
     now: i64,
     outreach: &office::OutreachConfig,
 ) -> Result<ExitCode, Failure> {
-    let r = open(storage)?.tx(|db| office::plan_messages(db, now, outreach)).map_err(fail)?;
+    let backend = open(storage)?;
+    let r = backend.tx(|db| office::plan_messages(db, now, outreach)).map_err(fail)?;
+    office::mirror_all(&backend, now).map_err(fail)?;
     say!("{} queued, {} calls, {} held back", r.queued, r.calls, r.skipped);
     Ok(ExitCode::SUCCESS)
 }
