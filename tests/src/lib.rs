@@ -6,3 +6,4 @@ pub mod head_office;
 pub mod kannel;
 pub mod mailbox;
 pub mod proxy;
+pub mod twilio;

@@ -12,6 +12,7 @@ use chrono::{Local, Timelike};
 use rapport_tests::head_office::{Desk, Office, postgres_database, tls_files};
 use rapport_tests::kannel::{Kannel, free_port};
 use rapport_tests::mailbox::{MailServer, body};
+use rapport_tests::twilio::TwilioStandIn;
 use serde_json::{Value, json};
 
 const SECRET: &str = "kannel-callback-secret-0123";
@@ -255,6 +256,138 @@ fn scenario(postgres: Option<String>) {
     for secret in ["98450", "Ash", "see you", "meera@", SECRET, token] {
         assert!(!log.contains(secret), "head office logged {secret:?}");
     }
+}
+
+/// A Twilio-style gateway (its stand-in, written apart in Python): messages accepted, refused
+/// at once, busy, delivered or not; signed status callbacks and replies taken, unsigned or
+/// wrongly signed ones refused; what did not reach its patient, and the reply asking for a call,
+/// land on the desk's call list.
+#[test]
+fn a_twilio_style_gateway_reports_what_did_not_arrive_and_the_desk_calls_those_patients() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().to_owned();
+    tls_files(&dir);
+    let port = free_port();
+    let public = format!("http://127.0.0.1:{port}");
+    let twilio = TwilioStandIn::start(&dir);
+    let mut office = Office {
+        dir: dir.clone(),
+        postgres: None,
+        port,
+        child: None,
+        plain_http: true,
+        serve_args: ["--public-url", &public, "--sms-gateway", &twilio.spec("+15005550006"), "--plan-every", "1"]
+            .map(str::to_owned)
+            .to_vec(),
+    };
+    office.admin(&["clinic", "add", "Lotus"]);
+    office.start();
+    let desk = Desk { db: dir.join("desk.db") };
+    desk.ok(&["init", "--clinic", "Lotus", "--admin", "admin"]);
+    office.enroll(&desk, "Lotus");
+    desk.ok(&["staff", "add", "dr.rao", "--name", "Dr Rao", "--role", "clinician"]);
+    let quiet_from = (Local::now() + chrono::Duration::hours(12)).with_minute(0).expect("hour");
+    let quiet = format!("{}-{}", quiet_from.format("%H:%M"), (quiet_from + chrono::Duration::hours(1)).format("%H:%M"));
+    desk.ok(&["messaging", "set", "--timezone", &iana_zone(), "--quiet-hours", &quiet, "--hold-minutes", "0"]);
+    // Four patients booked for tomorrow, each texted at a number the gateway treats its own way.
+    let mut ids = Vec::new();
+    for (n, (given, phone)) in [
+        ("Asha", "+91 98450 12345"),
+        ("Ravi", "+91 98450 19999"),
+        ("Tara", "+91 98450 10000"),
+        ("Bala", "+91 98450 17777"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let id = desk.ok(&["patient", "add", "--given", given, "--family", "Test", "--phone", phone]);
+        desk.ok(&["patient", "edit", &id, "--sms-consent", "yes"]);
+        let at = Local::now() + chrono::Duration::hours(23) + chrono::Duration::minutes(20 * n as i64);
+        let when = at.format("%Y-%m-%dT%H:%M").to_string();
+        desk.ok(&["appt", "book", &id, "--doctor", "dr.rao", "--at", &when, "--minutes", "15"]);
+        ids.push(id);
+    }
+    desk.ok(&["sync", "now"]);
+
+    // Asha's is delivered, Ravi's accepted and then undelivered, Tara's number refused at once;
+    // the gateway is busy for Bala's: tried once, waiting to be tried again, never twice at once.
+    let status_of = |office: &Office, patient: &str| {
+        messages(office).into_iter().find(|m| m["patient"] == patient).map(|m| m["status"].as_str().map(str::to_owned))
+    };
+    wait_until("the gateway's reports", 30, || {
+        status_of(&office, &ids[0]) == Some(Some("delivered".into()))
+            && status_of(&office, &ids[1]) == Some(Some("undeliverable".into()))
+            && status_of(&office, &ids[2]) == Some(Some("failed".into()))
+    });
+    let bala = messages(&office).into_iter().find(|m| m["patient"] == ids[3].as_str()).expect("Bala's");
+    assert_eq!((bala["status"].as_str(), bala["attempts"].as_i64()), (Some("queued"), Some(1)), "{bala}");
+    let got = twilio.received();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[0]["from"], "+15005550006");
+    let asha = messages(&office).into_iter().find(|m| m["patient"] == ids[0].as_str()).expect("Asha's");
+    assert_eq!(
+        asha["gateway_ref"].as_str(),
+        got.iter().find(|g| g["to"] == "+919845012345").and_then(|g| g["sid"].as_str())
+    );
+
+    // Callbacks that are not the gateway's change nothing.
+    let client = reqwest::blocking::Client::new();
+    let status_url = format!("{public}/v1/sms/twilio/status?id={}", asha["id"].as_str().expect("id"));
+    for signature in [None, Some("bm90IHRoZSBzaWduYXR1cmU=")] {
+        let mut forged = client
+            .post(&status_url)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body("MessageStatus=undelivered&MessageSid=SMx");
+        if let Some(s) = signature {
+            forged = forged.header("X-Twilio-Signature", s);
+        }
+        assert_eq!(forged.send().expect("answer").status().as_u16(), 403);
+        let inbound = client
+            .post(format!("{public}/v1/sms/twilio/inbound"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body("From=%2B919845012345&Body=STOP");
+        assert_eq!(inbound.send().expect("answer").status().as_u16(), 403);
+    }
+    assert_eq!(status_of(&office, &ids[0]), Some(Some("delivered".into())), "a forged report changed nothing");
+
+    // Asha replies R, through the gateway's signed webhook.
+    assert_eq!(twilio.inbound(&format!("{public}/v1/sms/twilio/inbound"), "+919845012345", "R"), 200);
+
+    // At the desk: Ravi and Tara to phone (not delivered), Asha to call back, with her reply.
+    let mut calls = Vec::new();
+    wait_until("the calls at the desk", 30, || {
+        desk.ok(&["sync", "now"]);
+        calls = serde_json::from_str::<Vec<Value>>(&desk.ok(&["call-list", "--json"])).expect("json");
+        calls.len() == 3
+    });
+    let reason_of = |id: &str| {
+        calls.iter().find(|c| c["patient"]["id"] == id).map(|c| c["reason"].as_str().unwrap_or_default().to_owned())
+    };
+    assert_eq!(reason_of(&ids[0]).as_deref(), Some("call-back"));
+    assert_eq!(reason_of(&ids[1]).as_deref(), Some("undelivered"));
+    assert_eq!(reason_of(&ids[2]).as_deref(), Some("undelivered"));
+    let asha_call = calls.iter().find(|c| c["patient"]["id"] == ids[0].as_str()).expect("Asha's call");
+    assert_eq!(asha_call["note"], "R");
+    desk.ok(&["call-list", "done", asha_call["id"].as_str().expect("id"), "--outcome", "reached"]);
+    let left: Vec<Value> = serde_json::from_str(&desk.ok(&["call-list", "--json"])).expect("json");
+    assert_eq!(left.len(), 2);
+
+    // Head office is killed after the gateway took Kiran's text and before it heard so: started
+    // again, it does not send the text a second time (the claim stays until staff check).
+    let kiran = desk.ok(&["patient", "add", "--given", "Kiran", "--family", "Test", "--phone", "+91 98450 15555"]);
+    desk.ok(&["patient", "edit", &kiran, "--sms-consent", "yes"]);
+    let at = (Local::now() + chrono::Duration::hours(22)).format("%Y-%m-%dT%H:%M").to_string();
+    desk.ok(&["appt", "book", &kiran, "--doctor", "dr.rao", "--at", &at, "--minutes", "15"]);
+    desk.ok(&["sync", "now"]);
+    let to_kiran = |t: &TwilioStandIn| t.received().iter().filter(|m| m["to"] == "+919845015555").count();
+    wait_until("the gateway taking Kiran's text", 30, || to_kiran(&twilio) == 1);
+    office.kill();
+    office.start();
+    std::thread::sleep(Duration::from_secs(4));
+    assert_eq!(to_kiran(&twilio), 1, "a restart sent the text again");
+    assert_eq!(status_of(&office, &kiran), Some(Some("claimed".into())), "left for the lease to lapse into uncertain");
+    office.kill();
 }
 
 /// The machine's time zone as the desk's `messaging set --timezone` takes it.

@@ -309,6 +309,8 @@ pub fn router(backend: Arc<Backend>, sms: Option<Arc<dyn SmsGateway>>) -> Router
         .route("/v1/enroll", post(enroll))
         .route("/v1/sms/kannel/dlr", get(kannel_report))
         .route("/v1/sms/kannel/inbound", get(kannel_inbound))
+        .route("/v1/sms/twilio/status", post(twilio_status))
+        .route("/v1/sms/twilio/inbound", post(twilio_inbound))
         .route("/c/{token}", get(confirm_page).post(confirm_visit))
         .merge(device_routes)
         .fallback(not_found)
@@ -338,7 +340,7 @@ fn query_pairs(uri: &axum::http::Uri) -> std::collections::HashMap<String, Strin
 /// callback said); `None` when it does.
 fn refuse_unless_gateway(app: &AppState, q: &std::collections::HashMap<String, String>) -> Option<Response> {
     match &app.sms {
-        Some(gw) if q.get("secret").is_some_and(|s| gw.callback_secret_is(s)) => None,
+        Some(gw) if q.get("secret").is_some_and(|s| gw.kannel_secret_is(s)) => None,
         Some(_) => {
             tracing::warn!("a gateway callback without the gateway's secret was refused");
             Some((StatusCode::FORBIDDEN, "refused\n").into_response())
@@ -394,6 +396,77 @@ async fn kannel_inbound(State(app): State<Arc<AppState>>, uri: axum::http::Uri) 
             tracing::info!(meaning = ?outcome.meaning, matched = outcome.matched, "a patient's text arrived");
             mirror(&app).await;
             (StatusCode::OK, "").into_response()
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// A Twilio-style callback's form, if its signature is the gateway's; else the refusal (logged
+/// without what the callback said).
+fn signed_form(
+    app: &AppState,
+    uri: &axum::http::Uri,
+    headers: &axum::http::HeaderMap,
+    body: &[u8],
+) -> Result<Vec<(String, String)>, (StatusCode, &'static str)> {
+    let Some(gw) = &app.sms else { return Err((StatusCode::NOT_FOUND, "no SMS gateway here\n")) };
+    let form: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
+    let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
+    let signature = headers.get("x-twilio-signature").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if gw.twilio_signature_is(path, &form, signature) {
+        Ok(form)
+    } else {
+        tracing::warn!("a gateway callback without the gateway's signature was refused");
+        Err((StatusCode::FORBIDDEN, "refused\n"))
+    }
+}
+
+fn form_field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
+    form.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+}
+
+/// A Twilio-style status callback for one message (its id is in the callback URL head office
+/// gave with the message).
+async fn twilio_status(
+    State(app): State<Arc<AppState>>,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let form = match signed_form(&app, &uri, &headers, &body) {
+        Ok(form) => form,
+        Err(refused) => return refused.into_response(),
+    };
+    let delivery = crate::sms::twilio_delivery(form_field(&form, "MessageStatus"));
+    let id = query_pairs(&uri).get("id").cloned().unwrap_or_default();
+    match with_db(&app.backend, move |db| office::delivery_report(db, &id, delivery, now_ms())).await {
+        Ok(()) => {
+            mirror(&app).await;
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// A text from a patient's phone through a Twilio-style gateway's inbound webhook. The answer
+/// is an empty TwiML document: nothing goes back to the patient.
+async fn twilio_inbound(
+    State(app): State<Arc<AppState>>,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let form = match signed_form(&app, &uri, &headers, &body) {
+        Ok(form) => form,
+        Err(refused) => return refused.into_response(),
+    };
+    let (from, text) = (form_field(&form, "From").to_owned(), form_field(&form, "Body").to_owned());
+    match with_db(&app.backend, move |db| office::inbound_reply(db, &from, &text, now_ms())).await {
+        Ok(outcome) => {
+            tracing::info!(meaning = ?outcome.meaning, matched = outcome.matched, "a patient's text arrived");
+            mirror(&app).await;
+            let twiml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>";
+            ([(axum::http::header::CONTENT_TYPE, "text/xml")], twiml).into_response()
         }
         Err(e) => e.into_response(),
     }

@@ -2,21 +2,63 @@
 //!
 //! [`Kannel`] speaks Kannel's HTTP `sendsms` interface: each message carries a delivery-report
 //! URL naming the message (and the gateway's shared secret), and Kannel's `get-url` brings the
-//! patients' replies (`/v1/sms/kannel/inbound`, see `http.rs`). Callbacks without the secret are
-//! refused and change nothing.
+//! patients' replies (`/v1/sms/kannel/inbound`, see `http.rs`). [`Twilio`] speaks the
+//! Twilio-style form API: a `Messages.json` POST per message with a status-callback URL, and
+//! callbacks signed with the account's token (`X-Twilio-Signature`). Callbacks that do not
+//! prove they come from the gateway are refused and change nothing.
 
 use std::time::Duration;
 
+use base64::Engine;
+use hmac::Mac;
 use reqwest::Url;
 
-use crate::office::{Attempt, Claimed};
+use crate::office::{Attempt, Claimed, Delivery};
 use crate::send::Carrier;
 
 /// Something that takes a text for a phone number, and calls back with delivery reports and
-/// the patients' replies.
+/// the patients' replies. Each gateway vouches for callbacks on its own routes only.
 pub trait SmsGateway: Carrier {
-    /// Is `given` the secret the gateway's callbacks must carry?
-    fn callback_secret_is(&self, given: &str) -> bool;
+    /// Is `given` the secret Kannel's callbacks must carry?
+    fn kannel_secret_is(&self, _given: &str) -> bool {
+        false
+    }
+
+    /// Is `signature` the gateway's signature of a Twilio-style callback to `path_and_query`
+    /// (under the public URL) with this form?
+    fn twilio_signature_is(&self, _path_and_query: &str, _form: &[(String, String)], _signature: &str) -> bool {
+        false
+    }
+}
+
+/// The gateway `--sms-gateway` names: `kannel://…` or `twilio://…`.
+pub fn gateway_from_spec(spec: &str, public_url: Option<&str>) -> Result<std::sync::Arc<dyn SmsGateway>, String> {
+    match spec.split_once("://").map(|(scheme, _)| scheme) {
+        Some("kannel") => Ok(std::sync::Arc::new(Kannel::from_spec(spec, public_url)?)),
+        Some("twilio") => Ok(std::sync::Arc::new(Twilio::from_spec(spec, public_url)?)),
+        _ => Err("--sms-gateway: kannel://USER:PASS@HOST:PORT?from=SENDER&secret=SECRET or twilio://SID:TOKEN@HOST:PORT?from=SENDER".to_owned()),
+    }
+}
+
+fn http_client() -> Result<reqwest::blocking::Client, String> {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .map_err(|e| format!("cannot make an HTTP client: {e}"))
+}
+
+/// A parameter of a gateway URL, percent-escapes read; a `+` stays a plus (a sender number,
+/// `from=+15005550006`, is written as it is).
+fn param(url: &Url, name: &str) -> Option<String> {
+    url.query()?.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        (k == name).then(|| percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned())
+    })
+}
+
+/// Compares in full whatever the first difference, so the time taken tells nothing.
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Kannel's `sendsms` interface: `kannel://USER:PASS@HOST:PORT?from=SENDER&secret=SECRET`.
@@ -42,7 +84,7 @@ impl Kannel {
         }
         let host = url.host_str().ok_or_else(|| bad("no host"))?;
         let port = url.port().ok_or_else(|| bad("no port"))?;
-        let query = |name: &str| url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
+        let query = |name: &str| param(&url, name);
         // The secret travels inside URLs Kannel fills in (`%p` and the like must not appear).
         let url_safe = |s: &String| s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         let secret = query("secret")
@@ -57,10 +99,7 @@ impl Kannel {
             from: query("from").unwrap_or_else(|| "Rapport".to_owned()),
             secret,
             dlr_base: public_url.map(|u| format!("{}/v1/sms/kannel/dlr", u.trim_end_matches('/'))),
-            client: reqwest::blocking::Client::builder()
-                .timeout(Duration::from_secs(30))
-                .build()
-                .map_err(|e| format!("cannot make an HTTP client: {e}"))?,
+            client: http_client()?,
         })
     }
 }
@@ -109,10 +148,146 @@ impl Carrier for Kannel {
 }
 
 impl SmsGateway for Kannel {
-    fn callback_secret_is(&self, given: &str) -> bool {
-        // Compared in full whatever the first difference, so the time taken tells nothing.
-        let (a, b) = (self.secret.as_bytes(), given.as_bytes());
-        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    fn kannel_secret_is(&self, given: &str) -> bool {
+        same_bytes(self.secret.as_bytes(), given.as_bytes())
+    }
+}
+
+/// A Twilio-style form API: `twilio://SID:TOKEN@HOST:PORT?from=SENDER` (HTTPS on port 443,
+/// plain HTTP elsewhere, for a gateway on the same network).
+#[derive(Clone)]
+pub struct Twilio {
+    messages: Url,
+    sid: String,
+    token: String,
+    from: String,
+    /// Head office's public URL, where status callbacks and replies arrive.
+    public: Option<String>,
+    client: reqwest::blocking::Client,
+}
+
+impl Twilio {
+    pub fn from_spec(spec: &str, public_url: Option<&str>) -> Result<Self, String> {
+        let bad = |why: &str| format!("--sms-gateway: {why} (twilio://SID:TOKEN@HOST:PORT?from=SENDER)");
+        let url = Url::parse(spec).map_err(|_| bad("not a URL"))?;
+        if url.scheme() != "twilio" {
+            return Err(bad("not a twilio:// gateway"));
+        }
+        let host = url.host_str().ok_or_else(|| bad("no host"))?;
+        let port = url.port().ok_or_else(|| bad("no port"))?;
+        let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
+        let sid = decode(url.username());
+        let token = decode(url.password().unwrap_or_default());
+        if sid.is_empty() || !sid.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(bad("the account SID is letters and digits"));
+        }
+        if token.len() < 16 {
+            return Err(bad("the auth token (16 or more characters) signs the callbacks"));
+        }
+        let from = param(&url, "from");
+        let scheme = if port == 443 { "https" } else { "http" };
+        let messages = Url::parse(&format!("{scheme}://{host}:{port}/2010-04-01/Accounts/{sid}/Messages.json"))
+            .map_err(|_| bad("bad host"))?;
+        Ok(Self {
+            messages,
+            sid,
+            token,
+            from: from.ok_or_else(|| bad("no from= sender"))?,
+            public: public_url.map(|u| u.trim_end_matches('/').to_owned()),
+            client: http_client()?,
+        })
+    }
+
+    fn mac(&self) -> hmac::Hmac<sha1::Sha1> {
+        // HMAC takes a key of any length.
+        hmac::Hmac::<sha1::Sha1>::new_from_slice(self.token.as_bytes()).expect("any key length")
+    }
+}
+
+/// What a Twilio-style gateway signs: the URL it called, then each form field's name and value,
+/// sorted by name.
+fn signed_text(url: &str, form: &[(String, String)]) -> String {
+    let mut fields: Vec<&(String, String)> = form.iter().collect();
+    fields.sort();
+    let mut text = url.to_owned();
+    for (k, v) in fields {
+        text.push_str(k);
+        text.push_str(v);
+    }
+    text
+}
+
+/// The `X-Twilio-Signature` of a callback: base64(HMAC-SHA1(token, URL + sorted fields)).
+pub fn twilio_signature(token: &str, url: &str, form: &[(String, String)]) -> String {
+    let mut mac = hmac::Hmac::<sha1::Sha1>::new_from_slice(token.as_bytes()).expect("any key length");
+    mac.update(signed_text(url, form).as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+impl std::fmt::Debug for Twilio {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The auth token never reaches a log.
+        f.debug_struct("Twilio")
+            .field("messages", &self.messages.as_str())
+            .field("from", &self.from)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Carrier for Twilio {
+    fn carry(&self, m: &Claimed) -> Attempt {
+        let mut form = vec![("To", m.recipient.clone()), ("From", self.from.clone()), ("Body", m.body.clone())];
+        if let Some(public) = &self.public {
+            form.push(("StatusCallback", format!("{public}/v1/sms/twilio/status?id={}", m.id)));
+        }
+        let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+        let sent = self
+            .client
+            .post(self.messages.clone())
+            .basic_auth(&self.sid, Some(&self.token))
+            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body)
+            .send();
+        let r = match sent {
+            Ok(r) => r,
+            Err(e) if e.is_timeout() => return Attempt::Retry("the gateway did not answer in time".to_owned()),
+            Err(_) => return Attempt::Retry("the gateway could not be reached".to_owned()),
+        };
+        let status = r.status();
+        let answer: serde_json::Value = r.json().unwrap_or_default();
+        let code = answer.get("code").and_then(serde_json::Value::as_i64);
+        match status.as_u16() {
+            200..=299 => Attempt::Accepted(answer.get("sid").and_then(serde_json::Value::as_str).map(str::to_owned)),
+            401 | 403 => {
+                Attempt::Retry("the gateway refused head office's account (check the SID and token)".to_owned())
+            }
+            429 | 500..=599 => Attempt::Retry(format!("the gateway answered {status}")),
+            // 21610: the number replied STOP to the gateway itself.
+            _ if code == Some(21610) => Attempt::Refused("the number has opted out at the gateway".to_owned()),
+            _ => Attempt::Refused(format!("the gateway refused the message (code {})", code.unwrap_or(0))),
+        }
+    }
+}
+
+impl SmsGateway for Twilio {
+    fn twilio_signature_is(&self, path_and_query: &str, form: &[(String, String)], signature: &str) -> bool {
+        let (Some(public), Ok(given)) = (&self.public, base64::engine::general_purpose::STANDARD.decode(signature))
+        else {
+            return false;
+        };
+        let mut mac = self.mac();
+        mac.update(signed_text(&format!("{public}{path_and_query}"), form).as_bytes());
+        mac.verify_slice(&given).is_ok()
+    }
+}
+
+/// What a Twilio-style status callback's `MessageStatus` says.
+pub fn twilio_delivery(status: &str) -> Delivery {
+    match status {
+        "delivered" | "read" => Delivery::Delivered,
+        "undelivered" | "failed" => Delivery::Undeliverable,
+        "sent" => Delivery::Accepted,
+        _ => Delivery::Pending,
     }
 }
 
@@ -127,10 +302,43 @@ mod tests {
         let k = Kannel::from_spec(&spec("abcdefghij-0123_456"), Some("https://ho.example/")).expect("a good spec");
         assert_eq!(k.password, "p@ss", "percent-escapes in the password are read");
         assert_eq!(k.dlr_base.as_deref(), Some("https://ho.example/v1/sms/kannel/dlr"));
-        assert!(k.callback_secret_is("abcdefghij-0123_456") && !k.callback_secret_is("abcdefghij-0123_45"));
+        assert!(k.kannel_secret_is("abcdefghij-0123_456") && !k.kannel_secret_is("abcdefghij-0123_45"));
+        assert!(!k.twilio_signature_is("/v1/sms/twilio/inbound", &[], ""), "Kannel vouches for its own routes only");
         assert!(Kannel::from_spec(&spec("short"), None).is_err());
         assert!(Kannel::from_spec(&spec("abcdefghij%25p0123456"), None).is_err(), "a %p Kannel would fill in");
         assert!(Kannel::from_spec("twilio://sid:token@127.0.0.1:1?from=X&secret=abcdefghij0123456", None).is_err());
         assert!(!format!("{k:?}").contains("p@ss") && !format!("{k:?}").contains("abcdefghij"), "{k:?}");
+    }
+
+    #[test]
+    fn a_twilio_style_callback_is_taken_only_with_the_accounts_signature() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let spec = "twilio://AC123:0123456789abcdef0123@127.0.0.1:8099?from=+15005550006";
+        let t = Twilio::from_spec(spec, Some("https://ho.example/")).expect("a good spec");
+        assert_eq!(t.messages.as_str(), "http://127.0.0.1:8099/2010-04-01/Accounts/AC123/Messages.json");
+        assert_eq!(t.from, "+15005550006");
+        // Twilio's documented example: these fields to this URL under token 12345 sign as below.
+        let form: Vec<(String, String)> = [
+            ("CallSid", "CA1234567890ABCDE"),
+            ("Caller", "+12349013030"),
+            ("Digits", "1234"),
+            ("From", "+12349013030"),
+            ("To", "+18005551212"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .to_vec();
+        let url = "https://mycompany.com/myapp.php?foo=1&bar=2";
+        assert_eq!(twilio_signature("12345", url, &form), "0/KCTR6DLpKmkAf8muzZqo1nDgQ=");
+        let path = "/v1/sms/twilio/status?id=m1";
+        let good = twilio_signature("0123456789abcdef0123", &format!("https://ho.example{path}"), &form);
+        assert!(t.twilio_signature_is(path, &form, &good));
+        assert!(!t.twilio_signature_is("/v1/sms/twilio/status?id=m2", &form, &good), "another message's");
+        let mut changed = form.clone();
+        changed[2].1 = "9999".into();
+        assert!(!t.twilio_signature_is(path, &changed, &good), "a field changed");
+        assert!(!t.twilio_signature_is(path, &form, "not base64!"));
+        assert!(!t.kannel_secret_is("0123456789abcdef0123"), "Twilio vouches for its own routes only");
+        assert!(Twilio::from_spec("twilio://AC1:short@127.0.0.1:1?from=X", None).is_err());
+        assert!(!format!("{t:?}").contains("0123456789abcdef"), "{t:?}");
     }
 }

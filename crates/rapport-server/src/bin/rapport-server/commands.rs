@@ -8,7 +8,7 @@ use std::sync::Arc;
 use rapport_server::http::Transport;
 use rapport_server::mail::Smtp;
 use rapport_server::send::{Carrier, SendReport, send_due};
-use rapport_server::sms::{Kannel, SmsGateway};
+use rapport_server::sms::{SmsGateway, gateway_from_spec};
 use rapport_server::{Backend, OfficeError, office};
 
 use crate::cli::Storage;
@@ -51,7 +51,7 @@ pub(crate) fn serve(
     tracing::info!(backend = backend.name(), "head office storage open");
     let _ = rustls::crypto::ring::default_provider().install_default();
     let sms: Option<Arc<dyn SmsGateway>> = match &messaging.sms_gateway {
-        Some(spec) => Some(Arc::new(Kannel::from_spec(spec, messaging.public_url.as_deref())?)),
+        Some(spec) => Some(gateway_from_spec(spec, messaging.public_url.as_deref())?),
         None => None,
     };
     let mut carriers: Vec<(&'static str, Arc<dyn Carrier>)> = Vec::new();
