@@ -515,6 +515,12 @@ fn bench(args: &[String]) -> Result<(), String> {
     sync.args(["run", "--release", "--locked", "-p", "rapport-bench", "--bin", "sync_bench", "--", "--out"]).arg(&out);
     with_postgres(sync.args(args), &postgres);
     status(sync, "sync benchmarks")?;
+    step("measuring outreach (planning a chain's day on PostgreSQL, the outbox into a real Kannel)");
+    let mut outreach = cargo();
+    outreach.args(["run", "--release", "--locked", "-p", "rapport-tests", "--bin", "outreach-bench", "--", "--out"]);
+    outreach.arg(&out);
+    with_postgres(outreach.args(args), &postgres);
+    status(outreach, "outreach benchmarks")?;
     drop(postgres);
     step("measuring the desktop app (cold start, keystroke to paint, memory) under Xvfb");
     let mut build = cargo();

@@ -24,7 +24,7 @@ impl Smtp {
     pub fn new(url: &str, from: &str) -> Result<Self, String> {
         let transport = SmtpTransport::from_url(url)
             .map_err(|_| "--smtp: expected smtp://[USER:PASS@]HOST:PORT (add ?tls=required for STARTTLS)".to_owned())?
-            .timeout(Some(std::time::Duration::from_secs(30)))
+            .timeout(Some(crate::send::CARRIER_TIMEOUT))
             .build();
         let from = from.parse::<Mailbox>().map_err(|_| "--mail-from: not an email address".to_owned())?;
         Ok(Self { transport, from })

@@ -7,8 +7,6 @@
 //! callbacks signed with the account's token (`X-Twilio-Signature`). Callbacks that do not
 //! prove they come from the gateway are refused and change nothing.
 
-use std::time::Duration;
-
 use base64::Engine;
 use hmac::Mac;
 use reqwest::Url;
@@ -42,7 +40,7 @@ pub fn gateway_from_spec(spec: &str, public_url: Option<&str>) -> Result<std::sy
 
 fn http_client() -> Result<reqwest::blocking::Client, String> {
     reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(30))
+        .timeout(crate::send::CARRIER_TIMEOUT)
         .build()
         .map_err(|e| format!("cannot make an HTTP client: {e}"))
 }

@@ -15,7 +15,9 @@ use rapport_model::RefusalCode;
 use super::outreach::Patient;
 use super::writer::Writer;
 use super::{OfficeResult, Refused};
-use crate::db::{Db, Val, rows};
+use std::collections::HashSet;
+
+use crate::db::{Db, Val, query_in, rows};
 
 /// How long a process holds a claimed message while it talks to the gateway.
 pub const CLAIM_LEASE_MS: i64 = 5 * 60_000;
@@ -35,7 +37,9 @@ pub struct Claimed {
 }
 
 /// Claims up to `limit` messages due by `channel` for `worker`. Claims whose lease ran out
-/// become `uncertain` first, and messages past their use are cancelled.
+/// become `uncertain` first, and messages past their use are cancelled; of those claimed, the
+/// ones that no longer hold (the visit moved or confirmed, consent withdrawn, a changed number)
+/// are cancelled instead of returned.
 pub fn claim_due(db: &mut dyn Db, now_ms: i64, worker: &str, channel: &str, limit: i64) -> OfficeResult<Vec<Claimed>> {
     db.exec(
         "UPDATE message SET status = 'uncertain', updated_at = $1, revision = revision + 1,
@@ -48,8 +52,23 @@ pub fn claim_due(db: &mut dyn Db, now_ms: i64, worker: &str, channel: &str, limi
          WHERE status = 'queued' AND send_before IS NOT NULL AND send_before < $1",
         &[now_ms.into()],
     )?;
-    cancel_obsolete_reminders(db, now_ms)?;
-    cancel_unreachable(db, now_ms)?;
+    loop {
+        // A batch cancelled whole does not end the pass: what is due behind it goes.
+        match claim_batch(db, now_ms, worker, channel, limit)? {
+            Some(claimed) if claimed.is_empty() => {}
+            claimed => return Ok(claimed.unwrap_or_default()),
+        }
+    }
+}
+
+/// One batch: `None` when nothing was due, else what is to be sent of what was claimed.
+fn claim_batch(
+    db: &mut dyn Db,
+    now_ms: i64,
+    worker: &str,
+    channel: &str,
+    limit: i64,
+) -> OfficeResult<Option<Vec<Claimed>>> {
     let found = db.query(
         &format!(
             // The rows are picked once (a materialized CTE: a subquery in the WHERE clause may
@@ -79,7 +98,15 @@ pub fn claim_due(db: &mut dyn Db, now_ms: i64, worker: &str, channel: &str, limi
             attempts: row.int()?,
         });
     }
-    Ok(out)
+    // Checked once claimed, just before sending: only what is sent now is looked at.
+    let ids: Vec<Val> = out.iter().map(|m| Val::from(m.id.as_str())).collect();
+    let mut cancelled = cancel_obsolete_reminders(db, now_ms, &ids)?;
+    cancelled.extend(cancel_unreachable(db, now_ms, &ids)?);
+    if out.is_empty() {
+        return Ok(None);
+    }
+    out.retain(|m| !cancelled.contains(&m.id));
+    Ok(Some(out))
 }
 
 /// Where a reminded visit stands now.
@@ -105,14 +132,17 @@ fn visit_state(occasion: &str, appointment: Option<&Map<String, Value>>) -> Link
     }
 }
 
-/// Reminders whose visit is no longer waiting (confirmed, cancelled, moved, attended) go no
-/// further.
-fn cancel_obsolete_reminders(db: &mut dyn Db, now_ms: i64) -> OfficeResult<()> {
-    let found = db.query(
+/// Of the claimed messages `ids`, the reminders whose visit is no longer waiting (confirmed,
+/// cancelled, moved, attended) go no further; their ids.
+fn cancel_obsolete_reminders(db: &mut dyn Db, now_ms: i64, ids: &[Val]) -> OfficeResult<HashSet<String>> {
+    let mut cancelled = HashSet::new();
+    let found = query_in(
+        db,
         "SELECT m.id, m.occasion, s.fields FROM message m
          LEFT JOIN record_state s ON s.entity = 'appointment' AND s.record = m.appointment_id
-         WHERE m.status = 'queued' AND m.kind = 'reminder'",
+         WHERE m.kind = 'reminder' AND m.id IN ({keys})",
         &[],
+        ids,
     )?;
     for mut row in rows(found, "reminder") {
         let (id, occasion, f) = (row.text()?, row.text()?, row.opt_text()?);
@@ -122,47 +152,57 @@ fn cancel_obsolete_reminders(db: &mut dyn Db, now_ms: i64) -> OfficeResult<()> {
             LinkState::Confirmed => "confirmed",
             LinkState::Changed => "not-booked",
         };
-        db.exec(
-            "UPDATE message SET status = 'cancelled', reason = $2, updated_at = $3, revision = revision + 1 WHERE id = $1",
-            &[id.into(), reason.into(), now_ms.into()],
-        )?;
+        cancel(db, &id, reason, now_ms)?;
+        cancelled.insert(id);
     }
-    Ok(())
+    Ok(cancelled)
 }
 
-/// Messages due whose patient can no longer be reached that way: deleted, consent to the
-/// channel withdrawn at a desk, or the number or address changed since the message was written.
-fn cancel_unreachable(db: &mut dyn Db, now_ms: i64) -> OfficeResult<()> {
-    let found = db.query(
+/// Of the claimed messages `ids`, those whose patient can no longer be reached that way:
+/// deleted, consent to the channel withdrawn at a desk, or the number or address changed since
+/// the message was written; their ids.
+fn cancel_unreachable(db: &mut dyn Db, now_ms: i64, ids: &[Val]) -> OfficeResult<HashSet<String>> {
+    let mut cancelled = HashSet::new();
+    let found = query_in(
+        db,
         "SELECT m.id, m.channel, m.recipient, s.fields FROM message m
          LEFT JOIN record_state s ON s.entity = 'patient' AND s.record = m.patient_id
-         WHERE m.status = 'queued' AND m.send_after <= $1",
-        &[now_ms.into()],
+         WHERE m.status = 'claimed' AND m.id IN ({keys})",
+        &[],
+        ids,
     )?;
     for mut row in rows(found, "message") {
         let (id, channel, recipient, f) = (row.text()?, row.opt_text()?, row.opt_text()?, row.opt_text()?);
         let f: Option<Map<String, Value>> = f.and_then(|f| serde_json::from_str(&f).ok());
-        let Some(p) = f.map(|f| Patient::read(String::new(), &f)).filter(|p| !p.deleted) else {
-            cancel(db, &id, "deleted", now_ms)?;
-            continue;
+        let reason = match f.map(|f| Patient::read(String::new(), &f)).filter(|p| !p.deleted) {
+            None => "deleted",
+            Some(p) => {
+                let (agreed, current) = match channel.as_deref() {
+                    Some("sms") => (p.consent.sms, p.phone),
+                    Some("email") => (p.consent.email, p.email),
+                    _ => continue,
+                };
+                if !agreed {
+                    "no-consent"
+                } else if current != recipient {
+                    "contact-changed"
+                } else {
+                    continue;
+                }
+            }
         };
-        let (agreed, current) = match channel.as_deref() {
-            Some("sms") => (p.consent.sms, p.phone),
-            Some("email") => (p.consent.email, p.email),
-            _ => continue,
-        };
-        if !agreed {
-            cancel(db, &id, "no-consent", now_ms)?;
-        } else if current != recipient {
-            cancel(db, &id, "contact-changed", now_ms)?;
-        }
+        cancel(db, &id, reason, now_ms)?;
+        cancelled.insert(id);
     }
-    Ok(())
+    Ok(cancelled)
 }
 
+/// Cancels a message that was waiting or just claimed (never one on its way).
 fn cancel(db: &mut dyn Db, id: &str, reason: &str, now_ms: i64) -> OfficeResult<()> {
     db.exec(
-        "UPDATE message SET status = 'cancelled', reason = $2, updated_at = $3, revision = revision + 1 WHERE id = $1 AND status = 'queued'",
+        "UPDATE message SET status = 'cancelled', reason = $2, claimed_by = NULL, claimed_until = NULL, updated_at = $3,
+             revision = revision + 1
+         WHERE id = $1 AND status IN ('queued', 'claimed')",
         &[id.into(), reason.into(), now_ms.into()],
     )?;
     Ok(())
@@ -252,6 +292,11 @@ pub fn confirm_link(db: &mut dyn Db, token: &str, confirm: bool, now_ms: i64) ->
     let mut link_state = visit_state(&occasion, state.as_ref().map(|s| &s.fields));
     if confirm && link_state == LinkState::Waiting && confirm_visit(&mut w, &appointment, &occasion, now_ms)? {
         link_state = LinkState::Confirmed;
+        // The desks show the visit confirmed by this message.
+        w.db()?.exec(
+            "UPDATE message SET reply_meaning = 'confirm', updated_at = $2, revision = revision + 1 WHERE token = $1",
+            &[token.into(), now_ms.into()],
+        )?;
     }
     w.commit()?;
     Ok(Some(ConfirmLink { clinic, when: when.unwrap_or_default(), state: link_state }))

@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use rapport_model::outreach::{
     self as rules, MessageKind, MessagingSettings, Plan, Recipient, ReminderNo, SkipReason, Slot, Template,
@@ -23,7 +23,7 @@ use uuid::Uuid;
 
 use super::state::load_states;
 use super::{OfficeResult, random_bytes, random_uuid};
-use crate::db::{Db, Val, rows};
+use crate::db::{Db, Val, query_in, rows};
 
 /// What one planning pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -303,11 +303,14 @@ fn plan_reminders(
                 Err(reason @ SkipReason::TooLate) if n == 1 => Err(reason),
                 Err(_) => continue,
             };
-            due.push((record.clone(), clinic_id, f.clone(), starts, n, when));
+            let key = format!("reminder/{n}/{record}/{}", starts.timestamp_millis());
+            due.push((key, record.clone(), clinic_id, f.clone(), starts, when));
         }
     }
-    let (patients, doctors) = people_of(db, due.iter().map(|(_, _, f, ..)| f))?;
-    for (record, clinic_id, f, starts, n, when) in due {
+    let settled = settled(db, due.iter().map(|d| d.0.as_str()))?;
+    due.retain(|d| !settled.contains(&d.0));
+    let (patients, doctors) = people_of(db, due.iter().map(|(_, _, _, f, ..)| f))?;
+    for (key, record, clinic_id, f, starts, when) in due {
         let Some(patient) = text(&f, "patient_id").and_then(|p| patients.get(p)) else { continue };
         let Some(clinic) = clinics.get(&clinic_id) else { continue };
         let plan = match when {
@@ -321,7 +324,7 @@ fn plan_reminders(
             Err(reason) => Plan::Skip(reason),
         };
         let occasion = Occasion {
-            key: format!("reminder/{n}/{record}/{}", starts.timestamp_millis()),
+            key,
             kind: MessageKind::Reminder,
             clinic_id,
             clinic,
@@ -357,18 +360,20 @@ fn plan_no_shows(
     for (record, clinic_id, f) in booked_between(db, false, since, now.timestamp_millis())? {
         let marked = int(&f, "no_show_at").filter(|at| now.timestamp_millis() - at < NO_SHOW_WINDOW_MS);
         if let (Some(marked), Some("no-show")) = (marked, text(&f, "status")) {
-            missed.push((record, clinic_id, f, instant(marked)));
+            missed.push((format!("no-show/{record}"), clinic_id, f, instant(marked)));
         }
     }
+    let settled = settled(db, missed.iter().map(|m| m.0.as_str()))?;
+    missed.retain(|m| !settled.contains(&m.0));
     let (patients, doctors) = people_of(db, missed.iter().map(|(_, _, f, _)| f))?;
-    for (record, clinic_id, f, marked) in missed {
+    for (key, clinic_id, f, marked) in missed {
         let (Some(patient), Some(clinic)) =
             (text(&f, "patient_id").and_then(|p| patients.get(p)), clinics.get(&clinic_id))
         else {
             continue;
         };
         let occasion = Occasion {
-            key: format!("no-show/{record}"),
+            key,
             kind: MessageKind::NoShow,
             clinic_id,
             clinic,
@@ -393,7 +398,9 @@ fn display_names(db: &mut dyn Db, ids: &[Val]) -> OfficeResult<HashMap<String, S
         .collect())
 }
 
-/// Greetings and recalls: one pass over each clinic's patients.
+/// Greetings and recalls, per clinic: the patients with a birthday today and, from the
+/// greeting hour, those carrying a tag a recall rule names (found in SQL, checked by the
+/// model's rules), with their visits read in a few queries.
 fn plan_from_patients(
     db: &mut dyn Db,
     now: DateTime<Utc>,
@@ -407,84 +414,160 @@ fn plan_from_patients(
         // Greetings and recalls go at the clinic's greeting hour.
         let hour = rules::local_to_utc(tz, today.and_time(chrono::NaiveTime::MIN))
             + chrono::Duration::hours(i64::from(clinic.settings.birthday_hour.min(23)));
-        let found = db.query(
-            "SELECT s.record, s.fields FROM patient_clinic pc
-             JOIN record_state s ON s.entity = 'patient' AND s.record = pc.patient_id
-             WHERE pc.clinic_id = $1",
-            &[clinic_id.to_string().into()],
-        )?;
-        for mut row in rows(found, "patient") {
-            let (id, f) = (row.text()?, row.json::<Map<String, Value>>()?);
+        let recall_tags: Vec<&str> =
+            if hour <= now { clinic.recall_rules.iter().map(|(tag, _)| tag.as_str()).collect() } else { Vec::new() };
+        let mut patients = Vec::new();
+        for (id, f) in candidates(db, *clinic_id, today, &recall_tags)? {
             let birthday = text(&f, "birth_date")
                 .and_then(|d| d.parse::<NaiveDate>().ok())
                 .and_then(|birth| rules::birthday_due(birth, today, &clinic.settings))
                 .filter(|w| *w <= now);
             let tags: Vec<String> = json(&f, "conditions").unwrap_or_default();
-            let recalls: Vec<&(String, u32)> =
-                clinic.recall_rules.iter().filter(|(tag, _)| rules::has_tag(&tags, tag)).collect();
-            if birthday.is_none() && (recalls.is_empty() || hour > now) {
+            let recalls: Vec<(String, u32)> = clinic
+                .recall_rules
+                .iter()
+                .filter(|(tag, _)| recall_tags.contains(&tag.as_str()) && rules::has_tag(&tags, tag))
+                .cloned()
+                .collect();
+            if birthday.is_some() || !recalls.is_empty() {
+                let registered = int(&f, "created_at").map_or(today, |c| instant(c).with_timezone(&tz).date_naive());
+                patients.push((Patient::read(id, &f), birthday, recalls, registered));
+            }
+        }
+        let with_recalls: Vec<Val> =
+            patients.iter().filter(|p| !p.2.is_empty()).map(|p| Val::from(p.0.id.as_str())).collect();
+        let visits = visits(db, &with_recalls, now, tz)?;
+        // Each occasion once: the day's greeting, a recall per tag and due day.
+        let mut occasions = Vec::new();
+        for (patient, birthday, recalls, registered) in &patients {
+            if let Some(when) = birthday {
+                occasions.push((
+                    patient,
+                    MessageKind::Birthday,
+                    format!("birthday/{}/{}", patient.id, today.format("%Y")),
+                    *when,
+                ));
+            }
+            let (last_visit, booked) = visits.get(&patient.id).copied().unwrap_or_default();
+            for (tag, months) in recalls {
+                let due = rules::recall_due(last_visit, *registered, *months);
+                if !booked && due <= today {
+                    occasions.push((patient, MessageKind::Recall, format!("recall/{}/{tag}/{due}", patient.id), hour));
+                }
+            }
+        }
+        let settled = settled(db, occasions.iter().map(|o| o.2.as_str()))?;
+        for (patient, kind, key, when) in occasions {
+            if settled.contains(&key) {
                 continue;
             }
-            let patient = Patient::read(id, &f);
-            let occasion = |key: String, kind: MessageKind, plan: Plan| Occasion {
+            let recipient = if kind == MessageKind::Birthday {
+                patient.recipient(avoid_topic_active(db, &patient.id)?, cheerful_this_week(db, &patient.id, now)?)
+            } else {
+                patient.recipient(false, 0)
+            };
+            let occasion = Occasion {
                 key,
                 kind,
                 clinic_id: *clinic_id,
                 clinic,
-                plan,
-                patient: &patient,
+                plan: rules::plan(kind, &recipient, &clinic.settings, when, None),
+                patient,
                 send_before: Some(local_end_of_day(today, tz)),
                 appointment: None,
                 doctor: None,
                 starts_at: None,
             };
-            if let Some(when) = birthday {
-                let avoid = avoid_topic_active(db, &patient.id)?;
-                let cheerful = cheerful_this_week(db, &patient.id, now)?;
-                let plan = rules::plan(
-                    MessageKind::Birthday,
-                    &patient.recipient(avoid, cheerful),
-                    &clinic.settings,
-                    when,
-                    None,
-                );
-                let key = format!("birthday/{}/{}", patient.id, today.format("%Y"));
-                record_occasion(db, now, &occasion(key, MessageKind::Birthday, plan), config, report)?;
-            }
-            if recalls.is_empty() || hour > now {
-                continue;
-            }
-            let (last_visit, booked) = visits(db, &patient.id, now, tz)?;
-            let registered = int(&f, "created_at").map_or(today, |c| instant(c).with_timezone(&tz).date_naive());
-            for (tag, months) in recalls {
-                let due = rules::recall_due(last_visit, registered, *months);
-                if booked || due > today {
-                    continue;
-                }
-                let plan = rules::plan(MessageKind::Recall, &patient.recipient(false, 0), &clinic.settings, hour, None);
-                let key = format!("recall/{}/{tag}/{due}", patient.id);
-                record_occasion(db, now, &occasion(key, MessageKind::Recall, plan), config, report)?;
-            }
+            record_occasion(db, now, &occasion, config, report)?;
         }
     }
     Ok(())
 }
 
-/// A patient's last visit that was done (the clinic's day), and whether one is booked ahead.
-fn visits(db: &mut dyn Db, patient: &str, now: DateTime<Utc>, tz: Tz) -> OfficeResult<(Option<NaiveDate>, bool)> {
-    let found = db
-        .query("SELECT fields FROM record_state WHERE patient_id = $1 AND entity = 'appointment'", &[patient.into()])?;
-    let (mut last, mut booked) = (None::<i64>, false);
+/// The clinic's patients who may be due a greeting today or a recall for one of `tags`, by a
+/// look at the stored text (the caller checks each by the model's rules): every patient is
+/// read, but only these are decoded. (Filtering in SQL would parse every record's JSON there,
+/// and PostgreSQL's planner, unable to tell how few match, scans the whole table per clinic.)
+fn candidates(
+    db: &mut dyn Db,
+    clinic: Uuid,
+    today: NaiveDate,
+    tags: &[&str],
+) -> OfficeResult<Vec<(String, Map<String, Value>)>> {
+    let mut days = vec![today.format("-%m-%d\"").to_string()];
+    if today.month() == 2 && today.day() == 28 && NaiveDate::from_ymd_opt(today.year(), 2, 29).is_none() {
+        days.push("-02-29\"".to_owned());
+    }
+    let tags: Vec<String> = tags.iter().map(|t| rules::normalize_tag(t)).collect();
+    let found = db.query(
+        "SELECT s.record, s.fields FROM patient_clinic pc
+         JOIN record_state s ON s.entity = 'patient' AND s.record = pc.patient_id
+         WHERE pc.clinic_id = $1",
+        &[clinic.to_string().into()],
+    )?;
+    let mut out = Vec::new();
+    for mut row in rows(found, "patient") {
+        let (id, text) = (row.text()?, row.text()?);
+        let lower = if tags.is_empty() { String::new() } else { text.to_lowercase() };
+        if days.iter().any(|d| text.contains(d.as_str())) || tags.iter().any(|t| lower.contains(t.as_str())) {
+            let fields = serde_json::from_str(&text)
+                .map_err(|_| crate::db::DbError::Other("a patient record could not be read".into()))?;
+            out.push((id, fields));
+        }
+    }
+    Ok(out)
+}
+
+/// The occasions among `keys` that have their row for good: planning them again changes nothing
+/// (only a skipped one, or a reminder cancelled because its visit was no longer booked, may go
+/// after all).
+fn settled<'a>(
+    db: &mut dyn Db,
+    keys: impl Iterator<Item = &'a str>,
+) -> OfficeResult<std::collections::HashSet<String>> {
+    let keys: Vec<Val> = keys.map(Val::from).collect();
+    let found = query_in(
+        db,
+        "SELECT occasion FROM message WHERE occasion IN ({keys})
+           AND status <> 'skipped' AND NOT (status = 'cancelled' AND reason = 'not-booked')",
+        &[],
+        &keys,
+    )?;
+    let mut out = std::collections::HashSet::with_capacity(found.len());
+    for mut row in rows(found, "occasion") {
+        out.insert(row.text()?);
+    }
+    Ok(out)
+}
+
+/// Each patient's last visit that was done (the clinic's day), and whether one is booked ahead.
+fn visits(
+    db: &mut dyn Db,
+    patients: &[Val],
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> OfficeResult<HashMap<String, (Option<NaiveDate>, bool)>> {
+    let found = query_in(
+        db,
+        "SELECT patient_id, fields FROM record_state WHERE entity = 'appointment' AND patient_id IN ({keys})",
+        &[],
+        patients,
+    )?;
+    let mut last: HashMap<String, (Option<i64>, bool)> = HashMap::new();
     for mut row in rows(found, "appointment") {
-        let f = row.json::<Map<String, Value>>()?;
+        let (patient, f) = (row.text()?, row.json::<Map<String, Value>>()?);
+        let entry = last.entry(patient).or_default();
         let starts = int(&f, "starts_at").unwrap_or(0);
         match text(&f, "status") {
-            Some("done") => last = last.max(Some(starts)),
-            Some("booked" | "confirmed") if starts >= now.timestamp_millis() => booked = true,
+            Some("done") => entry.0 = entry.0.max(Some(starts)),
+            Some("booked" | "confirmed") if starts >= now.timestamp_millis() => entry.1 = true,
             _ => {}
         }
     }
-    Ok((last.map(|t| instant(t).with_timezone(&tz).date_naive()), booked))
+    Ok(last
+        .into_iter()
+        .map(|(p, (done, booked))| (p, (done.map(|t| instant(t).with_timezone(&tz).date_naive()), booked)))
+        .collect())
 }
 
 /// The end of the clinic's day: a greeting not sent by then is not sent.
