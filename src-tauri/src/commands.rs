@@ -1,14 +1,15 @@
 //! Rapport's commands: each one turns its `args` into a rapport-core call. No logic lives here.
 
-use rapport_core::NewPointer;
+use rapport_core::{NewPointer, TemplateInput};
 use rapport_model::ErrorCode;
 use rapport_model::calls::CallItem;
 use rapport_model::ipc::ErrorReply;
 use rapport_model::ipc::{
     AddPointerArgs, CallDoneArgs, DeskState, DuplicateArgs, EnrollArgs, FindArgs, GlanceArgs, HeadOffice, IdleLockArgs,
-    JoinArgs, LoginArgs, MoveArgs, PassphraseArgs, PasswordArgs, PatientArgs, PointerArgs, ResolveArgs, ScheduleArgs,
-    SearchArgs, SetupArgs, SlotArgs, StatusArgs,
+    JoinArgs, LoginArgs, MoveArgs, PassphraseArgs, PasswordArgs, PatientArgs, PointerArgs, RecallRuleArgs, ResolveArgs,
+    ScheduleArgs, SearchArgs, SetupArgs, SlotArgs, StatusArgs, TemplateArgs,
 };
+use rapport_model::outreach::{MessagingEdit, MessagingView, RecallRule, TemplateView};
 use rapport_model::sync::{RemotePatient, SyncReport, SyncStatus};
 use rapport_model::view::{
     BookingOutcome, ConflictView, DoctorGlance, DoctorView, DuplicateMatch, FreeSlot, PatientCard, PatientHit,
@@ -131,6 +132,45 @@ pub async fn book_appointment(desk: State<'_, Desk>, args: Booking) -> Reply<Boo
 #[tauri::command]
 pub async fn move_appointment(desk: State<'_, Desk>, args: MoveArgs) -> Reply<BookingOutcome> {
     desk.with_session(|app, s| app.move_appointment(s, args.appointment, args.starts_at, args.doctor))
+}
+
+#[tauri::command]
+pub async fn messaging_settings(desk: State<'_, Desk>) -> Reply<MessagingView> {
+    desk.with_session(|app, s| app.messaging_settings(s).map(|m| MessagingView::from(&m)))
+}
+
+#[tauri::command]
+pub async fn set_messaging(desk: State<'_, Desk>, args: MessagingEdit) -> Reply<MessagingView> {
+    desk.with_session(|app, s| app.set_messaging(s, &args).map(|m| MessagingView::from(&m)))
+}
+
+#[tauri::command]
+pub async fn templates(desk: State<'_, Desk>) -> Reply<Vec<TemplateView>> {
+    desk.with_session(|app, s| app.templates(s))
+}
+
+#[tauri::command]
+pub async fn set_template(desk: State<'_, Desk>, args: TemplateArgs) -> Reply<TemplateView> {
+    desk.with_session(|app, s| {
+        let input = TemplateInput {
+            kind: args.kind,
+            channel: args.channel,
+            language: &args.language,
+            text: &args.text,
+            dlt_template_id: args.dlt_template_id.as_deref(),
+        };
+        app.set_template(s, &input)
+    })
+}
+
+#[tauri::command]
+pub async fn recall_rules(desk: State<'_, Desk>) -> Reply<Vec<RecallRule>> {
+    desk.with_session(|app, s| app.recall_rules(s))
+}
+
+#[tauri::command]
+pub async fn set_recall_rule(desk: State<'_, Desk>, args: RecallRuleArgs) -> Reply<RecallRule> {
+    desk.with_session(|app, s| app.set_recall_rule(s, &args.tag, args.every_months))
 }
 
 #[tauri::command]

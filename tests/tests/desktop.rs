@@ -378,9 +378,37 @@ impl JoinTest<'_> {
             "enrolled again, it synced at once: {label}"
         );
         screenshot(driver, shots, "settings-enrolled").await?;
+
+        // The manager sets the clinic's messages: a reminder in the clinic's words, a recall
+        // rule, the lead time; head office has them after sync (another desk sees them).
+        let reminder = by_id(driver, "template-reminder-sms-en").await?;
+        reminder.clear().await?;
+        reminder.send_keys("{clinic}: {patient}, see you {date} at {time}. Reply C to confirm.").await?;
+        by_xpath(driver, "//li[@data-kind='reminder'][@data-channel='sms']//button").await?.click().await?;
+        by_xpath(driver, "//p[@id='messaging-notice'][contains(., 'saved')]").await?;
+        by_css(driver, "li[data-kind='reminder'][data-channel='sms'][data-custom='true']").await?;
+        type_into(driver, "recall-tag", "Diabetes").await?;
+        type_into(driver, "recall-months", "3").await?;
+        by_id(driver, "add-recall").await?.click().await?;
+        by_css(driver, "#recall-rules li[data-tag='diabetes']").await?;
+        let hours = by_id(driver, "reminder-hours").await?;
+        hours.clear().await?;
+        hours.send_keys("36").await?;
+        by_id(driver, "save-messaging").await?.click().await?;
+        by_xpath(driver, "//p[@id='messaging-notice'][contains(., 'settings saved')]").await?;
+        by_id(driver, "messaging-settings").await?.scroll_into_view().await?;
+        screenshot(driver, shots, "messaging-settings").await?;
+        by_id(driver, "templates").await?.scroll_into_view().await?;
+        screenshot(driver, shots, "message-texts").await?;
         by_id(driver, "open-head-office").await?.click().await?;
         by_id(driver, "sync-now").await?.click().await?;
         by_css(driver, "#sync-note[data-sync='1']").await?;
+        self.north.ok(&["sync", "now"]);
+        let texts = self.north.ok(&["template", "list"]);
+        assert!(texts.contains("see you {date} at {time}. Reply C"), "{texts}");
+        let recalls = self.north.ok(&["recall", "list"]);
+        assert!(recalls.contains("diabetes"), "{recalls}");
+        assert!(self.north.ok(&["messaging", "show"]).contains("36 hours"));
         Ok(())
     }
 }

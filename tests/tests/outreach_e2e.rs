@@ -201,9 +201,9 @@ fn scenario(postgres: Option<String>) {
         .as_array()
         .and_then(|l| l.iter().find(|a| a["patient_id"].as_str() == Some(meera.as_str())).cloned());
     assert_eq!(
-        meera_visit.map(|a| a["status"].clone()),
-        Some(Value::from("confirmed")),
-        "the confirm link confirmed Meera's visit at the desk"
+        meera_visit.map(|a| (a["status"].clone(), a["confirmed_by"].clone())),
+        Some((json!("confirmed"), json!("email"))),
+        "the confirm link confirmed Meera's visit at the desk, and the schedule says how"
     );
 
     // Head office killed and started again: nothing is sent twice.
@@ -226,7 +226,7 @@ fn scenario(postgres: Option<String>) {
             let list: Value = serde_json::from_str(&d.ok(&["appt", "list", "--date", &day, "--json"])).expect("json");
             list.as_array()
                 .and_then(|l| l.iter().find(|a| a["id"].as_str() == Some(visit.as_str())))
-                .is_some_and(|a| a["status"] == "confirmed")
+                .is_some_and(|a| a["status"] == "confirmed" && a["confirmed_by"] == "sms")
         });
         let history: Value = serde_json::from_str(&d.ok(&["messages", "--patient", &patient, "--json"])).expect("json");
         let history = history.as_array().expect("messages");

@@ -5,9 +5,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rapport_model::calls::{CallItem, CallOutcome};
 use rapport_model::ipc::{
     AddPointerArgs, CallDoneArgs, DeskState, DuplicateArgs, EnrollArgs, ErrorReply, FindArgs, GlanceArgs, HeadOffice,
-    IdleLockArgs, JoinArgs, LoginArgs, MoveArgs, PassphraseArgs, PasswordArgs, PatientArgs, PointerArgs, ResolveArgs,
-    ScheduleArgs, SearchArgs, SetupArgs, SlotArgs, StatusArgs,
+    IdleLockArgs, JoinArgs, LoginArgs, MoveArgs, PassphraseArgs, PasswordArgs, PatientArgs, PointerArgs,
+    RecallRuleArgs, ResolveArgs, ScheduleArgs, SearchArgs, SetupArgs, SlotArgs, StatusArgs, TemplateArgs,
 };
+use rapport_model::outreach::{MessagingEdit, MessagingView, RecallRule, TemplateView};
 use rapport_model::sync::{RemotePatient, SyncReport, SyncStatus};
 use rapport_model::view::{
     BookingOutcome, ConflictView, DoctorGlance, DoctorView, DuplicateMatch, FreeSlot, PatientCard, PatientHit,
@@ -163,6 +164,30 @@ pub async fn call_list() -> Reply<Vec<CallItem>> {
 
 pub async fn finish_call(id: rapport_model::calls::CallId, outcome: CallOutcome) -> Reply<CallItem> {
     call("finish_call", &CallDoneArgs { call: id, outcome }).await
+}
+
+pub async fn messaging_settings() -> Reply<MessagingView> {
+    call0("messaging_settings").await
+}
+
+pub async fn set_messaging(edit: &MessagingEdit) -> Reply<MessagingView> {
+    call("set_messaging", edit).await
+}
+
+pub async fn templates() -> Reply<Vec<TemplateView>> {
+    call0("templates").await
+}
+
+pub async fn set_template(args: &TemplateArgs) -> Reply<TemplateView> {
+    call("set_template", args).await
+}
+
+pub async fn recall_rules() -> Reply<Vec<RecallRule>> {
+    call0("recall_rules").await
+}
+
+pub async fn set_recall_rule(tag: String, every_months: u32) -> Reply<RecallRule> {
+    call("set_recall_rule", &RecallRuleArgs { tag, every_months }).await
 }
 
 pub async fn doctor_glance(doctor: StaffId, patient: Option<PatientId>) -> Reply<DoctorGlance> {

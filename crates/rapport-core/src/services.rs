@@ -387,7 +387,18 @@ impl Rapport {
                 Some(_) => self.conversation_starter(p.id)?,
                 None => None,
             };
-            rows.push(ScheduleRow { wait, talk_about, patient: PatientHit::from(&p), doctor_name, appointment });
+            let confirmed_by = match appointment.status {
+                AppointmentStatus::Confirmed => rapport_store::calls::confirmed_by(conn, appointment.id)?,
+                _ => None,
+            };
+            rows.push(ScheduleRow {
+                wait,
+                talk_about,
+                confirmed_by,
+                patient: PatientHit::from(&p),
+                doctor_name,
+                appointment,
+            });
         }
         Ok(rows)
     }

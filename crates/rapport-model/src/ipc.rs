@@ -175,6 +175,23 @@ pub struct CallDoneArgs {
     pub outcome: crate::calls::CallOutcome,
 }
 
+/// A clinic's own text for one kind of message, channel and language (managers).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateArgs {
+    pub kind: crate::outreach::MessageKind,
+    pub channel: crate::Channel,
+    pub language: String,
+    pub text: String,
+    pub dlt_template_id: Option<String>,
+}
+
+/// Recall patients carrying `tag` every `every_months` months (managers).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecallRuleArgs {
+    pub tag: String,
+    pub every_months: u32,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdleLockArgs {
     pub minutes: u32,

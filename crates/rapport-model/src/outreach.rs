@@ -187,6 +187,37 @@ impl MessagingSettings {
     }
 }
 
+/// A clinic's messaging settings as the window and `--json` show them (quiet hours as
+/// `HH:MM-HH:MM`, the zone by its IANA name).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessagingView {
+    pub reminder_hours: u32,
+    pub second_reminder_hours: Option<u32>,
+    pub hold_minutes: u32,
+    pub quiet_hours: String,
+    pub timezone: String,
+    pub birthday_hour: u32,
+    pub birthday_offer: bool,
+    pub weekly_cap: u32,
+    pub language: String,
+}
+
+impl From<&MessagingSettings> for MessagingView {
+    fn from(s: &MessagingSettings) -> Self {
+        Self {
+            reminder_hours: s.reminder_hours,
+            second_reminder_hours: s.second_reminder_hours,
+            hold_minutes: s.hold_minutes,
+            quiet_hours: quiet_hours_text(&s.quiet_hours),
+            timezone: s.timezone.name().to_owned(),
+            birthday_hour: s.birthday_hour,
+            birthday_offer: s.birthday_offer,
+            weekly_cap: s.weekly_cap,
+            language: s.language.clone(),
+        }
+    }
+}
+
 /// A change to a clinic's messaging settings: each field set is checked and applied; the
 /// rest stay as they are.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -88,6 +88,9 @@ pub struct ScheduleRow {
     pub wait: Option<WaitCue>,
     /// A conversation starter for a waiting patient (with the apology).
     pub talk_about: Option<String>,
+    /// The patient confirmed by answering a message sent this way ("confirmed by SMS").
+    #[serde(default)]
+    pub confirmed_by: Option<crate::Channel>,
 }
 
 /// Why an existing patient may be the one being registered.

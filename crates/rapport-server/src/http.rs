@@ -494,6 +494,9 @@ async fn link_page(app: &AppState, token: String, confirm: bool) -> Response {
         Ok(None) => return page(StatusCode::NOT_FOUND, "This link is not valid", "<p>Please call the clinic.</p>"),
         Err(e) => return e.into_response(),
     };
+    if confirm {
+        mirror(app).await;
+    }
     let (clinic, when) = (escape(&link.clinic), escape(&link.when));
     match link.state {
         office::LinkState::Waiting => page(

@@ -94,6 +94,18 @@ pub fn recall_sent_since(conn: &Connection, patient: PatientId, since: chrono::D
         .is_some())
 }
 
+/// The channel of the message the patient confirmed `appointment` by, if they did.
+pub fn confirmed_by(conn: &Connection, appointment: AppointmentId) -> Result<Option<rapport_model::Channel>> {
+    let channel: Option<Option<String>> = conn
+        .prepare_cached(
+            "SELECT channel FROM message WHERE appointment_id = ?1 AND reply_meaning = 'confirm'
+             ORDER BY updated_at DESC LIMIT 1",
+        )?
+        .query_row([appointment.as_bytes().as_slice()], |r| r.get(0))
+        .optional()?;
+    Ok(channel.flatten().as_deref().and_then(outreach::parse_channel))
+}
+
 // ---------------------------------------------------------------------------------------------
 // Call tasks
 

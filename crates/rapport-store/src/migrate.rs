@@ -35,10 +35,11 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration { version: 7, sql: include_str!("../../../migrations/client/0007_messaging.sql"), then: None },
     Migration { version: 8, sql: include_str!("../../../migrations/client/0008_calls.sql"), then: None },
+    Migration { version: 9, sql: include_str!("../../../migrations/client/0009_confirmations.sql"), then: None },
 ];
 
 /// The schema version this build creates and understands.
-pub const LATEST_VERSION: i64 = 8;
+pub const LATEST_VERSION: i64 = 9;
 
 /// What the database held before sync existed is checked as version 5 did (it becomes changes
 /// when the device enrolls: [`crate::sync::start_replicating`]).

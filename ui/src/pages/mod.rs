@@ -6,6 +6,7 @@ pub mod front_desk;
 pub mod gates;
 pub mod glance;
 pub mod head_office;
+pub mod messaging;
 pub mod register;
 pub mod schedule;
 pub mod settings;

@@ -206,6 +206,11 @@ fn Row(props: &RowProps) -> Html {
             </td>
             <td>
                 <span class={classes!("status", status_class)}>{a.status.label()}</span>
+                if let Some(by) = r.confirmed_by {
+                    <span class="hint confirmed-by" data-confirmed-by={rapport_model::outreach::channel_word(by)}>
+                        { match by { rapport_model::Channel::Sms => " by SMS", rapport_model::Channel::Email => " by email", rapport_model::Channel::Phone => " by phone" } }
+                    </span>
+                }
                 if let Some(w) = wait {
                     {" "}
                     <span class={classes!("wait", level_name(w.level))} data-wait-level={level_name(w.level)}

@@ -1,5 +1,5 @@
-//! Desk settings, for managers and admins: how soon an idle desk locks itself, and enrolling it
-//! with head office.
+//! Desk settings, for managers and admins: how soon an idle desk locks itself, enrolling it
+//! with head office, and the clinic's messages to patients.
 
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlSelectElement;
@@ -8,6 +8,7 @@ use yew::prelude::*;
 use crate::api;
 use crate::app::Desk;
 use crate::pages::head_office::EnrollSection;
+use crate::pages::messaging::Messaging;
 
 const CHOICES: [u32; 6] = [1, 2, 5, 10, 15, 30];
 
@@ -46,6 +47,7 @@ pub fn Settings() -> Html {
             if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
         </section>
         <EnrollSection />
+        <Messaging />
         </>
     }
 }

@@ -19,6 +19,8 @@ struct ApptJson<'a> {
     doctor_name: &'a str,
     local_start: String,
     wait: Option<rapport_model::WaitCue>,
+    /// The patient confirmed by answering a message sent this way.
+    confirmed_by: Option<rapport_model::Channel>,
 }
 
 pub(crate) fn appt(app: &mut Rapport, s: &Session, cmd: ApptCommand) -> Result<(), Failure> {
@@ -103,6 +105,7 @@ fn appt_json(r: &ScheduleRow) -> ApptJson<'_> {
         doctor_name: &r.doctor_name,
         local_start: local(r.appointment.starts_at),
         wait: r.wait,
+        confirmed_by: r.confirmed_by,
     }
 }
 
@@ -132,7 +135,11 @@ fn print_schedule(day: NaiveDate, rows: &[ScheduleRow]) {
             r.appointment.minutes,
             r.doctor_name,
             format!("{} {}", r.patient.given, r.patient.family),
-            r.appointment.status.label(),
+            format!(
+                "{}{}",
+                r.appointment.status.label(),
+                r.confirmed_by.map(|c| format!(" by {}", rapport_model::outreach::channel_word(c))).unwrap_or_default()
+            ),
             r.appointment.id
         );
     }

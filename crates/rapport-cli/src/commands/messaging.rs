@@ -1,7 +1,7 @@
 //! The clinic's messaging set-up: `template …`, `messaging …`, `recall …`.
 
 use rapport_core::{Rapport, Session, TemplateInput};
-use rapport_model::outreach::{self, MessageView, MessagingEdit, MessagingSettings, TemplateView};
+use rapport_model::outreach::{self, MessageView, MessagingEdit, MessagingView, TemplateView};
 
 use crate::cli::{MessagingCommand, RecallCommand, TemplateCommand};
 use crate::context::Failure;
@@ -80,7 +80,7 @@ pub(crate) fn messaging(app: &mut Rapport, s: &Session, cmd: MessagingCommand) -
         MessagingCommand::Show { json } => (app.messaging_settings(s)?, json),
     };
     if json {
-        return output::json(&SettingsJson::from(&settings));
+        return output::json(&MessagingView::from(&settings));
     }
     let second = settings.second_reminder_hours.map_or_else(|| "none".to_owned(), |h| format!("{h} hours before"));
     say!("Reminder:          {} hours before the visit", settings.reminder_hours);
@@ -95,36 +95,6 @@ pub(crate) fn messaging(app: &mut Rapport, s: &Session, cmd: MessagingCommand) -
     say!("Weekly cap:        {} greetings or offers per patient", settings.weekly_cap);
     say!("Language:          {}", settings.language);
     Ok(())
-}
-
-/// The settings as `--json` writes them.
-#[derive(serde::Serialize)]
-struct SettingsJson<'a> {
-    reminder_hours: u32,
-    second_reminder_hours: Option<u32>,
-    hold_minutes: u32,
-    quiet_hours: String,
-    timezone: &'a str,
-    birthday_hour: u32,
-    birthday_offer: bool,
-    weekly_cap: u32,
-    language: &'a str,
-}
-
-impl<'a> From<&'a MessagingSettings> for SettingsJson<'a> {
-    fn from(s: &'a MessagingSettings) -> Self {
-        Self {
-            reminder_hours: s.reminder_hours,
-            second_reminder_hours: s.second_reminder_hours,
-            hold_minutes: s.hold_minutes,
-            quiet_hours: outreach::quiet_hours_text(&s.quiet_hours),
-            timezone: s.timezone.name(),
-            birthday_hour: s.birthday_hour,
-            birthday_offer: s.birthday_offer,
-            weekly_cap: s.weekly_cap,
-            language: &s.language,
-        }
-    }
 }
 
 pub(crate) fn recall(app: &mut Rapport, s: &Session, cmd: RecallCommand) -> Result<(), Failure> {
