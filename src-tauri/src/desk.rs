@@ -383,6 +383,9 @@ fn head_office(app: Option<&Rapport>) -> HeadOffice {
         // Counted among the conflicts too; said apart because sync went on without them.
         label.push_str(&format!(" ({} not applied here)", s.quarantined));
     }
+    if let Some(words) = s.outbox.and_then(|o| o.words()) {
+        label.push_str(&format!(" · {words}"));
+    }
     HeadOffice {
         enrolled: true,
         connected: s.last_error.is_none() && s.last_success.is_some(),

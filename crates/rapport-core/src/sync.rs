@@ -198,6 +198,8 @@ mod keys {
     pub const LAST_SUCCESS: &str = "sync_last_success";
     pub const LAST_ERROR: &str = "sync_last_error";
     pub const RESTORED: &str = "sync_restored_at";
+    /// How head office's sending of this clinic's messages stood at the last pull (JSON).
+    pub const OUTBOX: &str = "sync_outbox_health";
 }
 
 /// How this device reaches head office, once enrolled.
@@ -430,6 +432,10 @@ impl Rapport {
             pulled += page.changes.len();
             report.pulled += page.changes.len();
             report.applied += self.apply(&page.changes, Some(page.cursor), page.mark, page.server_hlc)?;
+            if let Some(health) = page.outbox {
+                let text = serde_json::to_string(&health).unwrap_or_default();
+                self.store.write(|tx| meta::set(tx, keys::OUTBOX, &text).map_err(Error::from))?;
+            }
             if !page.more || page.cursor <= cursor {
                 if pulled >= BULK_PULL {
                     // Each page left the search index a segment: merged now, while catching up,
@@ -495,6 +501,7 @@ impl Rapport {
             refused: sync::open_conflicts_of(conn, ConflictKind::Refused)?,
             last_error: meta::get(conn, keys::LAST_ERROR)?,
             restored_at: stored_time(conn, keys::RESTORED)?,
+            outbox: meta::get(conn, keys::OUTBOX)?.and_then(|t| serde_json::from_str(&t).ok()),
         })
     }
 

@@ -173,6 +173,8 @@ impl rapport_core::sync::Transport for TestOffice {
             more: false,
             mark: None,
             server_hlc: hlc_from_ms(now),
+            // Head office's sending of this clinic's messages is stuck.
+            outbox: Some(rapport_model::sync::OutboxHealth { late_minutes: Some(42), uncertain: 0 }),
         })
     }
     fn search(&self, _: &SearchRequest) -> Result<Vec<RemotePatient>, WireError> {
@@ -200,7 +202,10 @@ fn a_write_made_with_the_clock_a_year_ahead_goes_up_once_the_clock_is_right() {
     let edit = rapport_model::PatientEdit { family: Some("Ruiz".into()), ..Default::default() };
     c.app.edit_patient(&c.admin.clone(), id, edit).expect("edit");
     c.app.sync_now(&office).expect("later edits are not stamped a year ahead either");
-    assert_eq!(c.app.sync_status().expect("status").pending, 0);
+    let status = c.app.sync_status().expect("status");
+    assert_eq!(status.pending, 0);
+    let stuck = status.outbox.and_then(|o| o.words());
+    assert_eq!(stuck.as_deref(), Some("messages 42 min late"), "the desk says head office's sending is stuck");
 }
 
 #[test]

@@ -320,6 +320,35 @@ pub struct PullResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mark: Option<LogMark>,
     pub server_hlc: Hlc,
+    /// How head office's sending stands for the device's clinic (on the last page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbox: Option<OutboxHealth>,
+}
+
+/// How head office's sending of a clinic's messages stands, for its desks' head-office
+/// indicator: a stuck or failing outbox is seen where the receptionist looks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxHealth {
+    /// Minutes the oldest message due for sending has waited past its time.
+    pub late_minutes: Option<i64>,
+    /// Messages that may or may not have gone (head office stopped while sending; being
+    /// checked with the gateway, never sent again blindly).
+    pub uncertain: u64,
+}
+
+/// A message this many minutes past its time means the sending is stuck.
+pub const OUTBOX_STUCK_MINUTES: i64 = 15;
+
+impl OutboxHealth {
+    /// Worth a word in the indicator, or `None` when sending is on time.
+    pub fn words(&self) -> Option<String> {
+        let late = self.late_minutes.filter(|m| *m >= OUTBOX_STUCK_MINUTES).map(|m| format!("messages {m} min late"));
+        let unsure = (self.uncertain > 0).then(|| format!("{} message(s) to check", self.uncertain));
+        match (late, unsure) {
+            (None, None) => None,
+            (a, b) => Some(a.into_iter().chain(b).collect::<Vec<_>>().join(", ")),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -427,6 +456,9 @@ pub struct SyncStatus {
     /// holds again and pulled everything anew).
     #[serde(default)]
     pub restored_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// How head office's sending of this clinic's messages stood at the last sync.
+    #[serde(default)]
+    pub outbox: Option<OutboxHealth>,
 }
 
 /// An edit that lost to another device's, or a booking head office refused.

@@ -249,7 +249,14 @@ async fn pull(
     req: Result<Json<PullRequest>, JsonRejection>,
 ) -> ApiResult<PullResponse> {
     let req = body(req)?;
-    let r = with_db(&app.backend, move |db| office::pull(db, &device, req)).await?;
+    let r = with_db(&app.backend, move |db| {
+        let mut page = office::pull(db, &device, req)?;
+        if !page.more {
+            page.outbox = Some(office::outbox_health(db, device.clinic, now_ms())?);
+        }
+        Ok(page)
+    })
+    .await?;
     tracing::debug!(changes = r.changes.len(), cursor = r.cursor, "pull served");
     Ok(Json(r))
 }

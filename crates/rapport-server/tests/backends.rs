@@ -504,6 +504,26 @@ fn the_outbox_claims_each_message_once_and_never_resends_blindly(o: Office) {
     }
     assert_eq!(status(&first[1]), "failed");
     assert!(claim(at + 86_400_000, "c", 10).is_empty());
+    // The clinic's desks hear of the message to check; a message waiting long past its time
+    // (no process sends: a gateway gone) shows as late. Another clinic hears nothing.
+    let health = o.backend.tx(|db| office::outbox_health(db, clinic, at)).expect("health");
+    assert_eq!((health.uncertain, health.late_minutes), (1, None));
+    assert_eq!(health.words().as_deref(), Some("1 message(s) to check"));
+    o.backend
+        .tx(|db| {
+            db.exec(
+                "INSERT INTO message (id, occasion, clinic_id, patient_id, kind, channel, recipient, body, status,
+                     send_after, attempts, token, created_at, updated_at)
+                 VALUES ($1, 'test/late', $2, $3, 'birthday', 'sms', '+10000000000', 'Hello', 'queued', $4, 0, 'late', $4, $4)",
+                &[Uuid::new_v4().to_string().into(), clinic.to_string().into(), patient.to_string().into(), (at - 40 * 60_000).into()],
+            )
+        })
+        .expect("a late message");
+    let health = o.backend.tx(|db| office::outbox_health(db, clinic, at)).expect("health");
+    assert_eq!(health.late_minutes, Some(40));
+    assert!(health.words().is_some_and(|w| w.contains("messages 40 min late")));
+    let other = o.clinic("South").clinic;
+    assert_eq!(o.backend.tx(|db| office::outbox_health(db, other, at)).expect("health"), Default::default());
 }
 
 macro_rules! both_backends {

@@ -141,6 +141,9 @@ fn status(app: &Rapport, json: bool) -> Result<(), Failure> {
     if s.refused > 0 {
         say!("Changes head office refused: {} (see `rapport conflicts list`)", s.refused);
     }
+    if let Some(words) = s.outbox.and_then(|o| o.words()) {
+        say!("Head office's messages to this clinic's patients: {words}");
+    }
     if let Some(t) = s.restored_at {
         say!(
             "Head office was found restored from an older copy at {}; this desk sent what it holds again.",

@@ -45,7 +45,8 @@ pub use outbox::{
     confirm_link, delivery_report, inbound_reply, record_attempt,
 };
 pub use outreach::{
-    MessageRow, OutboxStatus, OutreachConfig, PlanReport, list_messages, outbox_status, plan as plan_messages,
+    MessageRow, OutboxStatus, OutreachConfig, PlanReport, list_messages, outbox_health, outbox_status,
+    plan as plan_messages,
 };
 pub use pull::pull;
 pub use search::search;

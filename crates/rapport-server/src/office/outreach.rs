@@ -785,8 +785,28 @@ pub fn outbox_status(db: &mut dyn Db, now_ms: i64) -> OfficeResult<OutboxStatus>
     for mut row in rows(db.query("SELECT status, count(*) FROM message GROUP BY status", &[])?, "count") {
         status.by_status.insert(row.text()?, row.int()?);
     }
-    let oldest = db.query_one("SELECT min(send_after) FROM message WHERE status IN ('queued', 'claimed')", &[])?;
-    status.oldest_due_minutes =
-        oldest.and_then(|r| r.first().and_then(Val::int)).filter(|t| *t <= now_ms).map(|t| (now_ms - t) / 60_000);
+    status.oldest_due_minutes = late_minutes(db, None, now_ms)?;
     Ok(status)
+}
+
+/// Minutes the oldest message due for sending (all, or one clinic's) has waited past its time.
+fn late_minutes(db: &mut dyn Db, clinic: Option<Uuid>, now_ms: i64) -> OfficeResult<Option<i64>> {
+    let due = "SELECT min(send_after) FROM message WHERE status IN ('queued', 'claimed')";
+    let oldest = match clinic {
+        Some(c) => db.query_one(&format!("{due} AND clinic_id = $1"), &[c.to_string().into()])?,
+        None => db.query_one(due, &[])?,
+    };
+    Ok(oldest.and_then(|r| r.first().and_then(Val::int)).filter(|t| *t <= now_ms).map(|t| (now_ms - t) / 60_000))
+}
+
+/// How the sending of one clinic's messages stands, for its desks.
+pub fn outbox_health(db: &mut dyn Db, clinic: Uuid, now_ms: i64) -> OfficeResult<rapport_model::sync::OutboxHealth> {
+    let uncertain = db.query_one(
+        "SELECT count(*) FROM message WHERE status = 'uncertain' AND clinic_id = $1",
+        &[clinic.to_string().into()],
+    )?;
+    Ok(rapport_model::sync::OutboxHealth {
+        late_minutes: late_minutes(db, Some(clinic), now_ms)?,
+        uncertain: uncertain.and_then(|r| r.first().and_then(Val::int)).map_or(0, |n| u64::try_from(n).unwrap_or(0)),
+    })
 }

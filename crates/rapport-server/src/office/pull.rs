@@ -49,5 +49,5 @@ pub fn pull(db: &mut dyn Db, device: &Device, req: PullRequest) -> OfficeResult<
         _ => None,
     };
     let mark = at_cursor.map(|change| LogMark { seq: cursor, change });
-    Ok(PullResponse { changes, cursor, more, mark, server_hlc })
+    Ok(PullResponse { changes, cursor, more, mark, server_hlc, outbox: None })
 }
