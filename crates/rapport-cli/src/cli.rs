@@ -475,8 +475,9 @@ pub(crate) enum ApptCommand {
     },
     Done {
         appt_id: String,
-        /// Put a follow-up call to the patient on the call list in this many days.
-        #[arg(long, value_name = "DAYS")]
+        /// Put a follow-up call to the patient on the call list in this many days (1 to 365).
+        #[arg(long, value_name = "DAYS",
+              value_parser = clap::value_parser!(u32).range(1..=i64::from(rapport_core::MAX_FOLLOW_UP_DAYS)))]
         call_in_days: Option<u32>,
     },
     NoShow {

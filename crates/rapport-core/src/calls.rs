@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Duration, Local, NaiveDate, Utc};
 use rapport_model::calls::{self, CallItem, CallOutcome, CallReason, CallTask, derived_call_id};
-use rapport_model::outreach::MessageView;
+use rapport_model::outreach::{MessageKind, MessageView};
 use rapport_model::view::PatientHit;
 use rapport_model::{AppointmentId, AppointmentStatus, Operation, PatientId, StatusChange};
 use rapport_store::{calls as store, records};
@@ -43,7 +43,7 @@ pub(crate) fn no_show_call(
     now: DateTime<Utc>,
 ) -> CallTask {
     CallTask {
-        id: derived_call_id(&format!("no-show/{appointment}")),
+        id: calls::no_show_call_id(appointment),
         patient_id: patient,
         reason: CallReason::NoShow,
         appointment_id: Some(appointment),
@@ -62,9 +62,23 @@ impl Rapport {
     /// message carries. A call nobody answered stays, with that noted.
     pub fn call_list(&self, s: &Session) -> Result<Vec<CallItem>> {
         s.require(Operation::ViewSchedule)?;
+        self.with_patients(self.all_calls()?)
+    }
+
+    /// Every call due, a recall tried before only while the patient is still due one.
+    fn all_calls(&self) -> Result<Vec<Due>> {
+        let recalls = self.recall_calls()?;
+        let still_due: HashSet<Uuid> = recalls.iter().map(|d| d.id).collect();
         let mut due = self.written_and_message_calls(None)?;
-        due.extend(self.recall_calls()?);
-        self.with_patients(due)
+        due.retain(|d| d.reason != CallReason::Recall || still_due.contains(&d.id));
+        due.extend(recalls);
+        Ok(due)
+    }
+
+    /// What makes this clinic's call ids its own (two clinics may recall one patient): the
+    /// clinic head office knows the desk by, or nothing on a desk of its own.
+    fn clinic_key(&self) -> Result<String> {
+        Ok(self.enrollment()?.map(|e| e.clinic).unwrap_or_default())
     }
 
     /// The calls the desk owes one patient (written ones and those messages left; recalls due
@@ -83,9 +97,7 @@ impl Rapport {
         if existing.as_ref().and_then(|t| t.outcome).is_some_and(CallOutcome::closes) {
             return Err(Error::conflict("this call is done already"));
         }
-        let mut due = self.written_and_message_calls(None)?;
-        due.extend(self.recall_calls()?);
-        let call = due.into_iter().find(|c| c.id == id).ok_or_else(|| Error::not_found("call"))?;
+        let call = self.all_calls()?.into_iter().find(|c| c.id == id).ok_or_else(|| Error::not_found("call"))?;
         let now = self.clock.now();
         let task = CallTask {
             id,
@@ -104,6 +116,7 @@ impl Rapport {
             if let (CallReason::Reminder, CallOutcome::Reached, Some(a)) = (call.reason, outcome, call.appointment)
                 && let Some(mut appt) = records::get_appointment(tx, a)?
                 && appt.status == AppointmentStatus::Booked
+                && appt.starts_at > now
             {
                 appt.apply(StatusChange::Confirm, now)?;
                 records::update_appointment_status(tx, &appt)?;
@@ -152,19 +165,36 @@ impl Rapport {
     }
 
     /// What head office sent a patient (or held back, and why), newest first, with their replies.
-    pub fn patient_messages(&self, s: &Session, patient: PatientId) -> Result<Vec<MessageView>> {
+    pub fn patient_messages(&mut self, s: &Session, patient: PatientId) -> Result<Vec<MessageView>> {
         s.require(Operation::ViewPatient)?;
         self.patient_or_404(patient)?;
+        let now = self.clock.now();
+        self.store.write(|tx| log(tx, now, s, "patient.messages", Some(patient), None))?;
         Ok(store::messages_of(self.store.conn(), patient, 200)?)
     }
 
-    /// Written calls due by today, and the calls messages of the last weeks left.
+    /// Whether the visit is still ahead and waiting for the patient's word (booked, not confirmed).
+    fn visit_waiting(&self, appointment: Option<AppointmentId>) -> Result<bool> {
+        let now = self.clock.now();
+        Ok(match appointment {
+            Some(a) => records::get_appointment(self.store.conn(), a)?
+                .is_some_and(|a| a.status == AppointmentStatus::Booked && a.starts_at > now),
+            None => false,
+        })
+    }
+
+    /// Written calls due by today, and the calls messages of the last weeks left. A call about
+    /// a visit's reminder (a phone-only patient, a reminder that did not arrive) lasts while
+    /// the visit waits; one per visit, however many reminders it had.
     fn written_and_message_calls(&self, patient: Option<PatientId>) -> Result<Vec<Due>> {
         let conn = self.store.conn();
         let (now, today) = (self.clock.now(), self.today());
-        let mut due: Vec<Due> = store::open_call_tasks(conn, today, patient)?
-            .into_iter()
-            .map(|t| Due {
+        let mut due = Vec::new();
+        for t in store::open_call_tasks(conn, today, patient)? {
+            if t.reason == CallReason::Reminder && !self.visit_waiting(t.appointment_id)? {
+                continue;
+            }
+            due.push(Due {
                 id: t.id,
                 reason: t.reason,
                 patient: t.patient_id,
@@ -172,14 +202,25 @@ impl Rapport {
                 due_on: t.due_on,
                 note: None,
                 last_outcome: t.outcome,
-            })
-            .collect();
+            });
+        }
         let listed: HashSet<Uuid> = due.iter().map(|d| d.id).collect();
         for m in store::messages_for_calls(conn, now - Duration::days(MESSAGE_CALLS_DAYS), patient)? {
             let v = &m.message;
             let Some(reason) = calls::call_for_message(v.kind, v.status, v.reply_meaning) else { continue };
-            let id = derived_call_id(&format!("message/{}", v.id));
             let replied = matches!(reason, CallReason::CallBack | CallReason::CannotCome | CallReason::ReplyUnclear);
+            let about_visit = v.kind == MessageKind::Reminder && !replied;
+            if about_visit && !self.visit_waiting(m.appointment_id)? {
+                continue;
+            }
+            // A reply is a call of its own (an N after an R is another call); the visit's
+            // reminder calls are one.
+            let about = match (about_visit, m.appointment_id, v.reply_meaning) {
+                (true, Some(a), _) => format!("reminder/{a}"),
+                (_, _, Some(meaning)) if replied => format!("message/{}/{meaning}", v.id),
+                _ => format!("message/{}", v.id),
+            };
+            let id = derived_call_id(&about);
             let note = if replied { v.reply.clone() } else { None };
             if listed.contains(&id) {
                 // Tried already and nobody answered: still the reply to read.
@@ -190,17 +231,6 @@ impl Rapport {
             }
             if store::call_task(conn, id)?.is_some_and(|t| t.outcome.is_some()) {
                 continue;
-            }
-            // A reminder call is worth making while the visit still waits for a confirmation.
-            if reason == CallReason::Reminder {
-                let waiting = match m.appointment_id {
-                    Some(a) => records::get_appointment(conn, a)?
-                        .is_some_and(|a| a.status == AppointmentStatus::Booked && a.starts_at > now),
-                    None => false,
-                };
-                if !waiting {
-                    continue;
-                }
             }
             due.push(Due {
                 id,
@@ -224,7 +254,7 @@ impl Rapport {
             if store::recall_sent_since(conn, r.patient.id, since - Duration::days(1))? {
                 continue;
             }
-            let id = derived_call_id(&format!("recall/{}/{}", r.patient.id, r.due));
+            let id = derived_call_id(&format!("recall/{}/{}/{}", self.clinic_key()?, r.patient.id, r.due));
             let task = store::call_task(conn, id)?;
             if task.as_ref().and_then(|t| t.outcome).is_some_and(CallOutcome::closes) {
                 continue;

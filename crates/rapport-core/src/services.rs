@@ -388,7 +388,10 @@ impl Rapport {
                 None => None,
             };
             let confirmed_by = match appointment.status {
-                AppointmentStatus::Confirmed => rapport_store::calls::confirmed_by(conn, appointment.id)?,
+                AppointmentStatus::Confirmed => match appointment.confirmed_at {
+                    Some(at) => rapport_store::calls::confirmed_by(conn, appointment.id, at)?,
+                    None => None,
+                },
                 _ => None,
             };
             rows.push(ScheduleRow {
@@ -447,7 +450,7 @@ pub fn local_day_bounds(day: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
     (start(day), start(day + Duration::days(1)))
 }
 
-/// A UUIDv7 for records without an id type of their own (pointer marks, follow-ups).
+/// A UUIDv7 for records without an id type of their own (pointer marks, templates, recall rules).
 pub(crate) fn uuid_from(ms: u64, rnd: [u8; 10]) -> uuid::Uuid {
     uuid::Builder::from_unix_timestamp_millis(ms, &rnd).into_uuid()
 }

@@ -282,7 +282,11 @@ fn what_head_office_sent_fills_the_call_list_and_the_patient_card() {
     assert_eq!(got, expected.map(|(n, r)| (n.to_owned(), r)), "a failed greeting is not worth a call");
     let call_back = list.iter().find(|i| i.reason == CallReason::CallBack).expect("Asha's");
     assert_eq!(call_back.note.as_deref(), Some("R"), "the reply is there to read");
-    assert_eq!(call_back.id, derived_call_id(&format!("message/{}", ids[0])), "every desk derives the same id");
+    assert_eq!(
+        call_back.id,
+        derived_call_id(&format!("message/{}/call-back", ids[0])),
+        "every desk derives the same id"
+    );
 
     // Ben takes calls only: reaching him confirms his visit.
     let ben_call = list.iter().find(|i| i.reason == CallReason::Reminder).expect("Ben's").id;

@@ -97,6 +97,11 @@ pub fn derived_call_id(about: &str) -> CallId {
     uuid::Builder::from_custom_bytes(bytes).into_uuid()
 }
 
+/// The call to rebook a missed visit: one per visit, whichever desk marks it.
+pub fn no_show_call_id(appointment: AppointmentId) -> CallId {
+    derived_call_id(&format!("no-show/{appointment}"))
+}
+
 /// The call a message leaves for the desk, if any: a reminder for a patient who takes calls
 /// only, a message about their care that did not reach them, a reply asking for a call, saying
 /// they cannot come, or unclear. Missed visits and recalls are on the list by themselves, so

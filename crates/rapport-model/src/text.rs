@@ -31,7 +31,7 @@ pub enum TextError {
 
 /// Characters that reorder or hide text (bidi overrides and isolates, marks) or make it
 /// invisible (zero-width), besides the control characters `char::is_control` knows.
-fn is_hidden_format(c: char) -> bool {
+pub fn is_hidden_format(c: char) -> bool {
     matches!(c,
         '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
         | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')

@@ -380,8 +380,8 @@ async fn kannel_report(State(app): State<Arc<AppState>>, uri: axum::http::Uri) -
 }
 
 /// Writes what a callback changed for the clinic's desks at once (the reach-out pass would, a
-/// minute later), in a transaction of its own: it takes the writers' lock, which must come
-/// before any message row is locked. A failure is left to that pass.
+/// minute later), in a transaction of its own: it takes the writers' lock and skips message
+/// rows another transaction holds, so it never waits on one. A failure is left to that pass.
 async fn mirror(app: &AppState) {
     let mirrored = with_db(&app.backend, |db| office::mirror_messages(db, now_ms(), office::MIRROR_BATCH)).await;
     if let Err(e) = mirrored {

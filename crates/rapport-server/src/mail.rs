@@ -46,6 +46,9 @@ impl Carrier for Smtp {
         match self.transport.send(&message) {
             Ok(response) => Attempt::Accepted(response.message().next().map(|l| l.chars().take(120).collect())),
             Err(e) if e.is_permanent() => Attempt::Refused("the mail server refused the message".to_owned()),
+            Err(e) if e.is_timeout() => {
+                Attempt::Unknown("the mail server did not answer: it may have the message".to_owned())
+            }
             Err(_) => Attempt::Retry("the mail server could not take the message now".to_owned()),
         }
     }

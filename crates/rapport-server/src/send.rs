@@ -59,20 +59,25 @@ pub fn send_due(
             match &attempt {
                 Attempt::Accepted(_) => report.sent += 1,
                 Attempt::Retry(_) => report.retrying += 1,
-                Attempt::Refused(_) => report.failed += 1,
+                Attempt::Refused(_) | Attempt::Unknown(_) => report.failed += 1,
             }
-            if let Attempt::Retry(why) | Attempt::Refused(why) = &attempt {
+            if let Attempt::Retry(why) | Attempt::Refused(why) | Attempt::Unknown(why) = &attempt {
                 tracing::warn!(message = %m.id, channel, attempts = m.attempts, why = why.as_str(), "a message was not taken");
             }
             answers.push((m, attempt));
         }
-        // The batch's answers in one transaction (a process that dies before it leaves the
-        // whole batch claimed: uncertain once the lease lapses, never sent again).
-        backend.tx(|db| {
+        // The batch's answers in one transaction, in id order (the order the mirror locks
+        // message rows in); tried again once if it fails (a process that cannot record them
+        // leaves the batch claimed: uncertain once the lease lapses, never sent again).
+        answers.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+        let record = |db: &mut dyn crate::db::Db| {
             answers
                 .iter()
                 .try_for_each(|(m, attempt)| office::record_attempt(db, &m.id, worker, attempt, crate::now_ms()))
-        })?;
+        };
+        if backend.tx(record).is_err() {
+            backend.tx(record)?;
+        }
         if report.retrying > 0 {
             return Ok(report);
         }

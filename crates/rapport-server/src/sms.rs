@@ -54,6 +54,16 @@ fn param(url: &Url, name: &str) -> Option<String> {
     })
 }
 
+/// A request that got no answer: never reached the gateway (worth another try), or went and
+/// the answer was lost (the gateway may have the message: not sent again blindly).
+fn not_answered(e: &reqwest::Error) -> Attempt {
+    if e.is_connect() || e.is_builder() {
+        Attempt::Retry("the gateway could not be reached".to_owned())
+    } else {
+        Attempt::Unknown("the gateway did not answer: it may have the message".to_owned())
+    }
+}
+
 /// Compares in full whatever the first difference, so the time taken tells nothing.
 fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
@@ -78,7 +88,7 @@ impl Kannel {
         let bad = |why: &str| format!("--sms-gateway: {why} (kannel://USER:PASS@HOST:PORT?from=SENDER&secret=SECRET)");
         let url = Url::parse(spec).map_err(|_| bad("not a URL"))?;
         if url.scheme() != "kannel" {
-            return Err(bad("only kannel:// gateways are known to this build"));
+            return Err(bad("not a kannel:// gateway"));
         }
         let host = url.host_str().ok_or_else(|| bad("no host"))?;
         let port = url.port().ok_or_else(|| bad("no port"))?;
@@ -139,8 +149,7 @@ impl Carrier for Kannel {
             Ok(r) if r.status().is_success() => Attempt::Accepted(None),
             Ok(r) if r.status().is_server_error() => Attempt::Retry(format!("the gateway answered {}", r.status())),
             Ok(r) => Attempt::Refused(format!("the gateway refused the message ({})", r.status())),
-            Err(e) if e.is_timeout() => Attempt::Retry("the gateway did not answer in time".to_owned()),
-            Err(_) => Attempt::Retry("the gateway could not be reached".to_owned()),
+            Err(e) => not_answered(&e),
         }
     }
 }
@@ -151,8 +160,8 @@ impl SmsGateway for Kannel {
     }
 }
 
-/// A Twilio-style form API: `twilio://SID:TOKEN@HOST:PORT?from=SENDER` (HTTPS on port 443,
-/// plain HTTP elsewhere, for a gateway on the same network).
+/// A Twilio-style form API: `twilio://SID:TOKEN@HOST:PORT?from=SENDER`, over HTTPS (plain HTTP
+/// only to a gateway on this machine, as the tests' stand-in is).
 #[derive(Clone)]
 pub struct Twilio {
     messages: Url,
@@ -183,7 +192,9 @@ impl Twilio {
             return Err(bad("the auth token (16 or more characters) signs the callbacks"));
         }
         let from = param(&url, "from");
-        let scheme = if port == 443 { "https" } else { "http" };
+        // The token goes in every request: plain HTTP only to a gateway on this machine.
+        let loopback = matches!(host, "127.0.0.1" | "localhost" | "[::1]");
+        let scheme = if loopback && port != 443 { "http" } else { "https" };
         let messages = Url::parse(&format!("{scheme}://{host}:{port}/2010-04-01/Accounts/{sid}/Messages.json"))
             .map_err(|_| bad("bad host"))?;
         Ok(Self {
@@ -248,15 +259,14 @@ impl Carrier for Twilio {
             .send();
         let r = match sent {
             Ok(r) => r,
-            Err(e) if e.is_timeout() => return Attempt::Retry("the gateway did not answer in time".to_owned()),
-            Err(_) => return Attempt::Retry("the gateway could not be reached".to_owned()),
+            Err(e) => return not_answered(&e),
         };
         let status = r.status();
         let answer: serde_json::Value = r.json().unwrap_or_default();
         let code = answer.get("code").and_then(serde_json::Value::as_i64);
         match status.as_u16() {
             200..=299 => Attempt::Accepted(answer.get("sid").and_then(serde_json::Value::as_str).map(str::to_owned)),
-            401 | 403 => {
+            401 | 403 | 404 => {
                 Attempt::Retry("the gateway refused head office's account (check the SID and token)".to_owned())
             }
             429 | 500..=599 => Attempt::Retry(format!("the gateway answered {status}")),
@@ -273,9 +283,26 @@ impl SmsGateway for Twilio {
         else {
             return false;
         };
-        let mut mac = self.mac();
-        mac.update(signed_text(&format!("{public}{path_and_query}"), form).as_bytes());
-        mac.verify_slice(&given).is_ok()
+        // Such gateways sign the URL with the port or without it (their own validators try
+        // both): the public URL as given, and with its port dropped or the default one added.
+        let url = format!("{public}{path_and_query}");
+        let mut urls = vec![url.clone()];
+        if let Ok(mut parsed) = Url::parse(&url) {
+            if parsed.port().is_some() {
+                if parsed.set_port(None).is_ok() {
+                    urls.push(parsed.to_string());
+                }
+            } else if let (Some(host), Some(port)) = (parsed.host_str(), parsed.port_or_known_default()) {
+                // (`Url` leaves a default port out when it writes a URL, so it is put in by hand.)
+                let rest = &url[url.find(host).map_or(0, |i| i + host.len())..];
+                urls.push(format!("{}://{host}:{port}{rest}", parsed.scheme()));
+            }
+        }
+        urls.iter().any(|u| {
+            let mut mac = self.mac();
+            mac.update(signed_text(u, form).as_bytes());
+            mac.verify_slice(&given).is_ok()
+        })
     }
 }
 
@@ -330,6 +357,8 @@ mod tests {
         let path = "/v1/sms/twilio/status?id=m1";
         let good = twilio_signature("0123456789abcdef0123", &format!("https://ho.example{path}"), &form);
         assert!(t.twilio_signature_is(path, &form, &good));
+        let with_port = twilio_signature("0123456789abcdef0123", &format!("https://ho.example:443{path}"), &form);
+        assert!(t.twilio_signature_is(path, &form, &with_port), "signed with the default port written out");
         assert!(!t.twilio_signature_is("/v1/sms/twilio/status?id=m2", &form, &good), "another message's");
         let mut changed = form.clone();
         changed[2].1 = "9999".into();

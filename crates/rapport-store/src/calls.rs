@@ -94,14 +94,19 @@ pub fn recall_sent_since(conn: &Connection, patient: PatientId, since: chrono::D
         .is_some())
 }
 
-/// The channel of the message the patient confirmed `appointment` by, if they did.
-pub fn confirmed_by(conn: &Connection, appointment: AppointmentId) -> Result<Option<rapport_model::Channel>> {
+/// The channel of the message the patient confirmed `appointment` by, if the confirmation
+/// (`confirmed_at`) was theirs: a visit moved and confirmed again at the desk was not.
+pub fn confirmed_by(
+    conn: &Connection,
+    appointment: AppointmentId,
+    confirmed_at: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<rapport_model::Channel>> {
     let channel: Option<Option<String>> = conn
         .prepare_cached(
-            "SELECT channel FROM message WHERE appointment_id = ?1 AND reply_meaning = 'confirm'
+            "SELECT channel FROM message WHERE appointment_id = ?1 AND reply_meaning = 'confirm' AND updated_at >= ?2
              ORDER BY updated_at DESC LIMIT 1",
         )?
-        .query_row([appointment.as_bytes().as_slice()], |r| r.get(0))
+        .query_row(params![appointment.as_bytes().as_slice(), to_ms(confirmed_at)], |r| r.get(0))
         .optional()?;
     Ok(channel.flatten().as_deref().and_then(outreach::parse_channel))
 }
@@ -165,4 +170,23 @@ pub fn open_call_tasks(conn: &Connection, through: NaiveDate, patient: Option<Pa
     ))?;
     let rows = stmt.query_map(params![through.to_string(), patient.map(|p| p.as_bytes().to_vec())], task_from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Migration 8's work that SQL cannot do: each missed visit's call moved from the old
+/// follow-ups takes the id every desk derives for it, and a desk that replicates sends it (the
+/// migration ran before the capture triggers, which would have noted it).
+pub(crate) fn adopt_follow_ups(conn: &Connection) -> Result<()> {
+    let moved: Vec<(Vec<u8>, Option<[u8; 16]>)> = conn
+        .prepare("SELECT id, appointment_id FROM call_task")?
+        .query_map([], |r| Ok((r.get(0)?, opt_blob16(r, 1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (old, appointment) in moved {
+        let Some(a) = appointment else { continue };
+        let id = rapport_model::calls::no_show_call_id(AppointmentId::from_bytes(a));
+        conn.execute("UPDATE OR IGNORE call_task SET id = ?2 WHERE id = ?1", params![old, id.as_bytes().as_slice()])?;
+    }
+    if crate::sync::replicating(conn)? {
+        conn.execute("INSERT OR IGNORE INTO sync_dirty SELECT 'call_task', id, '*' FROM call_task", [])?;
+    }
+    Ok(())
 }

@@ -34,7 +34,11 @@ const MIGRATIONS: &[Migration] = &[
         then: None,
     },
     Migration { version: 7, sql: include_str!("../../../migrations/client/0007_messaging.sql"), then: None },
-    Migration { version: 8, sql: include_str!("../../../migrations/client/0008_calls.sql"), then: None },
+    Migration {
+        version: 8,
+        sql: include_str!("../../../migrations/client/0008_calls.sql"),
+        then: Some(crate::calls::adopt_follow_ups),
+    },
     Migration { version: 9, sql: include_str!("../../../migrations/client/0009_confirmations.sql"), then: None },
 ];
 

@@ -1,4 +1,4 @@
-//! Rows ↔ domain types for patients, staff, pointers, appointments and follow-ups.
+//! Rows ↔ domain types for patients, staff, pointers and appointments.
 //! Functions take a `&Connection` so they work inside a [`crate::Store::write`] transaction.
 
 use chrono::NaiveDate;

@@ -37,7 +37,8 @@ fn text_value(id: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The form's settings as an edit; a number that does not parse is left as it was.
+/// The form's settings as an edit: a number that does not parse is left as it was; the second
+/// reminder's field left blank (or 0) means none.
 fn edit_from_form() -> MessagingEdit {
     let number = |id: &str| input_value(id).trim().parse::<u32>().ok();
     let second = input_value("second-reminder-hours");

@@ -4,11 +4,13 @@
 //!
 //! The outbox stays the working table (claims, leases, tokens and texts never leave head
 //! office); every change to a row raises its `revision`, and the mirror logs the record of each
-//! row whose revision it has not logged yet, then notes the revision it logged. A crash between
-//! the two logs the same fields again, which changes nothing at the desks.
+//! row whose revision it has not logged yet and notes that revision, in one transaction. A row
+//! changed meanwhile has a newer revision and is mirrored again; one mirrored twice (two
+//! processes) logs nothing the second time, its fields being the same.
 
 use std::collections::BTreeMap;
 
+use rapport_model::schema;
 use rapport_model::sync::Entity;
 use serde_json::{Map, Value};
 
@@ -25,10 +27,16 @@ pub const MIRROR_BATCH: i64 = 500;
 pub fn mirror_messages(db: &mut dyn Db, now_ms: i64, limit: i64) -> OfficeResult<usize> {
     // The writer's lock first: two processes never mirror the same revision twice.
     let mut w = Writer::begin(db, now_ms)?;
-    let found = w.db()?.query(
-        "SELECT id, clinic_id, patient_id, appointment_id, kind, channel, status, reason, reply, reply_meaning,
-             send_after, updated_at, revision
-         FROM message WHERE revision <> mirrored ORDER BY id LIMIT $1",
+    // Rows another transaction holds (a send being recorded) are left for the next batch: the
+    // mirror never waits on a message row while it holds the writers' lock.
+    let db = w.db()?;
+    let found = db.query(
+        &format!(
+            "SELECT id, clinic_id, patient_id, appointment_id, kind, channel, status, reason, reply, reply_meaning,
+                 send_after, updated_at, revision
+             FROM message WHERE revision <> mirrored ORDER BY id LIMIT $1{}",
+            db.skip_locked()
+        ),
         &[limit.into()],
     )?;
     let mut written = Vec::with_capacity(found.len());
@@ -43,6 +51,14 @@ pub fn mirror_messages(db: &mut dyn Db, now_ms: i64, limit: i64) -> OfficeResult
         fields.insert("send_after".to_owned(), Value::from(row.int()?));
         fields.insert("updated_at".to_owned(), Value::from(row.int()?));
         let revision = row.int()?;
+        // What the desks would refuse (a reply with characters their text rule does not take)
+        // goes empty rather than keep the whole record from them.
+        for (name, value) in fields.iter_mut() {
+            let one = std::collections::BTreeMap::from([(name.clone(), value.clone())]);
+            if schema::check_fields(Entity::Message, &one, false).is_err() {
+                *value = Value::Null;
+            }
+        }
         let mut state = w.load(Entity::Message, &id)?.unwrap_or_else(|| State {
             fields: Map::new(),
             versions: BTreeMap::new(),

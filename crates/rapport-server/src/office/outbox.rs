@@ -217,6 +217,9 @@ pub enum Attempt {
     Retry(String),
     /// Never worth trying again (a number the gateway refuses).
     Refused(String),
+    /// The gateway may have it: the request went and no answer came (a timeout, a dropped
+    /// connection). Never sent again blindly: staff check with the gateway.
+    Unknown(String),
 }
 
 /// Records the outcome of `worker`'s sending of a message it claimed: sent, queued again after
@@ -224,11 +227,21 @@ pub enum Attempt {
 /// `uncertain`) is settled by an acceptance only.
 pub fn record_attempt(db: &mut dyn Db, id: &str, worker: &str, attempt: &Attempt, now_ms: i64) -> OfficeResult<()> {
     match attempt {
+        // A delivery report may have come first (the gateway calls back while the batch is
+        // still being sent): the status stays, the reference is kept.
         Attempt::Accepted(reference) => db.exec(
-            "UPDATE message SET status = 'sent', gateway_ref = $2, claimed_by = NULL, claimed_until = NULL,
-                 last_error = NULL, updated_at = $3, revision = revision + 1
-             WHERE id = $1 AND status IN ('claimed', 'uncertain') AND claimed_by = $4",
+            "UPDATE message SET status = CASE WHEN status IN ('claimed', 'uncertain') THEN 'sent' ELSE status END,
+                 gateway_ref = $2, claimed_by = NULL, claimed_until = NULL, last_error = NULL, updated_at = $3,
+                 revision = revision + 1
+             WHERE id = $1 AND status IN ('claimed', 'uncertain', 'sent', 'delivered', 'undeliverable')
+               AND claimed_by = $4",
             &[id.into(), reference.as_deref().into(), now_ms.into(), worker.into()],
+        )?,
+        Attempt::Unknown(why) => db.exec(
+            "UPDATE message SET status = 'uncertain', last_error = $2, claimed_by = NULL, claimed_until = NULL,
+                 updated_at = $3, revision = revision + 1
+             WHERE id = $1 AND status = 'claimed' AND claimed_by = $4",
+            &[id.into(), why.as_str().into(), now_ms.into(), worker.into()],
         )?,
         Attempt::Retry(why) => db.exec(
             "UPDATE message SET status = CASE WHEN attempts >= $4 THEN 'failed' ELSE 'queued' END,
@@ -374,7 +387,13 @@ pub fn inbound_reply(db: &mut dyn Db, from: &str, text: &str, now_ms: i64) -> Of
     let mut patients: Vec<String> = texted.iter().map(|t| t.1.clone()).collect();
     patients.sort();
     patients.dedup();
-    let kept: String = text.chars().filter(|c| !c.is_control()).take(MAX_REPLY_CHARS).collect();
+    // Kept as the desks' text rule takes it (no control, direction or zero-width characters).
+    let kept: String = text
+        .chars()
+        .filter(|c| !rapport_model::text::is_hidden_format(*c))
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(MAX_REPLY_CHARS)
+        .collect();
     let mut w = Writer::begin(db, now_ms)?;
     // What head office made of it, for staff: a "C" it could not act on alone is theirs to read.
     let acted = match meaning {
