@@ -59,7 +59,10 @@ impl Attacker {
     fn pull_all(&self) -> Vec<Change> {
         let (mut out, mut cursor) = (Vec::new(), 0);
         loop {
-            let page = self.wire.pull(&PullRequest { cursor, limit: 500, mark: None }).expect("pull");
+            let page = self
+                .wire
+                .pull(&PullRequest { cursor, limit: 500, mark: None, schema: rapport_model::sync::SCHEMA_VERSION })
+                .expect("pull");
             out.extend(page.changes);
             cursor = page.cursor;
             if !page.more {

@@ -451,7 +451,12 @@ impl World {
                     let mark = rapport_store::sync::mark(conn).expect("mark");
                     // Refused (`log_rewound`) when head office was put back meanwhile: the
                     // desk's next sync handles that.
-                    if let Ok(page) = rep.wire.pull(&PullRequest { cursor, limit: 50, mark }) {
+                    if let Ok(page) = rep.wire.pull(&PullRequest {
+                        cursor,
+                        limit: 50,
+                        mark,
+                        schema: rapport_model::sync::SCHEMA_VERSION,
+                    }) {
                         rep.app.apply_page(&page.changes, None, page.server_hlc).expect("apply without cursor");
                     }
                     return;

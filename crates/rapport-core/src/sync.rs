@@ -15,8 +15,8 @@ use std::time::Duration;
 use rapport_model::sync::Entity;
 use rapport_model::sync::{
     Change, Conflict, ConflictKind, EnrollRequest, EnrollResponse, LogMark, PUSH_BUDGET_BYTES, PullRequest,
-    PullResponse, PushRequest, PushResponse, Refusal, RemotePatient, SearchRequest, SyncReport, SyncStatus,
-    TakeOnRequest,
+    PullResponse, PushRequest, PushResponse, Refusal, RemotePatient, SCHEMA_VERSION, SearchRequest, SyncReport,
+    SyncStatus, TakeOnRequest,
 };
 use rapport_model::view::ConflictView;
 use rapport_model::{AppointmentId, Operation, PatientId, PointerId, RefusalCode};
@@ -420,11 +420,12 @@ impl Rapport {
             }
         }
         let mut pulled = 0;
+        self.store.write(|tx| sync::pull_with_schema(tx, SCHEMA_VERSION).map_err(Error::from))?;
         let from_scratch = sync::cursor(self.store.conn())? == 0;
         loop {
             let cursor = sync::cursor(self.store.conn())?;
             let mark = sync::mark(self.store.conn())?;
-            let page = match transport.pull(&PullRequest { cursor, limit: PULL_PAGE, mark }) {
+            let page = match transport.pull(&PullRequest { cursor, limit: PULL_PAGE, mark, schema: SCHEMA_VERSION }) {
                 Ok(page) => page,
                 Err(e) if is_rewound(&e) => return Ok(Flow::Rewound),
                 Err(e) => return Err(e.into()),

@@ -353,3 +353,16 @@ fn head_office_refusals_are_said_in_the_desks_own_words() {
             .collect();
     assert_eq!(distinct.len(), 4, "distinct refusals read differently");
 }
+
+#[test]
+fn a_desk_that_reads_new_kinds_of_record_pulls_the_log_from_the_start_once() {
+    let c = common::enrolled_clinic();
+    let conn = c.app.store().conn();
+    // It pulled up to 42 with the first change format (head office left newer kinds out).
+    rapport_store::meta::set(conn, "sync_cursor", "42").expect("cursor");
+    assert!(rapport_store::sync::pull_with_schema(conn, 2).expect("upgrade"), "starts over");
+    assert_eq!(rapport_store::sync::cursor(conn).expect("cursor"), 0);
+    rapport_store::meta::set(conn, "sync_cursor", "7").expect("cursor");
+    assert!(!rapport_store::sync::pull_with_schema(conn, 2).expect("again"), "once");
+    assert_eq!(rapport_store::sync::cursor(conn).expect("cursor"), 7);
+}

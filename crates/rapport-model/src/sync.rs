@@ -16,8 +16,9 @@ use uuid::Uuid;
 
 use crate::{AppointmentStatus, RefusalCode};
 
-/// The change format this build writes. The server accepts this one and the one before.
-pub const SCHEMA_VERSION: u32 = 1;
+/// The change format this build writes, and the record kinds it knows (see
+/// [`Entity::since`]). The server accepts this one and the ones back to the oldest.
+pub const SCHEMA_VERSION: u32 = 2;
 /// The oldest change format still accepted.
 pub const OLDEST_SCHEMA_VERSION: u32 = 1;
 
@@ -110,6 +111,15 @@ impl Entity {
             Self::RecallRule => "recall_rule",
             Self::Message => "message",
             Self::CallTask => "call_task",
+        }
+    }
+
+    /// The change format that brought this kind: head office sends it only to devices that
+    /// know it (an older desk would not read a page holding it).
+    pub const fn since(self) -> u32 {
+        match self {
+            Self::Patient | Self::Pointer | Self::PointerMark | Self::Appointment | Self::Staff | Self::Audit => 1,
+            Self::Template | Self::MessagingSettings | Self::RecallRule | Self::Message | Self::CallTask => 2,
         }
     }
 
@@ -303,9 +313,17 @@ pub struct PullRequest {
     /// The last position in head office's log this device has applied.
     pub cursor: i64,
     pub limit: u32,
+    /// The change format the device reads ([`SCHEMA_VERSION`]; devices from before it was sent
+    /// read the first).
+    #[serde(default = "first_schema")]
+    pub schema: u32,
     /// The newest place in head office's log this device knows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mark: Option<LogMark>,
+}
+
+fn first_schema() -> u32 {
+    1
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

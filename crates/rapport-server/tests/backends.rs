@@ -80,8 +80,16 @@ impl Office {
         let mut out = Vec::new();
         let mut cursor = 0;
         loop {
-            let page =
-                self.backend.tx(|db| office::pull(db, d, PullRequest { cursor, limit: 2, mark: None })).expect("pull");
+            let page = self
+                .backend
+                .tx(|db| {
+                    office::pull(
+                        db,
+                        d,
+                        PullRequest { cursor, limit: 2, mark: None, schema: rapport_model::sync::SCHEMA_VERSION },
+                    )
+                })
+                .expect("pull");
             out.extend(page.changes);
             cursor = page.cursor;
             if !page.more {
@@ -389,6 +397,13 @@ fn a_booking_for_tomorrow_gets_one_reminder_in_the_clinics_words_and_hours(o: Of
     let seq = o.seq();
     assert_eq!(o.backend.tx(|db| office::mirror_messages(db, sent_at + 4000, 500)).expect("again"), 0);
     assert_eq!(o.seq(), seq, "nothing changed, nothing logged");
+    // A desk of an older Rapport, which would not read these kinds, is not sent them.
+    let older = PullRequest { cursor: 0, limit: 5000, mark: None, schema: 1 };
+    let page = o.backend.tx(|db| office::pull(db, &desk, older)).expect("pull");
+    assert!(!page.changes.is_empty() && page.changes.iter().all(|c| c.entity.since() == 1));
+    let newer = PullRequest { schema: rapport_model::sync::SCHEMA_VERSION, ..older };
+    let page = o.backend.tx(|db| office::pull(db, &desk, newer)).expect("pull");
+    assert!(page.changes.iter().any(|c| c.entity == Entity::Message));
     let forged =
         change(Entity::Message, reminder.id.parse().expect("id"), v(30, &desk), json!({"status": "delivered"}));
     assert_eq!(o.refused(&desk, forged), "needs_head_office");

@@ -40,6 +40,25 @@ mod keys {
     /// Set once the device replicates (from its enrollment on): until then its writes are
     /// checked but leave no changes behind.
     pub const REPLICATING: &str = "sync_replicating";
+    /// The change format this device last pulled with.
+    pub const PULL_SCHEMA: &str = "sync_pull_schema";
+}
+
+/// A device that now reads record kinds it did not when it pulled last (a newer Rapport) pulls
+/// the log from the start once: head office left those records out of its pages before.
+/// Applying what it holds already changes nothing. Returns whether it starts over.
+pub fn pull_with_schema(conn: &Connection, schema: u32) -> Result<bool> {
+    let read = meta::get(conn, keys::PULL_SCHEMA)?.and_then(|v| v.parse::<u32>().ok()).unwrap_or(1);
+    if read >= schema {
+        return Ok(false);
+    }
+    let again = cursor(conn)? > 0;
+    if again {
+        meta::remove(conn, keys::CURSOR)?;
+        meta::remove(conn, keys::MARK)?;
+    }
+    meta::set(conn, keys::PULL_SCHEMA, &schema.to_string())?;
+    Ok(again)
 }
 
 /// This device's site id, made on first use.

@@ -447,7 +447,12 @@ fn pull_rate(url: &str, token: &str, label: &str) -> f64 {
     let (mut cursor, mut pulled) = (0, 0);
     let started = Instant::now();
     loop {
-        let req = rapport_model::sync::PullRequest { cursor, limit: rapport_core::sync::PULL_PAGE, mark: None };
+        let req = rapport_model::sync::PullRequest {
+            cursor,
+            limit: rapport_core::sync::PULL_PAGE,
+            mark: None,
+            schema: rapport_model::sync::SCHEMA_VERSION,
+        };
         let r = client.post(format!("{url}/v1/pull")).bearer_auth(token).json(&req).send().expect("pull");
         assert!(r.status().is_success(), "pull refused: {}", r.status());
         let page: rapport_model::sync::PullResponse = r.json().expect("page");

@@ -14,10 +14,18 @@ pub fn pull(db: &mut dyn Db, device: &Device, req: PullRequest) -> OfficeResult<
     let limit = i64::from(req.limit.clamp(1, 5000));
     let mut head = Row::expect(db.query_one("SELECT seq, hlc FROM head_office WHERE id = 1", &[])?, "head office")?;
     let (top, server_hlc) = (head.int()?, head.int()?);
+    // The kinds the device reads (an older desk is not sent what it could not read); the
+    // audit log only travels up.
+    let known: Vec<String> = Entity::ALL
+        .iter()
+        .filter(|e| e.is_pulled() && e.since() <= req.schema)
+        .map(|e| format!("'{}'", e.as_str()))
+        .collect();
+    let known = known.join(", ");
     let found = db.query(
         &format!(
             "SELECT c.seq, c.body, c.clinic_id FROM change_log c
-             WHERE c.seq > $1 AND c.seq <= $2 AND c.entity <> 'audit' AND {} ORDER BY c.seq LIMIT $4",
+             WHERE c.seq > $1 AND c.seq <= $2 AND c.entity IN ({known}) AND {} ORDER BY c.seq LIMIT $4",
             clinic_scope("c", "$3")
         ),
         &[req.cursor.into(), top.into(), device.clinic.to_string().into(), limit.into()],
