@@ -310,7 +310,7 @@ impl SmsGateway for Twilio {
 pub fn twilio_delivery(status: &str) -> Delivery {
     match status {
         "delivered" | "read" => Delivery::Delivered,
-        "undelivered" | "failed" => Delivery::Undeliverable,
+        "undelivered" | "failed" | "canceled" => Delivery::Undeliverable,
         "sent" => Delivery::Accepted,
         _ => Delivery::Pending,
     }
