@@ -94,6 +94,9 @@ pub(crate) enum Command {
     /// Recall rules per condition tag (adding: managers), and the patients due.
     #[command(subcommand)]
     Recall(RecallCommand),
+    /// Segments of the clinic's patients (managers): how many a set of conditions holds.
+    #[command(subcommand)]
+    Segment(SegmentCommand),
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -333,6 +336,55 @@ pub(crate) enum RecallCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum SegmentCommand {
+    /// How many living patients meet every condition given, with a few names to recognise them by.
+    Count {
+        #[command(flatten)]
+        filter: SegmentArgs,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// The conditions of a segment; each one given must hold.
+#[derive(Args, Debug, Default)]
+pub(crate) struct SegmentArgs {
+    /// A condition tag the patient carries (repeat for several: all must be there).
+    #[arg(long = "tag", value_name = "TAG")]
+    pub(crate) tags: Vec<String>,
+    /// Age in whole years today, at least.
+    #[arg(long)]
+    pub(crate) min_age: Option<u32>,
+    /// Age in whole years today, at most.
+    #[arg(long)]
+    pub(crate) max_age: Option<u32>,
+    #[arg(long)]
+    pub(crate) sex: Option<String>,
+    #[arg(long)]
+    pub(crate) city: Option<String>,
+    #[arg(long)]
+    pub(crate) area: Option<String>,
+    /// The last done visit was before this day (YYYY-MM-DD; patients never seen are out).
+    #[arg(long, value_name = "DATE")]
+    pub(crate) last_visit_before: Option<NaiveDate>,
+    /// The last done visit was on or after this day.
+    #[arg(long, value_name = "DATE")]
+    pub(crate) last_visit_after: Option<NaiveDate>,
+    /// The usual doctor's login.
+    #[arg(long, value_name = "LOGIN")]
+    pub(crate) doctor: Option<String>,
+    #[arg(long)]
+    pub(crate) language: Option<String>,
+    /// Agreed to be reached this way: sms, email or phone.
+    #[arg(long, value_parser = parse_consent)]
+    pub(crate) consent: Option<rapport_model::Channel>,
+}
+
+fn parse_consent(s: &str) -> Result<rapport_model::Channel, String> {
+    rapport_model::outreach::parse_channel(s).ok_or_else(|| "sms, email or phone".to_owned())
 }
 
 #[derive(Subcommand, Debug)]

@@ -200,6 +200,14 @@ fn the_readme_walkthrough_works() {
     assert_eq!(calls[0]["patient"]["id"], plain_id.trim());
     assert_eq!(calls[0]["reason"], "no-show");
 
+    // A manager's segment count (the JSON has the count; the filters narrow it).
+    let all = d.json("admin", &["segment", "count", "--json"]);
+    assert!(all["count"].as_u64().is_some_and(|n| n > 0), "{all}");
+    let none = d.json("admin", &["segment", "count", "--tag", "no-such-tag", "--min-age", "18", "--json"]);
+    assert_eq!(none["count"], 0);
+    let refused = d.run("priya", &["segment", "count"]);
+    assert_ne!(refused.status.code(), Some(0), "the front desk does not build segments");
+
     // The audit chain holds.
     let verify = d.ok("admin", &["audit", "verify"]);
     assert!(verify.starts_with("audit log intact:"), "{verify}");

@@ -14,6 +14,7 @@ mod clock;
 pub mod demo;
 mod error;
 mod messaging;
+mod segments;
 mod services;
 pub mod sync;
 
@@ -39,6 +40,7 @@ pub use rapport_model::view::{
 };
 pub use rapport_store::keys::{KdfCost, KeyStorage, key_file_path, key_storage, keyring_available};
 pub use rapport_store::{DataKey, KeyProtection, Secret, audit::Verification};
+pub use segments::SEGMENT_SAMPLE;
 pub use services::{NewPointer, local_day_bounds};
 
 /// Failed logins in a row that lock an account...

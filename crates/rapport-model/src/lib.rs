@@ -18,6 +18,7 @@ pub mod patient;
 pub mod phone;
 pub mod pointer;
 pub mod schema;
+pub mod segments;
 pub mod staff;
 pub mod sync;
 pub mod text;

@@ -537,6 +537,19 @@ pub fn appointments_for_patient(conn: &Connection, patient: PatientId) -> Result
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Every living patient with the start of their last done visit, for a segment to look at.
+pub fn patients_with_last_visit(conn: &Connection) -> Result<Vec<(Patient, Option<chrono::DateTime<chrono::Utc>>)>> {
+    let cols: Vec<String> = PATIENT_COLUMNS.iter().map(|c| format!("p.{c}")).collect();
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {}, (SELECT max(a.starts_at) FROM appointment a WHERE a.patient_id = p.id AND a.status = 'done')
+         FROM patient p WHERE p.deleted_at IS NULL",
+        cols.join(", ")
+    ))?;
+    let n = PATIENT_COLUMNS.len();
+    let rows = stmt.query_map([], |r| Ok((patient_from_row(r)?, r.get::<_, Option<i64>>(n)?.map(from_ms))))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// The patient with this record number, if any (record numbers are matched case-insensitively).
 pub fn patient_id_by_record_no(conn: &Connection, record_no: &str) -> Result<Option<PatientId>> {
     let id: Option<Vec<u8>> = conn

@@ -2,8 +2,9 @@
 
 use rapport_core::{Rapport, Session, TemplateInput};
 use rapport_model::outreach::{self, MessageView, MessagingEdit, MessagingView, TemplateView};
+use rapport_model::segments::SegmentFilter;
 
-use crate::cli::{MessagingCommand, RecallCommand, TemplateCommand};
+use crate::cli::{MessagingCommand, RecallCommand, SegmentCommand, TemplateCommand};
 use crate::context::Failure;
 use crate::output::{self, local, say};
 
@@ -159,6 +160,36 @@ pub(crate) fn patient_messages(app: &mut Rapport, s: &Session, patient: &str, js
     }
     for m in &messages {
         say!("{}  {}", message_line(m), m.id);
+    }
+    Ok(())
+}
+
+pub(crate) fn segment(app: &mut Rapport, s: &Session, cmd: SegmentCommand) -> Result<(), Failure> {
+    let SegmentCommand::Count { filter: a, json } = cmd;
+    let usual_doctor = a.doctor.map(|login| app.staff_by_login(s, &login).map(|d| d.id)).transpose()?;
+    let filter = SegmentFilter {
+        tags: a.tags,
+        min_age: a.min_age,
+        max_age: a.max_age,
+        sex: a.sex,
+        city: a.city,
+        area: a.area,
+        last_visit_before: a.last_visit_before,
+        last_visit_after: a.last_visit_after,
+        usual_doctor,
+        language: a.language,
+        consent: a.consent,
+    };
+    let size = app.segment_size(s, &filter)?;
+    if json {
+        return output::json(&size);
+    }
+    say!("{} patient{}", size.count, if size.count == 1 { "" } else { "s" });
+    for p in &size.sample {
+        say!("  {} ({})", p.full_name(), p.record_no);
+    }
+    if size.count > size.sample.len() {
+        say!("  … and {} more", size.count - size.sample.len());
     }
     Ok(())
 }

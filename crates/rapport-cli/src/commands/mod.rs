@@ -35,5 +35,6 @@ pub(crate) fn logged_in(app: &mut Rapport, s: &Session, command: Command) -> Res
         Command::Template(cmd) => messaging::template(app, s, cmd),
         Command::Messaging(cmd) => messaging::messaging(app, s, cmd),
         Command::Recall(cmd) => messaging::recall(app, s, cmd),
+        Command::Segment(cmd) => messaging::segment(app, s, cmd),
     }
 }
