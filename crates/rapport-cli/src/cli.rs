@@ -347,6 +347,19 @@ pub(crate) enum SegmentCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Saves the conditions under NAME (a name saved before takes the new ones); prints its size.
+    Save {
+        name: String,
+        #[command(flatten)]
+        filter: SegmentArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The clinic's saved segments.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// The conditions of a segment; each one given must hold.

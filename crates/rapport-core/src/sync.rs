@@ -615,6 +615,7 @@ fn conflict_patient(conn: &rapport_store::rusqlite::Connection, c: &Conflict) ->
         Entity::CallTask => rapport_store::calls::call_task(conn, id)?.map(|t| t.patient_id),
         Entity::PointerMark
         | Entity::Message
+        | Entity::Segment
         | Entity::Staff
         | Entity::Audit
         | Entity::Template

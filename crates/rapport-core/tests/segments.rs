@@ -161,3 +161,25 @@ fn a_segment_counts_what_a_reference_written_apart_counts() {
     let refused = c.app.segment_size(&desk, &SegmentFilter::default()).expect_err("managers build segments");
     assert_eq!(refused.code, ErrorCode::Forbidden);
 }
+
+#[test]
+fn a_manager_saves_a_segment_once_per_name_and_it_goes_to_head_office() {
+    let mut c = enrolled_clinic();
+    let manager = c.staff("mgr", Role::Manager);
+    let diabetics = SegmentFilter { tags: vec!["diabetes".into()], min_age: Some(40), ..Default::default() };
+    let first = c.app.save_segment(&manager, "  Diabetics 40+ ", &diabetics).expect("saved");
+    assert_eq!(first.name, "Diabetics 40+");
+    let wider = SegmentFilter { tags: vec!["diabetes".into()], ..Default::default() };
+    let again = c.app.save_segment(&manager, "Diabetics 40+", &wider).expect("saved again");
+    assert_eq!(again.id, first.id, "one record per name");
+    let saved = c.app.segments(&manager).expect("list");
+    assert_eq!((saved.len(), &saved[0].filter), (1, &wider));
+    let outbox = rapport_store::sync::outbox(c.app.store().conn(), usize::MAX, usize::MAX).expect("outbox");
+    assert!(outbox.iter().any(|ch| ch.entity == rapport_model::sync::Entity::Segment), "it syncs");
+
+    let desk = c.staff("desk", Role::FrontDesk);
+    assert_eq!(c.app.save_segment(&desk, "Mine", &wider).expect_err("front desk").code, ErrorCode::Forbidden);
+    assert_eq!(c.app.save_segment(&manager, " ", &wider).expect_err("no name").code, ErrorCode::InvalidInput);
+    let hidden = SegmentFilter { tags: vec!["dia\u{202E}betes".into()], ..Default::default() };
+    assert_eq!(c.app.save_segment(&manager, "Odd", &hidden).expect_err("refused").code, ErrorCode::InvalidInput);
+}

@@ -59,6 +59,7 @@ pub enum JsonKind {
     Conditions,
     Attendants,
     QuietHours,
+    SegmentFilter,
 }
 
 /// Whether a field may be null (every field is present in the change that makes a record).
@@ -153,7 +154,7 @@ pub const MAX_TAG: usize = 60;
 
 /// The replicated records, parents before children (a change to a patient is sent before a
 /// change to their pointer).
-pub const RECORDS: [Record; 11] = [
+pub const RECORDS: [Record; 12] = [
     Record {
         entity: Entity::Staff,
         key: "id",
@@ -209,6 +210,19 @@ pub const RECORDS: [Record; 11] = [
         fields: &[
             f("tag", Text(Line, MAX_TAG), Required),
             f("every_months", Kind::Int(1, 120), Required),
+            f("set_by", Ref(Entity::Staff), Required),
+            f("updated_at", Instant, Required),
+            f("deleted_at", Instant, Optional),
+        ],
+        local_only: &[],
+        authority: Authority::ClinicManagers,
+    },
+    Record {
+        entity: Entity::Segment,
+        key: "id",
+        fields: &[
+            f("name", Text(Line, crate::segments::MAX_SEGMENT_NAME), Required),
+            f("filter", Json(JsonKind::SegmentFilter), Required),
             f("set_by", Ref(Entity::Staff), Required),
             f("updated_at", Instant, Required),
             f("deleted_at", Instant, Optional),
@@ -534,6 +548,15 @@ fn check_json(name: &'static str, kind: JsonKind, text: &str) -> Result<(), Opti
         }
         JsonKind::Consent => parse::<Consent>(text).map(drop),
         JsonKind::QuietHours => parse::<crate::patient::QuietHours>(text).map(drop),
+        JsonKind::SegmentFilter => {
+            let f: crate::segments::SegmentFilter = parse(text)?;
+            list_cap(f.tags.len())?;
+            f.tags.iter().try_for_each(|t| text::check(name, t, Line, MAX_TAG).map_err(Some))?;
+            [&f.sex, &f.city, &f.area, &f.language]
+                .into_iter()
+                .flatten()
+                .try_for_each(|v| text::check(name, v, Line, 100).map_err(Some))
+        }
         JsonKind::Conditions => {
             let tags: Vec<String> = parse(text)?;
             list_cap(tags.len())?;

@@ -9,6 +9,19 @@ use crate::ids::StaffId;
 use crate::patient::{Channel, Patient};
 use crate::view::PatientHit;
 
+/// Longest segment name.
+pub const MAX_SEGMENT_NAME: usize = 80;
+
+/// A segment as a clinic saved it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedSegment {
+    pub id: uuid::Uuid,
+    pub name: String,
+    pub filter: SegmentFilter,
+    pub set_by: StaffId,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
 /// Who is in a segment; every condition given must hold (none given: every living patient).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SegmentFilter {

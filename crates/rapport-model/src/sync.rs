@@ -18,7 +18,7 @@ use crate::{AppointmentStatus, RefusalCode};
 
 /// The change format this build writes, and the record kinds it knows (see
 /// [`Entity::since`]). The server accepts this one and the ones back to the oldest.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 /// The oldest change format still accepted.
 pub const OLDEST_SCHEMA_VERSION: u32 = 1;
 
@@ -81,10 +81,12 @@ pub enum Entity {
     Message,
     /// A call for the front desk, and how it went.
     CallTask,
+    /// A clinic's saved segment of its patients (the conditions, not the people).
+    Segment,
 }
 
 impl Entity {
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 12] = [
         Self::Patient,
         Self::Pointer,
         Self::PointerMark,
@@ -96,6 +98,7 @@ impl Entity {
         Self::RecallRule,
         Self::Message,
         Self::CallTask,
+        Self::Segment,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -111,6 +114,7 @@ impl Entity {
             Self::RecallRule => "recall_rule",
             Self::Message => "message",
             Self::CallTask => "call_task",
+            Self::Segment => "segment",
         }
     }
 
@@ -120,6 +124,7 @@ impl Entity {
         match self {
             Self::Patient | Self::Pointer | Self::PointerMark | Self::Appointment | Self::Staff | Self::Audit => 1,
             Self::Template | Self::MessagingSettings | Self::RecallRule | Self::Message | Self::CallTask => 2,
+            Self::Segment => 3,
         }
     }
 

@@ -264,3 +264,55 @@ pub fn recall_candidates(
     }
     Ok(out)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Segments
+
+/// The clinic's saved segments: the newest record per name, unless it was removed.
+pub fn segments(conn: &Connection) -> Result<Vec<rapport_model::segments::SavedSegment>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, name, filter, set_by, updated_at FROM segment t
+         WHERE deleted_at IS NULL AND NOT EXISTS (
+             SELECT 1 FROM segment n WHERE n.name = t.name
+                 AND (n.updated_at > t.updated_at OR (n.updated_at = t.updated_at AND n.id > t.id)))
+         ORDER BY name",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        let filter: String = r.get(2)?;
+        Ok(rapport_model::segments::SavedSegment {
+            id: uuid_col(r, 0)?,
+            name: r.get(1)?,
+            filter: serde_json::from_str(&filter)
+                .map_err(|_| rusqlite::Error::InvalidColumnType(2, "filter".into(), rusqlite::types::Type::Text))?,
+            set_by: StaffId::from_bytes(*uuid_col(r, 3)?.as_bytes()),
+            updated_at: from_ms(r.get(4)?),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The record that holds the segment of this name (removed or not).
+pub fn segment_id(conn: &Connection, name: &str) -> Result<Option<Uuid>> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM segment WHERE name = ?1 ORDER BY updated_at DESC, id DESC LIMIT 1")?
+        .query_row([name], |r| uuid_col(r, 0))
+        .optional()?)
+}
+
+/// Writes a segment (a new record, or new conditions for the record `s.id`).
+pub fn save_segment(conn: &Connection, s: &rapport_model::segments::SavedSegment) -> Result<()> {
+    let filter = serde_json::to_string(&s.filter).map_err(|_| StoreError::Decode("segment"))?;
+    conn.prepare_cached(
+        "INSERT INTO segment (id, name, filter, set_by, updated_at, deleted_at) VALUES (?1, ?2, ?3, ?4, ?5, NULL)
+         ON CONFLICT (id) DO UPDATE SET filter = excluded.filter, set_by = excluded.set_by,
+             updated_at = excluded.updated_at, deleted_at = NULL",
+    )?
+    .execute(params![
+        s.id.as_bytes().as_slice(),
+        s.name,
+        filter,
+        s.set_by.as_bytes().as_slice(),
+        to_ms(s.updated_at)
+    ])?;
+    Ok(())
+}

@@ -4,7 +4,7 @@ use rapport_core::{Rapport, Session, TemplateInput};
 use rapport_model::outreach::{self, MessageView, MessagingEdit, MessagingView, TemplateView};
 use rapport_model::segments::SegmentFilter;
 
-use crate::cli::{MessagingCommand, RecallCommand, SegmentCommand, TemplateCommand};
+use crate::cli::{MessagingCommand, RecallCommand, SegmentArgs, SegmentCommand, TemplateCommand};
 use crate::context::Failure;
 use crate::output::{self, local, say};
 
@@ -165,20 +165,29 @@ pub(crate) fn patient_messages(app: &mut Rapport, s: &Session, patient: &str, js
 }
 
 pub(crate) fn segment(app: &mut Rapport, s: &Session, cmd: SegmentCommand) -> Result<(), Failure> {
-    let SegmentCommand::Count { filter: a, json } = cmd;
-    let usual_doctor = a.doctor.map(|login| app.staff_by_login(s, &login).map(|d| d.id)).transpose()?;
-    let filter = SegmentFilter {
-        tags: a.tags,
-        min_age: a.min_age,
-        max_age: a.max_age,
-        sex: a.sex,
-        city: a.city,
-        area: a.area,
-        last_visit_before: a.last_visit_before,
-        last_visit_after: a.last_visit_after,
-        usual_doctor,
-        language: a.language,
-        consent: a.consent,
+    let (filter, json) = match cmd {
+        SegmentCommand::Count { filter, json } => (segment_filter(app, s, filter)?, json),
+        SegmentCommand::Save { name, filter, json } => {
+            let saved = app.save_segment(s, &name, &segment_filter(app, s, filter)?)?;
+            if json {
+                return output::json(&saved);
+            }
+            say!("saved {}", saved.name);
+            (saved.filter, false)
+        }
+        SegmentCommand::List { json } => {
+            let saved = app.segments(s)?;
+            if json {
+                return output::json(&saved);
+            }
+            if saved.is_empty() {
+                say!("No saved segments. Save one: rapport segment save NAME --tag diabetes");
+            }
+            for seg in saved {
+                say!("{}  {}", seg.name, serde_json::to_string(&seg.filter).unwrap_or_default());
+            }
+            return Ok(());
+        }
     };
     let size = app.segment_size(s, &filter)?;
     if json {
@@ -192,4 +201,22 @@ pub(crate) fn segment(app: &mut Rapport, s: &Session, cmd: SegmentCommand) -> Re
         say!("  … and {} more", size.count - size.sample.len());
     }
     Ok(())
+}
+
+/// The segment the command line describes.
+fn segment_filter(app: &Rapport, s: &Session, a: SegmentArgs) -> Result<SegmentFilter, Failure> {
+    let usual_doctor = a.doctor.map(|login| app.staff_by_login(s, &login).map(|d| d.id)).transpose()?;
+    Ok(SegmentFilter {
+        tags: a.tags,
+        min_age: a.min_age,
+        max_age: a.max_age,
+        sex: a.sex,
+        city: a.city,
+        area: a.area,
+        last_visit_before: a.last_visit_before,
+        last_visit_after: a.last_visit_after,
+        usual_doctor,
+        language: a.language,
+        consent: a.consent,
+    })
 }
