@@ -97,6 +97,9 @@ pub(crate) enum Command {
     /// Segments of the clinic's patients (managers): how many a set of conditions holds.
     #[command(subcommand)]
     Segment(SegmentCommand),
+    /// The clinic's figures (managers), from this desk's data.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -336,6 +339,31 @@ pub(crate) enum RecallCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum ReportCommand {
+    /// The no-show rate, overall and by doctor, weekday, hour, lead time, confirmation, reminder.
+    NoShows {
+        #[command(flatten)]
+        range: ReportArgs,
+    },
+}
+
+/// A report's days and form.
+#[derive(Args, Debug)]
+pub(crate) struct ReportArgs {
+    /// The first day (default: 90 days ago).
+    #[arg(long, value_name = "DATE")]
+    pub(crate) from: Option<NaiveDate>,
+    /// The last day (default: today).
+    #[arg(long, value_name = "DATE")]
+    pub(crate) to: Option<NaiveDate>,
+    #[arg(long, conflicts_with = "csv")]
+    pub(crate) json: bool,
+    /// Comma-separated values with a header line, for a spreadsheet.
+    #[arg(long)]
+    pub(crate) csv: bool,
 }
 
 #[derive(Subcommand, Debug)]

@@ -205,6 +205,10 @@ fn the_readme_walkthrough_works() {
     assert!(all["count"].as_u64().is_some_and(|n| n > 0), "{all}");
     let none = d.json("admin", &["segment", "count", "--tag", "no-such-tag", "--min-age", "18", "--json"]);
     assert_eq!(none["count"], 0);
+    let csv = d.ok("admin", &["report", "no-shows", "--from", "2020-01-01", "--to", "2030-12-31", "--csv"]);
+    assert!(csv.starts_with("dimension,key,visits,no_shows,rate\nall,all,"), "{csv}");
+    let report = d.json("admin", &["report", "no-shows", "--from", "2020-01-01", "--to", "2030-12-31", "--json"]);
+    assert!(report[0]["no_shows"].as_u64().is_some_and(|n| n >= 1), "{report}");
     let refused = d.run("priya", &["segment", "count"]);
     assert_ne!(refused.status.code(), Some(0), "the front desk does not build segments");
 

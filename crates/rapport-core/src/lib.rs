@@ -14,6 +14,7 @@ mod clock;
 pub mod demo;
 mod error;
 mod messaging;
+mod reports;
 mod segments;
 mod services;
 pub mod sync;

@@ -17,6 +17,7 @@ pub mod outreach;
 pub mod patient;
 pub mod phone;
 pub mod pointer;
+pub mod reports;
 pub mod schema;
 pub mod segments;
 pub mod staff;

@@ -111,6 +111,16 @@ pub fn confirmed_by(
     Ok(channel.flatten().as_deref().and_then(outreach::parse_channel))
 }
 
+/// The visits a reminder reached the gateway for (sent or delivered).
+pub fn reminded_visits(conn: &Connection) -> Result<std::collections::HashSet<AppointmentId>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT appointment_id FROM message
+         WHERE kind = 'reminder' AND status IN ('sent', 'delivered') AND appointment_id IS NOT NULL",
+    )?;
+    let rows = stmt.query_map([], |r| blob16(r, 0).map(AppointmentId::from_bytes))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Call tasks
 

@@ -4,7 +4,7 @@ use rapport_core::{Rapport, Session, TemplateInput};
 use rapport_model::outreach::{self, MessageView, MessagingEdit, MessagingView, TemplateView};
 use rapport_model::segments::SegmentFilter;
 
-use crate::cli::{MessagingCommand, RecallCommand, SegmentArgs, SegmentCommand, TemplateCommand};
+use crate::cli::{MessagingCommand, RecallCommand, ReportCommand, SegmentArgs, SegmentCommand, TemplateCommand};
 use crate::context::Failure;
 use crate::output::{self, local, say};
 
@@ -219,4 +219,40 @@ fn segment_filter(app: &Rapport, s: &Session, a: SegmentArgs) -> Result<SegmentF
         language: a.language,
         consent: a.consent,
     })
+}
+
+pub(crate) fn report(app: &mut Rapport, s: &Session, cmd: ReportCommand) -> Result<(), Failure> {
+    let ReportCommand::NoShows { range } = cmd;
+    let to = range.to.unwrap_or_else(|| app.today());
+    let from = range.from.unwrap_or(to - chrono::Duration::days(90));
+    let rows = app.no_show_report(s, from, to)?;
+    if range.json {
+        return output::json(&rows);
+    }
+    if range.csv {
+        say!("dimension,key,visits,no_shows,rate");
+        for r in &rows {
+            say!(
+                "{},{},{},{},{:.4}",
+                output::csv_field(&r.dimension),
+                output::csv_field(&r.key),
+                r.visits,
+                r.no_shows,
+                r.rate
+            );
+        }
+        return Ok(());
+    }
+    say!("No-shows {from} to {to}");
+    for r in &rows {
+        say!(
+            "{:<10} {:<28} {:>6} visits {:>5} missed  {:>5.1}%",
+            r.dimension,
+            r.key,
+            r.visits,
+            r.no_shows,
+            r.rate * 100.0
+        );
+    }
+    Ok(())
 }

@@ -36,5 +36,6 @@ pub(crate) fn logged_in(app: &mut Rapport, s: &Session, command: Command) -> Res
         Command::Messaging(cmd) => messaging::messaging(app, s, cmd),
         Command::Recall(cmd) => messaging::recall(app, s, cmd),
         Command::Segment(cmd) => messaging::segment(app, s, cmd),
+        Command::Report(cmd) => messaging::report(app, s, cmd),
     }
 }

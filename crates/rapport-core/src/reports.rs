@@ -1,0 +1,49 @@
+//! The clinic's figures at the desk, from the local database (offline); the arithmetic is the
+//! model's ([`rapport_model::reports`]).
+
+use chrono::{Local, NaiveDate, Timelike};
+use rapport_model::reports::{NoShowRow, VisitFacts, no_show_breakdown};
+use rapport_model::{AppointmentStatus, Operation};
+use rapport_store::{calls, records};
+
+use crate::services::{local_day_bounds, log};
+use crate::{Error, Rapport, Result, Session};
+
+impl Rapport {
+    /// The no-show rate of the visits from `from` to `to` (the clinic's days, both included),
+    /// overall and by doctor, weekday, hour, lead time, confirmation and reminder (managers and
+    /// admins; audited). A visit counts once its patient came or was marked missed.
+    pub fn no_show_report(&mut self, s: &Session, from: NaiveDate, to: NaiveDate) -> Result<Vec<NoShowRow>> {
+        s.require(Operation::ChangeSettings)?;
+        if to < from {
+            return Err(Error::invalid("the report's range ends before it starts"));
+        }
+        let conn = self.store.conn();
+        let staff = records::list_staff(conn)?;
+        let reminded = calls::reminded_visits(conn)?;
+        let (start, _) = local_day_bounds(from);
+        let (_, end) = local_day_bounds(to);
+        let mut facts = Vec::new();
+        for a in records::appointments_between(conn, start, end, None)? {
+            let no_show = match a.status {
+                AppointmentStatus::NoShow => true,
+                AppointmentStatus::Arrived | AppointmentStatus::WithDoctor | AppointmentStatus::Done => false,
+                _ => continue,
+            };
+            let starts = a.starts_at.with_timezone(&Local);
+            facts.push(VisitFacts {
+                doctor: staff.iter().find(|d| d.id == a.doctor).map(|d| d.display_name.clone()).unwrap_or_default(),
+                weekday: chrono::Datelike::weekday(&starts),
+                hour: starts.hour(),
+                lead_days: (starts.date_naive() - a.booked_at.with_timezone(&Local).date_naive()).num_days(),
+                confirmed: a.confirmed_at.is_some(),
+                reminded: reminded.contains(&a.id),
+                no_show,
+            });
+        }
+        let now = self.clock.now();
+        let range = format!("{from}..{to}");
+        self.store.write(|tx| log(tx, now, s, "report.no_shows", None, Some(&range)))?;
+        Ok(no_show_breakdown(&facts))
+    }
+}
