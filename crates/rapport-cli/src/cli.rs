@@ -348,6 +348,11 @@ pub(crate) enum ReportCommand {
         #[command(flatten)]
         range: ReportArgs,
     },
+    /// How soon patients were seen after their scheduled time, against the 90%-within-30-minutes standard.
+    Waiting {
+        #[command(flatten)]
+        range: ReportArgs,
+    },
 }
 
 /// A report's days and form.

@@ -209,6 +209,8 @@ fn the_readme_walkthrough_works() {
     assert!(csv.starts_with("dimension,key,visits,no_shows,rate\nall,all,"), "{csv}");
     let report = d.json("admin", &["report", "no-shows", "--from", "2020-01-01", "--to", "2030-12-31", "--json"]);
     assert!(report[0]["no_shows"].as_u64().is_some_and(|n| n >= 1), "{report}");
+    let waiting = d.ok("admin", &["report", "waiting", "--from", "2020-01-01", "--to", "2030-12-31", "--csv"]);
+    assert!(waiting.starts_with("dimension,key,visits,within_30_min,share,meets_standard,"), "{waiting}");
     let refused = d.run("priya", &["segment", "count"]);
     assert_ne!(refused.status.code(), Some(0), "the front desk does not build segments");
 

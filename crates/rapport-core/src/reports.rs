@@ -2,7 +2,7 @@
 //! model's ([`rapport_model::reports`]).
 
 use chrono::{Local, NaiveDate, Timelike};
-use rapport_model::reports::{NoShowRow, VisitFacts, no_show_breakdown};
+use rapport_model::reports::{NoShowRow, VisitFacts, WaitingReport, no_show_breakdown, waiting_report};
 use rapport_model::{AppointmentStatus, Operation};
 use rapport_store::{calls, records};
 
@@ -45,5 +45,30 @@ impl Rapport {
         let range = format!("{from}..{to}");
         self.store.write(|tx| log(tx, now, s, "report.no_shows", None, Some(&range)))?;
         Ok(no_show_breakdown(&facts))
+    }
+
+    /// How soon patients were seen after their scheduled time, from `from` to `to`, against the
+    /// standard (managers and admins; audited).
+    pub fn waiting_report(&mut self, s: &Session, from: NaiveDate, to: NaiveDate) -> Result<WaitingReport> {
+        s.require(Operation::ChangeSettings)?;
+        if to < from {
+            return Err(Error::invalid("the report's range ends before it starts"));
+        }
+        let conn = self.store.conn();
+        let staff = records::list_staff(conn)?;
+        let (start, _) = local_day_bounds(from);
+        let (_, end) = local_day_bounds(to);
+        let mut seen = Vec::new();
+        for a in records::appointments_between(conn, start, end, None)? {
+            if let Some(late) = a.minutes_late_seen() {
+                let doctor =
+                    staff.iter().find(|d| d.id == a.doctor).map(|d| d.display_name.clone()).unwrap_or_default();
+                seen.push((doctor, late));
+            }
+        }
+        let now = self.clock.now();
+        let range = format!("{from}..{to}");
+        self.store.write(|tx| log(tx, now, s, "report.waiting", None, Some(&range)))?;
+        Ok(waiting_report(&seen))
     }
 }

@@ -131,3 +131,43 @@ fn no_show_figures_match_a_count_made_by_hand() {
         ErrorCode::InvalidInput
     );
 }
+
+#[test]
+fn waiting_figures_match_a_count_made_by_hand() {
+    let mut c = clinic();
+    let admin = c.admin.clone();
+    let dr = c.staff("dr.rao", Role::Clinician).staff().id;
+    let p = c.patient("Asha", "Test");
+    let start = c.clock.now();
+    // Minutes from the scheduled time to being seen; the edge (30) is within, 31 is not.
+    let lateness: [i64; 12] = [-5, 0, 4, 10, 18, 25, 30, 31, 40, 55, 75, 120];
+    for (i, late) in lateness.iter().enumerate() {
+        let visit = start - Duration::days(i64::try_from(i).unwrap_or(0) + 1);
+        c.clock.set(visit - Duration::days(1));
+        let id = c
+            .app
+            .book(&admin, Booking { patient: p, doctor: dr, starts_at: visit, minutes: 15, reason: None })
+            .expect("book")
+            .appointment
+            .id;
+        c.clock.set(visit - Duration::minutes(10));
+        c.app.change_status(&admin, id, StatusChange::CheckIn).expect("arrived");
+        c.clock.set(visit + Duration::minutes(*late));
+        c.app.change_status(&admin, id, StatusChange::Seen).expect("seen");
+    }
+    c.clock.set(start);
+    let today = c.app.today();
+    let report = c.app.waiting_report(&admin, today - Duration::days(30), today).expect("report");
+    let all = &report.rows[0];
+    let mut sorted = lateness.to_vec();
+    sorted.sort_unstable();
+    let within = lateness.iter().filter(|m| **m <= 30).count();
+    assert_eq!((all.visits, all.within_target), (12, u32::try_from(within).unwrap_or(0)));
+    assert_eq!(within, 7);
+    assert!(!all.meets_standard, "7 of 12 is below 90%");
+    assert_eq!(all.median_minutes, sorted[5], "the 6th of 12 (nearest rank)");
+    assert_eq!(all.p90_minutes, sorted[10], "the 11th of 12");
+    let spread: Vec<u32> = report.distribution.iter().map(|b| b.visits).collect();
+    assert_eq!(spread, vec![2, 2, 1, 2, 2, 1, 2]);
+    assert_eq!(report.rows.len(), 2, "all, and the one doctor");
+}

@@ -84,3 +84,92 @@ pub fn no_show_breakdown(visits: &[VisitFacts]) -> Vec<NoShowRow> {
     }
     rows
 }
+
+/// A patient should be seen within this many minutes of the scheduled time…
+pub const WAIT_TARGET_MINUTES: i64 = 30;
+/// …at this share of visits at least (the clinics' standard).
+pub const WAIT_STANDARD: f64 = 0.9;
+
+/// Waiting against the standard, for one group of visits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WaitRow {
+    /// `all` or `doctor`.
+    pub dimension: String,
+    pub key: String,
+    pub visits: u32,
+    /// Seen within [`WAIT_TARGET_MINUTES`] of the scheduled time (or early).
+    pub within_target: u32,
+    pub share: f64,
+    pub meets_standard: bool,
+    /// Minutes from the scheduled time to being seen (nearest rank).
+    pub median_minutes: i64,
+    pub p90_minutes: i64,
+}
+
+/// How many visits were seen how late.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitBucket {
+    pub minutes: String,
+    pub visits: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WaitingReport {
+    pub rows: Vec<WaitRow>,
+    pub distribution: Vec<WaitBucket>,
+}
+
+/// The value at `share` of the sorted `minutes` (nearest rank); 0 for none.
+fn nearest_rank(sorted: &[i64], share: f64) -> i64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let rank = (share * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// Waiting-time compliance of seen visits (each: the doctor, and minutes from the scheduled time
+/// to being seen, negative when early): overall and by doctor, and the spread of waits.
+pub fn waiting_report(visits: &[(String, i64)]) -> WaitingReport {
+    let row = |dimension: &str, key: &str, minutes: Vec<i64>| {
+        let mut sorted = minutes;
+        sorted.sort_unstable();
+        let visits = u32::try_from(sorted.len()).unwrap_or(u32::MAX);
+        let within = u32::try_from(sorted.iter().filter(|m| **m <= WAIT_TARGET_MINUTES).count()).unwrap_or(0);
+        let share = if visits == 0 { 0.0 } else { f64::from(within) / f64::from(visits) };
+        WaitRow {
+            dimension: dimension.to_owned(),
+            key: key.to_owned(),
+            visits,
+            within_target: within,
+            share,
+            meets_standard: visits > 0 && share >= WAIT_STANDARD,
+            median_minutes: nearest_rank(&sorted, 0.5),
+            p90_minutes: nearest_rank(&sorted, 0.9),
+        }
+    };
+    let mut rows = vec![row("all", "all", visits.iter().map(|v| v.1).collect())];
+    let mut doctors: Vec<&str> = visits.iter().map(|v| v.0.as_str()).collect();
+    doctors.sort_unstable();
+    doctors.dedup();
+    for d in doctors {
+        rows.push(row("doctor", d, visits.iter().filter(|v| v.0 == d).map(|v| v.1).collect()));
+    }
+    let buckets: [(&str, i64, i64); 7] = [
+        ("on time or early", i64::MIN, 0),
+        ("1-10", 1, 10),
+        ("11-20", 11, 20),
+        ("21-30", 21, 30),
+        ("31-45", 31, 45),
+        ("46-60", 46, 60),
+        ("over 60", 61, i64::MAX),
+    ];
+    let distribution = buckets
+        .iter()
+        .map(|(label, lo, hi)| WaitBucket {
+            minutes: (*label).to_owned(),
+            visits: u32::try_from(visits.iter().filter(|v| (*lo..=*hi).contains(&v.1)).count()).unwrap_or(0),
+        })
+        .collect();
+    WaitingReport { rows, distribution }
+}

@@ -222,37 +222,74 @@ fn segment_filter(app: &Rapport, s: &Session, a: SegmentArgs) -> Result<SegmentF
 }
 
 pub(crate) fn report(app: &mut Rapport, s: &Session, cmd: ReportCommand) -> Result<(), Failure> {
-    let ReportCommand::NoShows { range } = cmd;
+    let (ReportCommand::NoShows { range } | ReportCommand::Waiting { range }) = &cmd;
     let to = range.to.unwrap_or_else(|| app.today());
     let from = range.from.unwrap_or(to - chrono::Duration::days(90));
-    let rows = app.no_show_report(s, from, to)?;
-    if range.json {
-        return output::json(&rows);
-    }
-    if range.csv {
-        say!("dimension,key,visits,no_shows,rate");
-        for r in &rows {
-            say!(
-                "{},{},{},{},{:.4}",
-                output::csv_field(&r.dimension),
-                output::csv_field(&r.key),
-                r.visits,
-                r.no_shows,
-                r.rate
-            );
+    let (json, csv) = (range.json, range.csv);
+    match cmd {
+        ReportCommand::NoShows { .. } => {
+            let rows = app.no_show_report(s, from, to)?;
+            if json {
+                return output::json(&rows);
+            }
+            if csv {
+                say!("dimension,key,visits,no_shows,rate");
+                for r in &rows {
+                    let (d, k) = (output::csv_field(&r.dimension), output::csv_field(&r.key));
+                    say!("{d},{k},{},{},{:.4}", r.visits, r.no_shows, r.rate);
+                }
+                return Ok(());
+            }
+            say!("No-shows {from} to {to}");
+            for r in &rows {
+                say!(
+                    "{:<10} {:<28} {:>6} visits {:>5} missed  {:>5.1}%",
+                    r.dimension,
+                    r.key,
+                    r.visits,
+                    r.no_shows,
+                    r.rate * 100.0
+                );
+            }
         }
-        return Ok(());
-    }
-    say!("No-shows {from} to {to}");
-    for r in &rows {
-        say!(
-            "{:<10} {:<28} {:>6} visits {:>5} missed  {:>5.1}%",
-            r.dimension,
-            r.key,
-            r.visits,
-            r.no_shows,
-            r.rate * 100.0
-        );
+        ReportCommand::Waiting { .. } => {
+            let report = app.waiting_report(s, from, to)?;
+            if json {
+                return output::json(&report);
+            }
+            if csv {
+                say!("dimension,key,visits,within_30_min,share,meets_standard,median_minutes,p90_minutes");
+                for r in &report.rows {
+                    let (d, k) = (output::csv_field(&r.dimension), output::csv_field(&r.key));
+                    say!(
+                        "{d},{k},{},{},{:.4},{},{},{}",
+                        r.visits,
+                        r.within_target,
+                        r.share,
+                        r.meets_standard,
+                        r.median_minutes,
+                        r.p90_minutes
+                    );
+                }
+                return Ok(());
+            }
+            say!("Seen within 30 minutes of the scheduled time, {from} to {to} (standard: 90%)");
+            for r in &report.rows {
+                let mark = if r.meets_standard { "" } else { "  BELOW STANDARD" };
+                say!(
+                    "{:<8} {:<28} {:>6} seen {:>5.1}% on time  median {} min, 90th {} min{mark}",
+                    r.dimension,
+                    r.key,
+                    r.visits,
+                    r.share * 100.0,
+                    r.median_minutes,
+                    r.p90_minutes
+                );
+            }
+            for b in &report.distribution {
+                say!("  {:<18} {}", b.minutes, b.visits);
+            }
+        }
     }
     Ok(())
 }
