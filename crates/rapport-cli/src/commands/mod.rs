@@ -6,6 +6,7 @@ pub(crate) mod audit;
 pub(crate) mod messaging;
 pub(crate) mod patient;
 pub(crate) mod pointer;
+pub(crate) mod reports;
 pub(crate) mod setup;
 pub(crate) mod sync;
 
@@ -35,7 +36,7 @@ pub(crate) fn logged_in(app: &mut Rapport, s: &Session, command: Command) -> Res
         Command::Template(cmd) => messaging::template(app, s, cmd),
         Command::Messaging(cmd) => messaging::messaging(app, s, cmd),
         Command::Recall(cmd) => messaging::recall(app, s, cmd),
-        Command::Segment(cmd) => messaging::segment(app, s, cmd),
-        Command::Report(cmd) => messaging::report(app, s, cmd),
+        Command::Segment(cmd) => reports::segment(app, s, cmd),
+        Command::Report(cmd) => reports::report(app, s, cmd),
     }
 }

@@ -1,0 +1,138 @@
+//! The clinic's segments and figures: `segment …`, `report …`.
+
+use rapport_core::{Rapport, Session};
+use rapport_model::segments::SegmentFilter;
+
+use crate::cli::{ReportCommand, SegmentArgs, SegmentCommand};
+use crate::context::Failure;
+use crate::output::{self, say};
+
+pub(crate) fn segment(app: &mut Rapport, s: &Session, cmd: SegmentCommand) -> Result<(), Failure> {
+    let (filter, json) = match cmd {
+        SegmentCommand::Count { filter, json } => (segment_filter(app, s, filter)?, json),
+        SegmentCommand::Save { name, filter, json } => {
+            let saved = app.save_segment(s, &name, &segment_filter(app, s, filter)?)?;
+            if json {
+                return output::json(&saved);
+            }
+            say!("saved {}", saved.name);
+            (saved.filter, false)
+        }
+        SegmentCommand::List { json } => {
+            let saved = app.segments(s)?;
+            if json {
+                return output::json(&saved);
+            }
+            if saved.is_empty() {
+                say!("No saved segments. Save one: rapport segment save NAME --tag diabetes");
+            }
+            for seg in saved {
+                say!("{}  {}", seg.name, serde_json::to_string(&seg.filter).unwrap_or_default());
+            }
+            return Ok(());
+        }
+    };
+    let size = app.segment_size(s, &filter)?;
+    if json {
+        return output::json(&size);
+    }
+    say!("{} patient{}", size.count, if size.count == 1 { "" } else { "s" });
+    for p in &size.sample {
+        say!("  {} ({})", p.full_name(), p.record_no);
+    }
+    if size.count > size.sample.len() {
+        say!("  … and {} more", size.count - size.sample.len());
+    }
+    Ok(())
+}
+
+/// The segment the command line describes.
+fn segment_filter(app: &Rapport, s: &Session, a: SegmentArgs) -> Result<SegmentFilter, Failure> {
+    let usual_doctor = a.doctor.map(|login| app.staff_by_login(s, &login).map(|d| d.id)).transpose()?;
+    Ok(SegmentFilter {
+        tags: a.tags,
+        min_age: a.min_age,
+        max_age: a.max_age,
+        sex: a.sex,
+        city: a.city,
+        area: a.area,
+        last_visit_before: a.last_visit_before,
+        last_visit_after: a.last_visit_after,
+        usual_doctor,
+        language: a.language,
+        consent: a.consent,
+    })
+}
+
+pub(crate) fn report(app: &mut Rapport, s: &Session, cmd: ReportCommand) -> Result<(), Failure> {
+    let (ReportCommand::NoShows { range } | ReportCommand::Waiting { range }) = &cmd;
+    let to = range.to.unwrap_or_else(|| app.today());
+    let from = range.from.unwrap_or(to - chrono::Duration::days(90));
+    let (json, csv) = (range.json, range.csv);
+    match cmd {
+        ReportCommand::NoShows { .. } => {
+            let rows = app.no_show_report(s, from, to)?;
+            if json {
+                return output::json(&rows);
+            }
+            if csv {
+                say!("dimension,key,visits,no_shows,rate");
+                for r in &rows {
+                    let (d, k) = (output::csv_field(&r.dimension), output::csv_field(&r.key));
+                    say!("{d},{k},{},{},{:.4}", r.visits, r.no_shows, r.rate);
+                }
+                return Ok(());
+            }
+            say!("No-shows {from} to {to}");
+            for r in &rows {
+                say!(
+                    "{:<10} {:<28} {:>6} visits {:>5} missed  {:>5.1}%",
+                    r.dimension,
+                    r.key,
+                    r.visits,
+                    r.no_shows,
+                    r.rate * 100.0
+                );
+            }
+        }
+        ReportCommand::Waiting { .. } => {
+            let report = app.waiting_report(s, from, to)?;
+            if json {
+                return output::json(&report);
+            }
+            if csv {
+                say!("dimension,key,visits,within_30_min,share,meets_standard,median_minutes,p90_minutes");
+                for r in &report.rows {
+                    let (d, k) = (output::csv_field(&r.dimension), output::csv_field(&r.key));
+                    say!(
+                        "{d},{k},{},{},{:.4},{},{},{}",
+                        r.visits,
+                        r.within_target,
+                        r.share,
+                        r.meets_standard,
+                        r.median_minutes,
+                        r.p90_minutes
+                    );
+                }
+                return Ok(());
+            }
+            say!("Seen within 30 minutes of the scheduled time, {from} to {to} (standard: 90%)");
+            for r in &report.rows {
+                let mark = if r.meets_standard { "" } else { "  BELOW STANDARD" };
+                say!(
+                    "{:<8} {:<28} {:>6} seen {:>5.1}% on time  median {} min, 90th {} min{mark}",
+                    r.dimension,
+                    r.key,
+                    r.visits,
+                    r.share * 100.0,
+                    r.median_minutes,
+                    r.p90_minutes
+                );
+            }
+            for b in &report.distribution {
+                say!("  {:<18} {}", b.minutes, b.visits);
+            }
+        }
+    }
+    Ok(())
+}
