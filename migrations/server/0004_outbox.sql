@@ -10,14 +10,8 @@ CREATE TABLE message (
     clinic_id       TEXT NOT NULL,
     patient_id      TEXT NOT NULL,
     kind            TEXT NOT NULL,
-    -- The appointment a reminder is about (a reply "C" or its confirm link confirms it), and
-    -- when, as the clinic says it ("Thu 19 Nov at 10:30"), for the confirm page.
-    appointment_id  TEXT,
-    visit_label     TEXT,
     channel         TEXT,
     recipient       TEXT,
-    -- The last ten digits of an SMS recipient: how a reply's sender is matched.
-    recipient_key   TEXT,
     subject         TEXT,
     body            TEXT,
     dlt_template_id TEXT,
@@ -32,15 +26,13 @@ CREATE TABLE message (
     gateway_ref     TEXT,
     last_error      TEXT,
     reply           TEXT,
-    -- The message's own secret, in its confirm link (delivery reports name the id and carry
-    -- the gateway's secret).
+    -- The message's own secret: its confirm link and its delivery reports name it.
     token           TEXT NOT NULL UNIQUE,
     created_at      BIGINT NOT NULL,
     updated_at      BIGINT NOT NULL
 );
 CREATE INDEX message_due ON message (status, send_after);
 CREATE INDEX message_by_patient ON message (patient_id, created_at);
-CREATE INDEX message_by_number ON message (recipient_key, created_at);
 
 -- Bookings by start, for the reminders due in the next hours.
 CREATE INDEX booking_by_start ON booking (starts_at);

@@ -442,6 +442,19 @@ fn a_booking_for_tomorrow_gets_one_reminder_in_the_clinics_words_and_hours(o: Of
 }
 
 fn the_outbox_claims_each_message_once_and_never_resends_blindly(o: Office) {
+    // Migration 6 brought the first form of migration 4 up to date (the columns the outbox
+    // reads are there), and asking again finds them.
+    let columns = o
+        .backend
+        .tx(|db| {
+            Ok::<_, OfficeError>((
+                db.has_column("message", "recipient_key")?,
+                db.has_column("message", "visit_label")?,
+                db.has_column("message", "no_such_column")?,
+            ))
+        })
+        .expect("columns");
+    assert_eq!(columns, (true, true, false));
     let desk = o.clinic("North");
     let clinic = desk.clinic;
     // A patient who takes texts at +1 000 000 0000 (a message to a patient who no longer can

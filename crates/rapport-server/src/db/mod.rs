@@ -160,6 +160,13 @@ pub trait Db {
     fn skip_locked(&self) -> &'static str {
         ""
     }
+
+    /// Whether `table` has `column` (both are Rapport's own names, never input).
+    fn has_column(&mut self, table: &str, column: &str) -> DbResult<bool> {
+        let found = self
+            .query_one("SELECT count(*) FROM pragma_table_info($1) WHERE name = $2", &[table.into(), column.into()])?;
+        Ok(found.and_then(|r| r.first().and_then(Val::int)).unwrap_or(0) > 0)
+    }
 }
 
 /// Most keys one [`query_in`] statement names, and most rows one [`insert_rows`] statement writes.
@@ -231,7 +238,7 @@ struct Migration {
 
 /// Head office's schema, one version after another; a database is brought up to the last one
 /// at start.
-const MIGRATIONS: [Migration; 5] = [
+const MIGRATIONS: [Migration; 6] = [
     Migration { sql: include_str!("../../../../migrations/server/0001_head_office.sql"), then: None },
     Migration { sql: include_str!("../../../../migrations/server/0002_trust.sql"), then: None },
     Migration {
@@ -240,7 +247,22 @@ const MIGRATIONS: [Migration; 5] = [
     },
     Migration { sql: include_str!("../../../../migrations/server/0004_outbox.sql"), then: None },
     Migration { sql: include_str!("../../../../migrations/server/0005_messages_to_desks.sql"), then: None },
+    Migration {
+        sql: include_str!("../../../../migrations/server/0006_message_visit_and_number.sql"),
+        then: Some(message_visit_and_number),
+    },
 ];
+
+/// Migration 6: the message columns the later form of migration 4 made, added where missing.
+fn message_visit_and_number(db: &mut dyn Db) -> DbResult<()> {
+    for column in ["appointment_id", "visit_label", "recipient_key"] {
+        if !db.has_column("message", column)? {
+            db.exec(&format!("ALTER TABLE message ADD COLUMN {column} TEXT"), &[])?;
+        }
+    }
+    db.exec("CREATE INDEX IF NOT EXISTS message_by_number ON message (recipient_key, created_at)", &[])?;
+    Ok(())
+}
 /// The head-office schema version this build creates and understands.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -329,4 +351,20 @@ impl Backend {
 fn statements(sql: &str) -> Vec<String> {
     let text: String = sql.lines().map(|l| l.split("--").next().unwrap_or_default()).collect::<Vec<_>>().join("\n");
     text.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migration_6_adds_what_is_missing_and_leaves_what_is_there() {
+        let dir = tempfile::tempdir().expect("dir");
+        let backend = Backend::sqlite(dir.path()).expect("open");
+        backend.migrate().expect("from the first form of migration 4 on");
+        // A database made by the later form already had the columns: nothing to add, no error.
+        backend.tx(message_visit_and_number).expect("again");
+        let has = backend.tx(|db| db.has_column("message", "appointment_id")).expect("column");
+        assert!(has);
+    }
 }

@@ -262,6 +262,15 @@ impl Db for PgTx<'_, '_> {
         " FOR UPDATE SKIP LOCKED"
     }
 
+    fn has_column(&mut self, table: &str, column: &str) -> DbResult<bool> {
+        let found = self.query_one(
+            "SELECT count(*) FROM information_schema.columns
+             WHERE table_schema = current_schema() AND table_name::text = $1 AND column_name::text = $2",
+            &[table.into(), column.into()],
+        )?;
+        Ok(found.and_then(|r| r.first().and_then(Val::int)).unwrap_or(0) > 0)
+    }
+
     fn exec(&mut self, sql: &str, params: &[Val]) -> DbResult<u64> {
         let stmt = self.prepare(sql)?;
         let bound = pg_params(stmt.params(), params)?;

@@ -1,0 +1,7 @@
+-- Head office reaches patients, version 6: what migration 4 came to hold before it shipped, for
+-- a database made by its first form. Each message names the appointment a reminder is about
+-- (a reply "C" or its confirm link confirms it) and when, as the clinic says it ("Thu 19 Nov at
+-- 10:30", for the confirm page), and the last ten digits of an SMS recipient (how a reply's
+-- sender is matched), indexed with the time. Done in Rust (`Migration::then`,
+-- `db::message_visit_and_number`): the columns are added only where missing, as a database made
+-- by the later form of migration 4 has them already.
