@@ -97,6 +97,9 @@ pub(crate) enum Command {
     /// Segments of the clinic's patients (managers): how many a set of conditions holds.
     #[command(subcommand)]
     Segment(SegmentCommand),
+    /// Campaigns to a saved segment (managers): set up, pause, resume, and what came of them.
+    #[command(subcommand)]
+    Campaign(CampaignCommand),
     /// The clinic's figures (managers), from this desk's data.
     #[command(subcommand)]
     Report(ReportCommand),
@@ -339,6 +342,56 @@ pub(crate) enum RecallCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum CampaignCommand {
+    /// Sets up a campaign; head office sends it at its time (quiet hours, consent, the weekly
+    /// cap and avoid-topic pointers apply) once this desk has synced.
+    Create {
+        name: String,
+        /// The saved segment (evaluated when the campaign runs).
+        #[arg(long, value_name = "NAME")]
+        segment: String,
+        /// A message kind whose template it sends (campaign, recall, birthday) or a template's id.
+        #[arg(long, value_name = "KIND_OR_ID")]
+        template: String,
+        #[arg(long, value_parser = parse_template_channel, value_name = "sms|email")]
+        channel: rapport_model::Channel,
+        /// The share of the segment sent nothing, to measure the campaign against (0 to 50).
+        #[arg(long, value_name = "PCT", default_value_t = 10)]
+        holdout: u32,
+        /// Bookings made within this many days of the send time count as its result.
+        #[arg(long, value_name = "N", default_value_t = rapport_model::campaigns::DEFAULT_WINDOW_DAYS)]
+        window_days: u32,
+        /// What one message costs (like 0.25), for the cost per booking.
+        #[arg(long, value_name = "X", value_parser = rapport_model::campaigns::parse_cost)]
+        cost_per_message: Option<i64>,
+        /// When it goes, in the clinic's time (default: now).
+        #[arg(long, value_name = "YYYY-MM-DDTHH:MM", value_parser = parse_local_minute)]
+        send_at: Option<chrono::NaiveDateTime>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The clinic's campaigns, newest first.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// What a campaign did: each group's size and bookings within the window, the lift, the cost per booking.
+    Results {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Holds a campaign's messages not yet sent.
+    Pause { name: String },
+    /// Lets a paused campaign's messages go.
+    Resume { name: String },
+}
+
+fn parse_local_minute(s: &str) -> Result<chrono::NaiveDateTime, String> {
+    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").map_err(|_| "a time like 2026-12-24T10:00".to_owned())
 }
 
 #[derive(Subcommand, Debug)]

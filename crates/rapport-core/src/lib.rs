@@ -10,6 +10,7 @@
 //! - The clock is passed in ([`Clock`]); nothing here calls `Utc::now()` directly.
 
 mod calls;
+mod campaigns;
 mod clock;
 pub mod demo;
 mod error;
@@ -31,6 +32,7 @@ use rapport_store::audit::{self, NewAuditEntry};
 use rapport_store::{Store, meta, records};
 
 pub use calls::MAX_FOLLOW_UP_DAYS;
+pub use campaigns::CampaignInput;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{Error, ErrorCode, Result};
 pub use messaging::TemplateInput;

@@ -616,6 +616,8 @@ fn conflict_patient(conn: &rapport_store::rusqlite::Connection, c: &Conflict) ->
         Entity::PointerMark
         | Entity::Message
         | Entity::Segment
+        | Entity::Campaign
+        | Entity::CampaignResult
         | Entity::Staff
         | Entity::Audit
         | Entity::Template

@@ -10,6 +10,7 @@ mod words;
 pub mod appointment;
 pub mod audit;
 pub mod calls;
+pub mod campaigns;
 pub mod codes;
 pub mod ids;
 pub mod ipc;

@@ -35,10 +35,13 @@ pub enum MessageKind {
     Birthday,
     /// After a visit, asking how the patient is.
     FollowUp,
+    /// A clinic's campaign to a segment of its patients (see [`crate::campaigns`]).
+    Campaign,
 }
 
 impl MessageKind {
-    pub const ALL: [Self; 5] = [Self::Reminder, Self::NoShow, Self::Recall, Self::Birthday, Self::FollowUp];
+    pub const ALL: [Self; 6] =
+        [Self::Reminder, Self::NoShow, Self::Recall, Self::Birthday, Self::FollowUp, Self::Campaign];
 
     /// The word the CLI, templates and the wire use.
     pub const fn as_str(self) -> &'static str {
@@ -48,6 +51,7 @@ impl MessageKind {
             Self::Recall => "recall",
             Self::Birthday => "birthday",
             Self::FollowUp => "follow-up",
+            Self::Campaign => "campaign",
         }
     }
 
@@ -58,6 +62,7 @@ impl MessageKind {
             Self::Recall => "Recall",
             Self::Birthday => "Birthday greeting",
             Self::FollowUp => "Follow-up after a visit",
+            Self::Campaign => "Campaign",
         }
     }
 
@@ -68,8 +73,9 @@ impl MessageKind {
     }
 
     /// Cheerful: held back while an avoid-topic pointer is active (a bereavement, a divorce).
+    /// A campaign is too: news and offers are not for a patient in mourning.
     pub const fn is_cheerful(self) -> bool {
-        matches!(self, Self::Birthday)
+        matches!(self, Self::Birthday | Self::Campaign)
     }
 
     /// May the clinic phone instead, when the patient agreed to calls but not to messages?
@@ -520,6 +526,27 @@ pub fn plan(
     due: DateTime<Utc>,
     deadline: Option<DateTime<Utc>>,
 ) -> Plan {
+    plan_by(kind, r, s, due, deadline, || channel_for(kind, r))
+}
+
+/// [`plan`] for a campaign, which goes by the one channel it was made for (or not at all).
+pub fn plan_campaign(channel: Channel, r: &Recipient<'_>, s: &MessagingSettings, due: DateTime<Utc>) -> Plan {
+    let reachable = match channel {
+        Channel::Sms => r.consent.sms && r.has_phone,
+        Channel::Email => r.consent.email && r.has_email,
+        Channel::Phone => false,
+    };
+    plan_by(MessageKind::Campaign, r, s, due, None, || reachable.then_some(channel))
+}
+
+fn plan_by(
+    kind: MessageKind,
+    r: &Recipient<'_>,
+    s: &MessagingSettings,
+    due: DateTime<Utc>,
+    deadline: Option<DateTime<Utc>>,
+    channel: impl FnOnce() -> Option<Channel>,
+) -> Plan {
     if r.deleted {
         return Plan::Skip(SkipReason::Deleted);
     }
@@ -534,7 +561,7 @@ pub fn plan(
             return Plan::Skip(SkipReason::WeeklyCap);
         }
     }
-    let Some(channel) = channel_for(kind, r) else { return Plan::Skip(SkipReason::NoConsent) };
+    let Some(channel) = channel() else { return Plan::Skip(SkipReason::NoConsent) };
     let Some(at) = next_allowed(due, s, r.consent.quiet_hours) else {
         return Plan::Skip(SkipReason::NoTimeOfDay);
     };
@@ -734,7 +761,7 @@ pub fn slots_of(kind: MessageKind) -> &'static [Slot] {
     match kind {
         MessageKind::Reminder => &[Patient, Clinic, Doctor, Date, Time, Link],
         MessageKind::NoShow | MessageKind::FollowUp => &[Patient, Clinic, Doctor, Date, Time],
-        MessageKind::Recall | MessageKind::Birthday => &[Patient, Clinic],
+        MessageKind::Recall | MessageKind::Birthday | MessageKind::Campaign => &[Patient, Clinic],
     }
 }
 
@@ -776,6 +803,12 @@ pub fn default_template(kind: MessageKind, channel: Channel, birthday_offer: boo
         }
         (MessageKind::FollowUp, true) => {
             "Subject: How are you feeling?\nDear {patient},\n\nHow are you feeling after your visit with {doctor} at {clinic}? If you would like to talk to us, just call."
+        }
+        (MessageKind::Campaign, false) => {
+            "{clinic}: {patient}, it has been a while. Reply R and we will call you to find a time that suits you."
+        }
+        (MessageKind::Campaign, true) => {
+            "Subject: News from {clinic}\nDear {patient},\n\nIt has been a while since we saw you at {clinic}. Please call us and we will find a time that suits you."
         }
     }
 }
@@ -932,6 +965,10 @@ word_enum! {
         Skipped = "skipped",
         /// The patient takes calls only: it is a call for the desk.
         Call = "call",
+        /// In a campaign's holdout group: sent nothing, so that the campaign can be measured.
+        Holdout = "holdout",
+        /// Its campaign is paused: it goes when the campaign is resumed.
+        Paused = "paused",
     }
 }
 
@@ -949,6 +986,8 @@ impl MessageStatus {
             Self::Cancelled => "cancelled",
             Self::Skipped => "not sent",
             Self::Call => "to phone",
+            Self::Holdout => "not sent: in the campaign's comparison group",
+            Self::Paused => "waiting: campaign paused",
         }
     }
 

@@ -60,6 +60,7 @@ pub enum JsonKind {
     Attendants,
     QuietHours,
     SegmentFilter,
+    CampaignFigures,
 }
 
 /// Whether a field may be null (every field is present in the change that makes a record).
@@ -154,7 +155,7 @@ pub const MAX_TAG: usize = 60;
 
 /// The replicated records, parents before children (a change to a patient is sent before a
 /// change to their pointer).
-pub const RECORDS: [Record; 12] = [
+pub const RECORDS: [Record; 14] = [
     Record {
         entity: Entity::Staff,
         key: "id",
@@ -229,6 +230,38 @@ pub const RECORDS: [Record; 12] = [
         ],
         local_only: &[],
         authority: Authority::ClinicManagers,
+    },
+    Record {
+        entity: Entity::Campaign,
+        key: "id",
+        fields: &[
+            f("name", Text(Line, crate::campaigns::MAX_CAMPAIGN_NAME), Required),
+            f("segment", Text(Line, crate::segments::MAX_SEGMENT_NAME), Required),
+            f("template", Text(Line, 40), Required),
+            f("channel", Word(TEMPLATE_CHANNELS), Required),
+            f("holdout_pct", Kind::Int(0, crate::campaigns::MAX_HOLDOUT_PCT as i64), Required),
+            f("window_days", Kind::Int(1, crate::campaigns::MAX_WINDOW_DAYS as i64), Required),
+            f("cost_millis", Kind::Int(0, crate::campaigns::MAX_COST_MILLIS), Optional),
+            f("send_at", Instant, Required),
+            f("paused", Flag, Required),
+            f("set_by", Ref(Entity::Staff), Required),
+            f("updated_at", Instant, Required),
+            f("deleted_at", Instant, Optional),
+        ],
+        local_only: &[],
+        authority: Authority::ClinicManagers,
+    },
+    Record {
+        entity: Entity::CampaignResult,
+        // The campaign's id.
+        key: "id",
+        fields: &[
+            f("ran_at", Instant, Optional),
+            f("figures", Json(JsonKind::CampaignFigures), Required),
+            f("updated_at", Instant, Required),
+        ],
+        local_only: &[],
+        authority: Authority::HeadOffice,
     },
     Record {
         entity: Entity::Patient,
@@ -548,6 +581,7 @@ fn check_json(name: &'static str, kind: JsonKind, text: &str) -> Result<(), Opti
         }
         JsonKind::Consent => parse::<Consent>(text).map(drop),
         JsonKind::QuietHours => parse::<crate::patient::QuietHours>(text).map(drop),
+        JsonKind::CampaignFigures => parse::<crate::campaigns::CampaignFigures>(text).map(drop),
         JsonKind::SegmentFilter => {
             let f: crate::segments::SegmentFilter = parse(text)?;
             list_cap(f.tags.len())?;

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::StaffId;
-use crate::patient::{Channel, Patient};
+use crate::patient::{Channel, Consent, Patient, age_between};
 use crate::view::PatientHit;
 
 /// Longest segment name.
@@ -51,11 +51,44 @@ fn same_words(wanted: &Option<String>, have: Option<&str>) -> bool {
     }
 }
 
+/// What a segment looks at of one patient: read from the desk's record or from head office's
+/// stored fields alike.
+#[derive(Debug, Clone, Copy)]
+pub struct PatientFacts<'a> {
+    pub conditions: &'a [String],
+    pub birth_date: Option<NaiveDate>,
+    pub sex: Option<&'a str>,
+    pub city: Option<&'a str>,
+    pub area: Option<&'a str>,
+    pub language: Option<&'a str>,
+    pub usual_doctor: Option<StaffId>,
+    pub consent: &'a Consent,
+}
+
+impl<'a> From<&'a Patient> for PatientFacts<'a> {
+    fn from(p: &'a Patient) -> Self {
+        Self {
+            conditions: &p.conditions,
+            birth_date: p.birth_date,
+            sex: p.sex.as_deref(),
+            city: p.city.as_deref(),
+            area: p.area.as_deref(),
+            language: p.language.as_deref(),
+            usual_doctor: p.usual_doctor,
+            consent: &p.consent,
+        }
+    }
+}
+
 impl SegmentFilter {
     /// Is `p` (a living patient whose last done visit was `last_visit`) in the segment on
     /// `today`?
     pub fn matches(&self, p: &Patient, last_visit: Option<NaiveDate>, today: NaiveDate) -> bool {
-        let age = p.age_on(today);
+        self.matches_facts(&PatientFacts::from(p), last_visit, today)
+    }
+
+    pub fn matches_facts(&self, p: &PatientFacts<'_>, last_visit: Option<NaiveDate>, today: NaiveDate) -> bool {
+        let age = p.birth_date.and_then(|b| age_between(b, today));
         let age_ok = match (self.min_age, self.max_age) {
             (None, None) => true,
             (lo, hi) => age.is_some_and(|a| lo.is_none_or(|lo| a >= lo) && hi.is_none_or(|hi| a <= hi)),
@@ -70,15 +103,20 @@ impl SegmentFilter {
             Some(Channel::Email) => p.consent.email,
             Some(Channel::Phone) => p.consent.phone,
         };
-        self.tags.iter().all(|t| crate::outreach::has_tag(&p.conditions, t))
+        self.tags.iter().all(|t| crate::outreach::has_tag(p.conditions, t))
             && age_ok
             && visit_ok
             && consent_ok
-            && same_words(&self.sex, p.sex.as_deref())
-            && same_words(&self.city, p.city.as_deref())
-            && same_words(&self.area, p.area.as_deref())
-            && same_words(&self.language, p.language.as_deref())
+            && same_words(&self.sex, p.sex)
+            && same_words(&self.city, p.city)
+            && same_words(&self.area, p.area)
+            && same_words(&self.language, p.language)
             && self.usual_doctor.is_none_or(|d| p.usual_doctor == Some(d))
+    }
+
+    /// Does it look at the last visit (which takes reading every patient's visits)?
+    pub fn needs_visits(&self) -> bool {
+        self.last_visit_before.is_some() || self.last_visit_after.is_some()
     }
 }
 

@@ -18,7 +18,7 @@ use crate::{AppointmentStatus, RefusalCode};
 
 /// The change format this build writes, and the record kinds it knows (see
 /// [`Entity::since`]). The server accepts this one and the ones back to the oldest.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 /// The oldest change format still accepted.
 pub const OLDEST_SCHEMA_VERSION: u32 = 1;
 
@@ -83,10 +83,14 @@ pub enum Entity {
     CallTask,
     /// A clinic's saved segment of its patients (the conditions, not the people).
     Segment,
+    /// A clinic's campaign: a message to a segment, with a holdout group.
+    Campaign,
+    /// What a campaign did, as head office counts it.
+    CampaignResult,
 }
 
 impl Entity {
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 14] = [
         Self::Patient,
         Self::Pointer,
         Self::PointerMark,
@@ -99,6 +103,8 @@ impl Entity {
         Self::Message,
         Self::CallTask,
         Self::Segment,
+        Self::Campaign,
+        Self::CampaignResult,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -115,6 +121,8 @@ impl Entity {
             Self::Message => "message",
             Self::CallTask => "call_task",
             Self::Segment => "segment",
+            Self::Campaign => "campaign",
+            Self::CampaignResult => "campaign_result",
         }
     }
 
@@ -125,6 +133,7 @@ impl Entity {
             Self::Patient | Self::Pointer | Self::PointerMark | Self::Appointment | Self::Staff | Self::Audit => 1,
             Self::Template | Self::MessagingSettings | Self::RecallRule | Self::Message | Self::CallTask => 2,
             Self::Segment => 3,
+            Self::Campaign | Self::CampaignResult => 4,
         }
     }
 
@@ -179,6 +188,14 @@ pub struct Change {
 }
 
 impl Change {
+    /// Can a device that reads change format `schema` read this change? Not a kind newer than
+    /// it, nor a template or message of the campaign kind (format 4) in a kind it knows.
+    pub fn readable_by(&self, schema: u32) -> bool {
+        let campaign_word = matches!(self.entity, Entity::Template | Entity::Message)
+            && self.fields.get("kind").and_then(Value::as_str) == Some(crate::outreach::MessageKind::Campaign.as_str());
+        self.entity.since() <= schema && !(campaign_word && schema < Entity::Campaign.since())
+    }
+
     /// The version that wrote `field` in this change.
     pub fn version_of(&self, field: &str) -> Version {
         self.versions.get(field).copied().unwrap_or(self.version)
@@ -545,6 +562,30 @@ mod tests {
 
     fn st<'a>(value: &'a Value, version: Version) -> FieldState<'a> {
         FieldState { value, version }
+    }
+
+    #[test]
+    fn an_older_desk_is_not_sent_what_it_cannot_read() {
+        let change = |entity: Entity, kind: &str| Change {
+            id: Uuid::from_u128(1),
+            entity,
+            record: Uuid::from_u128(2).to_string(),
+            version: v(1, 1),
+            fields: BTreeMap::from([("kind".to_owned(), Value::from(kind))]),
+            versions: BTreeMap::new(),
+            base: BTreeMap::new(),
+            schema: SCHEMA_VERSION,
+            replay: false,
+            seq: None,
+        };
+        for entity in [Entity::Message, Entity::Template] {
+            assert!(change(entity, "reminder").readable_by(2));
+            assert!(!change(entity, "campaign").readable_by(3), "{entity:?}");
+            assert!(change(entity, "campaign").readable_by(4));
+        }
+        assert!(!change(Entity::CampaignResult, "").readable_by(3));
+        assert!(!change(Entity::Segment, "").readable_by(2));
+        assert!(change(Entity::Segment, "").readable_by(SCHEMA_VERSION));
     }
 
     #[test]

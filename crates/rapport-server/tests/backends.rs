@@ -953,6 +953,7 @@ fn a_version_2_database_moves_its_search_words_to_the_index(o: Office) {
     o.backend
         .tx(|db| {
             db.exec("DROP TABLE message", &[])?;
+            db.exec("DROP TABLE campaign_run", &[])?;
             db.exec("DROP INDEX booking_by_start", &[])?;
             db.exec("DROP TABLE patient_word", &[])?;
             db.exec("CREATE TABLE patient_search (patient_id TEXT PRIMARY KEY, words TEXT NOT NULL)", &[])?;

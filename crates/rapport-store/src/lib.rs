@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod calls;
+pub mod campaigns;
 pub mod keys;
 pub mod messaging;
 mod migrate;

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::{Result, StoreError, from_ms, to_ms};
 
-fn uuid_col(row: &Row<'_>, idx: usize) -> rusqlite::Result<Uuid> {
+pub(crate) fn uuid_col(row: &Row<'_>, idx: usize) -> rusqlite::Result<Uuid> {
     let v: Vec<u8> = row.get(idx)?;
     Uuid::from_slice(&v).map_err(|_| rusqlite::Error::InvalidColumnType(idx, "id".into(), rusqlite::types::Type::Blob))
 }

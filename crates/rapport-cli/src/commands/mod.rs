@@ -3,6 +3,7 @@
 
 pub(crate) mod appt;
 pub(crate) mod audit;
+pub(crate) mod campaigns;
 pub(crate) mod messaging;
 pub(crate) mod patient;
 pub(crate) mod pointer;
@@ -38,5 +39,6 @@ pub(crate) fn logged_in(app: &mut Rapport, s: &Session, command: Command) -> Res
         Command::Recall(cmd) => messaging::recall(app, s, cmd),
         Command::Segment(cmd) => reports::segment(app, s, cmd),
         Command::Report(cmd) => reports::report(app, s, cmd),
+        Command::Campaign(cmd) => campaigns::campaign(app, s, cmd),
     }
 }

@@ -23,6 +23,7 @@
 //! logged without patient data) and the rest of its batch goes on.
 
 mod audit;
+mod campaigns;
 mod devices;
 mod ingest;
 mod mirror;
@@ -37,6 +38,7 @@ mod take_on;
 mod writer;
 
 pub use audit::{ChainReport, dump, verify_audit};
+pub use campaigns::{COUNT_EVERY_PASSES, MAX_COUNT_INTERVAL_MS, count_campaigns};
 pub use devices::{Device, DeviceRow, add_clinic, authenticate, enroll, list_devices, new_enroll_code, revoke_device};
 pub use ingest::ingest;
 pub use mirror::{MIRROR_BATCH, mirror_all, mirror_messages};

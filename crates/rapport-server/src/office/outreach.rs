@@ -8,10 +8,11 @@
 //! birthday greetings and recalls (the clinic's rules per condition tag). What a message says
 //! is rendered here, once, with only the slots its template asks for.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
+use rapport_model::campaigns::CampaignText;
 use rapport_model::outreach::{
     self as rules, MessageKind, MessagingSettings, Plan, Recipient, ReminderNo, SkipReason, Slot, Template,
     TemplateChoice,
@@ -54,9 +55,9 @@ impl OutreachConfig {
 }
 
 /// A clinic as its messages need it.
-struct Clinic {
-    name: String,
-    settings: MessagingSettings,
+pub(super) struct Clinic {
+    pub(super) name: String,
+    pub(super) settings: MessagingSettings,
     /// The clinic's own templates in use.
     templates: Vec<StoredText>,
     /// Its recall rules in use: a condition tag and every how many months.
@@ -64,6 +65,8 @@ struct Clinic {
 }
 
 struct StoredText {
+    /// The template record's id (a campaign may name it).
+    id: String,
     kind: MessageKind,
     channel: Channel,
     language: String,
@@ -79,33 +82,35 @@ pub fn plan(db: &mut dyn Db, now_ms: i64, config: &OutreachConfig) -> OfficeResu
     plan_reminders(db, now, &clinics, config, &mut report)?;
     plan_no_shows(db, now, &clinics, config, &mut report)?;
     plan_from_patients(db, now, &clinics, config, &mut report)?;
+    super::campaigns::plan_campaigns(db, now, &clinics, config, &mut report)?;
     Ok(report)
 }
 
-fn instant(ms: i64) -> DateTime<Utc> {
+pub(super) fn instant(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
 }
 
-fn text<'a>(fields: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
+pub(super) fn text<'a>(fields: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
     fields.get(name).and_then(Value::as_str)
 }
 
-fn int(fields: &Map<String, Value>, name: &str) -> Option<i64> {
+pub(super) fn int(fields: &Map<String, Value>, name: &str) -> Option<i64> {
     fields.get(name).and_then(Value::as_i64)
 }
 
 /// A structured column (stored as JSON text) read back.
-fn json<T: serde::de::DeserializeOwned>(fields: &Map<String, Value>, name: &str) -> Option<T> {
+pub(super) fn json<T: serde::de::DeserializeOwned>(fields: &Map<String, Value>, name: &str) -> Option<T> {
     text(fields, name).and_then(|t| serde_json::from_str(t).ok())
 }
 
 /// Each clinic's records of `entity`, the newest per key (by `updated_at`, then record id: the
 /// desk's rule too, `rapport_store::messaging`): `read` gives a record's key within its clinic
-/// and what it says, or `None` for a record it cannot read. Keyed by clinic.
-fn newest<K: std::hash::Hash + Eq, V>(
+/// and what it says (from its id and fields), or `None` for a record it cannot read. Keyed by
+/// clinic.
+pub(super) fn newest<K: std::hash::Hash + Eq, V>(
     db: &mut dyn Db,
     entity: Entity,
-    read: impl Fn(&Map<String, Value>) -> Option<(K, V)>,
+    read: impl Fn(&str, &Map<String, Value>) -> Option<(K, V)>,
 ) -> OfficeResult<Vec<(Uuid, (K, V))>> {
     let found =
         db.query("SELECT clinic_id, record, fields FROM record_state WHERE entity = $1", &[entity.as_str().into()])?;
@@ -114,7 +119,7 @@ fn newest<K: std::hash::Hash + Eq, V>(
         let (Some(clinic_id), record, f) = (row.opt_uuid()?, row.text()?, row.json::<Map<String, Value>>()?) else {
             continue;
         };
-        let Some((key, value)) = read(&f) else { continue };
+        let Some((key, value)) = read(&record, &f) else { continue };
         let at = (int(&f, "updated_at").unwrap_or(0), record);
         let key = (clinic_id, key);
         if best.get(&key).is_none_or(|(seen, _)| at > *seen) {
@@ -137,16 +142,17 @@ fn clinics(db: &mut dyn Db, config: &OutreachConfig) -> OfficeResult<HashMap<Uui
         out.insert(id, clinic);
     }
     let removed = |f: &Map<String, Value>| f.get("deleted_at").is_some_and(|v| !v.is_null());
-    for (clinic_id, ((), settings)) in newest(db, Entity::MessagingSettings, |f| Some(((), settings_from(f)?)))? {
+    for (clinic_id, ((), settings)) in newest(db, Entity::MessagingSettings, |_, f| Some(((), settings_from(f)?)))? {
         if let Some(clinic) = out.get_mut(&clinic_id) {
             clinic.settings = settings;
         }
     }
-    let texts = newest(db, Entity::Template, |f| {
+    let texts = newest(db, Entity::Template, |id, f| {
         let kind = text(f, "kind").and_then(|k| k.parse::<MessageKind>().ok())?;
         let channel = text(f, "channel").and_then(rules::parse_channel)?;
         let language = text(f, "language")?.to_owned();
         let stored = (!removed(f)).then(|| StoredText {
+            id: id.to_owned(),
             kind,
             channel,
             language: language.clone(),
@@ -160,7 +166,7 @@ fn clinics(db: &mut dyn Db, config: &OutreachConfig) -> OfficeResult<HashMap<Uui
             clinic.templates.push(stored);
         }
     }
-    let recalls = newest(db, Entity::RecallRule, |f| {
+    let recalls = newest(db, Entity::RecallRule, |_, f| {
         let tag = text(f, "tag").map(rules::normalize_tag)?;
         let months = int(f, "every_months").and_then(|m| u32::try_from(m).ok()).filter(|_| !removed(f));
         Some((tag, months))
@@ -191,9 +197,9 @@ fn settings_from(f: &Map<String, Value>) -> Option<MessagingSettings> {
 
 /// What a message needs of a patient.
 pub(super) struct Patient {
-    id: String,
+    pub(super) id: String,
     preferred: String,
-    language: Option<String>,
+    pub(super) language: Option<String>,
     pub(super) phone: Option<String>,
     pub(super) email: Option<String>,
     pub(super) consent: Consent,
@@ -217,7 +223,7 @@ impl Patient {
         }
     }
 
-    fn recipient(&self, avoid_topic: bool, cheerful_this_week: u32) -> Recipient<'_> {
+    pub(super) fn recipient(&self, avoid_topic: bool, cheerful_this_week: u32) -> Recipient<'_> {
         Recipient {
             consent: &self.consent,
             has_phone: self.phone.is_some(),
@@ -230,18 +236,20 @@ impl Patient {
 }
 
 /// One occasion the rules decided on.
-struct Occasion<'a> {
-    key: String,
-    kind: MessageKind,
-    clinic_id: Uuid,
-    clinic: &'a Clinic,
-    patient: &'a Patient,
-    plan: Plan,
-    send_before: Option<DateTime<Utc>>,
+pub(super) struct Occasion<'a> {
+    pub(super) key: String,
+    pub(super) kind: MessageKind,
+    pub(super) clinic_id: Uuid,
+    pub(super) clinic: &'a Clinic,
+    pub(super) patient: &'a Patient,
+    pub(super) plan: Plan,
+    pub(super) send_before: Option<DateTime<Utc>>,
     /// What only an appointment has: itself, its doctor and start.
-    appointment: Option<String>,
-    doctor: Option<String>,
-    starts_at: Option<DateTime<Utc>>,
+    pub(super) appointment: Option<String>,
+    pub(super) doctor: Option<String>,
+    pub(super) starts_at: Option<DateTime<Utc>>,
+    /// What only a campaign's message has: its campaign, and the text it sends.
+    pub(super) campaign: Option<(&'a str, CampaignText)>,
 }
 
 /// An appointment as head office holds it: its record id, clinic and fields.
@@ -334,6 +342,7 @@ fn plan_reminders(
             doctor: text(&f, "doctor").and_then(|d| doctors.get(d)).cloned(),
             appointment: Some(record),
             starts_at: Some(starts),
+            campaign: None,
         };
         record_occasion(db, now, &occasion, config, report)?;
     }
@@ -384,6 +393,7 @@ fn plan_no_shows(
             // A reply to this message is not a confirmation: the visit is not named.
             appointment: None,
             starts_at: int(&f, "starts_at").map(instant),
+            campaign: None,
         };
         record_occasion(db, now, &occasion, config, report)?;
     }
@@ -391,7 +401,7 @@ fn plan_no_shows(
 }
 
 /// Staff display names by id.
-fn display_names(db: &mut dyn Db, ids: &[Val]) -> OfficeResult<HashMap<String, String>> {
+pub(super) fn display_names(db: &mut dyn Db, ids: &[Val]) -> OfficeResult<HashMap<String, String>> {
     Ok(load_states(db, Entity::Staff, ids)?
         .into_iter()
         .filter_map(|(id, s)| text(&s.fields, "display_name").map(|n| (id, n.to_owned())))
@@ -477,6 +487,7 @@ fn plan_from_patients(
                 appointment: None,
                 doctor: None,
                 starts_at: None,
+                campaign: None,
             };
             record_occasion(db, now, &occasion, config, report)?;
         }
@@ -542,7 +553,7 @@ fn settled<'a>(
 }
 
 /// Each patient's last visit that was done (the clinic's day), and whether one is booked ahead.
-fn visits(
+pub(super) fn visits(
     db: &mut dyn Db,
     patients: &[Val],
     now: DateTime<Utc>,
@@ -578,17 +589,25 @@ fn local_end_of_day(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
 
 /// Does the patient have an avoid-topic pointer that is neither retracted nor revised away?
 fn avoid_topic_active(db: &mut dyn Db, patient: &str) -> OfficeResult<bool> {
-    let found = db.query(
-        "SELECT entity, record, fields FROM record_state WHERE patient_id = $1 AND entity IN ('pointer', 'pointer_mark')",
-        &[patient.into()],
+    Ok(!avoiding_topics(db, &[patient.into()])?.is_empty())
+}
+
+/// Those of `patients` with an avoid-topic pointer that is neither retracted nor revised away.
+pub(super) fn avoiding_topics(db: &mut dyn Db, patients: &[Val]) -> OfficeResult<HashSet<String>> {
+    let found = query_in(
+        db,
+        "SELECT patient_id, entity, record, fields FROM record_state
+         WHERE entity IN ('pointer', 'pointer_mark') AND patient_id IN ({keys})",
+        &[],
+        patients,
     )?;
-    let mut avoid = Vec::new();
-    let mut gone = std::collections::HashSet::new();
+    let mut avoid: Vec<(String, String)> = Vec::new();
+    let mut gone = HashSet::new();
     for mut row in rows(found, "pointer") {
-        let (entity, record, f) = (row.text()?, row.text()?, row.json::<Map<String, Value>>()?);
+        let (patient, entity, record, f) = (row.text()?, row.text()?, row.text()?, row.json::<Map<String, Value>>()?);
         if entity == Entity::Pointer.as_str() {
             if text(&f, "kind") == Some("avoid-topic") {
-                avoid.push(record);
+                avoid.push((patient, record));
             }
             if let Some(earlier) = text(&f, "supersedes") {
                 gone.insert(earlier.to_owned());
@@ -599,28 +618,45 @@ fn avoid_topic_active(db: &mut dyn Db, patient: &str) -> OfficeResult<bool> {
             gone.insert(pointer.to_owned());
         }
     }
-    Ok(avoid.iter().any(|p| !gone.contains(p)))
+    Ok(avoid.into_iter().filter(|(_, p)| !gone.contains(p)).map(|(patient, _)| patient).collect())
 }
 
 /// Messages that are not about care queued or sent to the patient in the last seven days.
 fn cheerful_this_week(db: &mut dyn Db, patient: &str, now: DateTime<Utc>) -> OfficeResult<u32> {
-    let kinds: Vec<&str> = MessageKind::ALL.iter().filter(|k| !k.is_care()).map(|k| k.as_str()).collect();
-    let mut count = 0;
-    for kind in kinds {
-        let row = db.query_one(
-            "SELECT count(*) FROM message WHERE patient_id = $1 AND kind = $2 AND created_at > $3
-               AND status IN ('queued', 'claimed', 'sent', 'delivered')",
-            &[patient.into(), kind.into(), (now - chrono::Duration::days(7)).timestamp_millis().into()],
-        )?;
-        count += row.and_then(|r| r.first().and_then(Val::int)).unwrap_or(0);
+    Ok(cheerful_counts(db, &[patient.into()], now)?.get(patient).copied().unwrap_or(0))
+}
+
+/// [`cheerful_this_week`] for many patients (those with none are not named).
+pub(super) fn cheerful_counts(
+    db: &mut dyn Db,
+    patients: &[Val],
+    now: DateTime<Utc>,
+) -> OfficeResult<HashMap<String, u32>> {
+    // The kinds are Rapport's own words, never input.
+    let kinds: Vec<String> =
+        MessageKind::ALL.iter().filter(|k| !k.is_care()).map(|k| format!("'{}'", k.as_str())).collect();
+    let found = query_in(
+        db,
+        &format!(
+            "SELECT patient_id, count(*) FROM message WHERE patient_id IN ({{keys}}) AND kind IN ({}) AND created_at > $1
+               AND status IN ('queued', 'claimed', 'sent', 'delivered', 'paused') GROUP BY patient_id",
+            kinds.join(", ")
+        ),
+        &[(now - chrono::Duration::days(7)).timestamp_millis().into()],
+        patients,
+    )?;
+    let mut out = HashMap::new();
+    for mut row in rows(found, "count") {
+        let (patient, n) = (row.text()?, row.int()?);
+        *out.entry(patient).or_default() += u32::try_from(n).unwrap_or(u32::MAX);
     }
-    Ok(u32::try_from(count).unwrap_or(u32::MAX))
+    Ok(out)
 }
 
 /// Stores what the rules decided for one occasion: a message to send, a call to make, or the
 /// reason nothing goes. An occasion with a row already keeps it, unless the rules had skipped
 /// it and now let it go.
-fn record_occasion(
+pub(super) fn record_occasion(
     db: &mut dyn Db,
     now: DateTime<Utc>,
     o: &Occasion<'_>,
@@ -647,8 +683,24 @@ fn record_occasion(
                     dlt_template_id: t.dlt.as_deref(),
                 })
                 .collect();
-            let chosen =
-                rules::choose_template(&choices, o.kind, ch, o.patient.language.as_deref(), &o.clinic.settings);
+            let language = o.patient.language.as_deref();
+            let chosen = match o.campaign {
+                // A campaign's own template (if the clinic still has it for this channel; else
+                // the campaign text in the patient's language).
+                Some((_, CampaignText::Template(id))) => o
+                    .clinic
+                    .templates
+                    .iter()
+                    .find(|t| t.id == id.to_string() && t.channel == ch)
+                    .map(|t| rules::Chosen { text: &t.body, dlt_template_id: t.dlt.as_deref() })
+                    .unwrap_or_else(|| {
+                        rules::choose_template(&choices, MessageKind::Campaign, ch, language, &o.clinic.settings)
+                    }),
+                Some((_, CampaignText::Kind(kind))) => {
+                    rules::choose_template(&choices, kind, ch, language, &o.clinic.settings)
+                }
+                None => rules::choose_template(&choices, o.kind, ch, language, &o.clinic.settings),
+            };
             let dlt = chosen.dlt_template_id.map(str::to_owned);
             let chosen = chosen.text;
             let (subject, body) = if ch == Channel::Email { rules::split_subject(chosen) } else { (None, chosen) };
@@ -667,8 +719,8 @@ fn record_occasion(
     let stored = db.exec(
         "INSERT INTO message (id, occasion, clinic_id, patient_id, kind, channel, recipient, subject, body,
              dlt_template_id, status, reason, send_after, send_before, attempts, token, created_at, updated_at,
-             appointment_id, visit_label, recipient_key)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0, $15, $16, $16, $17, $18, $19)
+             appointment_id, visit_label, recipient_key, campaign_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0, $15, $16, $16, $17, $18, $19, $20)
          ON CONFLICT (occasion) DO UPDATE SET channel = excluded.channel, recipient = excluded.recipient,
              recipient_key = excluded.recipient_key, subject = excluded.subject, body = excluded.body,
              dlt_template_id = excluded.dlt_template_id, status = excluded.status, reason = excluded.reason,
@@ -704,6 +756,7 @@ fn record_occasion(
                 })
                 .into(),
             recipient_key.into(),
+            o.campaign.map(|(id, _)| id).into(),
         ],
     )?;
     if stored > 0 {

@@ -32,10 +32,16 @@ pub fn pull(db: &mut dyn Db, device: &Device, req: PullRequest) -> OfficeResult<
     )?;
     let more = found.len() as i64 == limit;
     let mut changes = Vec::with_capacity(found.len());
+    // The page's last change, read or not.
+    let mut last = None;
     for mut row in rows(found, "change") {
         let seq = row.int()?;
         let mut c: Change = row.json()?;
         let home = row.opt_uuid()?;
+        last = Some((seq, c.id));
+        if !c.readable_by(req.schema) {
+            continue;
+        }
         if c.entity == Entity::Staff && home != Some(device.clinic) {
             // A password hash goes only to the desks where that person may log in.
             for f in schema::record(Entity::Staff).fields.iter().filter(|f| f.kind == Kind::PasswordHash) {
@@ -45,14 +51,14 @@ pub fn pull(db: &mut dyn Db, device: &Device, req: PullRequest) -> OfficeResult<
         c.seq = Some(seq);
         changes.push(c);
     }
-    let cursor = match changes.last() {
-        Some(c) if more => c.seq.unwrap_or(top),
+    let cursor = match last {
+        Some((seq, _)) if more => seq,
         _ => top.max(req.cursor),
     };
     // The change at the new cursor: the page's last one, or (past changes of other clinics)
     // looked up.
-    let at_cursor = match changes.last() {
-        Some(c) if c.seq == Some(cursor) => Some(c.id),
+    let at_cursor = match last {
+        Some((seq, id)) if seq == cursor => Some(id),
         _ if cursor > 0 => change_at(db, cursor)?,
         _ => None,
     };

@@ -94,6 +94,9 @@ async fn reach_out_forever(
     let (outreach, carriers) = (Arc::new(outreach), Arc::new(carriers));
     // Claims name the process that holds them.
     let worker = format!("{}-{}", std::process::id(), rapport_server::now_ms());
+    let count_every = i64::try_from((every * office::COUNT_EVERY_PASSES).as_millis())
+        .unwrap_or(i64::MAX)
+        .min(office::MAX_COUNT_INTERVAL_MS);
     loop {
         let (b, o, c, me) = (Arc::clone(&backend), Arc::clone(&outreach), Arc::clone(&carriers), worker.clone());
         let pass = tokio::task::spawn_blocking(move || -> Result<_, OfficeError> {
@@ -103,6 +106,7 @@ async fn reach_out_forever(
                 sent += send_due(&b, channel, carrier.as_ref(), &me)?;
             }
             office::mirror_all(&b, rapport_server::now_ms())?;
+            office::count_campaigns(&b, rapport_server::now_ms(), count_every)?;
             Ok((planned, sent))
         });
         match pass.await {
@@ -189,6 +193,7 @@ pub(crate) fn plan_messages(
     let backend = open(storage)?;
     let r = backend.tx(|db| office::plan_messages(db, now, outreach)).map_err(fail)?;
     office::mirror_all(&backend, now).map_err(fail)?;
+    office::count_campaigns(&backend, now, 0).map_err(fail)?;
     say!("{} queued, {} calls, {} held back", r.queued, r.calls, r.skipped);
     Ok(ExitCode::SUCCESS)
 }
