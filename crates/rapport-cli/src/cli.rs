@@ -406,6 +406,26 @@ pub(crate) enum ReportCommand {
         #[command(flatten)]
         range: ReportArgs,
     },
+    /// Patients registered, by referral source and referring doctor, and how many came for a visit.
+    Referrals {
+        #[command(flatten)]
+        range: ReportArgs,
+    },
+    /// Where the patients seen live: by city and area.
+    Geography {
+        #[command(flatten)]
+        range: ReportArgs,
+    },
+    /// The condition mix of the patients seen.
+    Conditions {
+        #[command(flatten)]
+        range: ReportArgs,
+    },
+    /// Visits done, by month; patients seen, new or returning, and how often they came.
+    Visits {
+        #[command(flatten)]
+        range: ReportArgs,
+    },
 }
 
 /// A report's days and form.

@@ -43,6 +43,7 @@ pub use rapport_model::view::{
 };
 pub use rapport_store::keys::{KdfCost, KeyStorage, key_file_path, key_storage, keyring_available};
 pub use rapport_store::{DataKey, KeyProtection, Secret, audit::Verification};
+pub use reports::ProfileReport;
 pub use segments::SEGMENT_SAMPLE;
 pub use services::{NewPointer, local_day_bounds};
 

@@ -2,7 +2,9 @@
 //! model's ([`rapport_model::reports`]).
 
 use chrono::{Local, NaiveDate, Timelike};
-use rapport_model::reports::{NoShowRow, VisitFacts, WaitingReport, no_show_breakdown, waiting_report};
+use rapport_model::reports::{
+    self, CountRow, NoShowRow, PatientActivity, VisitFacts, WaitingReport, no_show_breakdown, waiting_report,
+};
 use rapport_model::{AppointmentStatus, Operation};
 use rapport_store::{calls, records};
 
@@ -71,4 +73,57 @@ impl Rapport {
         self.store.write(|tx| log(tx, now, s, "report.waiting", None, Some(&range)))?;
         Ok(waiting_report(&seen))
     }
+
+    /// A profile report of the patients from `from` to `to` (managers and admins; audited):
+    /// visits (frequency, new and returning), referral sources, geography or condition mix,
+    /// from this desk's data.
+    pub fn profile_report(
+        &mut self,
+        s: &Session,
+        which: ProfileReport,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<CountRow>> {
+        s.require(Operation::ChangeSettings)?;
+        if to < from {
+            return Err(Error::invalid("the report's range ends before it starts"));
+        }
+        let conn = self.store.conn();
+        let mut visits: std::collections::HashMap<rapport_model::PatientId, Vec<NaiveDate>> =
+            std::collections::HashMap::new();
+        for (patient, at) in records::done_visits(conn)? {
+            visits.entry(patient).or_default().push(at.with_timezone(&Local).date_naive());
+        }
+        let patients: Vec<PatientActivity> = records::patients_with_last_visit(conn)?
+            .into_iter()
+            .map(|(p, _)| PatientActivity {
+                registered: p.created_at.with_timezone(&Local).date_naive(),
+                visits: visits.remove(&p.id).unwrap_or_default(),
+                referral_source: p.referral_source,
+                referring_doctor: p.referring_doctor,
+                city: p.city,
+                area: p.area,
+                conditions: p.conditions,
+            })
+            .collect();
+        let (rows, action) = match which {
+            ProfileReport::Visits => (reports::visits_report(&patients, from, to), "report.visits"),
+            ProfileReport::Referrals => (reports::referrals_report(&patients, from, to), "report.referrals"),
+            ProfileReport::Geography => (reports::geography_report(&patients, from, to), "report.geography"),
+            ProfileReport::Conditions => (reports::conditions_report(&patients, from, to), "report.conditions"),
+        };
+        let now = self.clock.now();
+        let range = format!("{from}..{to}");
+        self.store.write(|tx| log(tx, now, s, action, None, Some(&range)))?;
+        Ok(rows)
+    }
+}
+
+/// The reports about who the patients are ([`Rapport::profile_report`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileReport {
+    Visits,
+    Referrals,
+    Geography,
+    Conditions,
 }

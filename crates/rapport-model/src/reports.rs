@@ -1,7 +1,7 @@
 //! Figures the clinic reads about itself, computed from facts the caller gathers (so the desk,
 //! offline, and head office, across the chain, compute them alike).
 
-use chrono::Weekday;
+use chrono::{NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 
 /// One visit whose time has come, as the no-show figures see it (times in the clinic's day).
@@ -172,4 +172,132 @@ pub fn waiting_report(visits: &[(String, i64)]) -> WaitingReport {
         })
         .collect();
     WaitingReport { rows, distribution }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Who the patients are: visits, referral sources, places and conditions.
+
+/// A value the patient's record does not hold.
+pub const NOT_RECORDED: &str = "not recorded";
+
+/// One group of one way of counting: `count` of them, `share` (0 to 1) of the whole the
+/// dimension counts (visits, patients seen, patients registered).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CountRow {
+    pub dimension: String,
+    pub key: String,
+    pub count: u32,
+    pub share: f64,
+}
+
+/// What the profile reports know of one living patient (days in the clinic's time zone).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PatientActivity {
+    pub registered: NaiveDate,
+    pub referral_source: Option<String>,
+    pub referring_doctor: Option<String>,
+    pub city: Option<String>,
+    pub area: Option<String>,
+    pub conditions: Vec<String>,
+    /// The days of the patient's visits that were done, at any time.
+    pub visits: Vec<NaiveDate>,
+}
+
+impl PatientActivity {
+    fn visits_in(&self, from: NaiveDate, to: NaiveDate) -> usize {
+        self.visits.iter().filter(|d| (from..=to).contains(*d)).count()
+    }
+}
+
+fn row(dimension: &str, key: &str, count: usize, whole: usize) -> CountRow {
+    let count = u32::try_from(count).unwrap_or(u32::MAX);
+    let share = if whole == 0 { 0.0 } else { f64::from(count) / whole as f64 };
+    CountRow { dimension: dimension.to_owned(), key: key.to_owned(), count, share }
+}
+
+/// Counts `keys` (compared without regard to case or surrounding spaces, shown as first met;
+/// none: [`NOT_RECORDED`]), the largest group first, then by name.
+fn tally<'a>(dimension: &str, keys: impl Iterator<Item = Option<&'a str>>, whole: usize) -> Vec<CountRow> {
+    let mut groups: Vec<(String, String, usize)> = Vec::new();
+    for key in keys {
+        let shown = key.map(str::trim).filter(|k| !k.is_empty()).unwrap_or(NOT_RECORDED);
+        let folded = shown.to_lowercase();
+        match groups.iter_mut().find(|g| g.0 == folded) {
+            Some(g) => g.2 += 1,
+            None => groups.push((folded, shown.to_owned(), 1)),
+        }
+    }
+    groups.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+    groups.into_iter().map(|(_, shown, n)| row(dimension, &shown, n, whole)).collect()
+}
+
+/// Visits done from `from` to `to` (both included): how many, by month; the patients seen, new
+/// (no visit done before `from`) or returning; how often each came.
+pub fn visits_report(patients: &[PatientActivity], from: NaiveDate, to: NaiveDate) -> Vec<CountRow> {
+    let seen: Vec<(&PatientActivity, usize)> =
+        patients.iter().map(|p| (p, p.visits_in(from, to))).filter(|(_, n)| *n > 0).collect();
+    let visits: usize = seen.iter().map(|(_, n)| n).sum();
+    let new = seen.iter().filter(|(p, _)| p.visits.iter().all(|d| *d >= from)).count();
+    let mut rows = vec![
+        row("visits", "all", visits, visits),
+        row("patients", "seen", seen.len(), seen.len()),
+        row("patients", "new", new, seen.len()),
+        row("patients", "returning", seen.len() - new, seen.len()),
+    ];
+    for (label, lo, hi) in [("1", 1, 1), ("2", 2, 2), ("3-5", 3, 5), ("6+", 6, usize::MAX)] {
+        let n = seen.iter().filter(|(_, n)| (lo..=hi).contains(n)).count();
+        rows.push(row("visits per patient", label, n, seen.len()));
+    }
+    let mut months: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for d in seen.iter().flat_map(|(p, _)| p.visits.iter()).filter(|d| (from..=to).contains(*d)) {
+        *months.entry(d.format("%Y-%m").to_string()).or_default() += 1;
+    }
+    rows.extend(months.into_iter().map(|(m, n)| row("month", &m, n, visits)));
+    rows
+}
+
+/// Patients registered from `from` to `to`: by referral source and referring doctor, and how
+/// many of them have come for a visit since.
+pub fn referrals_report(patients: &[PatientActivity], from: NaiveDate, to: NaiveDate) -> Vec<CountRow> {
+    let new: Vec<&PatientActivity> = patients.iter().filter(|p| (from..=to).contains(&p.registered)).collect();
+    let came = new.iter().filter(|p| p.visits.iter().any(|d| *d >= p.registered)).count();
+    let mut rows =
+        vec![row("registered", "all", new.len(), new.len()), row("registered", "came for a visit", came, new.len())];
+    rows.extend(tally("source", new.iter().map(|p| p.referral_source.as_deref()), new.len()));
+    rows.extend(tally("referring doctor", new.iter().map(|p| p.referring_doctor.as_deref()), new.len()));
+    rows
+}
+
+/// Where the patients seen from `from` to `to` live: by city, and by area within its city.
+pub fn geography_report(patients: &[PatientActivity], from: NaiveDate, to: NaiveDate) -> Vec<CountRow> {
+    let seen: Vec<&PatientActivity> = patients.iter().filter(|p| p.visits_in(from, to) > 0).collect();
+    let areas: Vec<Option<String>> = seen
+        .iter()
+        .map(|p| {
+            let city = p.city.as_deref().map(str::trim).filter(|c| !c.is_empty()).unwrap_or(NOT_RECORDED);
+            p.area.as_deref().map(str::trim).filter(|a| !a.is_empty()).map(|a| format!("{city} / {a}"))
+        })
+        .collect();
+    let mut rows = vec![row("patients", "seen", seen.len(), seen.len())];
+    rows.extend(tally("city", seen.iter().map(|p| p.city.as_deref()), seen.len()));
+    rows.extend(tally("area", areas.iter().map(Option::as_deref), seen.len()));
+    rows
+}
+
+/// The condition mix of the patients seen from `from` to `to`: how many carry each condition
+/// tag (a patient with several counts under each), and how many carry none.
+pub fn conditions_report(patients: &[PatientActivity], from: NaiveDate, to: NaiveDate) -> Vec<CountRow> {
+    let seen: Vec<&PatientActivity> = patients.iter().filter(|p| p.visits_in(from, to) > 0).collect();
+    let mut tags: Vec<String> = Vec::new();
+    for p in &seen {
+        let mut own: Vec<String> = p.conditions.iter().map(|t| crate::outreach::normalize_tag(t)).collect();
+        own.sort_unstable();
+        own.dedup();
+        tags.extend(own.into_iter().filter(|t| !t.is_empty()));
+    }
+    let none = seen.iter().filter(|p| p.conditions.iter().all(|t| t.trim().is_empty())).count();
+    let mut rows = vec![row("patients", "seen", seen.len(), seen.len())];
+    rows.extend(tally("condition", tags.iter().map(|t| Some(t.as_str())), seen.len()));
+    rows.push(row("condition", "none recorded", none, seen.len()));
+    rows
 }

@@ -550,6 +550,19 @@ pub fn patients_with_last_visit(conn: &Connection) -> Result<Vec<(Patient, Optio
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// When each visit that was done started, by patient (the profile reports' visits).
+pub fn done_visits(conn: &Connection) -> Result<Vec<(PatientId, chrono::DateTime<chrono::Utc>)>> {
+    let mut stmt = conn.prepare_cached("SELECT patient_id, starts_at FROM appointment WHERE status = 'done'")?;
+    let rows = stmt.query_map([], |r| {
+        let id: Vec<u8> = r.get(0)?;
+        let id: [u8; 16] = id
+            .try_into()
+            .map_err(|_| rusqlite::Error::InvalidColumnType(0, "patient_id".into(), rusqlite::types::Type::Blob))?;
+        Ok((PatientId::from_bytes(id), from_ms(r.get(1)?)))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// The patient with this record number, if any (record numbers are matched case-insensitively).
 pub fn patient_id_by_record_no(conn: &Connection, record_no: &str) -> Result<Option<PatientId>> {
     let id: Option<Vec<u8>> = conn

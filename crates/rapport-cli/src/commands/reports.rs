@@ -1,6 +1,6 @@
 //! The clinic's segments and figures: `segment …`, `report …`.
 
-use rapport_core::{Rapport, Session};
+use rapport_core::{ProfileReport, Rapport, Session};
 use rapport_model::segments::SegmentFilter;
 
 use crate::cli::{ReportCommand, SegmentArgs, SegmentCommand};
@@ -65,7 +65,12 @@ fn segment_filter(app: &Rapport, s: &Session, a: SegmentArgs) -> Result<SegmentF
 }
 
 pub(crate) fn report(app: &mut Rapport, s: &Session, cmd: ReportCommand) -> Result<(), Failure> {
-    let (ReportCommand::NoShows { range } | ReportCommand::Waiting { range }) = &cmd;
+    let (ReportCommand::NoShows { range }
+    | ReportCommand::Waiting { range }
+    | ReportCommand::Referrals { range }
+    | ReportCommand::Geography { range }
+    | ReportCommand::Conditions { range }
+    | ReportCommand::Visits { range }) = &cmd;
     let to = range.to.unwrap_or_else(|| app.today());
     let from = range.from.unwrap_or(to - chrono::Duration::days(90));
     let (json, csv) = (range.json, range.csv);
@@ -95,6 +100,10 @@ pub(crate) fn report(app: &mut Rapport, s: &Session, cmd: ReportCommand) -> Resu
                 );
             }
         }
+        ReportCommand::Referrals { .. } => profile(app, s, ProfileReport::Referrals, from, to, json, csv)?,
+        ReportCommand::Geography { .. } => profile(app, s, ProfileReport::Geography, from, to, json, csv)?,
+        ReportCommand::Conditions { .. } => profile(app, s, ProfileReport::Conditions, from, to, json, csv)?,
+        ReportCommand::Visits { .. } => profile(app, s, ProfileReport::Visits, from, to, json, csv)?,
         ReportCommand::Waiting { .. } => {
             let report = app.waiting_report(s, from, to)?;
             if json {
@@ -133,6 +142,34 @@ pub(crate) fn report(app: &mut Rapport, s: &Session, cmd: ReportCommand) -> Resu
                 say!("  {:<18} {}", b.minutes, b.visits);
             }
         }
+    }
+    Ok(())
+}
+
+/// A profile report: each group's count and its share of the whole it counts.
+fn profile(
+    app: &mut Rapport,
+    s: &Session,
+    which: ProfileReport,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    json: bool,
+    csv: bool,
+) -> Result<(), Failure> {
+    let rows = app.profile_report(s, which, from, to)?;
+    if json {
+        return output::json(&rows);
+    }
+    if csv {
+        say!("dimension,key,count,share");
+        for r in &rows {
+            say!("{},{},{},{:.4}", output::csv_field(&r.dimension), output::csv_field(&r.key), r.count, r.share);
+        }
+        return Ok(());
+    }
+    say!("{from} to {to}");
+    for r in &rows {
+        say!("{:<20} {:<36} {:>7}  {:>5.1}%", r.dimension, r.key, r.count, r.share * 100.0);
     }
     Ok(())
 }
