@@ -100,6 +100,9 @@ pub(crate) enum Command {
     /// Campaigns to a saved segment (managers): set up, pause, resume, and what came of them.
     #[command(subcommand)]
     Campaign(CampaignCommand),
+    /// Satisfaction surveys after visits (managers): settings and results.
+    #[command(subcommand)]
+    Survey(SurveyCommand),
     /// The clinic's figures (managers), from this desk's data.
     #[command(subcommand)]
     Report(ReportCommand),
@@ -388,6 +391,42 @@ pub(crate) enum CampaignCommand {
     Pause { name: String },
     /// Lets a paused campaign's messages go.
     Resume { name: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum SurveyCommand {
+    /// Shows the survey settings, or changes those given.
+    Settings {
+        /// Ask patients about their visit once it is done.
+        #[arg(long, value_parser = parse_on_off, value_name = "on|off")]
+        after_visit: Option<bool>,
+        /// Hours after the visit is done.
+        #[arg(long, value_name = "N")]
+        delay_hours: Option<u32>,
+        /// Only this doctor's visits (repeat for several; `--all-doctors` for every doctor's).
+        #[arg(long = "doctor", value_name = "LOGIN", conflicts_with = "all_doctors")]
+        doctors: Vec<String>,
+        #[arg(long)]
+        all_doctors: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Average rating and NPS per doctor and month, and the latest answers.
+    Results {
+        /// One doctor's (their login).
+        #[arg(long, value_name = "LOGIN")]
+        doctor: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_on_off(s: &str) -> Result<bool, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "on" | "yes" => Ok(true),
+        "off" | "no" => Ok(false),
+        _ => Err("expected on or off".to_owned()),
+    }
 }
 
 fn parse_local_minute(s: &str) -> Result<chrono::NaiveDateTime, String> {

@@ -18,6 +18,7 @@ mod messaging;
 mod reports;
 mod segments;
 mod services;
+mod surveys;
 pub mod sync;
 
 use std::path::Path;
@@ -46,6 +47,7 @@ pub use rapport_store::{DataKey, KeyProtection, Secret, audit::Verification};
 pub use reports::ProfileReport;
 pub use segments::SEGMENT_SAMPLE;
 pub use services::{NewPointer, local_day_bounds};
+pub use surveys::{SurveyEdit, SurveyResults};
 
 /// Failed logins in a row that lock an account...
 pub const LOCKOUT_AFTER_FAILURES: i64 = 5;

@@ -1,6 +1,7 @@
 //! Front-desk operations: patients, rapport pointers, appointments and the schedule.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use rapport_model::surveys::RecentAnswer;
 use rapport_model::view::{
     BookingOutcome, DoctorGlance, DoctorView, DuplicateMatch, DuplicateReason, FreeSlot, PatientCard, PatientHit,
     PointerView, ScheduleRow,
@@ -635,7 +636,17 @@ impl Rapport {
             }
             None => None,
         };
-        Ok(DoctorGlance { card, appointment, upcoming })
+        let feedback =
+            rapport_store::surveys::answers(self.store.conn(), Some(doctor), crate::surveys::GLANCE_ANSWERS)?
+                .into_iter()
+                .map(|a| RecentAnswer {
+                    rating: a.rating,
+                    recommend: a.recommend,
+                    comment: a.comment,
+                    answered_at: a.answered_at,
+                })
+                .collect();
+        Ok(DoctorGlance { card, appointment, upcoming, feedback })
     }
 
     /// The first thing worth talking about with a patient, if anything is.

@@ -618,6 +618,8 @@ fn conflict_patient(conn: &rapport_store::rusqlite::Connection, c: &Conflict) ->
         | Entity::Segment
         | Entity::Campaign
         | Entity::CampaignResult
+        | Entity::SurveySettings
+        | Entity::SurveyAnswer
         | Entity::Staff
         | Entity::Audit
         | Entity::Template

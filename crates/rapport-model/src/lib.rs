@@ -22,6 +22,7 @@ pub mod reports;
 pub mod schema;
 pub mod segments;
 pub mod staff;
+pub mod surveys;
 pub mod sync;
 pub mod text;
 pub mod view;

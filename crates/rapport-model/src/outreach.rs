@@ -37,11 +37,13 @@ pub enum MessageKind {
     FollowUp,
     /// A clinic's campaign to a segment of its patients (see [`crate::campaigns`]).
     Campaign,
+    /// After a done visit: how was it? (see [`crate::surveys`]).
+    Survey,
 }
 
 impl MessageKind {
-    pub const ALL: [Self; 6] =
-        [Self::Reminder, Self::NoShow, Self::Recall, Self::Birthday, Self::FollowUp, Self::Campaign];
+    pub const ALL: [Self; 7] =
+        [Self::Reminder, Self::NoShow, Self::Recall, Self::Birthday, Self::FollowUp, Self::Campaign, Self::Survey];
 
     /// The word the CLI, templates and the wire use.
     pub const fn as_str(self) -> &'static str {
@@ -52,6 +54,7 @@ impl MessageKind {
             Self::Birthday => "birthday",
             Self::FollowUp => "follow-up",
             Self::Campaign => "campaign",
+            Self::Survey => "survey",
         }
     }
 
@@ -63,13 +66,23 @@ impl MessageKind {
             Self::Birthday => "Birthday greeting",
             Self::FollowUp => "Follow-up after a visit",
             Self::Campaign => "Campaign",
+            Self::Survey => "Satisfaction survey",
         }
     }
 
     /// About the patient's own care: sent despite an opt-out of greetings and outside the
-    /// weekly cap (consent to the channel is still needed).
+    /// weekly cap (consent to the channel is still needed). A survey is not: it asks a favour.
     pub const fn is_care(self) -> bool {
-        !self.is_cheerful()
+        !self.is_cheerful() && !matches!(self, Self::Survey)
+    }
+
+    /// The change format that brought this kind: a record naming it is not sent to a desk
+    /// that reads an older one ([`crate::sync::Change::readable_by`]).
+    pub const fn since(self) -> u32 {
+        match self {
+            Self::Campaign | Self::Survey => 4,
+            _ => 1,
+        }
     }
 
     /// Cheerful: held back while an avoid-topic pointer is active (a bereavement, a divorce).
@@ -79,7 +92,7 @@ impl MessageKind {
     }
 
     /// May the clinic phone instead, when the patient agreed to calls but not to messages?
-    /// A greeting is not worth a call.
+    /// A greeting or a survey is not worth a call.
     pub const fn may_call(self) -> bool {
         self.is_care()
     }
@@ -762,6 +775,7 @@ pub fn slots_of(kind: MessageKind) -> &'static [Slot] {
         MessageKind::Reminder => &[Patient, Clinic, Doctor, Date, Time, Link],
         MessageKind::NoShow | MessageKind::FollowUp => &[Patient, Clinic, Doctor, Date, Time],
         MessageKind::Recall | MessageKind::Birthday | MessageKind::Campaign => &[Patient, Clinic],
+        MessageKind::Survey => &[Patient, Clinic, Doctor, Link],
     }
 }
 
@@ -806,6 +820,12 @@ pub fn default_template(kind: MessageKind, channel: Channel, birthday_offer: boo
         }
         (MessageKind::Campaign, false) => {
             "{clinic}: {patient}, it has been a while. Reply R and we will call you to find a time that suits you."
+        }
+        (MessageKind::Survey, false) => {
+            "{clinic}: how was your visit with {doctor}? Reply 1 (poor) to 5 (excellent), or answer here: {link}"
+        }
+        (MessageKind::Survey, true) => {
+            "Subject: How was your visit?\nDear {patient},\n\nThank you for visiting {clinic}. How was your visit with {doctor}? Three short questions, one minute: {link}\n\nThe link works once, for two weeks."
         }
         (MessageKind::Campaign, true) => {
             "Subject: News from {clinic}\nDear {patient},\n\nIt has been a while since we saw you at {clinic}. Please call us and we will find a time that suits you."
@@ -1011,6 +1031,10 @@ word_enum! {
         /// Anything else, or a confirmation head office could not act on alone (a phone shared
         /// by several patients): for staff to read.
         Unclear = "unclear",
+        /// A digit from 1 to 5 answering a survey: the patient's rating of the visit.
+        Rating = "rating",
+        /// Words answering a survey: kept as its comment.
+        Comment = "comment",
     }
 }
 

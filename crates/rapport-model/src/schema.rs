@@ -61,6 +61,8 @@ pub enum JsonKind {
     QuietHours,
     SegmentFilter,
     CampaignFigures,
+    /// A list of staff ids (JSON array of UUID text).
+    StaffIds,
 }
 
 /// Whether a field may be null (every field is present in the change that makes a record).
@@ -155,7 +157,7 @@ pub const MAX_TAG: usize = 60;
 
 /// The replicated records, parents before children (a change to a patient is sent before a
 /// change to their pointer).
-pub const RECORDS: [Record; 14] = [
+pub const RECORDS: [Record; 16] = [
     Record {
         entity: Entity::Staff,
         key: "id",
@@ -259,6 +261,36 @@ pub const RECORDS: [Record; 14] = [
             f("ran_at", Instant, Optional),
             f("figures", Json(JsonKind::CampaignFigures), Required),
             f("updated_at", Instant, Required),
+        ],
+        local_only: &[],
+        authority: Authority::HeadOffice,
+    },
+    Record {
+        entity: Entity::SurveySettings,
+        key: "id",
+        fields: &[
+            f("after_visit", Flag, Required),
+            f("delay_hours", Kind::Int(0, crate::surveys::MAX_SURVEY_DELAY_HOURS as i64), Required),
+            f("doctors", Json(JsonKind::StaffIds), NotNull),
+            f("set_by", Ref(Entity::Staff), Required),
+            f("updated_at", Instant, Required),
+        ],
+        local_only: &[],
+        authority: Authority::ClinicManagers,
+    },
+    Record {
+        entity: Entity::SurveyAnswer,
+        // The survey message's id.
+        key: "id",
+        fields: &[
+            f("patient_id", Ref(Entity::Patient), Required),
+            f("appointment_id", Id, Optional),
+            f("doctor", Ref(Entity::Staff), Required),
+            f("rating", Kind::Int(1, 5), Optional),
+            f("recommend", Kind::Int(0, 10), Optional),
+            f("comment", Text(Lines, crate::surveys::MAX_SURVEY_COMMENT), Optional),
+            f("via", Word(crate::surveys::VIA_WORDS), Required),
+            f("answered_at", Instant, Required),
         ],
         local_only: &[],
         authority: Authority::HeadOffice,
@@ -582,6 +614,7 @@ fn check_json(name: &'static str, kind: JsonKind, text: &str) -> Result<(), Opti
         JsonKind::Consent => parse::<Consent>(text).map(drop),
         JsonKind::QuietHours => parse::<crate::patient::QuietHours>(text).map(drop),
         JsonKind::CampaignFigures => parse::<crate::campaigns::CampaignFigures>(text).map(drop),
+        JsonKind::StaffIds => list_cap(parse::<Vec<Uuid>>(text)?.len()),
         JsonKind::SegmentFilter => {
             let f: crate::segments::SegmentFilter = parse(text)?;
             list_cap(f.tags.len())?;

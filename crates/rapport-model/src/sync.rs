@@ -87,10 +87,14 @@ pub enum Entity {
     Campaign,
     /// What a campaign did, as head office counts it.
     CampaignResult,
+    /// Whether and when a clinic asks patients about their visit.
+    SurveySettings,
+    /// A patient's answer to a survey, as head office took it.
+    SurveyAnswer,
 }
 
 impl Entity {
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 16] = [
         Self::Patient,
         Self::Pointer,
         Self::PointerMark,
@@ -105,6 +109,8 @@ impl Entity {
         Self::Segment,
         Self::Campaign,
         Self::CampaignResult,
+        Self::SurveySettings,
+        Self::SurveyAnswer,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -123,6 +129,8 @@ impl Entity {
             Self::Segment => "segment",
             Self::Campaign => "campaign",
             Self::CampaignResult => "campaign_result",
+            Self::SurveySettings => "survey_settings",
+            Self::SurveyAnswer => "survey_answer",
         }
     }
 
@@ -133,7 +141,7 @@ impl Entity {
             Self::Patient | Self::Pointer | Self::PointerMark | Self::Appointment | Self::Staff | Self::Audit => 1,
             Self::Template | Self::MessagingSettings | Self::RecallRule | Self::Message | Self::CallTask => 2,
             Self::Segment => 3,
-            Self::Campaign | Self::CampaignResult => 4,
+            Self::Campaign | Self::CampaignResult | Self::SurveySettings | Self::SurveyAnswer => 4,
         }
     }
 
@@ -188,12 +196,18 @@ pub struct Change {
 }
 
 impl Change {
-    /// Can a device that reads change format `schema` read this change? Not a kind newer than
-    /// it, nor a template or message of the campaign kind (format 4) in a kind it knows.
+    /// Can a device that reads change format `schema` read this change? Not a record kind
+    /// newer than it, nor a template or message of a message kind newer than it.
     pub fn readable_by(&self, schema: u32) -> bool {
-        let campaign_word = matches!(self.entity, Entity::Template | Entity::Message)
-            && self.fields.get("kind").and_then(Value::as_str) == Some(crate::outreach::MessageKind::Campaign.as_str());
-        self.entity.since() <= schema && !(campaign_word && schema < Entity::Campaign.since())
+        let message_kind = || {
+            let kind = self.fields.get("kind").and_then(Value::as_str)?;
+            kind.parse::<crate::outreach::MessageKind>().ok()
+        };
+        let kind_since = match self.entity {
+            Entity::Template | Entity::Message => message_kind().map_or(1, |k| k.since()),
+            _ => 1,
+        };
+        self.entity.since() <= schema && kind_since <= schema
     }
 
     /// The version that wrote `field` in this change.

@@ -141,6 +141,9 @@ pub struct DoctorGlance {
     pub appointment: Option<Appointment>,
     /// The doctor's remaining patients today, in order, to pick another.
     pub upcoming: Vec<ScheduleRow>,
+    /// What the doctor's patients said in surveys lately, newest first.
+    #[serde(default)]
+    pub feedback: Vec<crate::surveys::RecentAnswer>,
 }
 
 /// A sync conflict as the desk lists it: the conflict, and the patient it concerns (for a

@@ -319,15 +319,19 @@ pub fn router(backend: Arc<Backend>, sms: Option<Arc<dyn SmsGateway>>) -> Router
         .route("/v1/sms/twilio/status", post(twilio_status))
         .route("/v1/sms/twilio/inbound", post(twilio_inbound))
         .route("/c/{token}", get(confirm_page).post(confirm_visit))
+        .route("/s/{token}", get(survey_page).post(survey_answer))
         .merge(device_routes)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(
             tower_http::trace::TraceLayer::new_for_http()
                 .make_span_with(|req: &axum::http::Request<_>| {
-                    // A confirm link's token confirms a visit: it is not written to the log.
+                    // A confirm or survey link's token is the patient's: it is not written to the log.
                     let path = req.uri().path();
-                    let path = if path.starts_with("/c/") { "/c/…" } else { path };
+                    let path = match path.get(..3) {
+                        Some(start @ ("/c/" | "/s/")) => &format!("{start}…"),
+                        _ => path,
+                    };
                     tracing::info_span!("request", method = %req.method(), path = %path)
                 })
                 .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO)),
@@ -528,6 +532,124 @@ async fn link_page(app: &AppState, token: String, confirm: bool) -> Response {
     }
 }
 
+/// Longest survey form taken (a comment of 1,000 characters, percent-encoded, and the rest).
+const MAX_SURVEY_FORM: usize = 16 * 1024;
+
+/// A survey link: the questions, or where the survey stands (opening it answers nothing).
+async fn survey_page(State(app): State<Arc<AppState>>, Path(token): Path<String>) -> Response {
+    survey(&app, token, None).await
+}
+
+/// The survey form's answer (`rating` 1 to 5, `recommend` 0 to 10, `comment`), taken once.
+async fn survey_answer(
+    State(app): State<Arc<AppState>>,
+    Path(token): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    if body.len() > MAX_SURVEY_FORM {
+        return page(StatusCode::PAYLOAD_TOO_LARGE, "That was too long", "<p>Please shorten your comment.</p>");
+    }
+    let body = String::from_utf8_lossy(&body);
+    let mut form = office::SurveyForm::default();
+    let number =
+        |v: &str, max: u8| v.trim().parse::<u8>().ok().filter(|n| (if max == 5 { 1 } else { 0 }..=max).contains(n));
+    for (key, value) in reqwest::Url::parse(&format!("http://form/?{body}"))
+        .map(|u| u.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect::<Vec<_>>())
+        .unwrap_or_default()
+    {
+        let bad = match key.as_str() {
+            "rating" if !value.is_empty() => number(&value, 5).map(|n| form.rating = Some(n)).is_none(),
+            "recommend" if !value.is_empty() => number(&value, 10).map(|n| form.recommend = Some(n)).is_none(),
+            "comment" => {
+                form.comment = Some(value);
+                false
+            }
+            _ => false,
+        };
+        if bad {
+            return page(
+                StatusCode::BAD_REQUEST,
+                "Please try again",
+                "<p>That answer could not be read. Please go back and choose again.</p>",
+            );
+        }
+    }
+    survey(&app, token, Some(form)).await
+}
+
+async fn survey(app: &AppState, token: String, answer: Option<office::SurveyForm>) -> Response {
+    let invalid =
+        || page(StatusCode::NOT_FOUND, "This link is not valid", "<p>Please check the link in your message.</p>");
+    if token.len() != 32 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return invalid();
+    }
+    let empty = answer.as_ref().is_some_and(|a| {
+        a.rating.is_none() && a.recommend.is_none() && a.comment.as_deref().is_none_or(|c| c.trim().is_empty())
+    });
+    let answer = answer.filter(|_| !empty);
+    let found = with_db(&app.backend, move |db| office::survey_link(db, &token, answer.as_ref(), now_ms())).await;
+    let link = match found {
+        Ok(Some(link)) => link,
+        Ok(None) => return invalid(),
+        Err(e) => return e.into_response(),
+    };
+    let clinic = escape(&link.clinic);
+    match link.state {
+        office::SurveyState::Answered => page(
+            StatusCode::OK,
+            "Thank you",
+            &format!(
+                "<p>Your answer has reached <strong>{clinic}</strong>. This survey has been answered; it cannot be answered again.</p>"
+            ),
+        ),
+        office::SurveyState::Closed => page(
+            StatusCode::GONE,
+            "This survey has closed",
+            &format!(
+                "<p>Thank you all the same. If there is something you would like <strong>{clinic}</strong> to know, please call the clinic.</p>"
+            ),
+        ),
+        office::SurveyState::Open => {
+            let about = match (link.doctor.as_str(), link.when.as_str()) {
+                ("", "") => format!("your visit to <strong>{clinic}</strong>"),
+                (doctor, "") => format!("your visit to <strong>{clinic}</strong> with {}", escape(doctor)),
+                ("", when) => format!("your visit to <strong>{clinic}</strong> on {}", escape(when)),
+                (doctor, when) => {
+                    format!("your visit to <strong>{clinic}</strong> with {} on {}", escape(doctor), escape(when))
+                }
+            };
+            let nudge = if empty {
+                "<p class=\"error\" role=\"alert\">Please choose a rating, or write a comment, before you send.</p>"
+            } else {
+                ""
+            };
+            let ratings: String = [(1, "Poor"), (2, "Fair"), (3, "Good"), (4, "Very good"), (5, "Excellent")]
+                .iter()
+                .map(|(n, word)| format!("<label class=\"choice\"><input type=\"radio\" name=\"rating\" value=\"{n}\"> {n} <span>{word}</span></label>"))
+                .collect();
+            let recommend: String = (0..=10)
+                .map(|n| format!("<label class=\"digit\"><input type=\"radio\" name=\"recommend\" value=\"{n}\"><span>{n}</span></label>"))
+                .collect();
+            page(
+                StatusCode::OK,
+                "How was your visit?",
+                &format!(
+                    "<p>A minute, three questions, about {about}. You can answer once.</p>{nudge}
+<form method=\"post\">
+<fieldset><legend>How would you rate your visit?</legend>{ratings}</fieldset>
+<fieldset><legend>How likely are you to recommend {clinic} to a friend or relative?</legend>
+<p class=\"quiet\" id=\"scale\">0 is not at all likely, 10 is extremely likely.</p><div class=\"digits\" aria-describedby=\"scale\">{recommend}</div></fieldset>
+<label for=\"comment\">Anything you would like to tell us? <span class=\"quiet\">(optional)</span></label>
+<textarea id=\"comment\" name=\"comment\" rows=\"4\" maxlength=\"{}\"></textarea>
+<p><button type=\"submit\">Send my answer</button></p>
+</form>",
+                    rapport_model::surveys::MAX_SURVEY_COMMENT
+                ),
+            )
+        }
+    }
+}
+
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
@@ -539,7 +661,13 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title>
 <style>body{{font:18px/1.5 system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;color:#1f2933}}
 h1{{font-size:1.4rem}}button{{font:inherit;padding:.7rem 1.4rem;border:0;border-radius:.4rem;background:#0b6e4f;color:#fff}}
-.quiet{{color:#52606d;font-size:.9rem}}</style></head><body><h1>{title}</h1>{body}</body></html>"
+.quiet{{color:#52606d;font-size:.9rem}}
+fieldset{{border:1px solid #cbd2d9;border-radius:.4rem;margin:0 0 1rem;padding:.5rem 1rem}}legend{{font-weight:600;padding:0 .3rem}}
+.choice{{display:block;padding:.55rem 0;min-height:2.75rem}}.choice span{{color:#52606d}}
+.digits{{display:flex;flex-wrap:wrap;gap:.35rem}}.digit{{display:inline-flex;align-items:center;justify-content:center;min-width:2.75rem;min-height:2.75rem;border:1px solid #9aa5b1;border-radius:.4rem}}
+.digit input{{position:absolute;opacity:0}}.digit:has(input:checked){{background:#0b6e4f;color:#fff;border-color:#0b6e4f}}.digit:has(input:focus-visible){{outline:3px solid #f0b429}}
+input[type=radio]{{width:1.3rem;height:1.3rem;vertical-align:middle}}textarea{{font:inherit;width:100%;box-sizing:border-box;margin:.4rem 0}}
+.error{{color:#8a041a;font-weight:600}}</style></head><body><h1>{title}</h1>{body}</body></html>"
     );
     let mut response = (status, html).into_response();
     let headers = response.headers_mut();

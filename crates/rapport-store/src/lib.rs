@@ -14,6 +14,7 @@ pub mod messaging;
 mod migrate;
 pub mod records;
 pub mod search;
+pub mod surveys;
 pub mod sync;
 
 use std::path::{Path, PathBuf};

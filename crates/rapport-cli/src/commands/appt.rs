@@ -209,5 +209,14 @@ pub(crate) fn glance(
         say!();
         print_schedule(app.today(), &glance.upcoming);
     }
+    if !glance.feedback.is_empty() {
+        say!();
+        say!("What {}'s patients said lately:", doctor.display_name);
+        for a in &glance.feedback {
+            let rating = a.rating.map_or(String::new(), |r| format!("{r}/5 "));
+            let recommend = a.recommend.map_or(String::new(), |r| format!("(would recommend: {r}/10) "));
+            say!("  {}  {rating}{recommend}{}", output::local(a.answered_at), a.comment.as_deref().unwrap_or_default());
+        }
+    }
     Ok(())
 }

@@ -1,9 +1,9 @@
-//! Campaigns: `campaign create|list|results|pause|resume`.
+//! Campaigns and surveys: `campaign create|list|results|pause|resume`, `survey settings|results`.
 
-use rapport_core::{CampaignInput, Rapport, Session};
+use rapport_core::{CampaignInput, Rapport, Session, SurveyEdit};
 use rapport_model::campaigns::{CampaignFigures, CampaignView};
 
-use crate::cli::CampaignCommand;
+use crate::cli::{CampaignCommand, SurveyCommand};
 use crate::context::Failure;
 use crate::output::{self, say};
 
@@ -143,4 +143,67 @@ fn print_figures(f: &CampaignFigures, window_days: u32) {
     for (doctor, n) in &f.booked_by_doctor {
         say!("  booked with {doctor}: {n}");
     }
+}
+
+pub(crate) fn survey(app: &mut Rapport, s: &Session, cmd: SurveyCommand) -> Result<(), Failure> {
+    match cmd {
+        SurveyCommand::Settings { after_visit, delay_hours, doctors, all_doctors, json } => {
+            let doctors = if all_doctors {
+                Some(Vec::new())
+            } else if doctors.is_empty() {
+                None
+            } else {
+                Some(doctors.iter().map(|l| app.staff_by_login(s, l).map(|d| d.id)).collect::<Result<Vec<_>, _>>()?)
+            };
+            let edit = SurveyEdit { after_visit, delay_hours, doctors };
+            let settings = if edit == SurveyEdit::default() {
+                app.survey_settings(s)?
+            } else {
+                app.set_survey_settings(s, &edit)?
+            };
+            if json {
+                return output::json(&settings);
+            }
+            let staff = app.list_staff(s)?;
+            let names: Vec<String> = settings
+                .doctors
+                .iter()
+                .map(|d| staff.iter().find(|x| x.id == *d).map(|x| x.display_name.clone()).unwrap_or_default())
+                .collect();
+            say!(
+                "Surveys after visits: {}; {} hours after the visit is done; {}.",
+                if settings.after_visit { "on" } else { "off" },
+                settings.delay_hours,
+                if names.is_empty() {
+                    "every doctor's visits".to_owned()
+                } else {
+                    format!("visits with {}", names.join(", "))
+                }
+            );
+        }
+        SurveyCommand::Results { doctor, json } => {
+            let doctor = doctor.map(|l| app.staff_by_login(s, &l).map(|d| d.id)).transpose()?;
+            let results = app.survey_results(s, doctor)?;
+            if json {
+                return output::json(&results);
+            }
+            if results.scores.is_empty() {
+                say!("No answers yet.");
+            }
+            for r in &results.scores {
+                let avg = r.average_rating.map_or("-".to_owned(), |a| format!("{a:.2}"));
+                let nps = r.nps.map_or("-".to_owned(), |n| format!("{n:+.0}"));
+                say!("{:<24} {:<8} {:>5} answers  rating {avg:>4}  NPS {nps:>4}", r.doctor, r.month, r.answers);
+            }
+            for (doctor, a) in results.latest.iter().filter(|(_, a)| a.comment.is_some()) {
+                let stars = a.rating.map_or(String::new(), |r| format!("{r}/5 "));
+                say!(
+                    "  {} {doctor}: {stars}{}",
+                    output::local(a.answered_at),
+                    a.comment.as_deref().unwrap_or_default()
+                );
+            }
+        }
+    }
+    Ok(())
 }

@@ -40,5 +40,6 @@ pub(crate) fn logged_in(app: &mut Rapport, s: &Session, command: Command) -> Res
         Command::Segment(cmd) => reports::segment(app, s, cmd),
         Command::Report(cmd) => reports::report(app, s, cmd),
         Command::Campaign(cmd) => campaigns::campaign(app, s, cmd),
+        Command::Survey(cmd) => campaigns::survey(app, s, cmd),
     }
 }

@@ -34,6 +34,7 @@ mod rules;
 mod search;
 mod staff;
 mod state;
+mod surveys;
 mod take_on;
 mod writer;
 
@@ -54,6 +55,7 @@ pub use pull::pull;
 pub use search::search;
 pub(crate) use search::words_from_patient_search;
 pub use staff::make_admin;
+pub use surveys::{SurveyForm, SurveyLink, SurveyState, survey_link};
 pub use take_on::take_on;
 
 use rapport_model::RefusalCode;

@@ -6,7 +6,7 @@
 //! recording it) becomes `uncertain` for staff to check, not `queued` again.
 
 use rapport_model::Consent;
-use rapport_model::outreach::{MAX_REPLY_CHARS, ReplyMeaning, reply_meaning};
+use rapport_model::outreach::{MAX_REPLY_CHARS, MessageKind, ReplyMeaning, reply_meaning};
 use rapport_model::sync::Entity;
 use serde_json::{Map, Value};
 
@@ -397,6 +397,10 @@ pub fn inbound_reply(db: &mut dyn Db, from: &str, text: &str, now_ms: i64) -> Of
     let mut w = Writer::begin(db, now_ms)?;
     // What head office made of it, for staff: a "C" it could not act on alone is theirs to read.
     let acted = match meaning {
+        // An answer to a survey: its rating or its comment.
+        m if kind == MessageKind::Survey.as_str() && !matches!(m, ReplyMeaning::Stop | ReplyMeaning::Start) => {
+            super::surveys::answer_by_text(&mut w, &id, &kept, now_ms)?
+        }
         ReplyMeaning::Confirm => {
             let confirmed = match appointment.as_deref() {
                 Some(a) if kind == "reminder" && patients.len() == 1 => confirm_visit(&mut w, a, &occasion, now_ms)?,

@@ -62,6 +62,8 @@ pub(super) struct Clinic {
     templates: Vec<StoredText>,
     /// Its recall rules in use: a condition tag and every how many months.
     recall_rules: Vec<(String, u32)>,
+    /// Whether, when and for which doctors it asks patients about their visit.
+    pub(super) survey: rapport_model::surveys::SurveySettings,
 }
 
 struct StoredText {
@@ -83,6 +85,7 @@ pub fn plan(db: &mut dyn Db, now_ms: i64, config: &OutreachConfig) -> OfficeResu
     plan_no_shows(db, now, &clinics, config, &mut report)?;
     plan_from_patients(db, now, &clinics, config, &mut report)?;
     super::campaigns::plan_campaigns(db, now, &clinics, config, &mut report)?;
+    super::surveys::plan_surveys(db, now, &clinics, config, &mut report)?;
     Ok(report)
 }
 
@@ -138,10 +141,16 @@ fn clinics(db: &mut dyn Db, config: &OutreachConfig) -> OfficeResult<HashMap<Uui
             settings: MessagingSettings::defaults(config.default_zone),
             templates: Vec::new(),
             recall_rules: Vec::new(),
+            survey: Default::default(),
         };
         out.insert(id, clinic);
     }
     let removed = |f: &Map<String, Value>| f.get("deleted_at").is_some_and(|v| !v.is_null());
+    for (clinic_id, ((), survey)) in newest(db, Entity::SurveySettings, |_, f| Some(((), survey_from(f)?)))? {
+        if let Some(clinic) = out.get_mut(&clinic_id) {
+            clinic.survey = survey;
+        }
+    }
     for (clinic_id, ((), settings)) in newest(db, Entity::MessagingSettings, |_, f| Some(((), settings_from(f)?)))? {
         if let Some(clinic) = out.get_mut(&clinic_id) {
             clinic.settings = settings;
@@ -177,6 +186,16 @@ fn clinics(db: &mut dyn Db, config: &OutreachConfig) -> OfficeResult<HashMap<Uui
         }
     }
     Ok(out)
+}
+
+/// A clinic's survey settings from their record.
+fn survey_from(f: &Map<String, Value>) -> Option<rapport_model::surveys::SurveySettings> {
+    let doctors: Vec<Uuid> = json(f, "doctors").unwrap_or_default();
+    Some(rapport_model::surveys::SurveySettings {
+        after_visit: int(f, "after_visit")? == 1,
+        delay_hours: u32::try_from(int(f, "delay_hours")?).ok()?,
+        doctors: doctors.into_iter().map(|d| rapport_model::StaffId::from_bytes(*d.as_bytes())).collect(),
+    })
 }
 
 /// A clinic's messaging settings from their record.
@@ -533,7 +552,7 @@ fn candidates(
 /// The occasions among `keys` that have their row for good: planning them again changes nothing
 /// (only a skipped one, or a reminder cancelled because its visit was no longer booked, may go
 /// after all).
-fn settled<'a>(
+pub(super) fn settled<'a>(
     db: &mut dyn Db,
     keys: impl Iterator<Item = &'a str>,
 ) -> OfficeResult<std::collections::HashSet<String>> {
@@ -779,7 +798,13 @@ fn slot_value(slot: Slot, o: &Occasion<'_>, token: &str, config: &OutreachConfig
         Slot::Date => o.starts_at.map(|t| local(t).format("%a %-d %b").to_string()).unwrap_or_default(),
         Slot::Time => o.starts_at.map(|t| local(t).format("%H:%M").to_string()).unwrap_or_default(),
         Slot::Link => {
-            config.public_url.as_deref().map(|u| format!("{}/c/{token}", u.trim_end_matches('/'))).unwrap_or_default()
+            // A survey's page, or a reminder's confirm page.
+            let page = if o.kind == MessageKind::Survey { "s" } else { "c" };
+            config
+                .public_url
+                .as_deref()
+                .map(|u| format!("{}/{page}/{token}", u.trim_end_matches('/')))
+                .unwrap_or_default()
         }
     }
 }
