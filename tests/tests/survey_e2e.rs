@@ -7,10 +7,12 @@
 use std::time::{Duration, Instant};
 
 use chrono::{Local, Timelike};
+use rapport_tests::browser::{Browser, screenshot};
 use rapport_tests::head_office::{Desk, Office, tls_files};
 use rapport_tests::kannel::{Kannel, free_port};
 use rapport_tests::mailbox::{MailServer, body};
 use serde_json::Value;
+use thirtyfour::prelude::*;
 
 const SECRET: &str = "kannel-callback-secret-8901";
 
@@ -146,8 +148,8 @@ fn a_done_visit_is_surveyed_once_by_text_or_page_and_the_answers_reach_the_docto
     assert_eq!(post(&link, "rating=9").0, 400);
     let (status, empty) = post(&link, "comment=++");
     assert!(status == 200 && empty.contains("Please choose a rating"), "{empty}");
-    let (status, thanks) = post(&link, "rating=5&recommend=9&comment=Lovely+care+from+the+team");
-    assert!(status == 200 && thanks.contains("Thank you"), "{thanks}");
+    // The patient answers on their phone, in a real browser.
+    answer_on_a_phone(&link).expect("the survey answered in Chromium");
     // Once only: a second answer, or a reload, changes nothing.
     let (_, again) = post(&link, "rating=1&recommend=0&comment=changed+my+mind");
     assert!(again.contains("cannot be answered again"), "{again}");
@@ -187,4 +189,32 @@ fn a_done_visit_is_surveyed_once_by_text_or_page_and_the_answers_reach_the_docto
     for secret in [token, "Lovely", "9845033333", "meera@"] {
         assert!(!log.contains(secret), "head office logged {secret:?}");
     }
+}
+
+/// Opens the survey in a phone-sized Chromium window, answers it (5, 9 and a comment), and
+/// opens it again: answered once. Screenshots of each page.
+fn answer_on_a_phone(link: &str) -> WebDriverResult<()> {
+    let browser = Browser::start().map_err(|e| WebDriverError::FatalError(e.to_string()))?;
+    let rt = tokio::runtime::Runtime::new().map_err(|e| WebDriverError::FatalError(e.to_string()))?;
+    rt.block_on(async {
+        let phone = browser.open(390, 844).await?;
+        phone.goto(link).await?;
+        assert_eq!(phone.title().await?, "How was your visit?");
+        screenshot(&phone, "survey-page").await?;
+        phone.find(By::XPath("//label[input[@name='rating' and @value='5']]")).await?.click().await?;
+        let nine = phone.find(By::XPath("//label[input[@name='recommend' and @value='9']]")).await?;
+        nine.scroll_into_view().await?;
+        nine.click().await?;
+        phone.find(By::Id("comment")).await?.send_keys("Lovely care from the team").await?;
+        screenshot(&phone, "survey-filled").await?;
+        phone.find(By::Css("button[type=submit]")).await?.click().await?;
+        let heading = phone.find(By::Tag("h1")).await?.text().await?;
+        assert_eq!(heading, "Thank you");
+        screenshot(&phone, "survey-thanks").await?;
+        phone.goto(link).await?;
+        let body = phone.find(By::Tag("body")).await?.text().await?;
+        assert!(body.contains("cannot be answered again"), "{body}");
+        screenshot(&phone, "survey-answered-once").await?;
+        phone.quit().await
+    })
 }

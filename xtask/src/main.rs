@@ -47,6 +47,8 @@ const SERVER_PACKAGES: &[(&str, &str)] = &[
     ("kannel", "a real SMS gateway (bearerbox, smsbox) head office sends reminders through"),
     ("kannel-extras", "Kannel's fake operator (fakesmsc) that receives the test's texts and replies"),
     ("python3-aiosmtpd", "a real SMTP server the test's email reminders go to"),
+    ("chromium", "a real browser for the survey page and the head-office dashboard"),
+    ("chromium-driver", "chromedriver, the WebDriver the browser tests drive Chromium through"),
 ];
 
 /// tauri-driver, the WebDriver front for Tauri apps.
