@@ -26,6 +26,8 @@ use rapport_model::sync::{
 };
 use serde::Serialize;
 
+mod dashboard;
+
 use crate::db::Backend;
 use crate::now_ms;
 use crate::office::{self, Device, OfficeError, Refused};
@@ -320,6 +322,7 @@ pub fn router(backend: Arc<Backend>, sms: Option<Arc<dyn SmsGateway>>) -> Router
         .route("/v1/sms/twilio/inbound", post(twilio_inbound))
         .route("/c/{token}", get(confirm_page).post(confirm_visit))
         .route("/s/{token}", get(survey_page).post(survey_answer))
+        .merge(dashboard::routes())
         .merge(device_routes)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

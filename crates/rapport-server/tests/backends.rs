@@ -954,6 +954,12 @@ fn a_version_2_database_moves_its_search_words_to_the_index(o: Office) {
         .tx(|db| {
             db.exec("DROP TABLE message", &[])?;
             db.exec("DROP TABLE campaign_run", &[])?;
+            db.exec("DROP TABLE office_session", &[])?;
+            db.exec("DROP TABLE office_user", &[])?;
+            db.exec("DROP INDEX booking_by_clinic", &[])?;
+            for column in ["clinic_id", "status", "booked_at", "seen_at"] {
+                db.exec(&format!("ALTER TABLE booking DROP COLUMN {column}"), &[])?;
+            }
             db.exec("DROP INDEX booking_by_start", &[])?;
             db.exec("DROP TABLE patient_word", &[])?;
             db.exec("CREATE TABLE patient_search (patient_id TEXT PRIMARY KEY, words TEXT NOT NULL)", &[])?;

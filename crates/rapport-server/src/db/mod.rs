@@ -238,7 +238,7 @@ struct Migration {
 
 /// Head office's schema, one version after another; a database is brought up to the last one
 /// at start.
-const MIGRATIONS: [Migration; 8] = [
+const MIGRATIONS: [Migration; 9] = [
     Migration { sql: include_str!("../../../../migrations/server/0001_head_office.sql"), then: None },
     Migration { sql: include_str!("../../../../migrations/server/0002_trust.sql"), then: None },
     Migration {
@@ -253,6 +253,10 @@ const MIGRATIONS: [Migration; 8] = [
     },
     Migration { sql: include_str!("../../../../migrations/server/0007_campaigns.sql"), then: None },
     Migration { sql: include_str!("../../../../migrations/server/0008_surveys.sql"), then: None },
+    Migration {
+        sql: include_str!("../../../../migrations/server/0009_dashboard.sql"),
+        then: Some(crate::office::booking_facts_from_appointments),
+    },
 ];
 
 /// Migration 6: the message columns the later form of migration 4 made, added where missing.

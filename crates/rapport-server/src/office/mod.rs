@@ -25,6 +25,7 @@
 mod audit;
 mod campaigns;
 mod devices;
+pub mod figures;
 mod ingest;
 mod mirror;
 mod outbox;
@@ -36,6 +37,7 @@ mod staff;
 mod state;
 mod surveys;
 mod take_on;
+mod users;
 mod writer;
 
 pub use audit::{ChainReport, dump, verify_audit};
@@ -52,11 +54,13 @@ pub use outreach::{
     plan as plan_messages,
 };
 pub use pull::pull;
+pub(crate) use rules::booking_facts_from_appointments;
 pub use search::search;
 pub(crate) use search::words_from_patient_search;
 pub use staff::make_admin;
 pub use surveys::{SurveyForm, SurveyLink, SurveyState, survey_link};
 pub use take_on::take_on;
+pub use users::{OfficeRole, OfficeSession, SESSION_SECONDS, SignIn, add_user, session, sign_in, sign_out};
 
 use rapport_model::RefusalCode;
 use rapport_model::sync::{Hlc, Version, hlc_tick};

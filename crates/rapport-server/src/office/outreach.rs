@@ -869,7 +869,7 @@ pub fn outbox_status(db: &mut dyn Db, now_ms: i64) -> OfficeResult<OutboxStatus>
 }
 
 /// Minutes the oldest message due for sending (all, or one clinic's) has waited past its time.
-fn late_minutes(db: &mut dyn Db, clinic: Option<Uuid>, now_ms: i64) -> OfficeResult<Option<i64>> {
+pub(super) fn late_minutes(db: &mut dyn Db, clinic: Option<Uuid>, now_ms: i64) -> OfficeResult<Option<i64>> {
     let due = "SELECT min(send_after) FROM message WHERE status IN ('queued', 'claimed')";
     let oldest = match clinic {
         Some(c) => db.query_one(&format!("{due} AND clinic_id = $1"), &[c.to_string().into()])?,

@@ -10,6 +10,44 @@ use super::state::{ConflictRow, State};
 use super::writer::Writer;
 use crate::db::Db;
 
+/// What the dashboard's figures read of a visit, kept with its booking.
+struct BookingFacts {
+    clinic: Option<String>,
+    status: Option<String>,
+    booked_at: Option<i64>,
+    seen_at: Option<i64>,
+}
+
+impl BookingFacts {
+    fn of(state: &State) -> Self {
+        let f = &state.fields;
+        Self {
+            clinic: state.clinic.map(|c| c.to_string()),
+            status: f.get("status").and_then(Value::as_str).map(str::to_owned),
+            booked_at: f.get("booked_at").and_then(Value::as_i64),
+            seen_at: f.get("seen_at").and_then(Value::as_i64),
+        }
+    }
+}
+
+/// Migration 9: the facts of the bookings made before it, from their appointments.
+pub(crate) fn booking_facts_from_appointments(db: &mut dyn Db) -> crate::db::DbResult<()> {
+    let found = db.query(
+        "SELECT s.record, s.clinic_id, s.fields FROM booking b JOIN record_state s ON s.entity = 'appointment' AND s.record = b.appointment",
+        &[],
+    )?;
+    for mut row in crate::db::rows(found, "appointment") {
+        let (record, clinic, fields) = (row.text()?, row.opt_uuid()?, row.json::<Map<String, Value>>()?);
+        let state = State { fields, versions: Default::default(), patient: None, clinic };
+        let facts = BookingFacts::of(&state);
+        db.exec(
+            "UPDATE booking SET clinic_id = $2, status = $3, booked_at = $4, seen_at = $5 WHERE appointment = $1",
+            &[record.into(), facts.clinic.into(), facts.status.into(), facts.booked_at.into(), facts.seen_at.into()],
+        )?;
+    }
+    Ok(())
+}
+
 /// Keeps the doctor's calendar: an appointment that now holds a slot another one already holds
 /// is cancelled by head office, and the desk that booked it is told.
 pub(super) fn check_booking(w: &mut Writer<'_>, record: &str, state: &mut State) -> OfficeResult<Option<String>> {
@@ -20,12 +58,25 @@ pub(super) fn check_booking(w: &mut Writer<'_>, record: &str, state: &mut State)
     let status =
         f.get("status").and_then(Value::as_str).and_then(|s| s.parse::<rapport_model::AppointmentStatus>().ok());
     let holds = status.is_some_and(rapport_model::AppointmentStatus::holds_slot);
+    let facts = BookingFacts::of(state);
     let save = |db: &mut dyn Db, holds: bool| -> OfficeResult<()> {
         db.exec(
-            "INSERT INTO booking (appointment, doctor, starts_at, ends_at, holds) VALUES ($1,$2,$3,$4,$5)
+            "INSERT INTO booking (appointment, doctor, starts_at, ends_at, holds, clinic_id, status, booked_at, seen_at)
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)
              ON CONFLICT (appointment) DO UPDATE SET doctor = excluded.doctor, starts_at = excluded.starts_at,
-                 ends_at = excluded.ends_at, holds = excluded.holds",
-            &[record.into(), doctor.clone().into(), starts.into(), ends.into(), i64::from(holds).into()],
+                 ends_at = excluded.ends_at, holds = excluded.holds, clinic_id = excluded.clinic_id,
+                 status = excluded.status, booked_at = excluded.booked_at, seen_at = excluded.seen_at",
+            &[
+                record.into(),
+                doctor.clone().into(),
+                starts.into(),
+                ends.into(),
+                i64::from(holds).into(),
+                facts.clinic.clone().into(),
+                facts.status.clone().into(),
+                facts.booked_at.into(),
+                facts.seen_at.into(),
+            ],
         )?;
         Ok(())
     };

@@ -88,6 +88,26 @@ pub(crate) enum Command {
     /// Staff accounts (what only head office may do to them).
     #[command(subcommand)]
     Staff(StaffCommand),
+    /// Head-office users of the dashboard at /dashboard.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum UserCommand {
+    /// Add a dashboard user (or give one a new password and role, ending their sessions). The
+    /// password comes from RAPPORT_SERVER_PASSWORD (at least 12 characters), never the command line.
+    Add {
+        login: String,
+        #[arg(long, value_parser = parse_office_role, value_name = "manager|viewer")]
+        role: rapport_server::office::OfficeRole,
+        #[command(flatten)]
+        storage: Storage,
+    },
+}
+
+fn parse_office_role(s: &str) -> Result<rapport_server::office::OfficeRole, String> {
+    rapport_server::office::OfficeRole::parse(s).ok_or_else(|| "manager or viewer".to_owned())
 }
 
 #[derive(Subcommand, Debug)]

@@ -244,6 +244,19 @@ pub(crate) fn make_admin(storage: &Storage, clinic: &str, login: &str, now: i64)
     Ok(ExitCode::SUCCESS)
 }
 
+pub(crate) fn add_user(
+    storage: &Storage,
+    login: &str,
+    role: office::OfficeRole,
+    now: i64,
+) -> Result<ExitCode, Failure> {
+    let password = std::env::var("RAPPORT_SERVER_PASSWORD")
+        .map_err(|_| "set RAPPORT_SERVER_PASSWORD to the new user's password (at least 12 characters)".to_owned())?;
+    open(storage)?.tx(|db| office::add_user(db, login, role, &password, now)).map_err(fail)?;
+    say!("{} may sign in to the dashboard as a {}.", login.trim().to_lowercase(), role.as_str());
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Exits 1 if a chain is broken.
 pub(crate) fn verify_audit(storage: &Storage) -> Result<ExitCode, Failure> {
     let chains = open(storage)?.tx(office::verify_audit).map_err(fail)?;

@@ -11,7 +11,9 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 
-use crate::cli::{AuditCommand, Cli, ClinicCommand, Command, DeviceCommand, MessagesCommand, StaffCommand};
+use crate::cli::{
+    AuditCommand, Cli, ClinicCommand, Command, DeviceCommand, MessagesCommand, StaffCommand, UserCommand,
+};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -57,6 +59,7 @@ fn main() -> ExitCode {
             commands::make_admin(&storage, &clinic, &login, now)
         }
         Command::Audit(AuditCommand::Verify { storage }) => commands::verify_audit(&storage),
+        Command::User(UserCommand::Add { login, role, storage }) => commands::add_user(&storage, &login, role, now),
     };
     done.unwrap_or_else(|message| {
         eprintln!("error: {message}");
