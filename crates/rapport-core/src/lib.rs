@@ -60,6 +60,9 @@ pub use rapport_model::staff::{MIN_PASSPHRASE_CHARS, MIN_PASSWORD_CHARS};
 pub struct Rapport {
     store: Store,
     clock: Arc<dyn Clock>,
+    /// Every living patient as segments see them, kept while the database is unchanged (a
+    /// manager's live count is a pass over memory, not over the encrypted file).
+    segment_facts: Option<segments::SegmentFacts>,
 }
 
 /// A logged-in staff member. Only [`Rapport::login`] (and [`Rapport::init`]) make one.
@@ -180,7 +183,7 @@ impl Rapport {
     /// Wraps an open store; the store stamps sync versions with the application's clock.
     fn with_store(mut store: Store, clock: Arc<dyn Clock>) -> Self {
         store.set_wall_clock(Self::wall_clock(&clock));
-        Self { store, clock }
+        Self { store, clock, segment_facts: None }
     }
 
     pub fn store(&self) -> &Store {

@@ -1,11 +1,13 @@
 //! Segments at the desk: how many of the clinic's patients a set of conditions holds, counted
 //! from the local database (offline), by the model's rule ([`SegmentFilter::matches`]).
 
-use chrono::Local;
-use rapport_model::Operation;
-use rapport_model::segments::{MAX_SEGMENT_NAME, SavedSegment, SegmentFilter, SegmentSize};
+use std::collections::HashMap;
+
+use chrono::{Local, NaiveDate};
+use rapport_model::segments::{MAX_SEGMENT_NAME, PatientFacts, SavedSegment, SegmentFilter, SegmentSize};
 use rapport_model::text::{self, TextRule};
 use rapport_model::view::PatientHit;
+use rapport_model::{Consent, Operation, PatientId, StaffId};
 use rapport_store::{messaging, records};
 
 use crate::services::{log, uuid_from};
@@ -14,25 +16,118 @@ use crate::{Error, Rapport, Result, Session};
 /// Patients shown to recognise a segment by.
 pub const SEGMENT_SAMPLE: usize = 10;
 
+/// Every living patient as segments see them, in name order, with the database's change stamp
+/// when they were read. Places and languages are held once each (`names`).
+pub(crate) struct SegmentFacts {
+    stamp: (i64, u64),
+    names: Vec<String>,
+    patients: Vec<Facts>,
+}
+
+struct Facts {
+    id: PatientId,
+    conditions: Box<[String]>,
+    birth_date: Option<NaiveDate>,
+    /// Indexes into `names`.
+    sex: Option<u32>,
+    city: Option<u32>,
+    area: Option<u32>,
+    language: Option<u32>,
+    usual_doctor: Option<StaffId>,
+    consent: Consent,
+    last_visit: Option<NaiveDate>,
+}
+
+/// Says how many, never who (a `Debug` print must not carry patient data).
+impl std::fmt::Debug for SegmentFacts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SegmentFacts").field("patients", &self.patients.len()).finish_non_exhaustive()
+    }
+}
+
+impl SegmentFacts {
+    fn read(conn: &rapport_store::rusqlite::Connection) -> Result<Self> {
+        let stamp = records::change_stamp(conn)?;
+        let mut index: HashMap<String, u32> = HashMap::new();
+        let mut names = Vec::new();
+        let mut patients = Vec::new();
+        let mut intern = |text: Option<String>| {
+            text.map(|t| {
+                *index.entry(t).or_insert_with_key(|t| {
+                    names.push(t.clone());
+                    u32::try_from(names.len() - 1).unwrap_or(u32::MAX)
+                })
+            })
+        };
+        records::segment_rows(conn, |r| {
+            patients.push(Facts {
+                id: r.id,
+                conditions: r.conditions.into_boxed_slice(),
+                birth_date: r.birth_date,
+                sex: intern(r.sex),
+                city: intern(r.city),
+                area: intern(r.area),
+                language: intern(r.language),
+                usual_doctor: r.usual_doctor,
+                consent: r.consent,
+                last_visit: r.last_visit.map(|t| t.with_timezone(&Local).date_naive()),
+            });
+        })?;
+        Ok(Self { stamp, names, patients })
+    }
+
+    /// The patients in the segment on `today`, in name order.
+    fn matching<'a>(&'a self, filter: &'a SegmentFilter, today: NaiveDate) -> impl Iterator<Item = PatientId> + 'a {
+        let name = |i: Option<u32>| i.and_then(|i| self.names.get(i as usize)).map(String::as_str);
+        self.patients.iter().filter_map(move |p| {
+            let facts = PatientFacts {
+                conditions: &p.conditions,
+                birth_date: p.birth_date,
+                sex: name(p.sex),
+                city: name(p.city),
+                area: name(p.area),
+                language: name(p.language),
+                usual_doctor: p.usual_doctor,
+                consent: &p.consent,
+            };
+            filter.matches_facts(&facts, p.last_visit, today).then_some(p.id)
+        })
+    }
+}
+
 impl Rapport {
     /// How many living patients `filter` holds, with a few of them (by name) to recognise it
-    /// by (managers and admins; audited, as it shows names).
+    /// by (managers and admins; audited, as it shows names). The patients are read once and
+    /// kept while the database is unchanged, so a count that follows typing is a pass over
+    /// memory.
     pub fn segment_size(&mut self, s: &Session, filter: &SegmentFilter) -> Result<SegmentSize> {
         s.require(Operation::ChangeSettings)?;
         let today = self.today();
+        let stamp = records::change_stamp(self.store.conn())?;
+        if self.segment_facts.as_ref().is_none_or(|f| f.stamp != stamp) {
+            self.segment_facts = Some(SegmentFacts::read(self.store.conn())?);
+        }
+        let Some(facts) = &self.segment_facts else { return Ok(SegmentSize { count: 0, sample: Vec::new() }) };
         let mut count = 0;
-        let mut sample = Vec::new();
-        for (p, last) in records::patients_with_last_visit(self.store.conn())? {
-            let last_visit = last.map(|t| t.with_timezone(&Local).date_naive());
-            if filter.matches(&p, last_visit, today) {
-                count += 1;
+        let mut first = Vec::with_capacity(SEGMENT_SAMPLE);
+        for id in facts.matching(filter, today) {
+            count += 1;
+            if first.len() < SEGMENT_SAMPLE {
+                first.push(id);
+            }
+        }
+        let mut sample = Vec::with_capacity(first.len());
+        for id in first {
+            if let Some(p) = records::get_patient(self.store.conn(), id)? {
                 sample.push(PatientHit::from(&p));
             }
         }
-        sample.sort_by(|a, b| (&a.family, &a.given).cmp(&(&b.family, &b.given)));
-        sample.truncate(SEGMENT_SAMPLE);
         let now = self.clock.now();
         self.store.write(|tx| log(tx, now, s, "segment.count", None, None))?;
+        // The audit row just written changes no patient: the facts stay current.
+        if let Some(facts) = &mut self.segment_facts {
+            facts.stamp = records::change_stamp(self.store.conn())?;
+        }
         Ok(SegmentSize { count, sample })
     }
 

@@ -183,3 +183,49 @@ fn a_manager_saves_a_segment_once_per_name_and_it_goes_to_head_office() {
     let hidden = SegmentFilter { tags: vec!["dia\u{202E}betes".into()], ..Default::default() };
     assert_eq!(c.app.save_segment(&manager, "Odd", &hidden).expect_err("refused").code, ErrorCode::InvalidInput);
 }
+
+/// Counts follow the data: a patient registered here, one registered through another
+/// connection to the same file (the background sync's), a visit done and a patient deleted
+/// each show in the next count, though patients are read once and kept between counts.
+#[test]
+fn a_count_follows_every_change_to_the_patients() {
+    let mut c = clinic();
+    let admin = c.admin.clone();
+    let diabetes = SegmentFilter { tags: vec!["diabetes".into()], ..SegmentFilter::default() };
+    let count = |c: &mut Clinic| c.app.segment_size(&admin, &diabetes).expect("count").count;
+    let tagged = |given: &str| NewPatient {
+        given: given.into(),
+        family: "Counted".into(),
+        conditions: vec!["diabetes".into()],
+        ..NewPatient::default()
+    };
+    assert_eq!(count(&mut c), 0);
+    let first = c.patient_with(tagged("One"));
+    assert_eq!(count(&mut c), 1, "registered here");
+    assert_eq!(count(&mut c), 1, "counting twice changes nothing");
+    let mut other = rapport_core::Rapport::open(&c.db, Some(&rapport_core::Secret::new(PASSPHRASE)), c.clock.clone())
+        .expect("open");
+    let other_admin = other.login("admin", &rapport_core::Secret::new(PASSWORD)).expect("login");
+    other.register_patient(&other_admin, tagged("Two")).expect("register elsewhere");
+    assert_eq!(count(&mut c), 2, "registered through another connection");
+    let seen = SegmentFilter { last_visit_after: Some(c.app.today() - Duration::days(1)), ..diabetes.clone() };
+    assert_eq!(c.app.segment_size(&admin, &seen).expect("count").count, 0);
+    let dr = c.staff("dr.count", Role::Clinician).staff().id;
+    let start = c.clock.now();
+    let visit = c
+        .app
+        .book(
+            &admin,
+            Booking { patient: first, doctor: dr, starts_at: start + Duration::minutes(30), minutes: 15, reason: None },
+        )
+        .expect("book")
+        .appointment
+        .id;
+    c.clock.set(start + Duration::minutes(40));
+    for step in [StatusChange::CheckIn, StatusChange::Seen, StatusChange::Done] {
+        c.app.change_status(&admin, visit, step).expect("status");
+    }
+    assert_eq!(c.app.segment_size(&admin, &seen).expect("count").count, 1, "a visit done");
+    c.app.delete_patient(&admin, first).expect("delete");
+    assert_eq!(count(&mut c), 1, "deleted");
+}

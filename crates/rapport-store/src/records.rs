@@ -550,6 +550,57 @@ pub fn patients_with_last_visit(conn: &Connection) -> Result<Vec<(Patient, Optio
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// What a segment looks at of one living patient ([`segment_rows`]).
+#[derive(Debug, Clone)]
+pub struct SegmentRow {
+    pub id: PatientId,
+    pub conditions: Vec<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub sex: Option<String>,
+    pub city: Option<String>,
+    pub area: Option<String>,
+    pub language: Option<String>,
+    pub usual_doctor: Option<StaffId>,
+    pub consent: rapport_model::Consent,
+    /// When the last visit that was done started.
+    pub last_visit: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Every living patient as segments see them, by family then given name, handed to `each` one
+/// at a time (only the columns a segment reads; last visits in one grouped pass).
+pub fn segment_rows(conn: &Connection, mut each: impl FnMut(SegmentRow)) -> Result<()> {
+    let mut stmt = conn.prepare(
+        "SELECT p.id, p.conditions, p.birth_date, p.sex, p.city, p.area, p.language, p.usual_doctor, p.consent, v.last
+         FROM patient p
+         LEFT JOIN (SELECT patient_id, max(starts_at) AS last FROM appointment WHERE status = 'done' GROUP BY patient_id) v
+             ON v.patient_id = p.id
+         WHERE p.deleted_at IS NULL ORDER BY p.family, p.given, p.id",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        each(SegmentRow {
+            id: PatientId::from_bytes(blob16(r, 0)?),
+            conditions: from_json(r, 1)?,
+            birth_date: opt_date(r, 2)?,
+            sex: r.get(3)?,
+            city: r.get(4)?,
+            area: r.get(5)?,
+            language: r.get(6)?,
+            usual_doctor: opt_blob16(r, 7)?.map(StaffId::from_bytes),
+            consent: from_json(r, 8)?,
+            last_visit: opt_time(r, 9)?,
+        });
+    }
+    Ok(())
+}
+
+/// How the database stands: changed by this connection (`total_changes`) or by another one
+/// (`data_version`) since the last look if this differs.
+pub fn change_stamp(conn: &Connection) -> Result<(i64, u64)> {
+    let version: i64 = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+    Ok((version, conn.total_changes()))
+}
+
 /// When each visit that was done started, by patient (the profile reports' visits).
 pub fn done_visits(conn: &Connection) -> Result<Vec<(PatientId, chrono::DateTime<chrono::Utc>)>> {
     let mut stmt = conn.prepare_cached("SELECT patient_id, starts_at FROM appointment WHERE status = 'done'")?;
