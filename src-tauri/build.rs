@@ -41,6 +41,12 @@ const COMMANDS: &[&str] = &[
     "resolve_conflict",
     "find_at_head_office",
     "take_on_patient",
+    "segment_size",
+    "no_show_report",
+    "waiting_report",
+    "profile_report",
+    "campaigns",
+    "survey_results",
 ];
 
 fn main() {

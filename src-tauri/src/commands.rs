@@ -3,13 +3,17 @@
 use rapport_core::{NewPointer, TemplateInput};
 use rapport_model::ErrorCode;
 use rapport_model::calls::CallItem;
+use rapport_model::campaigns::CampaignView;
 use rapport_model::ipc::ErrorReply;
 use rapport_model::ipc::{
     AddPointerArgs, CallDoneArgs, DeskState, DuplicateArgs, EnrollArgs, FindArgs, GlanceArgs, HeadOffice, IdleLockArgs,
-    JoinArgs, LoginArgs, MoveArgs, PassphraseArgs, PasswordArgs, PatientArgs, PointerArgs, RecallRuleArgs, ResolveArgs,
-    ScheduleArgs, SearchArgs, SetupArgs, SlotArgs, StatusArgs, TemplateArgs,
+    JoinArgs, LoginArgs, MoveArgs, PassphraseArgs, PasswordArgs, PatientArgs, PointerArgs, ProfileArgs, RangeArgs,
+    RecallRuleArgs, ResolveArgs, ScheduleArgs, SearchArgs, SegmentArgs, SetupArgs, SlotArgs, StatusArgs, TemplateArgs,
 };
 use rapport_model::outreach::{MessagingEdit, MessagingView, RecallRule, TemplateView};
+use rapport_model::reports::{CountRow, NoShowRow, WaitingReport};
+use rapport_model::segments::SegmentSize;
+use rapport_model::surveys::SurveyResults;
 use rapport_model::sync::{RemotePatient, SyncReport, SyncStatus};
 use rapport_model::view::{
     BookingOutcome, ConflictView, DoctorGlance, DoctorView, DuplicateMatch, FreeSlot, PatientCard, PatientHit,
@@ -181,6 +185,42 @@ pub async fn call_list(desk: State<'_, Desk>) -> Reply<Vec<CallItem>> {
 #[tauri::command]
 pub async fn finish_call(desk: State<'_, Desk>, args: CallDoneArgs) -> Reply<CallItem> {
     desk.with_session(|app, s| app.finish_call(s, args.call, args.outcome))
+}
+
+/// Counts a segment (and saves it under a name, if one is given).
+#[tauri::command]
+pub async fn segment_size(desk: State<'_, Desk>, args: SegmentArgs) -> Reply<SegmentSize> {
+    desk.with_session(|app, s| {
+        if let Some(name) = &args.name {
+            app.save_segment(s, name, &args.filter)?;
+        }
+        app.segment_size(s, &args.filter)
+    })
+}
+
+#[tauri::command]
+pub async fn no_show_report(desk: State<'_, Desk>, args: RangeArgs) -> Reply<Vec<NoShowRow>> {
+    desk.with_session(|app, s| app.no_show_report(s, args.from, args.to))
+}
+
+#[tauri::command]
+pub async fn waiting_report(desk: State<'_, Desk>, args: RangeArgs) -> Reply<WaitingReport> {
+    desk.with_session(|app, s| app.waiting_report(s, args.from, args.to))
+}
+
+#[tauri::command]
+pub async fn profile_report(desk: State<'_, Desk>, args: ProfileArgs) -> Reply<Vec<CountRow>> {
+    desk.with_session(|app, s| app.profile_report(s, args.which, args.from, args.to))
+}
+
+#[tauri::command]
+pub async fn campaigns(desk: State<'_, Desk>) -> Reply<Vec<CampaignView>> {
+    desk.with_session(|app, s| app.campaigns(s))
+}
+
+#[tauri::command]
+pub async fn survey_results(desk: State<'_, Desk>) -> Reply<SurveyResults> {
+    desk.with_session(|app, s| app.survey_results(s, None))
 }
 
 #[tauri::command]

@@ -63,6 +63,12 @@ fn main() {
             commands::resolve_conflict,
             commands::find_at_head_office,
             commands::take_on_patient,
+            commands::segment_size,
+            commands::no_show_report,
+            commands::waiting_report,
+            commands::profile_report,
+            commands::campaigns,
+            commands::survey_results,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

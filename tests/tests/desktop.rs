@@ -250,6 +250,39 @@ async fn scenario(driver: &WebDriver, shots: &Path) -> WebDriverResult<()> {
         ),
     )
     .await?;
+
+    // The clinic manager's figures: a segment counted as its conditions are typed, a report
+    // with its charts, the campaigns and survey answers.
+    driver.active_element().await?.send_keys(Key::Control + "l").await?;
+    by_xpath(driver, "//button[contains(., 'Someone else')]").await?.click().await?;
+    type_into(driver, "login-name", "manager").await?;
+    type_into(driver, "login-password", DEMO_PASSWORD).await?;
+    by_id(driver, "login-submit").await?.click().await?;
+    tab(driver, "Figures").await?;
+    let everyone = by_css(driver, "#segment-count strong").await?.text().await?;
+    type_into(driver, "seg-tag", "diabetes").await?;
+    let narrowed = driver
+        .query(By::XPath(format!("//p[@id='segment-count']/strong[normalize-space() != '{everyone}']")))
+        .wait(Duration::from_secs(20), Duration::from_millis(50))
+        .first()
+        .await?
+        .text()
+        .await?;
+    let (all, diabetic): (u32, u32) = (everyone.parse().unwrap_or(0), narrowed.parse().unwrap_or(u32::MAX));
+    assert!(diabetic < all, "a tag narrows the segment: {diabetic} of {all}");
+    by_css(driver, ".seg-sample").await?;
+    screenshot(driver, shots, "figures-segment").await?;
+    by_xpath(driver, "//select[@id='rep-which']/option[@value='waiting']").await?.click().await?;
+    let chart = by_css(driver, "#reports svg[role='img'][aria-labelledby='wait-share-title wait-share-desc']").await?;
+    let desc = chart.find(By::Css("desc")).await?.inner_html().await?;
+    assert!(desc.contains('%'), "the chart's text alternative names its values: {desc}");
+    by_id(driver, "reports").await?.scroll_into_view().await?;
+    screenshot(driver, shots, "figures-reports").await?;
+    by_xpath(driver, "//select[@id='rep-which']/option[@value='conditions']").await?.click().await?;
+    by_xpath(driver, "//section[@id='reports']//th[@scope='row'][normalize-space()='diabetes']").await?;
+    by_id(driver, "campaigns").await?.scroll_into_view().await?;
+    by_xpath(driver, "//section[@id='campaigns']//p[contains(., 'No campaigns yet')]").await?;
+    screenshot(driver, shots, "figures-campaigns").await?;
     Ok(())
 }
 

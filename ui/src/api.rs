@@ -3,12 +3,17 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rapport_model::calls::{CallItem, CallOutcome};
+use rapport_model::campaigns::CampaignView;
 use rapport_model::ipc::{
     AddPointerArgs, CallDoneArgs, DeskState, DuplicateArgs, EnrollArgs, ErrorReply, FindArgs, GlanceArgs, HeadOffice,
     IdleLockArgs, JoinArgs, LoginArgs, MoveArgs, PassphraseArgs, PasswordArgs, PatientArgs, PointerArgs,
     RecallRuleArgs, ResolveArgs, ScheduleArgs, SearchArgs, SetupArgs, SlotArgs, StatusArgs, TemplateArgs,
 };
+use rapport_model::ipc::{ProfileArgs, RangeArgs, SegmentArgs};
 use rapport_model::outreach::{MessagingEdit, MessagingView, RecallRule, TemplateView};
+use rapport_model::reports::{CountRow, NoShowRow, ProfileReport, WaitingReport};
+use rapport_model::segments::{SegmentFilter, SegmentSize};
+use rapport_model::surveys::SurveyResults;
 use rapport_model::sync::{RemotePatient, SyncReport, SyncStatus};
 use rapport_model::view::{
     BookingOutcome, ConflictView, DoctorGlance, DoctorView, DuplicateMatch, FreeSlot, PatientCard, PatientHit,
@@ -224,4 +229,28 @@ pub async fn find_at_head_office(query: String) -> Reply<Vec<RemotePatient>> {
 
 pub async fn take_on_patient(patient: PatientId) -> Reply<SyncReport> {
     call("take_on_patient", &PatientArgs { patient }).await
+}
+
+pub async fn segment_size(filter: &SegmentFilter, name: Option<String>) -> Reply<SegmentSize> {
+    call("segment_size", &SegmentArgs { filter: filter.clone(), name }).await
+}
+
+pub async fn no_show_report(from: NaiveDate, to: NaiveDate) -> Reply<Vec<NoShowRow>> {
+    call("no_show_report", &RangeArgs { from, to }).await
+}
+
+pub async fn waiting_report(from: NaiveDate, to: NaiveDate) -> Reply<WaitingReport> {
+    call("waiting_report", &RangeArgs { from, to }).await
+}
+
+pub async fn profile_report(which: ProfileReport, from: NaiveDate, to: NaiveDate) -> Reply<Vec<CountRow>> {
+    call("profile_report", &ProfileArgs { which, from, to }).await
+}
+
+pub async fn campaigns() -> Reply<Vec<CampaignView>> {
+    call0("campaigns").await
+}
+
+pub async fn survey_results() -> Reply<SurveyResults> {
+    call0("survey_results").await
 }

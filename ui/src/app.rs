@@ -12,7 +12,7 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::api;
-use crate::pages::{booking, call_list, front_desk, gates, glance, head_office, register, schedule, settings};
+use crate::pages::{booking, call_list, figures, front_desk, gates, glance, head_office, register, schedule, settings};
 
 /// The screens of the ready desk.
 #[derive(Clone, Debug, PartialEq)]
@@ -31,6 +31,8 @@ pub enum Page {
     /// Sync status in detail and the conflicts.
     HeadOffice,
     Settings,
+    /// A manager's figures: segments, reports, campaigns, surveys.
+    Figures,
 }
 
 /// What every page can reach.
@@ -234,6 +236,7 @@ fn Shell(props: &ShellProps) -> Html {
                     "5" => Some(Page::Glance(None)),
                     "6" => Some(Page::HeadOffice),
                     "7" if may_configure => Some(Page::Settings),
+                    "8" if may_configure => Some(Page::Figures),
                     _ => None,
                 };
                 if let Some(p) = target {
@@ -275,6 +278,7 @@ fn Shell(props: &ShellProps) -> Html {
         Page::Glance(patient) => html! { <glance::Glance {patient} /> },
         Page::HeadOffice => html! { <head_office::HeadOffice /> },
         Page::Settings => html! { <settings::Settings /> },
+        Page::Figures => html! { <figures::Figures /> },
     };
     html! {
         <ContextProvider<Desk> context={desk}>
@@ -288,6 +292,7 @@ fn Shell(props: &ShellProps) -> Html {
                         {tab("New patient", "3", Page::Register, current == Page::Register)}
                         {tab("Call list", "4", Page::CallList, current == Page::CallList)}
                         {tab("Doctor glance", "5", Page::Glance(None), matches!(current, Page::Glance(_)))}
+                        if may_configure { {tab("Figures", "8", Page::Figures, current == Page::Figures)} }
                         if may_configure { {tab("Settings", "7", Page::Settings, current == Page::Settings)} }
                     </nav>
                     <span class="spacer"></span>

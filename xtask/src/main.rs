@@ -505,6 +505,11 @@ fn bench(args: &[String]) -> Result<(), String> {
         .arg(&out);
     cmd.args(args);
     status(cmd, "benchmarks")?;
+    step("measuring a manager's figures on the desk (live segment counts, the no-show report) at chain scale");
+    let mut analytics = cargo();
+    analytics.args(["run", "--release", "--locked", "-p", "rapport-bench", "--bin", "analytics_bench", "--", "--out"]);
+    analytics.arg(&out).args(args);
+    status(analytics, "analytics benchmarks")?;
     step(
         "measuring sync (apply rate, initial and incremental sync, head office ingest and pull on SQLite and PostgreSQL)",
     );

@@ -64,3 +64,23 @@ pub fn report(dir: &Path, entries: &[Entry]) {
 fn round(v: f64) -> f64 {
     (v * 1000.0).round() / 1000.0
 }
+
+/// The passphrase and admin password of every benchmark clinic.
+pub const PASSPHRASE: &str = "benchmark passphrase";
+pub const PASSWORD: &str = "benchmark-admin";
+
+/// An encrypted clinic made as `rapport init` makes it (default Argon2id cost), with its admin.
+pub fn init_clinic(path: &Path) -> (rapport_core::Rapport, rapport_core::Session) {
+    let setup = rapport_core::ClinicSetup {
+        clinic_name: "Bench Clinic",
+        admin_login: "admin",
+        admin_name: "Admin",
+        admin_password: &rapport_core::Secret::new(PASSWORD),
+    };
+    let protection = rapport_core::KeyProtection::Passphrase(
+        rapport_core::Secret::new(PASSPHRASE),
+        rapport_core::KdfCost::default(),
+    );
+    rapport_core::Rapport::init(path, &protection, &setup, std::sync::Arc::new(rapport_core::SystemClock))
+        .expect("init")
+}

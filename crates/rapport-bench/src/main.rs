@@ -10,12 +10,10 @@ use chrono::{DateTime, TimeZone, Utc};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rapport_bench::{Entry, report};
-use rapport_core::{ClinicSetup, KeyProtection, Rapport, Secret, SystemClock};
+use rapport_bench::{Entry, PASSPHRASE, PASSWORD, report};
+use rapport_core::{Rapport, Secret, SystemClock};
 use rapport_store::{Store, records, search};
 
-const PASSPHRASE: &str = "benchmark passphrase";
-const PASSWORD: &str = "benchmark-admin";
 const CHUNK: usize = 20_000;
 const QUERIES: usize = 3_000;
 const WARMUP: usize = 300;
@@ -108,14 +106,7 @@ fn bench_size(n: usize, label: &str, entries: &mut Vec<Entry>) {
     let enc_path = dir.path().join("encrypted.db");
 
     // The encrypted clinic, made as `rapport init` makes it (default Argon2id cost).
-    let setup = ClinicSetup {
-        clinic_name: "Bench Clinic",
-        admin_login: "admin",
-        admin_name: "Admin",
-        admin_password: &Secret::new(PASSWORD),
-    };
-    let protection = KeyProtection::Passphrase(Secret::new(PASSPHRASE), rapport_core::KdfCost::default());
-    drop(Rapport::init(&enc_path, &protection, &setup, Arc::new(SystemClock)).expect("init"));
+    drop(rapport_bench::init_clinic(&enc_path));
 
     let mut plain = Store::plain_baseline(&plain_path).expect("plain");
     let plain_rate = populate(&mut plain, n);

@@ -38,16 +38,17 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{Error, ErrorCode, Result};
 pub use messaging::TemplateInput;
 pub use rapport_model::Booking;
+pub use rapport_model::reports::ProfileReport;
+pub use rapport_model::surveys::SurveyResults;
 pub use rapport_model::view::{
     BookingOutcome, DoctorGlance, DoctorView, DuplicateMatch, DuplicateReason, FreeSlot, PatientCard, PatientHit,
     PointerView, ScheduleRow,
 };
 pub use rapport_store::keys::{KdfCost, KeyStorage, key_file_path, key_storage, keyring_available};
 pub use rapport_store::{DataKey, KeyProtection, Secret, audit::Verification};
-pub use reports::ProfileReport;
 pub use segments::SEGMENT_SAMPLE;
 pub use services::{NewPointer, local_day_bounds};
-pub use surveys::{SurveyEdit, SurveyResults};
+pub use surveys::SurveyEdit;
 
 /// Failed logins in a row that lock an account...
 pub const LOCKOUT_AFTER_FAILURES: i64 = 5;
@@ -63,6 +64,8 @@ pub struct Rapport {
     /// Every living patient as segments see them, kept while the database is unchanged (a
     /// manager's live count is a pass over memory, not over the encrypted file).
     segment_facts: Option<segments::SegmentFacts>,
+    /// Who last saw segment counts, and when the audit log last said so.
+    segment_audited: Option<(StaffId, DateTime<Utc>)>,
 }
 
 /// A logged-in staff member. Only [`Rapport::login`] (and [`Rapport::init`]) make one.
@@ -183,7 +186,7 @@ impl Rapport {
     /// Wraps an open store; the store stamps sync versions with the application's clock.
     fn with_store(mut store: Store, clock: Arc<dyn Clock>) -> Self {
         store.set_wall_clock(Self::wall_clock(&clock));
-        Self { store, clock, segment_facts: None }
+        Self { store, clock, segment_facts: None, segment_audited: None }
     }
 
     pub fn store(&self) -> &Store {

@@ -3,7 +3,7 @@
 
 use chrono::{Local, NaiveDate, Timelike};
 use rapport_model::reports::{
-    self, CountRow, NoShowRow, PatientActivity, VisitFacts, WaitingReport, no_show_breakdown, waiting_report,
+    CountRow, NoShowRow, PatientActivity, ProfileReport, VisitFacts, WaitingReport, no_show_breakdown, waiting_report,
 };
 use rapport_model::{AppointmentStatus, Operation};
 use rapport_store::{calls, records};
@@ -106,24 +106,11 @@ impl Rapport {
                 conditions: p.conditions,
             })
             .collect();
-        let (rows, action) = match which {
-            ProfileReport::Visits => (reports::visits_report(&patients, from, to), "report.visits"),
-            ProfileReport::Referrals => (reports::referrals_report(&patients, from, to), "report.referrals"),
-            ProfileReport::Geography => (reports::geography_report(&patients, from, to), "report.geography"),
-            ProfileReport::Conditions => (reports::conditions_report(&patients, from, to), "report.conditions"),
-        };
+        let rows = which.rows(&patients, from, to);
+        let action = format!("report.{which}");
         let now = self.clock.now();
         let range = format!("{from}..{to}");
-        self.store.write(|tx| log(tx, now, s, action, None, Some(&range)))?;
+        self.store.write(|tx| log(tx, now, s, &action, None, Some(&range)))?;
         Ok(rows)
     }
-}
-
-/// The reports about who the patients are ([`Rapport::profile_report`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProfileReport {
-    Visits,
-    Referrals,
-    Geography,
-    Conditions,
 }

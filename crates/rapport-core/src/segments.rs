@@ -15,6 +15,8 @@ use crate::{Error, Rapport, Result, Session};
 
 /// Patients shown to recognise a segment by.
 pub const SEGMENT_SAMPLE: usize = 10;
+/// Segment counts by one person within this many seconds are audited once.
+const SEGMENT_AUDIT_EVERY_SECS: i64 = 60;
 
 /// Every living patient as segments see them, in name order, with the database's change stamp
 /// when they were read. Places and languages are held once each (`names`).
@@ -122,11 +124,19 @@ impl Rapport {
                 sample.push(PatientHit::from(&p));
             }
         }
+        // Audited once a minute while a manager keeps typing: the log says who saw names, not
+        // every keystroke.
         let now = self.clock.now();
-        self.store.write(|tx| log(tx, now, s, "segment.count", None, None))?;
-        // The audit row just written changes no patient: the facts stay current.
-        if let Some(facts) = &mut self.segment_facts {
-            facts.stamp = records::change_stamp(self.store.conn())?;
+        let due = self.segment_audited.is_none_or(|(who, at)| {
+            who != s.staff().id || now - at >= chrono::Duration::seconds(SEGMENT_AUDIT_EVERY_SECS)
+        });
+        if due {
+            self.store.write(|tx| log(tx, now, s, "segment.count", None, None))?;
+            self.segment_audited = Some((s.staff().id, now));
+            // The audit row just written changes no patient: the facts stay current.
+            if let Some(facts) = &mut self.segment_facts {
+                facts.stamp = records::change_stamp(self.store.conn())?;
+            }
         }
         Ok(SegmentSize { count, sample })
     }

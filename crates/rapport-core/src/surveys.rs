@@ -3,10 +3,9 @@
 //! per doctor and month, and each doctor's recent answers on their glance.
 
 use chrono::Local;
-use rapport_model::surveys::{MAX_SURVEY_DELAY_HOURS, ScoreRow, Scored, SurveyAnswer, SurveySettings, scores};
+use rapport_model::surveys::{MAX_SURVEY_DELAY_HOURS, Scored, SurveyResults, SurveySettings, scores};
 use rapport_model::{Operation, Role, StaffId};
 use rapport_store::{records, surveys};
-use serde::{Deserialize, Serialize};
 
 use crate::services::{log, uuid_from};
 use crate::{Error, Rapport, Result, Session};
@@ -23,14 +22,6 @@ pub struct SurveyEdit {
     pub delay_hours: Option<u32>,
     /// Logins of the doctors whose visits are surveyed (empty: every doctor's).
     pub doctors: Option<Vec<StaffId>>,
-}
-
-/// The survey figures: per doctor and month, and the latest answers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SurveyResults {
-    pub scores: Vec<ScoreRow>,
-    /// Newest first, with the doctor's name (never the patient's).
-    pub latest: Vec<(String, SurveyAnswer)>,
 }
 
 impl Rapport {

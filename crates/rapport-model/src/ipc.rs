@@ -230,3 +230,25 @@ pub struct ResolveArgs {
 pub struct FindArgs {
     pub query: String,
 }
+
+/// A manager's figures over days `from` to `to` (the clinic's days, both included).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RangeArgs {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileArgs {
+    pub which: crate::reports::ProfileReport,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+/// A segment to count, or to save under a name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentArgs {
+    pub filter: crate::segments::SegmentFilter,
+    /// Saved under this name (none: counted only).
+    pub name: Option<String>,
+}

@@ -177,6 +177,37 @@ pub fn waiting_report(visits: &[(String, i64)]) -> WaitingReport {
 // ---------------------------------------------------------------------------------------------
 // Who the patients are: visits, referral sources, places and conditions.
 
+crate::words::word_enum! {
+    /// The reports about who the patients are.
+    pub enum ProfileReport {
+        Visits = "visits",
+        Referrals = "referrals",
+        Geography = "geography",
+        Conditions = "conditions",
+    }
+}
+
+impl ProfileReport {
+    /// The report's rows for `[from, to]`.
+    pub fn rows(self, patients: &[PatientActivity], from: NaiveDate, to: NaiveDate) -> Vec<CountRow> {
+        match self {
+            Self::Visits => visits_report(patients, from, to),
+            Self::Referrals => referrals_report(patients, from, to),
+            Self::Geography => geography_report(patients, from, to),
+            Self::Conditions => conditions_report(patients, from, to),
+        }
+    }
+
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Visits => "Visits, new and returning patients",
+            Self::Referrals => "Referral sources",
+            Self::Geography => "Where patients live",
+            Self::Conditions => "Condition mix",
+        }
+    }
+}
+
 /// A value the patient's record does not hold.
 pub const NOT_RECORDED: &str = "not recorded";
 

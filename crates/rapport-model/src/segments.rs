@@ -47,7 +47,7 @@ pub struct SegmentFilter {
 fn same_words(wanted: &Option<String>, have: Option<&str>) -> bool {
     match wanted {
         None => true,
-        Some(w) => have.is_some_and(|h| h.trim().to_lowercase() == w.trim().to_lowercase()),
+        Some(w) => have.is_some_and(|h| crate::outreach::same_text(h, w)),
     }
 }
 

@@ -133,6 +133,14 @@ pub fn scores(answers: &[Scored]) -> Vec<ScoreRow> {
         .collect()
 }
 
+/// The survey figures: per doctor and month, and the latest answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SurveyResults {
+    pub scores: Vec<ScoreRow>,
+    /// Newest first, with the doctor's name (never the patient's).
+    pub latest: Vec<(String, SurveyAnswer)>,
+}
+
 /// What the doctor glance shows: the doctor's recent answers, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecentAnswer {

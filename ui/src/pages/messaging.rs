@@ -5,37 +5,11 @@
 use rapport_model::ipc::TemplateArgs;
 use rapport_model::outreach::{self, MessagingEdit, MessagingView, RecallRule, TemplateView};
 use wasm_bindgen_futures::spawn_local;
-use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use crate::api;
 use crate::app::Desk;
-
-fn input_value(id: &str) -> String {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id(id))
-        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<HtmlInputElement>(e).ok())
-        .map(|i| i.value())
-        .unwrap_or_default()
-}
-
-fn checked(id: &str) -> bool {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id(id))
-        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<HtmlInputElement>(e).ok())
-        .is_some_and(|i| i.checked())
-}
-
-fn text_value(id: &str) -> String {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id(id))
-        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<HtmlTextAreaElement>(e).ok())
-        .map(|t| t.value())
-        .unwrap_or_default()
-}
+use crate::dom::{checked, input_value, text_value};
 
 /// The form's settings as an edit: a number that does not parse is left as it was; the second
 /// reminder's field left blank (or 0) means none.

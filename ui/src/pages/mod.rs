@@ -2,6 +2,7 @@
 
 pub mod booking;
 pub mod call_list;
+pub mod figures;
 pub mod front_desk;
 pub mod gates;
 pub mod glance;
