@@ -69,6 +69,13 @@ impl Drop for Browser {
     }
 }
 
+/// Waits (up to 20 s) for the page's `h1` to say `text`: a click that loads another page
+/// returns before that page is there.
+pub async fn heading(driver: &WebDriver, text: &str) -> WebDriverResult<()> {
+    let xpath = format!("//h1[normalize-space()='{text}']");
+    driver.query(By::XPath(&xpath)).wait(Duration::from_secs(20), Duration::from_millis(50)).first().await.map(drop)
+}
+
 /// Where screenshots go: `target/e2e/screenshots/` in the workspace.
 pub fn screenshot_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("target").join("e2e").join("screenshots")

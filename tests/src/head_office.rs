@@ -32,6 +32,13 @@ pub struct Office {
 }
 
 impl Office {
+    /// A head office (not started) on plain HTTP at `port`, which gateways can call back,
+    /// serving with `serve_args`.
+    pub fn plain(dir: &Path, port: u16, serve_args: &[&str]) -> Self {
+        let serve_args = serve_args.iter().map(|a| (*a).to_owned()).collect();
+        Self { dir: dir.to_owned(), postgres: None, port, child: None, plain_http: true, serve_args }
+    }
+
     pub fn admin(&self, args: &[&str]) -> String {
         let mut cmd = Command::new(bin("rapport-server"));
         cmd.args(args).arg("--data").arg(self.dir.join("office"));

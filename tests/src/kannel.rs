@@ -33,6 +33,20 @@ pub struct Kannel {
 }
 
 impl Kannel {
+    /// Kannel for a head office at `public`: texts from phones reach its inbound route with
+    /// `secret`.
+    pub fn for_office(dir: &Path, public: &str, secret: &str) -> Self {
+        Self::start(dir, &format!("{public}/v1/sms/kannel/inbound?from=%p&to=%P&text=%a&secret={secret}"))
+    }
+
+    /// Head office's `--sms-gateway` for this Kannel, texts sent as `sender`.
+    pub fn gateway(&self, sender: &str, secret: &str) -> String {
+        format!(
+            "kannel://{}:{}@127.0.0.1:{}?from={sender}&secret={secret}",
+            self.user, self.password, self.sendsms_port
+        )
+    }
+
     /// Starts bearerbox and smsbox with `get_url` as the address patients' texts go to, and the
     /// fake operator.
     pub fn start(dir: &Path, get_url: &str) -> Self {

@@ -57,21 +57,10 @@ fn a_campaign_holds_out_a_share_sends_the_rest_once_and_counts_the_bookings_it_b
     tls_files(&dir);
     let port = free_port();
     let public = format!("http://127.0.0.1:{port}");
-    let kannel = Kannel::start(&dir, &format!("{public}/v1/sms/kannel/inbound?from=%p&to=%P&text=%a&secret={SECRET}"));
-    let gateway = format!(
-        "kannel://{}:{}@127.0.0.1:{}?from=LOTUS&secret={SECRET}",
-        kannel.user, kannel.password, kannel.sendsms_port
-    );
-    let mut office = Office {
-        dir: dir.clone(),
-        postgres: None,
-        port,
-        child: None,
-        plain_http: true,
-        serve_args: ["--public-url", &public, "--sms-gateway", &gateway, "--plan-every", "1"]
-            .map(str::to_owned)
-            .to_vec(),
-    };
+    let kannel = Kannel::for_office(&dir, &public, SECRET);
+    let gateway = kannel.gateway("LOTUS", SECRET);
+    let mut office =
+        Office::plain(&dir, port, &["--public-url", &public, "--sms-gateway", &gateway, "--plan-every", "1"]);
     office.admin(&["clinic", "add", "Lotus"]);
     office.start();
 

@@ -5,7 +5,7 @@
 //! directly: no page answers without a session, a forged cookie or a form from another site is
 //! refused, repeated wrong passwords lock the login, and a session ends with its sign-out.
 
-use rapport_tests::browser::{Browser, screenshot};
+use rapport_tests::browser::{Browser, heading, screenshot};
 use rapport_tests::head_office::{Desk, Office, bin, tls_files};
 use rapport_tests::kannel::free_port;
 use thirtyfour::prelude::*;
@@ -34,8 +34,7 @@ fn head_office_staff_sign_in_and_read_the_chain_clinic_and_campaign_figures_in_a
     tls_files(&dir);
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut office =
-        Office { dir: dir.clone(), postgres: None, port, child: None, plain_http: true, serve_args: Vec::new() };
+    let mut office = Office::plain(&dir, port, &[]);
     office.admin(&["clinic", "add", "Lotus"]);
     office.admin(&["clinic", "add", "North"]);
     office.start();
@@ -148,6 +147,7 @@ fn in_the_browser(base: &str) -> WebDriverResult<String> {
     rt.block_on(async {
         let web = browser.open(1280, 900).await?;
         web.goto(&format!("{base}/dashboard")).await?;
+        heading(&web, "Sign in").await?;
         assert!(web.current_url().await?.as_str().ends_with("/dashboard/login"), "sent to sign in");
         let sign_in = |password: &'static str| {
             let web = web.clone();
@@ -158,14 +158,17 @@ fn in_the_browser(base: &str) -> WebDriverResult<String> {
             }
         };
         sign_in("not-the-password").await?;
-        let alert = web.find(By::Css("[role=alert]")).await?.text().await?;
-        assert_eq!(alert, "Wrong login or password.");
+        let alert = web
+            .query(By::XPath("//*[@role='alert'][normalize-space()='Wrong login or password.']"))
+            .wait(std::time::Duration::from_secs(20), std::time::Duration::from_millis(50))
+            .first()
+            .await?;
+        assert!(alert.is_displayed().await?);
         screenshot(&web, "dashboard-login-refused").await?;
         sign_in(BOSS_PASSWORD).await?;
 
         // The chain: both clinics, two charts with titles and text alternatives.
-        let heading = web.find(By::Tag("h1")).await?.text().await?;
-        assert_eq!(heading, "The chain, last 90 days");
+        heading(&web, "The chain, last 90 days").await?;
         let rows = web.find_all(By::Css("main table tbody tr")).await?;
         assert_eq!(rows.len(), 2);
         let charts = web.find_all(By::Css("svg[role=img]")).await?;
@@ -185,13 +188,14 @@ fn in_the_browser(base: &str) -> WebDriverResult<String> {
 
         // A clinic: its doctors, its campaign, its desk.
         web.find(By::LinkText("Lotus")).await?.click().await?;
-        assert_eq!(web.find(By::Tag("h1")).await?.text().await?, "Lotus, last 90 days");
+        heading(&web, "Lotus, last 90 days").await?;
         let body = web.find(By::Tag("main")).await?.text().await?;
         assert!(body.contains("Doctors") && body.contains("Winter check") && body.contains("active"), "{body}");
         screenshot(&web, "dashboard-clinic").await?;
 
         // The campaigns: the holdout of half the clinic's patients.
         web.find(By::LinkText("Campaigns")).await?.click().await?;
+        heading(&web, "Campaigns").await?;
         let row = web.find(By::XPath("//tr[th[text()='Winter check']]")).await?.text().await?;
         assert!(row.contains("Lotus") && row.contains("ran"), "{row}");
         assert_eq!(web.find_all(By::Css("svg[role=img] title")).await?.len(), 1);
@@ -199,6 +203,7 @@ fn in_the_browser(base: &str) -> WebDriverResult<String> {
 
         let token = web.get_named_cookie("rapport_session").await?.value.clone();
         web.find(By::Css(".signout button")).await?.click().await?;
+        heading(&web, "Sign in").await?;
         assert!(web.current_url().await?.as_str().ends_with("/dashboard/login"));
         web.quit().await?;
         Ok(token)

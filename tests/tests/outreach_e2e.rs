@@ -51,12 +51,8 @@ fn scenario(postgres: Option<String>) {
     tls_files(&dir);
     let port = free_port();
     let public = format!("http://127.0.0.1:{port}");
-    let mut kannel =
-        Kannel::start(&dir, &format!("{public}/v1/sms/kannel/inbound?from=%p&to=%P&text=%a&secret={SECRET}"));
-    let gateway = format!(
-        "kannel://{}:{}@127.0.0.1:{}?from=LOTUS&secret={SECRET}",
-        kannel.user, kannel.password, kannel.sendsms_port
-    );
+    let mut kannel = Kannel::for_office(&dir, &public, SECRET);
+    let gateway = kannel.gateway("LOTUS", SECRET);
     let mail = MailServer::start(&dir);
     let smtp = format!("smtp://127.0.0.1:{}", mail.port);
     let mut office = Office {
@@ -271,16 +267,8 @@ fn a_twilio_style_gateway_reports_what_did_not_arrive_and_the_desk_calls_those_p
     let port = free_port();
     let public = format!("http://127.0.0.1:{port}");
     let twilio = TwilioStandIn::start(&dir);
-    let mut office = Office {
-        dir: dir.clone(),
-        postgres: None,
-        port,
-        child: None,
-        plain_http: true,
-        serve_args: ["--public-url", &public, "--sms-gateway", &twilio.spec("+15005550006"), "--plan-every", "1"]
-            .map(str::to_owned)
-            .to_vec(),
-    };
+    let spec = twilio.spec("+15005550006");
+    let mut office = Office::plain(&dir, port, &["--public-url", &public, "--sms-gateway", &spec, "--plan-every", "1"]);
     office.admin(&["clinic", "add", "Lotus"]);
     office.start();
     let desk = Desk { db: dir.join("desk.db") };

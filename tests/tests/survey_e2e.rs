@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::{Local, Timelike};
-use rapport_tests::browser::{Browser, screenshot};
+use rapport_tests::browser::{Browser, heading, screenshot};
 use rapport_tests::head_office::{Desk, Office, tls_files};
 use rapport_tests::kannel::{Kannel, free_port};
 use rapport_tests::mailbox::{MailServer, body};
@@ -57,21 +57,14 @@ fn a_done_visit_is_surveyed_once_by_text_or_page_and_the_answers_reach_the_docto
     tls_files(&dir);
     let port = free_port();
     let public = format!("http://127.0.0.1:{port}");
-    let mut kannel =
-        Kannel::start(&dir, &format!("{public}/v1/sms/kannel/inbound?from=%p&to=%P&text=%a&secret={SECRET}"));
-    let gateway = format!(
-        "kannel://{}:{}@127.0.0.1:{}?from=LOTUS&secret={SECRET}",
-        kannel.user, kannel.password, kannel.sendsms_port
-    );
+    let mut kannel = Kannel::for_office(&dir, &public, SECRET);
+    let gateway = kannel.gateway("LOTUS", SECRET);
     let mail = MailServer::start(&dir);
     let smtp = format!("smtp://127.0.0.1:{}", mail.port);
-    let mut office = Office {
-        dir: dir.clone(),
-        postgres: None,
+    let mut office = Office::plain(
+        &dir,
         port,
-        child: None,
-        plain_http: true,
-        serve_args: [
+        &[
             "--public-url",
             &public,
             "--sms-gateway",
@@ -82,10 +75,8 @@ fn a_done_visit_is_surveyed_once_by_text_or_page_and_the_answers_reach_the_docto
             "Lotus Clinic <desk@lotus.example>",
             "--plan-every",
             "1",
-        ]
-        .map(str::to_owned)
-        .to_vec(),
-    };
+        ],
+    );
     office.admin(&["clinic", "add", "Lotus"]);
     office.start();
 
@@ -199,7 +190,7 @@ fn answer_on_a_phone(link: &str) -> WebDriverResult<()> {
     rt.block_on(async {
         let phone = browser.open(390, 844).await?;
         phone.goto(link).await?;
-        assert_eq!(phone.title().await?, "How was your visit?");
+        heading(&phone, "How was your visit?").await?;
         screenshot(&phone, "survey-page").await?;
         phone.find(By::XPath("//label[input[@name='rating' and @value='5']]")).await?.click().await?;
         let nine = phone.find(By::XPath("//label[input[@name='recommend' and @value='9']]")).await?;
@@ -208,10 +199,10 @@ fn answer_on_a_phone(link: &str) -> WebDriverResult<()> {
         phone.find(By::Id("comment")).await?.send_keys("Lovely care from the team").await?;
         screenshot(&phone, "survey-filled").await?;
         phone.find(By::Css("button[type=submit]")).await?.click().await?;
-        let heading = phone.find(By::Tag("h1")).await?.text().await?;
-        assert_eq!(heading, "Thank you");
+        heading(&phone, "Thank you").await?;
         screenshot(&phone, "survey-thanks").await?;
         phone.goto(link).await?;
+        heading(&phone, "Thank you").await?;
         let body = phone.find(By::Tag("body")).await?.text().await?;
         assert!(body.contains("cannot be answered again"), "{body}");
         screenshot(&phone, "survey-answered-once").await?;
