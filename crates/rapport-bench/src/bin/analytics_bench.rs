@@ -110,6 +110,11 @@ fn main() {
     }
     live.sort_by(f64::total_cmp);
     let p95 = live[((live.len() as f64 - 1.0) * 0.95).round() as usize];
+    println!(
+        "live counts: p50 {:.1} ms, p95 {p95:.1} ms, slowest {:.1} ms",
+        live[live.len() / 2],
+        live[live.len() - 1]
+    );
     let mut report_runs: Vec<f64> = (0..3)
         .map(|_| {
             let t = Instant::now();
