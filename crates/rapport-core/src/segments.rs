@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 
 use chrono::{Local, NaiveDate};
-use rapport_model::segments::{MAX_SEGMENT_NAME, PatientFacts, SavedSegment, SegmentFilter, SegmentSize};
+use rapport_model::outreach;
+use rapport_model::segments::{Conditions, MAX_SEGMENT_NAME, PatientFacts, SavedSegment, SegmentFilter, SegmentSize};
 use rapport_model::text::{self, TextRule};
 use rapport_model::view::PatientHit;
 use rapport_model::{Consent, Operation, PatientId, StaffId};
@@ -23,12 +24,16 @@ const SEGMENT_AUDIT_EVERY_SECS: i64 = 60;
 pub(crate) struct SegmentFacts {
     stamp: (i64, u64),
     names: Vec<String>,
+    /// Condition tags held once (at most 64: bit `i` of a patient's `tags` is `tags[i]`).
+    tags: Vec<String>,
     patients: Vec<Facts>,
 }
 
 struct Facts {
     id: PatientId,
-    conditions: Box<[String]>,
+    /// Bits over `SegmentFacts::tags`; tags past the 64th in `more_tags` (rarely any).
+    tags: u64,
+    more_tags: Option<Box<[String]>>,
     birth_date: Option<NaiveDate>,
     /// Indexes into `names`.
     sex: Option<u32>,
@@ -53,6 +58,7 @@ impl SegmentFacts {
         let mut index: HashMap<String, u32> = HashMap::new();
         let mut names = Vec::new();
         let mut patients = Vec::new();
+        let mut tags: Vec<String> = Vec::new();
         let mut intern = |text: Option<String>| {
             text.map(|t| {
                 *index.entry(t).or_insert_with_key(|t| {
@@ -62,9 +68,23 @@ impl SegmentFacts {
             })
         };
         records::segment_rows(conn, |r| {
+            let (mut bits, mut more) = (0u64, Vec::new());
+            for c in r.conditions {
+                let found = tags.iter().position(|t| outreach::same_text(t, &c));
+                match found.or_else(|| {
+                    (tags.len() < 64).then(|| {
+                        tags.push(outreach::normalize_tag(&c));
+                        tags.len() - 1
+                    })
+                }) {
+                    Some(i) => bits |= 1 << i,
+                    None => more.push(c),
+                }
+            }
             patients.push(Facts {
                 id: r.id,
-                conditions: r.conditions.into_boxed_slice(),
+                tags: bits,
+                more_tags: (!more.is_empty()).then(|| more.into_boxed_slice()),
                 birth_date: r.birth_date,
                 sex: intern(r.sex),
                 city: intern(r.city),
@@ -75,7 +95,7 @@ impl SegmentFacts {
                 last_visit: r.last_visit.map(|t| t.with_timezone(&Local).date_naive()),
             });
         })?;
-        Ok(Self { stamp, names, patients })
+        Ok(Self { stamp, names, tags, patients })
     }
 
     /// The patients in the segment on `today`, in name order.
@@ -83,7 +103,11 @@ impl SegmentFacts {
         let name = |i: Option<u32>| i.and_then(|i| self.names.get(i as usize)).map(String::as_str);
         self.patients.iter().filter_map(move |p| {
             let facts = PatientFacts {
-                conditions: &p.conditions,
+                conditions: Conditions::Bits {
+                    bits: p.tags,
+                    table: &self.tags,
+                    more: p.more_tags.as_deref().unwrap_or_default(),
+                },
                 birth_date: p.birth_date,
                 sex: name(p.sex),
                 city: name(p.city),

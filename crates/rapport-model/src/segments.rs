@@ -55,7 +55,7 @@ fn same_words(wanted: &Option<String>, have: Option<&str>) -> bool {
 /// stored fields alike.
 #[derive(Debug, Clone, Copy)]
 pub struct PatientFacts<'a> {
-    pub conditions: &'a [String],
+    pub conditions: Conditions<'a>,
     pub birth_date: Option<NaiveDate>,
     pub sex: Option<&'a str>,
     pub city: Option<&'a str>,
@@ -65,10 +65,43 @@ pub struct PatientFacts<'a> {
     pub consent: &'a Consent,
 }
 
+/// A patient's condition tags: as listed on the record, or (kept for many patients at once) as
+/// bits over a table of tags held once.
+#[derive(Debug, Clone, Copy)]
+pub enum Conditions<'a> {
+    Listed(&'a [String]),
+    /// Bit `i` set: the patient carries `table[i]`; `more` holds tags past the table's 64.
+    Bits {
+        bits: u64,
+        table: &'a [String],
+        more: &'a [String],
+    },
+}
+
+impl Conditions<'_> {
+    /// Does the patient carry `tag` (compared as recall rules compare tags)?
+    pub fn has(&self, tag: &str) -> bool {
+        match *self {
+            Self::Listed(list) => crate::outreach::has_tag(list, tag),
+            Self::Bits { bits, table, more } => {
+                let mut rest = bits;
+                while rest != 0 {
+                    let i = rest.trailing_zeros() as usize;
+                    if table.get(i).is_some_and(|t| crate::outreach::same_text(t, tag)) {
+                        return true;
+                    }
+                    rest &= rest - 1;
+                }
+                crate::outreach::has_tag(more, tag)
+            }
+        }
+    }
+}
+
 impl<'a> From<&'a Patient> for PatientFacts<'a> {
     fn from(p: &'a Patient) -> Self {
         Self {
-            conditions: &p.conditions,
+            conditions: Conditions::Listed(&p.conditions),
             birth_date: p.birth_date,
             sex: p.sex.as_deref(),
             city: p.city.as_deref(),
@@ -103,7 +136,7 @@ impl SegmentFilter {
             Some(Channel::Email) => p.consent.email,
             Some(Channel::Phone) => p.consent.phone,
         };
-        self.tags.iter().all(|t| crate::outreach::has_tag(p.conditions, t))
+        self.tags.iter().all(|t| p.conditions.has(t))
             && age_ok
             && visit_ok
             && consent_ok
@@ -126,4 +159,21 @@ impl SegmentFilter {
 pub struct SegmentSize {
     pub count: usize,
     pub sample: Vec<PatientHit>,
+}
+
+#[cfg(test)]
+mod conditions_tests {
+    use super::Conditions;
+
+    #[test]
+    fn tags_held_as_bits_answer_as_the_listed_ones_do() {
+        let table: Vec<String> = ["diabetes", "asthma", "thyroid"].map(String::from).to_vec();
+        let more = vec!["Rare One".to_owned()];
+        let listed = vec!["Asthma".to_owned(), "rare one".to_owned()];
+        let bits = Conditions::Bits { bits: 0b010, table: &table, more: &more };
+        for tag in ["asthma", " ASTHMA ", "rare one", "diabetes", "thyroid", "gout"] {
+            assert_eq!(bits.has(tag), Conditions::Listed(&listed).has(tag), "{tag}");
+        }
+        assert!(!Conditions::Bits { bits: 0, table: &table, more: &[] }.has("diabetes"));
+    }
 }

@@ -20,7 +20,7 @@ use rand::seq::SliceRandom;
 use rapport_model::StaffId;
 use rapport_model::campaigns::{CampaignFigures, CampaignText, Member, holdout_size};
 use rapport_model::outreach::{self as rules, MessageKind, MessageStatus};
-use rapport_model::segments::{PatientFacts, SegmentFilter};
+use rapport_model::segments::{Conditions, PatientFacts, SegmentFilter};
 use rapport_model::sync::Entity;
 use rapport_model::{Channel, Consent};
 use serde_json::{Map, Value};
@@ -242,7 +242,7 @@ fn members(
         let conditions: Vec<String> = json(&f, "conditions").unwrap_or_default();
         let consent: Consent = json(&f, "consent").unwrap_or_default();
         let facts = PatientFacts {
-            conditions: &conditions,
+            conditions: Conditions::Listed(&conditions),
             birth_date: text(&f, "birth_date").and_then(|d| d.parse().ok()),
             sex: text(&f, "sex"),
             city: text(&f, "city"),
