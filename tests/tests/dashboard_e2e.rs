@@ -72,10 +72,17 @@ fn head_office_staff_sign_in_and_read_the_chain_clinic_and_campaign_figures_in_a
     assert!(!add_user(&office, "boss", "owner", Some(BOSS_PASSWORD)).status.success(), "no such role");
     assert!(add_user(&office, "boss", "manager", Some(BOSS_PASSWORD)).status.success());
     assert!(add_user(&office, "watcher", "viewer", Some("watcher-password-99")).status.success());
+    assert!(add_user(&office, "reader", "viewer", Some("reader-password-99")).status.success());
 
     // No page answers without a session; a made-up cookie is no session.
     let http = client();
-    for path in ["/dashboard", "/dashboard/campaigns", "/dashboard/clinics/00000000-0000-0000-0000-000000000000"] {
+    for path in [
+        "/dashboard",
+        "/dashboard/campaigns",
+        "/dashboard/clinics/00000000-0000-0000-0000-000000000000",
+        "/dashboard/export.csv",
+        "/dashboard/campaigns/export.csv",
+    ] {
         let r = http.get(format!("{base}{path}")).send().expect("get");
         assert_eq!(r.status().as_u16(), 303, "{path}");
         assert_eq!(r.headers()["location"], "/dashboard/login");
@@ -132,9 +139,54 @@ fn head_office_staff_sign_in_and_read_the_chain_clinic_and_campaign_figures_in_a
     let csp = page.headers()["content-security-policy"].to_str().expect("csp").to_owned();
     assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"), "{csp}");
 
+    // A manager downloads the figures as CSV; a viewer may not; each download is audited.
+    let export =
+        http.get(format!("{base}/dashboard/export.csv?days=30")).header("cookie", &cookie).send().expect("get");
+    assert_eq!(export.status().as_u16(), 200);
+    assert_eq!(export.headers()["content-type"], "text/csv; charset=utf-8");
+    let disposition = export.headers()["content-disposition"].to_str().expect("disposition").to_owned();
+    assert!(disposition.starts_with("attachment; filename=\"rapport-chain-20"), "{disposition}");
+    assert!(disposition.ends_with(".csv\""), "{disposition}");
+    let csv = export.text().expect("csv");
+    assert!(csv.starts_with("id,name,patients,visits,no_shows,no_show_rate,"), "{csv}");
+    assert_eq!(csv.lines().count(), 3, "a header and the two clinics: {csv}");
+    assert!(csv.contains(",Lotus,60,") && csv.contains(",North,40,"), "{csv}");
+    // Any range of days, up to today: the page says which; a date that is no date is refused.
+    let january = http.get(format!("{base}/dashboard?from=2026-01-01&to=2026-01-31")).header("cookie", &cookie);
+    assert!(january.send().expect("get").text().expect("page").contains("The chain, 2026-01-01 to 2026-01-31"));
+    let month = http
+        .get(format!("{base}/dashboard/export.csv?from=2026-01-01&to=2026-01-31&days=90"))
+        .header("cookie", &cookie)
+        .send()
+        .expect("get");
+    assert_eq!(
+        month.headers()["content-disposition"],
+        "attachment; filename=\"rapport-chain-2026-01-01-to-2026-01-31.csv\""
+    );
+    let nonsense = http.get(format!("{base}/dashboard?from=2026-02-30")).header("cookie", &cookie).send().expect("get");
+    assert_eq!(nonsense.status().as_u16(), 400);
+    let campaigns =
+        http.get(format!("{base}/dashboard/campaigns/export.csv")).header("cookie", &cookie).send().expect("get");
+    assert!(campaigns.text().expect("csv").contains("\r\nWinter check,Lotus,"));
+    let viewer = sign_in("reader", "reader-password-99");
+    let viewer_cookie =
+        viewer.headers()["set-cookie"].to_str().expect("cookie").split(';').next().expect("c").to_owned();
+    let refused =
+        http.get(format!("{base}/dashboard/export.csv")).header("cookie", &viewer_cookie).send().expect("get");
+    assert_eq!(refused.status().as_u16(), 403, "viewers see figures but do not export them");
+    let audit: serde_json::Value =
+        serde_json::from_str(&office.admin(&["user", "log", "--json"])).expect("the dashboard's audit");
+    let did = |login: &str, action: &str| {
+        audit.as_array().expect("rows").iter().filter(|r| r["login"] == login && r["action"] == action).count()
+    };
+    assert_eq!(did("boss", "export"), 3, "{audit}");
+    assert_eq!(did("reader", "export"), 0);
+    assert!(did("watcher", "sign-in-refused") >= 4 && did("watcher", "locked") == 1, "{audit}");
+    assert!(did("boss", "signed-in") >= 2 && did("boss", "signed-out") >= 1, "{audit}");
+
     office.kill();
     let log = std::fs::read_to_string(dir.join("office.log")).expect("log");
-    for secret in [BOSS_PASSWORD, "watcher-password-99", token.as_str()] {
+    for secret in [BOSS_PASSWORD, "watcher-password-99", "reader-password-99", token.as_str()] {
         assert!(!log.contains(secret), "head office logged {secret:?}");
     }
 }
@@ -184,6 +236,8 @@ fn in_the_browser(base: &str) -> WebDriverResult<String> {
         }
         let body = web.find(By::Tag("main")).await?.text().await?;
         assert!(body.contains("Lotus") && body.contains("North") && body.contains("No-show rate"), "{body}");
+        let export = web.find(By::Id("export")).await?.attr("href").await?.unwrap_or_default();
+        assert_eq!(export, "/dashboard/export.csv?days=90", "a manager is offered the page's figures as CSV");
         screenshot(&web, "dashboard-chain").await?;
 
         // A clinic: its doctors, its campaign, its desk.

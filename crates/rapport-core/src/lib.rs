@@ -38,7 +38,8 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{Error, ErrorCode, Result};
 pub use messaging::TemplateInput;
 pub use rapport_model::Booking;
-pub use rapport_model::reports::ProfileReport;
+pub use rapport_model::reports::{ProfileReport, Report};
+pub use rapport_model::surveys::SurveyEdit;
 pub use rapport_model::surveys::SurveyResults;
 pub use rapport_model::view::{
     BookingOutcome, DoctorGlance, DoctorView, DuplicateMatch, DuplicateReason, FreeSlot, PatientCard, PatientHit,
@@ -48,7 +49,6 @@ pub use rapport_store::keys::{KdfCost, KeyStorage, key_file_path, key_storage, k
 pub use rapport_store::{DataKey, KeyProtection, Secret, audit::Verification};
 pub use segments::SEGMENT_SAMPLE;
 pub use services::{NewPointer, local_day_bounds};
-pub use surveys::SurveyEdit;
 
 /// Failed logins in a row that lock an account...
 pub const LOCKOUT_AFTER_FAILURES: i64 = 5;

@@ -3,7 +3,7 @@
 //! per doctor and month, and each doctor's recent answers on their glance.
 
 use chrono::Local;
-use rapport_model::surveys::{MAX_SURVEY_DELAY_HOURS, Scored, SurveyResults, SurveySettings, scores};
+use rapport_model::surveys::{MAX_SURVEY_DELAY_HOURS, Scored, SurveyEdit, SurveyResults, SurveySettings, scores};
 use rapport_model::{Operation, Role, StaffId};
 use rapport_store::{records, surveys};
 
@@ -14,15 +14,6 @@ use crate::{Error, Rapport, Result, Session};
 pub const GLANCE_ANSWERS: u32 = 5;
 /// Answers listed with the figures.
 const LISTED_ANSWERS: u32 = 20;
-
-/// A change to the survey settings; `None` keeps a setting.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SurveyEdit {
-    pub after_visit: Option<bool>,
-    pub delay_hours: Option<u32>,
-    /// Logins of the doctors whose visits are surveyed (empty: every doctor's).
-    pub doctors: Option<Vec<StaffId>>,
-}
 
 impl Rapport {
     /// The clinic's survey settings (off until a manager turns them on).

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod calls;
 pub mod campaigns;
 pub mod codes;
+pub mod csv;
 pub mod ids;
 pub mod ipc;
 pub mod outreach;

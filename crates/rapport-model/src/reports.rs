@@ -4,6 +4,8 @@
 use chrono::{NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 
+use crate::csv::{CsvRow, share};
+
 /// One visit whose time has come, as the no-show figures see it (times in the clinic's day).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VisitFacts {
@@ -16,6 +18,39 @@ pub struct VisitFacts {
     /// A reminder reached the gateway (sent or delivered).
     pub reminded: bool,
     pub no_show: bool,
+}
+
+crate::words::word_enum! {
+    /// Every report the desk computes, by the name the CLI and exports give it.
+    pub enum Report {
+        NoShows = "no-shows",
+        Waiting = "waiting",
+        Visits = "visits",
+        Referrals = "referrals",
+        Geography = "geography",
+        Conditions = "conditions",
+    }
+}
+
+impl Report {
+    /// The report about who the patients are, if it is one.
+    pub const fn profile(self) -> Option<ProfileReport> {
+        match self {
+            Self::NoShows | Self::Waiting => None,
+            Self::Visits => Some(ProfileReport::Visits),
+            Self::Referrals => Some(ProfileReport::Referrals),
+            Self::Geography => Some(ProfileReport::Geography),
+            Self::Conditions => Some(ProfileReport::Conditions),
+        }
+    }
+
+    pub const fn label(self) -> &'static str {
+        match self.profile() {
+            Some(p) => p.label(),
+            None if matches!(self, Self::NoShows) => "No-shows",
+            None => "Waiting time",
+        }
+    }
 }
 
 /// One line of a breakdown: of `visits` in this group, `no_shows` were missed.
@@ -119,6 +154,55 @@ pub struct WaitingReport {
     pub distribution: Vec<WaitBucket>,
 }
 
+impl CsvRow for NoShowRow {
+    const HEADER: &'static [&'static str] = &["dimension", "key", "visits", "no_shows", "rate"];
+    fn cells(&self) -> Vec<String> {
+        let Self { dimension, key, visits, no_shows, rate } = self;
+        vec![dimension.clone(), key.clone(), visits.to_string(), no_shows.to_string(), share(*rate)]
+    }
+}
+
+/// A line of the waiting report's export: a group's figures, or (dimension `distribution`)
+/// how many visits were seen that late.
+#[derive(Debug)]
+enum WaitLine<'a> {
+    Row(&'a WaitRow),
+    Bucket(&'a WaitBucket),
+}
+
+impl CsvRow for WaitLine<'_> {
+    const HEADER: &'static [&'static str] =
+        &["dimension", "key", "visits", "within_30_min", "share", "meets_standard", "median_minutes", "p90_minutes"];
+    fn cells(&self) -> Vec<String> {
+        match self {
+            Self::Row(r) => vec![
+                r.dimension.clone(),
+                r.key.clone(),
+                r.visits.to_string(),
+                r.within_target.to_string(),
+                share(r.share),
+                r.meets_standard.to_string(),
+                r.median_minutes.to_string(),
+                r.p90_minutes.to_string(),
+            ],
+            Self::Bucket(b) => {
+                let mut cells = vec!["distribution".into(), b.minutes.clone(), b.visits.to_string()];
+                cells.resize(Self::HEADER.len(), String::new());
+                cells
+            }
+        }
+    }
+}
+
+impl WaitingReport {
+    /// The report as CSV: the groups, then the distribution.
+    pub fn csv(&self) -> String {
+        let lines: Vec<WaitLine<'_>> =
+            self.rows.iter().map(WaitLine::Row).chain(self.distribution.iter().map(WaitLine::Bucket)).collect();
+        crate::csv::table(&lines)
+    }
+}
+
 /// The value at `share` of the sorted `minutes` (nearest rank); 0 for none.
 fn nearest_rank(sorted: &[i64], share: f64) -> i64 {
     if sorted.is_empty() {
@@ -219,6 +303,13 @@ pub struct CountRow {
     pub key: String,
     pub count: u32,
     pub share: f64,
+}
+
+impl CsvRow for CountRow {
+    const HEADER: &'static [&'static str] = &["dimension", "key", "count", "share"];
+    fn cells(&self) -> Vec<String> {
+        vec![self.dimension.clone(), self.key.clone(), self.count.to_string(), share(self.share)]
+    }
 }
 
 /// What the profile reports know of one living patient (days in the clinic's time zone).

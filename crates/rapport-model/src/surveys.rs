@@ -91,6 +91,15 @@ pub struct ScoreRow {
     pub nps: Option<f64>,
 }
 
+/// A change to the survey settings; `None` keeps a setting.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurveyEdit {
+    pub after_visit: Option<bool>,
+    pub delay_hours: Option<u32>,
+    /// The doctors whose visits are surveyed (empty: every doctor's).
+    pub doctors: Option<Vec<StaffId>>,
+}
+
 /// One answer as [`scores`] needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scored {
@@ -100,35 +109,75 @@ pub struct Scored {
     pub recommend: Option<u8>,
 }
 
+/// The sums a group's scores are made of. The tallies of parts add up to the whole's, so head
+/// office can keep them by day and add the days of a range.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScoreTally {
+    pub answers: u32,
+    pub ratings: u32,
+    pub rating_sum: u32,
+    pub recommends: u32,
+    /// 9 or 10.
+    pub promoters: u32,
+    /// 0 to 6.
+    pub detractors: u32,
+}
+
+impl ScoreTally {
+    /// One answer's tally.
+    pub fn of(rating: Option<u8>, recommend: Option<u8>) -> Self {
+        Self {
+            answers: 1,
+            ratings: u32::from(rating.is_some()),
+            rating_sum: rating.map_or(0, u32::from),
+            recommends: u32::from(recommend.is_some()),
+            promoters: u32::from(recommend.is_some_and(|r| r >= 9)),
+            detractors: u32::from(recommend.is_some_and(|r| r <= 6)),
+        }
+    }
+
+    pub fn add(&mut self, other: Self) {
+        self.answers += other.answers;
+        self.ratings += other.ratings;
+        self.rating_sum += other.rating_sum;
+        self.recommends += other.recommends;
+        self.promoters += other.promoters;
+        self.detractors += other.detractors;
+    }
+
+    pub fn average_rating(&self) -> Option<f64> {
+        (self.ratings > 0).then(|| f64::from(self.rating_sum) / f64::from(self.ratings))
+    }
+
+    /// Percent promoters less percent detractors, -100 to 100.
+    pub fn nps(&self) -> Option<f64> {
+        (self.recommends > 0)
+            .then(|| (f64::from(self.promoters) - f64::from(self.detractors)) * 100.0 / f64::from(self.recommends))
+    }
+}
+
 /// Per doctor: every month together (`all`) and each month, doctors by name and months in
 /// order; a row for the whole clinic (`all clinic`) first.
 pub fn scores(answers: &[Scored]) -> Vec<ScoreRow> {
-    let mut groups: BTreeMap<(String, String), Vec<&Scored>> = BTreeMap::new();
+    let mut groups: BTreeMap<(String, String), ScoreTally> = BTreeMap::new();
     for a in answers {
-        groups.entry((String::new(), "all".to_owned())).or_default().push(a);
-        groups.entry((a.doctor.clone(), "all".to_owned())).or_default().push(a);
-        groups.entry((a.doctor.clone(), a.month.clone())).or_default().push(a);
+        let one = ScoreTally::of(a.rating, a.recommend);
+        groups.entry((String::new(), "all".to_owned())).or_default().add(one);
+        groups.entry((a.doctor.clone(), "all".to_owned())).or_default().add(one);
+        groups.entry((a.doctor.clone(), a.month.clone())).or_default().add(one);
     }
     groups
         .into_iter()
-        .map(|((doctor, month), group)| {
-            let ratings: Vec<u32> = group.iter().filter_map(|a| a.rating).map(u32::from).collect();
-            let recommends: Vec<u8> = group.iter().filter_map(|a| a.recommend).collect();
-            let promoters = recommends.iter().filter(|r| **r >= 9).count() as u32;
-            let detractors = recommends.iter().filter(|r| **r <= 6).count() as u32;
-            let n = recommends.len() as u32;
-            ScoreRow {
-                doctor: if doctor.is_empty() { "all clinic".to_owned() } else { doctor },
-                month,
-                answers: group.len() as u32,
-                ratings: ratings.len() as u32,
-                average_rating: (!ratings.is_empty())
-                    .then(|| f64::from(ratings.iter().sum::<u32>()) / ratings.len() as f64),
-                recommends: n,
-                promoters,
-                detractors,
-                nps: (n > 0).then(|| (f64::from(promoters) - f64::from(detractors)) * 100.0 / f64::from(n)),
-            }
+        .map(|((doctor, month), t)| ScoreRow {
+            doctor: if doctor.is_empty() { "all clinic".to_owned() } else { doctor },
+            month,
+            answers: t.answers,
+            ratings: t.ratings,
+            average_rating: t.average_rating(),
+            recommends: t.recommends,
+            promoters: t.promoters,
+            detractors: t.detractors,
+            nps: t.nps(),
         })
         .collect()
 }

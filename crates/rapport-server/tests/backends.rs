@@ -102,6 +102,18 @@ impl Office {
         self.backend.tx(|db| office::dump(db, clinic)).expect("dump")
     }
 
+    /// The dashboard's page of a clinic over `[from, to)`.
+    fn clinic_figures(&self, clinic: &str, from: i64, to: i64) -> office::figures::ClinicPage {
+        self.backend
+            .tx(|db| {
+                let id = db.query_one("SELECT id FROM clinic WHERE name = $1", &[clinic.into()])?;
+                let id = id.and_then(|r| r[0].text().and_then(|t| t.parse().ok())).expect("clinic id");
+                office::figures::clinic(db, id, from, to, NOW)
+            })
+            .expect("figures")
+            .expect("the clinic's page")
+    }
+
     fn seq(&self) -> i64 {
         self.backend
             .tx(|db| Ok::<_, OfficeError>(db.query_one("SELECT seq FROM head_office", &[])?))
@@ -578,6 +590,7 @@ both_backends!(
     a_version_2_database_moves_its_search_words_to_the_index,
     a_booking_for_tomorrow_gets_one_reminder_in_the_clinics_words_and_hours,
     the_outbox_claims_each_message_once_and_never_resends_blindly,
+    the_dashboards_visit_figures_follow_every_change_of_a_visit,
 );
 
 fn a_resent_change_is_stored_once_and_answered_the_same(o: Office) {
@@ -946,13 +959,18 @@ fn search_finds_patients_by_the_start_of_their_words(o: Office) {
 
 fn a_version_2_database_moves_its_search_words_to_the_index(o: Office) {
     let north = o.clinic("North");
-    let p = Uuid::new_v4();
-    o.stored(&north, &[new_patient(p, v(0, &north))]);
+    let (p, doctor, visit) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    o.stored(&north, &[new_patient(p, v(0, &north)), new_staff(doctor, "dr.who", "clinician", v(0, &north))]);
+    let starts = NOW - 86_400_000;
+    let done = change(Entity::Appointment, visit, v(2, &north), json!({"status": "done", "seen_at": starts + 60_000}));
+    o.stored(&north, &[appointment(visit, p, doctor, starts, v(1, &north)), done]);
     // Put back as version 2 kept it: one string of words per patient, no word table (and
     // nothing of the versions after 3).
     o.backend
         .tx(|db| {
-            db.exec("DROP TABLE message", &[])?;
+            for table in ["visit_day", "survey_day", "office_audit", "message"] {
+                db.exec(&format!("DROP TABLE {table}"), &[])?;
+            }
             db.exec("DROP TABLE campaign_run", &[])?;
             db.exec("DROP TABLE office_session", &[])?;
             db.exec("DROP TABLE office_user", &[])?;
@@ -973,4 +991,95 @@ fn a_version_2_database_moves_its_search_words_to_the_index(o: Office) {
     o.backend.migrate().expect("to the latest version");
     assert_eq!(o.found("quil ad"), vec![p], "found by the words it had");
     assert!(o.backend.tx(|db| db.query("SELECT count(*) FROM patient_search", &[])).is_err(), "the old table is gone");
+    // The visit kept before the dashboard's tables is in its figures.
+    let page = o.clinic_figures("North", NOW - 7 * 86_400_000, NOW);
+    assert_eq!((page.clinic.came, page.clinic.seen, page.clinic.seen_on_time), (1, 1, 1));
+}
+
+/// The dashboard's figures are kept by day as visits change; here every change a desk can make
+/// to a visit (coming, being seen late or on time, missing it, cancelling, moving to another
+/// day or doctor, changing its mind) is pushed, and the figures are checked against a count
+/// made here from the visits' last state.
+fn the_dashboards_visit_figures_follow_every_change_of_a_visit(o: Office) {
+    let d = o.clinic("North");
+    let doctors = [Uuid::new_v4(), Uuid::new_v4()];
+    let p = Uuid::new_v4();
+    let mut setup = vec![new_patient(p, v(0, &d))];
+    for (i, dr) in doctors.iter().enumerate() {
+        setup.push(new_staff(*dr, &format!("dr.{i}"), "clinician", v(0, &d)));
+    }
+    o.stored(&d, &setup);
+    let day = 86_400_000_i64;
+    // (starts_at, doctor, status, seen_at): the test's own record of each visit's last state.
+    let mut visits: Vec<(Uuid, i64, usize, &str, Option<i64>)> = Vec::new();
+    let mut clock = 1;
+    for i in 0..36_i64 {
+        let id = Uuid::new_v4();
+        // Days 1 to 6 back, each visit its own slot.
+        let starts = NOW - (1 + i % 6) * day + i * 20 * 60_000;
+        let doctor = usize::try_from(i % 2).unwrap_or(0);
+        clock += 1;
+        o.stored(&d, &[appointment(id, p, doctors[doctor], starts, v(clock, &d))]);
+        visits.push((id, starts, doctor, "booked", None));
+    }
+    let mut edit =
+        |o: &Office, k: usize, fields: Value, visits: &mut Vec<(Uuid, i64, usize, &'static str, Option<i64>)>| {
+            clock += 1;
+            let c = change(Entity::Appointment, visits[k].0, v(clock, &d), fields.clone());
+            o.stored(&d, &[c]);
+            let f = fields.as_object().expect("fields");
+            if let Some(s) = f.get("status").and_then(Value::as_str) {
+                visits[k].3 = ["booked", "arrived", "with-doctor", "done", "no-show", "cancelled"]
+                    .into_iter()
+                    .find(|w| *w == s)
+                    .expect("status");
+            }
+            if let Some(seen) = f.get("seen_at") {
+                visits[k].4 = seen.as_i64();
+            }
+            if let Some(starts) = f.get("starts_at").and_then(Value::as_i64) {
+                visits[k].1 = starts;
+            }
+            if let Some(dr) = f.get("doctor").and_then(Value::as_str) {
+                visits[k].2 = doctors.iter().position(|x| x.to_string() == dr).expect("doctor");
+            }
+        };
+    for k in 0..36 {
+        let starts = visits[k].1;
+        match k % 6 {
+            0 => edit(&o, k, json!({"status": "done", "seen_at": starts + 10 * 60_000}), &mut visits),
+            1 => edit(&o, k, json!({"status": "done", "seen_at": starts + 45 * 60_000}), &mut visits),
+            2 => edit(&o, k, json!({"status": "no-show"}), &mut visits),
+            3 => {
+                // Seen, then moved back to arrived (a mistaken click undone), then moved to
+                // another day and the other doctor.
+                edit(&o, k, json!({"status": "with-doctor", "seen_at": starts + 5 * 60_000}), &mut visits);
+                edit(&o, k, json!({"status": "arrived", "seen_at": null}), &mut visits);
+                let other = doctors[1 - visits[k].2].to_string();
+                edit(&o, k, json!({"starts_at": starts - 2 * day + 7 * 60_000, "doctor": other}), &mut visits);
+            }
+            4 => {
+                edit(&o, k, json!({"status": "no-show"}), &mut visits);
+                edit(&o, k, json!({"status": "cancelled"}), &mut visits);
+            }
+            _ => {}
+        }
+    }
+    let (from, to) = (NOW - 5 * day, NOW + day);
+    let page = o.clinic_figures("North", from, to);
+    for (i, dr) in doctors.iter().enumerate() {
+        let mine = visits.iter().filter(|v| v.2 == i && v.1 / day >= from / day && v.1 / day < to / day);
+        let (mut came, mut missed, mut seen, mut on_time) = (0, 0, 0, 0);
+        for (_, starts, _, status, seen_at) in mine {
+            came += i64::from(matches!(*status, "arrived" | "with-doctor" | "done"));
+            missed += i64::from(*status == "no-show");
+            seen += i64::from(seen_at.is_some());
+            on_time += i64::from(seen_at.is_some_and(|s| s - starts <= 30 * 60_000));
+        }
+        let got = page.doctors.iter().find(|f| f.id == dr.to_string()).expect("the doctor's row");
+        assert_eq!((got.came, got.no_shows, got.seen, got.seen_on_time), (came, missed, seen, on_time), "doctor {i}");
+        assert!(came + missed > 0, "the range holds visits of doctor {i}");
+    }
+    let whole: i64 = page.doctors.iter().map(|f| f.came).sum();
+    assert_eq!(page.clinic.came, whole, "the clinic's row is its doctors' together");
 }

@@ -5,6 +5,9 @@
 //!   (`--quick`: 20k and 1k), from empty outbox to every message queued. Baseline: reading every
 //!   patient record of the chain once, as the pass does, in the same run.
 //! - `reminder_replan_1m_s`: the next pass (every minute at head office), which finds nothing new.
+//! - `dashboard_chain_ms`: the head-office dashboard's chain page (90 days, the default),
+//!   fetched over HTTP by a signed-in user, with the chain above and 5M visits over two years
+//!   (`--quick`: 100k); p95 of 20 fetches. Baseline: PostgreSQL counting those 90 days' visits.
 //! - `outbox_send_per_s`: messages claimed, handed to a real Kannel and recorded, per second.
 //!   Baseline: the same messages handed to the same Kannel by the same driver, with no outbox.
 //!
@@ -12,6 +15,7 @@
 //! million through the sync API would measure ingest, which `sync_bench` does).
 #![allow(clippy::print_stdout)]
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{TimeZone, Utc};
@@ -88,14 +92,110 @@ fn plan_figures(dir: &std::path::Path, url: &str, patients: i64, tomorrow: i64, 
     let replan = started.elapsed().as_secs_f64();
     println!("next pass: {} queued in {replan:.2} s", again.queued);
     assert_eq!(again.queued, 0, "planning again makes nothing new");
-    drop(backend);
-    drop(pg);
-    let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
     let size = if quick { "20k" } else { "1m" };
-    vec![
+    let mut entries = vec![
         Entry { name: format!("reminder_plan_{size}_s"), value: plan, unit: "s", baseline: Some(baseline) },
         Entry { name: format!("reminder_replan_{size}_s"), value: replan, unit: "s", baseline: Some(baseline) },
-    ]
+    ];
+    entries.push(dashboard_figure(backend, &mut pg, patients * 5, size));
+    drop(pg);
+    let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    entries
+}
+
+/// The chain page of the head-office dashboard, fetched over HTTP by a signed-in user, over
+/// the chain above with its visits made up to `visits` bookings spread over the last two years
+/// (their facts as ingest keeps them since migration 9; the page reads no appointment record).
+/// The value is the p95 of 20 fetches of the default page (90 days); the baseline is PostgreSQL
+/// counting the same 90 days' bookings once, the least any such page must read.
+fn dashboard_figure(
+    backend: Arc<rapport_server::Backend>,
+    pg: &mut postgres::Client,
+    visits: i64,
+    size: &str,
+) -> Entry {
+    let now = rapport_server::now_ms();
+    let day = 86_400_000_i64;
+    let started = Instant::now();
+    let have: i64 = pg.query_one("SELECT count(*) FROM booking", &[]).expect("count").get(0);
+    pg.batch_execute(&format!(
+        "INSERT INTO booking (appointment, doctor, starts_at, ends_at, holds, clinic_id, status, booked_at, seen_at)
+         SELECT md5('h' || i)::uuid::text, md5('d' || bc.n || '-' || (i / 20 % 10))::uuid::text, s, s + 900000, 0,
+             bc.id, CASE WHEN i % 13 = 0 THEN 'no-show' WHEN i % 17 = 0 THEN 'cancelled' ELSE 'done' END,
+             s - {day} * (i % 30),
+             CASE WHEN i % 13 <> 0 AND i % 17 <> 0 THEN s + 60000 * (i % 47) END
+         FROM (SELECT i, {now} - {day} * (i % 730) - 3600000 * (i % 9) AS s
+               FROM generate_series(0::bigint, {visits} - {have} - 1) i) v
+         JOIN (SELECT (row_number() OVER (ORDER BY name) - 1)::int AS n, id FROM clinic) bc ON bc.n = v.i % 20;
+         ANALYZE booking;"
+    ))
+    .expect("visits");
+    println!("== the dashboard over {visits} visits (filled in {:.1} s)", started.elapsed().as_secs_f64());
+
+    let (password, ms) = ("bench-password-1234", rapport_server::now_ms());
+    let token = backend
+        .tx(|db| {
+            office::add_user(db, "bench", office::OfficeRole::Manager, password, ms)?;
+            office::sign_in(db, "bench", password, ms)
+        })
+        .expect("user");
+    let office::SignIn::Opened { token } = token else { panic!("signed in") };
+    let base = serve(backend);
+    let http = reqwest::blocking::Client::new();
+    let fetch = |days: i64| {
+        let started = Instant::now();
+        let page = http
+            .get(format!("{base}/dashboard?days={days}"))
+            .header("cookie", format!("rapport_session={token}"))
+            .send()
+            .and_then(reqwest::blocking::Response::error_for_status)
+            .and_then(reqwest::blocking::Response::text)
+            .expect("the chain page");
+        assert!(page.contains("Clinic 19"), "the page lists the clinics");
+        started.elapsed().as_secs_f64() * 1000.0
+    };
+    fetch(90);
+    let mut times: Vec<f64> = (0..20).map(|_| fetch(90)).collect();
+    times.sort_by(f64::total_cmp);
+    let (p50, p95) = (times[10], times[18]);
+    let year = fetch(365);
+    let mut floor = f64::MAX;
+    for _ in 0..5 {
+        let started = Instant::now();
+        let n: i64 = pg
+            .query_one(
+                "SELECT count(*) FROM booking WHERE starts_at >= $1 AND starts_at < $2",
+                &[&(now - 90 * day), &now],
+            )
+            .expect("count")
+            .get(0);
+        assert!(n > 0);
+        floor = floor.min(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    println!(
+        "chain page, 90 days: p50 {p50:.0} ms, p95 {p95:.0} ms; a year: {year:.0} ms; counting the 90 days' bookings: {floor:.0} ms"
+    );
+    let name = if size == "1m" { "dashboard_chain_ms".to_owned() } else { format!("dashboard_chain_{size}_ms") };
+    Entry { name, value: p95, unit: "ms", baseline: Some(floor) }
+}
+
+/// Head office's HTTP service on a free port, in this process.
+fn serve(backend: Arc<rapport_server::Backend>) -> String {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        let listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        let _ = rt.block_on(rapport_server::http::serve(
+            backend,
+            None,
+            listen,
+            rapport_server::http::Transport::InsecureHttp,
+            move |a| {
+                let _ = tx.send(a);
+            },
+        ));
+    });
+    format!("http://{}", rx.recv().expect("listening"))
 }
 
 /// The chain, in bulk: ten doctors per clinic; patients spread over the clinics (a fifth with a
@@ -138,9 +238,10 @@ fn fill_sql(patients: i64, tomorrow: i64, clinics: i64, now_ms: i64) -> String {
                  'status', 'done', 'booked_by', md5('d' || bc.n || '-0')::uuid::text,
                  'booked_at', 1600000000000)::text, '{{}}'
          FROM generate_series(0::bigint, {patients} - 1, 5) i JOIN bc ON bc.n = i % {clinics};
-         INSERT INTO booking (appointment, doctor, starts_at, ends_at, holds)
+         INSERT INTO booking (appointment, doctor, starts_at, ends_at, holds, clinic_id, status, booked_at)
          SELECT record, fields::json ->> 'doctor', (fields::json ->> 'starts_at')::bigint,
-             (fields::json ->> 'starts_at')::bigint + 900000, CASE WHEN fields::json ->> 'status' = 'booked' THEN 1 ELSE 0 END
+             (fields::json ->> 'starts_at')::bigint + 900000, CASE WHEN fields::json ->> 'status' = 'booked' THEN 1 ELSE 0 END,
+             clinic_id, fields::json ->> 'status', (fields::json ->> 'booked_at')::bigint
          FROM record_state WHERE entity = 'appointment';
          INSERT INTO record_state (entity, record, patient_id, clinic_id, fields, versions)
          SELECT 'recall_rule', md5('r' || bc.n)::uuid::text, NULL, bc.id,

@@ -238,7 +238,7 @@ struct Migration {
 
 /// Head office's schema, one version after another; a database is brought up to the last one
 /// at start.
-const MIGRATIONS: [Migration; 9] = [
+const MIGRATIONS: [Migration; 10] = [
     Migration { sql: include_str!("../../../../migrations/server/0001_head_office.sql"), then: None },
     Migration { sql: include_str!("../../../../migrations/server/0002_trust.sql"), then: None },
     Migration {
@@ -256,6 +256,10 @@ const MIGRATIONS: [Migration; 9] = [
     Migration {
         sql: include_str!("../../../../migrations/server/0009_dashboard.sql"),
         then: Some(crate::office::booking_facts_from_appointments),
+    },
+    Migration {
+        sql: include_str!("../../../../migrations/server/0010_figures_by_day.sql"),
+        then: Some(crate::office::figures::answers_by_day),
     },
 ];
 

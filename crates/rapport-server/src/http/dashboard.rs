@@ -2,7 +2,8 @@
 //! scripts, nothing loaded from elsewhere, a strict CSP), behind its own sign-in. A session is
 //! a random token in an HTTP-only, `SameSite=Strict` cookie scoped to `/dashboard`; every form
 //! of a session carries its CSRF token, and a POST whose `Origin` is another site is refused.
-//! Without a session every page sends the browser to the sign-in page.
+//! Without a session every page sends the browser to the sign-in page. A manager may download
+//! any page's figures as CSV; each download, like each sign-in, is noted in `office_audit`.
 
 use std::sync::Arc;
 
@@ -11,13 +12,15 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use chrono::NaiveDate;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use rapport_charts::{Bar, BarChart};
+use rapport_model::csv::table;
 
 use super::{AppState, with_db};
 use crate::now_ms;
 use crate::office::figures::{self, CampaignRow, Figures};
-use crate::office::{self, OfficeSession, SignIn};
+use crate::office::{self, OfficeError, OfficeRole, OfficeSession, SignIn};
 
 const COOKIE: &str = "rapport_session";
 const DAY_MS: i64 = 86_400_000;
@@ -31,22 +34,76 @@ pub(super) fn routes() -> Router<Arc<AppState>> {
         .route("/dashboard/logout", post(logout))
         .route("/dashboard/clinics/{id}", get(clinic_page))
         .route("/dashboard/campaigns", get(campaigns_page))
+        .route("/dashboard/export.csv", get(chain_csv))
+        .route("/dashboard/clinics/{id}/export.csv", get(clinic_csv))
+        .route("/dashboard/campaigns/export.csv", get(campaigns_csv))
 }
 
-/// The days a page looks back over (`?days=`: 7 to 730, 90 unless said).
+/// The days a page covers, whole UTC days: the last `?days=` (7 to 730, 90 unless said) up to
+/// today, or `?from=YYYY-MM-DD&to=YYYY-MM-DD` (both included; `to` today unless said; at most
+/// 730 days, ending no later than today).
 #[derive(Debug, serde::Deserialize)]
 struct Range {
     days: Option<i64>,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    from: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    to: Option<NaiveDate>,
 }
 
+/// A date field the form sent empty is no date.
+fn empty_as_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+    let text = <Option<String> as serde::Deserialize>::deserialize(d)?.unwrap_or_default();
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    text.trim().parse().map(Some).map_err(serde::de::Error::custom)
+}
+
+const MAX_RANGE_DAYS: i64 = 730;
+
 impl Range {
-    fn days(&self) -> i64 {
-        self.days.unwrap_or(90).clamp(7, 730)
+    /// The first and last day.
+    fn days(&self) -> (NaiveDate, NaiveDate) {
+        let today = chrono::DateTime::from_timestamp_millis(now_ms()).unwrap_or_default().date_naive();
+        let Some(from) = self.from else {
+            let days = self.days.unwrap_or(90).clamp(7, MAX_RANGE_DAYS);
+            return (today - chrono::Duration::days(days - 1), today);
+        };
+        let to = self.to.unwrap_or(today).min(today);
+        let from = from.min(to).max(to - chrono::Duration::days(MAX_RANGE_DAYS - 1));
+        (from, to)
     }
 
+    /// `[from, to)` in milliseconds.
     fn bounds(&self) -> (i64, i64) {
-        let now = now_ms();
-        (now - self.days() * DAY_MS, now)
+        let (from, to) = self.days();
+        let ms = |d: NaiveDate| d.and_hms_opt(0, 0, 0).map_or(0, |t| t.and_utc().timestamp_millis());
+        (ms(from), ms(to) + DAY_MS)
+    }
+
+    /// How a title says it.
+    fn label(&self) -> String {
+        let (from, to) = self.days();
+        match self.from {
+            None => format!("last {} days", (to - from).num_days() + 1),
+            Some(_) => self.span(),
+        }
+    }
+
+    /// The first and last day, as exports and the audit name them.
+    fn span(&self) -> String {
+        let (from, to) = self.days();
+        format!("{from} to {to}")
+    }
+
+    /// The same range as a query string.
+    fn query(&self) -> String {
+        let (from, to) = self.days();
+        match self.from {
+            None => format!("days={}", (to - from).num_days() + 1),
+            Some(_) => format!("from={from}&to={to}"),
+        }
     }
 }
 
@@ -231,7 +288,12 @@ async fn logout(State(app): State<Arc<AppState>>, headers: HeaderMap, body: axum
             html! { p { "That form was not this page's." } },
         );
     }
-    if let Err(e) = with_db(&app.backend, move |db| office::sign_out(db, &token)).await {
+    let login = session.login.clone();
+    let out = with_db(&app.backend, move |db| {
+        office::sign_out(db, &token)?;
+        office::audit(db, &login, "signed-out", None, now_ms())
+    });
+    if let Err(e) = out.await {
         return e.into_response();
     }
     let mut r = see_other("/dashboard/login");
@@ -255,7 +317,14 @@ fn when(ms: Option<i64>) -> String {
         .map_or("never".to_owned(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
 }
 
-fn range_form(days: i64) -> Markup {
+/// The page's range, and for a manager the link that downloads its figures (`export`, the
+/// download's path).
+fn range_form(range: &Range, session: &OfficeSession, export: &str) -> Markup {
+    let days = range.days.unwrap_or(90);
+    let (from, to) = range
+        .from
+        .map(|_| range.days())
+        .map_or((String::new(), String::new()), |(f, t)| (f.to_string(), t.to_string()));
     html! {
         form.range method="get" {
             label for="days" { "Look back over " }
@@ -264,7 +333,20 @@ fn range_form(days: i64) -> Markup {
                     option value=(d) selected[d == days] { (d) " days" }
                 }
             }
+            label for="from" { " or from " }
+            input #from type="date" name="from" value=(from);
+            label for="to" { " to " }
+            input #to type="date" name="to" value=(to);
             " " button type="submit" { "Show" }
+            (export_link(session, &format!("{export}?{}", range.query())))
+        }
+    }
+}
+
+fn export_link(session: &OfficeSession, href: &str) -> Markup {
+    html! {
+        @if session.role == OfficeRole::Manager {
+            " " a.export #export href=(href) download { "Export CSV" }
         }
     }
 }
@@ -360,13 +442,12 @@ async fn chain_page(State(app): State<Arc<AppState>>, headers: HeaderMap, Query(
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
-    let days = range.days();
     page(
         StatusCode::OK,
-        &format!("The chain, last {days} days"),
+        &format!("The chain, {}", range.label()),
         Some(&session),
         html! {
-            (range_form(days))
+            (range_form(&range, &session, "/dashboard/export.csv"))
             (rate_charts("chain", &clinics))
             h2 { "Clinics" }
             (figures_table("Clinic", &clinics, true, true))
@@ -399,13 +480,12 @@ async fn clinic_page(
         Err(e) => return e.into_response(),
     };
     let Some(p) = found else { return not_found() };
-    let days = range.days();
     page(
         StatusCode::OK,
-        &format!("{}, last {days} days", p.clinic.name),
+        &format!("{}, {}", p.clinic.name, range.label()),
         Some(&session),
         html! {
-            (range_form(days))
+            (range_form(&range, &session, &format!("/dashboard/clinics/{id}/export.csv")))
             (figures_table("Clinic", std::slice::from_ref(&p.clinic), false, true))
             h2 { "Doctors" }
             (rate_charts("doctors", &p.doctors))
@@ -444,9 +524,75 @@ async fn campaigns_page(State(app): State<Arc<AppState>>, headers: HeaderMap) ->
         "Campaigns",
         Some(&session),
         html! {
+            p { (export_link(&session, "/dashboard/campaigns/export.csv")) }
             div.charts { (chart("campaign-lift", "Lift in bookings over the holdout (percentage points)", &lifts, " pts", None, None)) }
             h2 { "Every campaign" }
             (campaigns_table(&rows, true))
         },
     )
+}
+
+/// A page's figures as a CSV download, for managers only; the download is audited with
+/// `what` (the page and its range) in the same transaction that reads the figures.
+async fn export(
+    app: &AppState,
+    headers: &HeaderMap,
+    what: String,
+    figures: impl FnOnce(&mut dyn crate::db::Db) -> Result<Option<String>, OfficeError> + Send + 'static,
+) -> Response {
+    let (session, _) = match signed_in(app, headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if session.role != OfficeRole::Manager {
+        let body = html! { p { "Only managers may export figures." } a href="/dashboard" { "Back to the chain" } };
+        return page(StatusCode::FORBIDDEN, "Refused", Some(&session), body);
+    }
+    let (login, detail) = (session.login.clone(), what.clone());
+    let found = with_db(&app.backend, move |db| {
+        let csv = figures(db)?;
+        if csv.is_some() {
+            office::audit(db, &login, "export", Some(&detail), now_ms())?;
+        }
+        Ok(csv)
+    });
+    let csv = match found.await {
+        Ok(Some(csv)) => csv,
+        Ok(None) => return page(StatusCode::NOT_FOUND, "No such clinic", Some(&session), html! {}),
+        Err(e) => return e.into_response(),
+    };
+    let name: String = what.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    let mut r = csv.into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"rapport-{name}.csv\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    secure(r)
+}
+
+async fn chain_csv(State(app): State<Arc<AppState>>, headers: HeaderMap, Query(range): Query<Range>) -> Response {
+    let (from, to) = range.bounds();
+    let what = format!("chain {}", range.span());
+    export(&app, &headers, what, move |db| Ok(Some(table(&figures::chain(db, from, to, now_ms())?)))).await
+}
+
+async fn clinic_csv(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(range): Query<Range>,
+) -> Response {
+    let (from, to) = range.bounds();
+    let id = id.parse::<uuid::Uuid>().ok();
+    let what = format!("clinic {} doctors {}", id.unwrap_or_default(), range.span());
+    export(&app, &headers, what, move |db| {
+        let Some(id) = id else { return Ok(None) };
+        Ok(figures::clinic(db, id, from, to, now_ms())?.map(|p| table(&p.doctors)))
+    })
+    .await
+}
+
+async fn campaigns_csv(State(app): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    export(&app, &headers, "campaigns".into(), |db| Ok(Some(table(&figures::campaigns(db)?)))).await
 }

@@ -60,7 +60,10 @@ pub(crate) use search::words_from_patient_search;
 pub use staff::make_admin;
 pub use surveys::{SurveyForm, SurveyLink, SurveyState, survey_link};
 pub use take_on::take_on;
-pub use users::{OfficeRole, OfficeSession, SESSION_SECONDS, SignIn, add_user, session, sign_in, sign_out};
+pub use users::{
+    OfficeAuditRow, OfficeRole, OfficeSession, SESSION_SECONDS, SignIn, add_user, audit, audit_log, session, sign_in,
+    sign_out,
+};
 
 use rapport_model::RefusalCode;
 use rapport_model::sync::{Hlc, Version, hlc_tick};

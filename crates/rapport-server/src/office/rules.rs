@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::OfficeResult;
+use super::figures::{VisitPart, move_visit};
 use super::state::{ConflictRow, State};
 use super::writer::Writer;
 use crate::db::Db;
@@ -60,6 +61,19 @@ pub(super) fn check_booking(w: &mut Writer<'_>, record: &str, state: &mut State)
     let holds = status.is_some_and(rapport_model::AppointmentStatus::holds_slot);
     let facts = BookingFacts::of(state);
     let save = |db: &mut dyn Db, holds: bool| -> OfficeResult<()> {
+        let was = db.query_one(
+            "SELECT clinic_id, doctor, starts_at, status, seen_at FROM booking WHERE appointment = $1",
+            &[record.into()],
+        )?;
+        let was = match was {
+            Some(row) => {
+                let mut row = crate::db::Row::new(row, "booking");
+                let (clinic, doctor, starts_at) = (row.opt_text()?, row.text()?, row.int()?);
+                let (status, seen_at) = (row.opt_text()?, row.opt_int()?);
+                VisitPart::of(clinic.as_deref(), &doctor, starts_at, status.as_deref(), seen_at)
+            }
+            None => None,
+        };
         db.exec(
             "INSERT INTO booking (appointment, doctor, starts_at, ends_at, holds, clinic_id, status, booked_at, seen_at)
              VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)
@@ -78,6 +92,8 @@ pub(super) fn check_booking(w: &mut Writer<'_>, record: &str, state: &mut State)
                 facts.seen_at.into(),
             ],
         )?;
+        let is = VisitPart::of(facts.clinic.as_deref(), &doctor, starts, facts.status.as_deref(), facts.seen_at);
+        move_visit(db, was, is)?;
         Ok(())
     };
     // The calendar is read and written as it is (appointments are few next to the rest).

@@ -11,12 +11,15 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use rapport_model::outreach::{self as rules, MessageKind, ReplyMeaning};
-use rapport_model::surveys::{MAX_SURVEY_COMMENT, SURVEY_DAYS, SURVEY_PLAN_WINDOW_HOURS, rating_from_reply};
+use rapport_model::surveys::{
+    MAX_SURVEY_COMMENT, SURVEY_DAYS, SURVEY_PLAN_WINDOW_HOURS, ScoreTally, rating_from_reply,
+};
 use rapport_model::sync::Entity;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::OfficeResult;
+use super::figures::add_answer;
 use super::outreach::{
     Clinic, Occasion, OutreachConfig, Patient, PlanReport, cheerful_counts, display_names, instant, int,
     record_occasion, settled, text,
@@ -270,6 +273,10 @@ fn record_answer(
             *value = Value::Null;
         }
     }
+    let small = |name: &str| fields.get(name).and_then(Value::as_u64).and_then(|v| u8::try_from(v).ok());
+    let tally = ScoreTally::of(small("rating"), small("recommend"));
+    let doctor = fields.get("doctor").and_then(Value::as_str).unwrap_or_default().to_owned();
+    add_answer(w.db()?, &m.clinic_id.to_string(), &doctor, now_ms, tally)?;
     let patient = m.patient.parse::<Uuid>().ok();
     let mut state = State { fields: Map::new(), versions: Default::default(), patient, clinic: Some(m.clinic_id) };
     w.office_change(Entity::SurveyAnswer, &m.id, &mut state, fields)?;

@@ -120,6 +120,7 @@ pub fn sign_in(db: &mut dyn Db, login: &str, password: &str, now_ms: i64) -> Off
             "UPDATE office_user SET failed_logins = $2, locked_until = $3 WHERE login = $1",
             &[login.as_str().into(), (if lock.is_some() { 0 } else { failed }).into(), lock.into()],
         )?;
+        audit(db, &login, if lock.is_some() { "locked" } else { "sign-in-refused" }, None, now_ms)?;
         return Ok(match lock {
             Some(_) => SignIn::Locked { minutes: LOCKOUT_MS / 60_000 },
             None => SignIn::Wrong,
@@ -136,6 +137,7 @@ pub fn sign_in(db: &mut dyn Db, login: &str, password: &str, now_ms: i64) -> Off
         "INSERT INTO office_session (token_hash, login, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
         &[hash(&token).into(), login.as_str().into(), csrf.into(), now_ms.into(), (now_ms + SESSION_MS).into()],
     )?;
+    audit(db, &login, "signed-in", None, now_ms)?;
     Ok(SignIn::Opened { token })
 }
 
@@ -163,4 +165,41 @@ pub fn session(db: &mut dyn Db, token: &str, now_ms: i64) -> OfficeResult<Option
 pub fn sign_out(db: &mut dyn Db, token: &str) -> OfficeResult<()> {
     db.exec("DELETE FROM office_session WHERE token_hash = $1", &[hash(token).into()])?;
     Ok(())
+}
+
+/// One thing a head-office user did on the dashboard.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OfficeAuditRow {
+    pub at: i64,
+    pub login: String,
+    /// `signed-in`, `sign-in-refused`, `locked`, `signed-out`, `export`.
+    pub action: String,
+    /// What was exported (never a password or a token).
+    pub detail: Option<String>,
+}
+
+/// Notes what `login` did.
+pub fn audit(db: &mut dyn Db, login: &str, action: &str, detail: Option<&str>, now_ms: i64) -> OfficeResult<()> {
+    db.exec(
+        "INSERT INTO office_audit (id, at, login, action, detail) VALUES ($1, $2, $3, $4, $5)",
+        &[
+            hex::encode(random_bytes::<16>()).into(),
+            now_ms.into(),
+            login.into(),
+            action.into(),
+            detail.map(str::to_owned).into(),
+        ],
+    )?;
+    Ok(())
+}
+
+/// The newest `limit` rows of the dashboard's audit, newest first.
+pub fn audit_log(db: &mut dyn Db, limit: i64) -> OfficeResult<Vec<OfficeAuditRow>> {
+    let found =
+        db.query("SELECT at, login, action, detail FROM office_audit ORDER BY at DESC, id LIMIT $1", &[limit.into()])?;
+    let mut out = Vec::new();
+    for mut row in crate::db::rows(found, "audit") {
+        out.push(OfficeAuditRow { at: row.int()?, login: row.text()?, action: row.text()?, detail: row.opt_text()? });
+    }
+    Ok(out)
 }

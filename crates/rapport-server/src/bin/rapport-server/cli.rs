@@ -104,6 +104,15 @@ pub(crate) enum UserCommand {
         #[command(flatten)]
         storage: Storage,
     },
+    /// What dashboard users did, newest first: sign-ins (and refusals), sign-outs, exports.
+    Log {
+        #[command(flatten)]
+        storage: Storage,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn parse_office_role(s: &str) -> Result<rapport_server::office::OfficeRole, String> {

@@ -257,6 +257,19 @@ pub(crate) fn add_user(
     Ok(ExitCode::SUCCESS)
 }
 
+pub(crate) fn user_log(storage: &Storage, limit: i64, json: bool) -> Result<ExitCode, Failure> {
+    let rows = open(storage)?.tx(|db| office::audit_log(db, limit)).map_err(fail)?;
+    if json {
+        say!("{}", serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for r in rows {
+        let at = rapport_model::csv::utc(r.at);
+        say!("{at}  {:<16} {:<16} {}", r.login, r.action, r.detail.unwrap_or_default());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Exits 1 if a chain is broken.
 pub(crate) fn verify_audit(storage: &Storage) -> Result<ExitCode, Failure> {
     let chains = open(storage)?.tx(office::verify_audit).map_err(fail)?;

@@ -60,6 +60,7 @@ fn main() -> ExitCode {
         }
         Command::Audit(AuditCommand::Verify { storage }) => commands::verify_audit(&storage),
         Command::User(UserCommand::Add { login, role, storage }) => commands::add_user(&storage, &login, role, now),
+        Command::User(UserCommand::Log { storage, limit, json }) => commands::user_log(&storage, limit, json),
     };
     done.unwrap_or_else(|message| {
         eprintln!("error: {message}");
