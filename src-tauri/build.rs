@@ -45,6 +45,12 @@ const COMMANDS: &[&str] = &[
     "no_show_report",
     "waiting_report",
     "profile_report",
+    "export_report",
+    "segments",
+    "create_campaign",
+    "pause_campaign",
+    "survey_settings",
+    "set_survey_settings",
     "campaigns",
     "survey_results",
 ];

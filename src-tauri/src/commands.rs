@@ -1,19 +1,20 @@
 //! Rapport's commands: each one turns its `args` into a rapport-core call. No logic lives here.
 
-use rapport_core::{NewPointer, TemplateInput};
+use rapport_core::{CampaignInput, NewPointer, TemplateInput};
 use rapport_model::ErrorCode;
 use rapport_model::calls::CallItem;
 use rapport_model::campaigns::CampaignView;
 use rapport_model::ipc::ErrorReply;
 use rapport_model::ipc::{
-    AddPointerArgs, CallDoneArgs, DeskState, DuplicateArgs, EnrollArgs, FindArgs, GlanceArgs, HeadOffice, IdleLockArgs,
-    JoinArgs, LoginArgs, MoveArgs, PassphraseArgs, PasswordArgs, PatientArgs, PointerArgs, ProfileArgs, RangeArgs,
-    RecallRuleArgs, ResolveArgs, ScheduleArgs, SearchArgs, SegmentArgs, SetupArgs, SlotArgs, StatusArgs, TemplateArgs,
+    AddPointerArgs, CallDoneArgs, CampaignArgs, DeskState, DuplicateArgs, EnrollArgs, ExportArgs, FindArgs, GlanceArgs,
+    HeadOffice, IdleLockArgs, JoinArgs, LoginArgs, MoveArgs, PassphraseArgs, PasswordArgs, PatientArgs, PauseArgs,
+    PointerArgs, ProfileArgs, RangeArgs, RecallRuleArgs, ResolveArgs, ScheduleArgs, SearchArgs, SegmentArgs, SetupArgs,
+    SlotArgs, StatusArgs, TemplateArgs,
 };
 use rapport_model::outreach::{MessagingEdit, MessagingView, RecallRule, TemplateView};
 use rapport_model::reports::{CountRow, NoShowRow, WaitingReport};
-use rapport_model::segments::SegmentSize;
-use rapport_model::surveys::SurveyResults;
+use rapport_model::segments::{SavedSegment, SegmentSize};
+use rapport_model::surveys::{SurveyEdit, SurveyResults, SurveySettings};
 use rapport_model::sync::{RemotePatient, SyncReport, SyncStatus};
 use rapport_model::view::{
     BookingOutcome, ConflictView, DoctorGlance, DoctorView, DuplicateMatch, FreeSlot, PatientCard, PatientHit,
@@ -211,6 +212,53 @@ pub async fn waiting_report(desk: State<'_, Desk>, args: RangeArgs) -> Reply<Wai
 #[tauri::command]
 pub async fn profile_report(desk: State<'_, Desk>, args: ProfileArgs) -> Reply<Vec<CountRow>> {
     desk.with_session(|app, s| app.profile_report(s, args.which, args.from, args.to))
+}
+
+#[tauri::command]
+pub async fn segments(desk: State<'_, Desk>) -> Reply<Vec<SavedSegment>> {
+    desk.with_session(|app, s| app.segments(s))
+}
+
+#[tauri::command]
+pub async fn create_campaign(desk: State<'_, Desk>, args: CampaignArgs) -> Reply<CampaignView> {
+    desk.with_session(|app, s| {
+        let input = CampaignInput {
+            name: &args.name,
+            segment: &args.segment,
+            template: &args.template,
+            channel: args.channel,
+            holdout_pct: args.holdout_pct,
+            window_days: args.window_days,
+            cost_millis: args.cost_millis,
+            send_at: args.send_at,
+        };
+        app.create_campaign(s, &input)
+    })
+}
+
+#[tauri::command]
+pub async fn pause_campaign(desk: State<'_, Desk>, args: PauseArgs) -> Reply<CampaignView> {
+    desk.with_session(|app, s| app.set_campaign_paused(s, &args.name, args.paused))
+}
+
+#[tauri::command]
+pub async fn survey_settings(desk: State<'_, Desk>) -> Reply<SurveySettings> {
+    desk.with_session(|app, s| app.survey_settings(s))
+}
+
+#[tauri::command]
+pub async fn set_survey_settings(desk: State<'_, Desk>, args: SurveyEdit) -> Reply<SurveySettings> {
+    desk.with_session(|app, s| app.set_survey_settings(s, &args))
+}
+
+/// Saves a report as CSV in the user's Downloads folder and answers the file's path.
+#[tauri::command]
+pub async fn export_report(handle: AppHandle, desk: State<'_, Desk>, args: ExportArgs) -> Reply<String> {
+    let paths = handle.path();
+    let dir = paths.download_dir().or_else(|_| paths.home_dir().map(|h| h.join("Downloads")));
+    let dir = dir.map_err(|_| ErrorReply::new(ErrorCode::Storage, "no Downloads folder to save the export in"))?;
+    desk.with_session(|app, s| app.export_report_to(s, args.report, args.from, args.to, &dir))
+        .map(|path| path.display().to_string())
 }
 
 #[tauri::command]

@@ -67,6 +67,12 @@ fn main() {
             commands::no_show_report,
             commands::waiting_report,
             commands::profile_report,
+            commands::export_report,
+            commands::segments,
+            commands::create_campaign,
+            commands::pause_campaign,
+            commands::survey_settings,
+            commands::set_survey_settings,
             commands::campaigns,
             commands::survey_results,
         ])

@@ -112,14 +112,21 @@ where
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_receptionist_works_the_front_desk() -> WebDriverResult<()> {
     let dir = tempfile::tempdir()?;
-    let env = [("RAPPORT_IDLE_LOCK_SECONDS", IDLE_LOCK_SECONDS.to_string())];
+    // The user's Downloads folder, set the way a Linux desktop sets it (exports land there).
+    let (config, downloads) = (dir.path().join("config"), dir.path().join("downloads"));
+    std::fs::create_dir_all(&config)?;
+    std::fs::write(config.join("user-dirs.dirs"), format!("XDG_DOWNLOAD_DIR=\"{}\"\n", downloads.display()))?;
+    let env = [
+        ("RAPPORT_IDLE_LOCK_SECONDS", IDLE_LOCK_SECONDS.to_string()),
+        ("XDG_CONFIG_HOME", config.display().to_string()),
+    ];
     in_the_window("front-desk", &dir.path().join("clinic.db"), &env, |driver, shots| async move {
-        scenario(&driver, &shots).await
+        scenario(&driver, &shots, &downloads).await
     })
     .await
 }
 
-async fn scenario(driver: &WebDriver, shots: &Path) -> WebDriverResult<()> {
+async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriverResult<()> {
     // First run: no keyring on this headless machine, so the key gets a passphrase.
     type_into(driver, "setup-clinic", "Riverside Family Clinic").await?;
     type_into(driver, "setup-name", "Anna Admin").await?;
@@ -271,6 +278,9 @@ async fn scenario(driver: &WebDriver, shots: &Path) -> WebDriverResult<()> {
     let (all, diabetic): (u32, u32) = (everyone.parse().unwrap_or(0), narrowed.parse().unwrap_or(u32::MAX));
     assert!(diabetic < all, "a tag narrows the segment: {diabetic} of {all}");
     by_css(driver, ".seg-sample").await?;
+    type_into(driver, "seg-name", "Diabetic patients").await?;
+    by_xpath(driver, "//form[@class='seg-save']//button").await?.click().await?;
+    by_xpath(driver, "//p[@role='status'][contains(., 'Diabetic patients')]").await?;
     screenshot(driver, shots, "figures-segment").await?;
     by_xpath(driver, "//select[@id='rep-which']/option[@value='waiting']").await?.click().await?;
     let chart = by_css(driver, "#reports svg[role='img'][aria-labelledby='wait-share-title wait-share-desc']").await?;
@@ -280,8 +290,52 @@ async fn scenario(driver: &WebDriver, shots: &Path) -> WebDriverResult<()> {
     screenshot(driver, shots, "figures-reports").await?;
     by_xpath(driver, "//select[@id='rep-which']/option[@value='conditions']").await?.click().await?;
     by_xpath(driver, "//section[@id='reports']//th[@scope='row'][normalize-space()='diabetes']").await?;
+    // Exported as CSV on request, into the Downloads folder; a second export never overwrites
+    // the first.
+    let mut saved = Vec::new();
+    for wanted in ["-to-", "(2).csv"] {
+        by_id(driver, "rep-export").await?.click().await?;
+        let said = by_xpath(driver, &format!("//p[@id='rep-saved'][contains(., '{wanted}')]")).await?.text().await?;
+        let path = PathBuf::from(said.trim_start_matches("Saved to "));
+        assert!(path.starts_with(downloads), "saved in the Downloads folder: {said}");
+        let csv = std::fs::read_to_string(&path)?;
+        assert!(csv.starts_with("dimension,key,count,share\r\n") && csv.contains(",diabetes,"), "{csv}");
+        saved.push(path);
+    }
+    assert_ne!(saved[0], saved[1]);
     by_id(driver, "campaigns").await?.scroll_into_view().await?;
     by_xpath(driver, "//section[@id='campaigns']//p[contains(., 'No campaigns yet')]").await?;
+    // A campaign set up in the window, to the segment saved above; a double click sets up one.
+    type_into(driver, "camp-name", "Spring check").await?;
+    by_xpath(driver, "//select[@id='camp-segment']/option[@value='Diabetic patients']").await?.click().await?;
+    let holdout = by_id(driver, "camp-holdout").await?;
+    holdout.clear().await?;
+    holdout.send_keys("20").await?;
+    type_into(driver, "camp-cost", "0.25").await?;
+    let create = by_id(driver, "camp-create").await?;
+    create.click().await?;
+    let _ = create.click().await;
+    by_xpath(driver, "//p[@id='camp-said'][contains(., 'Spring check is set up')]").await?;
+    let row = by_xpath(driver, "//section[@id='campaigns']//tr[th[normalize-space()='Spring check']]").await?;
+    let text = row.text().await?;
+    assert!(text.contains("waiting") && text.contains("20%"), "waits for its time, 20% to be held out: {text}");
+    let rows = driver.find_all(By::XPath("//section[@id='campaigns']//tbody/tr")).await?;
+    assert_eq!(rows.len(), 1, "set up once, however often the button was pressed");
+    row.find(By::XPath(".//button[normalize-space()='Pause']")).await?.click().await?;
+    by_xpath(
+        driver,
+        "//section[@id='campaigns']//tr[th[normalize-space()='Spring check']]/td[normalize-space()='paused']",
+    )
+    .await?;
+    // Surveys after visits, turned on with a delay.
+    by_id(driver, "srv-form").await?.scroll_into_view().await?;
+    by_id(driver, "srv-on").await?.click().await?;
+    let delay = by_id(driver, "srv-delay").await?;
+    delay.clear().await?;
+    delay.send_keys("3").await?;
+    by_id(driver, "srv-save").await?.click().await?;
+    by_xpath(driver, "//p[@id='srv-said'][contains(., 'are on')]").await?;
+    by_id(driver, "campaigns").await?.scroll_into_view().await?;
     screenshot(driver, shots, "figures-campaigns").await?;
     Ok(())
 }

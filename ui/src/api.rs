@@ -9,11 +9,11 @@ use rapport_model::ipc::{
     IdleLockArgs, JoinArgs, LoginArgs, MoveArgs, PassphraseArgs, PasswordArgs, PatientArgs, PointerArgs,
     RecallRuleArgs, ResolveArgs, ScheduleArgs, SearchArgs, SetupArgs, SlotArgs, StatusArgs, TemplateArgs,
 };
-use rapport_model::ipc::{ProfileArgs, RangeArgs, SegmentArgs};
+use rapport_model::ipc::{CampaignArgs, ExportArgs, PauseArgs, ProfileArgs, RangeArgs, SegmentArgs};
 use rapport_model::outreach::{MessagingEdit, MessagingView, RecallRule, TemplateView};
-use rapport_model::reports::{CountRow, NoShowRow, ProfileReport, WaitingReport};
-use rapport_model::segments::{SegmentFilter, SegmentSize};
-use rapport_model::surveys::SurveyResults;
+use rapport_model::reports::{CountRow, NoShowRow, ProfileReport, Report, WaitingReport};
+use rapport_model::segments::{SavedSegment, SegmentFilter, SegmentSize};
+use rapport_model::surveys::{SurveyEdit, SurveyResults, SurveySettings};
 use rapport_model::sync::{RemotePatient, SyncReport, SyncStatus};
 use rapport_model::view::{
     BookingOutcome, ConflictView, DoctorGlance, DoctorView, DuplicateMatch, FreeSlot, PatientCard, PatientHit,
@@ -245,6 +245,31 @@ pub async fn waiting_report(from: NaiveDate, to: NaiveDate) -> Reply<WaitingRepo
 
 pub async fn profile_report(which: ProfileReport, from: NaiveDate, to: NaiveDate) -> Reply<Vec<CountRow>> {
     call("profile_report", &ProfileArgs { which, from, to }).await
+}
+
+/// Saves the report as CSV in the Downloads folder; answers where.
+pub async fn export_report(report: Report, from: NaiveDate, to: NaiveDate) -> Reply<String> {
+    call("export_report", &ExportArgs { report, from, to }).await
+}
+
+pub async fn segments() -> Reply<Vec<SavedSegment>> {
+    call0("segments").await
+}
+
+pub async fn create_campaign(args: &CampaignArgs) -> Reply<CampaignView> {
+    call("create_campaign", args).await
+}
+
+pub async fn pause_campaign(name: String, paused: bool) -> Reply<CampaignView> {
+    call("pause_campaign", &PauseArgs { name, paused }).await
+}
+
+pub async fn survey_settings() -> Reply<SurveySettings> {
+    call0("survey_settings").await
+}
+
+pub async fn set_survey_settings(edit: &SurveyEdit) -> Reply<SurveySettings> {
+    call("set_survey_settings", edit).await
 }
 
 pub async fn campaigns() -> Reply<Vec<CampaignView>> {

@@ -43,24 +43,3 @@ pub(crate) fn json<T: Serialize>(v: &T) -> Result<(), Failure> {
 pub(crate) fn local(t: chrono::DateTime<Utc>) -> String {
     t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string()
 }
-
-/// A value as one CSV field: quoted when it holds a comma, a quote or a line break (quotes
-/// doubled), and a leading `=`, `+`, `-` or `@` made plain text, so a spreadsheet never runs it
-/// as a formula.
-pub(crate) fn csv_field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_owned() };
-    if value.contains([',', '"', '\n', '\r']) { format!("\"{}\"", value.replace('"', "\"\"")) } else { value }
-}
-
-#[cfg(test)]
-mod csv_tests {
-    use super::csv_field;
-
-    #[test]
-    fn a_csv_field_is_quoted_when_it_must_be_and_never_a_formula() {
-        assert_eq!(csv_field("Dr Rao"), "Dr Rao");
-        assert_eq!(csv_field("Rao, Asha"), "\"Rao, Asha\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-    }
-}

@@ -206,11 +206,15 @@ fn the_readme_walkthrough_works() {
     let none = d.json("admin", &["segment", "count", "--tag", "no-such-tag", "--min-age", "18", "--json"]);
     assert_eq!(none["count"], 0);
     let csv = d.ok("admin", &["report", "no-shows", "--from", "2020-01-01", "--to", "2030-12-31", "--csv"]);
-    assert!(csv.starts_with("dimension,key,visits,no_shows,rate\nall,all,"), "{csv}");
+    assert!(csv.starts_with("dimension,key,visits,no_shows,rate\r\nall,all,"), "{csv}");
     let report = d.json("admin", &["report", "no-shows", "--from", "2020-01-01", "--to", "2030-12-31", "--json"]);
     assert!(report[0]["no_shows"].as_u64().is_some_and(|n| n >= 1), "{report}");
     let waiting = d.ok("admin", &["report", "waiting", "--from", "2020-01-01", "--to", "2030-12-31", "--csv"]);
     assert!(waiting.starts_with("dimension,key,visits,within_30_min,share,meets_standard,"), "{waiting}");
+    assert!(waiting.contains("\r\ndistribution,"), "the distribution follows the groups: {waiting}");
+    let log = d.json("admin", &["audit", "log", "--limit", "10", "--json"]);
+    let exports = log.as_array().expect("entries").iter().filter(|e| e["action"] == "report.export").count();
+    assert_eq!(exports, 2, "each export is audited: {log}");
     let refused = d.run("priya", &["segment", "count"]);
     assert_ne!(refused.status.code(), Some(0), "the front desk does not build segments");
 

@@ -1,15 +1,20 @@
 //! The clinic's figures at the desk, from the local database (offline); the arithmetic is the
 //! model's ([`rapport_model::reports`]).
 
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
 use chrono::{Local, NaiveDate, Timelike};
+use rapport_model::csv::table;
 use rapport_model::reports::{
-    CountRow, NoShowRow, PatientActivity, ProfileReport, VisitFacts, WaitingReport, no_show_breakdown, waiting_report,
+    CountRow, NoShowRow, PatientActivity, ProfileReport, Report, VisitFacts, WaitingReport, no_show_breakdown,
+    waiting_report,
 };
 use rapport_model::{AppointmentStatus, Operation};
 use rapport_store::{calls, records};
 
 use crate::services::{local_day_bounds, log};
-use crate::{Error, Rapport, Result, Session};
+use crate::{Error, ErrorCode, Rapport, Result, Session};
 
 impl Rapport {
     /// The no-show rate of the visits from `from` to `to` (the clinic's days, both included),
@@ -74,6 +79,49 @@ impl Rapport {
         Ok(waiting_report(&seen))
     }
 
+    /// `report` over `from` to `to` as CSV for a spreadsheet (managers and admins): an explicit
+    /// export, audited as `report.export` with the report's name and range beside the report's
+    /// own entry.
+    pub fn export_report(&mut self, s: &Session, report: Report, from: NaiveDate, to: NaiveDate) -> Result<String> {
+        let csv = self.report_csv(s, report, from, to)?;
+        self.audit_export(s, report, from, to)?;
+        Ok(csv)
+    }
+
+    /// The same export saved as a new file in `dir` (`rapport-no-shows-2026-09-01-to-2026-11-30.csv`,
+    /// numbered when that name is taken: an earlier export is never overwritten); audited once
+    /// the file is written. Returns the file's path.
+    pub fn export_report_to(
+        &mut self,
+        s: &Session,
+        report: Report,
+        from: NaiveDate,
+        to: NaiveDate,
+        dir: &Path,
+    ) -> Result<PathBuf> {
+        let csv = self.report_csv(s, report, from, to)?;
+        let stem = format!("rapport-{report}-{from}-to-{to}");
+        let path = write_new_file(dir, &stem, "csv", csv.as_bytes())
+            .map_err(|e| Error::new(ErrorCode::Storage, format!("cannot save the export in {}: {e}", dir.display())))?;
+        self.audit_export(s, report, from, to)?;
+        Ok(path)
+    }
+
+    fn report_csv(&mut self, s: &Session, report: Report, from: NaiveDate, to: NaiveDate) -> Result<String> {
+        Ok(match (report, report.profile()) {
+            (_, Some(profile)) => table(&self.profile_report(s, profile, from, to)?),
+            (Report::NoShows, None) => table(&self.no_show_report(s, from, to)?),
+            _ => self.waiting_report(s, from, to)?.csv(),
+        })
+    }
+
+    fn audit_export(&mut self, s: &Session, report: Report, from: NaiveDate, to: NaiveDate) -> Result<()> {
+        let now = self.clock.now();
+        let what = format!("{report} {from}..{to}");
+        self.store.write(|tx| log(tx, now, s, "report.export", None, Some(&what)))?;
+        Ok(())
+    }
+
     /// A profile report of the patients from `from` to `to` (managers and admins; audited):
     /// visits (frequency, new and returning), referral sources, geography or condition mix,
     /// from this desk's data.
@@ -113,4 +161,23 @@ impl Rapport {
         self.store.write(|tx| log(tx, now, s, &action, None, Some(&range)))?;
         Ok(rows)
     }
+}
+
+/// Writes `bytes` to a file of `dir` that did not exist: `stem.ext`, else `stem (2).ext`, and so on.
+fn write_new_file(dir: &Path, stem: &str, ext: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    for n in 1..1000 {
+        let name = if n == 1 { format!("{stem}.{ext}") } else { format!("{stem} ({n}).{ext}") };
+        let path = dir.join(name);
+        match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(mut file) => {
+                file.write_all(bytes)?;
+                file.sync_all()?;
+                return Ok(path);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, "too many exports of the same name"))
 }

@@ -245,6 +245,37 @@ pub struct ProfileArgs {
     pub to: NaiveDate,
 }
 
+/// A report to save as CSV.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportArgs {
+    pub report: crate::reports::Report,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+/// A campaign as a manager sets it up in the window (the cost already read with
+/// [`crate::campaigns::parse_cost`]; no send time: now).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignArgs {
+    pub name: String,
+    pub segment: String,
+    /// A message kind or a stored template's id.
+    pub template: String,
+    pub channel: crate::Channel,
+    pub holdout_pct: u32,
+    pub window_days: u32,
+    pub cost_millis: Option<i64>,
+    /// In the clinic's time zone.
+    pub send_at: Option<chrono::NaiveDateTime>,
+}
+
+/// A campaign to pause or resume, by name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PauseArgs {
+    pub name: String,
+    pub paused: bool,
+}
+
 /// A segment to count, or to save under a name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SegmentArgs {

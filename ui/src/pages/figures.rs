@@ -6,19 +6,21 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use chrono::{Duration, NaiveDate};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
 use rapport_charts::{Bar, BarChart};
 use rapport_model::Channel;
-use rapport_model::campaigns::CampaignView;
-use rapport_model::reports::{CountRow, NoShowRow, ProfileReport, WAIT_STANDARD, WaitingReport};
-use rapport_model::segments::{SegmentFilter, SegmentSize};
-use rapport_model::surveys::SurveyResults;
+use rapport_model::campaigns::{CampaignView, MAX_HOLDOUT_PCT, MAX_WINDOW_DAYS, parse_cost};
+use rapport_model::ipc::CampaignArgs;
+use rapport_model::reports::{CountRow, NoShowRow, ProfileReport, Report, WAIT_STANDARD, WaitingReport};
+use rapport_model::segments::{SavedSegment, SegmentFilter, SegmentSize};
+use rapport_model::surveys::{MAX_SURVEY_DELAY_HOURS, SurveyEdit, SurveyResults, SurveySettings};
+use rapport_model::view::DoctorView;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::api;
 use crate::app::Desk;
-use crate::dom::{input_value, select_value};
+use crate::dom::{checked, input_value, select_value};
 use crate::format;
 
 fn chart(id: &str, title: &str, bars: &[Bar], unit: &str, max: Option<f64>, target: Option<(f64, &str)>) -> Html {
@@ -185,30 +187,34 @@ enum Shown {
     Profile(ProfileReport, Vec<CountRow>),
 }
 
+/// The report the form asks for, over its days (the last 90 unless said).
+fn report_form(today: NaiveDate) -> (Report, NaiveDate, NaiveDate) {
+    let from = input_value("rep-from").parse::<NaiveDate>().unwrap_or(today - Duration::days(90));
+    let to = input_value("rep-to").parse::<NaiveDate>().unwrap_or(today);
+    (select_value("rep-which").parse().unwrap_or(Report::NoShows), from, to)
+}
+
 #[component]
 fn Reports() -> Html {
     let Some(desk) = use_context::<Desk>() else { return html! {} };
     let today = format::local_day(format::now()).unwrap_or_default();
     let shown = use_state(|| None::<Shown>);
     let error = use_state(|| None::<String>);
+    let saved = use_state(|| None::<String>);
+    // The range as typed, so that a redraw keeps it.
+    let from = use_state(|| (today - Duration::days(90)).to_string());
+    let to = use_state(|| today.to_string());
     let load = {
-        let (shown, error, desk) = (shown.clone(), error.clone(), desk.clone());
+        let (shown, error, saved, desk) = (shown.clone(), error.clone(), saved.clone(), desk.clone());
         Callback::from(move |_: ()| {
             let (shown, error, desk) = (shown.clone(), error.clone(), desk.clone());
-            let from = input_value("rep-from").parse::<NaiveDate>().unwrap_or(today - Duration::days(90));
-            let to = input_value("rep-to").parse::<NaiveDate>().unwrap_or(today);
-            let which = select_value("rep-which");
+            saved.set(None);
+            let (which, from, to) = report_form(today);
             spawn_local(async move {
-                let answer = match which.as_str() {
-                    "waiting" => api::waiting_report(from, to).await.map(Shown::Waiting),
-                    "no-shows" | "" => api::no_show_report(from, to).await.map(Shown::NoShows),
-                    other => match other.parse::<ProfileReport>() {
-                        Ok(p) => api::profile_report(p, from, to).await.map(|rows| Shown::Profile(p, rows)),
-                        Err(e) => {
-                            error.set(Some(e));
-                            return;
-                        }
-                    },
+                let answer = match (which, which.profile()) {
+                    (_, Some(p)) => api::profile_report(p, from, to).await.map(|rows| Shown::Profile(p, rows)),
+                    (Report::Waiting, None) => api::waiting_report(from, to).await.map(Shown::Waiting),
+                    _ => api::no_show_report(from, to).await.map(Shown::NoShows),
                 };
                 match answer {
                     Ok(s) => {
@@ -224,6 +230,19 @@ fn Reports() -> Html {
         let load = load.clone();
         use_effect_with((), move |_| load.emit(()));
     }
+    let export = {
+        let (error, saved, desk) = (error.clone(), saved.clone(), desk.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (error, saved, desk) = (error.clone(), saved.clone(), desk.clone());
+            let (which, from, to) = report_form(today);
+            spawn_local(async move {
+                match api::export_report(which, from, to).await {
+                    Ok(path) => saved.set(Some(path)),
+                    Err(e) => error.set(desk.message(e)),
+                }
+            });
+        })
+    };
     let onchange = load.reform(|_: Event| ());
     html! {
         <section class="panel" aria-labelledby="reports-title" id="reports">
@@ -231,15 +250,16 @@ fn Reports() -> Html {
             <div class="rep-form">
                 <label>{"Report"}
                     <select id="rep-which" onchange={onchange.clone()}>
-                        <option value="no-shows">{"No-shows"}</option>
-                        <option value="waiting">{"Waiting time"}</option>
-                        { for ProfileReport::ALL.iter().map(|p| html! { <option value={p.as_str()}>{p.label()}</option> }) }
+                        { for Report::ALL.iter().map(|r| html! { <option value={r.as_str()}>{r.label()}</option> }) }
                     </select>
                 </label>
-                <label>{"From"}<input id="rep-from" type="date" value={(today - Duration::days(90)).to_string()} onchange={onchange.clone()} /></label>
-                <label>{"To"}<input id="rep-to" type="date" value={today.to_string()} onchange={onchange} /></label>
+                <label>{"From"}<input id="rep-from" type="date" value={(*from).clone()} oninput={typed(&from)} onchange={onchange.clone()} /></label>
+                <label>{"To"}<input id="rep-to" type="date" value={(*to).clone()} oninput={typed(&to)} onchange={onchange} /></label>
+                <button type="button" id="rep-export" onclick={export}
+                    title="Save this report as a CSV file for a spreadsheet (recorded in the audit log)">{"Export CSV"}</button>
             </div>
             if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
+            if let Some(path) = (*saved).clone() { <p class="hint" role="status" id="rep-saved">{format!("Saved to {path}")}</p> }
             { match (*shown).clone() {
                 None => html! { <p class="hint">{"Loading…"}</p> },
                 Some(Shown::NoShows(rows)) => no_shows(&rows),
@@ -331,9 +351,12 @@ fn Campaigns() -> Html {
     let campaigns = use_state(|| None::<Vec<CampaignView>>);
     let surveys = use_state(|| None::<SurveyResults>);
     let error = use_state(|| None::<String>);
+    // Counts the changes made here (a campaign set up, paused, resumed): each reloads the list.
+    let changed = use_state(|| 0_u32);
+    let said = use_state(|| None::<String>);
     {
         let (campaigns, surveys, error, desk) = (campaigns.clone(), surveys.clone(), error.clone(), desk.clone());
-        use_effect_with((), move |_| {
+        use_effect_with(*changed, move |_| {
             spawn_local(async move {
                 match api::campaigns().await {
                     Ok(c) => campaigns.set(Some(c)),
@@ -352,32 +375,46 @@ fn Campaigns() -> Html {
             <section class="panel" aria-labelledby="campaigns-title" id="campaigns">
                 <h2 id="campaigns-title">{"Campaigns"}</h2>
                 if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
+                if let Some(message) = (*said).clone() { <p class="hint" role="status" id="camp-said">{message}</p> }
                 { match (*campaigns).clone() {
                     None => html! { <p class="hint">{"Loading…"}</p> },
-                    Some(c) if c.is_empty() => html! { <p class="empty">{"No campaigns yet. Save a segment, then set one up: rapport campaign create."}</p> },
+                    Some(c) if c.is_empty() => html! { <p class="empty">{"No campaigns yet. Save a segment, then set one up below."}</p> },
                     Some(c) => html! {
                         <table class="figures-table">
                             <thead><tr><th scope="col">{"Campaign"}</th><th scope="col">{"Sends"}</th><th scope="col">{"State"}</th>
                                 <th scope="col">{"Sent"}</th><th scope="col">{"Held out"}</th><th scope="col">{"Booked (sent)"}</th>
-                                <th scope="col">{"Booked (held out)"}</th><th scope="col">{"Lift"}</th><th scope="col">{"Cost per booking"}</th></tr></thead>
+                                <th scope="col">{"Booked (held out)"}</th><th scope="col">{"Lift"}</th><th scope="col">{"Cost per booking"}</th>
+                                <th scope="col"><span class="sr-only">{"Pause or resume"}</span></th></tr></thead>
                             <tbody>
                                 { for c.iter().map(|v| {
                                     let f = v.result.as_ref().map(|r| r.figures.clone()).unwrap_or_default();
-                                    let state = if v.campaign.paused { "paused" } else if v.result.as_ref().is_some_and(|r| r.ran_at.is_some()) { "ran" } else { "waiting" };
+                                    let ran = v.result.as_ref().is_some_and(|r| r.ran_at.is_some());
+                                    let state = if v.campaign.paused { "paused" } else if ran { "ran" } else { "waiting" };
+                                    // Before the draw, the share that will be held out.
+                                    let held_out = if ran { f.holdout.to_string() } else { format!("{}%", v.campaign.holdout_pct) };
                                     html! {
                                         <tr><th scope="row">{v.campaign.name.clone()}</th><td>{format::when(v.campaign.send_at, today)}</td><td>{state}</td>
-                                            <td>{f.sent}</td><td>{f.holdout}</td><td>{f.booked_sent}</td><td>{f.booked_holdout}</td>
+                                            <td>{f.sent}</td><td>{held_out}</td><td>{f.booked_sent}</td><td>{f.booked_holdout}</td>
                                             <td>{f.lift.map_or("–".to_owned(), |l| format!("{l:+.1} pts"))}</td>
-                                            <td>{f.cost_per_booking.map_or("–".to_owned(), |c| format!("{c:.2}"))}</td></tr>
+                                            <td>{f.cost_per_booking.map_or("–".to_owned(), |c| format!("{c:.2}"))}</td>
+                                            <td>{ pause_button(v, &changed, &said, &error, &desk) }</td></tr>
                                     }
                                 }) }
                             </tbody>
                         </table>
                     },
                 } }
+                <NewCampaign on_done={
+                    let (changed, said) = (changed.clone(), said.clone());
+                    Callback::from(move |message: String| {
+                        said.set(Some(message));
+                        changed.set(*changed + 1);
+                    })
+                } />
             </section>
             <section class="panel" aria-labelledby="surveys-title" id="surveys">
                 <h2 id="surveys-title">{"What patients said"}</h2>
+                <SurveySetup />
                 { match (*surveys).clone() {
                     None => html! { <p class="hint">{"Loading…"}</p> },
                     Some(s) if s.scores.is_empty() => html! { <p class="empty">{"No survey answers yet."}</p> },
@@ -396,5 +433,259 @@ fn Campaigns() -> Html {
                 } }
             </section>
         </>
+    }
+}
+
+/// Pauses a campaign whose texts wait, or resumes a paused one (not once its window closed).
+fn pause_button(
+    v: &CampaignView,
+    changed: &UseStateHandle<u32>,
+    said: &UseStateHandle<Option<String>>,
+    error: &UseStateHandle<Option<String>>,
+    desk: &Desk,
+) -> Html {
+    if v.result.as_ref().is_some_and(|r| r.figures.window_closed) {
+        return html! {};
+    }
+    let (name, paused) = (v.campaign.name.clone(), v.campaign.paused);
+    let onclick = {
+        let (changed, said, error, desk, name) =
+            (changed.clone(), said.clone(), error.clone(), desk.clone(), name.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (changed, said, error, desk, name) =
+                (changed.clone(), said.clone(), error.clone(), desk.clone(), name.clone());
+            spawn_local(async move {
+                match api::pause_campaign(name.clone(), !paused).await {
+                    Ok(_) => {
+                        let done = if paused { "resumed" } else { "paused" };
+                        said.set(Some(format!("{name} {done}; head office hears of it at the next sync.")));
+                        changed.set(*changed + 1);
+                    }
+                    Err(e) => error.set(desk.message(e)),
+                }
+            });
+        })
+    };
+    let label = if paused { "Resume" } else { "Pause" };
+    html! { <button type="button" class="small" {onclick} aria-label={format!("{label} {name}")}>{label}</button> }
+}
+
+/// A campaign's holdout share and response window until the manager says otherwise.
+const DEFAULT_HOLDOUT: &str = "10";
+const DEFAULT_WINDOW: &str = "30";
+
+/// Keeps what is typed into a field in `state`.
+fn typed(state: &UseStateHandle<String>) -> Callback<InputEvent> {
+    let state = state.clone();
+    Callback::from(move |e: InputEvent| {
+        if let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
+            state.set(input.value());
+        }
+    })
+}
+
+#[derive(Properties, PartialEq)]
+struct NewCampaignProps {
+    /// Told what was set up, in words.
+    on_done: Callback<String>,
+}
+
+/// Setting up a campaign: a saved segment, a text, a channel, a holdout, a response window, a
+/// cost per message and a send time (now unless said). Head office runs it at that time.
+#[component]
+fn NewCampaign(props: &NewCampaignProps) -> Html {
+    let Some(desk) = use_context::<Desk>() else { return html! {} };
+    // Only a real change redraws the form (a redraw puts back the value of a field it sets).
+    let segments = use_state_eq(Vec::<SavedSegment>::new);
+    let error = use_state(|| None::<String>);
+    let busy = use_state(|| false);
+    let form = use_node_ref();
+    // The fields with a starting value are held here, so that no redraw undoes what was typed.
+    let holdout = use_state(|| DEFAULT_HOLDOUT.to_owned());
+    let window = use_state(|| DEFAULT_WINDOW.to_owned());
+    // Read again whenever the form is entered: a segment may have been saved above since.
+    let load_segments = {
+        let (segments, error, desk) = (segments.clone(), error.clone(), desk.clone());
+        Callback::from(move |_: ()| {
+            let (segments, error, desk) = (segments.clone(), error.clone(), desk.clone());
+            spawn_local(async move {
+                match api::segments().await {
+                    Ok(found) => segments.set(found),
+                    Err(e) => error.set(desk.message(e)),
+                }
+            });
+        })
+    };
+    {
+        let load = load_segments.clone();
+        use_effect_with((), move |_| load.emit(()));
+    }
+    let onsubmit = {
+        let (error, busy, desk, on_done, form) =
+            (error.clone(), busy.clone(), desk.clone(), props.on_done.clone(), form.clone());
+        let (holdout, window) = (holdout.clone(), window.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if *busy {
+                return;
+            }
+            let cost = input_value("camp-cost");
+            let cost_millis = match cost.trim() {
+                "" => None,
+                c => match parse_cost(c) {
+                    Ok(m) => Some(m),
+                    Err(message) => {
+                        error.set(Some(message));
+                        return;
+                    }
+                },
+            };
+            let send = input_value("camp-send");
+            let send_at = match send.trim() {
+                "" => None,
+                s => match NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M") {
+                    Ok(t) => Some(t),
+                    Err(_) => {
+                        error.set(Some("give the send time as a date and a time".into()));
+                        return;
+                    }
+                },
+            };
+            let args = CampaignArgs {
+                name: input_value("camp-name"),
+                segment: select_value("camp-segment"),
+                template: select_value("camp-template"),
+                channel: if select_value("camp-channel") == "email" { Channel::Email } else { Channel::Sms },
+                holdout_pct: holdout.trim().parse().unwrap_or(u32::MAX),
+                window_days: window.trim().parse().unwrap_or(0),
+                cost_millis,
+                send_at,
+            };
+            busy.set(true);
+            let (error, busy, desk, on_done, form) =
+                (error.clone(), busy.clone(), desk.clone(), on_done.clone(), form.clone());
+            let (holdout, window) = (holdout.clone(), window.clone());
+            spawn_local(async move {
+                match api::create_campaign(&args).await {
+                    Ok(v) => {
+                        error.set(None);
+                        // Emptied for the next one: what was set up is in the list above.
+                        if let Some(f) = form.cast::<web_sys::HtmlFormElement>() {
+                            f.reset();
+                        }
+                        holdout.set(DEFAULT_HOLDOUT.to_owned());
+                        window.set(DEFAULT_WINDOW.to_owned());
+                        on_done.emit(format!(
+                            "{} is set up: head office sends it at its time, after the next sync.",
+                            v.campaign.name
+                        ));
+                    }
+                    Err(e) => error.set(desk.message(e)),
+                }
+                busy.set(false);
+            });
+        })
+    };
+    html! {
+        <form class="camp-form" id="camp-form" ref={form} {onsubmit} aria-labelledby="camp-form-title"
+            onfocusin={load_segments.reform(|_: FocusEvent| ())}>
+            <h3 id="camp-form-title">{"Set up a campaign"}</h3>
+            if segments.is_empty() {
+                <p class="hint">{"Save a segment above first: a campaign goes to a saved segment."}</p>
+            }
+            <label>{"Name"}<input id="camp-name" type="text" maxlength="80" required=true /></label>
+            <label>{"Segment"}
+                <select id="camp-segment" required=true>
+                    { for segments.iter().map(|s| html! { <option value={s.name.clone()}>{s.name.clone()}</option> }) }
+                </select>
+            </label>
+            <label>{"Message"}
+                <select id="camp-template">
+                    <option value="campaign">{"Campaign text (Messages settings)"}</option>
+                    <option value="recall">{"Recall text"}</option>
+                    <option value="birthday">{"Birthday text"}</option>
+                </select>
+            </label>
+            <label>{"Channel"}
+                <select id="camp-channel"><option value="sms">{"SMS"}</option><option value="email">{"Email"}</option></select>
+            </label>
+            <label>{"Held out (%)"}<input id="camp-holdout" type="number" min="0" max={MAX_HOLDOUT_PCT.to_string()}
+                value={(*holdout).clone()} oninput={typed(&holdout)} /></label>
+            <label>{"Booked within (days)"}<input id="camp-window" type="number" min="1" max={MAX_WINDOW_DAYS.to_string()}
+                value={(*window).clone()} oninput={typed(&window)} /></label>
+            <label>{"Cost per message"}<input id="camp-cost" type="text" inputmode="decimal" placeholder="0.25" /></label>
+            <label>{"Send at"}<input id="camp-send" type="datetime-local" title="Leave empty to send now" /></label>
+            if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
+            <button type="submit" id="camp-create" disabled={*busy || segments.is_empty()}>{"Set up campaign"}</button>
+        </form>
+    }
+}
+
+/// Whether patients get a survey after a visit, how long after, and after whose visits.
+#[component]
+fn SurveySetup() -> Html {
+    let Some(desk) = use_context::<Desk>() else { return html! {} };
+    let settings = use_state(|| None::<SurveySettings>);
+    let doctors = use_state(Vec::<DoctorView>::new);
+    let said = use_state(|| None::<Result<String, String>>);
+    {
+        let (settings, doctors, said, desk) = (settings.clone(), doctors.clone(), said.clone(), desk.clone());
+        use_effect_with((), move |_| {
+            spawn_local(async move {
+                match api::survey_settings().await {
+                    Ok(s) => settings.set(Some(s)),
+                    Err(e) => said.set(desk.message(e).map(Err)),
+                }
+                if let Ok(d) = api::doctors().await {
+                    doctors.set(d);
+                }
+            });
+        });
+    }
+    let Some(current) = (*settings).clone() else { return html! {} };
+    let onsubmit = {
+        let (settings, doctors, said, desk) = (settings.clone(), doctors.clone(), said.clone(), desk.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let chosen = doctors.iter().filter(|d| checked(&format!("srv-dr-{}", d.id))).map(|d| d.id).collect();
+            let Ok(delay) = input_value("srv-delay").trim().parse::<u32>() else {
+                said.set(Some(Err("give the delay in whole hours".into())));
+                return;
+            };
+            let edit =
+                SurveyEdit { after_visit: Some(checked("srv-on")), delay_hours: Some(delay), doctors: Some(chosen) };
+            let (settings, said, desk) = (settings.clone(), said.clone(), desk.clone());
+            spawn_local(async move {
+                match api::set_survey_settings(&edit).await {
+                    Ok(s) => {
+                        let what = if s.after_visit { "on" } else { "off" };
+                        said.set(Some(Ok(format!("Surveys after visits are {what}."))));
+                        settings.set(Some(s));
+                    }
+                    Err(e) => said.set(desk.message(e).map(Err)),
+                }
+            });
+        })
+    };
+    html! {
+        <form class="srv-form" id="srv-form" {onsubmit} aria-labelledby="srv-form-title">
+            <h3 id="srv-form-title">{"Surveys after visits"}</h3>
+            <label class="check"><input id="srv-on" type="checkbox" checked={current.after_visit} />
+                {"Text or email patients a short survey after a visit"}</label>
+            <label>{"Hours after the visit"}<input id="srv-delay" type="number" min="0" max={MAX_SURVEY_DELAY_HOURS.to_string()} value={current.delay_hours.to_string()} /></label>
+            <fieldset>
+                <legend>{"After visits with (none ticked: every doctor)"}</legend>
+                { for doctors.iter().map(|d| {
+                    let id = format!("srv-dr-{}", d.id);
+                    html! { <label class="check"><input id={id} type="checkbox" checked={current.doctors.contains(&d.id)} />{d.name.clone()}</label> }
+                }) }
+            </fieldset>
+            { match (*said).clone() {
+                Some(Ok(m)) => html! { <p class="hint" role="status" id="srv-said">{m}</p> },
+                Some(Err(m)) => html! { <p class="error" role="alert">{m}</p> },
+                None => html! {},
+            } }
+            <button type="submit" id="srv-save">{"Save survey settings"}</button>
+        </form>
     }
 }

@@ -1,6 +1,6 @@
 //! The clinic's segments and figures: `segment …`, `report …`.
 
-use rapport_core::{ProfileReport, Rapport, Session};
+use rapport_core::{ProfileReport, Rapport, Report, Session};
 use rapport_model::segments::SegmentFilter;
 
 use crate::cli::{ReportCommand, SegmentArgs, SegmentCommand};
@@ -65,83 +65,62 @@ fn segment_filter(app: &Rapport, s: &Session, a: SegmentArgs) -> Result<SegmentF
 }
 
 pub(crate) fn report(app: &mut Rapport, s: &Session, cmd: ReportCommand) -> Result<(), Failure> {
-    let (ReportCommand::NoShows { range }
-    | ReportCommand::Waiting { range }
-    | ReportCommand::Referrals { range }
-    | ReportCommand::Geography { range }
-    | ReportCommand::Conditions { range }
-    | ReportCommand::Visits { range }) = &cmd;
+    let (which, range) = match &cmd {
+        ReportCommand::NoShows { range } => (Report::NoShows, range),
+        ReportCommand::Waiting { range } => (Report::Waiting, range),
+        ReportCommand::Referrals { range } => (Report::Referrals, range),
+        ReportCommand::Geography { range } => (Report::Geography, range),
+        ReportCommand::Conditions { range } => (Report::Conditions, range),
+        ReportCommand::Visits { range } => (Report::Visits, range),
+    };
     let to = range.to.unwrap_or_else(|| app.today());
     let from = range.from.unwrap_or(to - chrono::Duration::days(90));
-    let (json, csv) = (range.json, range.csv);
-    match cmd {
-        ReportCommand::NoShows { .. } => {
-            let rows = app.no_show_report(s, from, to)?;
-            if json {
-                return output::json(&rows);
-            }
-            if csv {
-                say!("dimension,key,visits,no_shows,rate");
-                for r in &rows {
-                    let (d, k) = (output::csv_field(&r.dimension), output::csv_field(&r.key));
-                    say!("{d},{k},{},{},{:.4}", r.visits, r.no_shows, r.rate);
-                }
-                return Ok(());
-            }
-            say!("No-shows {from} to {to}");
-            for r in &rows {
-                say!(
-                    "{:<10} {:<28} {:>6} visits {:>5} missed  {:>5.1}%",
-                    r.dimension,
-                    r.key,
-                    r.visits,
-                    r.no_shows,
-                    r.rate * 100.0
-                );
-            }
+    if range.csv {
+        let csv = app.export_report(s, which, from, to)?;
+        say!("{}", csv.trim_end());
+        return Ok(());
+    }
+    let json = range.json;
+    if let Some(profile) = which.profile() {
+        return self::profile(app, s, profile, from, to, json);
+    }
+    if which == Report::NoShows {
+        let rows = app.no_show_report(s, from, to)?;
+        if json {
+            return output::json(&rows);
         }
-        ReportCommand::Referrals { .. } => profile(app, s, ProfileReport::Referrals, from, to, json, csv)?,
-        ReportCommand::Geography { .. } => profile(app, s, ProfileReport::Geography, from, to, json, csv)?,
-        ReportCommand::Conditions { .. } => profile(app, s, ProfileReport::Conditions, from, to, json, csv)?,
-        ReportCommand::Visits { .. } => profile(app, s, ProfileReport::Visits, from, to, json, csv)?,
-        ReportCommand::Waiting { .. } => {
-            let report = app.waiting_report(s, from, to)?;
-            if json {
-                return output::json(&report);
-            }
-            if csv {
-                say!("dimension,key,visits,within_30_min,share,meets_standard,median_minutes,p90_minutes");
-                for r in &report.rows {
-                    let (d, k) = (output::csv_field(&r.dimension), output::csv_field(&r.key));
-                    say!(
-                        "{d},{k},{},{},{:.4},{},{},{}",
-                        r.visits,
-                        r.within_target,
-                        r.share,
-                        r.meets_standard,
-                        r.median_minutes,
-                        r.p90_minutes
-                    );
-                }
-                return Ok(());
-            }
-            say!("Seen within 30 minutes of the scheduled time, {from} to {to} (standard: 90%)");
-            for r in &report.rows {
-                let mark = if r.meets_standard { "" } else { "  BELOW STANDARD" };
-                say!(
-                    "{:<8} {:<28} {:>6} seen {:>5.1}% on time  median {} min, 90th {} min{mark}",
-                    r.dimension,
-                    r.key,
-                    r.visits,
-                    r.share * 100.0,
-                    r.median_minutes,
-                    r.p90_minutes
-                );
-            }
-            for b in &report.distribution {
-                say!("  {:<18} {}", b.minutes, b.visits);
-            }
+        say!("No-shows {from} to {to}");
+        for r in &rows {
+            say!(
+                "{:<10} {:<28} {:>6} visits {:>5} missed  {:>5.1}%",
+                r.dimension,
+                r.key,
+                r.visits,
+                r.no_shows,
+                r.rate * 100.0
+            );
         }
+        return Ok(());
+    }
+    let report = app.waiting_report(s, from, to)?;
+    if json {
+        return output::json(&report);
+    }
+    say!("Seen within 30 minutes of the scheduled time, {from} to {to} (standard: 90%)");
+    for r in &report.rows {
+        let mark = if r.meets_standard { "" } else { "  BELOW STANDARD" };
+        say!(
+            "{:<8} {:<28} {:>6} seen {:>5.1}% on time  median {} min, 90th {} min{mark}",
+            r.dimension,
+            r.key,
+            r.visits,
+            r.share * 100.0,
+            r.median_minutes,
+            r.p90_minutes
+        );
+    }
+    for b in &report.distribution {
+        say!("  {:<18} {}", b.minutes, b.visits);
     }
     Ok(())
 }
@@ -154,18 +133,10 @@ fn profile(
     from: chrono::NaiveDate,
     to: chrono::NaiveDate,
     json: bool,
-    csv: bool,
 ) -> Result<(), Failure> {
     let rows = app.profile_report(s, which, from, to)?;
     if json {
         return output::json(&rows);
-    }
-    if csv {
-        say!("dimension,key,count,share");
-        for r in &rows {
-            say!("{},{},{},{:.4}", output::csv_field(&r.dimension), output::csv_field(&r.key), r.count, r.share);
-        }
-        return Ok(());
     }
     say!("{from} to {to}");
     for r in &rows {
