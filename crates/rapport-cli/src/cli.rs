@@ -106,6 +106,9 @@ pub(crate) enum Command {
     /// The clinic's figures (managers), from this desk's data.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Records from another system's files (managers): patients from a CSV export.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -481,6 +484,32 @@ pub(crate) struct ReportArgs {
     /// Comma-separated values with a header line, for a spreadsheet.
     #[arg(long)]
     pub(crate) csv: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum ImportCommand {
+    /// Patients from a CSV file (an HIS or EMR export, a spreadsheet). Common headers are
+    /// recognised (OpenEMR's, Indian HIS exports', plain English); the delimiter, a byte-order
+    /// mark and the encoding are found. Every row is checked first: a refused row is reported
+    /// with its line, column and reason and nothing is written (exit 1); otherwise the whole
+    /// file goes in as one. A row whose record number the desk holds updates that patient.
+    Patients {
+        file: PathBuf,
+        /// `Source header = column` lines (columns: record_no, given, middle, family, full_name,
+        /// birth_date, sex, phone, email, address, postal_code, city, area, language,
+        /// sms_consent, email_consent, referral_source, referring_doctor, conditions, ignore).
+        #[arg(long, value_name = "MAPFILE")]
+        map: Option<PathBuf>,
+        /// DD/MM/YYYY, MM/DD/YYYY or YYYY-MM-DD (without it: ISO, or the order the dates prove;
+        /// a file whose dates read both ways is refused).
+        #[arg(long, value_name = "FMT")]
+        date_format: Option<rapport_core::DateFormat>,
+        /// Check and count, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]

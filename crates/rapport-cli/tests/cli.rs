@@ -410,3 +410,103 @@ fn everything_the_desktop_does_the_command_line_does_too() {
     let glance = d.json("dr.rao", &["glance", "--doctor", "dr.rao", "--patient", id, "--json"]);
     assert_eq!(glance["card"]["patient"]["id"], id);
 }
+
+/// A fixture of `tests/fixtures/import`, shaped like real exports.
+fn fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/import").join(name).display().to_string()
+}
+
+fn living(d: &Desk) -> u64 {
+    d.json("admin", &["segment", "count", "--json"])["count"].as_u64().expect("count")
+}
+
+#[test]
+fn patients_come_in_from_his_and_emr_exports_once_and_a_broken_file_changes_nothing() {
+    let d = Desk::new();
+    d.init();
+    // OpenEMR's patient_data: a dry run counts and writes nothing; the import writes all four
+    // (the blank line skipped); the same file again changes nothing and duplicates no one.
+    let emr = fixture("openemr_patient_data.csv");
+    let dry = d.json("admin", &["import", "patients", &emr, "--dry-run", "--json"]);
+    assert_eq!((dry["created"].as_u64(), dry["written"].as_bool()), (Some(4), Some(false)), "{dry}");
+    assert_eq!(living(&d), 0);
+    let first = d.json("admin", &["import", "patients", &emr, "--json"]);
+    assert_eq!(first["created"], 4, "{first}");
+    assert_eq!(first["left_out"], serde_json::json!(["title", "ss"]), "OpenEMR's columns Rapport has no field for");
+    assert_eq!(first["date_format"], "YYYY-MM-DD");
+    let again = d.json("admin", &["import", "patients", &emr, "--json"]);
+    assert_eq!((again["created"].as_u64(), again["unchanged"].as_u64()), (Some(0), Some(4)), "{again}");
+    assert_eq!(living(&d), 4);
+    let zoe = d.json("admin", &["patient", "search", "zoe fern", "--json"]);
+    assert_eq!(zoe.as_array().map(Vec::len), Some(1), "accents fold for search: {zoe}");
+    let card = d.json("admin", &["patient", "show", "EMR-1001", "--json"]);
+    assert_eq!(card["birth_date"], "1984-02-29");
+    assert_eq!(card["phones"].as_array().map(Vec::len), Some(2), "home and cell");
+    assert_eq!(card["consent"]["sms"], true);
+    let jose = d.json("admin", &["patient", "show", "EMR-1002", "--json"]);
+    assert_eq!(jose["given"], "José Antonio", "the middle name stays with the given names");
+    assert_eq!(jose["address"], "Flat 3, \"Sea View\" 403002");
+
+    // An Indian HIS export: a byte-order mark, `;`, DD/MM/YYYY proved by its dates, Devanagari
+    // full names with titles.
+    let his = d.json("admin", &["import", "patients", &fixture("his_patients.csv"), "--json"]);
+    assert_eq!((his["created"].as_u64(), his["delimiter"].as_str()), (Some(5), Some(";")), "{his}");
+    assert_eq!((his["date_format"].as_str(), his["blank"].as_u64()), (Some("DD/MM/YYYY"), Some(1)), "{his}");
+    let rajesh = d.json("admin", &["patient", "show", "UH-20001", "--json"]);
+    assert_eq!((rajesh["given"].as_str(), rajesh["family"].as_str()), (Some("राजेश कुमार"), Some("शर्मा")));
+    assert_eq!(rajesh["birth_date"], "1978-08-14");
+    assert_eq!(rajesh["referring_doctor"], "Dr Kulkarni");
+
+    // Broken rows: each reported with its line and column, never its value; nothing written.
+    let broken = fixture("his_patients_broken.csv");
+    let refused = d.run("admin", &["import", "patients", &broken]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr(&refused).contains("--date-format"), "its dates prove both orders: {}", stderr(&refused));
+    let out = d.run("admin", &["import", "patients", &broken, "--date-format", "DD/MM/YYYY", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let lines: Vec<(u64, &str)> = report["refused"]
+        .as_array()
+        .expect("refused")
+        .iter()
+        .map(|r| (r["line"].as_u64().unwrap_or(0), r["column"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![(3, "DOB"), (4, "Patient Name"), (5, "SMS Consent"), (6, ""), (7, "UHID"), (8, "DOB")],
+        "{report}"
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    for value in ["31/02/1974", "maybe", "12/13/1987", "Sunita", "98450"] {
+        assert!(!text.contains(value), "a refusal names no value: {value} in {text}");
+    }
+    assert_eq!(report["written"], false);
+    assert_eq!(living(&d), 9, "the good row of a refused file is not written either");
+
+    // Dates that read both ways are refused until the format is said.
+    let amb = fixture("ambiguous_dates.csv");
+    let out = d.run("admin", &["import", "patients", &amb]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("day-first or month-first"), "{}", stderr(&out));
+    let said = d.json("admin", &["import", "patients", &amb, "--date-format", "MM/DD/YYYY", "--json"]);
+    assert_eq!(said["created"], 2);
+
+    // A spreadsheet saved by Windows (not UTF-8) with its own headers, through a mapping file.
+    let custom = fixture("custom_headers.csv");
+    let unmapped = d.run("admin", &["import", "patients", &custom]);
+    assert!(stderr(&unmapped).contains("--map"), "{}", stderr(&unmapped));
+    let mapped = d.json("admin", &["import", "patients", &custom, "--map", &fixture("custom_headers.map"), "--json"]);
+    assert_eq!((mapped["created"].as_u64(), mapped["encoding"].as_str()), (Some(2), Some("windows-1252")));
+    assert_eq!(mapped["left_out"], serde_json::json!(["Remarque"]), "{mapped}");
+    let helene = d.json("admin", &["patient", "show", "C-1", "--json"]);
+    assert_eq!(helene["given"], "Hélène");
+
+    // Only managers and admins import; every import is audited.
+    d.ok("admin", &["staff", "add", "priya", "--name", "Priya", "--role", "front-desk"]);
+    let out = d.run("priya", &["import", "patients", &emr]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("role may not"), "{}", stderr(&out));
+    let log = d.json("admin", &["audit", "log", "--limit", "200", "--json"]);
+    let imports = log.as_array().expect("log").iter().filter(|e| e["action"] == "import.patients").count();
+    assert_eq!(imports, 5, "each written import once: {log}");
+}

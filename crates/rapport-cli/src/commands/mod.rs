@@ -4,6 +4,7 @@
 pub(crate) mod appt;
 pub(crate) mod audit;
 pub(crate) mod campaigns;
+pub(crate) mod import;
 pub(crate) mod messaging;
 pub(crate) mod patient;
 pub(crate) mod pointer;
@@ -41,5 +42,6 @@ pub(crate) fn logged_in(app: &mut Rapport, s: &Session, command: Command) -> Res
         Command::Report(cmd) => reports::report(app, s, cmd),
         Command::Campaign(cmd) => campaigns::campaign(app, s, cmd),
         Command::Survey(cmd) => campaigns::survey(app, s, cmd),
+        Command::Import(cmd) => import::import(app, s, cmd),
     }
 }

@@ -1,0 +1,54 @@
+//! Records from another system's files: `import patients`.
+
+use rapport_core::{ImportOptions, ImportSummary, Rapport, Session};
+
+use crate::cli::ImportCommand;
+use crate::context::{Failure, user_error};
+use crate::output::{self, say};
+
+pub(crate) fn import(app: &mut Rapport, s: &Session, cmd: ImportCommand) -> Result<(), Failure> {
+    let ImportCommand::Patients { file, map, date_format, dry_run, json } = cmd;
+    let bytes = std::fs::read(&file).map_err(|e| user_error(format!("cannot read {}: {e}", file.display())))?;
+    let map = map
+        .map(|p| std::fs::read_to_string(&p).map_err(|e| user_error(format!("cannot read {}: {e}", p.display()))))
+        .transpose()?;
+    let options = ImportOptions { map: map.as_deref(), date_format, dry_run };
+    let summary = app.import_patients(s, &bytes, &options)?;
+    if json {
+        output::json(&summary)?;
+    } else {
+        print(&summary, dry_run);
+    }
+    if summary.refused.is_empty() {
+        Ok(())
+    } else {
+        let n = summary.refused.len();
+        Err(user_error(format!("{n} row(s) refused: nothing was imported; mend them and import the file again")))
+    }
+}
+
+fn print(summary: &ImportSummary, dry_run: bool) {
+    let (verb, done) = if summary.written { ("", "imported") } else { ("would be ", "checked") };
+    say!(
+        "{done}: {} {verb}created, {} {verb}updated, {} unchanged, {} look like patients already held{}",
+        summary.created,
+        summary.updated,
+        summary.unchanged,
+        summary.duplicates,
+        if dry_run { " (dry run: nothing written)" } else { "" }
+    );
+    say!(
+        "read as {}, delimiter \"{}\", dates {}; {} blank line(s) skipped",
+        summary.encoding,
+        summary.delimiter,
+        summary.date_format,
+        summary.blank
+    );
+    if !summary.left_out.is_empty() {
+        say!("columns left out (give --map to take them): {}", summary.left_out.join(", "));
+    }
+    for r in &summary.refused {
+        let column = if r.column.is_empty() { String::new() } else { format!(", column {}", r.column) };
+        say!("line {}{column}: {}", r.line, r.reason);
+    }
+}
