@@ -510,6 +510,11 @@ fn bench(args: &[String]) -> Result<(), String> {
     analytics.args(["run", "--release", "--locked", "-p", "rapport-bench", "--bin", "analytics_bench", "--", "--out"]);
     analytics.arg(&out).args(args);
     status(analytics, "analytics benchmarks")?;
+    step("measuring a patient import from an HIS-shaped CSV into a new encrypted desk");
+    let mut import = cargo();
+    import.args(["run", "--release", "--locked", "-p", "rapport-bench", "--bin", "import_bench", "--", "--out"]);
+    import.arg(&out).args(args);
+    status(import, "import benchmarks")?;
     step(
         "measuring sync (apply rate, initial and incremental sync, head office ingest and pull on SQLite and PostgreSQL)",
     );

@@ -109,6 +109,9 @@ pub(crate) enum Command {
     /// Records from another system's files (managers): patients from a CSV export.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// The clinic's records as files for another system (managers; audited).
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -484,6 +487,18 @@ pub(crate) struct ReportArgs {
     /// Comma-separated values with a header line, for a spreadsheet.
     #[arg(long)]
     pub(crate) csv: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum ExportCommand {
+    /// Every living patient (in the columns `import patients` reads) or every appointment, as
+    /// CSV in a new file. The file is not encrypted.
+    Csv {
+        #[arg(value_name = "patients|appointments")]
+        what: rapport_core::Exported,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -510,3 +510,56 @@ fn patients_come_in_from_his_and_emr_exports_once_and_a_broken_file_changes_noth
     let imports = log.as_array().expect("log").iter().filter(|e| e["action"] == "import.patients").count();
     assert_eq!(imports, 5, "each written import once: {log}");
 }
+
+#[test]
+fn an_export_of_the_patients_imports_into_another_desk_as_it_was() {
+    let (a, b) = (Desk::new(), Desk::new());
+    a.init();
+    b.init();
+    a.ok("admin", &["import", "patients", &fixture("openemr_patient_data.csv")]);
+    a.ok("admin", &["import", "patients", &fixture("his_patients.csv")]);
+    let first = a.dir().join("patients.csv");
+    let out = a.run("admin", &["export", "csv", "patients", "--out", &first.display().to_string()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), format!("wrote 9 patients to {}", first.display()));
+    assert!(stderr(&out).contains("not encrypted"), "the command says the file is not encrypted");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&first).expect("file").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "only its owner reads it");
+    }
+    // Never over a file: the same name again is refused and the file is as it was.
+    let before = std::fs::read(&first).expect("export");
+    let again = a.run("admin", &["export", "csv", "appointments", "--out", &first.display().to_string()]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("exists"), "{}", stderr(&again));
+    assert_eq!(std::fs::read(&first).expect("export"), before);
+
+    // Into an empty desk, and out again: the same file.
+    let summary = b.json("admin", &["import", "patients", &first.display().to_string(), "--json"]);
+    assert_eq!((summary["created"].as_u64(), summary["left_out"].as_array().map(Vec::len)), (Some(9), Some(0)));
+    let second = b.dir().join("patients.csv");
+    b.ok("admin", &["export", "csv", "patients", "--out", &second.display().to_string()]);
+    let (one, two) = (std::fs::read_to_string(&first).expect("1"), std::fs::read_to_string(&second).expect("2"));
+    assert_eq!(one, two, "a round trip keeps every exported column");
+    assert!(one.contains("UH-20001,राजेश कुमार,शर्मा,1978-08-14,male,98450 10001,"), "{one}");
+
+    let appointments = a.dir().join("appointments.csv");
+    a.ok("admin", &["export", "csv", "appointments", "--out", &appointments.display().to_string()]);
+    let text = std::fs::read_to_string(&appointments).expect("appointments");
+    assert!(text.starts_with("patient_record_no,patient,doctor,date,time,minutes,status,reason,booked_at\r\n"));
+    let log = a.json("admin", &["audit", "log", "--limit", "50", "--json"]);
+    let actions: Vec<&str> = log.as_array().expect("log").iter().filter_map(|e| e["action"].as_str()).collect();
+    assert!(actions.contains(&"export.patients") && actions.contains(&"export.appointments"), "{actions:?}");
+    front_desk_exports_nothing(&a, &appointments);
+}
+
+/// The front desk exports nothing.
+fn front_desk_exports_nothing(d: &Desk, existing: &Path) {
+    d.ok("admin", &["staff", "add", "priya", "--name", "Priya", "--role", "front-desk"]);
+    let out = existing.with_file_name("front-desk.csv");
+    let refused = d.run("priya", &["export", "csv", "patients", "--out", &out.display().to_string()]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(!out.exists());
+}

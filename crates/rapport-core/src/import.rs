@@ -57,6 +57,24 @@ pub struct ImportSummary {
     pub written: bool,
 }
 
+/// How often an import says how far it has got, in rows.
+pub const PROGRESS_EVERY: usize = 500;
+
+/// Where an import is: checking the rows, then writing them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportStage {
+    Checking,
+    Writing,
+}
+
+/// How far an import has got: `done` of `total` rows of its stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportProgress {
+    pub stage: ImportStage,
+    pub done: usize,
+    pub total: usize,
+}
+
 /// A row read and checked, and what it will do.
 enum Planned {
     Create { record_no: Option<String>, patient: NewPatient },
@@ -66,6 +84,17 @@ enum Planned {
 impl Rapport {
     /// Imports patients from a CSV file's bytes (managers and admins). See the module.
     pub fn import_patients(&mut self, s: &Session, bytes: &[u8], options: &ImportOptions<'_>) -> Result<ImportSummary> {
+        self.import_patients_showing(s, bytes, options, &mut |_| {})
+    }
+
+    /// The same, telling `progress` how far it has got (every [`PROGRESS_EVERY`] rows).
+    pub fn import_patients_showing(
+        &mut self,
+        s: &Session,
+        bytes: &[u8],
+        options: &ImportOptions<'_>,
+        progress: &mut dyn FnMut(ImportProgress),
+    ) -> Result<ImportSummary> {
         s.require(Operation::ChangeSettings)?;
         let (text, encoding) = decode(bytes);
         let delimiter = delimiter(&text);
@@ -120,9 +149,15 @@ impl Rapport {
         .to_owned();
         let today = self.today();
         let conn = self.store.conn();
+        // On a desk with no patients yet (a first import) nobody can be a duplicate of one held.
+        let anyone_held = records::any_patient(conn)?;
         let mut planned = Vec::with_capacity(rows.len());
         let mut seen_numbers = std::collections::HashMap::new();
-        for (line, record) in &rows {
+        let total = rows.len();
+        for (done, (line, record)) in rows.iter().enumerate() {
+            if done % PROGRESS_EVERY == 0 {
+                progress(ImportProgress { stage: ImportStage::Checking, done, total });
+            }
             let cells: Vec<&str> = record.iter().collect();
             let row = match mapping.patient(&cells, dates, today) {
                 Ok(row) => row,
@@ -155,7 +190,9 @@ impl Rapport {
                 }
                 None => {
                     let p = &row.patient;
-                    if !self.possible_duplicates(s, &p.given, &p.family, p.birth_date, &p.phones)?.is_empty() {
+                    if anyone_held
+                        && !self.possible_duplicates(s, &p.given, &p.family, p.birth_date, &p.phones)?.is_empty()
+                    {
                         summary.duplicates += 1;
                     }
                     summary.created += 1;
@@ -174,7 +211,11 @@ impl Rapport {
         }
         let counts = format!("created {}, updated {}", summary.created, summary.updated);
         self.store.write(|tx| -> Result<()> {
-            for (plan, (ms, rnd)) in planned.into_iter().zip(ids) {
+            let total = planned.len();
+            for (done, (plan, (ms, rnd))) in planned.into_iter().zip(ids).enumerate() {
+                if done % PROGRESS_EVERY == 0 {
+                    progress(ImportProgress { stage: ImportStage::Writing, done, total });
+                }
                 match plan {
                     Planned::Create { record_no, patient } => {
                         let id = PatientId::from_parts(ms, rnd);

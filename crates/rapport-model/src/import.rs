@@ -27,7 +27,7 @@ crate::words::word_enum! {
         /// Several columns may hold phones (home, mobile).
         Phone = "phone",
         Email = "email",
-        Street = "address",
+        Address = "address",
         /// A pincode or postal code, kept with the address.
         PostalCode = "postal_code",
         City = "city",
@@ -54,7 +54,7 @@ const KNOWN_HEADERS: &[(&str, Column)] = &[
     ("lname", Column::Family),
     ("dob", Column::BirthDate),
     ("sex", Column::Sex),
-    ("street", Column::Street),
+    ("street", Column::Address),
     ("postalcode", Column::PostalCode),
     ("city", Column::City),
     ("phonehome", Column::Phone),
@@ -88,7 +88,7 @@ const KNOWN_HEADERS: &[(&str, Column)] = &[
     ("smsconsent", Column::SmsConsent),
     ("emailconsent", Column::EmailConsent),
     ("emailid", Column::Email),
-    ("address", Column::Street),
+    ("address", Column::Address),
     ("locality", Column::Area),
     ("area", Column::Area),
     // Plain English
@@ -112,8 +112,12 @@ fn header_key(header: &str) -> String {
     header.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
 }
 
-/// The column a header names, if it is one Rapport knows.
+/// The column a header names, if it is one Rapport knows: its own words (as Rapport's export
+/// writes them) or another system's.
 pub fn recognise(header: &str) -> Option<Column> {
+    if let Ok(column) = header.trim().parse::<Column>() {
+        return (column != Column::Ignore).then_some(column);
+    }
     let key = header_key(header);
     KNOWN_HEADERS.iter().find(|(k, _)| *k == key).map(|(_, c)| *c)
 }
@@ -408,9 +412,11 @@ impl Mapping {
                 Column::Sex => {
                     p.sex = Some(sex(cell).ok_or_else(|| refuse(i, "not a sex Rapport knows (M, F, O)"))?.into())
                 }
-                Column::Phone => p.phones.push(cell.to_owned()),
+                Column::Phone => {
+                    p.phones.extend(cell.split([';', ',']).map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned))
+                }
                 Column::Email => p.email = text(),
-                Column::Street => street = text(),
+                Column::Address => street = text(),
                 Column::PostalCode => postal = text(),
                 Column::City => p.city = text(),
                 Column::Area => p.area = text(),
@@ -463,7 +469,7 @@ impl Mapping {
                 Column::Sex => held.sex.clone_from(&new.sex),
                 Column::Phone => held.phones.clone_from(&new.phones),
                 Column::Email => held.email.clone_from(&new.email),
-                Column::Street | Column::PostalCode => held.address.clone_from(&new.address),
+                Column::Address | Column::PostalCode => held.address.clone_from(&new.address),
                 Column::City => held.city.clone_from(&new.city),
                 Column::Area => held.area.clone_from(&new.area),
                 Column::Language => held.language.clone_from(&new.language),
@@ -487,6 +493,63 @@ impl Mapping {
             _ => &[],
         };
         self.columns.iter().position(|c| c.is_some_and(|c| wanted.contains(&c))).unwrap_or(usize::MAX)
+    }
+}
+
+crate::words::word_enum! {
+    /// What a CSV export of the desk holds.
+    pub enum Exported {
+        Patients = "patients",
+        Appointments = "appointments",
+    }
+}
+
+/// A patient as Rapport's CSV export writes them: the columns named by their [`Column`] words,
+/// so the file imports again as it is (phones and condition tags joined with `; `).
+#[derive(Debug)]
+pub struct PatientRow<'a>(pub &'a Patient);
+
+impl crate::csv::CsvRow for PatientRow<'_> {
+    const HEADER: &'static [&'static str] = &[
+        "record_no",
+        "given",
+        "family",
+        "birth_date",
+        "sex",
+        "phone",
+        "email",
+        "address",
+        "city",
+        "area",
+        "language",
+        "sms_consent",
+        "email_consent",
+        "referral_source",
+        "referring_doctor",
+        "conditions",
+    ];
+    fn cells(&self) -> Vec<String> {
+        let p = self.0;
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        let yes_no = |b: bool| if b { "yes" } else { "no" }.to_owned();
+        vec![
+            p.record_no.clone(),
+            p.given.clone(),
+            p.family.clone(),
+            p.birth_date.map(|d| d.to_string()).unwrap_or_default(),
+            text(&p.sex),
+            p.phones.join("; "),
+            text(&p.email),
+            text(&p.address),
+            text(&p.city),
+            text(&p.area),
+            text(&p.language),
+            yes_no(p.consent.sms),
+            yes_no(p.consent.email),
+            text(&p.referral_source),
+            text(&p.referring_doctor),
+            p.conditions.join("; "),
+        ]
     }
 }
 

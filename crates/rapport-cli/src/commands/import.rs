@@ -1,8 +1,9 @@
-//! Records from another system's files: `import patients`.
+//! Records from and to another system's files: `import patients`, `export csv`.
 
-use rapport_core::{ImportOptions, ImportSummary, Rapport, Session};
+use indicatif::{ProgressBar, ProgressStyle};
+use rapport_core::{ImportOptions, ImportProgress, ImportStage, ImportSummary, Rapport, Session};
 
-use crate::cli::ImportCommand;
+use crate::cli::{ExportCommand, ImportCommand};
 use crate::context::{Failure, user_error};
 use crate::output::{self, say};
 
@@ -13,7 +14,23 @@ pub(crate) fn import(app: &mut Rapport, s: &Session, cmd: ImportCommand) -> Resu
         .map(|p| std::fs::read_to_string(&p).map_err(|e| user_error(format!("cannot read {}: {e}", p.display()))))
         .transpose()?;
     let options = ImportOptions { map: map.as_deref(), date_format, dry_run };
-    let summary = app.import_patients(s, &bytes, &options)?;
+    // On a terminal a bar shows the rows checked, then written (hidden when not a terminal).
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{msg:9} {bar:40} {pos}/{len} rows")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut show = |p: ImportProgress| {
+        bar.set_message(match p.stage {
+            ImportStage::Checking => "checking",
+            ImportStage::Writing => "writing",
+        });
+        bar.set_length(p.total as u64);
+        bar.set_position(p.done as u64);
+    };
+    let summary = app.import_patients_showing(s, &bytes, &options, &mut show);
+    bar.finish_and_clear();
+    let summary = summary?;
     if json {
         output::json(&summary)?;
     } else {
@@ -51,4 +68,12 @@ fn print(summary: &ImportSummary, dry_run: bool) {
         let column = if r.column.is_empty() { String::new() } else { format!(", column {}", r.column) };
         say!("line {}{column}: {}", r.line, r.reason);
     }
+}
+
+pub(crate) fn export(app: &mut Rapport, s: &Session, cmd: ExportCommand) -> Result<(), Failure> {
+    let ExportCommand::Csv { what, out } = cmd;
+    let rows = app.export_csv(s, what, &out)?;
+    say!("wrote {rows} {what} to {}", out.display());
+    eprintln!("note: the file is not encrypted; keep it safe and delete it when it has served");
+    Ok(())
 }

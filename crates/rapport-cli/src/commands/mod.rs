@@ -43,5 +43,6 @@ pub(crate) fn logged_in(app: &mut Rapport, s: &Session, command: Command) -> Res
         Command::Campaign(cmd) => campaigns::campaign(app, s, cmd),
         Command::Survey(cmd) => campaigns::survey(app, s, cmd),
         Command::Import(cmd) => import::import(app, s, cmd),
+        Command::Export(cmd) => import::export(app, s, cmd),
     }
 }

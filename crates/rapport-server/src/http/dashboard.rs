@@ -538,7 +538,7 @@ async fn export(
     app: &AppState,
     headers: &HeaderMap,
     what: String,
-    figures: impl FnOnce(&mut dyn crate::db::Db) -> Result<Option<String>, OfficeError> + Send + 'static,
+    read: impl FnOnce(&mut dyn crate::db::Db) -> Result<Option<String>, OfficeError> + Send + 'static,
 ) -> Response {
     let (session, _) = match signed_in(app, headers).await {
         Ok(s) => s,
@@ -550,7 +550,7 @@ async fn export(
     }
     let (login, detail) = (session.login.clone(), what.clone());
     let found = with_db(&app.backend, move |db| {
-        let csv = figures(db)?;
+        let csv = read(db)?;
         if csv.is_some() {
             office::audit(db, &login, "export", Some(&detail), now_ms())?;
         }
