@@ -508,23 +508,33 @@ pub(crate) enum ImportCommand {
     /// mark and the encoding are found. Every row is checked first: a refused row is reported
     /// with its line, column and reason and nothing is written (exit 1); otherwise the whole
     /// file goes in as one. A row whose record number the desk holds updates that patient.
-    Patients {
-        file: PathBuf,
-        /// `Source header = column` lines (columns: record_no, given, middle, family, full_name,
-        /// birth_date, sex, phone, email, address, postal_code, city, area, language,
-        /// sms_consent, email_consent, referral_source, referring_doctor, conditions, ignore).
-        #[arg(long, value_name = "MAPFILE")]
-        map: Option<PathBuf>,
-        /// DD/MM/YYYY, MM/DD/YYYY or YYYY-MM-DD (without it: ISO, or the order the dates prove;
-        /// a file whose dates read both ways is refused).
-        #[arg(long, value_name = "FMT")]
-        date_format: Option<rapport_core::DateFormat>,
-        /// Check and count, write nothing.
-        #[arg(long)]
-        dry_run: bool,
-        #[arg(long)]
-        json: bool,
-    },
+    /// Mapping columns: record_no, given, middle, family, full_name, birth_date, sex, phone,
+    /// email, address, postal_code, city, area, language, sms_consent, email_consent,
+    /// referral_source, referring_doctor, conditions, ignore.
+    Patients(ImportArgs),
+    /// Appointments from a CSV file, each naming its patient by record number (import the
+    /// patients first) and its doctor by name or login; all or nothing, like patients; the same
+    /// patient, doctor and time again updates the status. Mapping columns: patient_record_no,
+    /// doctor, date, time, minutes, status, reason, ignore.
+    Appointments(ImportArgs),
+}
+
+/// What every import takes.
+#[derive(Args, Debug)]
+pub(crate) struct ImportArgs {
+    pub(crate) file: PathBuf,
+    /// `Source header = column` lines, for a file whose headers Rapport does not know.
+    #[arg(long, value_name = "MAPFILE")]
+    pub(crate) map: Option<PathBuf>,
+    /// DD/MM/YYYY, MM/DD/YYYY or YYYY-MM-DD (without it: ISO, or the order the dates prove;
+    /// a file whose dates read both ways is refused).
+    #[arg(long, value_name = "FMT")]
+    pub(crate) date_format: Option<rapport_core::DateFormat>,
+    /// Check and count, write nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Subcommand, Debug)]

@@ -563,3 +563,43 @@ fn front_desk_exports_nothing(d: &Desk, existing: &Path) {
     assert_eq!(refused.status.code(), Some(1));
     assert!(!out.exists());
 }
+
+#[test]
+fn appointments_come_in_after_their_patients_once_and_a_clash_changes_nothing() {
+    let d = Desk::new();
+    d.init();
+    d.ok("admin", &["import", "patients", &fixture("his_patients.csv")]);
+    d.ok("admin", &["staff", "add", "dr.kulkarni", "--name", "Dr Kulkarni", "--role", "clinician"]);
+    let file = fixture("his_appointments.csv");
+    let first = d.json("admin", &["import", "appointments", &file, "--json"]);
+    assert_eq!((first["created"].as_u64(), first["date_format"].as_str()), (Some(4), Some("DD/MM/YYYY")), "{first}");
+    let again = d.json("admin", &["import", "appointments", &file, "--json"]);
+    assert_eq!((again["created"].as_u64(), again["unchanged"].as_u64()), (Some(0), Some(4)), "{again}");
+    let missed = d.json("admin", &["appt", "list", "--date", "2025-08-15", "--json"]);
+    assert_eq!(missed.as_array().map(Vec::len), Some(1));
+    assert_eq!(missed[0]["status"], "no-show");
+    let afternoon = d.json("admin", &["appt", "list", "--date", "2025-08-16", "--json"]);
+    assert_eq!(afternoon[0]["status"], "cancelled");
+
+    // Broken rows: an unknown record number, an unknown doctor, a clash with an earlier row, a
+    // time that is none; the good row is not written either.
+    let out = d.run("admin", &["import", "appointments", &fixture("his_appointments_broken.csv"), "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let lines: Vec<(u64, &str)> = report["refused"]
+        .as_array()
+        .expect("refused")
+        .iter()
+        .map(|r| (r["line"].as_u64().unwrap_or(0), r["column"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![(3, "UHID"), (4, "Doctor Name"), (5, "Appointment Time"), (6, "Appointment Time")],
+        "{report}"
+    );
+    let day = d.json("admin", &["appt", "list", "--date", "2030-12-21", "--json"]);
+    assert_eq!(day.as_array().map(Vec::len), Some(0), "nothing of a refused file is written");
+    let log = d.json("admin", &["audit", "log", "--limit", "50", "--json"]);
+    let imports = log.as_array().expect("log").iter().filter(|e| e["action"] == "import.appointments").count();
+    assert_eq!(imports, 2);
+}

@@ -1,15 +1,16 @@
-//! Patients from another system's CSV export. The rows are read and checked first (the model's
-//! [`rapport_model::import`] turns each into a patient or a refusal); then, unless it is a dry
-//! run or a row was refused, every row is written in one transaction, so a file goes in whole
-//! or not at all. A row whose record number the desk already holds updates that patient (the
-//! columns the file has), so importing the same file twice makes no duplicates. Each patient
-//! written is audited (`patient.import`), and the import once with its counts; the records
-//! sync like typed ones.
+//! Patients and appointments from another system's CSV export. The rows are read and checked
+//! first (the model's [`rapport_model::import`] turns each into a record or a refusal); then,
+//! unless it is a dry run or a row was refused, every row is written in one transaction, so a
+//! file goes in whole or not at all. A row whose record number the desk already holds updates
+//! that patient (the columns the file has), so importing the same file twice makes no
+//! duplicates. Each record written is audited (`patient.import`, `appointment.import`), and the
+//! import once with its counts; the records sync like typed ones.
 
+use chrono::{DateTime, Duration, Local, TimeZone as _, Utc};
 use rapport_model::Operation;
-use rapport_model::import::{Column, DateFormat, Lines, Mapping, decode, delimiter};
+use rapport_model::import::{Column, DateFormat, Field, Lines, Mapping, VisitColumn, decode, delimiter};
 use rapport_model::patient::NewPatient;
-use rapport_model::{Patient, PatientId};
+use rapport_model::{Appointment, AppointmentId, Booking, Patient, PatientId, Role, Staff, StaffId};
 use rapport_store::records;
 use serde::Serialize;
 
@@ -96,57 +97,7 @@ impl Rapport {
         progress: &mut dyn FnMut(ImportProgress),
     ) -> Result<ImportSummary> {
         s.require(Operation::ChangeSettings)?;
-        let (text, encoding) = decode(bytes);
-        let delimiter = delimiter(&text);
-        let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(text.as_bytes());
-        let headers: Vec<String> = reader
-            .headers()
-            .map_err(|_| Error::invalid("the file's first line cannot be read as a header"))?
-            .iter()
-            .map(str::to_owned)
-            .collect();
-        let mapping = Mapping::new(&headers, options.map).map_err(Error::invalid)?;
-        let mut summary = ImportSummary {
-            encoding: encoding.to_owned(),
-            delimiter: match delimiter {
-                b'\t' => "tab".to_owned(),
-                d => char::from(d).to_string(),
-            },
-            left_out: headers
-                .iter()
-                .zip(&mapping.columns)
-                .filter(|(h, c)| c.is_none() && !h.trim().is_empty())
-                .map(|(h, _)| h.clone())
-                .collect(),
-            ..ImportSummary::default()
-        };
-        let mut rows = Vec::new();
-        let mut lines = Lines::new(&text);
-        for record in reader.records() {
-            match record {
-                Ok(r) if r.iter().all(|c| c.trim().is_empty()) => summary.blank += 1,
-                Ok(r) => rows.push((lines.of(r.position().map_or(0, csv::Position::byte)), r)),
-                Err(e) => summary.refused.push(RefusedRow {
-                    line: lines.of(e.position().map_or(0, csv::Position::byte)),
-                    column: String::new(),
-                    reason: "the row cannot be read as CSV".into(),
-                }),
-            }
-        }
-        let dates = match options.date_format {
-            Some(f) => f,
-            None => {
-                let column = mapping.columns.iter().position(|c| *c == Some(Column::BirthDate));
-                let cells = rows.iter().filter_map(|(_, r)| r.get(column?));
-                DateFormat::detect(cells).map_err(Error::invalid)?
-            }
-        };
-        summary.date_format = match dates {
-            DateFormat::Iso => "YYYY-MM-DD",
-            DateFormat::DayFirst => "DD/MM/YYYY",
-            DateFormat::MonthFirst => "MM/DD/YYYY",
-        }
-        .to_owned();
+        let Table { mapping, rows, mut summary, dates } = read_table::<Column>(bytes, options, Column::BirthDate)?;
         let today = self.today();
         let conn = self.store.conn();
         // On a desk with no patients yet (a first import) nobody can be a duplicate of one held.
@@ -238,4 +189,188 @@ impl Rapport {
         summary.written = true;
         Ok(summary)
     }
+}
+
+/// An appointment row checked, and what it will do.
+enum PlannedVisit {
+    Create(Appointment),
+    Update(Appointment),
+}
+
+impl Rapport {
+    /// Imports appointments from a CSV file's bytes (managers and admins): each row names its
+    /// patient by record number (import the patients first) and its doctor by name or login.
+    /// All or nothing, like patients. The same patient, doctor and start again is the same
+    /// appointment: its status is updated, so a second import duplicates nothing. A row that
+    /// would book a doctor twice (against a held appointment or an earlier row) is refused.
+    /// Imported past appointments count as booked at their own time (the file does not say
+    /// when they were booked).
+    pub fn import_appointments(
+        &mut self,
+        s: &Session,
+        bytes: &[u8],
+        options: &ImportOptions<'_>,
+    ) -> Result<ImportSummary> {
+        s.require(Operation::ChangeSettings)?;
+        let Table { mapping, rows, mut summary, dates } = read_table::<VisitColumn>(bytes, options, VisitColumn::Date)?;
+        let conn = self.store.conn();
+        let doctors: Vec<Staff> = records::list_staff(conn)?
+            .into_iter()
+            .filter(|d| d.role == Role::Clinician && d.active && records::works_here(conn, d.id).unwrap_or(false))
+            .collect();
+        let now = self.clock.now();
+        let mut planned: Vec<PlannedVisit> = Vec::with_capacity(rows.len());
+        // The slots this file takes so far: (doctor, start, minutes).
+        let mut taken: Vec<(StaffId, DateTime<Utc>, u32)> = Vec::new();
+        for (line, record) in &rows {
+            let cells: Vec<&str> = record.iter().collect();
+            let refuse = |summary: &mut ImportSummary, column: VisitColumn, reason: &str| {
+                let r = mapping.refuse(column, reason);
+                summary.refused.push(RefusedRow { line: *line, column: r.column, reason: r.reason });
+            };
+            let v = match mapping.visit(&cells, dates) {
+                Ok(v) => v,
+                Err(r) => {
+                    summary.refused.push(RefusedRow { line: *line, column: r.column, reason: r.reason });
+                    continue;
+                }
+            };
+            let Some(patient) = records::patient_id_by_record_no(conn, &v.record_no)? else {
+                refuse(
+                    &mut summary,
+                    VisitColumn::PatientRecordNo,
+                    "no patient holds this record number: import the patients first",
+                );
+                continue;
+            };
+            let named = |d: &&Staff| {
+                d.login.eq_ignore_ascii_case(&v.doctor) || d.display_name.trim().eq_ignore_ascii_case(&v.doctor)
+            };
+            let Some(doctor) = doctors.iter().find(named) else {
+                refuse(&mut summary, VisitColumn::Doctor, "no active clinician of this clinic has that name or login");
+                continue;
+            };
+            let Some(starts_at) = Local.from_local_datetime(&v.starts).earliest().map(|t| t.with_timezone(&Utc)) else {
+                refuse(&mut summary, VisitColumn::Time, "that time does not exist on that day (a clock change)");
+                continue;
+            };
+            let same =
+                records::appointments_between(conn, starts_at, starts_at + Duration::minutes(1), Some(doctor.id))?
+                    .into_iter()
+                    .find(|a| a.patient_id == patient && a.starts_at == starts_at);
+            if let Some(mut held) = same {
+                if held.status == v.status {
+                    summary.unchanged += 1;
+                } else {
+                    held.status = v.status;
+                    summary.updated += 1;
+                    planned.push(PlannedVisit::Update(held));
+                }
+                continue;
+            }
+            if v.status.holds_slot() {
+                let clash = !records::overlapping_appointments(conn, doctor.id, starts_at, v.minutes)?.is_empty()
+                    || taken.iter().any(|(d, t, m)| {
+                        *d == doctor.id
+                            && *t < starts_at + Duration::minutes(i64::from(v.minutes))
+                            && starts_at < *t + Duration::minutes(i64::from(*m))
+                    });
+                if clash {
+                    refuse(&mut summary, VisitColumn::Time, "the doctor already has an appointment then");
+                    continue;
+                }
+                taken.push((doctor.id, starts_at, v.minutes));
+            }
+            let (ms, rnd) = self.id_parts()?;
+            let booking = Booking { patient, doctor: doctor.id, starts_at, minutes: v.minutes, reason: v.reason };
+            let mut appointment =
+                Appointment::booked(AppointmentId::from_parts(ms, rnd), booking, s.staff().id, starts_at.min(now));
+            appointment.status = v.status;
+            summary.created += 1;
+            planned.push(PlannedVisit::Create(appointment));
+        }
+        summary.refused.sort_by_key(|r| r.line);
+        if options.dry_run || !summary.refused.is_empty() {
+            return Ok(summary);
+        }
+        let counts = format!("created {}, updated {}", summary.created, summary.updated);
+        self.store.write(|tx| -> Result<()> {
+            for plan in &planned {
+                let a = match plan {
+                    PlannedVisit::Create(a) => {
+                        records::insert_appointment(tx, a)?;
+                        a
+                    }
+                    PlannedVisit::Update(a) => {
+                        records::update_appointment_status(tx, a)?;
+                        a
+                    }
+                };
+                log(tx, now, s, "appointment.import", Some(a.patient_id), Some(&a.id.to_string()))?;
+            }
+            log(tx, now, s, "import.appointments", None, Some(&counts))
+        })?;
+        summary.written = true;
+        Ok(summary)
+    }
+}
+
+/// A file read as CSV: which column holds what, its rows with the lines they start on, the
+/// summary so far (encoding, delimiter, dates, blank and unreadable rows, columns left out) and
+/// the date format its `date_column` proves or the options say.
+struct Table<C: Field> {
+    mapping: Mapping<C>,
+    rows: Vec<(u64, csv::StringRecord)>,
+    summary: ImportSummary,
+    dates: DateFormat,
+}
+
+fn read_table<C: Field>(bytes: &[u8], options: &ImportOptions<'_>, date_column: C) -> Result<Table<C>> {
+    let (text, encoding) = decode(bytes);
+    let delimiter = delimiter(&text);
+    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|_| Error::invalid("the file's first line cannot be read as a header"))?
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let mapping = Mapping::<C>::new(&headers, options.map).map_err(Error::invalid)?;
+    let mut summary = ImportSummary {
+        encoding: encoding.to_owned(),
+        delimiter: match delimiter {
+            b'\t' => "tab".to_owned(),
+            d => char::from(d).to_string(),
+        },
+        left_out: mapping.left_out(),
+        ..ImportSummary::default()
+    };
+    let mut rows = Vec::new();
+    let mut lines = Lines::new(&text);
+    for record in reader.records() {
+        match record {
+            Ok(r) if r.iter().all(|c| c.trim().is_empty()) => summary.blank += 1,
+            Ok(r) => rows.push((lines.of(r.position().map_or(0, csv::Position::byte)), r)),
+            Err(e) => summary.refused.push(RefusedRow {
+                line: lines.of(e.position().map_or(0, csv::Position::byte)),
+                column: String::new(),
+                reason: "the row cannot be read as CSV".into(),
+            }),
+        }
+    }
+    let dates = match options.date_format {
+        Some(f) => f,
+        None => {
+            let column = mapping.columns.iter().position(|c| *c == Some(date_column));
+            let cells = rows.iter().filter_map(|(_, r)| r.get(column?));
+            DateFormat::detect(cells).map_err(Error::invalid)?
+        }
+    };
+    summary.date_format = match dates {
+        DateFormat::Iso => "YYYY-MM-DD",
+        DateFormat::DayFirst => "DD/MM/YYYY",
+        DateFormat::MonthFirst => "MM/DD/YYYY",
+    }
+    .to_owned();
+    Ok(Table { mapping, rows, summary, dates })
 }

@@ -9,6 +9,7 @@ use std::str::FromStr;
 
 use chrono::NaiveDate;
 
+use crate::appointment::AppointmentStatus;
 use crate::patient::{Consent, NewPatient, Patient};
 
 crate::words::word_enum! {
@@ -112,30 +113,60 @@ fn header_key(header: &str) -> String {
     header.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
 }
 
+/// A kind of column an import reads: a patient's ([`Column`]) or an appointment's
+/// ([`VisitColumn`]). One [`Mapping`] reads either.
+pub trait Field: Copy + PartialEq + FromStr<Err = String> + std::fmt::Display + 'static {
+    const ALL: &'static [Self];
+    /// Read and left out.
+    const IGNORE: Self;
+    /// Other systems' headers, lower-cased with everything but letters and digits taken out.
+    const KNOWN: &'static [(&'static str, Self)];
+    /// May several columns hold it (phones)?
+    fn repeats(self) -> bool {
+        false
+    }
+    /// What a file must have a column for, said when it has not.
+    fn missing(columns: &[Option<Self>]) -> Option<&'static str>;
+}
+
+impl Field for Column {
+    const ALL: &'static [Self] = Self::ALL;
+    const IGNORE: Self = Self::Ignore;
+    const KNOWN: &'static [(&'static str, Self)] = KNOWN_HEADERS;
+    fn repeats(self) -> bool {
+        self == Self::Phone
+    }
+    fn missing(columns: &[Option<Self>]) -> Option<&'static str> {
+        let names = [Self::Given, Self::Family, Self::FullName];
+        (!columns.iter().flatten().any(|c| names.contains(c)))
+            .then_some("no column holds the patient's name (a full name, or given and family names)")
+    }
+}
+
 /// The column a header names, if it is one Rapport knows: its own words (as Rapport's export
 /// writes them) or another system's.
-pub fn recognise(header: &str) -> Option<Column> {
-    if let Ok(column) = header.trim().parse::<Column>() {
-        return (column != Column::Ignore).then_some(column);
+pub fn recognise<C: Field>(header: &str) -> Option<C> {
+    if let Ok(column) = header.trim().to_lowercase().replace(' ', "_").parse::<C>() {
+        return (column != C::IGNORE).then_some(column);
     }
     let key = header_key(header);
-    KNOWN_HEADERS.iter().find(|(k, _)| *k == key).map(|(_, c)| *c)
+    C::KNOWN.iter().find(|(k, _)| *k == key).map(|(_, c)| *c)
 }
 
 /// Which column of the file holds what (`None`: a column left out).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mapping {
-    pub columns: Vec<Option<Column>>,
+pub struct Mapping<C: Field = Column> {
+    pub columns: Vec<Option<C>>,
     /// The file's headers, to name a column in a refusal.
     pub headers: Vec<String>,
 }
 
-impl Mapping {
+impl<C: Field> Mapping<C> {
     /// From the headers alone, or from a mapping file's `Source header = column` lines
     /// (`#` starts a comment; columns not named there are left out).
     pub fn new(headers: &[String], map_file: Option<&str>) -> Result<Self, String> {
         let columns = match map_file {
-            None => headers.iter().map(|h| recognise(h)).collect(),
+            None => headers.iter().map(|h| recognise::<C>(h)).collect(),
             Some(text) => {
                 let mut columns = vec![None; headers.len()];
                 for (n, line) in text.lines().enumerate() {
@@ -146,23 +177,20 @@ impl Mapping {
                     let Some((source, column)) = line.rsplit_once('=') else {
                         return Err(format!("mapping line {}: write it as `Source header = column`", n + 1));
                     };
-                    let column: Column = column.trim().parse().map_err(|e| format!("mapping line {}: {e}", n + 1))?;
+                    let column: C = column.trim().parse().map_err(|e| format!("mapping line {}: {e}", n + 1))?;
                     let source = source.trim().trim_matches('"');
                     let Some(i) = headers.iter().position(|h| h.trim() == source) else {
                         return Err(format!("mapping line {}: the file has no column headed {source:?}", n + 1));
                     };
-                    columns[i] = (column != Column::Ignore).then_some(column);
+                    columns[i] = (column != C::IGNORE).then_some(column);
                 }
                 columns
             }
         };
-        let names = [Column::Given, Column::Family, Column::FullName];
-        if !columns.iter().flatten().any(|c| names.contains(c)) {
-            return Err("no column holds the patient's name (a full name, or given and family names): \
-                        give a mapping with --map"
-                .into());
+        if let Some(missing) = C::missing(&columns) {
+            return Err(format!("{missing}: give a mapping with --map"));
         }
-        for unique in Column::ALL.iter().filter(|c| !matches!(c, Column::Phone | Column::Ignore)) {
+        for unique in C::ALL.iter().filter(|c| !c.repeats() && **c != C::IGNORE) {
             if columns.iter().flatten().filter(|c| *c == unique).count() > 1 {
                 return Err(format!("two columns hold {unique}: give a mapping with --map that keeps one"));
             }
@@ -170,10 +198,174 @@ impl Mapping {
         Ok(Self { columns, headers: headers.to_vec() })
     }
 
-    pub fn has(&self, column: Column) -> bool {
+    pub fn has(&self, column: C) -> bool {
         self.columns.contains(&Some(column))
     }
+
+    /// The header of the column that holds `column` (empty if none does).
+    pub fn header_of(&self, column: C) -> String {
+        let i = self.columns.iter().position(|c| *c == Some(column));
+        i.and_then(|i| self.headers.get(i)).cloned().unwrap_or_default()
+    }
+
+    /// The headers no field takes.
+    pub fn left_out(&self) -> Vec<String> {
+        self.headers
+            .iter()
+            .zip(&self.columns)
+            .filter(|(h, c)| c.is_none() && !h.trim().is_empty())
+            .map(|(h, _)| h.clone())
+            .collect()
+    }
+
+    /// The cell of `column` in a row ("" when the file has no such column or the row is short).
+    pub fn cell<'a>(&self, cells: &[&'a str], column: C) -> &'a str {
+        let i = self.columns.iter().position(|c| *c == Some(column));
+        i.and_then(|i| cells.get(i)).map_or("", |c| c.trim())
+    }
+
+    /// A refusal about `column`.
+    pub fn refuse(&self, column: C, reason: &str) -> RowRefusal {
+        RowRefusal { column: self.header_of(column), reason: reason.to_owned() }
+    }
+
+    /// A row with more fields than the header is refused whatever it holds.
+    pub fn check_width(&self, cells: &[&str]) -> Result<(), RowRefusal> {
+        if cells.len() > self.headers.len() {
+            return Err(RowRefusal {
+                column: String::new(),
+                reason: format!("the row has {} fields, the header {}", cells.len(), self.headers.len()),
+            });
+        }
+        Ok(())
+    }
 }
+
+crate::words::word_enum! {
+    /// What a column of an appointments import holds (the names a mapping file uses).
+    pub enum VisitColumn {
+        /// The patient's record number, as the patients' import kept it.
+        PatientRecordNo = "patient_record_no",
+        /// The doctor's name or login at this desk.
+        Doctor = "doctor",
+        Date = "date",
+        /// `14:30`, `14:30:00` or `2:30 PM`.
+        Time = "time",
+        /// 15 unless said.
+        Minutes = "minutes",
+        /// Booked unless said: booked, confirmed, arrived, done, no-show, cancelled, and other
+        /// systems' words for them.
+        Status = "status",
+        Reason = "reason",
+        Ignore = "ignore",
+    }
+}
+
+const KNOWN_VISIT_HEADERS: &[(&str, VisitColumn)] = &[
+    ("uhid", VisitColumn::PatientRecordNo),
+    ("uhidno", VisitColumn::PatientRecordNo),
+    ("mrno", VisitColumn::PatientRecordNo),
+    ("mrn", VisitColumn::PatientRecordNo),
+    ("pubpid", VisitColumn::PatientRecordNo),
+    ("patientid", VisitColumn::PatientRecordNo),
+    ("recordno", VisitColumn::PatientRecordNo),
+    ("doctorname", VisitColumn::Doctor),
+    ("consultant", VisitColumn::Doctor),
+    ("provider", VisitColumn::Doctor),
+    ("appointmentdate", VisitColumn::Date),
+    ("visitdate", VisitColumn::Date),
+    ("appointmenttime", VisitColumn::Time),
+    ("slottime", VisitColumn::Time),
+    ("duration", VisitColumn::Minutes),
+    ("appointmentstatus", VisitColumn::Status),
+    ("visittype", VisitColumn::Reason),
+    ("purpose", VisitColumn::Reason),
+];
+
+impl Field for VisitColumn {
+    const ALL: &'static [Self] = Self::ALL;
+    const IGNORE: Self = Self::Ignore;
+    const KNOWN: &'static [(&'static str, Self)] = KNOWN_VISIT_HEADERS;
+    fn missing(columns: &[Option<Self>]) -> Option<&'static str> {
+        let needed = [Self::PatientRecordNo, Self::Doctor, Self::Date, Self::Time];
+        (!needed.iter().all(|n| columns.contains(&Some(*n)))).then_some(
+            "an appointment needs columns for the patient's record number, the doctor, the date and the time",
+        )
+    }
+}
+
+/// A status as other systems write it (OpenEMR's one-character codes too).
+pub fn visit_status(text: &str) -> Option<AppointmentStatus> {
+    use AppointmentStatus as S;
+    let word = text.trim().to_lowercase();
+    Some(match word.as_str() {
+        "" | "-" | "booked" | "scheduled" | "pending" | "open" => S::Booked,
+        "confirmed" => S::Confirmed,
+        "arrived" | "checked in" | "checked-in" | "@" | "~" | "waiting" => S::Arrived,
+        "with doctor" | "with-doctor" | "in consultation" | "<" => S::WithDoctor,
+        "done" | "completed" | "complete" | "checked out" | "checked-out" | "seen" | "visited" | ">" => S::Done,
+        "no-show" | "no show" | "noshow" | "dna" | "did not attend" | "?" => S::NoShow,
+        "cancelled" | "canceled" | "x" | "%" => S::Cancelled,
+        _ => return None,
+    })
+}
+
+fn visit_time(text: &str) -> Option<chrono::NaiveTime> {
+    let t = text.trim();
+    ["%H:%M", "%H:%M:%S", "%I:%M %p", "%I:%M%p", "%I:%M:%S %p"]
+        .iter()
+        .find_map(|f| chrono::NaiveTime::parse_from_str(&t.to_uppercase(), f).ok())
+}
+
+/// One appointment row read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedVisit {
+    pub record_no: String,
+    pub doctor: String,
+    /// In the clinic's time zone.
+    pub starts: chrono::NaiveDateTime,
+    pub minutes: u32,
+    pub status: AppointmentStatus,
+    pub reason: Option<String>,
+}
+
+impl Mapping<VisitColumn> {
+    /// Reads one appointment row's cells.
+    pub fn visit(&self, cells: &[&str], dates: DateFormat) -> Result<ImportedVisit, RowRefusal> {
+        use VisitColumn as V;
+        self.check_width(cells)?;
+        let cell = |c| self.cell(cells, c);
+        let needed = |c, what: &str| match cell(c) {
+            "" => Err(self.refuse(c, &format!("no {what}"))),
+            v => Ok(v),
+        };
+        let record_no = needed(V::PatientRecordNo, "record number")?.to_owned();
+        let doctor = needed(V::Doctor, "doctor")?.to_owned();
+        let date = dates
+            .parse(needed(V::Date, "date")?)
+            .ok_or_else(|| self.refuse(V::Date, "not a date in the file's format"))?;
+        let time =
+            visit_time(needed(V::Time, "time")?).ok_or_else(|| self.refuse(V::Time, "not a time (like 14:30)"))?;
+        let minutes = match cell(V::Minutes) {
+            "" => DEFAULT_VISIT_MINUTES,
+            m => m
+                .parse::<u32>()
+                .ok()
+                .filter(|m| (1..=crate::schema::MAX_APPOINTMENT_MINUTES as u32).contains(m))
+                .ok_or_else(|| self.refuse(V::Minutes, "not a length in minutes (1 to 480)"))?,
+        };
+        let status =
+            visit_status(cell(V::Status)).ok_or_else(|| self.refuse(V::Status, "not a status Rapport knows"))?;
+        let reason = Some(cell(V::Reason)).filter(|r| !r.is_empty()).map(str::to_owned);
+        if reason.as_ref().is_some_and(|r| r.chars().count() > crate::appointment::MAX_REASON) {
+            return Err(self.refuse(V::Reason, "too long"));
+        }
+        Ok(ImportedVisit { record_no, doctor, starts: date.and_time(time), minutes, status, reason })
+    }
+}
+
+/// How long an imported appointment lasts when the file does not say.
+pub const DEFAULT_VISIT_MINUTES: u32 = 15;
 
 /// The text of a file: UTF-8 (a byte-order mark dropped), UTF-16 with its mark, or else
 /// Windows-1252 (what spreadsheets on Windows save as "CSV"). Says which it read.
@@ -373,19 +565,14 @@ pub struct RowRefusal {
     pub reason: String,
 }
 
-impl Mapping {
+impl Mapping<Column> {
     /// Reads one row's cells. `today` checks birth dates.
     pub fn patient(&self, cells: &[&str], dates: DateFormat, today: NaiveDate) -> Result<ImportedPatient, RowRefusal> {
         let refuse = |i: usize, reason: &str| RowRefusal {
             column: self.headers.get(i).cloned().unwrap_or_default(),
             reason: reason.to_owned(),
         };
-        if cells.len() > self.headers.len() {
-            return Err(RowRefusal {
-                column: String::new(),
-                reason: format!("the row has {} fields, the header {}", cells.len(), self.headers.len()),
-            });
-        }
+        self.check_width(cells)?;
         let mut p = NewPatient { consent: Consent::default(), ..NewPatient::default() };
         let (mut record_no, mut middle, mut postal, mut street) = (None, None, None, None);
         let mut name_column = self
@@ -448,12 +635,6 @@ impl Mapping {
             refuse(column, &e.to_string())
         })?;
         Ok(ImportedPatient { record_no, patient })
-    }
-
-    /// The header of the column that holds `column` (empty if none does).
-    pub fn header_of(&self, column: Column) -> String {
-        let i = self.columns.iter().position(|c| *c == Some(column));
-        i.and_then(|i| self.headers.get(i)).cloned().unwrap_or_default()
     }
 
     /// Puts what this file's columns say of a patient onto the one held; true if that changed
@@ -563,26 +744,35 @@ mod tests {
 
     #[test]
     fn openemr_and_indian_his_headers_are_recognised() {
-        let emr =
-            Mapping::new(&headers(&["pubpid", "fname", "mname", "lname", "DOB", "phone_cell", "hipaa_allowsms"]), None)
-                .expect("mapping");
+        let emr = Mapping::<Column>::new(
+            &headers(&["pubpid", "fname", "mname", "lname", "DOB", "phone_cell", "hipaa_allowsms"]),
+            None,
+        )
+        .expect("mapping");
         assert_eq!(emr.columns[0], Some(Column::RecordNo));
         assert_eq!(emr.columns[6], Some(Column::SmsConsent));
-        let his =
-            Mapping::new(&headers(&["UHID", "Patient Name", "Gender", "Mobile No", "Pincode", "Referred By"]), None)
-                .expect("mapping");
+        let his = Mapping::<Column>::new(
+            &headers(&["UHID", "Patient Name", "Gender", "Mobile No", "Pincode", "Referred By"]),
+            None,
+        )
+        .expect("mapping");
         assert_eq!(his.columns[1], Some(Column::FullName));
         assert_eq!(his.columns[5], Some(Column::ReferringDoctor));
-        assert!(Mapping::new(&headers(&["Col A", "Col B"]), None).expect_err("refused").contains("--map"));
-        let mapped = Mapping::new(&headers(&["Col A", "Col B"]), Some("# ours\nCol A = full_name\nCol B=phone\n"))
-            .expect("explicit mapping");
+        assert!(Mapping::<Column>::new(&headers(&["Col A", "Col B"]), None).expect_err("refused").contains("--map"));
+        let mapped =
+            Mapping::<Column>::new(&headers(&["Col A", "Col B"]), Some("# ours\nCol A = full_name\nCol B=phone\n"))
+                .expect("explicit mapping");
         assert_eq!(mapped.columns, vec![Some(Column::FullName), Some(Column::Phone)]);
         assert!(
-            Mapping::new(&headers(&["Col A"]), Some("Col Z = given"))
+            Mapping::<Column>::new(&headers(&["Col A"]), Some("Col Z = given"))
                 .expect_err("refused")
                 .contains("no column headed")
         );
-        assert!(Mapping::new(&headers(&["Col A"]), Some("Col A = shoe_size")).expect_err("refused").contains("line 1"));
+        assert!(
+            Mapping::<Column>::new(&headers(&["Col A"]), Some("Col A = shoe_size"))
+                .expect_err("refused")
+                .contains("line 1")
+        );
     }
 
     #[test]
@@ -625,6 +815,25 @@ mod tests {
     }
 
     #[test]
+    fn an_appointment_row_is_read_or_refused_by_column() {
+        let m = Mapping::<VisitColumn>::new(
+            &headers(&["UHID", "Doctor Name", "Appointment Date", "Appointment Time", "Status", "Visit Type"]),
+            None,
+        )
+        .expect("mapping");
+        let v = m.visit(&["U-1", "Dr Rao", "03/04/2026", "2:30 pm", "Completed", "Follow-up"], DateFormat::DayFirst);
+        let v = v.expect("a visit");
+        assert_eq!(v.starts.to_string(), "2026-04-03 14:30:00");
+        assert_eq!((v.status, v.minutes), (AppointmentStatus::Done, DEFAULT_VISIT_MINUTES));
+        let bad = m.visit(&["U-1", "Dr Rao", "03/04/2026", "25:00", "", ""], DateFormat::DayFirst);
+        assert_eq!(bad.expect_err("refused").column, "Appointment Time");
+        let odd = m.visit(&["U-1", "Dr Rao", "03/04/2026", "10:00", "maybe", ""], DateFormat::DayFirst);
+        assert_eq!(odd.expect_err("refused").column, "Status");
+        assert_eq!(visit_status("?"), Some(AppointmentStatus::NoShow), "OpenEMR's code");
+        assert!(Mapping::<VisitColumn>::new(&headers(&["UHID", "Doctor Name"]), None).is_err());
+    }
+
+    #[test]
     fn text_in_any_of_the_usual_encodings_is_read() {
         assert_eq!(decode(b"\xEF\xBB\xBFname\n").0, "name\n");
         assert_eq!(decode(b"Jos\xE9\n"), (Cow::Owned("José\n".to_owned()), "windows-1252"));
@@ -634,7 +843,8 @@ mod tests {
 
     #[test]
     fn a_row_becomes_a_patient_or_a_refusal_naming_the_column_not_the_value() {
-        let m = Mapping::new(&headers(&["UHID", "Patient Name", "DOB", "Mobile No", "SMS Consent"]), None).expect("m");
+        let m = Mapping::<Column>::new(&headers(&["UHID", "Patient Name", "DOB", "Mobile No", "SMS Consent"]), None)
+            .expect("m");
         let today = NaiveDate::from_ymd_opt(2026, 12, 3).expect("day");
         let ok = m.patient(&["U-1", "Mrs Meena Iyer", "03/04/1990", "98450 12345", "Y"], DateFormat::DayFirst, today);
         let ok = ok.expect("a patient");

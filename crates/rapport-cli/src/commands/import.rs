@@ -3,12 +3,15 @@
 use indicatif::{ProgressBar, ProgressStyle};
 use rapport_core::{ImportOptions, ImportProgress, ImportStage, ImportSummary, Rapport, Session};
 
-use crate::cli::{ExportCommand, ImportCommand};
+use crate::cli::{ExportCommand, ImportArgs, ImportCommand};
 use crate::context::{Failure, user_error};
 use crate::output::{self, say};
 
 pub(crate) fn import(app: &mut Rapport, s: &Session, cmd: ImportCommand) -> Result<(), Failure> {
-    let ImportCommand::Patients { file, map, date_format, dry_run, json } = cmd;
+    let (patients, ImportArgs { file, map, date_format, dry_run, json }) = match cmd {
+        ImportCommand::Patients(args) => (true, args),
+        ImportCommand::Appointments(args) => (false, args),
+    };
     let bytes = std::fs::read(&file).map_err(|e| user_error(format!("cannot read {}: {e}", file.display())))?;
     let map = map
         .map(|p| std::fs::read_to_string(&p).map_err(|e| user_error(format!("cannot read {}: {e}", p.display()))))
@@ -28,7 +31,11 @@ pub(crate) fn import(app: &mut Rapport, s: &Session, cmd: ImportCommand) -> Resu
         bar.set_length(p.total as u64);
         bar.set_position(p.done as u64);
     };
-    let summary = app.import_patients_showing(s, &bytes, &options, &mut show);
+    let summary = if patients {
+        app.import_patients_showing(s, &bytes, &options, &mut show)
+    } else {
+        app.import_appointments(s, &bytes, &options)
+    };
     bar.finish_and_clear();
     let summary = summary?;
     if json {
