@@ -416,6 +416,12 @@ fn fixture(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/import").join(name).display().to_string()
 }
 
+/// An import report's refused rows as (line, column).
+fn refused_rows(report: &Value) -> Vec<(u64, &str)> {
+    let rows = report["refused"].as_array().expect("refused");
+    rows.iter().map(|r| (r["line"].as_u64().unwrap_or(0), r["column"].as_str().unwrap_or(""))).collect()
+}
+
 fn living(d: &Desk) -> u64 {
     d.json("admin", &["segment", "count", "--json"])["count"].as_u64().expect("count")
 }
@@ -465,12 +471,7 @@ fn patients_come_in_from_his_and_emr_exports_once_and_a_broken_file_changes_noth
     let out = d.run("admin", &["import", "patients", &broken, "--date-format", "DD/MM/YYYY", "--json"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let report: Value = serde_json::from_slice(&out.stdout).expect("json");
-    let lines: Vec<(u64, &str)> = report["refused"]
-        .as_array()
-        .expect("refused")
-        .iter()
-        .map(|r| (r["line"].as_u64().unwrap_or(0), r["column"].as_str().unwrap_or("")))
-        .collect();
+    let lines = refused_rows(&report);
     assert_eq!(
         lines,
         vec![(3, "DOB"), (4, "Patient Name"), (5, "SMS Consent"), (6, ""), (7, "UHID"), (8, "DOB")],
@@ -586,12 +587,7 @@ fn appointments_come_in_after_their_patients_once_and_a_clash_changes_nothing() 
     let out = d.run("admin", &["import", "appointments", &fixture("his_appointments_broken.csv"), "--json"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let report: Value = serde_json::from_slice(&out.stdout).expect("json");
-    let lines: Vec<(u64, &str)> = report["refused"]
-        .as_array()
-        .expect("refused")
-        .iter()
-        .map(|r| (r["line"].as_u64().unwrap_or(0), r["column"].as_str().unwrap_or("")))
-        .collect();
+    let lines = refused_rows(&report);
     assert_eq!(
         lines,
         vec![(3, "UHID"), (4, "Doctor Name"), (5, "Appointment Time"), (6, "Appointment Time")],
