@@ -41,7 +41,7 @@ pub(crate) fn import(app: &mut Rapport, s: &Session, cmd: ImportCommand) -> Resu
     if json {
         output::json(&summary)?;
     } else {
-        print(&summary, dry_run);
+        print(&summary, dry_run, patients);
     }
     if summary.refused.is_empty() {
         Ok(())
@@ -51,14 +51,15 @@ pub(crate) fn import(app: &mut Rapport, s: &Session, cmd: ImportCommand) -> Resu
     }
 }
 
-fn print(summary: &ImportSummary, dry_run: bool) {
+fn print(summary: &ImportSummary, dry_run: bool, patients: bool) {
     let (verb, done) = if summary.written { ("", "imported") } else { ("would be ", "checked") };
+    let duplicates =
+        if patients { format!(", {} look like patients already held", summary.duplicates) } else { String::new() };
     say!(
-        "{done}: {} {verb}created, {} {verb}updated, {} unchanged, {} look like patients already held{}",
+        "{done}: {} {verb}created, {} {verb}updated, {} unchanged{duplicates}{}",
         summary.created,
         summary.updated,
         summary.unchanged,
-        summary.duplicates,
         if dry_run { " (dry run: nothing written)" } else { "" }
     );
     say!(
