@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Local, TimeZone as _, Utc};
 use rapport_model::Operation;
 use rapport_model::import::{Column, DateFormat, Field, Lines, Mapping, VisitColumn, decode, delimiter};
 use rapport_model::patient::NewPatient;
-use rapport_model::{Appointment, AppointmentId, Booking, Patient, PatientId, Role, Staff, StaffId};
+use rapport_model::{Appointment, AppointmentId, Booking, PatientId, Role, Staff, StaffId};
 use rapport_store::records;
 use serde::Serialize;
 
@@ -77,9 +77,13 @@ pub struct ImportProgress {
 }
 
 /// A row read and checked, and what it will do.
+/// What is written is read again in the writing transaction: a change pulled from head office
+/// since the rows were checked is built on, never overwritten by the check's copy.
 enum Planned {
+    /// A new patient (or, if the record number is held by the time it is written, an update).
     Create { record_no: Option<String>, patient: NewPatient },
-    Update(Patient),
+    /// The file's columns, to put onto this held patient.
+    Update { id: PatientId, patient: NewPatient },
 }
 
 impl Rapport {
@@ -132,9 +136,9 @@ impl Rapport {
             match held {
                 Some(id) => {
                     let mut patient = records::get_patient(conn, id)?.ok_or_else(|| Error::not_found("patient"))?;
-                    if mapping.update(&mut patient, row.patient) {
+                    if mapping.update(&mut patient, row.patient.clone()) {
                         summary.updated += 1;
-                        planned.push(Planned::Update(patient));
+                        planned.push(Planned::Update { id, patient: row.patient });
                     } else {
                         summary.unchanged += 1;
                     }
@@ -167,22 +171,32 @@ impl Rapport {
                 if done % PROGRESS_EVERY == 0 {
                     progress(ImportProgress { stage: ImportStage::Writing, done, total });
                 }
-                match plan {
+                let (record_no, patient, held) = match plan {
                     Planned::Create { record_no, patient } => {
-                        let id = PatientId::from_parts(ms, rnd);
-                        let record_no = match record_no {
-                            Some(no) => no,
-                            None => records::next_record_no(tx)?,
+                        let held = match &record_no {
+                            Some(no) => records::patient_id_by_record_no(tx, no)?,
+                            None => None,
                         };
-                        records::insert_patient(tx, &patient.into_patient(id, record_no, now))?;
+                        (record_no, patient, held)
+                    }
+                    Planned::Update { id, patient } => (None, patient, Some(id)),
+                };
+                if let Some(id) = held {
+                    let mut held = records::get_patient(tx, id)?.ok_or_else(|| Error::not_found("patient"))?;
+                    if mapping.update(&mut held, patient) {
+                        held.updated_at = now;
+                        records::update_patient(tx, &held)?;
                         log(tx, now, s, "patient.import", Some(id), None)?;
                     }
-                    Planned::Update(mut patient) => {
-                        patient.updated_at = now;
-                        records::update_patient(tx, &patient)?;
-                        log(tx, now, s, "patient.import", Some(patient.id), None)?;
-                    }
+                    continue;
                 }
+                let id = PatientId::from_parts(ms, rnd);
+                let record_no = match record_no {
+                    Some(no) => no,
+                    None => records::next_record_no(tx)?,
+                };
+                records::insert_patient(tx, &patient.into_patient(id, record_no, now))?;
+                log(tx, now, s, "patient.import", Some(id), None)?;
             }
             log(tx, now, s, "import.patients", None, Some(&counts))
         })?;
@@ -194,7 +208,11 @@ impl Rapport {
 /// An appointment row checked, and what it will do.
 enum PlannedVisit {
     Create(Appointment),
-    Update(Appointment),
+    /// A held appointment's new status (read again when written, as for patients).
+    Update {
+        id: AppointmentId,
+        status: rapport_model::AppointmentStatus,
+    },
 }
 
 impl Rapport {
@@ -214,10 +232,12 @@ impl Rapport {
         s.require(Operation::ChangeSettings)?;
         let Table { mapping, rows, mut summary, dates } = read_table::<VisitColumn>(bytes, options, VisitColumn::Date)?;
         let conn = self.store.conn();
-        let doctors: Vec<Staff> = records::list_staff(conn)?
-            .into_iter()
-            .filter(|d| d.role == Role::Clinician && d.active && records::works_here(conn, d.id).unwrap_or(false))
-            .collect();
+        let mut doctors: Vec<Staff> = Vec::new();
+        for d in records::list_staff(conn)? {
+            if d.role == Role::Clinician && d.active && records::works_here(conn, d.id)? {
+                doctors.push(d);
+            }
+        }
         let now = self.clock.now();
         let mut planned: Vec<PlannedVisit> = Vec::with_capacity(rows.len());
         // The slots this file takes so far: (doctor, start, minutes).
@@ -258,13 +278,12 @@ impl Rapport {
                 records::appointments_between(conn, starts_at, starts_at + Duration::minutes(1), Some(doctor.id))?
                     .into_iter()
                     .find(|a| a.patient_id == patient && a.starts_at == starts_at);
-            if let Some(mut held) = same {
+            if let Some(held) = same {
                 if held.status == v.status {
                     summary.unchanged += 1;
                 } else {
-                    held.status = v.status;
                     summary.updated += 1;
-                    planned.push(PlannedVisit::Update(held));
+                    planned.push(PlannedVisit::Update { id: held.id, status: v.status });
                 }
                 continue;
             }
@@ -295,14 +314,16 @@ impl Rapport {
         }
         let counts = format!("created {}, updated {}", summary.created, summary.updated);
         self.store.write(|tx| -> Result<()> {
-            for plan in &planned {
+            for plan in planned {
                 let a = match plan {
                     PlannedVisit::Create(a) => {
-                        records::insert_appointment(tx, a)?;
+                        records::insert_appointment(tx, &a)?;
                         a
                     }
-                    PlannedVisit::Update(a) => {
-                        records::update_appointment_status(tx, a)?;
+                    PlannedVisit::Update { id, status } => {
+                        let mut a = records::get_appointment(tx, id)?.ok_or_else(|| Error::not_found("appointment"))?;
+                        a.status = status;
+                        records::update_appointment_status(tx, &a)?;
                         a
                     }
                 };

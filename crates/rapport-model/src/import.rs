@@ -198,10 +198,6 @@ impl<C: Field> Mapping<C> {
         Ok(Self { columns, headers: headers.to_vec() })
     }
 
-    pub fn has(&self, column: C) -> bool {
-        self.columns.contains(&Some(column))
-    }
-
     /// The header of the column that holds `column` (empty if none does).
     pub fn header_of(&self, column: C) -> String {
         let i = self.columns.iter().position(|c| *c == Some(column));
