@@ -273,26 +273,31 @@ fn survey_scores(db: &mut dyn Db, range: &DayRange<'_>) -> OfficeResult<HashMap<
 
 /// Every clinic's figures for `[from, to)`, by name.
 pub fn chain(db: &mut dyn Db, from: i64, to: i64, now_ms: i64) -> OfficeResult<Vec<Figures>> {
+    clinic_figures(db, None, from, to, now_ms)
+}
+
+/// The figures of every clinic, or of `only` that one (its page reads no other clinic's).
+fn clinic_figures(db: &mut dyn Db, only: Option<Uuid>, from: i64, to: i64, now_ms: i64) -> OfficeResult<Vec<Figures>> {
+    let params: Vec<Val> = only.map(|c| Val::from(c.to_string())).into_iter().collect();
+    let (where_id, and_clinic) = if only.is_some() { (" WHERE id = $1", " AND clinic_id = $1") } else { ("", "") };
     let mut clinics = Vec::new();
-    for mut row in rows(db.query("SELECT id, name FROM clinic ORDER BY name", &[])?, "clinic") {
+    for mut row in rows(db.query(&format!("SELECT id, name FROM clinic{where_id} ORDER BY name"), &params)?, "clinic") {
         clinics.push(Figures { id: row.text()?, name: row.text()?, ..Figures::default() });
     }
     let mut patients = HashMap::new();
-    for mut row in rows(db.query("SELECT clinic_id, count(*) FROM patient_clinic GROUP BY clinic_id", &[])?, "count") {
+    let sql = format!("SELECT clinic_id, count(*) FROM patient_clinic WHERE 1 = 1{and_clinic} GROUP BY clinic_id");
+    for mut row in rows(db.query(&sql, &params)?, "count") {
         patients.insert(row.text()?, row.int()?);
     }
-    let by_clinic = DayRange { key: "clinic_id", clinic: None, from, to };
+    let by_clinic = DayRange { key: "clinic_id", clinic: only, from, to };
     let visits = visit_figures(db, &by_clinic)?;
-    let messages = message_counts(db, None, from, to)?;
+    let messages = message_counts(db, only, from, to)?;
     let surveyed = survey_scores(db, &by_clinic)?;
     let mut devices = HashMap::new();
-    for mut row in rows(
-        db.query(
-            "SELECT clinic_id, count(*), max(last_seen_at) FROM device WHERE revoked_at IS NULL GROUP BY clinic_id",
-            &[],
-        )?,
-        "device",
-    ) {
+    let sql = format!(
+        "SELECT clinic_id, count(*), max(last_seen_at) FROM device WHERE revoked_at IS NULL{and_clinic} GROUP BY clinic_id"
+    );
+    for mut row in rows(db.query(&sql, &params)?, "device") {
         devices.insert(row.text()?, (row.int()?, row.opt_int()?));
     }
     for c in &mut clinics {
@@ -351,7 +356,7 @@ pub struct ClinicPage {
 }
 
 pub fn clinic(db: &mut dyn Db, id: Uuid, from: i64, to: i64, now_ms: i64) -> OfficeResult<Option<ClinicPage>> {
-    let Some(figures) = chain(db, from, to, now_ms)?.into_iter().find(|c| c.id == id.to_string()) else {
+    let Some(figures) = clinic_figures(db, Some(id), from, to, now_ms)?.into_iter().next() else {
         return Ok(None);
     };
     let by_doctor = DayRange { key: "doctor", clinic: Some(id), from, to };
