@@ -599,3 +599,28 @@ fn appointments_come_in_after_their_patients_once_and_a_clash_changes_nothing() 
     let imports = log.as_array().expect("log").iter().filter(|e| e["action"] == "import.appointments").count();
     assert_eq!(imports, 2);
 }
+
+#[test]
+fn a_second_import_updates_the_columns_it_has_and_keeps_what_the_desk_added() {
+    let d = Desk::new();
+    d.init();
+    let his = fixture("his_patients.csv");
+    d.ok("admin", &["import", "patients", &his]);
+    // At the desk: an email (the file has no email column) and a tag.
+    d.ok("admin", &["patient", "edit", "UH-20002", "--email", "lakshmi@example.org", "--tag", "asthma"]);
+    // The HIS exports again: Lakshmi moved to Nashik and now takes texts.
+    let text = std::fs::read_to_string(&his).expect("fixture");
+    assert!(text.contains(";Pune;411004;;N"), "the fixture row this test changes");
+    let moved = d.dir().join("his_again.csv");
+    std::fs::write(&moved, text.replace(";Pune;411004;;N", ";Nashik;422001;;Y")).expect("write");
+    let again = d.json("admin", &["import", "patients", &moved.display().to_string(), "--json"]);
+    assert_eq!(
+        (again["updated"].as_u64(), again["unchanged"].as_u64(), again["created"].as_u64()),
+        (Some(1), Some(4), Some(0)),
+        "{again}"
+    );
+    let lakshmi = d.json("admin", &["patient", "show", "UH-20002", "--json"]);
+    assert_eq!((lakshmi["city"].as_str(), lakshmi["consent"]["sms"].as_bool()), (Some("Nashik"), Some(true)));
+    assert_eq!(lakshmi["email"], "lakshmi@example.org", "a column the file lacks is kept");
+    assert_eq!(lakshmi["conditions"], serde_json::json!(["asthma"]));
+}
