@@ -179,13 +179,23 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
     let phone = by_xpath(driver, "//div[@class='facts']/div[span='Phone']").await?.text().await?;
     let phone = phone.trim_start_matches("Phone").trim().to_owned();
 
-    // Registration: a relative sharing the phone number shows up as a possible duplicate.
+    // Registration: the same patient typed again shows up as a likely duplicate, scored; a
+    // new patient (a relative on the same phone) is registered after all.
     tab(driver, "New patient").await?;
-    type_into(driver, "reg-given", "Nila").await?;
-    type_into(driver, "reg-family", "Testwood").await?;
+    let words: Vec<&str> = patient_name.split('“').next().unwrap_or_default().split_whitespace().collect();
+    type_into(driver, "reg-given", words.first().copied().unwrap_or_default()).await?;
+    type_into(driver, "reg-family", words.last().copied().unwrap_or_default()).await?;
     type_into(driver, "reg-phone", &phone).await?;
     let dupe = by_xpath(driver, "//section[@id='duplicates']//li").await?.text().await?;
-    assert!(dupe.contains("same phone"), "duplicate warning names the reason: {dupe}");
+    assert!(
+        dupe.contains("probable match") && dupe.contains("name, same phone"),
+        "the duplicate warning gives the band and the reasons: {dupe}"
+    );
+    screenshot(driver, shots, "registration-duplicate").await?;
+    for (id, text) in [("reg-given", "Nila"), ("reg-family", "Testwood")] {
+        by_id(driver, id).await?.clear().await?;
+        type_into(driver, id, text).await?;
+    }
     by_css(driver, "#reg-doctor").await?.click().await?;
     by_xpath(driver, "//select[@id='reg-doctor']/option[contains(., 'Mehta')]").await?.click().await?;
     screenshot(driver, shots, "registration").await?;

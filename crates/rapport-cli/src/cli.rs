@@ -52,6 +52,9 @@ pub(crate) enum Command {
     /// Patients.
     #[command(subcommand)]
     Patient(PatientCommand),
+    /// Patients who may be one person: the review queue (managers).
+    #[command(subcommand)]
+    Duplicates(DuplicatesCommand),
     /// Rapport pointers.
     #[command(subcommand)]
     Pointer(PointerCommand),
@@ -643,6 +646,18 @@ pub(crate) enum PatientCommand {
         birth_date: Option<NaiveDate>,
         #[arg(long)]
         phone: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum DuplicatesCommand {
+    /// Every pair of held patients who may be one person, best match first, with why.
+    List {
+        /// The least sure band shown: certain, probable or possible.
+        #[arg(long, default_value = "possible")]
+        band: rapport_core::Band,
         #[arg(long)]
         json: bool,
     },

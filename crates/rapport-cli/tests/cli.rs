@@ -364,8 +364,10 @@ fn everything_the_desktop_does_the_command_line_does_too() {
         &["patient", "duplicates", "--given", "Zoe", "--family", "Orsted", "--birth-date", "1980-01-02", "--json"],
     );
     assert_eq!(dupes[0]["patient"]["id"], id);
-    assert_eq!(dupes[0]["reasons"][0], "same_name_and_birth_date");
-    let by_phone = d.ok("priya", &["patient", "duplicates", "--phone", "+91 98450-12345"]);
+    assert_eq!(dupes[0]["reasons"], serde_json::json!(["same_name", "same_birth_date"]));
+    assert_eq!(dupes[0]["band"], "probable");
+    let by_phone =
+        d.ok("priya", &["patient", "duplicates", "--given", "Zoe", "--family", "Orsted", "--phone", "+91 98450-12345"]);
     assert!(by_phone.contains("same phone"), "{by_phone}");
 
     // Free slots, booking, moving.
@@ -623,4 +625,50 @@ fn a_second_import_updates_the_columns_it_has_and_keeps_what_the_desk_added() {
     assert_eq!((lakshmi["city"].as_str(), lakshmi["consent"]["sms"].as_bool()), (Some("Nashik"), Some(true)));
     assert_eq!(lakshmi["email"], "lakshmi@example.org", "a column the file lacks is kept");
     assert_eq!(lakshmi["conditions"], serde_json::json!(["asthma"]));
+}
+
+#[test]
+fn the_duplicate_queue_pairs_look_alikes_by_band_for_managers_only() {
+    let d = Desk::new();
+    d.init();
+    let add = |given: &str, family: &str, birth: &str, phone: &str| {
+        let args = ["patient", "add", "--given", given, "--family", family, "--birth-date", birth, "--phone", phone];
+        d.ok("admin", &args).trim().to_owned()
+    };
+    let priya = add("Priya", "Sharma", "1988-04-12", "+91 98450 12345");
+    let again = add("Priyaa", "Sharma", "1988-04-12", "098450 12345");
+    let arjun = add("Arjun", "Mehta", "1990-01-15", "9000000001");
+    let swapped = add("Mehta", "Arjun", "1990-01-15", "9111111111");
+    // A daughter on her mother's phone, and a stranger: neither is anyone's duplicate.
+    let daughter = add("Anu", "Sharma", "2012-06-30", "+91 98450 12345");
+    let stranger = add("Kavya", "Iyer", "2001-08-08", "9222222222");
+
+    let pairs = d.json("admin", &["duplicates", "list", "--json"]);
+    let pairs = pairs.as_array().expect("a list");
+    let pair_of = |x: &str, y: &str| {
+        pairs.iter().find(|p| {
+            let (a, b) = (p["a"].as_str(), p["b"].as_str());
+            (a == Some(x) && b == Some(y)) || (a == Some(y) && b == Some(x))
+        })
+    };
+    let typo = pair_of(&priya, &again).expect("the typo pair");
+    assert_eq!(typo["band"], "certain");
+    assert_eq!(typo["reasons"], serde_json::json!(["similar_name", "same_birth_date", "same_phone"]));
+    assert!(typo["score"].as_i64() > pair_of(&arjun, &swapped).expect("swapped names")["score"].as_i64());
+    assert_eq!(pairs.len(), 2, "nobody else: {pairs:#?}");
+    for lone in [&daughter, &stranger] {
+        assert!(pairs.iter().all(|p| p["a"] != lone.as_str() && p["b"] != lone.as_str()));
+    }
+
+    let certain = d.json("admin", &["duplicates", "list", "--band", "certain", "--json"]);
+    assert_eq!(certain.as_array().map(Vec::len), Some(1));
+    let text = d.ok("admin", &["duplicates", "list"]);
+    assert!(text.contains("certain") && text.contains("Priyaa Sharma"), "{text}");
+
+    let bad = d.run("admin", &["duplicates", "list", "--band", "maybe"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).contains("possible, probable, certain"), "{}", stderr(&bad));
+    d.ok("admin", &["staff", "add", "ravi", "--name", "Ravi", "--role", "front-desk"]);
+    let refused = d.run("ravi", &["duplicates", "list"]);
+    assert_eq!(refused.status.code(), Some(1), "the front desk does not review duplicates");
 }

@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, Duration, Local, TimeZone as _, Utc};
 use rapport_model::Operation;
+use rapport_model::duplicates::Band;
 use rapport_model::import::{Column, DateFormat, Field, Lines, Mapping, VisitColumn, decode, delimiter};
 use rapport_model::patient::NewPatient;
 use rapport_model::{Appointment, AppointmentId, Booking, PatientId, Role, Staff, StaffId};
@@ -146,7 +147,10 @@ impl Rapport {
                 None => {
                     let p = &row.patient;
                     if anyone_held
-                        && !self.possible_duplicates(s, &p.given, &p.family, p.birth_date, &p.phones)?.is_empty()
+                        && self
+                            .possible_duplicates(s, &p.given, &p.family, p.birth_date, &p.phones)?
+                            .iter()
+                            .any(|m| m.likeness.band >= Band::Probable)
                     {
                         summary.duplicates += 1;
                     }

@@ -13,6 +13,7 @@ mod calls;
 mod campaigns;
 mod clock;
 pub mod demo;
+mod duplicates;
 mod error;
 mod export;
 mod import;
@@ -41,12 +42,13 @@ pub use error::{Error, ErrorCode, Result};
 pub use import::{ImportOptions, ImportProgress, ImportStage, ImportSummary, RefusedRow};
 pub use messaging::TemplateInput;
 pub use rapport_model::Booking;
+pub use rapport_model::duplicates::{Band, Reason as DuplicateReason};
 pub use rapport_model::import::{DateFormat, Exported};
 pub use rapport_model::reports::{ProfileReport, Report};
 pub use rapport_model::surveys::SurveyEdit;
 pub use rapport_model::surveys::SurveyResults;
 pub use rapport_model::view::{
-    BookingOutcome, DoctorGlance, DoctorView, DuplicateMatch, DuplicateReason, FreeSlot, PatientCard, PatientHit,
+    BookingOutcome, DoctorGlance, DoctorView, DuplicateMatch, DuplicatePair, FreeSlot, PatientCard, PatientHit,
     PointerView, ScheduleRow,
 };
 pub use rapport_store::keys::{KdfCost, KeyStorage, key_file_path, key_storage, keyring_available};

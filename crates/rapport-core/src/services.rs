@@ -3,8 +3,7 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rapport_model::surveys::RecentAnswer;
 use rapport_model::view::{
-    BookingOutcome, DoctorGlance, DoctorView, DuplicateMatch, DuplicateReason, FreeSlot, PatientCard, PatientHit,
-    PointerView, ScheduleRow,
+    BookingOutcome, DoctorGlance, DoctorView, FreeSlot, PatientCard, PatientHit, PointerView, ScheduleRow,
 };
 use rapport_model::{
     Appointment, AppointmentId, AppointmentStatus, Booking, NewPatient, Operation, Patient, PatientEdit, PatientId,
@@ -561,49 +560,6 @@ impl Rapport {
             log(tx, now, s, "appointment.move", Some(appt.patient_id), Some(&id.to_string()))
         })?;
         Ok(BookingOutcome { appointment: appt, warnings })
-    }
-
-    /// Existing patients who look like the one being registered: the same name and birth date,
-    /// or the same phone number in any formatting. Checked while the receptionist types.
-    pub fn possible_duplicates(
-        &self,
-        s: &Session,
-        given: &str,
-        family: &str,
-        birth_date: Option<NaiveDate>,
-        phones: &[String],
-    ) -> Result<Vec<DuplicateMatch>> {
-        s.require(Operation::RegisterPatient)?;
-        let conn = self.store.conn();
-        let mut found: Vec<DuplicateMatch> = Vec::new();
-        let mut note =
-            |hit: PatientHit, reason: DuplicateReason| match found.iter_mut().find(|m| m.patient.id == hit.id) {
-                Some(m) if !m.reasons.contains(&reason) => m.reasons.push(reason),
-                Some(_) => {}
-                None => found.push(DuplicateMatch { patient: hit, reasons: vec![reason] }),
-            };
-        if let Some(birth) = birth_date
-            && !given.trim().is_empty()
-            && !family.trim().is_empty()
-        {
-            let name_words = given.split_whitespace().chain(family.split_whitespace()).count();
-            for hit in search::search_exact(conn, &format!("{given} {family}"), 50)? {
-                let hit_words = hit.given.split_whitespace().chain(hit.family.split_whitespace()).count();
-                if hit.birth_date == Some(birth) && hit_words == name_words {
-                    note(hit, DuplicateReason::SameNameAndBirthDate);
-                }
-            }
-        }
-        // Each form of the number (with and without country code or trunk 0) is looked up, so
-        // "+91 98450 12345" finds a patient whose phone was stored as "098450 12345".
-        for phone in phones {
-            for form in rapport_model::phone::search_forms(phone).into_iter().filter(|f| f.len() >= 7) {
-                for hit in search::search_exact(conn, &form, 20)? {
-                    note(hit, DuplicateReason::SamePhone);
-                }
-            }
-        }
-        Ok(found)
     }
 
     /// The doctor's glance: the chosen patient, or the doctor's next one today (the one with

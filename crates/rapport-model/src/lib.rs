@@ -13,6 +13,7 @@ pub mod calls;
 pub mod campaigns;
 pub mod codes;
 pub mod csv;
+pub mod duplicates;
 pub mod ids;
 pub mod import;
 pub mod ipc;

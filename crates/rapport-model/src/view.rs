@@ -6,6 +6,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::duplicates::Likeness;
 use crate::{Appointment, Patient, PatientId, Pointer, PointerState, StaffId, WaitCue};
 
 /// One line of search results: enough to recognise the patient, nothing more.
@@ -93,28 +94,21 @@ pub struct ScheduleRow {
     pub confirmed_by: Option<crate::Channel>,
 }
 
-/// Why an existing patient may be the one being registered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DuplicateReason {
-    SameNameAndBirthDate,
-    SamePhone,
-}
-
-impl DuplicateReason {
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::SameNameAndBirthDate => "same name and birth date",
-            Self::SamePhone => "same phone",
-        }
-    }
-}
-
-/// An existing patient who looks like the one being registered.
+/// An existing patient who looks like the one being registered, and how much.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DuplicateMatch {
     pub patient: PatientHit,
-    pub reasons: Vec<DuplicateReason>,
+    #[serde(flatten)]
+    pub likeness: Likeness,
+}
+
+/// Two held patients who may be one person: a line of the duplicate review queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuplicatePair {
+    pub a: PatientHit,
+    pub b: PatientHit,
+    #[serde(flatten)]
+    pub likeness: Likeness,
 }
 
 /// A bookable slot of a doctor's day.

@@ -2,6 +2,7 @@
 //! Functions take a `&Connection` so they work inside a [`crate::Store::write`] transaction.
 
 use chrono::NaiveDate;
+use rapport_model::duplicates::Person;
 use rapport_model::pointer::MarkKind;
 use rapport_model::{
     Appointment, AppointmentId, AppointmentStatus, Patient, PatientId, Pointer, PointerId, PointerMark, Role, Staff,
@@ -552,6 +553,28 @@ pub fn patients_with_last_visit(conn: &Connection) -> Result<Vec<(Patient, Optio
     ))?;
     let n = PATIENT_COLUMNS.len();
     let rows = stmt.query_map([], |r| Ok((patient_from_row(r)?, r.get::<_, Option<i64>>(n)?.map(from_ms))))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// What the duplicate match compares of every living patient.
+pub fn match_people(conn: &Connection) -> Result<Vec<(PatientId, Person)>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, given, family, birth_date, phones, email, address FROM patient WHERE deleted_at IS NULL",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        let birth: Option<String> = r.get(3)?;
+        let phones: String = r.get(4)?;
+        let phones: Vec<String> = serde_json::from_str(&phones).unwrap_or_default();
+        let person = Person::new(
+            &r.get::<_, String>(1)?,
+            &r.get::<_, String>(2)?,
+            birth.and_then(|b| b.parse().ok()),
+            &phones,
+            r.get::<_, Option<String>>(5)?.as_deref(),
+            r.get::<_, Option<String>>(6)?.as_deref(),
+        );
+        Ok((PatientId::from_bytes(blob16(r, 0)?), person))
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

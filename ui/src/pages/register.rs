@@ -187,7 +187,7 @@ pub fn Register() -> Html {
                 if dupes.is_empty() {
                     <p class="hint">{"Patients with the same name and birth date, or the same phone, show here as you type."}</p>
                 } else {
-                    <p class="notice" role="alert">{format!("{} possible duplicate{} — check before saving.", dupes.len(), if dupes.len() == 1 { "" } else { "s" })}</p>
+                    <p class="notice" role="alert">{format!("{} patient{} already held may be this one — check before saving.", dupes.len(), if dupes.len() == 1 { "" } else { "s" })}</p>
                     <ul>
                         { for dupes.iter().map(|m| {
                             let navigate = desk.navigate.clone();
@@ -199,7 +199,8 @@ pub fn Register() -> Html {
                                         <div class="hint">
                                             {m.patient.birth_date.map(format::birth).unwrap_or_default()}{" · "}
                                             {m.patient.phone.clone().unwrap_or_default()}{" · "}
-                                            {m.reasons.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ")}
+                                            {format!("{} match: ", m.likeness.band.as_str())}
+                                            {m.likeness.reasons.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ")}
                                         </div>
                                     </div>
                                     <button type="button" onclick={move |_| navigate.emit(Page::FrontDesk(Some(id)))}>{"Open"}</button>

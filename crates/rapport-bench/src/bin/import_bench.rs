@@ -3,13 +3,16 @@
 //! included, every row checked first and written in one transaction (`--quick`: 10k).
 //! Baseline, same run, same kind of file: the same patients written straight into a new desk's
 //! store in one transaction (no reading, no checks): the floor of writing them.
+//!
+//! Then `duplicates_scan_100k_s`: the whole duplicate review queue over those patients. Its
+//! baseline is reading what the scan compares of every patient from the encrypted store.
 #![allow(clippy::print_stdout)]
 
 use std::time::Instant;
 
 use chrono::{TimeZone, Utc};
 use rapport_bench::{Entry, PASSPHRASE, report};
-use rapport_core::{ImportOptions, Secret};
+use rapport_core::{Band, ImportOptions, Secret};
 use rapport_model::Patient;
 use rapport_model::csv::{CsvRow, table};
 use rapport_store::{Store, records};
@@ -57,7 +60,19 @@ fn main() {
     let import = started.elapsed().as_secs_f64();
     assert_eq!((summary.created as usize, summary.refused.len()), (n, 0), "every row imported");
     println!("imported {} in {import:.1} s (dates {})", summary.created, summary.date_format);
+
+    let started = Instant::now();
+    let pairs = app.duplicate_pairs(&admin, Band::Possible).expect("scan");
+    let scan = started.elapsed().as_secs_f64();
+    let certain = pairs.iter().filter(|p| p.likeness.band == Band::Certain).count();
+    println!("duplicate review queue: {} pairs ({certain} certain) in {scan:.1} s", pairs.len());
     drop(app);
+    let store = Store::open(&dir.path().join("import.db"), Some(&Secret::new(PASSPHRASE))).expect("open");
+    let started = Instant::now();
+    let read = records::match_people(store.conn()).expect("read").len();
+    let read_all = started.elapsed().as_secs_f64();
+    println!("read the {read} patients the scan compares in {read_all:.1} s");
+    drop(store);
 
     let floor_path = dir.path().join("floor.db");
     drop(rapport_bench::init_clinic(&floor_path));
@@ -73,5 +88,11 @@ fn main() {
         .expect("insert");
     let floor = started.elapsed().as_secs_f64();
     println!("written straight in {floor:.1} s");
-    report(&out, &[Entry { name: format!("import_csv_{label}_s"), value: import, unit: "s", baseline: Some(floor) }]);
+    report(
+        &out,
+        &[
+            Entry { name: format!("import_csv_{label}_s"), value: import, unit: "s", baseline: Some(floor) },
+            Entry { name: format!("duplicates_scan_{label}_s"), value: scan, unit: "s", baseline: Some(read_all) },
+        ],
+    );
 }

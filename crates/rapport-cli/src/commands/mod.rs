@@ -30,6 +30,7 @@ pub(crate) fn logged_in(app: &mut Rapport, s: &Session, command: Command) -> Res
         Command::Demo { patients, seed } => setup::demo(app, s, patients, seed),
         Command::Key(cmd) => setup::key(app, s, cmd),
         Command::Patient(cmd) => patient::patient(app, s, cmd),
+        Command::Duplicates(cmd) => patient::duplicates(app, s, cmd),
         Command::Pointer(cmd) => pointer::pointer(app, s, cmd),
         Command::Appt(cmd) => appt::appt(app, s, cmd),
         Command::CallList { done, json } => appt::call_list(app, s, done, json),

@@ -1,11 +1,12 @@
-//! Patients: `patient add|edit|search|show|duplicates`, and the card as the CLI prints it.
+//! Patients: `patient add|edit|search|show|duplicates`, the card as the CLI prints it, and the
+//! review queue `duplicates list`.
 
 use chrono::Local;
-use rapport_core::{PatientCard, PatientHit, Rapport, Session};
-use rapport_model::{NewPatient, PatientEdit, PointerState};
+use rapport_core::{Band, DuplicatePair, DuplicateReason, PatientCard, PatientHit, Rapport, Session};
+use rapport_model::{NewPatient, PatientEdit, PatientId, PointerState};
 use serde::Serialize;
 
-use crate::cli::PatientCommand;
+use crate::cli::{DuplicatesCommand, PatientCommand};
 use crate::context::Failure;
 use crate::output::{self, local, say};
 
@@ -79,11 +80,64 @@ pub(crate) fn patient(app: &mut Rapport, s: &Session, cmd: PatientCommand) -> Re
             }
             for m in &found {
                 print_hit(&m.patient);
-                say!("    {}", m.reasons.iter().map(|r| r.label()).collect::<Vec<_>>().join(", "));
+                say!("    {} ({}): {}", m.likeness.band.as_str(), m.likeness.score, reasons(&m.likeness.reasons));
             }
         }
     }
     Ok(())
+}
+
+/// `duplicates list`.
+pub(crate) fn duplicates(app: &mut Rapport, s: &Session, cmd: DuplicatesCommand) -> Result<(), Failure> {
+    let DuplicatesCommand::List { band, json } = cmd;
+    let pairs = app.duplicate_pairs(s, band)?;
+    if json {
+        return output::json(&pairs.iter().map(PairJson::from).collect::<Vec<_>>());
+    }
+    if pairs.is_empty() {
+        say!("No patients look like one another (band {} and surer).", band.as_str());
+    }
+    for pair in &pairs {
+        say!("{} ({}): {}", pair.likeness.band.as_str(), pair.likeness.score, reasons(&pair.likeness.reasons));
+        print_hit(&pair.a);
+        print_hit(&pair.b);
+    }
+    Ok(())
+}
+
+fn reasons(reasons: &[DuplicateReason]) -> String {
+    reasons.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ")
+}
+
+/// A pair of the review queue in `--json`: the two ids (for `patient merge`), their record
+/// numbers and names, and the match.
+#[derive(Serialize)]
+struct PairJson<'a> {
+    a: PatientId,
+    b: PatientId,
+    score: i32,
+    band: Band,
+    reasons: &'a [DuplicateReason],
+    a_record_no: &'a str,
+    b_record_no: &'a str,
+    a_name: String,
+    b_name: String,
+}
+
+impl<'a> From<&'a DuplicatePair> for PairJson<'a> {
+    fn from(p: &'a DuplicatePair) -> Self {
+        Self {
+            a: p.a.id,
+            b: p.b.id,
+            score: p.likeness.score,
+            band: p.likeness.band,
+            reasons: &p.likeness.reasons,
+            a_record_no: &p.a.record_no,
+            b_record_no: &p.b.record_no,
+            a_name: rapport_model::patient::full_name(&p.a.given, &p.a.family),
+            b_name: rapport_model::patient::full_name(&p.b.given, &p.b.family),
+        }
+    }
 }
 
 fn print_hit(h: &PatientHit) {
