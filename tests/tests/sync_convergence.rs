@@ -196,6 +196,10 @@ enum Op {
     /// The desk's token pushes what a compromised desk would: another desk's site, a value
     /// the model refuses, a name far too long. Each is refused on its own.
     Forge(usize, usize),
+    /// Two of the desk's live patients merged into one (perhaps while another desk adds to the
+    /// merged-away record), or, when the pick is a merge, undone.
+    Merge(usize, usize, usize),
+    Unmerge(usize, usize),
     /// A copy of head office's data is taken.
     Backup,
     /// Head office is put back to the last copy (what it stored since is gone from it).
@@ -221,7 +225,7 @@ fn op() -> impl Strategy<Value = Op> {
         Just(Fault::CrashBeforeCursor),
     ];
     prop_oneof![
-        2 => r.clone().prop_map(Op::Register),
+        4 => r.clone().prop_map(Op::Register),
         3 => (r.clone(), 0..8usize, 0..4u8).prop_map(|(r, p, v)| Op::Edit(r, p, v)),
         1 => (r.clone(), 0..8usize).prop_map(|(r, p)| Op::Delete(r, p)),
         2 => (r.clone(), 0..8usize).prop_map(|(r, p)| Op::Pointer(r, p)),
@@ -229,10 +233,20 @@ fn op() -> impl Strategy<Value = Op> {
         4 => (r.clone(), fault).prop_map(|(r, f)| Op::Sync(r, f)),
         1 => (0..8usize).prop_map(Op::TakeOn),
         1 => (r.clone(), 0..8usize).prop_map(|(r, p)| Op::ClockJump(r, p)),
-        1 => (r, 0..8usize).prop_map(|(r, p)| Op::Forge(r, p)),
+        1 => (r.clone(), 0..8usize).prop_map(|(r, p)| Op::Forge(r, p)),
+        3 => (r.clone(), 0..8usize, 0..8usize).prop_map(|(r, k, o)| Op::Merge(r, k, o)),
+        1 => (r, 0..8usize).prop_map(|(r, m)| Op::Unmerge(r, m)),
         1 => Just(Op::Backup),
         1 => Just(Op::Restore),
     ]
+}
+
+/// Live patients a replica knows that were not merged into another: the ones staff can merge.
+fn standing_patients(app: &Rapport) -> Vec<PatientId> {
+    live_patients(app)
+        .into_iter()
+        .filter(|id| rapport_store::records::canonical(app.store().conn(), *id).ok() == Some(*id))
+        .collect()
 }
 
 /// Live patients a replica knows, from its own dump.
@@ -257,6 +271,8 @@ struct World {
     doctors: Vec<StaffId>,
     registered: BTreeSet<PatientId>,
     deleted: BTreeSet<PatientId>,
+    /// Merges made, by which replica.
+    merges: Vec<(usize, uuid::Uuid)>,
 }
 
 fn world() -> World {
@@ -319,6 +335,7 @@ fn world() -> World {
         doctors,
         registered: BTreeSet::new(),
         deleted: BTreeSet::new(),
+        merges: Vec::new(),
     }
 }
 
@@ -431,6 +448,37 @@ impl World {
                 let answer = rep.wire.ingest(&PushRequest { changes, mark: None }).expect("answered");
                 assert!(answer.acks.iter().all(|a| a.refused.is_some()), "a forged change was stored");
             }
+            Op::Merge(r, keep, other) => {
+                let rep = &mut self.replicas[r];
+                let live = standing_patients(&rep.app);
+                if live.len() < 2 {
+                    return;
+                }
+                let keep = keep % live.len();
+                // Any other standing patient: never the kept one.
+                let other = (keep + 1 + other % (live.len() - 1)) % live.len();
+                let s = rep.session.clone().expect("session");
+                let m = rep.app.merge_patients(&s, live[keep], live[other], &BTreeMap::new()).expect("merge");
+                self.merges.push((r, m.id));
+            }
+            Op::Unmerge(r, pick) => {
+                let rep = &mut self.replicas[r];
+                let dump = rapport_store::sync::dump(rep.app.store().conn()).expect("dump");
+                let held: Vec<uuid::Uuid> = dump["patient_merge"]
+                    .as_object()
+                    .map(|m| {
+                        m.iter()
+                            .filter(|(_, f)| f["undone_at"].is_null())
+                            .filter_map(|(id, _)| id.parse().ok())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if let Some(id) = held.get(pick % held.len().max(1)) {
+                    let s = rep.session.clone().expect("session");
+                    // Refused only if this desk has not seen a patient of it (it has: it holds it).
+                    rep.app.unmerge_patients(&s, *id).expect("unmerge");
+                }
+            }
             Op::Backup => {
                 let copy = self.dir.path().join("backup.db");
                 self.backend.copy_to(&copy);
@@ -527,6 +575,39 @@ fn check(w: &World) {
         assert_eq!(status.pending, 0, "replica {i} has unsent changes");
         assert_eq!(status.quarantined, 0, "replica {i} could not apply a change from head office");
     }
+    // Merges: the desks of a clinic agree on which record each one now is, and what belongs
+    // to a merged-away record (a pointer added while apart among it) reads as the kept one's.
+    let mut seen_as: BTreeMap<(bool, String), String> = BTreeMap::new();
+    for (i, rep) in w.replicas.iter().enumerate() {
+        let conn = rep.app.store().conn();
+        let dump = rapport_store::sync::dump(conn).expect("dump");
+        for id in dump["patient"].as_object().expect("patients").keys() {
+            let id: PatientId = id.parse().expect("id");
+            let now = rapport_store::records::canonical(conn, id).expect("canonical");
+            let agreed = seen_as.entry((i == SOUTH, id.to_string())).or_insert_with(|| now.to_string());
+            assert_eq!(*agreed, now.to_string(), "replica {i} reads a record as another patient");
+            if now == id {
+                continue;
+            }
+            let on_card: BTreeSet<String> = rapport_store::records::current_pointers(conn, now)
+                .expect("pointers")
+                .into_iter()
+                .map(|p| p.id.to_string())
+                .collect();
+            for (pointer, f) in dump["pointer"].as_object().expect("pointers") {
+                if f["patient_id"] == id.to_string() {
+                    assert!(
+                        on_card.contains(pointer),
+                        "replica {i}: a merged-away record's pointer is not on the card"
+                    );
+                }
+            }
+        }
+    }
+    for (r, merge) in &w.merges {
+        let clinic = if *r == SOUTH { &south_dump } else { &office_dump };
+        assert!(clinic["patient_merge"].get(merge.to_string()).is_some(), "a merge was lost");
+    }
     // What South took on is the same record in both clinics.
     for (id, p) in south_dump["patient"].as_object().expect("patients") {
         if let Some(north) = office_dump["patient"].get(id) {
@@ -597,5 +678,51 @@ proptest! {
         }
         w.settle();
         check(&w);
+    }
+}
+
+/// Three desks of one clinic: one merges two records while another, apart, adds a pointer to
+/// the record being merged away and the third books it a visit. All three end with one
+/// patient holding both, and undoing the merge on the third gives both records back everywhere.
+#[test]
+fn a_merge_reaches_every_desk_and_what_was_added_meanwhile_is_kept() {
+    let mut w = world();
+    let mut step = 0;
+    let mut run = |w: &mut World, op: Op| {
+        step += 1;
+        w.run(&op, step);
+    };
+    run(&mut w, Op::Register(0));
+    run(&mut w, Op::Register(0));
+    for r in 0..3 {
+        run(&mut w, Op::Sync(r, Fault::None));
+    }
+    let conn = |w: &World, r: usize| live_patients(&w.replicas[r].app);
+    let [keep, other] = <[PatientId; 2]>::try_from(conn(&w, 1)).expect("two patients on every desk");
+    // Apart: desk 1 adds a pointer to `other`, desk 2 books `other` a visit, desk 0 merges.
+    run(&mut w, Op::Pointer(1, 1));
+    run(&mut w, Op::Book(2, 1, 0, 0));
+    run(&mut w, Op::Merge(0, 0, 0));
+    w.settle();
+    check(&w);
+    for (r, rep) in w.replicas.iter_mut().enumerate().take(3) {
+        let s = rep.session.clone().expect("session");
+        let card = rep.app.open_patient(&s, other).expect("card");
+        assert_eq!(card.patient.id, keep, "desk {r} opens the merged-away record as the kept one");
+        assert_eq!(card.pointers.len(), 1, "desk {r} shows the pointer added while apart");
+        assert!(card.next_appointment.is_some(), "desk {r} shows the visit booked while apart");
+    }
+    let (_, merge) = w.merges[0];
+    {
+        let rep = &mut w.replicas[2];
+        let s = rep.session.clone().expect("session");
+        rep.app.unmerge_patients(&s, merge).expect("unmerge");
+    }
+    w.settle();
+    check(&w);
+    for rep in w.replicas.iter_mut().take(3) {
+        let s = rep.session.clone().expect("session");
+        let card = rep.app.open_patient(&s, other).expect("card");
+        assert_eq!((card.patient.id, card.pointers.len()), (other, 1), "the record is itself again");
     }
 }

@@ -635,8 +635,26 @@ pub(crate) enum PatientCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Existing patients who may be the one you are about to register: the same name and birth
-    /// date, or the same phone number.
+    /// Merges OTHER into KEEP (managers): KEEP takes the newer record's value of each field that
+    /// differs (never an empty one) unless --take says otherwise, and both records' phones,
+    /// tags and attendants; OTHER's appointments, pointers and messages become KEEP's. Prints the
+    /// merge id, which `patient unmerge` takes.
+    Merge {
+        /// The record that stays (id or record number).
+        keep: String,
+        /// The record merged away (id or record number).
+        other: String,
+        /// FIELD=keep or FIELD=other, for a field whose values differ (e.g. --take given=keep).
+        #[arg(long, value_parser = parse_take)]
+        take: Vec<(String, rapport_model::merge::Side)>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Undoes a merge: the merged-away record and what belongs to it are back, and each field the
+    /// merge changed on the kept record (and nobody edited since) has its old value.
+    Unmerge { merge_id: uuid::Uuid },
+    /// Existing patients who may be the one you are about to register, scored: the same or a
+    /// similar name, birth date, phone.
     Duplicates {
         #[arg(long, default_value = "")]
         given: String,
@@ -649,6 +667,16 @@ pub(crate) enum PatientCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+fn parse_take(s: &str) -> Result<(String, rapport_model::merge::Side), String> {
+    let (field, side) = s.split_once('=').ok_or("expected FIELD=keep or FIELD=other")?;
+    let side = match side.trim() {
+        "keep" => rapport_model::merge::Side::Keep,
+        "other" => rapport_model::merge::Side::Other,
+        _ => return Err("expected FIELD=keep or FIELD=other".into()),
+    };
+    Ok((field.trim().to_owned(), side))
 }
 
 #[derive(Subcommand, Debug)]

@@ -665,6 +665,23 @@ fn the_duplicate_queue_pairs_look_alikes_by_band_for_managers_only() {
     let text = d.ok("admin", &["duplicates", "list"]);
     assert!(text.contains("certain") && text.contains("Priyaa Sharma"), "{text}");
 
+    // Merged: the pair leaves the queue, the kept record takes the typo's phone, and the
+    // merge id undoes it.
+    let merge = d.json("admin", &["patient", "merge", &priya, &again, "--take", "given=keep", "--json"]);
+    let merge_id = merge["id"].as_str().expect("merge id").to_owned();
+    assert_eq!(merge["changes"]["given"], serde_json::Value::Null, "the kept name stays: {merge}");
+    let left = d.json("admin", &["duplicates", "list", "--json"]);
+    assert_eq!(left.as_array().map(Vec::len), Some(1), "{left}");
+    let shown = d.json("admin", &["patient", "show", &again, "--json"]);
+    assert_eq!(shown["id"], priya.as_str(), "the merged-away record shows as the kept one");
+    let refused = d.run("admin", &["patient", "merge", &priya, &again]);
+    assert_eq!(refused.status.code(), Some(1), "merged already");
+    assert!(stderr(&refused).contains("merged into another already"), "{}", stderr(&refused));
+    d.ok("admin", &["patient", "unmerge", &merge_id]);
+    assert_eq!(d.json("admin", &["duplicates", "list", "--json"]).as_array().map(Vec::len), Some(2));
+    let bad_take = d.run("admin", &["patient", "merge", &priya, &again, "--take", "record_no=other"]);
+    assert_eq!(bad_take.status.code(), Some(1));
+
     let bad = d.run("admin", &["duplicates", "list", "--band", "maybe"]);
     assert_eq!(bad.status.code(), Some(1));
     assert!(stderr(&bad).contains("possible, probable, certain"), "{}", stderr(&bad));

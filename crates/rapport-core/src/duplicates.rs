@@ -1,13 +1,24 @@
 //! Patients who may be one person: the scored check while a receptionist registers someone
-//! (and on each imported row), and the review queue of every look-alike pair the desk holds.
-//! The score is the model's ([`rapport_model::duplicates`]); nothing is merged on a score.
+//! (and on each imported row), the review queue of every look-alike pair the desk holds, and
+//! the merge staff decide on (and its undoing). The score is the model's
+//! ([`rapport_model::duplicates`]), and so is the merge ([`rapport_model::merge`]); nothing is
+//! merged on a score.
+//!
+//! A merge is a replicated record: the kept patient's changed fields go as an ordinary edit, the
+//! `patient_merge` record says which record is now a tombstone of which, and every desk derives
+//! the rest from it (what belongs to the merged-away record reads as the kept patient's), so a
+//! desk that added to the merged-away record while apart converges with nothing lost.
+
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use rapport_model::duplicates::{self, Band, Person};
-use rapport_model::view::{DuplicateMatch, DuplicatePair, PatientHit};
-use rapport_model::{Operation, PatientId};
+use rapport_model::merge::{self, PatientMerge, Side};
+use rapport_model::view::{DuplicateMatch, DuplicatePair, MergePreview, PatientHit};
+use rapport_model::{Operation, Patient, PatientId};
 use rapport_store::{records, search};
 
+use crate::services::log;
 use crate::{Error, Rapport, Result, Session};
 
 /// At most this many patients found by name, and by each form of each phone, are scored.
@@ -48,7 +59,7 @@ impl Rapport {
                 found.push(DuplicateMatch { patient: hit, likeness });
             }
         }
-        found.sort_by(|a, b| b.likeness.score.cmp(&a.likeness.score));
+        found.sort_by_key(|m| std::cmp::Reverse(m.likeness.score));
         Ok(found)
     }
 
@@ -66,4 +77,102 @@ impl Rapport {
             .map(|(a, b, likeness)| Ok(DuplicatePair { a: hit(a)?, b: hit(b)?, likeness }))
             .collect()
     }
+
+    /// The two records side by side, with the fields where they differ and the value each
+    /// would take (managers: the ones who merge).
+    pub fn merge_preview(&self, s: &Session, keep: PatientId, other: PatientId) -> Result<MergePreview> {
+        s.require(Operation::DeletePatient)?;
+        let (keep, other) = merge_pair(self.store.conn(), keep, other)?;
+        let differences = merge::differences(&keep, &other);
+        Ok(MergePreview { keep, other, differences })
+    }
+
+    /// Merges `other` into `keep`: the kept record takes the chosen values (default: the newer
+    /// record's, never an empty one) and both records' lists; `other` becomes a tombstone whose
+    /// appointments, pointers, messages and calls read as `keep`'s. Audited for both patients.
+    pub fn merge_patients(
+        &mut self,
+        s: &Session,
+        keep: PatientId,
+        other: PatientId,
+        choices: &BTreeMap<String, Side>,
+    ) -> Result<PatientMerge> {
+        s.require(Operation::DeletePatient)?;
+        let now = self.clock.now();
+        let (ms, rnd) = self.id_parts()?;
+        self.store.write(|tx| -> Result<PatientMerge> {
+            let (kept, gone) = merge_pair(tx, keep, other)?;
+            let (mut merged, changes) = merge::merge(&kept, &gone, choices).map_err(Error::invalid)?;
+            if !changes.is_empty() {
+                merged.updated_at = now;
+                records::update_patient(tx, &merged)?;
+            }
+            let m = PatientMerge {
+                id: uuid::Builder::from_unix_timestamp_millis(ms, &rnd).into_uuid(),
+                other,
+                keep,
+                changes,
+                by: s.staff().id,
+                at: now,
+                undone_at: None,
+                undone_by: None,
+            };
+            records::insert_merge(tx, &m)?;
+            let subject = m.id.to_string();
+            log(tx, now, s, "patient.merge", Some(keep), Some(&subject))?;
+            log(tx, now, s, "patient.merged_away", Some(other), Some(&subject))?;
+            Ok(m)
+        })
+    }
+
+    /// Undoes a merge: the merged-away record is live again with what belongs to it, and each
+    /// field of the kept record that still holds what the merge wrote gets its old value back.
+    pub fn unmerge_patients(&mut self, s: &Session, merge_id: uuid::Uuid) -> Result<PatientMerge> {
+        s.require(Operation::DeletePatient)?;
+        let now = self.clock.now();
+        self.store.write(|tx| -> Result<PatientMerge> {
+            let mut m = records::get_merge(tx, merge_id)?.ok_or_else(|| Error::not_found("merge"))?;
+            if m.undone_at.is_some() {
+                return Err(Error::conflict("that merge was undone already"));
+            }
+            if let Some(kept) = records::get_patient(tx, m.keep)? {
+                let (mut restored, fields) = merge::unmerge(&kept, &m.changes);
+                if !fields.is_empty() {
+                    restored.updated_at = now;
+                    records::update_patient(tx, &restored)?;
+                }
+            }
+            records::undo_merge(tx, merge_id, now, s.staff().id)?;
+            (m.undone_at, m.undone_by) = (Some(now), Some(s.staff().id));
+            let subject = m.id.to_string();
+            log(tx, now, s, "patient.unmerge", Some(m.keep), Some(&subject))?;
+            log(tx, now, s, "patient.unmerge", Some(m.other), Some(&subject))?;
+            Ok(m)
+        })
+    }
+}
+
+/// Both records, live and neither merged away: a merge goes into the record that stands.
+fn merge_pair(
+    conn: &rapport_store::rusqlite::Connection,
+    keep: PatientId,
+    other: PatientId,
+) -> Result<(Patient, Patient)> {
+    if keep == other {
+        return Err(Error::invalid("a record cannot be merged into itself"));
+    }
+    let mut pair = Vec::with_capacity(2);
+    for id in [keep, other] {
+        let p = records::get_patient(conn, id)?.ok_or_else(|| Error::not_found("patient"))?;
+        if records::canonical(conn, id)? != id {
+            return Err(Error::conflict(format!(
+                "record {} was merged into another already; merge with the record it now is",
+                p.record_no
+            )));
+        }
+        pair.push(p);
+    }
+    let other = pair.pop().ok_or_else(|| Error::not_found("patient"))?;
+    let keep = pair.pop().ok_or_else(|| Error::not_found("patient"))?;
+    Ok((keep, other))
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rapport_model::surveys::RecentAnswer;
 use rapport_model::view::{
-    BookingOutcome, DoctorGlance, DoctorView, FreeSlot, PatientCard, PatientHit, PointerView, ScheduleRow,
+    BookingOutcome, DoctorGlance, DoctorView, FreeSlot, MergedAway, PatientCard, PatientHit, PointerView, ScheduleRow,
 };
 use rapport_model::{
     Appointment, AppointmentId, AppointmentStatus, Booking, NewPatient, Operation, Patient, PatientEdit, PatientId,
@@ -108,8 +108,10 @@ impl Rapport {
     }
 
     /// Opens a patient: the card, audited as a view, and the patient moves up in search.
+    /// A record merged into another opens as that one.
     pub fn open_patient(&mut self, s: &Session, id: PatientId) -> Result<PatientCard> {
         s.require(Operation::ViewPatient)?;
+        let id = records::canonical(self.store.conn(), id)?;
         let now = self.clock.now();
         self.store.write(|tx| -> Result<()> {
             records::touch_patient(tx, id, now)?; // "patient not found" for unknown or deleted ids
@@ -165,6 +167,13 @@ impl Rapport {
         };
         let open_calls = self.calls_of(id)?;
         let messages = rapport_store::calls::messages_of(conn, id, 20)?;
+        let merged = records::merged_into(conn, id)?
+            .into_iter()
+            .filter_map(|m| {
+                let record = records::get_patient(conn, m.other).transpose()?;
+                Some(record.map(|p| MergedAway { merge_id: m.id, record: PatientHit::from(&p), at: m.at }))
+            })
+            .collect::<rapport_store::Result<Vec<_>>>()?;
         Ok(PatientCard {
             age: patient.age_on(today),
             usual_doctor_name,
@@ -174,6 +183,7 @@ impl Rapport {
             last_visit,
             open_calls,
             messages,
+            merged,
             patient,
         })
     }

@@ -613,6 +613,7 @@ fn conflict_patient(conn: &rapport_store::rusqlite::Connection, c: &Conflict) ->
         Entity::Pointer => records::get_pointer(conn, PointerId::from_bytes(bytes))?.map(|p| p.patient_id),
         Entity::Appointment => records::get_appointment(conn, AppointmentId::from_bytes(bytes))?.map(|a| a.patient_id),
         Entity::CallTask => rapport_store::calls::call_task(conn, id)?.map(|t| t.patient_id),
+        Entity::PatientMerge => records::get_merge(conn, id)?.map(|m| m.keep),
         Entity::PointerMark
         | Entity::Message
         | Entity::Segment

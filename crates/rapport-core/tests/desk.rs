@@ -174,3 +174,62 @@ fn the_glance_shows_the_patient_with_the_doctor_or_waiting_before_the_next_booke
     assert_eq!(chosen.card.as_ref().map(|card| card.patient.id), Some(early));
     assert!(c.app.patient_history(&admin, early).expect("history").iter().any(|e| e.action == "patient.glance"));
 }
+
+#[test]
+fn a_merge_moves_everything_to_the_kept_record_and_undoing_it_puts_it_back() {
+    let mut c = clinic();
+    let admin = c.admin.clone();
+    let dr = c.staff("dr.rao", Role::Clinician).staff().id;
+    let phones = |p: &str| vec![p.to_owned()];
+    let keep = c.patient_with(NewPatient {
+        given: "Priya".into(),
+        family: "Sharma".into(),
+        phones: phones("9845012345"),
+        ..NewPatient::default()
+    });
+    let other = c.patient_with(NewPatient {
+        given: "Priyaa".into(),
+        family: "Sharma".into(),
+        phones: phones("020 2555 1234"),
+        ..NewPatient::default()
+    });
+    c.app.add_pointer(&admin, other, pointer(rapport_model::PointerKind::Travel, "Back from Goa")).expect("pointer");
+    let visit = book_at(&mut c, other, dr, local(today() + Duration::days(2), 10, 0));
+
+    let preview = c.app.merge_preview(&admin, keep, other).expect("preview");
+    assert_eq!(preview.differences.iter().map(|d| d.field.as_str()).collect::<Vec<_>>(), vec!["given"]);
+    let choices = [("given".to_owned(), rapport_model::merge::Side::Keep)].into_iter().collect();
+    let merge = c.app.merge_patients(&admin, keep, other, &choices).expect("merge");
+
+    let card = c.app.open_patient(&admin, keep).expect("card");
+    assert_eq!(card.patient.given, "Priya", "staff chose the kept record's name");
+    assert_eq!(card.patient.phones, vec!["9845012345", "020 2555 1234"], "both phones");
+    assert!(card.pointers.iter().any(|p| p.pointer.text == "Back from Goa"), "the other's pointer is here");
+    assert_eq!(card.next_appointment.map(|a| a.id), Some(visit), "and so is their appointment");
+    assert_eq!(card.merged.len(), 1);
+    assert_eq!((card.merged[0].merge_id, card.merged[0].record.id), (merge.id, other));
+    assert_eq!(
+        c.app.open_patient(&admin, other).expect("card").patient.id,
+        keep,
+        "the old record opens as the kept one"
+    );
+    let hits = c.app.search_patients(&admin, "Priyaa", 10).expect("search");
+    assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), vec![keep], "search follows the merge");
+    assert!(c.app.duplicate_pairs(&admin, Band::Possible).expect("queue").is_empty(), "nothing left to review");
+    let again = c.app.merge_patients(&admin, keep, other, &Default::default()).expect_err("merged already");
+    assert_eq!(again.code, ErrorCode::Conflict);
+    let history = c.app.patient_history(&admin, other).expect("history");
+    assert!(history.iter().any(|e| e.action == "patient.merged_away"));
+
+    c.app.unmerge_patients(&admin, merge.id).expect("unmerge");
+    let card = c.app.open_patient(&admin, keep).expect("card");
+    assert_eq!(card.patient.phones, vec!["9845012345"], "the merged-in phone is gone again");
+    assert!(card.pointers.is_empty() && card.next_appointment.is_none() && card.merged.is_empty());
+    let back = c.app.open_patient(&admin, other).expect("card");
+    assert_eq!((back.patient.id, back.pointers.len()), (other, 1), "the other record is whole again");
+    assert_eq!(c.app.unmerge_patients(&admin, merge.id).expect_err("undone").code, ErrorCode::Conflict);
+
+    let desk = c.staff("ravi", Role::FrontDesk);
+    let refused = c.app.merge_patients(&desk, keep, other, &Default::default()).expect_err("front desk");
+    assert_eq!(refused.code, ErrorCode::Forbidden);
+}

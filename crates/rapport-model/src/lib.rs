@@ -17,6 +17,7 @@ pub mod duplicates;
 pub mod ids;
 pub mod import;
 pub mod ipc;
+pub mod merge;
 pub mod outreach;
 pub mod patient;
 pub mod phone;

@@ -63,6 +63,8 @@ pub enum JsonKind {
     CampaignFigures,
     /// A list of staff ids (JSON array of UUID text).
     StaffIds,
+    /// A merge's log: each field of the kept record the merge changed, before and after.
+    MergeChanges,
 }
 
 /// Whether a field may be null (every field is present in the change that makes a record).
@@ -131,6 +133,8 @@ use TextRule::{Line, Lines, Login, Name};
 pub const MAX_NAME: usize = 200;
 /// Longest appointment, in minutes.
 pub const MAX_APPOINTMENT_MINUTES: i64 = 8 * 60;
+/// Longest merge log, in bytes of JSON (every mergeable field at its longest fits).
+pub const MAX_MERGE_LOG: usize = 64 * 1024;
 /// At most this many phone numbers, attendants, needs and condition tags on one patient.
 pub const MAX_LIST: usize = 20;
 
@@ -157,7 +161,7 @@ pub const MAX_TAG: usize = 60;
 
 /// The replicated records, parents before children (a change to a patient is sent before a
 /// change to their pointer).
-pub const RECORDS: [Record; 16] = [
+pub const RECORDS: [Record; 17] = [
     Record {
         entity: Entity::Staff,
         key: "id",
@@ -324,7 +328,25 @@ pub const RECORDS: [Record; 16] = [
             f("updated_at", Instant, Required),
             f("deleted_at", Instant, Optional),
         ],
-        local_only: &["last_seen_at", "search_seq"],
+        // `merged_into`: the kept patient, when a merge made this record a tombstone (derived
+        // from `patient_merge` by the desk's triggers).
+        local_only: &["last_seen_at", "search_seq", "merged_into"],
+        authority: Authority::PatientHolders,
+    },
+    Record {
+        entity: Entity::PatientMerge,
+        key: "id",
+        fields: &[
+            // The merged-away patient (the record that becomes a tombstone).
+            f("patient_id", Ref(Entity::Patient), Required),
+            f("keep", Ref(Entity::Patient), Required),
+            f("changes", Json(JsonKind::MergeChanges), Required),
+            f("by_staff", Ref(Entity::Staff), Required),
+            f("at", Instant, Required),
+            f("undone_at", Instant, Optional),
+            f("undone_by", Ref(Entity::Staff), Optional),
+        ],
+        local_only: &[],
         authority: Authority::PatientHolders,
     },
     Record {
@@ -615,6 +637,11 @@ fn check_json(name: &'static str, kind: JsonKind, text: &str) -> Result<(), Opti
         JsonKind::QuietHours => parse::<crate::patient::QuietHours>(text).map(drop),
         JsonKind::CampaignFigures => parse::<crate::campaigns::CampaignFigures>(text).map(drop),
         JsonKind::StaffIds => list_cap(parse::<Vec<Uuid>>(text)?.len()),
+        JsonKind::MergeChanges => {
+            let changes: crate::merge::MergeChanges = parse(text)?;
+            let known = changes.keys().all(|f| crate::merge::is_mergeable(f));
+            if known && text.len() <= MAX_MERGE_LOG { Ok(()) } else { Err(None) }
+        }
         JsonKind::SegmentFilter => {
             let f: crate::segments::SegmentFilter = parse(text)?;
             list_cap(f.tags.len())?;

@@ -18,7 +18,7 @@ use crate::{AppointmentStatus, RefusalCode};
 
 /// The change format this build writes, and the record kinds it knows (see
 /// [`Entity::since`]). The server accepts this one and the ones back to the oldest.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 /// The oldest change format still accepted.
 pub const OLDEST_SCHEMA_VERSION: u32 = 1;
 
@@ -91,10 +91,13 @@ pub enum Entity {
     SurveySettings,
     /// A patient's answer to a survey, as head office took it.
     SurveyAnswer,
+    /// Two records of one patient made one: which was kept, what the kept one's fields were
+    /// before, and whether it was undone.
+    PatientMerge,
 }
 
 impl Entity {
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 17] = [
         Self::Patient,
         Self::Pointer,
         Self::PointerMark,
@@ -111,6 +114,7 @@ impl Entity {
         Self::CampaignResult,
         Self::SurveySettings,
         Self::SurveyAnswer,
+        Self::PatientMerge,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -131,6 +135,7 @@ impl Entity {
             Self::CampaignResult => "campaign_result",
             Self::SurveySettings => "survey_settings",
             Self::SurveyAnswer => "survey_answer",
+            Self::PatientMerge => "patient_merge",
         }
     }
 
@@ -142,6 +147,7 @@ impl Entity {
             Self::Template | Self::MessagingSettings | Self::RecallRule | Self::Message | Self::CallTask => 2,
             Self::Segment => 3,
             Self::Campaign | Self::CampaignResult | Self::SurveySettings | Self::SurveyAnswer => 4,
+            Self::PatientMerge => 5,
         }
     }
 
@@ -233,8 +239,11 @@ pub fn wins(entity: Entity, field: &str, incoming: FieldState<'_>, current: Fiel
 fn merge_key(entity: Entity, field: &str, s: FieldState<'_>) -> (u8, Version) {
     let rank = match (entity, field) {
         (Entity::Appointment, "status") => s.value.as_str().and_then(|v| v.parse().ok()).map_or(0, status_rank),
-        // A deletion is never undone: a tombstone beats any later "not deleted".
-        (Entity::Patient, "deleted_at") => u8::from(!s.value.is_null()),
+        // A deletion is never undone: a tombstone beats any later "not deleted"; nor is the
+        // undoing of a merge (merging again is a new merge).
+        (Entity::Patient, "deleted_at") | (Entity::PatientMerge, "undone_at" | "undone_by") => {
+            u8::from(!s.value.is_null())
+        }
         _ => 0,
     };
     (rank, s.version)

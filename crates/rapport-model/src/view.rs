@@ -71,6 +71,27 @@ pub struct PatientCard {
     pub open_calls: Vec<crate::calls::CallItem>,
     /// What head office sent them (or held back), newest first.
     pub messages: Vec<crate::outreach::MessageView>,
+    /// Records merged into this one (their appointments, pointers and messages are on this
+    /// card), newest first: each can be undone.
+    #[serde(default)]
+    pub merged: Vec<MergedAway>,
+}
+
+/// A record merged into the one shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergedAway {
+    pub merge_id: uuid::Uuid,
+    pub record: PatientHit,
+    pub at: DateTime<Utc>,
+}
+
+/// Two records side by side before a merge: the fields where they differ, each with the value
+/// a merge takes unless staff choose the other.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MergePreview {
+    pub keep: Patient,
+    pub other: Patient,
+    pub differences: Vec<crate::merge::Difference>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

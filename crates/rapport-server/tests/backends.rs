@@ -591,7 +591,55 @@ both_backends!(
     a_booking_for_tomorrow_gets_one_reminder_in_the_clinics_words_and_hours,
     the_outbox_claims_each_message_once_and_never_resends_blindly,
     the_dashboards_visit_figures_follow_every_change_of_a_visit,
+    a_merge_needs_both_patients_held_stays_as_made_and_reaches_the_other_record_s_clinics,
 );
+
+fn merge(id: Uuid, other: Uuid, keep: Uuid, by: Uuid, at: Version) -> Change {
+    new_record(
+        Entity::PatientMerge,
+        id,
+        at,
+        json!({"patient_id": other.to_string(), "keep": keep.to_string(), "changes": "{}", "by_staff": by.to_string(), "at": NOW}),
+    )
+}
+
+/// What a desk of another clinic, or a hostile one, may not do with a merge; and a clinic that
+/// holds only the merged-away record is given the kept one with the merge.
+fn a_merge_needs_both_patients_held_stays_as_made_and_reaches_the_other_record_s_clinics(o: Office) {
+    let north = o.clinic("North");
+    let south = o.clinic("South");
+    let (keep, other, staff, south_staff) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    o.stored(&north, &[new_staff(staff, "north.admin", "admin", v(0, &north))]);
+    o.stored(&south, &[new_staff(south_staff, "south.admin", "admin", v(0, &south))]);
+    o.stored(&north, &[new_patient(keep, v(1, &north)), new_patient(other, v(2, &north))]);
+    // South takes on the record that will be merged away, not the kept one.
+    o.backend.tx(|db| office::take_on(db, &south, other, NOW)).expect("take on");
+
+    let own = Uuid::new_v4();
+    o.stored(&south, &[new_patient(own, v(3, &south))]);
+    assert_eq!(o.refused(&south, merge(Uuid::new_v4(), other, keep, south_staff, v(4, &south))), "other_clinic");
+    assert_eq!(o.refused(&south, merge(Uuid::new_v4(), own, own, south_staff, v(4, &south))), "invalid_value");
+    assert_eq!(o.refused(&north, merge(Uuid::new_v4(), other, Uuid::new_v4(), staff, v(4, &north))), "no_patient");
+
+    let m = Uuid::new_v4();
+    o.stored(&north, &[merge(m, other, keep, staff, v(5, &north))]);
+    let rewrite = change(Entity::PatientMerge, m, v(6, &north), json!({"keep": other.to_string()}));
+    assert_eq!(o.refused(&north, rewrite), "invalid_value", "a merge stays as it was made");
+    let south_sees = o.dump("South");
+    assert!(south_sees["patient"].get(keep.to_string()).is_some(), "South now holds the kept patient");
+    assert!(south_sees["patient_merge"].get(m.to_string()).is_some(), "and the merge");
+    let pulled = o.pull_all(&south);
+    let at = |record: &str| pulled.iter().position(|c| c.record == record).expect("pulled");
+    assert!(at(&keep.to_string()) < at(&m.to_string()), "the kept patient reaches South's desks before the merge");
+
+    // Undone once, undone for good: a later "not undone" loses.
+    o.stored(
+        &north,
+        &[change(Entity::PatientMerge, m, v(7, &north), json!({"undone_at": NOW, "undone_by": staff.to_string()}))],
+    );
+    o.stored(&north, &[change(Entity::PatientMerge, m, v(8, &north), json!({"undone_at": null, "undone_by": null}))]);
+    assert_eq!(o.dump("North")["patient_merge"][m.to_string()]["undone_at"], json!(NOW));
+}
 
 fn a_resent_change_is_stored_once_and_answered_the_same(o: Office) {
     let d = o.clinic("North");

@@ -53,10 +53,12 @@ fn message_from_row(r: &Row<'_>) -> rusqlite::Result<PatientMessage> {
     })
 }
 
-/// What head office sent a patient (or held back), newest first.
+/// What head office sent a patient (or held back), newest first, with what it sent to records
+/// merged into theirs.
 pub fn messages_of(conn: &Connection, patient: PatientId, limit: u32) -> Result<Vec<MessageView>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {MESSAGE_COLS} FROM message WHERE patient_id = ?1 ORDER BY send_after DESC, id LIMIT ?2"
+        "SELECT {MESSAGE_COLS} FROM message WHERE patient_id IN {} ORDER BY send_after DESC, id LIMIT ?2",
+        crate::records::family_of("?1")
     ))?;
     let rows = stmt.query_map(params![patient.as_bytes().as_slice(), limit], message_from_row)?;
     Ok(rows.map(|r| r.map(|m| m.message)).collect::<rusqlite::Result<_>>()?)
@@ -171,12 +173,14 @@ pub fn call_task(conn: &Connection, id: Uuid) -> Result<Option<CallTask>> {
         .optional()?)
 }
 
-/// Calls not made yet (no outcome, or nobody answered) due by `through`: all, or one patient's.
+/// Calls not made yet (no outcome, or nobody answered) due by `through`: all, or one patient's
+/// (with those of records merged into theirs).
 pub fn open_call_tasks(conn: &Connection, through: NaiveDate, patient: Option<PatientId>) -> Result<Vec<CallTask>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {TASK_COLS} FROM call_task
-         WHERE (outcome IS NULL OR outcome = 'no-answer') AND due_on <= ?1 AND (?2 IS NULL OR patient_id = ?2)
-         ORDER BY due_on, created_at"
+         WHERE (outcome IS NULL OR outcome = 'no-answer') AND due_on <= ?1 AND (?2 IS NULL OR patient_id IN {})
+         ORDER BY due_on, created_at",
+        crate::records::family_of("?2")
     ))?;
     let rows = stmt.query_map(params![through.to_string(), patient.map(|p| p.as_bytes().to_vec())], task_from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -240,7 +240,7 @@ pub fn recall_candidates(
              EXISTS (SELECT 1 FROM appointment a WHERE a.patient_id = p.id AND a.starts_at >= ?1
                  AND a.status IN ('booked', 'confirmed'))
          FROM patient p
-         WHERE p.deleted_at IS NULL AND p.conditions <> '[]'",
+         WHERE p.deleted_at IS NULL AND p.merged_into IS NULL AND p.conditions <> '[]'",
     )?;
     let rows = stmt.query_map(params![to_ms(now)], |r| {
         let conditions: String = r.get(1)?;

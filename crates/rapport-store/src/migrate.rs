@@ -44,10 +44,11 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 11, sql: include_str!("../../../migrations/client/0011_campaigns.sql"), then: None },
     Migration { version: 12, sql: include_str!("../../../migrations/client/0012_surveys.sql"), then: None },
     Migration { version: 13, sql: include_str!("../../../migrations/client/0013_record_no_nocase.sql"), then: None },
+    Migration { version: 14, sql: include_str!("../../../migrations/client/0014_patient_merge.sql"), then: None },
 ];
 
 /// The schema version this build creates and understands.
-pub const LATEST_VERSION: i64 = 13;
+pub const LATEST_VERSION: i64 = 14;
 
 /// What the database held before sync existed is checked as version 5 did (it becomes changes
 /// when the device enrolls: [`crate::sync::start_replicating`]).

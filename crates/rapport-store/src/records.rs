@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 use rapport_model::duplicates::Person;
+use rapport_model::merge::PatientMerge;
 use rapport_model::pointer::MarkKind;
 use rapport_model::{
     Appointment, AppointmentId, AppointmentStatus, Patient, PatientId, Pointer, PointerId, PointerMark, Role, Staff,
@@ -397,9 +398,10 @@ pub fn get_pointer(conn: &Connection, id: PointerId) -> Result<Option<Pointer>> 
 /// newest first, with marks and retraction.
 pub fn current_pointers(conn: &Connection, patient: PatientId) -> Result<Vec<Pointer>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "{POINTER_SELECT} WHERE p.patient_id = ?1
+        "{POINTER_SELECT} WHERE p.patient_id IN {family}
            AND NOT EXISTS (SELECT 1 FROM pointer n WHERE n.supersedes = p.id)
-         ORDER BY p.created_at DESC"
+         ORDER BY p.created_at DESC",
+        family = family_of("?1")
     ))?;
     let mut out: Vec<Pointer> =
         stmt.query_map([patient.as_bytes().as_slice()], pointer_from_row)?.collect::<rusqlite::Result<_>>()?;
@@ -537,8 +539,10 @@ pub fn overlapping_appointments(
 }
 
 pub fn appointments_for_patient(conn: &Connection, patient: PatientId) -> Result<Vec<Appointment>> {
-    let mut stmt =
-        conn.prepare_cached(&format!("SELECT {APPT_COLS} FROM appointment WHERE patient_id = ?1 ORDER BY starts_at"))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {APPT_COLS} FROM appointment WHERE patient_id IN {} ORDER BY starts_at",
+        family_of("?1")
+    ))?;
     let rows = stmt.query_map([patient.as_bytes().as_slice()], appt_from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -548,7 +552,7 @@ pub fn patients_with_last_visit(conn: &Connection) -> Result<Vec<(Patient, Optio
     let cols: Vec<String> = PATIENT_COLUMNS.iter().map(|c| format!("p.{c}")).collect();
     let mut stmt = conn.prepare(&format!(
         "SELECT {}, (SELECT max(a.starts_at) FROM appointment a WHERE a.patient_id = p.id AND a.status = 'done')
-         FROM patient p WHERE p.deleted_at IS NULL",
+         FROM patient p WHERE p.deleted_at IS NULL AND p.merged_into IS NULL",
         cols.join(", ")
     ))?;
     let n = PATIENT_COLUMNS.len();
@@ -556,10 +560,107 @@ pub fn patients_with_last_visit(conn: &Connection) -> Result<Vec<(Patient, Optio
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+// Merges
+
+/// SQL for the ids of a patient and of every record merged into them, however many merges
+/// deep (`param` is the patient's placeholder): what belongs to any of them is the patient's.
+pub(crate) fn family_of(param: &str) -> String {
+    format!(
+        "(WITH RECURSIVE family(id) AS (SELECT {param} UNION SELECT p.id FROM patient p JOIN family f ON p.merged_into = f.id)
+          SELECT id FROM family)"
+    )
+}
+
+/// The patient a merged-away record now is (itself when it was not merged away), following
+/// merges of merges.
+pub fn canonical(conn: &Connection, id: PatientId) -> Result<PatientId> {
+    let mut stmt = conn.prepare_cached("SELECT merged_into FROM patient WHERE id = ?1")?;
+    let mut seen = vec![id];
+    let mut at = id;
+    while let Some(Some(next)) = stmt
+        .query_row([at.as_bytes().as_slice()], |r| opt_blob16(r, 0))
+        .optional()?
+        .map(|o| o.map(PatientId::from_bytes))
+    {
+        if seen.contains(&next) {
+            break;
+        }
+        seen.push(next);
+        at = next;
+    }
+    Ok(at)
+}
+
+const MERGE_COLS: &str = "id, patient_id, keep, changes, by_staff, at, undone_at, undone_by";
+
+fn merge_from_row(r: &Row<'_>) -> rusqlite::Result<PatientMerge> {
+    let changes: String = r.get(3)?;
+    Ok(PatientMerge {
+        id: uuid::Uuid::from_bytes(blob16(r, 0)?),
+        other: PatientId::from_bytes(blob16(r, 1)?),
+        keep: PatientId::from_bytes(blob16(r, 2)?),
+        changes: serde_json::from_str(&changes)
+            .map_err(|_| rusqlite::Error::InvalidColumnType(3, "changes".into(), rusqlite::types::Type::Text))?,
+        by: StaffId::from_bytes(blob16(r, 4)?),
+        at: from_ms(r.get(5)?),
+        undone_at: r.get::<_, Option<i64>>(6)?.map(from_ms),
+        undone_by: opt_blob16(r, 7)?.map(StaffId::from_bytes),
+    })
+}
+
+pub fn insert_merge(conn: &Connection, m: &PatientMerge) -> Result<()> {
+    let changes = serde_json::to_string(&m.changes).map_err(|_| StoreError::Decode("merge log"))?;
+    conn.execute(
+        &format!("INSERT INTO patient_merge ({MERGE_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, NULL)"),
+        params![
+            m.id.as_bytes().as_slice(),
+            m.other.as_bytes().as_slice(),
+            m.keep.as_bytes().as_slice(),
+            changes,
+            m.by.as_bytes().as_slice(),
+            to_ms(m.at)
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn get_merge(conn: &Connection, id: uuid::Uuid) -> Result<Option<PatientMerge>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {MERGE_COLS} FROM patient_merge WHERE id = ?1"),
+            [id.as_bytes().as_slice()],
+            merge_from_row,
+        )
+        .optional()?)
+}
+
+/// Marks a merge undone (the desk's triggers then make the merged-away record live again).
+pub fn undo_merge(conn: &Connection, id: uuid::Uuid, at: chrono::DateTime<chrono::Utc>, by: StaffId) -> Result<()> {
+    conn.execute(
+        "UPDATE patient_merge SET undone_at = ?2, undone_by = ?3 WHERE id = ?1 AND undone_at IS NULL",
+        params![id.as_bytes().as_slice(), to_ms(at), by.as_bytes().as_slice()],
+    )?;
+    Ok(())
+}
+
+/// The merges in force whose records now read as this patient's (directly merged into them),
+/// newest first.
+pub fn merged_into(conn: &Connection, keep: PatientId) -> Result<Vec<PatientMerge>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {MERGE_COLS} FROM patient_merge m
+         WHERE m.keep = ?1 AND m.undone_at IS NULL
+           AND (SELECT p.merged_into FROM patient p WHERE p.id = m.patient_id) = ?1
+         ORDER BY m.at DESC, m.id DESC"
+    ))?;
+    let rows = stmt.query_map([keep.as_bytes().as_slice()], merge_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// What the duplicate match compares of every living patient.
 pub fn match_people(conn: &Connection) -> Result<Vec<(PatientId, Person)>> {
     let mut stmt = conn.prepare(
-        "SELECT id, given, family, birth_date, phones, email, address FROM patient WHERE deleted_at IS NULL",
+        "SELECT id, given, family, birth_date, phones, email, address FROM patient
+         WHERE deleted_at IS NULL AND merged_into IS NULL",
     )?;
     let rows = stmt.query_map([], |r| {
         let birth: Option<String> = r.get(3)?;
@@ -602,7 +703,7 @@ pub fn segment_rows(conn: &Connection, mut each: impl FnMut(SegmentRow)) -> Resu
          FROM patient p
          LEFT JOIN (SELECT patient_id, max(starts_at) AS last FROM appointment WHERE status = 'done' GROUP BY patient_id) v
              ON v.patient_id = p.id
-         WHERE p.deleted_at IS NULL ORDER BY p.family, p.given, p.id",
+         WHERE p.deleted_at IS NULL AND p.merged_into IS NULL ORDER BY p.family, p.given, p.id",
     )?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {

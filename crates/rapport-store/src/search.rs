@@ -25,7 +25,7 @@ const APOSTROPHES: &[char] = &['\'', '’', '`'];
 /// One pass of a search: the FTS5 match, most recent first, joined to what a hit shows.
 #[doc(hidden)]
 pub const HITS_SQL: &str =
-    "SELECT p.id, p.record_no, p.given, p.family, p.preferred, p.birth_date, p.phones, p.last_seen_at
+    "SELECT p.id, p.record_no, p.given, p.family, p.preferred, p.birth_date, p.phones, p.last_seen_at, p.merged_into
          FROM (SELECT rowid AS seq FROM patient_search WHERE patient_search MATCH ?1 ORDER BY rowid LIMIT ?2) s
          JOIN patient p INDEXED BY patient_search_hit ON p.search_seq = s.seq
          ORDER BY s.seq";
@@ -57,7 +57,8 @@ fn run_passes(conn: &Connection, passes: Vec<String>, limit: usize) -> Result<Ve
             let id: Vec<u8> = row.get(0)?;
             let phones: String = row.get(6)?;
             let birth: Option<String> = row.get(5)?;
-            Ok(PatientHit {
+            let merged_into = crate::records::opt_blob16(row, 8)?.map(PatientId::from_bytes);
+            let hit = PatientHit {
                 id: PatientId::from_bytes(id.try_into().unwrap_or([0; 16])),
                 record_no: row.get(1)?,
                 given: row.get(2)?,
@@ -66,10 +67,22 @@ fn run_passes(conn: &Connection, passes: Vec<String>, limit: usize) -> Result<Ve
                 birth_date: birth.and_then(|b| b.parse().ok()),
                 phone: serde_json::from_str::<Vec<String>>(&phones).ok().and_then(|p| p.into_iter().next()),
                 last_seen_at: row.get::<_, Option<i64>>(7)?.map(from_ms),
-            })
+            };
+            Ok((hit, merged_into))
         })?;
-        for hit in rows {
-            let hit = hit?;
+        for row in rows {
+            // A merged-away record is found under its old name and number, and shows the
+            // patient it was merged into.
+            let hit = match row? {
+                (hit, None) => hit,
+                (_, Some(kept)) => {
+                    let kept = crate::records::canonical(conn, kept)?;
+                    match crate::records::get_patient(conn, kept)? {
+                        Some(p) => PatientHit::from(&p),
+                        None => continue,
+                    }
+                }
+            };
             if hits.len() < limit && !hits.iter().any(|h| h.id == hit.id) {
                 hits.push(hit);
             }

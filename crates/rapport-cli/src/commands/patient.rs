@@ -70,6 +70,18 @@ pub(crate) fn patient(app: &mut Rapport, s: &Session, cmd: PatientCommand) -> Re
             }
             print_card(app, s, &card)?;
         }
+        PatientCommand::Merge { keep, other, take, json } => {
+            let (keep, other) = (app.resolve_patient(s, &keep)?, app.resolve_patient(s, &other)?);
+            let merge = app.merge_patients(s, keep, other, &take.into_iter().collect())?;
+            if json {
+                return output::json(&merge);
+            }
+            say!("{}", merge.id);
+        }
+        PatientCommand::Unmerge { merge_id } => {
+            let merge = app.unmerge_patients(s, merge_id)?;
+            say!("Undone: the two records are apart again (merge {}).", merge.id);
+        }
         PatientCommand::Duplicates { given, family, birth_date, phone, json } => {
             let found = app.possible_duplicates(s, &given, &family, birth_date, &phone)?;
             if json {

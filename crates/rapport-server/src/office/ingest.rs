@@ -145,6 +145,11 @@ fn ingest_one(
         // History sent again that adds nothing is not logged (a patient it takes on again is
         // held all the same).
         let nothing_new = c.replay && !creating && touched.is_empty();
+        if creating && c.entity == Entity::PatientMerge {
+            // Before the merge takes its place in the log, every clinic holding the merged-away
+            // record holds the kept one, whose record its desks then receive first.
+            rules::spread_merge(w, &state)?;
+        }
         if !nothing_new {
             if let Err(e) = schema::check_record(c.entity, &state.fields) {
                 return Ok(Err(e));
@@ -159,12 +164,13 @@ fn ingest_one(
         }
         if admitted.hold
             && let Some(patient) = admitted.patient
-            && w.hold(device.clinic, patient)?
-            && !creating
         {
-            // Taken on: the clinic's other desks receive the patient whole, as after `take-on`.
-            tracing::info!(device = %device.id, clinic = %device.clinic, "a patient taken on by their whole record");
-            take_on::send_again(w, patient)?;
+            if creating {
+                w.hold(device.clinic, patient)?;
+            } else if take_on::take_on_for(w, device.clinic, patient)? > 0 {
+                // Taken on: the clinic's other desks receive the patient whole, as after `take-on`.
+                tracing::info!(device = %device.id, clinic = %device.clinic, "a patient taken on by their whole record");
+            }
         }
         if nothing_new {
             return Ok(Ok(ack));
@@ -240,6 +246,9 @@ fn admit(
     if let Err(e) = schema::check_fields(c.entity, &c.fields, state.is_none()) {
         return Ok(Err(e));
     }
+    if state.is_some() && c.entity == Entity::PatientMerge && c.fields.keys().any(|f| !f.starts_with("undone_")) {
+        return deny(RefusalCode::InvalidValue, "a merge stays as it was made; only undoing it changes it");
+    }
     let clinic = device.clinic;
     let not_held = "that patient is not held by this clinic; find them at head office and take them on first";
     let mut admitted = Admitted { patient: None, clinic: None, hold: false, state: None };
@@ -265,6 +274,23 @@ fn admit(
                         }
                     }
                     Some(patient)
+                }
+                (Entity::PatientMerge, None) => {
+                    let (Some(other), Some(keep)) = (field_uuid(c, "patient_id"), field_uuid(c, "keep")) else {
+                        return deny(RefusalCode::InvalidValue, "a merge names two patients");
+                    };
+                    if other == keep {
+                        return deny(RefusalCode::InvalidValue, "a record cannot be merged into itself");
+                    }
+                    for p in [other, keep] {
+                        if !w.exists(Entity::Patient, &p.to_string())? {
+                            return deny(RefusalCode::NoPatient, "head office has no such patient");
+                        }
+                        if !w.holds(clinic, p)? {
+                            return deny(RefusalCode::OtherClinic, not_held);
+                        }
+                    }
+                    Some(other)
                 }
                 (_, None) => {
                     let pointer = field_uuid(c, "pointer_id").map(|p| p.to_string()).unwrap_or_default();

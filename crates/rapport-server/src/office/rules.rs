@@ -157,3 +157,25 @@ pub(super) fn keep_unique(
     w.claim_unique(entity, field, &renamed, record)?;
     Ok(())
 }
+
+/// A merge reaches every clinic that holds the merged-away record (it is logged under that
+/// patient), and their desks can only apply it holding the kept patient too: each such clinic
+/// takes the kept patient on, whose records are sent again ahead of the merge.
+pub(super) fn spread_merge(w: &mut Writer<'_>, merge: &State) -> OfficeResult<()> {
+    let (Some(other), Some(keep)) =
+        (merge.patient, merge.fields.get("keep").and_then(Value::as_str).and_then(|k| k.parse::<Uuid>().ok()))
+    else {
+        return Ok(());
+    };
+    w.flush()?;
+    let found =
+        w.db()?.query("SELECT clinic_id FROM patient_clinic WHERE patient_id = $1", &[other.to_string().into()])?;
+    let mut clinics = Vec::with_capacity(found.len());
+    for mut row in crate::db::rows(found, "clinic") {
+        clinics.push(row.uuid()?);
+    }
+    for clinic in clinics {
+        super::take_on::take_on_for(w, clinic, keep)?;
+    }
+    Ok(())
+}

@@ -404,7 +404,7 @@ impl<'a> Writer<'a> {
     }
 
     /// Sends everything written so far, a statement per table and few hundred rows.
-    fn flush(&mut self) -> OfficeResult<()> {
+    pub(super) fn flush(&mut self) -> OfficeResult<()> {
         if self.pending.is_empty() {
             return Ok(());
         }
