@@ -6,19 +6,20 @@ use rapport_model::calls::CallItem;
 use rapport_model::campaigns::CampaignView;
 use rapport_model::ipc::ErrorReply;
 use rapport_model::ipc::{
-    AddPointerArgs, CallDoneArgs, CampaignArgs, DeskState, DuplicateArgs, EnrollArgs, ExportArgs, FindArgs, GlanceArgs,
-    HeadOffice, IdleLockArgs, JoinArgs, LoginArgs, MoveArgs, PassphraseArgs, PasswordArgs, PatientArgs, PauseArgs,
-    PointerArgs, ProfileArgs, RangeArgs, RecallRuleArgs, ResolveArgs, ScheduleArgs, SearchArgs, SegmentArgs, SetupArgs,
-    SlotArgs, StatusArgs, TemplateArgs,
+    AddPointerArgs, BandArgs, CallDoneArgs, CampaignArgs, DeskState, DuplicateArgs, EnrollArgs, ExportArgs, FindArgs,
+    GlanceArgs, HeadOffice, IdleLockArgs, JoinArgs, LoginArgs, MergeArgs, MoveArgs, PassphraseArgs, PasswordArgs,
+    PatientArgs, PauseArgs, PointerArgs, ProfileArgs, RangeArgs, RecallRuleArgs, ResolveArgs, ScheduleArgs, SearchArgs,
+    SegmentArgs, SetupArgs, SlotArgs, StatusArgs, TemplateArgs, UnmergeArgs,
 };
+use rapport_model::merge::PatientMerge;
 use rapport_model::outreach::{MessagingEdit, MessagingView, RecallRule, TemplateView};
 use rapport_model::reports::{CountRow, NoShowRow, WaitingReport};
 use rapport_model::segments::{SavedSegment, SegmentSize};
 use rapport_model::surveys::{SurveyEdit, SurveyResults, SurveySettings};
 use rapport_model::sync::{RemotePatient, SyncReport, SyncStatus};
 use rapport_model::view::{
-    BookingOutcome, ConflictView, DoctorGlance, DoctorView, DuplicateMatch, FreeSlot, PatientCard, PatientHit,
-    ScheduleRow,
+    BookingOutcome, ConflictView, DoctorGlance, DoctorView, DuplicateMatch, DuplicatePair, FreeSlot, MergePreview,
+    PatientCard, PatientHit, ScheduleRow,
 };
 use rapport_model::{Appointment, Booking, NewPatient, Patient, Pointer, Source};
 use tauri::{AppHandle, Manager, State};
@@ -212,6 +213,26 @@ pub async fn waiting_report(desk: State<'_, Desk>, args: RangeArgs) -> Reply<Wai
 #[tauri::command]
 pub async fn profile_report(desk: State<'_, Desk>, args: ProfileArgs) -> Reply<Vec<CountRow>> {
     desk.with_session(|app, s| app.profile_report(s, args.which, args.from, args.to))
+}
+
+#[tauri::command]
+pub async fn duplicate_pairs(desk: State<'_, Desk>, args: BandArgs) -> Reply<Vec<DuplicatePair>> {
+    desk.with_session(|app, s| app.duplicate_pairs(s, args.band))
+}
+
+#[tauri::command]
+pub async fn merge_preview(desk: State<'_, Desk>, args: MergeArgs) -> Reply<MergePreview> {
+    desk.with_session(|app, s| app.merge_preview(s, args.keep, args.other))
+}
+
+#[tauri::command]
+pub async fn merge_patients(desk: State<'_, Desk>, args: MergeArgs) -> Reply<PatientMerge> {
+    desk.with_session(|app, s| app.merge_patients(s, args.keep, args.other, &args.choices))
+}
+
+#[tauri::command]
+pub async fn unmerge_patients(desk: State<'_, Desk>, args: UnmergeArgs) -> Reply<PatientMerge> {
+    desk.with_session(|app, s| app.unmerge_patients(s, args.merge_id))
 }
 
 #[tauri::command]

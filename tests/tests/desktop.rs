@@ -347,6 +347,43 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
     by_xpath(driver, "//p[@id='srv-said'][contains(., 'are on')]").await?;
     by_id(driver, "campaigns").await?.scroll_into_view().await?;
     screenshot(driver, shots, "figures-campaigns").await?;
+
+    // Records: Nila is registered a second time with a slip in her family name; the review
+    // queue pairs the two, the manager keeps the right spelling and merges (a double click
+    // merges once), then undoes it.
+    tab(driver, "New patient").await?;
+    type_into(driver, "reg-given", "Nila").await?;
+    type_into(driver, "reg-family", "Testwod").await?;
+    type_into(driver, "reg-phone", &phone).await?;
+    by_xpath(driver, "//section[@id='duplicates']//li[contains(., 'Testwood')]").await?;
+    by_id(driver, "register-submit").await?.click().await?;
+    by_xpath(driver, "//div[@id='patient-name'][contains(., 'Testwod')]").await?;
+    tab(driver, "Records").await?;
+    let pair = "//table[@id='dup-queue']//tr[contains(., 'Testwod') and contains(., 'Testwood')]";
+    by_xpath(driver, &format!("{pair}//button[@class='review']")).await?.click().await?;
+    let family = "//table[@id='merge-fields']//tr[@data-field='family']";
+    by_xpath(driver, &format!("{family}//label[contains(., 'Testwood')]/input")).await?.click().await?;
+    screenshot(driver, shots, "records-merge-review").await?;
+    let merge = by_id(driver, "merge-confirm").await?;
+    merge.click().await?;
+    let _ = merge.click().await;
+    by_xpath(driver, "//p[@id='merge-done'][contains(., 'is merged into Nila Testwood')]").await?;
+    let gone = driver.query(By::XPath(pair)).wait(Duration::from_secs(20), Duration::from_millis(100));
+    assert!(gone.not_exists().await?, "the merged pair has left the queue");
+    screenshot(driver, shots, "records-merged").await?;
+    // The old spelling finds the kept record, whose card names the record merged into it and
+    // undoes the merge; the pair is back in the queue.
+    tab(driver, "Front desk").await?;
+    by_id(driver, "search").await?.send_keys("Testwod").await?;
+    by_xpath(driver, "//ul[@id='results']/li[1]//div[@class='name'][contains(., 'Nila Testwood')]").await?;
+    by_id(driver, "search").await?.send_keys(Key::Enter).await?;
+    let merged = by_xpath(driver, "//p[@id='merged-records'][contains(., 'Testwod')]").await?;
+    screenshot(driver, shots, "card-merged").await?;
+    merged.find(By::XPath(".//button[normalize-space()='Undo']")).await?.click().await?;
+    let undone = driver.query(By::Id("merged-records")).wait(Duration::from_secs(20), Duration::from_millis(100));
+    assert!(undone.not_exists().await?, "undone: the card holds one record again");
+    tab(driver, "Records").await?;
+    by_xpath(driver, pair).await?;
     Ok(())
 }
 

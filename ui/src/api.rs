@@ -4,20 +4,24 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rapport_model::calls::{CallItem, CallOutcome};
 use rapport_model::campaigns::CampaignView;
+use rapport_model::duplicates::Band;
 use rapport_model::ipc::{
     AddPointerArgs, CallDoneArgs, DeskState, DuplicateArgs, EnrollArgs, ErrorReply, FindArgs, GlanceArgs, HeadOffice,
     IdleLockArgs, JoinArgs, LoginArgs, MoveArgs, PassphraseArgs, PasswordArgs, PatientArgs, PointerArgs,
     RecallRuleArgs, ResolveArgs, ScheduleArgs, SearchArgs, SetupArgs, SlotArgs, StatusArgs, TemplateArgs,
 };
-use rapport_model::ipc::{CampaignArgs, ExportArgs, PauseArgs, ProfileArgs, RangeArgs, SegmentArgs};
+use rapport_model::ipc::{
+    BandArgs, CampaignArgs, ExportArgs, MergeArgs, PauseArgs, ProfileArgs, RangeArgs, SegmentArgs, UnmergeArgs,
+};
+use rapport_model::merge::PatientMerge;
 use rapport_model::outreach::{MessagingEdit, MessagingView, RecallRule, TemplateView};
 use rapport_model::reports::{CountRow, NoShowRow, ProfileReport, Report, WaitingReport};
 use rapport_model::segments::{SavedSegment, SegmentFilter, SegmentSize};
 use rapport_model::surveys::{SurveyEdit, SurveyResults, SurveySettings};
 use rapport_model::sync::{RemotePatient, SyncReport, SyncStatus};
 use rapport_model::view::{
-    BookingOutcome, ConflictView, DoctorGlance, DoctorView, DuplicateMatch, FreeSlot, PatientCard, PatientHit,
-    ScheduleRow,
+    BookingOutcome, ConflictView, DoctorGlance, DoctorView, DuplicateMatch, DuplicatePair, FreeSlot, MergePreview,
+    PatientCard, PatientHit, ScheduleRow,
 };
 use rapport_model::{
     Appointment, AppointmentId, Booking, ErrorCode, NewPatient, Patient, PatientId, Pointer, PointerId, PointerKind,
@@ -254,6 +258,22 @@ pub async fn export_report(report: Report, from: NaiveDate, to: NaiveDate) -> Re
 
 pub async fn segments() -> Reply<Vec<SavedSegment>> {
     call0("segments").await
+}
+
+pub async fn duplicate_pairs(band: Band) -> Reply<Vec<DuplicatePair>> {
+    call("duplicate_pairs", &BandArgs { band }).await
+}
+
+pub async fn merge_preview(keep: PatientId, other: PatientId) -> Reply<MergePreview> {
+    call("merge_preview", &MergeArgs { keep, other, choices: Default::default() }).await
+}
+
+pub async fn merge_patients(args: &MergeArgs) -> Reply<PatientMerge> {
+    call("merge_patients", args).await
+}
+
+pub async fn unmerge_patients(merge_id: uuid::Uuid) -> Reply<PatientMerge> {
+    call("unmerge_patients", &UnmergeArgs { merge_id }).await
 }
 
 pub async fn create_campaign(args: &CampaignArgs) -> Reply<CampaignView> {

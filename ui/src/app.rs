@@ -12,7 +12,9 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::api;
-use crate::pages::{booking, call_list, figures, front_desk, gates, glance, head_office, register, schedule, settings};
+use crate::pages::{
+    booking, call_list, figures, front_desk, gates, glance, head_office, records, register, schedule, settings,
+};
 
 /// The screens of the ready desk.
 #[derive(Clone, Debug, PartialEq)]
@@ -33,6 +35,8 @@ pub enum Page {
     Settings,
     /// A manager's figures: segments, reports, campaigns, surveys.
     Figures,
+    /// A manager's records: the duplicate review queue and merges.
+    Records,
 }
 
 /// What every page can reach.
@@ -237,6 +241,7 @@ fn Shell(props: &ShellProps) -> Html {
                     "6" => Some(Page::HeadOffice),
                     "7" if may_configure => Some(Page::Settings),
                     "8" if may_configure => Some(Page::Figures),
+                    "9" if may_configure => Some(Page::Records),
                     _ => None,
                 };
                 if let Some(p) = target {
@@ -279,6 +284,7 @@ fn Shell(props: &ShellProps) -> Html {
         Page::HeadOffice => html! { <head_office::HeadOffice /> },
         Page::Settings => html! { <settings::Settings /> },
         Page::Figures => html! { <figures::Figures /> },
+        Page::Records => html! { <records::Records /> },
     };
     html! {
         <ContextProvider<Desk> context={desk}>
@@ -293,6 +299,7 @@ fn Shell(props: &ShellProps) -> Html {
                         {tab("Call list", "4", Page::CallList, current == Page::CallList)}
                         {tab("Doctor glance", "5", Page::Glance(None), matches!(current, Page::Glance(_)))}
                         if may_configure { {tab("Figures", "8", Page::Figures, current == Page::Figures)} }
+                        if may_configure { {tab("Records", "9", Page::Records, current == Page::Records)} }
                         if may_configure { {tab("Settings", "7", Page::Settings, current == Page::Settings)} }
                     </nav>
                     <span class="spacer"></span>

@@ -502,6 +502,16 @@ pub(crate) enum ExportCommand {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+    /// One patient's records (--patient) or every living patient's, as an HL7 FHIR R4 Bundle
+    /// (JSON) in a new file: Patient, Condition, RelatedPerson, Flag (rapport pointers),
+    /// Appointment and Encounter. The file is not encrypted.
+    Fhir {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// A patient id or record number.
+        #[arg(long)]
+        patient: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -520,6 +530,18 @@ pub(crate) enum ImportCommand {
     /// patient, doctor and time again updates the status. Mapping columns: patient_record_no,
     /// doctor, date, time, minutes, status, reason, ignore.
     Appointments(ImportArgs),
+    /// An HL7 FHIR R4 Bundle (JSON, collection or transaction): Patient, RelatedPerson (as
+    /// attendants), Condition (as condition tags), Flag (as pointers), Appointment and Encounter
+    /// (as visits). A resource that is not valid is refused with its position and the reason
+    /// and nothing is written (exit 1); ids are kept, so the same bundle again changes nothing.
+    Fhir {
+        file: PathBuf,
+        /// Check and count, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// What every import takes.

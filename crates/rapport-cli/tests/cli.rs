@@ -689,3 +689,44 @@ fn the_duplicate_queue_pairs_look_alikes_by_band_for_managers_only() {
     let refused = d.run("ravi", &["duplicates", "list"]);
     assert_eq!(refused.status.code(), Some(1), "the front desk does not review duplicates");
 }
+
+#[test]
+fn a_fhir_bundle_goes_out_and_comes_into_another_desk_once() {
+    let d = Desk::new();
+    d.init();
+    let id = d.ok("admin", &["patient", "add", "--given", "Asha", "--family", "Rao", "--birth-date", "1975-02-03"]);
+    d.ok("admin", &["pointer", "add", id.trim(), "--kind", "travel", "--text", "Back from Goa"]);
+    let out = d.dir().join("bundle.json");
+    let path = out.display().to_string();
+    let said = d.run("admin", &["export", "fhir", "--out", &path]);
+    assert!(said.status.success(), "{}", stderr(&said));
+    assert!(stderr(&said).contains("not encrypted"));
+    let bundle: Value = serde_json::from_str(&std::fs::read_to_string(&out).expect("bundle")).expect("json");
+    assert_eq!(bundle["resourceType"], "Bundle");
+    assert_eq!(d.run("admin", &["export", "fhir", "--out", &path]).status.code(), Some(1), "never over a file");
+    let one = d.dir().join("one.json");
+    d.ok("admin", &["export", "fhir", "--out", &one.display().to_string(), "--patient", id.trim()]);
+
+    let other = Desk::new();
+    other.init();
+    let dry = other.json("admin", &["import", "fhir", &path, "--dry-run", "--json"]);
+    assert_eq!((dry["created"].as_u64(), dry["written"].as_bool()), (Some(1), Some(false)), "{dry}");
+    assert_eq!(other.json("admin", &["patient", "search", "Rao", "--json"]).as_array().map(Vec::len), Some(0));
+    let done = other.json("admin", &["import", "fhir", &path, "--json"]);
+    assert_eq!((done["created"].as_u64(), done["pointers"].as_u64()), (Some(1), Some(1)), "{done}");
+    let again = other.json("admin", &["import", "fhir", &path, "--json"]);
+    assert_eq!((again["created"].as_u64(), again["pointers"].as_u64()), (Some(0), Some(0)), "{again}");
+    let card = other.json("admin", &["patient", "show", id.trim(), "--json"]);
+    assert_eq!(card["family"], "Rao", "the same id on the other desk: {card}");
+
+    let broken = other.dir().join("broken.json");
+    std::fs::write(
+        &broken,
+        r#"{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Patient","id":"x"}}]}"#,
+    )
+    .expect("write");
+    let refused = other.run("admin", &["import", "fhir", &broken.display().to_string(), "--json"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&refused.stdout).expect("json");
+    assert_eq!(report["refused"][0]["position"], "entry[0] Patient", "{report}");
+}

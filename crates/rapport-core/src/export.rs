@@ -73,19 +73,25 @@ impl Rapport {
                 (table(&lines), lines.len())
             }
         };
-        write_private(out, csv.as_bytes()).map_err(|e| {
-            let message = if e.kind() == std::io::ErrorKind::AlreadyExists {
-                format!("{} exists: give a new file name (an export never writes over a file)", out.display())
-            } else {
-                format!("cannot write {}: {e}", out.display())
-            };
-            Error::new(ErrorCode::InvalidInput, message)
-        })?;
+        write_new_file(out, csv.as_bytes())?;
         let now = self.clock.now();
         let detail = format!("{rows} {what}");
         self.store.write(|tx| log(tx, now, s, &format!("export.{what}"), None, Some(&detail)))?;
         Ok(rows)
     }
+}
+
+/// An export's file: new (never over an existing one, which is refused in words), readable by
+/// its owner only.
+pub(crate) fn write_new_file(out: &Path, bytes: &[u8]) -> Result<()> {
+    write_private(out, bytes).map_err(|e| {
+        let message = if e.kind() == std::io::ErrorKind::AlreadyExists {
+            format!("{} exists: give a new file name (an export never writes over a file)", out.display())
+        } else {
+            format!("cannot write {}: {e}", out.display())
+        };
+        Error::new(ErrorCode::InvalidInput, message)
+    })
 }
 
 /// A new file only its owner may read, with `bytes` in it.

@@ -283,3 +283,25 @@ pub struct SegmentArgs {
     /// Saved under this name (none: counted only).
     pub name: Option<String>,
 }
+
+/// The duplicate review queue from this band up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BandArgs {
+    pub band: crate::duplicates::Band,
+}
+
+/// Two records to see side by side, or to merge (`other` into `keep`) with staff's choice per
+/// differing field (a field left out takes its default).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergeArgs {
+    pub keep: PatientId,
+    pub other: PatientId,
+    #[serde(default)]
+    pub choices: std::collections::BTreeMap<String, crate::merge::Side>,
+}
+
+/// A merge to undo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnmergeArgs {
+    pub merge_id: uuid::Uuid,
+}

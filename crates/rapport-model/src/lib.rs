@@ -14,6 +14,7 @@ pub mod campaigns;
 pub mod codes;
 pub mod csv;
 pub mod duplicates;
+pub mod fhir;
 pub mod ids;
 pub mod import;
 pub mod ipc;

@@ -57,6 +57,22 @@ pub fn PatientCardView(props: &CardProps) -> Html {
             })
         }
     };
+    let may_merge = desk.state.staff.as_ref().is_some_and(|s| s.role.allows(rapport_model::Operation::DeletePatient));
+    let unmerge = {
+        let (desk, error, on_changed) = (desk.clone(), error.clone(), props.on_changed.clone());
+        move |merge_id| {
+            let (desk, error, on_changed) = (desk.clone(), error.clone(), on_changed.clone());
+            Callback::from(move |_: MouseEvent| {
+                let (desk, error, on_changed) = (desk.clone(), error.clone(), on_changed.clone());
+                spawn_local(async move {
+                    match api::unmerge_patients(merge_id).await {
+                        Ok(_) => on_changed.emit(()),
+                        Err(e) => error.set(desk.message(e)),
+                    }
+                });
+            })
+        }
+    };
     let book = {
         let navigate = desk.navigate.clone();
         let patient = p.id;
@@ -90,6 +106,20 @@ pub fn PatientCardView(props: &CardProps) -> Html {
                     </div>
                 }
             </header>
+            if !card.merged.is_empty() {
+                <p class="hint" id="merged-records">{"Also holds "}
+                    { for card.merged.iter().map(|m| {
+                        let unmerge = unmerge(m.merge_id);
+                        html! {
+                            <span class="merged">
+                                {format!("{} ({}), merged {}", m.record.full_name(), m.record.record_no, format::when(m.at, today))}
+                                if may_merge { {" "}<button class="quiet" onclick={unmerge}>{"Undo"}</button> }
+                                {" "}
+                            </span>
+                        }
+                    }) }
+                </p>
+            }
             if !p.practical_needs.is_empty() {
                 <div class="badges" aria-label="Practical needs">
                     { for p.practical_needs.iter().map(|n| html! { <span class="badge need">{n.label()}</span> }) }

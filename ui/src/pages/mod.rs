@@ -8,6 +8,7 @@ pub mod gates;
 pub mod glance;
 pub mod head_office;
 pub mod messaging;
+pub mod records;
 pub mod register;
 pub mod schedule;
 pub mod settings;

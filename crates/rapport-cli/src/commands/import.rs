@@ -1,4 +1,7 @@
-//! Records from and to another system's files: `import patients`, `export csv`.
+//! Records from and to another system's files: `import patients|appointments|fhir`,
+//! `export csv|fhir`.
+
+use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use rapport_core::{ImportOptions, ImportProgress, ImportStage, ImportSummary, Rapport, Session};
@@ -11,6 +14,7 @@ pub(crate) fn import(app: &mut Rapport, s: &Session, cmd: ImportCommand) -> Resu
     let (patients, ImportArgs { file, map, date_format, dry_run, json }) = match cmd {
         ImportCommand::Patients(args) => (true, args),
         ImportCommand::Appointments(args) => (false, args),
+        ImportCommand::Fhir { file, dry_run, json } => return import_fhir(app, s, &file, dry_run, json),
     };
     let bytes = std::fs::read(&file).map_err(|e| user_error(format!("cannot read {}: {e}", file.display())))?;
     let map = map
@@ -78,10 +82,47 @@ fn print(summary: &ImportSummary, dry_run: bool, patients: bool) {
     }
 }
 
+fn import_fhir(app: &mut Rapport, s: &Session, file: &Path, dry_run: bool, json: bool) -> Result<(), Failure> {
+    let text = std::fs::read_to_string(file).map_err(|e| user_error(format!("cannot read {}: {e}", file.display())))?;
+    let summary = app.import_fhir(s, &text, dry_run)?;
+    if json {
+        output::json(&summary)?;
+    } else {
+        let (verb, done) = if summary.written { ("", "imported") } else { ("would be ", "checked") };
+        say!(
+            "{done}: {} patient(s) {verb}created, {} {verb}updated; {} pointer(s), {} appointment(s), {} visit(s); {} resource(s) skipped{}",
+            summary.created,
+            summary.updated,
+            summary.pointers,
+            summary.appointments,
+            summary.visits,
+            summary.skipped,
+            if dry_run { " (dry run: nothing written)" } else { "" }
+        );
+        for r in &summary.refused {
+            say!("{}: {}", r.position, r.reason);
+        }
+    }
+    if summary.refused.is_empty() {
+        Ok(())
+    } else {
+        let n = summary.refused.len();
+        Err(user_error(format!("{n} resource(s) refused: nothing was imported; mend them and import the bundle again")))
+    }
+}
+
 pub(crate) fn export(app: &mut Rapport, s: &Session, cmd: ExportCommand) -> Result<(), Failure> {
-    let ExportCommand::Csv { what, out } = cmd;
-    let rows = app.export_csv(s, what, &out)?;
-    say!("wrote {rows} {what} to {}", out.display());
+    match cmd {
+        ExportCommand::Csv { what, out } => {
+            let rows = app.export_csv(s, what, &out)?;
+            say!("wrote {rows} {what} to {}", out.display());
+        }
+        ExportCommand::Fhir { out, patient } => {
+            let patient = patient.map(|p| app.resolve_patient(s, &p)).transpose()?;
+            let resources = app.export_fhir_to(s, patient, &out)?;
+            say!("wrote {resources} FHIR resources to {}", out.display());
+        }
+    }
     eprintln!("note: the file is not encrypted; keep it safe and delete it when it has served");
     Ok(())
 }

@@ -1,0 +1,302 @@
+//! A manager's records: the duplicate review queue (pairs of held patients who may be one
+//! person, best match first, with why) and the merge, the two records side by side with a
+//! choice for each field where they differ; a merge can be undone from here or from the card.
+
+use std::collections::BTreeMap;
+
+use rapport_model::duplicates::Band;
+use rapport_model::ipc::MergeArgs;
+use rapport_model::merge::{PatientMerge, Side};
+use rapport_model::view::{DuplicatePair, MergePreview, PatientHit};
+use rapport_model::{Patient, PatientId};
+use serde_json::Value;
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+use crate::api;
+use crate::dom::select_value;
+use crate::format;
+
+#[component]
+pub fn Records() -> Html {
+    html! {
+        <section class="records" aria-labelledby="records-title">
+            <h1 id="records-title">{"Records"}</h1>
+            <DuplicateQueue />
+        </section>
+    }
+}
+
+/// A merge just made, or just undone.
+#[derive(Clone, PartialEq)]
+enum Done {
+    Merged(PatientMerge, String),
+    Undone(String),
+}
+
+#[component]
+fn DuplicateQueue() -> Html {
+    let band = use_state(|| Band::Probable);
+    let pairs = use_state(|| None::<Result<Vec<DuplicatePair>, String>>);
+    let reviewing = use_state(|| None::<(PatientId, PatientId)>);
+    let done = use_state(|| None::<Done>);
+    // Raised after a merge or its undoing: the queue is read again.
+    let generation = use_state(|| 0u32);
+    {
+        let pairs = pairs.clone();
+        use_effect_with((*band, *generation), move |(band, _)| {
+            let band = *band;
+            pairs.set(None);
+            spawn_local(async move { pairs.set(Some(api::duplicate_pairs(band).await.map_err(|e| e.message))) });
+        });
+    }
+    let on_band = {
+        let band = band.clone();
+        Callback::from(move |_: Event| {
+            if let Ok(b) = select_value("dup-band").parse() {
+                band.set(b);
+            }
+        })
+    };
+    let on_done = {
+        let (reviewing, done, generation) = (reviewing.clone(), done.clone(), generation.clone());
+        Callback::from(move |d: Done| {
+            reviewing.set(None);
+            done.set(Some(d));
+            generation.set(*generation + 1);
+        })
+    };
+    let undo = {
+        let on_done = on_done.clone();
+        Callback::from(move |merge: PatientMerge| {
+            let on_done = on_done.clone();
+            spawn_local(async move {
+                let said = match api::unmerge_patients(merge.id).await {
+                    Ok(_) => "The two records are apart again.".to_owned(),
+                    Err(e) => format!("Not undone: {}", e.message),
+                };
+                on_done.emit(Done::Undone(said));
+            });
+        })
+    };
+    let on_cancel = {
+        let reviewing = reviewing.clone();
+        Callback::from(move |()| reviewing.set(None))
+    };
+    html! {
+        <section id="duplicates-queue" aria-labelledby="dup-title">
+            <h2 id="dup-title">{"Possible duplicates"}</h2>
+            <p class="hint">{"Pairs of patients held here who may be one person. Nothing is merged until you say so."}</p>
+            <label>{"Show "}
+                <select id="dup-band" onchange={on_band}>
+                    <option value="certain" selected={*band == Band::Certain}>{"certain matches"}</option>
+                    <option value="probable" selected={*band == Band::Probable}>{"certain and probable"}</option>
+                    <option value="possible" selected={*band == Band::Possible}>{"everything possible"}</option>
+                </select>
+            </label>
+            { match (*done).clone() {
+                Some(Done::Merged(m, said)) => {
+                    let undo = undo.clone();
+                    html! {
+                        <p class="notice" role="status" id="merge-done">{said}{" "}
+                            <button type="button" id="merge-undo" onclick={move |_| undo.emit(m.clone())}>{"Undo"}</button>
+                        </p>
+                    }
+                }
+                Some(Done::Undone(said)) => html! { <p class="notice" role="status" id="merge-done">{said}</p> },
+                None => html! {},
+            } }
+            if let Some((keep, other)) = *reviewing {
+                <MergeReview {keep} {other} on_done={on_done.clone()} on_cancel={on_cancel.clone()} />
+            }
+            { match &*pairs {
+                None => html! { <p class="hint">{"Comparing every patient…"}</p> },
+                Some(Err(message)) => html! { <p class="error" role="alert">{message.clone()}</p> },
+                Some(Ok(list)) if list.is_empty() => html! {
+                    <p class="hint" id="dup-none">{"No patients here look like one another."}</p>
+                },
+                Some(Ok(list)) => html! {
+                    <table id="dup-queue">
+                        <thead><tr><th scope="col">{"Match"}</th><th scope="col">{"One record"}</th>
+                            <th scope="col">{"The other"}</th><th scope="col">{"Why"}</th><th></th></tr></thead>
+                        <tbody>
+                            { for list.iter().map(|p| {
+                                let reviewing = reviewing.clone();
+                                let (a, b) = (p.a.id, p.b.id);
+                                html! {
+                                    <tr data-band={p.likeness.band.as_str()}>
+                                        <td><span class={classes!("band", p.likeness.band.as_str())}>{p.likeness.band.as_str()}</span>
+                                            <span class="hint">{format!(" {}", p.likeness.score)}</span></td>
+                                        <td>{hit(&p.a)}</td>
+                                        <td>{hit(&p.b)}</td>
+                                        <td>{p.likeness.reasons.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ")}</td>
+                                        <td><button type="button" class="review" onclick={move |_| reviewing.set(Some((a, b)))}>{"Review"}</button></td>
+                                    </tr>
+                                }
+                            }) }
+                        </tbody>
+                    </table>
+                },
+            } }
+        </section>
+    }
+}
+
+fn hit(h: &PatientHit) -> Html {
+    html! {
+        <div>
+            <strong>{h.full_name()}</strong>
+            <div class="hint">
+                {h.record_no.clone()}
+                {h.birth_date.map(|d| format!(" · {}", format::birth(d))).unwrap_or_default()}
+                {h.phone.clone().map(|p| format!(" · {p}")).unwrap_or_default()}
+            </div>
+        </div>
+    }
+}
+
+/// A field's value as a person reads it.
+fn shown(v: &Value) -> String {
+    match v {
+        Value::Null => "—".to_owned(),
+        Value::String(s) if s.trim().is_empty() => "—".to_owned(),
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => if *b { "yes" } else { "no" }.to_owned(),
+        Value::Number(n) => n.to_string(),
+        Value::Array(items) => items.iter().map(shown).collect::<Vec<_>>().join(", "),
+        // Consent: the channels allowed.
+        Value::Object(m) => {
+            let on: Vec<&str> = m.iter().filter(|(_, v)| v.as_bool() == Some(true)).map(|(k, _)| k.as_str()).collect();
+            if on.is_empty() { "none".to_owned() } else { on.join(", ").replace('_', " ") }
+        }
+    }
+}
+
+fn label(field: &str) -> String {
+    let words = field.replace('_', " ");
+    let mut chars = words.chars();
+    chars.next().map(|c| c.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or_default()
+}
+
+#[derive(Properties, PartialEq)]
+struct ReviewProps {
+    keep: PatientId,
+    other: PatientId,
+    on_done: Callback<Done>,
+    on_cancel: Callback<()>,
+}
+
+#[component]
+fn MergeReview(props: &ReviewProps) -> Html {
+    let swapped = use_state(|| false);
+    let (keep, other) = if *swapped { (props.other, props.keep) } else { (props.keep, props.other) };
+    let preview = use_state(|| None::<Result<MergePreview, String>>);
+    let choices = use_state(BTreeMap::<String, Side>::new);
+    let busy = use_state(|| false);
+    let error = use_state(|| None::<String>);
+    {
+        let (preview, choices) = (preview.clone(), choices.clone());
+        use_effect_with((keep, other), move |&(keep, other)| {
+            preview.set(None);
+            spawn_local(async move {
+                let got = api::merge_preview(keep, other).await.map_err(|e| e.message);
+                if let Ok(p) = &got {
+                    choices.set(p.differences.iter().map(|d| (d.field.clone(), d.default)).collect());
+                }
+                preview.set(Some(got));
+            });
+        });
+    }
+    let merge = {
+        let (choices, busy, error, on_done) = (choices.clone(), busy.clone(), error.clone(), props.on_done.clone());
+        let names = match &*preview {
+            Some(Ok(p)) => Some((p.keep.full_name(), p.other.full_name())),
+            _ => None,
+        };
+        Callback::from(move |_: MouseEvent| {
+            // A double click merges once: the second finds the button busy.
+            if *busy {
+                return;
+            }
+            busy.set(true);
+            let args = MergeArgs { keep, other, choices: (*choices).clone() };
+            let (busy, error, on_done, names) = (busy.clone(), error.clone(), on_done.clone(), names.clone());
+            spawn_local(async move {
+                match api::merge_patients(&args).await {
+                    Ok(m) => {
+                        let (kept, gone) = names.unwrap_or_default();
+                        on_done.emit(Done::Merged(m, format!("{gone} is merged into {kept}.")));
+                    }
+                    Err(e) => error.set(Some(e.message)),
+                }
+                busy.set(false);
+            });
+        })
+    };
+    let swap = {
+        let swapped = swapped.clone();
+        Callback::from(move |_: MouseEvent| swapped.set(!*swapped))
+    };
+    let cancel = {
+        let on_cancel = props.on_cancel.clone();
+        Callback::from(move |_: MouseEvent| on_cancel.emit(()))
+    };
+    let body = match &*preview {
+        None => html! { <p class="hint">{"Reading both records…"}</p> },
+        Some(Err(message)) => html! { <p class="error" role="alert">{message.clone()}</p> },
+        Some(Ok(p)) => {
+            let pick = |field: String, side: Side| {
+                let choices = choices.clone();
+                Callback::from(move |_: Event| {
+                    let mut next = (*choices).clone();
+                    next.insert(field.clone(), side);
+                    choices.set(next);
+                })
+            };
+            html! {
+                <>
+                    <table id="merge-fields">
+                        <thead><tr><th></th>
+                            <th scope="col">{"Keep: "}{record(&p.keep)}</th>
+                            <th scope="col">{"Merge away: "}{record(&p.other)}</th></tr></thead>
+                        <tbody>
+                            if p.differences.is_empty() {
+                                <tr><td colspan="3" class="hint">{"The two records agree on every field both have."}</td></tr>
+                            }
+                            { for p.differences.iter().map(|d| {
+                                let side = choices.get(&d.field).copied().unwrap_or(d.default);
+                                let name = format!("merge-{}", d.field);
+                                html! {
+                                    <tr data-field={d.field.clone()}>
+                                        <th scope="row">{label(&d.field)}</th>
+                                        <td><label><input type="radio" name={name.clone()} checked={side == Side::Keep}
+                                            onchange={pick(d.field.clone(), Side::Keep)} />{" "}{shown(&d.keep)}</label></td>
+                                        <td><label><input type="radio" name={name} checked={side == Side::Other}
+                                            onchange={pick(d.field.clone(), Side::Other)} />{" "}{shown(&d.other)}</label></td>
+                                    </tr>
+                                }
+                            }) }
+                        </tbody>
+                    </table>
+                    <p class="hint">{"Phones, condition tags, needs and attendants of both are kept. The merged-away record's appointments, pointers and messages move to the kept one. The newer record's value is chosen unless you choose otherwise."}</p>
+                </>
+            }
+        }
+    };
+    html! {
+        <section class="merge-review" id="merge-review" aria-label="Merge two records">
+            {body}
+            if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
+            <div class="actions">
+                <button type="button" id="merge-confirm" class="primary" disabled={*busy || !matches!(*preview, Some(Ok(_)))}
+                    onclick={merge}>{"Merge"}</button>
+                <button type="button" id="merge-swap" onclick={swap}>{"Keep the other record instead"}</button>
+                <button type="button" id="merge-cancel" onclick={cancel}>{"Not now"}</button>
+            </div>
+        </section>
+    }
+}
+
+fn record(p: &Patient) -> Html {
+    html! { <span>{p.full_name()}<span class="hint">{format!(" · {}", p.record_no)}</span></span> }
+}
