@@ -46,6 +46,8 @@ const COMMANDS: &[&str] = &[
     "waiting_report",
     "profile_report",
     "export_report",
+    "import_file",
+    "import_progress",
     "duplicate_pairs",
     "merge_preview",
     "merge_patients",

@@ -1,15 +1,16 @@
 //! Rapport's commands: each one turns its `args` into a rapport-core call. No logic lives here.
 
-use rapport_core::{CampaignInput, NewPointer, TemplateInput};
+use rapport_core::{CampaignInput, ImportOptions, ImportProgress, ImportStage, NewPointer, TemplateInput};
 use rapport_model::ErrorCode;
 use rapport_model::calls::CallItem;
 use rapport_model::campaigns::CampaignView;
 use rapport_model::ipc::ErrorReply;
 use rapport_model::ipc::{
     AddPointerArgs, BandArgs, CallDoneArgs, CampaignArgs, DeskState, DuplicateArgs, EnrollArgs, ExportArgs, FindArgs,
-    GlanceArgs, HeadOffice, IdleLockArgs, JoinArgs, LoginArgs, MergeArgs, MoveArgs, PassphraseArgs, PasswordArgs,
-    PatientArgs, PauseArgs, PointerArgs, ProfileArgs, RangeArgs, RecallRuleArgs, ResolveArgs, ScheduleArgs, SearchArgs,
-    SegmentArgs, SetupArgs, SlotArgs, StatusArgs, TemplateArgs, UnmergeArgs,
+    GlanceArgs, HeadOffice, IdleLockArgs, ImportFileArgs, ImportKind, ImportProgressView, ImportReport, JoinArgs,
+    LoginArgs, MergeArgs, MoveArgs, PassphraseArgs, PasswordArgs, PatientArgs, PauseArgs, PointerArgs, ProfileArgs,
+    RangeArgs, RecallRuleArgs, ResolveArgs, ScheduleArgs, SearchArgs, SegmentArgs, SetupArgs, SlotArgs, StatusArgs,
+    TemplateArgs, UnmergeArgs,
 };
 use rapport_model::merge::PatientMerge;
 use rapport_model::outreach::{MessagingEdit, MessagingView, RecallRule, TemplateView};
@@ -213,6 +214,37 @@ pub async fn waiting_report(desk: State<'_, Desk>, args: RangeArgs) -> Reply<Wai
 #[tauri::command]
 pub async fn profile_report(desk: State<'_, Desk>, args: ProfileArgs) -> Reply<Vec<CountRow>> {
     desk.with_session(|app, s| app.profile_report(s, args.which, args.from, args.to))
+}
+
+#[tauri::command]
+pub async fn import_file(desk: State<'_, Desk>, args: ImportFileArgs) -> Reply<ImportReport> {
+    let shown = |p: ImportProgress| {
+        let view = ImportProgressView { writing: p.stage == ImportStage::Writing, done: p.done, total: p.total };
+        *desk.import_progress.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(view);
+    };
+    let report = desk.with_session(|app, s| {
+        let date_format =
+            args.date_format.as_deref().map(str::parse).transpose().map_err(rapport_core::Error::invalid)?;
+        let options = ImportOptions { map: None, date_format, dry_run: args.dry_run };
+        match args.kind {
+            ImportKind::Patients => {
+                app.import_patients_showing(s, &args.bytes, &options, &mut { shown }).map(|r| r.report())
+            }
+            ImportKind::Appointments => app.import_appointments(s, &args.bytes, &options).map(|r| r.report()),
+            ImportKind::Fhir => {
+                let text = String::from_utf8(args.bytes)
+                    .map_err(|_| rapport_core::Error::invalid("a FHIR bundle is JSON text in UTF-8"))?;
+                app.import_fhir(s, &text, args.dry_run).map(|r| r.report())
+            }
+        }
+    });
+    *desk.import_progress.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+    report
+}
+
+#[tauri::command]
+pub async fn import_progress(desk: State<'_, Desk>) -> Reply<Option<ImportProgressView>> {
+    Ok(*desk.import_progress.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
 }
 
 #[tauri::command]

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use rapport_core::{
     ClinicSetup, Error, ErrorCode, KdfCost, KeyProtection, KeyStorage, Rapport, Secret, Session, SystemClock,
 };
+use rapport_model::ipc::ImportProgressView;
 use rapport_model::ipc::{
     DeskState, EnrollArgs, ErrorReply, HeadOffice, JoinArgs, KeyChoice, SetupArgs, StaffBadge, Stage,
 };
@@ -28,6 +29,9 @@ pub struct Desk {
     /// Set by the store when a write leaves changes for head office, and by enrolling: the
     /// background sync goes at once instead of at its next tick.
     local_changes: Arc<AtomicBool>,
+    /// How far the import running now has got: read by the window while the import holds the
+    /// database (outside `inner`, so asking never waits for it).
+    pub import_progress: Mutex<Option<ImportProgressView>>,
 }
 
 impl std::fmt::Debug for Desk {
@@ -104,6 +108,7 @@ impl Desk {
             }),
             syncing: Arc::new(AtomicBool::new(false)),
             local_changes: Arc::new(AtomicBool::new(false)),
+            import_progress: Mutex::new(None),
         }
     }
 

@@ -68,6 +68,8 @@ fn main() {
             commands::waiting_report,
             commands::profile_report,
             commands::export_report,
+            commands::import_file,
+            commands::import_progress,
             commands::duplicate_pairs,
             commands::merge_preview,
             commands::merge_patients,

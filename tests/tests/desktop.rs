@@ -357,7 +357,7 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
     type_into(driver, "reg-phone", &phone).await?;
     by_xpath(driver, "//section[@id='duplicates']//li[contains(., 'Testwood')]").await?;
     by_id(driver, "register-submit").await?.click().await?;
-    by_xpath(driver, "//div[@id='patient-name'][contains(., 'Testwod')]").await?;
+    by_xpath(driver, "//article[@id='patient-card'][contains(., 'Nila Testwod')]").await?;
     tab(driver, "Records").await?;
     let pair = "//table[@id='dup-queue']//tr[contains(., 'Testwod') and contains(., 'Testwood')]";
     by_xpath(driver, &format!("{pair}//button[@class='review']")).await?.click().await?;
@@ -384,6 +384,28 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
     assert!(undone.not_exists().await?, "undone: the card holds one record again");
     tab(driver, "Records").await?;
     by_xpath(driver, pair).await?;
+
+    // A file from the HIS: a broken export is checked and refused row by row (line, column,
+    // reason), and cannot be imported; the good one is checked, then imported.
+    let fixture = |name: &str| format!("{}/fixtures/import/{name}", env!("CARGO_MANIFEST_DIR"));
+    by_id(driver, "imp-file").await?.send_keys(fixture("his_patients_broken.csv")).await?;
+    by_xpath(driver, "//button[@id='imp-check'][not(@disabled)]").await?.click().await?;
+    // Its dates read both ways: the window asks which, rather than guess.
+    by_xpath(driver, "//p[@id='imp-error'][contains(., 'day-first')]").await?;
+    by_xpath(driver, "//select[@id='imp-dates']/option[@value='DD/MM/YYYY']").await?.click().await?;
+    by_xpath(driver, "//button[@id='imp-check'][not(@disabled)]").await?.click().await?;
+    let refused = by_xpath(driver, "//table[@id='imp-refused']//tr[td[contains(., 'line ')]]").await?.text().await?;
+    assert!(refused.contains("line "), "a refused row names its line: {refused}");
+    assert!(!by_id(driver, "imp-go").await?.is_enabled().await?, "a file with refused rows cannot be imported");
+    by_id(driver, "import").await?.scroll_into_view().await?;
+    screenshot(driver, shots, "records-import-refused").await?;
+    by_id(driver, "imp-file").await?.send_keys(fixture("his_patients.csv")).await?;
+    by_xpath(driver, "//button[@id='imp-check'][not(@disabled)]").await?.click().await?;
+    by_xpath(driver, "//p[@id='imp-summary'][contains(., 'would be created')]").await?;
+    by_xpath(driver, "//button[@id='imp-go'][not(@disabled)]").await?.click().await?;
+    let imported = by_xpath(driver, "//p[@id='imp-summary'][starts-with(normalize-space(), 'Imported')]").await?;
+    assert!(imported.text().await?.contains("created"), "the import says what it did");
+    screenshot(driver, shots, "records-imported").await?;
     Ok(())
 }
 

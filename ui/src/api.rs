@@ -11,7 +11,8 @@ use rapport_model::ipc::{
     RecallRuleArgs, ResolveArgs, ScheduleArgs, SearchArgs, SetupArgs, SlotArgs, StatusArgs, TemplateArgs,
 };
 use rapport_model::ipc::{
-    BandArgs, CampaignArgs, ExportArgs, MergeArgs, PauseArgs, ProfileArgs, RangeArgs, SegmentArgs, UnmergeArgs,
+    BandArgs, CampaignArgs, ExportArgs, ImportFileArgs, ImportProgressView, ImportReport, MergeArgs, PauseArgs,
+    ProfileArgs, RangeArgs, SegmentArgs, UnmergeArgs,
 };
 use rapport_model::merge::PatientMerge;
 use rapport_model::outreach::{MessagingEdit, MessagingView, RecallRule, TemplateView};
@@ -258,6 +259,14 @@ pub async fn export_report(report: Report, from: NaiveDate, to: NaiveDate) -> Re
 
 pub async fn segments() -> Reply<Vec<SavedSegment>> {
     call0("segments").await
+}
+
+pub async fn import_file(args: &ImportFileArgs) -> Reply<ImportReport> {
+    call("import_file", args).await
+}
+
+pub async fn import_progress() -> Reply<Option<ImportProgressView>> {
+    call0("import_progress").await
 }
 
 pub async fn duplicate_pairs(band: Band) -> Reply<Vec<DuplicatePair>> {

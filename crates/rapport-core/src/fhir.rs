@@ -33,6 +33,32 @@ pub struct FhirSummary {
     pub written: bool,
 }
 
+impl FhirSummary {
+    /// The summary as the window shows it.
+    pub fn report(&self) -> rapport_model::ipc::ImportReport {
+        rapport_model::ipc::ImportReport {
+            created: self.created,
+            updated: self.updated,
+            unchanged: self.skipped,
+            duplicates: 0,
+            refused: self
+                .refused
+                .iter()
+                .map(|r| rapport_model::ipc::ImportRefusal {
+                    place: r.position.clone(),
+                    column: String::new(),
+                    reason: r.reason.clone(),
+                })
+                .collect(),
+            written: self.written,
+            details: format!(
+                "{} pointer(s), {} appointment(s), {} visit(s)",
+                self.pointers, self.appointments, self.visits
+            ),
+        }
+    }
+}
+
 impl Rapport {
     /// One patient's records, or every living patient's, as a FHIR R4 Bundle (JSON text),
     /// audited; with the number of resources.

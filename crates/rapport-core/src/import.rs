@@ -59,6 +59,29 @@ pub struct ImportSummary {
     pub written: bool,
 }
 
+impl ImportSummary {
+    /// The summary as the window shows it.
+    pub fn report(&self) -> rapport_model::ipc::ImportReport {
+        rapport_model::ipc::ImportReport {
+            created: self.created,
+            updated: self.updated,
+            unchanged: self.unchanged,
+            duplicates: self.duplicates,
+            refused: self
+                .refused
+                .iter()
+                .map(|r| rapport_model::ipc::ImportRefusal {
+                    place: format!("line {}", r.line),
+                    column: r.column.clone(),
+                    reason: r.reason.clone(),
+                })
+                .collect(),
+            written: self.written,
+            details: format!("{}, delimiter \"{}\", dates {}", self.encoding, self.delimiter, self.date_format),
+        }
+    }
+}
+
 /// How often an import says how far it has got, in rows.
 pub const PROGRESS_EVERY: usize = 500;
 

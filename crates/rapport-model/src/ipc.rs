@@ -305,3 +305,57 @@ pub struct MergeArgs {
 pub struct UnmergeArgs {
     pub merge_id: uuid::Uuid,
 }
+
+/// What a file from another system holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportKind {
+    /// Patients, CSV.
+    Patients,
+    /// Appointments, CSV.
+    Appointments,
+    /// An HL7 FHIR R4 Bundle, JSON.
+    Fhir,
+}
+
+/// A file to check (a dry run) or import, as its bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportFileArgs {
+    pub kind: ImportKind,
+    pub bytes: Vec<u8>,
+    /// `DD/MM/YYYY`, `MM/DD/YYYY` or `YYYY-MM-DD`; none: what the dates prove.
+    #[serde(default)]
+    pub date_format: Option<String>,
+    pub dry_run: bool,
+}
+
+/// A refused row (its line, column) or FHIR resource (its position), and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportRefusal {
+    pub place: String,
+    pub column: String,
+    pub reason: String,
+}
+
+/// What an import did, or would do, as the window shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    pub created: u32,
+    pub updated: u32,
+    /// Held and unchanged (CSV), or already held / not kept (FHIR).
+    pub unchanged: u32,
+    /// New patients who look like one already held (probable or surer).
+    pub duplicates: u32,
+    pub refused: Vec<ImportRefusal>,
+    pub written: bool,
+    /// How the file was read ("UTF-8, delimiter ;, dates DD/MM/YYYY"), or what else came in.
+    pub details: String,
+}
+
+/// How far an import running now has got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportProgressView {
+    pub writing: bool,
+    pub done: usize,
+    pub total: usize,
+}

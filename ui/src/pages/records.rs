@@ -1,16 +1,20 @@
-//! A manager's records: the duplicate review queue (pairs of held patients who may be one
-//! person, best match first, with why) and the merge, the two records side by side with a
-//! choice for each field where they differ; a merge can be undone from here or from the card.
+//! A manager's records: a file from another system checked (the dry-run table: what would be
+//! created, updated, flagged, refused) and imported, with its progress; the duplicate review
+//! queue (pairs of held patients who may be one person, best match first, with why) and the
+//! merge, the two records side by side with a choice for each field where they differ; a merge
+//! can be undone from here or from the card.
 
 use std::collections::BTreeMap;
 
+use gloo_timers::callback::Interval;
 use rapport_model::duplicates::Band;
-use rapport_model::ipc::MergeArgs;
+use rapport_model::ipc::{ImportFileArgs, ImportKind, ImportProgressView, ImportReport, MergeArgs};
 use rapport_model::merge::{PatientMerge, Side};
 use rapport_model::view::{DuplicatePair, MergePreview, PatientHit};
 use rapport_model::{Patient, PatientId};
 use serde_json::Value;
-use wasm_bindgen_futures::spawn_local;
+use wasm_bindgen_futures::{JsFuture, spawn_local};
+use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::api;
@@ -22,6 +26,7 @@ pub fn Records() -> Html {
     html! {
         <section class="records" aria-labelledby="records-title">
             <h1 id="records-title">{"Records"}</h1>
+            <ImportFile />
             <DuplicateQueue />
         </section>
     }
@@ -299,4 +304,156 @@ fn MergeReview(props: &ReviewProps) -> Html {
 
 fn record(p: &Patient) -> Html {
     html! { <span>{p.full_name()}<span class="hint">{format!(" · {}", p.record_no)}</span></span> }
+}
+
+/// How often the window asks how far a running import has got.
+const PROGRESS_EVERY_MS: u32 = 200;
+
+#[component]
+fn ImportFile() -> Html {
+    let kind = use_state(|| ImportKind::Patients);
+    let file = use_state(|| None::<(String, Vec<u8>)>);
+    let report = use_state(|| None::<Result<ImportReport, String>>);
+    // The file now chosen was checked and nothing was refused: it may be imported.
+    let checked = use_state(|| false);
+    let busy = use_state(|| false);
+    let progress = use_state(|| None::<ImportProgressView>);
+    let on_kind = {
+        let (kind, report, checked) = (kind.clone(), report.clone(), checked.clone());
+        Callback::from(move |_: Event| {
+            kind.set(match select_value("imp-kind").as_str() {
+                "appointments" => ImportKind::Appointments,
+                "fhir" => ImportKind::Fhir,
+                _ => ImportKind::Patients,
+            });
+            report.set(None);
+            checked.set(false);
+        })
+    };
+    let on_file = {
+        let (file, report, checked) = (file.clone(), report.clone(), checked.clone());
+        Callback::from(move |e: Event| {
+            let Some(chosen) = e.target_unchecked_into::<HtmlInputElement>().files().and_then(|f| f.get(0)) else {
+                return;
+            };
+            let (file, report, checked) = (file.clone(), report.clone(), checked.clone());
+            spawn_local(async move {
+                match JsFuture::from(chosen.array_buffer()).await {
+                    Ok(buffer) => {
+                        file.set(Some((chosen.name(), js_sys::Uint8Array::new(&buffer).to_vec())));
+                        report.set(None);
+                    }
+                    Err(_) => report.set(Some(Err("That file could not be read.".into()))),
+                }
+                checked.set(false);
+            });
+        })
+    };
+    let run = {
+        let (kind, file, report, checked, busy, progress) =
+            (kind.clone(), file.clone(), report.clone(), checked.clone(), busy.clone(), progress.clone());
+        move |dry_run: bool| {
+            let (kind, file, report, checked, busy, progress) =
+                (kind.clone(), file.clone(), report.clone(), checked.clone(), busy.clone(), progress.clone());
+            Callback::from(move |_: MouseEvent| {
+                // A second click while one runs does nothing.
+                let (Some((_, bytes)), false) = ((*file).clone(), *busy) else { return };
+                busy.set(true);
+                let dates = select_value("imp-dates");
+                let args =
+                    ImportFileArgs { kind: *kind, bytes, date_format: Some(dates).filter(|d| !d.is_empty()), dry_run };
+                let (report, checked, busy, progress) =
+                    (report.clone(), checked.clone(), busy.clone(), progress.clone());
+                spawn_local(async move {
+                    let shown = progress.clone();
+                    let poll = Interval::new(PROGRESS_EVERY_MS, move || {
+                        let shown = shown.clone();
+                        spawn_local(async move {
+                            if let Ok(p) = api::import_progress().await {
+                                shown.set(p);
+                            }
+                        });
+                    });
+                    let got = api::import_file(&args).await.map_err(|e| e.message);
+                    drop(poll);
+                    checked.set(dry_run && got.as_ref().is_ok_and(|r| r.refused.is_empty()));
+                    report.set(Some(got));
+                    progress.set(None);
+                    busy.set(false);
+                });
+            })
+        }
+    };
+    let csv = *kind != ImportKind::Fhir;
+    html! {
+        <section id="import" aria-labelledby="import-title">
+            <h2 id="import-title">{"Bring records in"}</h2>
+            <p class="hint">{"An export of your HIS, EMR or spreadsheet (CSV), or an HL7 FHIR bundle. Check it first: nothing is written until you import, and a file with a refused row is not imported at all."}</p>
+            <div class="import-form">
+                <label>{"What "}
+                    <select id="imp-kind" onchange={on_kind}>
+                        <option value="patients" selected={*kind == ImportKind::Patients}>{"Patients (CSV)"}</option>
+                        <option value="appointments" selected={*kind == ImportKind::Appointments}>{"Appointments (CSV)"}</option>
+                        <option value="fhir" selected={*kind == ImportKind::Fhir}>{"FHIR bundle (JSON)"}</option>
+                    </select>
+                </label>
+                if csv {
+                    <label>{"Dates "}
+                        <select id="imp-dates">
+                            <option value="">{"as the file shows"}</option>
+                            <option value="DD/MM/YYYY">{"DD/MM/YYYY"}</option>
+                            <option value="MM/DD/YYYY">{"MM/DD/YYYY"}</option>
+                            <option value="YYYY-MM-DD">{"YYYY-MM-DD"}</option>
+                        </select>
+                    </label>
+                }
+                <input type="file" id="imp-file" accept=".csv,.txt,.tsv,.json" onchange={on_file} />
+                <button type="button" id="imp-check" disabled={file.is_none() || *busy} onclick={run(true)}>{"Check"}</button>
+                <button type="button" id="imp-go" class="primary" disabled={!*checked || *busy} onclick={run(false)}>{"Import"}</button>
+            </div>
+            if *busy {
+                <p id="imp-progress" role="status" aria-live="polite">
+                    { match *progress {
+                        Some(p) => html! {
+                            <>
+                                <progress max={p.total.max(1).to_string()} value={p.done.to_string()}></progress>
+                                {format!(" {} {} of {} rows", if p.writing { "Writing" } else { "Checking" }, p.done, p.total)}
+                            </>
+                        },
+                        None => html! { {"Reading the file…"} },
+                    } }
+                </p>
+            }
+            { match &*report {
+                None => html! {},
+                Some(Err(message)) => html! { <p class="error" role="alert" id="imp-error">{message.clone()}</p> },
+                Some(Ok(r)) => import_report(r, file.as_ref().map(|(name, _)| name.as_str()).unwrap_or_default()),
+            } }
+        </section>
+    }
+}
+
+fn import_report(r: &ImportReport, name: &str) -> Html {
+    let (done, verb) = if r.written { ("Imported", "") } else { ("Checked", "would be ") };
+    html! {
+        <div id="imp-report">
+            <p id="imp-summary" role="status">
+                {format!("{done} {name}: {} {verb}created, {} {verb}updated, {} unchanged", r.created, r.updated, r.unchanged)}
+                if r.duplicates > 0 { {format!(", {} look like patients already held (see Possible duplicates below)", r.duplicates)} }
+                {"."}
+                <span class="hint">{format!(" {}", r.details)}</span>
+            </p>
+            if !r.refused.is_empty() {
+                <p class="error" role="alert">{format!("{} refused: nothing will be written until they are mended.", r.refused.len())}</p>
+                <table id="imp-refused">
+                    <thead><tr><th scope="col">{"Where"}</th><th scope="col">{"Column"}</th><th scope="col">{"Why"}</th></tr></thead>
+                    <tbody>
+                        { for r.refused.iter().map(|x| html! {
+                            <tr><td>{x.place.clone()}</td><td>{x.column.clone()}</td><td>{x.reason.clone()}</td></tr>
+                        }) }
+                    </tbody>
+                </table>
+            }
+        </div>
+    }
 }
