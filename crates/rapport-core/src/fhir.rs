@@ -11,7 +11,9 @@ use std::path::Path;
 
 use chrono::{DateTime, Duration, Utc};
 use rapport_model::fhir::{self, PatientRecords, Refusal};
-use rapport_model::{Appointment, AppointmentId, AppointmentStatus, Operation, Patient, PatientId, Pointer, PointerId};
+use rapport_model::{
+    Appointment, AppointmentId, AppointmentStatus, Booking, Operation, Patient, PatientId, Pointer, PointerId,
+};
 use rapport_model::{Source, Staff, StaffId};
 use rapport_store::records;
 use serde::Serialize;
@@ -114,7 +116,8 @@ impl Rapport {
         let read = fhir::read(text, now).map_err(|r| Error::invalid(format!("{}: {}", r.position, r.reason)))?;
         let clinic = self.clinic_name()?;
         let mut ids = Vec::new();
-        for _ in 0..read.patients.len() + read.flags.len() + read.appointments.len() + read.visits.len() {
+        // At most one id per patient, appointment and visit, two per pointer (it and its retraction).
+        for _ in 0..read.patients.len() + 2 * read.flags.len() + read.appointments.len() + read.visits.len() {
             let (ms, rnd) = self.id_parts()?;
             ids.push(uuid::Builder::from_unix_timestamp_millis(ms, &rnd).into_uuid());
         }
@@ -255,23 +258,15 @@ impl Rapport {
                             sum.skipped += 1;
                             return Ok(());
                         }
-                        let mut appt = Appointment {
-                            id,
-                            patient_id: patient,
+                        let booking = Booking {
+                            patient,
                             doctor,
                             starts_at: a.starts_at,
                             minutes: a.minutes,
                             reason: a.reason.clone(),
-                            status: a.status,
-                            booked_by: s.staff().id,
-                            booked_at: a.booked_at.unwrap_or(now),
-                            confirmed_at: None,
-                            arrived_at: None,
-                            seen_at: None,
-                            done_at: None,
-                            cancelled_at: None,
-                            no_show_at: None,
                         };
+                        let mut appt = Appointment::booked(id, booking, s.staff().id, a.booked_at.unwrap_or(now));
+                        appt.status = a.status;
                         stamp(&mut appt, a.starts_at);
                         records::insert_appointment(tx, &appt)?;
                         sum.appointments += 1;
@@ -304,23 +299,10 @@ impl Rapport {
                                 let minutes = v.end.map_or(15, |e| {
                                     u32::try_from((e - start).num_minutes()).unwrap_or(15).clamp(1, 480)
                                 });
-                                let appt = Appointment {
-                                    id: AppointmentId::from_uuid(fresh.next().unwrap_or_default()),
-                                    patient_id: patient,
-                                    doctor,
-                                    starts_at: start,
-                                    minutes,
-                                    reason: None,
-                                    status: AppointmentStatus::Done,
-                                    booked_by: s.staff().id,
-                                    booked_at: start,
-                                    confirmed_at: None,
-                                    arrived_at: None,
-                                    seen_at: None,
-                                    done_at: None,
-                                    cancelled_at: None,
-                                    no_show_at: None,
-                                };
+                                let booking = Booking { patient, doctor, starts_at: start, minutes, reason: None };
+                                let id = AppointmentId::from_uuid(fresh.next().unwrap_or_default());
+                                let mut appt = Appointment::booked(id, booking, s.staff().id, start);
+                                appt.status = AppointmentStatus::Done;
                                 records::insert_appointment(tx, &appt)?;
                                 sum.appointments += 1;
                                 appt

@@ -592,7 +592,39 @@ both_backends!(
     the_outbox_claims_each_message_once_and_never_resends_blindly,
     the_dashboards_visit_figures_follow_every_change_of_a_visit,
     a_merge_needs_both_patients_held_stays_as_made_and_reaches_the_other_record_s_clinics,
+    a_patient_merged_from_two_records_is_greeted_once,
 );
+
+/// Head office greets, recalls and counts a patient under the kept record only.
+fn a_patient_merged_from_two_records_is_greeted_once(o: Office) {
+    let desk = o.clinic("North");
+    let manager = Uuid::new_v4();
+    o.stored(&desk, &[new_staff(manager, "mgr", "manager", v(0, &desk))]);
+    o.stored(
+        &desk,
+        &[new_record(
+            Entity::MessagingSettings,
+            Uuid::new_v4(),
+            v(1, &desk),
+            json!({"reminder_hours": 24, "hold_minutes": 0, "quiet_hours": "{\"start\":\"21:00:00\",\"end\":\"08:00:00\"}",
+                   "timezone": "Asia/Kolkata", "birthday_hour": 10, "birthday_offer": 0, "weekly_cap": 2,
+                   "language": "en", "set_by": manager.to_string(), "updated_at": NOW}),
+        )],
+    );
+    // NOW is 2026-11-18 16:36 in Kolkata: both records have their birthday today.
+    let [keep, other] = std::array::from_fn(|_| Uuid::new_v4());
+    let record = |id: Uuid, at: i64| {
+        let mut c = new_patient(id, v(at, &desk));
+        c.fields.insert("phones".into(), json!("[\"+91 98450 12345\"]"));
+        c.fields.insert("consent".into(), json!(r#"{"sms": true}"#));
+        c.fields.insert("birth_date".into(), json!("1990-11-18"));
+        c
+    };
+    o.stored(&desk, &[record(keep, 2), record(other, 3), merge(Uuid::new_v4(), other, keep, manager, v(4, &desk))]);
+    plan(&o, NOW + 60_000);
+    let greeted: Vec<String> = outbox(&o).into_iter().filter(|r| r.kind == "birthday").map(|r| r.patient).collect();
+    assert_eq!(greeted, vec![keep.to_string()], "one greeting, to the kept record");
+}
 
 fn merge(id: Uuid, other: Uuid, keep: Uuid, by: Uuid, at: Version) -> Change {
     new_record(

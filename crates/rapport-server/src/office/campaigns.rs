@@ -231,6 +231,9 @@ fn members(
             living.push((id, f));
         }
     }
+    let ids: Vec<Val> = living.iter().map(|(id, _)| Val::from(id.as_str())).collect();
+    let merged = super::outreach::merged_away(db, &ids)?;
+    living.retain(|(id, _)| !merged.contains(id));
     let last_visits = if filter.needs_visits() {
         let ids: Vec<Val> = living.iter().map(|(id, _)| Val::from(id.as_str())).collect();
         visits(db, &ids, now, tz)?

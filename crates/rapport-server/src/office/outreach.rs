@@ -546,6 +546,30 @@ fn candidates(
             out.push((id, fields));
         }
     }
+    let ids: Vec<Val> = out.iter().map(|(id, _)| Val::from(id.as_str())).collect();
+    let merged = merged_away(db, &ids)?;
+    out.retain(|(id, _)| !merged.contains(id));
+    Ok(out)
+}
+
+/// The records among `patients` that a merge not undone made part of another patient: the
+/// patient is greeted, recalled and counted under the kept record only. (Two merges of a pair
+/// the other way round, made apart, leave both out here; desks resolve that pair by the later
+/// merge, migration 0014's `merge_in_force`.)
+pub(super) fn merged_away(db: &mut dyn Db, patients: &[Val]) -> OfficeResult<HashSet<String>> {
+    let found = query_in(
+        db,
+        "SELECT patient_id, fields FROM record_state WHERE entity = $1 AND patient_id IN ({keys})",
+        &[Entity::PatientMerge.as_str().into()],
+        patients,
+    )?;
+    let mut out = HashSet::new();
+    for mut row in rows(found, "merge") {
+        let (patient, fields) = (row.text()?, row.json::<Map<String, Value>>()?);
+        if fields.get("undone_at").is_none_or(Value::is_null) {
+            out.insert(patient);
+        }
+    }
     Ok(out)
 }
 
