@@ -68,9 +68,14 @@ impl Rapport {
         s.require(Operation::DeletePatient)?;
         let conn = self.store.conn();
         let (ids, people): (Vec<PatientId>, Vec<Person>) = records::match_people(conn)?.into_iter().unzip();
-        let hit = |i: usize| -> Result<PatientHit> {
+        // A patient in many pairs (a common name) is read once.
+        let mut hits: std::collections::HashMap<usize, PatientHit> = std::collections::HashMap::new();
+        let mut hit = |i: usize| -> Result<PatientHit> {
+            if let Some(h) = hits.get(&i) {
+                return Ok(h.clone());
+            }
             let p = records::get_patient(conn, ids[i])?.ok_or_else(|| Error::not_found("patient"))?;
-            Ok(PatientHit::from(&p))
+            Ok(hits.entry(i).or_insert_with(|| PatientHit::from(&p)).clone())
         };
         duplicates::scan(&people, band)
             .into_iter()
