@@ -399,8 +399,15 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
     by_id(driver, "import").await?.scroll_into_view().await?;
     screenshot(driver, shots, "records-import-refused").await?;
     by_id(driver, "imp-file").await?.send_keys(fixture("his_patients.csv")).await?;
+    // The new file's bytes are in once the last check's report is gone.
+    let read = driver.query(By::Id("imp-report")).wait(Duration::from_secs(20), Duration::from_millis(50));
+    assert!(read.not_exists().await?, "choosing another file clears the last check");
     by_xpath(driver, "//button[@id='imp-check'][not(@disabled)]").await?.click().await?;
-    by_xpath(driver, "//p[@id='imp-summary'][contains(., 'would be created')]").await?;
+    by_xpath(
+        driver,
+        "//p[@id='imp-summary'][contains(., 'Checked his_patients.csv')][contains(., 'would be created')]",
+    )
+    .await?;
     by_xpath(driver, "//button[@id='imp-go'][not(@disabled)]").await?.click().await?;
     let imported = by_xpath(driver, "//p[@id='imp-summary'][starts-with(normalize-space(), 'Imported')]").await?;
     assert!(imported.text().await?.contains("created"), "the import says what it did");
