@@ -170,10 +170,9 @@ fn merge_pair(
     for id in [keep, other] {
         let p = records::get_patient(conn, id)?.ok_or_else(|| Error::not_found("patient"))?;
         if records::canonical(conn, id)? != id {
-            return Err(Error::conflict(format!(
-                "record {} was merged into another already; merge with the record it now is",
-                p.record_no
-            )));
+            return Err(Error::conflict(
+                "one of the records was merged into another already; merge with the record it now is",
+            ));
         }
         pair.push(p);
     }

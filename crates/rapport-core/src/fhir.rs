@@ -322,6 +322,10 @@ impl Rapport {
                 )?;
             }
             sum.refused.extend(refused);
+            // In bundle order, whichever check refused them.
+            sum.refused.sort_by_key(|r| {
+                r.position.strip_prefix("entry[").and_then(|p| p.split(']').next()?.parse::<usize>().ok())
+            });
             if !sum.refused.is_empty() || dry_run {
                 // Nothing is kept: returning the counts as an error rolls the transaction back.
                 return Err(Stop::Checked(sum));

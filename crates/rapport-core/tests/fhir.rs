@@ -191,18 +191,24 @@ fn invalid_resources_are_refused_with_their_position_and_nothing_is_written() {
                              "minutesDuration": 15, "participant": [{ "actor": { "reference": "Patient/a" }, "status": "accepted" }] } },
             { "resource": { "resourceType": "Flag", "status": "active", "code": { "text": "Goa" }, "subject": { "reference": "Patient/zzz" } } },
             { "resource": { "resourceType": "Observation", "status": "final" } },
+            { "resource": { "resourceType": "Patient", "id": "d", "active": "Meera Pillai", "name": [{ "family": "Pillai" }] } },
         ]
     });
     let summary = c.app.import_fhir(&admin, &bundle.to_string(), false).expect("checked");
     let positions: Vec<&str> = summary.refused.iter().map(|r| r.position.as_str()).collect();
     assert_eq!(
         positions,
-        ["entry[1] Patient", "entry[2] Patient", "entry[3] Appointment", "entry[4] Flag"],
+        ["entry[1] Patient", "entry[2] Patient", "entry[3] Appointment", "entry[4] Flag", "entry[6] Patient"],
         "{:?}",
         summary.refused
     );
     assert!(summary.refused[0].reason.contains("birthDate"), "the reason names the element: {:?}", summary.refused[0]);
     assert!(!summary.refused.iter().any(|r| r.reason.contains("12/04/1988")), "never the value");
+    assert!(
+        !summary.refused.iter().any(|r| r.reason.contains("Meera")),
+        "not even in a type error: {:?}",
+        summary.refused
+    );
     assert!(!summary.written && summary.skipped == 1);
     assert!(c.app.search_patients(&admin, "Rao", 5).expect("search").is_empty(), "a refused resource writes nothing");
     let broken = c.app.import_fhir(&admin, "{ not json", false).expect_err("not JSON");

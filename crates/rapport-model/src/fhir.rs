@@ -463,10 +463,13 @@ pub fn read(text: &str, now: DateTime<Utc>) -> Result<Read, Refusal> {
 }
 
 fn typed<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T, String> {
-    // serde's message names the element and what was expected, not the value.
+    // serde's message names the element and what was expected, and may quote the value it met
+    // (`invalid type: string "…"`): every quoted part is left out, so no value reaches the report.
     serde_json::from_value(v.clone()).map_err(|e| {
         let message = e.to_string();
-        format!("not a valid resource: {}", message.split(" at line").next().unwrap_or("").trim())
+        let message = message.split(" at line").next().unwrap_or("").trim();
+        let unquoted: String = message.split('"').step_by(2).collect::<Vec<_>>().join("…");
+        format!("not a valid resource: {unquoted}")
     })
 }
 
