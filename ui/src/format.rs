@@ -53,6 +53,15 @@ pub fn birth(d: NaiveDate) -> String {
     d.format("%-d %b %Y").to_string()
 }
 
+/// "3 Jan 1961", "about 1961" when only an age was known, or "—".
+pub fn born(date: Option<NaiveDate>, about: Option<i32>) -> String {
+    match (date, about) {
+        (Some(d), _) => birth(d),
+        (None, Some(year)) => format!("about {year}"),
+        (None, None) => "—".to_owned(),
+    }
+}
+
 /// Minutes as "12 min" or "1 h 05".
 pub fn minutes(m: i64) -> String {
     if m < 60 { format!("{m} min") } else { format!("{} h {:02}", m / 60, m % 60) }

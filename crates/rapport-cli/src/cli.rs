@@ -521,9 +521,10 @@ pub(crate) enum ImportCommand {
     /// mark and the encoding are found. Every row is checked first: a refused row is reported
     /// with its line, column and reason and nothing is written (exit 1); otherwise the whole
     /// file goes in as one. A row whose record number the desk holds updates that patient.
-    /// Mapping columns: record_no, given, middle, family, full_name, birth_date, sex, phone,
-    /// email, address, postal_code, city, area, language, sms_consent, email_consent,
-    /// referral_source, referring_doctor, conditions, ignore.
+    /// An age ("42", "42 Y", "6 months") without a birth date is kept as an approximate birth
+    /// year. Mapping columns: record_no, given, middle, family, full_name, birth_date, age,
+    /// birth_year, sex, phone, email, address, postal_code, city, area, language, sms_consent,
+    /// email_consent, referral_source, referring_doctor, conditions, ignore.
     Patients(ImportArgs),
     /// Appointments from a CSV file, each naming its patient by record number (import the
     /// patients first) and its doctor by name or login; all or nothing, like patients; the same

@@ -424,6 +424,10 @@ fn refused_rows(report: &Value) -> Vec<(u64, &str)> {
     rows.iter().map(|r| (r["line"].as_u64().unwrap_or(0), r["column"].as_str().unwrap_or(""))).collect()
 }
 
+fn this_year() -> i64 {
+    i64::from(chrono::Datelike::year(&chrono::Local::now().date_naive()))
+}
+
 fn living(d: &Desk) -> u64 {
     d.json("admin", &["segment", "count", "--json"])["count"].as_u64().expect("count")
 }
@@ -458,12 +462,16 @@ fn patients_come_in_from_his_and_emr_exports_once_and_a_broken_file_changes_noth
     // An Indian HIS export: a byte-order mark, `;`, DD/MM/YYYY proved by its dates, Devanagari
     // full names with titles.
     let his = d.json("admin", &["import", "patients", &fixture("his_patients.csv"), "--json"]);
-    assert_eq!((his["created"].as_u64(), his["delimiter"].as_str()), (Some(5), Some(";")), "{his}");
+    assert_eq!((his["created"].as_u64(), his["delimiter"].as_str()), (Some(6), Some(";")), "{his}");
     assert_eq!((his["date_format"].as_str(), his["blank"].as_u64()), (Some("DD/MM/YYYY"), Some(1)), "{his}");
     let rajesh = d.json("admin", &["patient", "show", "UH-20001", "--json"]);
     assert_eq!((rajesh["given"].as_str(), rajesh["family"].as_str()), (Some("राजेश कुमार"), Some("शर्मा")));
     assert_eq!(rajesh["birth_date"], "1978-08-14");
     assert_eq!(rajesh["referring_doctor"], "Dr Kulkarni");
+    assert!(rajesh["birth_year"].is_null(), "a birth date, not an age, when the row has both");
+    // A row with an age ("67 Y") and no birth date: about the year the patient turns 67.
+    let ramesh = d.json("admin", &["patient", "show", "UH-20006", "--json"]);
+    assert_eq!((ramesh["birth_date"].is_null(), ramesh["birth_year"].as_i64()), (true, Some(this_year() - 67)));
 
     // Broken rows: each reported with its line and column, never its value; nothing written.
     let broken = fixture("his_patients_broken.csv");
@@ -484,7 +492,7 @@ fn patients_come_in_from_his_and_emr_exports_once_and_a_broken_file_changes_noth
         assert!(!text.contains(value), "a refusal names no value: {value} in {text}");
     }
     assert_eq!(report["written"], false);
-    assert_eq!(living(&d), 9, "the good row of a refused file is not written either");
+    assert_eq!(living(&d), 10, "the good row of a refused file is not written either");
 
     // Dates that read both ways are refused until the format is said.
     let amb = fixture("ambiguous_dates.csv");
@@ -524,7 +532,7 @@ fn an_export_of_the_patients_imports_into_another_desk_as_it_was() {
     let first = a.dir().join("patients.csv");
     let out = a.run("admin", &["export", "csv", "patients", "--out", &first.display().to_string()]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), format!("wrote 9 patients to {}", first.display()));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), format!("wrote 10 patients to {}", first.display()));
     assert!(stderr(&out).contains("not encrypted"), "the command says the file is not encrypted");
     #[cfg(unix)]
     {
@@ -541,12 +549,13 @@ fn an_export_of_the_patients_imports_into_another_desk_as_it_was() {
 
     // Into an empty desk, and out again: the same file.
     let summary = b.json("admin", &["import", "patients", &first.display().to_string(), "--json"]);
-    assert_eq!((summary["created"].as_u64(), summary["left_out"].as_array().map(Vec::len)), (Some(9), Some(0)));
+    assert_eq!((summary["created"].as_u64(), summary["left_out"].as_array().map(Vec::len)), (Some(10), Some(0)));
     let second = b.dir().join("patients.csv");
     b.ok("admin", &["export", "csv", "patients", "--out", &second.display().to_string()]);
     let (one, two) = (std::fs::read_to_string(&first).expect("1"), std::fs::read_to_string(&second).expect("2"));
     assert_eq!(one, two, "a round trip keeps every exported column");
-    assert!(one.contains("UH-20001,राजेश कुमार,शर्मा,1978-08-14,male,98450 10001,"), "{one}");
+    assert!(one.contains("UH-20001,राजेश कुमार,शर्मा,1978-08-14,,male,98450 10001,"), "{one}");
+    assert!(one.contains(&format!("UH-20006,Ramesh,Patil,,{},male,", this_year() - 67)), "the approximate year: {one}");
 
     let appointments = a.dir().join("appointments.csv");
     a.ok("admin", &["export", "csv", "appointments", "--out", &appointments.display().to_string()]);
@@ -618,7 +627,7 @@ fn a_second_import_updates_the_columns_it_has_and_keeps_what_the_desk_added() {
     let again = d.json("admin", &["import", "patients", &moved.display().to_string(), "--json"]);
     assert_eq!(
         (again["updated"].as_u64(), again["unchanged"].as_u64(), again["created"].as_u64()),
-        (Some(1), Some(4), Some(0)),
+        (Some(1), Some(5), Some(0)),
         "{again}"
     );
     let lakshmi = d.json("admin", &["patient", "show", "UH-20002", "--json"]);

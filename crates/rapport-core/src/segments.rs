@@ -35,6 +35,7 @@ struct Facts {
     tags: u64,
     more_tags: Option<Box<[String]>>,
     birth_date: Option<NaiveDate>,
+    birth_year: Option<i32>,
     /// Indexes into `names`.
     sex: Option<u32>,
     city: Option<u32>,
@@ -86,6 +87,7 @@ impl SegmentFacts {
                 tags: bits,
                 more_tags: (!more.is_empty()).then(|| more.into_boxed_slice()),
                 birth_date: r.birth_date,
+                birth_year: r.birth_year,
                 sex: intern(r.sex),
                 city: intern(r.city),
                 area: intern(r.area),
@@ -109,6 +111,7 @@ impl SegmentFacts {
                     more: p.more_tags.as_deref().unwrap_or_default(),
                 },
                 birth_date: p.birth_date,
+                birth_year: p.birth_year,
                 sex: name(p.sex),
                 city: name(p.city),
                 area: name(p.area),

@@ -130,6 +130,10 @@ fn an_export_is_valid_r4_and_comes_back_the_same_through_an_empty_desk() {
     }
     book(&mut c, 48);
     let cancelled = book(&mut c, 72);
+    // Known only by an age: FHIR's year-only birth date.
+    let aged =
+        NewPatient { given: "Anil".into(), family: "Rao".into(), birth_year: Some(1961), ..NewPatient::default() };
+    c.app.register_patient(&admin, aged).expect("register");
     c.app.change_status(&admin, cancelled, StatusChange::Cancel).expect("cancel");
 
     let first = export(&mut c.app, &admin);
@@ -152,13 +156,20 @@ fn an_export_is_valid_r4_and_comes_back_the_same_through_an_empty_desk() {
         .expect("the avoid flag");
     assert_eq!(avoid["code"]["coding"][0]["code"], "avoid-topic", "an avoid-topic is marked as one");
     assert_eq!(avoid["category"][0]["coding"][0]["system"], rapport_model::fhir::POINTER_KIND);
+    let anil = first["entry"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| &e["resource"])
+        .find(|r| r["name"][0]["family"] == "Rao");
+    assert_eq!(anil.expect("Anil")["birthDate"], "1961");
 
     let (mut empty, _) = desk();
     let admin2 = empty.admin.clone();
     let text = serde_json::to_string(&first).expect("json");
     let summary = empty.app.import_fhir(&admin2, &text, false).expect("import");
     assert!(summary.refused.is_empty(), "{:?}", summary.refused);
-    assert_eq!((summary.created, summary.pointers, summary.appointments), (1, 3, 3), "{summary:?}");
+    assert_eq!((summary.created, summary.pointers, summary.appointments), (2, 3, 3), "{summary:?}");
     let again = export(&mut empty.app, &admin2);
     assert_valid(&v, &again);
     assert_eq!(resources(&again), resources(&first), "the round trip changes nothing");

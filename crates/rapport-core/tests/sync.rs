@@ -123,6 +123,46 @@ fn a_change_from_head_office_this_desk_cannot_apply_is_set_aside_and_sync_goes_o
     assert_eq!(rapport_store::sync::cursor(c.app.store().conn()).expect("cursor"), 3, "the cursor moved on");
 }
 
+#[test]
+fn a_patient_made_by_an_older_desk_without_the_fields_added_since_arrives_whole() {
+    let mut c = common::enrolled_clinic();
+    let now = common::noon().timestamp_millis();
+    let site = uuid::Uuid::from_u128(8);
+    let made = |n: u128, fields: serde_json::Value, schema: u32| {
+        let mut fields: std::collections::BTreeMap<String, serde_json::Value> =
+            serde_json::from_value(fields).expect("fields");
+        rapport_model::schema::fill_empty(Entity::Patient, &mut fields);
+        if schema < 6 {
+            fields.remove("birth_year");
+        }
+        rapport_model::sync::Change {
+            id: uuid::Uuid::from_u128(n + 500),
+            entity: Entity::Patient,
+            record: uuid::Uuid::from_u128(n).to_string(),
+            version: rapport_model::sync::Version { hlc: rapport_model::sync::hlc_from_ms(now), site },
+            fields,
+            versions: Default::default(),
+            base: Default::default(),
+            schema,
+            replay: false,
+            seq: Some(i64::try_from(n).expect("seq")),
+        }
+    };
+    let base = |no: &str| serde_json::json!({"record_no": no, "given": "Anil", "family": "Rao", "created_at": now, "updated_at": now});
+    let mut aged = base("S-2");
+    aged["birth_year"] = serde_json::json!(1961);
+    let page = vec![made(1, base("S-1"), 5), made(2, aged, 6)];
+    assert_eq!(c.app.apply_page(&page, Some(2), now).expect("applied"), 2, "both arrive");
+    let older = c
+        .app
+        .open_patient(&c.admin.clone(), rapport_model::PatientId::from_bytes(*uuid::Uuid::from_u128(1).as_bytes()));
+    assert_eq!(older.expect("the older desk's patient is here").patient.birth_year, None);
+    let newer = c
+        .app
+        .open_patient(&c.admin.clone(), rapport_model::PatientId::from_bytes(*uuid::Uuid::from_u128(2).as_bytes()));
+    assert_eq!(newer.expect("here").patient.birth_year, Some(1961));
+}
+
 /// Head office as far as these tests need it: refuses a push stamped too far ahead of its own
 /// time, as the real one does, and acknowledges the rest; with `given_won`, a concurrent edit of
 /// a patient's given name from another desk won over every one this desk sends.

@@ -74,6 +74,8 @@ pub enum Reason {
     /// Day and month the other way round.
     SwappedBirthDate,
     SameBirthYear,
+    /// One record knows only an age: its birth year is within a year of the other's.
+    AgeMatches,
     SamePhone,
     SameEmail,
     SamePostcode,
@@ -88,6 +90,7 @@ impl Reason {
             Self::SameBirthDate => "same birth date",
             Self::SwappedBirthDate => "birth day and month swapped",
             Self::SameBirthYear => "same birth year",
+            Self::AgeMatches => "age matches",
             Self::SamePhone => "same phone",
             Self::SameEmail => "same email",
             Self::SamePostcode => "same postcode",
@@ -109,6 +112,8 @@ pub struct Person {
     given: String,
     family: String,
     birth: Option<NaiveDate>,
+    /// The approximate birth year of a record that knows only an age.
+    born_about: Option<i32>,
     phones: Vec<String>,
     email: Option<String>,
     postcode: Option<String>,
@@ -130,14 +135,28 @@ impl Person {
             given: fold(given),
             family: fold(family),
             birth,
+            born_about: None,
             phones,
             email: email.map(|e| e.trim().to_lowercase()).filter(|e| e.contains('@')),
             postcode: address.and_then(postcode),
         }
     }
 
+    /// A record with no birth date whose age gives about this birth year.
+    #[must_use]
+    pub fn born_about(mut self, year: Option<i32>) -> Self {
+        self.born_about = year.filter(|_| self.birth.is_none());
+        self
+    }
+
     pub fn of(p: &Patient) -> Self {
         Self::new(&p.given, &p.family, p.birth_date, &p.phones, p.email.as_deref(), p.address.as_deref())
+            .born_about(p.birth_year)
+    }
+
+    /// The birth year, exact or from an age.
+    fn year(&self) -> Option<i32> {
+        self.birth.map(|b| b.year()).or(self.born_about)
     }
 
     /// The keys under which this record meets the records it is compared with in a scan.
@@ -281,6 +300,17 @@ pub fn likeness(a: &Person, b: &Person) -> Option<Likeness> {
         } else {
             BIRTH_DIFFER
         };
+    } else if let (Some(x), Some(y)) = (a.year(), b.year()) {
+        // An age gives the year only to within one (has the birthday passed?), and an old
+        // record's age may be some years stale: agreement counts a little, a wide gap against.
+        match (x - y).abs() {
+            0..=1 => {
+                reasons.push(Reason::AgeMatches);
+                score += BIRTH_YEAR;
+            }
+            2..=5 => {}
+            _ => score += BIRTH_DIFFER,
+        }
     }
     if !a.phones.is_empty() && !b.phones.is_empty() {
         score += if a.phones.iter().any(|p| b.phones.contains(p)) {
@@ -383,6 +413,18 @@ mod tests {
         assert_eq!(postcode("12 MG Road, Bengaluru 560001").as_deref(), Some("560001"));
         assert_eq!(postcode("Flat 4, 12 MG Road").as_deref(), None);
         assert_eq!(postcode("Rua Augusta 3, 1100-048 Lisboa").as_deref(), None);
+    }
+
+    #[test]
+    fn an_age_alone_counts_a_little_when_it_fits_and_against_when_far() {
+        let dated = person("Ramesh", "Kumar", "1971-08-02", "98450 11111");
+        let aged = |year| person("Ramesh", "Kumar", "", "98450 11111").born_about(Some(year));
+        let none = likeness(&dated, &person("Ramesh", "Kumar", "", "98450 11111")).expect("alike").score;
+        let near = likeness(&dated, &aged(1972)).expect("alike");
+        assert!(near.reasons.contains(&Reason::AgeMatches) && near.score > none, "{near:?}");
+        assert_eq!(likeness(&dated, &aged(1975)).map(|l| l.score), Some(none), "a stale age is no evidence");
+        assert!(likeness(&dated, &aged(1996)).is_none_or(|l| l.score < none), "twenty-five years apart");
+        assert_eq!(person("A", "B", "1971-08-02", "").born_about(Some(1990)).year(), Some(1971), "a date wins");
     }
 
     #[test]

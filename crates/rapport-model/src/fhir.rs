@@ -219,6 +219,9 @@ fn patient(p: &Patient, doctor: &dyn Fn(StaffId) -> Option<String>) -> Value {
     }
     if let Some(b) = p.birth_date {
         out["birthDate"] = b.to_string().into();
+    } else if let Some(year) = p.birth_year {
+        // FHIR's partial date: the year alone.
+        out["birthDate"] = format!("{year:04}").into();
     }
     if p.address.is_some() || p.city.is_some() || p.area.is_some() {
         let mut a = Map::new();
@@ -424,6 +427,20 @@ fn parse_instant(s: &str) -> Option<DateTime<Utc>> {
 }
 
 /// `Patient/abc` (or `urn:uuid:abc`) → `abc`.
+/// A FHIR `date`: a whole birth date, or a year (with or without a month) kept as the
+/// approximate birth year.
+fn birth(s: &str) -> Option<(Option<NaiveDate>, Option<i32>)> {
+    if let Ok(d) = s.parse::<NaiveDate>() {
+        return Some((Some(d), None));
+    }
+    let year = match s.split_once('-') {
+        Some((y, m)) if m.len() == 2 && m.parse::<u32>().is_ok_and(|m| (1..=12).contains(&m)) => y,
+        Some(_) => return None,
+        None => s,
+    };
+    (year.len() == 4).then(|| year.parse().ok()).flatten().map(|y| (None, Some(y)))
+}
+
 fn key_of(r: &Reference, kind: &str) -> Option<String> {
     let s = r.reference.as_deref()?;
     s.strip_prefix(&format!("{kind}/")).or_else(|| s.strip_prefix("urn:uuid:")).map(str::to_owned)
@@ -504,9 +521,10 @@ fn read_one(kind: &str, v: &Value, position: &str, now: DateTime<Utc>, out: &mut
             } else if let Some(no) = r.identifier.first().and_then(|i| i.value.clone()) {
                 p.record_no = no;
             }
-            p.birth_date = match &r.birth_date {
-                Some(d) => Some(d.parse().map_err(|_| "Patient.birthDate is not a date (YYYY-MM-DD)".to_owned())?),
-                None => None,
+            (p.birth_date, p.birth_year) = match r.birth_date.as_deref().map(birth) {
+                Some(Some(b)) => b,
+                Some(None) => return Err("Patient.birthDate is not a date (YYYY, YYYY-MM or YYYY-MM-DD)".to_owned()),
+                None => (None, None),
             };
             p.sex = match r.gender.as_deref() {
                 None => None,
@@ -706,5 +724,16 @@ mod tests {
         let p: FhirPatient = serde_json::from_str(text).expect("read");
         let again = serde_json::to_value(&p).expect("write");
         assert_eq!(again, serde_json::from_str::<Value>(text).expect("json"));
+    }
+
+    #[test]
+    fn a_partial_birth_date_is_an_approximate_birth_year() {
+        let day = NaiveDate::from_ymd_opt(1984, 2, 29);
+        assert_eq!(birth("1984-02-29"), Some((day, None)));
+        assert_eq!(birth("1984"), Some((None, Some(1984))));
+        assert_eq!(birth("1984-02"), Some((None, Some(1984))));
+        for bad in ["84", "1984-13", "1984-02-30", "about 1984", "1984-2"] {
+            assert_eq!(birth(bad), None, "{bad}");
+        }
     }
 }

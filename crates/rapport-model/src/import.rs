@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::str::FromStr;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use crate::appointment::AppointmentStatus;
 use crate::patient::{Consent, NewPatient, Patient};
@@ -24,6 +24,11 @@ crate::words::word_enum! {
         /// "Asha K. Rao": split into given names and a family name.
         FullName = "full_name",
         BirthDate = "birth_date",
+        /// Age in years ("42", "42 Y", "35Y 4M", "6 months"), on the day of the import: kept as
+        /// an approximate birth year when the row has no birth date.
+        Age = "age",
+        /// An approximate birth year (Rapport's own export writes it).
+        BirthYear = "birth_year",
         Sex = "sex",
         /// Several columns may hold phones (home, mobile).
         Phone = "phone",
@@ -54,6 +59,7 @@ const KNOWN_HEADERS: &[(&str, Column)] = &[
     ("mname", Column::Middle),
     ("lname", Column::Family),
     ("dob", Column::BirthDate),
+    ("age", Column::Age),
     ("sex", Column::Sex),
     ("street", Column::Address),
     ("postalcode", Column::PostalCode),
@@ -102,6 +108,9 @@ const KNOWN_HEADERS: &[(&str, Column)] = &[
     ("fullname", Column::FullName),
     ("birthdate", Column::BirthDate),
     ("dateofbirth", Column::BirthDate),
+    ("ageyears", Column::Age),
+    ("birthyear", Column::BirthYear),
+    ("yearofbirth", Column::BirthYear),
     ("postcode", Column::PostalCode),
     ("zip", Column::PostalCode),
     ("conditions", Column::Conditions),
@@ -528,6 +537,38 @@ pub fn split_name(full: &str) -> (String, String) {
     }
 }
 
+/// The year a patient of the age in `cell` was born in, about: the age as a clinic writes it —
+/// years ("42", "42 Y", "42 yrs"), with months and days after ("35Y 4M 2D"), or months or days
+/// alone for a baby ("6 M", "10 days"). `None` for anything else or over 130 years.
+fn born_about(cell: &str, today: NaiveDate) -> Option<i32> {
+    let (mut years, mut months, mut days) = (0u32, 0u32, 0u32);
+    let text = cell.trim().to_lowercase();
+    let mut rest = text.as_str();
+    let mut seen = false;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let n: u32 = rest[..digits].parse().ok()?;
+        rest = rest[digits..].trim_start();
+        let unit = rest.find(|c: char| !c.is_alphabetic() && c != '.').unwrap_or(rest.len());
+        match rest[..unit].trim_end_matches('.') {
+            "" | "y" | "yr" | "yrs" | "year" | "years" if years == 0 && !seen => years = n,
+            "m" | "mo" | "mon" | "month" | "months" if months == 0 => months = n,
+            "d" | "day" | "days" if days == 0 => days = n,
+            _ => return None,
+        }
+        seen = true;
+        rest = rest[unit..].trim_start_matches([' ', ',']);
+    }
+    match years {
+        _ if !seen => None,
+        131.. => None,
+        1.. => Some(today.year() - i32::try_from(years).ok()?),
+        0 => {
+            Some((today.checked_sub_months(chrono::Months::new(months))? - chrono::Duration::days(days.into())).year())
+        }
+    }
+}
+
 /// A yes/no cell: `yes`, `y`, `true`, `1`, `YES` (OpenEMR), `allowed`.
 fn yes(text: &str) -> Option<bool> {
     match text.trim().to_lowercase().as_str() {
@@ -592,6 +633,14 @@ impl Mapping<Column> {
                 Column::BirthDate => {
                     p.birth_date = Some(dates.parse(cell).ok_or_else(|| refuse(i, "not a date in the file's format"))?);
                 }
+                Column::Age => {
+                    let born =
+                        born_about(cell, today).ok_or_else(|| refuse(i, "not an age (e.g. 42, 42 Y or 6 months)"))?;
+                    p.birth_year = p.birth_year.or(Some(born));
+                }
+                Column::BirthYear => {
+                    p.birth_year = Some(cell.parse().map_err(|_| refuse(i, "not a year"))?);
+                }
                 Column::Sex => {
                     p.sex = Some(sex(cell).ok_or_else(|| refuse(i, "not a sex Rapport knows (M, F, O)"))?.into())
                 }
@@ -643,6 +692,7 @@ impl Mapping<Column> {
                 Column::Family => held.family.clone_from(&new.family),
                 Column::FullName => (held.given, held.family) = (new.given.clone(), new.family.clone()),
                 Column::BirthDate => held.birth_date = new.birth_date,
+                Column::Age | Column::BirthYear => held.birth_year = new.birth_year,
                 Column::Sex => held.sex.clone_from(&new.sex),
                 Column::Phone => held.phones.clone_from(&new.phones),
                 Column::Email => held.email.clone_from(&new.email),
@@ -658,6 +708,9 @@ impl Mapping<Column> {
                 Column::RecordNo | Column::Ignore => {}
             }
         }
+        if held.birth_date.is_some() {
+            held.birth_year = None;
+        }
         *held != before
     }
 
@@ -666,6 +719,7 @@ impl Mapping<Column> {
         use crate::patient::PatientError as E;
         let wanted: &[Column] = match e {
             E::BirthDateInFuture | E::BirthDateTooOld => &[Column::BirthDate],
+            E::BirthYearOutOfRange => &[Column::Age, Column::BirthYear],
             E::PhoneTooShort => &[Column::Phone],
             _ => &[],
         };
@@ -692,6 +746,7 @@ impl crate::csv::CsvRow for PatientRow<'_> {
         "given",
         "family",
         "birth_date",
+        "birth_year",
         "sex",
         "phone",
         "email",
@@ -714,6 +769,7 @@ impl crate::csv::CsvRow for PatientRow<'_> {
             p.given.clone(),
             p.family.clone(),
             p.birth_date.map(|d| d.to_string()).unwrap_or_default(),
+            p.birth_year.map(|y| y.to_string()).unwrap_or_default(),
             text(&p.sex),
             p.phones.join("; "),
             text(&p.email),
@@ -860,5 +916,26 @@ mod tests {
         assert_eq!(consent.column, "SMS Consent");
         let wide = m.patient(&["U-6", "Ravi", "", "", "", "extra"], DateFormat::DayFirst, today).expect_err("refused");
         assert!(wide.reason.contains("6 fields"));
+    }
+
+    #[test]
+    fn an_age_without_a_birth_date_is_kept_as_about_a_birth_year() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 3).expect("day");
+        for (cell, year) in
+            [("42", 1984), ("42 Y", 1984), ("42yrs", 1984), ("35Y 4M 2D", 1991), ("6 M", 2026), ("10 days", 2026)]
+        {
+            assert_eq!(born_about(cell, today), Some(year), "{cell}");
+        }
+        assert_eq!(born_about("11 months", NaiveDate::from_ymd_opt(2026, 10, 3).expect("day")), Some(2025));
+        for cell in ["forty", "42 Y 3 Y", "-3", "200", "Y", "4.5"] {
+            assert_eq!(born_about(cell, today), None, "{cell}");
+        }
+        let m = Mapping::<Column>::new(&headers(&["Patient Name", "Age", "DOB"]), None).expect("m");
+        let aged = m.patient(&["Ravi Rao", "42 Y", ""], DateFormat::DayFirst, today).expect("aged");
+        assert_eq!((aged.patient.birth_year, aged.patient.birth_date), (Some(1984), None));
+        let dated = m.patient(&["Ravi Rao", "42", "03/04/1985"], DateFormat::DayFirst, today).expect("dated");
+        assert_eq!(dated.patient.birth_year, None, "a birth date is better than an age");
+        let bad = m.patient(&["Ravi Rao", "about forty", ""], DateFormat::DayFirst, today).expect_err("refused");
+        assert_eq!((bad.column.as_str(), bad.reason.contains("forty")), ("Age", false));
     }
 }

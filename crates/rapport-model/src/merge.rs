@@ -58,6 +58,7 @@ pub const CHOSEN: &[&str] = &[
     "preferred",
     "pronunciation",
     "birth_date",
+    "birth_year",
     "sex",
     "gender",
     "language",
@@ -116,6 +117,10 @@ pub fn differences(keep: &Patient, other: &Patient) -> Vec<Difference> {
             if a == b || is_empty(&b) {
                 return None;
             }
+            if field == "birth_year" && (keep.birth_date.is_some() || other.birth_date.is_some()) {
+                // A birth date on either side is better than a year from an age.
+                return None;
+            }
             let default = if is_empty(&a) { Side::Other } else { newer };
             Some(Difference { field: field.to_owned(), keep: a, other: b, default })
         })
@@ -139,6 +144,12 @@ pub fn merge(
             changes.insert(d.field.clone(), MergedField { was: d.keep, now: d.other.clone() });
             k.insert(d.field, d.other);
         }
+    }
+    if !is_empty(k.get("birth_date").unwrap_or(&Value::Null)) && !is_empty(k.get("birth_year").unwrap_or(&Value::Null))
+    {
+        // The other's birth date replaced an age: the year from it goes.
+        let was = k.insert("birth_year".to_owned(), Value::Null).unwrap_or(Value::Null);
+        changes.insert("birth_year".to_owned(), MergedField { was, now: Value::Null });
     }
     for &field in JOINED {
         let mine = k.get(field).and_then(Value::as_array).cloned().unwrap_or_default();
@@ -215,6 +226,20 @@ mod tests {
         let chosen = BTreeMap::from([("given".to_owned(), Side::Keep)]);
         assert_eq!(merge(&keep, &other, &chosen).expect("merge").0.given, "Priya");
         assert!(merge(&keep, &other, &BTreeMap::from([("record_no".to_owned(), Side::Other)])).is_err());
+    }
+
+    #[test]
+    fn a_birth_date_from_either_record_replaces_an_age() {
+        let mut keep = patient(1, "Priya", &[], 1);
+        keep.birth_year = Some(1988);
+        let mut other = patient(2, "Priya", &[], 3);
+        other.birth_date = chrono::NaiveDate::from_ymd_opt(1987, 12, 30);
+        let (merged, log) = merge(&keep, &other, &BTreeMap::new()).expect("merge");
+        assert_eq!((merged.birth_date, merged.birth_year), (other.birth_date, None));
+        let (undone, _) = unmerge(&merged, &log);
+        assert_eq!((undone.birth_date, undone.birth_year), (None, Some(1988)), "undo gives the age back");
+        let (kept, _) = merge(&other, &keep, &BTreeMap::new()).expect("merge the other way");
+        assert_eq!((kept.birth_date, kept.birth_year), (other.birth_date, None), "no year beside a date");
     }
 
     #[test]

@@ -27,6 +27,10 @@ pub struct Patient {
     /// How to say their name ("SHAH-nuh").
     pub pronunciation: Option<String>,
     pub birth_date: Option<NaiveDate>,
+    /// About when the patient was born, when only their age is known (a clinic's old records
+    /// often have an age and no date); never set beside a birth date.
+    #[serde(default)]
+    pub birth_year: Option<i32>,
     pub sex: Option<String>,
     pub gender: Option<String>,
     pub language: Option<String>,
@@ -62,15 +66,34 @@ impl Patient {
         full_name(&self.given, &self.family)
     }
 
-    /// Age in whole years on `today`, if the birth date is known.
+    /// Age in whole years on `today`: from the birth date, or about it from the birth year
+    /// ([`Self::age_is_approximate`]).
     pub fn age_on(&self, today: NaiveDate) -> Option<u32> {
-        self.birth_date.and_then(|b| age_between(b, today))
+        age_from(self.birth_date, self.birth_year, today)
+    }
+
+    /// Is the age known only from a birth year?
+    pub fn age_is_approximate(&self) -> bool {
+        self.birth_date.is_none() && self.birth_year.is_some()
     }
 
     pub fn primary_phone(&self) -> Option<&str> {
         self.phones.first().map(String::as_str)
     }
 }
+
+/// Age on `today` from a birth date, or else about it from a birth year (the age the patient
+/// turns this year).
+pub fn age_from(birth_date: Option<NaiveDate>, birth_year: Option<i32>, today: NaiveDate) -> Option<u32> {
+    match (birth_date, birth_year) {
+        (Some(b), _) => age_between(b, today),
+        (None, Some(y)) => u32::try_from(today.year() - y).ok(),
+        (None, None) => None,
+    }
+}
+
+/// The earliest birth date or year a record may hold.
+pub const FIRST_BIRTH_YEAR: i32 = 1880;
 
 /// Whole years from `birth` to `today`; `None` when `today` is before `birth`.
 pub fn age_between(birth: NaiveDate, today: NaiveDate) -> Option<u32> {
@@ -176,6 +199,9 @@ pub struct NewPatient {
     pub preferred: Option<String>,
     pub pronunciation: Option<String>,
     pub birth_date: Option<NaiveDate>,
+    /// When only the age is known (see [`Patient::birth_year`]).
+    #[serde(default)]
+    pub birth_year: Option<i32>,
     pub sex: Option<String>,
     pub gender: Option<String>,
     pub language: Option<String>,
@@ -202,6 +228,8 @@ pub enum PatientError {
     BirthDateInFuture,
     #[error("the birth date is before 1880")]
     BirthDateTooOld,
+    #[error("the birth year is not between 1880 and this year")]
+    BirthYearOutOfRange,
     #[error("a phone number needs 3 to 15 digits")]
     PhoneTooShort,
     #[error("{0} is too long (at most {1} characters)")]
@@ -232,7 +260,7 @@ impl NewPatient {
         self.family = self.family.trim().to_owned();
         self.preferred = trimmed(self.preferred);
         validate_names(&self.given, &self.family, self.preferred.as_deref())?;
-        validate_birth_date(self.birth_date, today)?;
+        self.birth_year = validate_birth(self.birth_date, self.birth_year, today)?;
         self.phones = validate_phones(self.phones)?;
         validate_details(&Details {
             pronunciation: self.pronunciation.as_deref(),
@@ -257,6 +285,7 @@ impl NewPatient {
             preferred: self.preferred,
             pronunciation: self.pronunciation,
             birth_date: self.birth_date,
+            birth_year: self.birth_year,
             sex: self.sex,
             gender: self.gender,
             language: self.language,
@@ -289,6 +318,8 @@ pub struct PatientEdit {
     pub preferred: Option<Option<String>>,
     pub pronunciation: Option<Option<String>>,
     pub birth_date: Option<Option<NaiveDate>>,
+    /// An approximate birth year (a birth date, once known, replaces it).
+    pub birth_year: Option<Option<i32>>,
     /// Replaces the primary (first) phone number.
     pub primary_phone: Option<String>,
     pub email: Option<Option<String>>,
@@ -329,6 +360,9 @@ impl PatientEdit {
         }
         if let Some(v) = self.pronunciation {
             p.pronunciation = trimmed(v);
+        }
+        if let Some(v) = self.birth_year {
+            p.birth_year = v;
         }
         if let Some(v) = self.birth_date {
             p.birth_date = v;
@@ -382,7 +416,7 @@ impl PatientEdit {
             p.attendants = v;
         }
         validate_names(&p.given, &p.family, p.preferred.as_deref())?;
-        validate_birth_date(p.birth_date, today)?;
+        p.birth_year = validate_birth(p.birth_date, p.birth_year, today)?;
         p.phones = validate_phones(p.phones)?;
         validate_details(&Details {
             pronunciation: p.pronunciation.as_deref(),
@@ -415,11 +449,15 @@ fn validate_names(given: &str, family: &str, preferred: Option<&str>) -> Result<
     Ok(())
 }
 
-fn validate_birth_date(birth: Option<NaiveDate>, today: NaiveDate) -> Result<(), PatientError> {
-    match birth {
-        Some(b) if b > today => Err(PatientError::BirthDateInFuture),
-        Some(b) if b.year() < 1880 => Err(PatientError::BirthDateTooOld),
-        _ => Ok(()),
+/// Checks a birth date and an approximate birth year against `today`; the year kept (none once
+/// the date is known).
+fn validate_birth(birth: Option<NaiveDate>, year: Option<i32>, today: NaiveDate) -> Result<Option<i32>, PatientError> {
+    match (birth, year) {
+        (Some(b), _) if b > today => Err(PatientError::BirthDateInFuture),
+        (Some(b), _) if b.year() < FIRST_BIRTH_YEAR => Err(PatientError::BirthDateTooOld),
+        (Some(_), _) => Ok(None),
+        (None, Some(y)) if !(FIRST_BIRTH_YEAR..=today.year()).contains(&y) => Err(PatientError::BirthYearOutOfRange),
+        (None, year) => Ok(year),
     }
 }
 
@@ -487,6 +525,25 @@ mod tests {
         assert_eq!(age_between(date("1990-06-15"), date("2026-06-14")), Some(35));
         assert_eq!(age_between(date("1990-06-15"), date("2026-06-15")), Some(36));
         assert_eq!(age_between(date("2030-01-01"), date("2026-06-15")), None);
+    }
+
+    #[test]
+    fn an_age_alone_gives_an_approximate_birth_year_that_a_birth_date_replaces() {
+        let today = date("2026-11-23");
+        let aged = NewPatient { given: "A".into(), birth_year: Some(1984), ..NewPatient::default() };
+        let mut p = aged.validated(today).expect("valid").into_patient(
+            PatientId::from_parts(1, [0; 10]),
+            "T-1".into(),
+            DateTime::UNIX_EPOCH,
+        );
+        assert_eq!((p.age_on(today), p.age_is_approximate()), (Some(42), true));
+        let edit = PatientEdit { birth_date: Some(Some(date("1984-12-30"))), ..PatientEdit::default() };
+        edit.apply(&mut p, today, DateTime::UNIX_EPOCH).expect("dated");
+        assert_eq!((p.birth_year, p.age_on(today), p.age_is_approximate()), (None, Some(41), false));
+        for year in [1879, 2027] {
+            let wrong = NewPatient { given: "A".into(), birth_year: Some(year), ..NewPatient::default() };
+            assert_eq!(wrong.validated(today), Err(PatientError::BirthYearOutOfRange), "{year}");
+        }
     }
 
     #[test]

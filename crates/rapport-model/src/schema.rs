@@ -84,6 +84,18 @@ pub struct Field {
     pub name: &'static str,
     pub kind: Kind,
     pub need: Need,
+    /// The change format that added the field to a record kind that existed before it; `None`
+    /// for a field its record was born with.
+    pub added_in: Option<u32>,
+}
+
+impl Field {
+    /// Must the change that makes a record carry this field? Every field, but a password hash
+    /// (it reaches only the desks of the staff member's home clinic) and a field added later (a
+    /// desk of an older change format does not know it: absent means null).
+    pub fn in_every_new_record(&self) -> bool {
+        self.kind != Kind::PasswordHash && self.added_in.is_none()
+    }
 }
 
 /// Who may write a record kind. Head office derives each from its own state, never from
@@ -122,7 +134,13 @@ pub struct Record {
 }
 
 const fn f(name: &'static str, kind: Kind, need: Need) -> Field {
-    Field { name, kind, need }
+    Field { name, kind, need, added_in: None }
+}
+
+/// A field added to an existing record kind by change format `version` (optional: an older
+/// desk's records go on without it).
+const fn added(version: u32, name: &'static str, kind: Kind) -> Field {
+    Field { name, kind, need: Need::Optional, added_in: Some(version) }
 }
 
 use Kind::{Date, Flag, Hash, Id, Instant, Json, PasswordHash, Ref, Text, Word};
@@ -309,6 +327,8 @@ pub const RECORDS: [Record; 17] = [
             f("preferred", Text(Name, MAX_NAME), Optional),
             f("pronunciation", Text(Line, 200), Optional),
             f("birth_date", Date, Optional),
+            // Known only from an age (an imported `Age` column): about this year.
+            added(6, "birth_year", Kind::Int(crate::patient::FIRST_BIRTH_YEAR as i64, 2100)),
             f("sex", Text(Line, 40), Optional),
             f("gender", Text(Line, 40), Optional),
             f("language", Text(Line, 40), Optional),
@@ -489,8 +509,7 @@ fn invalid(code: RefusalCode, message: impl Into<String>) -> Invalid {
 }
 
 /// Checks the fields of one change to `entity`. `creating`: the change makes a new record, so
-/// it must carry every field (null where allowed) — except a password hash, which reaches only
-/// the desks of the staff member's home clinic.
+/// it must carry every field (null where allowed) that [`Field::in_every_new_record`].
 pub fn check_fields(entity: Entity, fields: &BTreeMap<String, Value>, creating: bool) -> Result<(), Invalid> {
     let record = record(entity);
     for (name, value) in fields {
@@ -503,8 +522,7 @@ pub fn check_fields(entity: Entity, fields: &BTreeMap<String, Value>, creating: 
         check_value(field, value)?;
     }
     if creating
-        && let Some(missing) =
-            record.fields.iter().find(|f| f.kind != Kind::PasswordHash && !fields.contains_key(f.name))
+        && let Some(missing) = record.fields.iter().find(|f| f.in_every_new_record() && !fields.contains_key(f.name))
     {
         return Err(invalid(RefusalCode::MissingField, format!("a new {} needs `{}`", entity.as_str(), missing.name)));
     }

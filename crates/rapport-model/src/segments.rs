@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::StaffId;
-use crate::patient::{Channel, Consent, Patient, age_between};
+use crate::patient::{Channel, Consent, Patient, age_from};
 use crate::view::PatientHit;
 
 /// Longest segment name.
@@ -57,6 +57,8 @@ fn same_words(wanted: &Option<String>, have: Option<&str>) -> bool {
 pub struct PatientFacts<'a> {
     pub conditions: Conditions<'a>,
     pub birth_date: Option<NaiveDate>,
+    /// An approximate birth year, when only an age is known.
+    pub birth_year: Option<i32>,
     pub sex: Option<&'a str>,
     pub city: Option<&'a str>,
     pub area: Option<&'a str>,
@@ -103,6 +105,7 @@ impl<'a> From<&'a Patient> for PatientFacts<'a> {
         Self {
             conditions: Conditions::Listed(&p.conditions),
             birth_date: p.birth_date,
+            birth_year: p.birth_year,
             sex: p.sex.as_deref(),
             city: p.city.as_deref(),
             area: p.area.as_deref(),
@@ -121,7 +124,7 @@ impl SegmentFilter {
     }
 
     pub fn matches_facts(&self, p: &PatientFacts<'_>, last_visit: Option<NaiveDate>, today: NaiveDate) -> bool {
-        let age = p.birth_date.and_then(|b| age_between(b, today));
+        let age = age_from(p.birth_date, p.birth_year, today);
         let age_ok = match (self.min_age, self.max_age) {
             (None, None) => true,
             (lo, hi) => age.is_some_and(|a| lo.is_none_or(|lo| a >= lo) && hi.is_none_or(|hi| a <= hi)),

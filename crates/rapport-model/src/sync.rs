@@ -17,8 +17,9 @@ use uuid::Uuid;
 use crate::{AppointmentStatus, RefusalCode};
 
 /// The change format this build writes, and the record kinds it knows (see
-/// [`Entity::since`]). The server accepts this one and the ones back to the oldest.
-pub const SCHEMA_VERSION: u32 = 5;
+/// [`Entity::since`]) and fields (a field added to a kind says so in [`crate::schema`]: 6 added
+/// a patient's `birth_year`). The server accepts this one and the ones back to the oldest.
+pub const SCHEMA_VERSION: u32 = 6;
 /// The oldest change format still accepted.
 pub const OLDEST_SCHEMA_VERSION: u32 = 1;
 

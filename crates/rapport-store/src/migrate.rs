@@ -45,10 +45,32 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 12, sql: include_str!("../../../migrations/client/0012_surveys.sql"), then: None },
     Migration { version: 13, sql: include_str!("../../../migrations/client/0013_record_no_nocase.sql"), then: None },
     Migration { version: 14, sql: include_str!("../../../migrations/client/0014_patient_merge.sql"), then: None },
+    // A patient's approximate birth year (change format 6): a late column.
+    Migration { version: 15, sql: "", then: Some(add_late_columns) },
 ];
 
 /// The schema version this build creates and understands.
-pub const LATEST_VERSION: i64 = 14;
+pub const LATEST_VERSION: i64 = 15;
+
+/// Columns added after the Rust work of earlier migrations was written, which that work reads
+/// (it reads records as this build does): each is added before such work runs, and by the
+/// migration that brings it.
+const LATE_COLUMNS: &[(&str, &str, &str)] =
+    &[("patient", "birth_year", "INTEGER CHECK (birth_year IS NULL OR birth_year BETWEEN 1880 AND 2100)")];
+
+fn add_late_columns(conn: &Connection) -> Result<()> {
+    for (table, column, declaration) in LATE_COLUMNS {
+        let exists: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2)",
+            [table, column],
+            |r| r.get(0),
+        )?;
+        if !exists {
+            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {declaration};"))?;
+        }
+    }
+    Ok(())
+}
 
 /// What the database held before sync existed is checked as version 5 did (it becomes changes
 /// when the device enrolls: [`crate::sync::start_replicating`]).
@@ -65,6 +87,7 @@ pub(crate) fn run(conn: &mut Connection, target: i64) -> Result<()> {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
         tx.execute_batch(m.sql)?;
         if let Some(then) = m.then {
+            add_late_columns(&tx)?;
             then(&tx)?;
         }
         if m.version == LATEST_VERSION {

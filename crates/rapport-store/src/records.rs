@@ -59,7 +59,7 @@ fn parse_col<T: std::str::FromStr>(row: &Row<'_>, idx: usize) -> rusqlite::Resul
 // Patients
 
 /// The patient table's columns, in the order of [`patient_values`] and [`patient_from_row`].
-const PATIENT_COLUMNS: [&str; 25] = [
+const PATIENT_COLUMNS: [&str; 26] = [
     "id",
     "record_no",
     "given",
@@ -85,6 +85,7 @@ const PATIENT_COLUMNS: [&str; 25] = [
     "created_at",
     "updated_at",
     "last_seen_at",
+    "birth_year",
 ];
 
 static PATIENT_COLS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| PATIENT_COLUMNS.join(", "));
@@ -116,6 +117,7 @@ fn patient_from_row(row: &Row<'_>) -> rusqlite::Result<Patient> {
         created_at: from_ms(row.get(22)?),
         updated_at: from_ms(row.get(23)?),
         last_seen_at: opt_time(row, 24)?,
+        birth_year: row.get(25)?,
     })
 }
 
@@ -161,6 +163,7 @@ fn patient_values(p: &Patient) -> Vec<Value> {
         Value::Integer(to_ms(p.created_at)),
         Value::Integer(to_ms(p.updated_at)),
         p.last_seen_at.map_or(Value::Null, |t| Value::Integer(to_ms(t))),
+        p.birth_year.map_or(Value::Null, |y| Value::Integer(i64::from(y))),
     ]
 }
 
@@ -659,7 +662,7 @@ pub fn merged_into(conn: &Connection, keep: PatientId) -> Result<Vec<PatientMerg
 /// What the duplicate match compares of every living patient.
 pub fn match_people(conn: &Connection) -> Result<Vec<(PatientId, Person)>> {
     let mut stmt = conn.prepare(
-        "SELECT id, given, family, birth_date, phones, email, address FROM patient
+        "SELECT id, given, family, birth_date, phones, email, address, birth_year FROM patient
          WHERE deleted_at IS NULL AND merged_into IS NULL",
     )?;
     let rows = stmt.query_map([], |r| {
@@ -673,7 +676,8 @@ pub fn match_people(conn: &Connection) -> Result<Vec<(PatientId, Person)>> {
             &phones,
             r.get::<_, Option<String>>(5)?.as_deref(),
             r.get::<_, Option<String>>(6)?.as_deref(),
-        );
+        )
+        .born_about(r.get(7)?);
         Ok((PatientId::from_bytes(blob16(r, 0)?), person))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -685,6 +689,7 @@ pub struct SegmentRow {
     pub id: PatientId,
     pub conditions: Vec<String>,
     pub birth_date: Option<NaiveDate>,
+    pub birth_year: Option<i32>,
     pub sex: Option<String>,
     pub city: Option<String>,
     pub area: Option<String>,
@@ -699,7 +704,8 @@ pub struct SegmentRow {
 /// at a time (only the columns a segment reads; last visits in one grouped pass).
 pub fn segment_rows(conn: &Connection, mut each: impl FnMut(SegmentRow)) -> Result<()> {
     let mut stmt = conn.prepare(
-        "SELECT p.id, p.conditions, p.birth_date, p.sex, p.city, p.area, p.language, p.usual_doctor, p.consent, v.last
+        "SELECT p.id, p.conditions, p.birth_date, p.sex, p.city, p.area, p.language, p.usual_doctor, p.consent, v.last,
+                p.birth_year
          FROM patient p
          LEFT JOIN (SELECT patient_id, max(starts_at) AS last FROM appointment WHERE status = 'done' GROUP BY patient_id) v
              ON v.patient_id = p.id
@@ -718,6 +724,7 @@ pub fn segment_rows(conn: &Connection, mut each: impl FnMut(SegmentRow)) -> Resu
             usual_doctor: opt_blob16(r, 7)?.map(StaffId::from_bytes),
             consent: from_json(r, 8)?,
             last_visit: opt_time(r, 9)?,
+            birth_year: r.get(10)?,
         });
     }
     Ok(())

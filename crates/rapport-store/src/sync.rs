@@ -603,7 +603,7 @@ fn apply_one(conn: &Connection, c: &Change, me: Uuid, now_ms: i64, written: &mut
         // office's full-state take-on change) or not at all: an edit of it, or a pointer of a
         // patient not here yet, comes from the time before this clinic took the patient on,
         // and the take-on change later in the log carries it. Never insert part of a record.
-        let whole = t.record.fields.iter().all(|f| f.kind == Kind::PasswordHash || known.contains_key(f.name));
+        let whole = t.record.fields.iter().all(|f| !f.in_every_new_record() || known.contains_key(f.name));
         if !whole || parent_missing(conn, c.entity, &known)? {
             return Ok(false);
         }

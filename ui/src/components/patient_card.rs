@@ -128,7 +128,7 @@ pub fn PatientCardView(props: &CardProps) -> Html {
             <div class="facts">
                 <div><span>{"Phone"}</span>{p.primary_phone().unwrap_or("—").to_owned()}</div>
                 <div><span>{"Usual doctor"}</span>{card.usual_doctor_name.clone().unwrap_or_else(|| "—".into())}</div>
-                <div><span>{"Born"}</span>{p.birth_date.map(format::birth).unwrap_or_else(|| "—".into())}</div>
+                <div><span>{"Born"}</span>{format::born(p.birth_date, p.birth_year)}</div>
                 <div><span>{"Last visit"}</span>{card.last_visit.map(|t| format::when(t, today)).unwrap_or_else(|| "—".into())}</div>
                 if let Some(lang) = &p.language { <div><span>{"Language"}</span>{lang.clone()}</div> }
                 if !p.attendants.is_empty() {

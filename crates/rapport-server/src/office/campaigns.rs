@@ -247,6 +247,7 @@ fn members(
         let facts = PatientFacts {
             conditions: Conditions::Listed(&conditions),
             birth_date: text(&f, "birth_date").and_then(|d| d.parse().ok()),
+            birth_year: f.get("birth_year").and_then(Value::as_i64).and_then(|y| i32::try_from(y).ok()),
             sex: text(&f, "sex"),
             city: text(&f, "city"),
             area: text(&f, "area"),
