@@ -46,6 +46,7 @@ const COMMANDS: &[&str] = &[
     "waiting_report",
     "profile_report",
     "export_report",
+    "export_records",
     "import_file",
     "import_progress",
     "duplicate_pairs",

@@ -6,11 +6,11 @@ use rapport_model::calls::CallItem;
 use rapport_model::campaigns::CampaignView;
 use rapport_model::ipc::ErrorReply;
 use rapport_model::ipc::{
-    AddPointerArgs, BandArgs, CallDoneArgs, CampaignArgs, DeskState, DuplicateArgs, EnrollArgs, ExportArgs, FindArgs,
-    GlanceArgs, HeadOffice, IdleLockArgs, ImportFileArgs, ImportKind, ImportProgressView, ImportReport, JoinArgs,
-    LoginArgs, MergeArgs, MoveArgs, PassphraseArgs, PasswordArgs, PatientArgs, PauseArgs, PointerArgs, ProfileArgs,
-    RangeArgs, RecallRuleArgs, ResolveArgs, ScheduleArgs, SearchArgs, SegmentArgs, SetupArgs, SlotArgs, StatusArgs,
-    TemplateArgs, UnmergeArgs,
+    AddPointerArgs, BandArgs, CallDoneArgs, CampaignArgs, DeskState, DuplicateArgs, EnrollArgs, ExportArgs,
+    ExportRecordsArgs, FindArgs, GlanceArgs, HeadOffice, IdleLockArgs, ImportFileArgs, ImportProgressView,
+    ImportReport, JoinArgs, LoginArgs, MergeArgs, MoveArgs, PassphraseArgs, PasswordArgs, PatientArgs, PauseArgs,
+    PointerArgs, ProfileArgs, RangeArgs, RecallRuleArgs, RecordsFile, ResolveArgs, SavedFile, ScheduleArgs, SearchArgs,
+    SegmentArgs, SetupArgs, SlotArgs, StatusArgs, TemplateArgs, UnmergeArgs,
 };
 use rapport_model::merge::PatientMerge;
 use rapport_model::outreach::{MessagingEdit, MessagingView, RecallRule, TemplateView};
@@ -227,11 +227,11 @@ pub async fn import_file(desk: State<'_, Desk>, args: ImportFileArgs) -> Reply<I
             args.date_format.as_deref().map(str::parse).transpose().map_err(rapport_core::Error::invalid)?;
         let options = ImportOptions { map: None, date_format, dry_run: args.dry_run };
         match args.kind {
-            ImportKind::Patients => {
+            RecordsFile::Patients => {
                 app.import_patients_showing(s, &args.bytes, &options, &mut { shown }).map(|r| r.report())
             }
-            ImportKind::Appointments => app.import_appointments(s, &args.bytes, &options).map(|r| r.report()),
-            ImportKind::Fhir => {
+            RecordsFile::Appointments => app.import_appointments(s, &args.bytes, &options).map(|r| r.report()),
+            RecordsFile::Fhir => {
                 let text = String::from_utf8(args.bytes)
                     .map_err(|_| rapport_core::Error::invalid("a FHIR bundle is JSON text in UTF-8"))?;
                 app.import_fhir(s, &text, args.dry_run).map(|r| r.report())
@@ -304,14 +304,28 @@ pub async fn set_survey_settings(desk: State<'_, Desk>, args: SurveyEdit) -> Rep
     desk.with_session(|app, s| app.set_survey_settings(s, &args))
 }
 
+/// Where the window saves exports: the user's Downloads folder.
+fn downloads(handle: &AppHandle) -> Reply<std::path::PathBuf> {
+    let paths = handle.path();
+    let dir = paths.download_dir().or_else(|_| paths.home_dir().map(|h| h.join("Downloads")));
+    dir.map_err(|_| ErrorReply::new(ErrorCode::Storage, "no Downloads folder to save the export in"))
+}
+
 /// Saves a report as CSV in the user's Downloads folder and answers the file's path.
 #[tauri::command]
 pub async fn export_report(handle: AppHandle, desk: State<'_, Desk>, args: ExportArgs) -> Reply<String> {
-    let paths = handle.path();
-    let dir = paths.download_dir().or_else(|_| paths.home_dir().map(|h| h.join("Downloads")));
-    let dir = dir.map_err(|_| ErrorReply::new(ErrorCode::Storage, "no Downloads folder to save the export in"))?;
+    let dir = downloads(&handle)?;
     desk.with_session(|app, s| app.export_report_to(s, args.report, args.from, args.to, &dir))
         .map(|path| path.display().to_string())
+}
+
+/// Saves the patients, the appointments or a FHIR bundle of everything in the user's Downloads
+/// folder (not encrypted: the window says so).
+#[tauri::command]
+pub async fn export_records(handle: AppHandle, desk: State<'_, Desk>, args: ExportRecordsArgs) -> Reply<SavedFile> {
+    let dir = downloads(&handle)?;
+    desk.with_session(|app, s| app.export_records_to(s, args.kind, &dir))
+        .map(|(path, count)| SavedFile { path: path.display().to_string(), count })
 }
 
 #[tauri::command]

@@ -68,6 +68,7 @@ fn main() {
             commands::waiting_report,
             commands::profile_report,
             commands::export_report,
+            commands::export_records,
             commands::import_file,
             commands::import_progress,
             commands::duplicate_pairs,

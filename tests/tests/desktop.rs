@@ -412,6 +412,22 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
     let imported = by_xpath(driver, "//p[@id='imp-summary'][starts-with(normalize-space(), 'Imported')]").await?;
     assert!(imported.text().await?.contains("created"), "the import says what it did");
     screenshot(driver, shots, "records-imported").await?;
+
+    // Saved for another system: the patients as CSV in the Downloads folder, with the rows just
+    // imported (the one known only by an age with its approximate birth year); the window says
+    // the file is not encrypted.
+    by_id(driver, "exp-patients").await?.click().await?;
+    let said = by_xpath(driver, "//p[@id='exp-saved'][contains(., 'not encrypted')]").await?.text().await?;
+    let path =
+        said.split_once(" to ").and_then(|(_, rest)| rest.split_once(". The file")).map(|(p, _)| PathBuf::from(p));
+    let path = path.unwrap_or_else(|| panic!("the window names the file: {said}"));
+    assert!(path.starts_with(downloads), "saved in the Downloads folder: {said}");
+    let csv = std::fs::read_to_string(&path)?;
+    assert!(csv.starts_with("record_no,given,family,birth_date,birth_year,"), "{csv}");
+    let ramesh = csv.lines().find(|l| l.starts_with("UH-20006,")).unwrap_or_default().to_owned();
+    assert!(ramesh.split(',').nth(4).is_some_and(|y| y.parse::<i32>().is_ok()), "about a birth year: {ramesh}");
+    by_id(driver, "export").await?.scroll_into_view().await?;
+    screenshot(driver, shots, "records-exported").await?;
     Ok(())
 }
 

@@ -11,8 +11,8 @@ use rapport_model::ipc::{
     RecallRuleArgs, ResolveArgs, ScheduleArgs, SearchArgs, SetupArgs, SlotArgs, StatusArgs, TemplateArgs,
 };
 use rapport_model::ipc::{
-    BandArgs, CampaignArgs, ExportArgs, ImportFileArgs, ImportProgressView, ImportReport, MergeArgs, PauseArgs,
-    ProfileArgs, RangeArgs, SegmentArgs, UnmergeArgs,
+    BandArgs, CampaignArgs, ExportArgs, ExportRecordsArgs, ImportFileArgs, ImportProgressView, ImportReport, MergeArgs,
+    PauseArgs, ProfileArgs, RangeArgs, RecordsFile, SavedFile, SegmentArgs, UnmergeArgs,
 };
 use rapport_model::merge::PatientMerge;
 use rapport_model::outreach::{MessagingEdit, MessagingView, RecallRule, TemplateView};
@@ -259,6 +259,10 @@ pub async fn export_report(report: Report, from: NaiveDate, to: NaiveDate) -> Re
 
 pub async fn segments() -> Reply<Vec<SavedSegment>> {
     call0("segments").await
+}
+
+pub async fn export_records(kind: RecordsFile) -> Reply<SavedFile> {
+    call("export_records", &ExportRecordsArgs { kind }).await
 }
 
 pub async fn import_file(args: &ImportFileArgs) -> Reply<ImportReport> {

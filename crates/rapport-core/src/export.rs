@@ -4,11 +4,12 @@
 //! says so to the person who asked.
 
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::Local;
 use rapport_model::csv::{CsvRow, table};
 use rapport_model::import::{Exported, PatientRow};
+use rapport_model::ipc::RecordsFile;
 use rapport_model::{Appointment, Operation, Patient};
 use rapport_store::records;
 
@@ -51,6 +52,43 @@ impl Rapport {
     /// Writes every living patient, or every appointment, to a new file at `out` (managers and
     /// admins; audited). Returns how many rows it holds.
     pub fn export_csv(&mut self, s: &Session, what: Exported, out: &Path) -> Result<usize> {
+        let (csv, rows) = self.csv_export(s, what)?;
+        write_new_file(out, csv.as_bytes())?;
+        self.audit_csv_export(s, what, rows)?;
+        Ok(rows)
+    }
+
+    /// Saves the patients (CSV), the appointments (CSV) or everything as a FHIR bundle in a new
+    /// file of `dir` named for what and when (`rapport-patients-2026-12-04.csv`, a number added
+    /// if that name is taken): the window's export (managers and admins; audited). Returns the
+    /// file and how many rows or resources it holds.
+    pub fn export_records_to(&mut self, s: &Session, what: RecordsFile, dir: &Path) -> Result<(PathBuf, usize)> {
+        let day = self.clock.now().with_timezone(&Local).date_naive();
+        let csv = match what {
+            RecordsFile::Patients => Some(Exported::Patients),
+            RecordsFile::Appointments => Some(Exported::Appointments),
+            RecordsFile::Fhir => None,
+        };
+        if let Some(csv) = csv {
+            let (text, rows) = self.csv_export(s, csv)?;
+            let path = save_in(dir, &format!("rapport-{csv}-{day}"), "csv", text.as_bytes())?;
+            self.audit_csv_export(s, csv, rows)?;
+            Ok((path, rows))
+        } else {
+            let (text, count) = self.export_fhir(s, None)?;
+            Ok((save_in(dir, &format!("rapport-fhir-{day}"), "json", text.as_bytes())?, count))
+        }
+    }
+
+    fn audit_csv_export(&mut self, s: &Session, what: Exported, rows: usize) -> Result<()> {
+        let now = self.clock.now();
+        let detail = format!("{rows} {what}");
+        self.store.write(|tx| log(tx, now, s, &format!("export.{what}"), None, Some(&detail)))?;
+        Ok(())
+    }
+
+    /// The CSV text of every living patient or every appointment, and how many rows it holds.
+    fn csv_export(&mut self, s: &Session, what: Exported) -> Result<(String, usize)> {
         s.require(Operation::ChangeSettings)?;
         let conn = self.store.conn();
         let mut patients: Vec<Patient> = records::patients_with_last_visit(conn)?.into_iter().map(|(p, _)| p).collect();
@@ -73,11 +111,7 @@ impl Rapport {
                 (table(&lines), lines.len())
             }
         };
-        write_new_file(out, csv.as_bytes())?;
-        let now = self.clock.now();
-        let detail = format!("{rows} {what}");
-        self.store.write(|tx| log(tx, now, s, &format!("export.{what}"), None, Some(&detail)))?;
-        Ok(rows)
+        Ok((csv, rows))
     }
 }
 
@@ -92,6 +126,24 @@ pub(crate) fn write_new_file(out: &Path, bytes: &[u8]) -> Result<()> {
         };
         Error::new(ErrorCode::InvalidInput, message)
     })
+}
+
+/// Writes `bytes` to a file of `dir` that did not exist (only its owner may read it):
+/// `stem.ext`, else `stem (2).ext`, and so on.
+pub(crate) fn save_in(dir: &Path, stem: &str, ext: &str, bytes: &[u8]) -> Result<PathBuf> {
+    let cannot =
+        |e: std::io::Error| Error::new(ErrorCode::Storage, format!("cannot save the export in {}: {e}", dir.display()));
+    std::fs::create_dir_all(dir).map_err(cannot)?;
+    for n in 1..1000 {
+        let name = if n == 1 { format!("{stem}.{ext}") } else { format!("{stem} ({n}).{ext}") };
+        let path = dir.join(name);
+        match write_private(&path, bytes) {
+            Ok(()) => return Ok(path),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(cannot(e)),
+        }
+    }
+    Err(cannot(std::io::Error::new(std::io::ErrorKind::AlreadyExists, "too many exports of the same name")))
 }
 
 /// A new file only its owner may read, with `bytes` in it.

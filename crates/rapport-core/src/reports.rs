@@ -1,7 +1,6 @@
 //! The clinic's figures at the desk, from the local database (offline); the arithmetic is the
 //! model's ([`rapport_model::reports`]).
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use chrono::{Local, NaiveDate, Timelike};
@@ -14,7 +13,7 @@ use rapport_model::{AppointmentStatus, Operation};
 use rapport_store::{calls, records};
 
 use crate::services::{local_day_bounds, log};
-use crate::{Error, ErrorCode, Rapport, Result, Session};
+use crate::{Error, Rapport, Result, Session};
 
 impl Rapport {
     /// The no-show rate of the visits from `from` to `to` (the clinic's days, both included),
@@ -101,8 +100,7 @@ impl Rapport {
     ) -> Result<PathBuf> {
         let csv = self.report_csv(s, report, from, to)?;
         let stem = format!("rapport-{report}-{from}-to-{to}");
-        let path = write_new_file(dir, &stem, "csv", csv.as_bytes())
-            .map_err(|e| Error::new(ErrorCode::Storage, format!("cannot save the export in {}: {e}", dir.display())))?;
+        let path = crate::export::save_in(dir, &stem, "csv", csv.as_bytes())?;
         self.audit_export(s, report, from, to)?;
         Ok(path)
     }
@@ -161,23 +159,4 @@ impl Rapport {
         self.store.write(|tx| log(tx, now, s, &action, None, Some(&range)))?;
         Ok(rows)
     }
-}
-
-/// Writes `bytes` to a file of `dir` that did not exist: `stem.ext`, else `stem (2).ext`, and so on.
-fn write_new_file(dir: &Path, stem: &str, ext: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
-    std::fs::create_dir_all(dir)?;
-    for n in 1..1000 {
-        let name = if n == 1 { format!("{stem}.{ext}") } else { format!("{stem} ({n}).{ext}") };
-        let path = dir.join(name);
-        match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
-            Ok(mut file) => {
-                file.write_all(bytes)?;
-                file.sync_all()?;
-                return Ok(path);
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, "too many exports of the same name"))
 }

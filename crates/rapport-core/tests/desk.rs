@@ -233,3 +233,46 @@ fn a_merge_moves_everything_to_the_kept_record_and_undoing_it_puts_it_back() {
     let refused = c.app.merge_patients(&desk, keep, other, &Default::default()).expect_err("front desk");
     assert_eq!(refused.code, ErrorCode::Forbidden);
 }
+
+#[test]
+fn the_window_saves_records_in_new_private_files_for_managers_only_and_audits_each() {
+    use rapport_model::ipc::RecordsFile;
+    let mut c = clinic();
+    let admin = c.admin.clone();
+    c.patient("Asha", "Rao");
+    let aged =
+        NewPatient { given: "Anil".into(), family: "Rao".into(), birth_year: Some(1961), ..NewPatient::default() };
+    c.app.register_patient(&admin, aged).expect("register");
+    let out = c.dir.path().join("Downloads");
+    let (path, rows) = c.app.export_records_to(&admin, RecordsFile::Patients, &out).expect("patients");
+    let day = rapport_core::Clock::now(&*c.clock).with_timezone(&Local).date_naive();
+    assert_eq!(
+        (path.file_name().and_then(|n| n.to_str()), rows),
+        (Some(format!("rapport-patients-{day}.csv").as_str()), 2)
+    );
+    let text = std::fs::read_to_string(&path).expect("file");
+    assert!(text.contains(",1961,"), "the approximate birth year goes out: {text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        assert_eq!(std::fs::metadata(&path).expect("file").permissions().mode() & 0o777, 0o600);
+    }
+    // Saved again (a second click): a new file beside the first, which stays as it was.
+    let (again, _) = c.app.export_records_to(&admin, RecordsFile::Patients, &out).expect("again");
+    assert_eq!(again.file_name().and_then(|n| n.to_str()), Some(format!("rapport-patients-{day} (2).csv").as_str()));
+    assert_eq!(std::fs::read_to_string(&path).expect("first"), text);
+    let (bundle, resources) = c.app.export_records_to(&admin, RecordsFile::Fhir, &out).expect("fhir");
+    assert!(bundle.extension().is_some_and(|e| e == "json") && resources >= 2);
+    let (_, visits) = c.app.export_records_to(&admin, RecordsFile::Appointments, &out).expect("appointments");
+    assert_eq!(visits, 0);
+    let actions: Vec<String> = c.app.audit_log(&admin, None, 20).expect("log").into_iter().map(|e| e.action).collect();
+    for action in ["export.patients", "export.fhir", "export.appointments"] {
+        assert!(actions.iter().any(|a| a == action), "{action} audited: {actions:?}");
+    }
+    assert_eq!(actions.iter().filter(|a| *a == "export.patients").count(), 2, "each save audited");
+
+    let desk = c.staff("ravi", Role::FrontDesk);
+    let refused = c.app.export_records_to(&desk, RecordsFile::Fhir, &out).expect_err("front desk");
+    assert_eq!(refused.code, ErrorCode::Forbidden);
+    assert_eq!(std::fs::read_dir(&out).expect("dir").count(), 4, "a refused export writes nothing");
+}

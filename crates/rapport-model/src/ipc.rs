@@ -306,10 +306,10 @@ pub struct UnmergeArgs {
     pub merge_id: uuid::Uuid,
 }
 
-/// What a file from another system holds.
+/// What a file of records holds, brought in from another system or saved for one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ImportKind {
+pub enum RecordsFile {
     /// Patients, CSV.
     Patients,
     /// Appointments, CSV.
@@ -318,10 +318,23 @@ pub enum ImportKind {
     Fhir,
 }
 
+/// Records to save in a file for another system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportRecordsArgs {
+    pub kind: RecordsFile,
+}
+
+/// A file the desk saved: where, and how many rows or resources it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedFile {
+    pub path: String,
+    pub count: usize,
+}
+
 /// A file to check (a dry run) or import, as its bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportFileArgs {
-    pub kind: ImportKind,
+    pub kind: RecordsFile,
     pub bytes: Vec<u8>,
     /// `DD/MM/YYYY`, `MM/DD/YYYY` or `YYYY-MM-DD`; none: what the dates prove.
     #[serde(default)]

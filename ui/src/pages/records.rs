@@ -1,5 +1,6 @@
 //! A manager's records: a file from another system checked (the dry-run table: what would be
-//! created, updated, flagged, refused) and imported, with its progress; the duplicate review
+//! created, updated, flagged, refused) and imported, with its progress; the records saved for
+//! another system (CSV or a FHIR bundle, in the Downloads folder); the duplicate review
 //! queue (pairs of held patients who may be one person, best match first, with why) and the
 //! merge, the two records side by side with a choice for each field where they differ; a merge
 //! can be undone from here or from the card.
@@ -8,7 +9,7 @@ use std::collections::BTreeMap;
 
 use gloo_timers::callback::Interval;
 use rapport_model::duplicates::Band;
-use rapport_model::ipc::{ImportFileArgs, ImportKind, ImportProgressView, ImportReport, MergeArgs};
+use rapport_model::ipc::{ImportFileArgs, ImportProgressView, ImportReport, MergeArgs, RecordsFile, SavedFile};
 use rapport_model::merge::{PatientMerge, Side};
 use rapport_model::view::{DuplicatePair, MergePreview, PatientHit};
 use rapport_model::{Patient, PatientId};
@@ -27,6 +28,7 @@ pub fn Records() -> Html {
         <section class="records" aria-labelledby="records-title">
             <h1 id="records-title">{"Records"}</h1>
             <ImportFile />
+            <ExportFile />
             <DuplicateQueue />
         </section>
     }
@@ -311,7 +313,7 @@ const PROGRESS_EVERY_MS: u32 = 200;
 
 #[component]
 fn ImportFile() -> Html {
-    let kind = use_state(|| ImportKind::Patients);
+    let kind = use_state(|| RecordsFile::Patients);
     let file = use_state(|| None::<(String, Vec<u8>)>);
     let report = use_state(|| None::<Result<ImportReport, String>>);
     // The file now chosen was checked and nothing was refused: it may be imported.
@@ -322,9 +324,9 @@ fn ImportFile() -> Html {
         let (kind, report, checked) = (kind.clone(), report.clone(), checked.clone());
         Callback::from(move |_: Event| {
             kind.set(match select_value("imp-kind").as_str() {
-                "appointments" => ImportKind::Appointments,
-                "fhir" => ImportKind::Fhir,
-                _ => ImportKind::Patients,
+                "appointments" => RecordsFile::Appointments,
+                "fhir" => RecordsFile::Fhir,
+                _ => RecordsFile::Patients,
             });
             report.set(None);
             checked.set(false);
@@ -384,7 +386,7 @@ fn ImportFile() -> Html {
             })
         }
     };
-    let csv = *kind != ImportKind::Fhir;
+    let csv = *kind != RecordsFile::Fhir;
     html! {
         <section id="import" aria-labelledby="import-title">
             <h2 id="import-title">{"Bring records in"}</h2>
@@ -392,9 +394,9 @@ fn ImportFile() -> Html {
             <div class="import-form">
                 <label>{"What "}
                     <select id="imp-kind" onchange={on_kind}>
-                        <option value="patients" selected={*kind == ImportKind::Patients}>{"Patients (CSV)"}</option>
-                        <option value="appointments" selected={*kind == ImportKind::Appointments}>{"Appointments (CSV)"}</option>
-                        <option value="fhir" selected={*kind == ImportKind::Fhir}>{"FHIR bundle (JSON)"}</option>
+                        <option value="patients" selected={*kind == RecordsFile::Patients}>{"Patients (CSV)"}</option>
+                        <option value="appointments" selected={*kind == RecordsFile::Appointments}>{"Appointments (CSV)"}</option>
+                        <option value="fhir" selected={*kind == RecordsFile::Fhir}>{"FHIR bundle (JSON)"}</option>
                     </select>
                 </label>
                 if csv {
@@ -428,6 +430,54 @@ fn ImportFile() -> Html {
                 None => html! {},
                 Some(Err(message)) => html! { <p class="error" role="alert" id="imp-error">{message.clone()}</p> },
                 Some(Ok(r)) => import_report(r, file.as_ref().map(|(name, _)| name.as_str()).unwrap_or_default()),
+            } }
+        </section>
+    }
+}
+
+/// The clinic's records saved for another system, in the Downloads folder: audited, and said to
+/// be unencrypted.
+#[component]
+fn ExportFile() -> Html {
+    let saved = use_state(|| None::<(RecordsFile, Result<SavedFile, String>)>);
+    let busy = use_state(|| false);
+    let save = |kind: RecordsFile| {
+        let (saved, busy) = (saved.clone(), busy.clone());
+        Callback::from(move |_: MouseEvent| {
+            if *busy {
+                return;
+            }
+            busy.set(true);
+            let (saved, busy) = (saved.clone(), busy.clone());
+            spawn_local(async move {
+                saved.set(Some((kind, api::export_records(kind).await.map_err(|e| e.message))));
+                busy.set(false);
+            });
+        })
+    };
+    html! {
+        <section id="export" aria-labelledby="export-title">
+            <h2 id="export-title">{"Save records for another system"}</h2>
+            <p class="hint">{"Saved in your Downloads folder and recorded in the audit log."}</p>
+            <div class="import-form">
+                <button type="button" id="exp-patients" disabled={*busy} onclick={save(RecordsFile::Patients)}>{"Patients (CSV)"}</button>
+                <button type="button" id="exp-appointments" disabled={*busy} onclick={save(RecordsFile::Appointments)}>{"Appointments (CSV)"}</button>
+                <button type="button" id="exp-fhir" disabled={*busy} onclick={save(RecordsFile::Fhir)}>{"Everything (FHIR bundle)"}</button>
+            </div>
+            { match &*saved {
+                None => html! {},
+                Some((_, Err(message))) => html! { <p class="error" role="alert" id="exp-error">{message.clone()}</p> },
+                Some((kind, Ok(f))) => html! {
+                    <p role="status" id="exp-saved">
+                        {format!("Saved {} {} to {}. ", f.count, match kind {
+                            RecordsFile::Patients => "patients",
+                            RecordsFile::Appointments => "appointments",
+                            RecordsFile::Fhir => "FHIR resources",
+                        }, f.path)}
+                        <strong>{"The file is not encrypted:"}</strong>
+                        {" hand it over safely and delete it when it is no longer needed."}
+                    </p>
+                },
             } }
         </section>
     }
