@@ -54,8 +54,8 @@ impl Rapport {
             if found.iter().any(|m| m.patient.id == hit.id) {
                 continue;
             }
-            let Some(held) = records::get_patient(conn, hit.id)? else { continue };
-            if let Some(likeness) = duplicates::likeness(&typed, &Person::of(&held)) {
+            let Some(held) = records::match_person(conn, hit.id)? else { continue };
+            if let Some(likeness) = duplicates::likeness(&typed, &held) {
                 found.push(DuplicateMatch { patient: hit, likeness });
             }
         }

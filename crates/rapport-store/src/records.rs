@@ -659,28 +659,39 @@ pub fn merged_into(conn: &Connection, keep: PatientId) -> Result<Vec<PatientMerg
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// The columns the duplicate match compares, in [`person_from_row`] order.
+const MATCH_COLUMNS: &str = "id, given, family, birth_date, phones, email, address, birth_year";
+
+fn person_from_row(r: &Row<'_>) -> rusqlite::Result<(PatientId, Person)> {
+    let birth: Option<String> = r.get(3)?;
+    let phones: String = r.get(4)?;
+    let phones: Vec<String> = serde_json::from_str(&phones).unwrap_or_default();
+    let person = Person::new(
+        &r.get::<_, String>(1)?,
+        &r.get::<_, String>(2)?,
+        birth.and_then(|b| b.parse().ok()),
+        &phones,
+        r.get::<_, Option<String>>(5)?.as_deref(),
+        r.get::<_, Option<String>>(6)?.as_deref(),
+    )
+    .born_about(r.get(7)?);
+    Ok((PatientId::from_bytes(blob16(r, 0)?), person))
+}
+
 /// What the duplicate match compares of every living patient.
 pub fn match_people(conn: &Connection) -> Result<Vec<(PatientId, Person)>> {
-    let mut stmt = conn.prepare(
-        "SELECT id, given, family, birth_date, phones, email, address, birth_year FROM patient
-         WHERE deleted_at IS NULL AND merged_into IS NULL",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        let birth: Option<String> = r.get(3)?;
-        let phones: String = r.get(4)?;
-        let phones: Vec<String> = serde_json::from_str(&phones).unwrap_or_default();
-        let person = Person::new(
-            &r.get::<_, String>(1)?,
-            &r.get::<_, String>(2)?,
-            birth.and_then(|b| b.parse().ok()),
-            &phones,
-            r.get::<_, Option<String>>(5)?.as_deref(),
-            r.get::<_, Option<String>>(6)?.as_deref(),
-        )
-        .born_about(r.get(7)?);
-        Ok((PatientId::from_bytes(blob16(r, 0)?), person))
-    })?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {MATCH_COLUMNS} FROM patient WHERE deleted_at IS NULL AND merged_into IS NULL"
+    ))?;
+    let rows = stmt.query_map([], person_from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// What the duplicate match compares of one living patient (the check as staff type).
+pub fn match_person(conn: &Connection, id: PatientId) -> Result<Option<Person>> {
+    let sql = format!("SELECT {MATCH_COLUMNS} FROM patient WHERE id = ?1 AND deleted_at IS NULL AND merged_into IS NULL");
+    let found = conn.prepare_cached(&sql)?.query_row([id.as_bytes().as_slice()], person_from_row).optional()?;
+    Ok(found.map(|(_, person)| person))
 }
 
 /// What a segment looks at of one living patient ([`segment_rows`]).
