@@ -680,16 +680,16 @@ fn person_from_row(r: &Row<'_>) -> rusqlite::Result<(PatientId, Person)> {
 
 /// What the duplicate match compares of every living patient.
 pub fn match_people(conn: &Connection) -> Result<Vec<(PatientId, Person)>> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {MATCH_COLUMNS} FROM patient WHERE deleted_at IS NULL AND merged_into IS NULL"
-    ))?;
+    let mut stmt =
+        conn.prepare(&format!("SELECT {MATCH_COLUMNS} FROM patient WHERE deleted_at IS NULL AND merged_into IS NULL"))?;
     let rows = stmt.query_map([], person_from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// What the duplicate match compares of one living patient (the check as staff type).
 pub fn match_person(conn: &Connection, id: PatientId) -> Result<Option<Person>> {
-    let sql = format!("SELECT {MATCH_COLUMNS} FROM patient WHERE id = ?1 AND deleted_at IS NULL AND merged_into IS NULL");
+    let sql =
+        format!("SELECT {MATCH_COLUMNS} FROM patient WHERE id = ?1 AND deleted_at IS NULL AND merged_into IS NULL");
     let found = conn.prepare_cached(&sql)?.query_row([id.as_bytes().as_slice()], person_from_row).optional()?;
     Ok(found.map(|(_, person)| person))
 }

@@ -43,14 +43,18 @@ fn main() {
     let (quick, out) = rapport_bench::args();
     let (n, label) = if quick { (10_000, "10k") } else { (100_000, "100k") };
     let now = Utc.with_ymd_and_hms(2026, 12, 3, 10, 0, 0).single().unwrap_or_default();
-    let mut patients = rapport_core::demo::patients(7, n, now, &[]);
-    for (i, p) in patients.iter_mut().enumerate() {
-        p.record_no = format!("UH-{:07}", i + 1);
-        // One word each, as the file's full name splits them back.
-        p.given = p.given.split_whitespace().next().unwrap_or("Asha").to_owned();
-        p.family = p.family.split_whitespace().last().unwrap_or("Rao").to_owned();
-    }
-    let csv = table(&patients.iter().map(HisRow).collect::<Vec<_>>());
+    let his_export = |seed: u64, prefix: &str| {
+        let mut patients = rapport_core::demo::patients(seed, n, now, &[]);
+        for (i, p) in patients.iter_mut().enumerate() {
+            p.record_no = format!("{prefix}-{:07}", i + 1);
+            // One word each, as the file's full name splits them back.
+            p.given = p.given.split_whitespace().next().unwrap_or("Asha").to_owned();
+            p.family = p.family.split_whitespace().last().unwrap_or("Rao").to_owned();
+        }
+        let csv = table(&patients.iter().map(HisRow).collect::<Vec<_>>());
+        (patients, csv)
+    };
+    let (patients, csv) = his_export(7, "UH");
     let dir = tempfile::tempdir().expect("temp dir");
     println!("== {n} patients from a {:.1} MB HIS export", csv.len() as f64 / 1e6);
 
@@ -66,6 +70,17 @@ fn main() {
     let scan = started.elapsed().as_secs_f64();
     let certain = pairs.iter().filter(|p| p.likeness.band == Band::Certain).count();
     println!("duplicate review queue: {} pairs ({certain} certain) in {scan:.1} s", pairs.len());
+    // A second system's export into the full desk: every row is scored against the patients held
+    // by the same name or phone (the check registration makes), the desk's worst case.
+    let (_, second) = his_export(8, "EMR");
+    let started = Instant::now();
+    let summary = app.import_patients(&admin, second.as_bytes(), &ImportOptions::default()).expect("second import");
+    let into_full = started.elapsed().as_secs_f64();
+    assert_eq!(summary.created as usize, n, "every row of the second file is a new record number");
+    println!(
+        "a second {n}-row file into the full desk in {into_full:.1} s ({} look like held patients)",
+        summary.duplicates
+    );
     drop(app);
     let store = Store::open(&dir.path().join("import.db"), Some(&Secret::new(PASSPHRASE))).expect("open");
     let started = Instant::now();
@@ -93,6 +108,12 @@ fn main() {
         &[
             Entry { name: format!("import_csv_{label}_s"), value: import, unit: "s", baseline: Some(floor) },
             Entry { name: format!("duplicates_scan_{label}_s"), value: scan, unit: "s", baseline: Some(read_all) },
+            Entry {
+                name: format!("import_csv_into_full_{label}_s"),
+                value: into_full,
+                unit: "s",
+                baseline: Some(floor),
+            },
         ],
     );
 }
