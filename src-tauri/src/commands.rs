@@ -230,7 +230,9 @@ pub async fn import_file(desk: State<'_, Desk>, args: ImportFileArgs) -> Reply<I
             RecordsFile::Patients => {
                 app.import_patients_showing(s, &args.bytes, &options, &mut { shown }).map(|r| r.report())
             }
-            RecordsFile::Appointments => app.import_appointments(s, &args.bytes, &options).map(|r| r.report()),
+            RecordsFile::Appointments => {
+                app.import_appointments_showing(s, &args.bytes, &options, &mut { shown }).map(|r| r.report())
+            }
             RecordsFile::Fhir => {
                 let text = String::from_utf8(args.bytes)
                     .map_err(|_| rapport_core::Error::invalid("a FHIR bundle is JSON text in UTF-8"))?;

@@ -449,6 +449,16 @@ fn patients_come_in_from_his_and_emr_exports_once_and_a_broken_file_changes_noth
     let again = d.json("admin", &["import", "patients", &emr, "--json"]);
     assert_eq!((again["created"].as_u64(), again["unchanged"].as_u64()), (Some(0), Some(4)), "{again}");
     assert_eq!(living(&d), 4);
+    // Another system's numbers for people held: Zoë (same birth date and mobile) is counted as a
+    // likely duplicate, a stranger is not; nothing is merged.
+    let other = d.dir().join("other_system.csv");
+    std::fs::write(
+        &other,
+        "UHID,Patient Name,DOB,Mobile No\nX-1,Zoe Fernandes,29/02/1984,98220 11111\nX-2,Kavya Iyer,08/08/2001,9222222222\n",
+    )
+    .expect("write");
+    let flagged = d.json("admin", &["import", "patients", &other.display().to_string(), "--dry-run", "--json"]);
+    assert_eq!((flagged["created"].as_u64(), flagged["duplicates"].as_u64()), (Some(2), Some(1)), "{flagged}");
     let zoe = d.json("admin", &["patient", "search", "zoe fern", "--json"]);
     assert_eq!(zoe.as_array().map(Vec::len), Some(1), "accents fold for search: {zoe}");
     let card = d.json("admin", &["patient", "show", "EMR-1001", "--json"]);

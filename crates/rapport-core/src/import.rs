@@ -6,9 +6,11 @@
 //! duplicates. Each record written is audited (`patient.import`, `appointment.import`), and the
 //! import once with its counts; the records sync like typed ones.
 
+use std::collections::{BTreeMap, HashMap};
+
 use chrono::{DateTime, Duration, Local, TimeZone as _, Utc};
 use rapport_model::Operation;
-use rapport_model::duplicates::Band;
+use rapport_model::duplicates::{Band, Held, Person};
 use rapport_model::import::{Column, DateFormat, Field, Lines, Mapping, VisitColumn, decode, delimiter};
 use rapport_model::patient::NewPatient;
 use rapport_model::{Appointment, AppointmentId, Booking, PatientId, Role, Staff, StaffId};
@@ -128,8 +130,8 @@ impl Rapport {
         let Table { mapping, rows, mut summary, dates } = read_table::<Column>(bytes, options, Column::BirthDate)?;
         let today = self.today();
         let conn = self.store.conn();
-        // On a desk with no patients yet (a first import) nobody can be a duplicate of one held.
-        let anyone_held = records::any_patient(conn)?;
+        // Who a new row may be: the living patients held, read once and indexed by block.
+        let living = Held::new(records::match_people(conn)?.into_iter().map(|(_, p)| p).collect());
         let mut planned = Vec::with_capacity(rows.len());
         let mut seen_numbers = std::collections::HashMap::new();
         let total = rows.len();
@@ -169,12 +171,7 @@ impl Rapport {
                 }
                 None => {
                     let p = &row.patient;
-                    if anyone_held
-                        && self
-                            .possible_duplicates(s, &p.given, &p.family, p.birth_date, &p.phones)?
-                            .iter()
-                            .any(|m| m.likeness.band >= Band::Probable)
-                    {
+                    if living.best(&Person::of_new(p), Band::Probable).is_some() {
                         summary.duplicates += 1;
                     }
                     summary.created += 1;
@@ -256,6 +253,17 @@ impl Rapport {
         bytes: &[u8],
         options: &ImportOptions<'_>,
     ) -> Result<ImportSummary> {
+        self.import_appointments_showing(s, bytes, options, &mut |_| {})
+    }
+
+    /// The same, telling `progress` how far it has got (every [`PROGRESS_EVERY`] rows).
+    pub fn import_appointments_showing(
+        &mut self,
+        s: &Session,
+        bytes: &[u8],
+        options: &ImportOptions<'_>,
+        progress: &mut dyn FnMut(ImportProgress),
+    ) -> Result<ImportSummary> {
         s.require(Operation::ChangeSettings)?;
         let Table { mapping, rows, mut summary, dates } = read_table::<VisitColumn>(bytes, options, VisitColumn::Date)?;
         let conn = self.store.conn();
@@ -267,9 +275,13 @@ impl Rapport {
         }
         let now = self.clock.now();
         let mut planned: Vec<PlannedVisit> = Vec::with_capacity(rows.len());
-        // The slots this file takes so far: (doctor, start, minutes).
-        let mut taken: Vec<(StaffId, DateTime<Utc>, u32)> = Vec::new();
-        for (line, record) in &rows {
+        // The slots this file takes so far, per doctor: start → minutes (never overlapping).
+        let mut taken: HashMap<StaffId, BTreeMap<DateTime<Utc>, u32>> = HashMap::new();
+        let total = rows.len();
+        for (done, (line, record)) in rows.iter().enumerate() {
+            if done % PROGRESS_EVERY == 0 {
+                progress(ImportProgress { stage: ImportStage::Checking, done, total });
+            }
             let cells: Vec<&str> = record.iter().collect();
             let refuse = |summary: &mut ImportSummary, column: VisitColumn, reason: &str| {
                 let r = mapping.refuse(column, reason);
@@ -315,17 +327,20 @@ impl Rapport {
                 continue;
             }
             if v.status.holds_slot() {
+                let ends_at = starts_at + Duration::minutes(i64::from(v.minutes));
+                let doctors_slots = taken.entry(doctor.id).or_default();
+                // The slots taken never overlap, so only the last one starting before this ends
+                // can overlap it.
                 let clash = !records::overlapping_appointments(conn, doctor.id, starts_at, v.minutes)?.is_empty()
-                    || taken.iter().any(|(d, t, m)| {
-                        *d == doctor.id
-                            && *t < starts_at + Duration::minutes(i64::from(v.minutes))
-                            && starts_at < *t + Duration::minutes(i64::from(*m))
-                    });
+                    || doctors_slots
+                        .range(..ends_at)
+                        .next_back()
+                        .is_some_and(|(t, m)| starts_at < *t + Duration::minutes(i64::from(*m)));
                 if clash {
                     refuse(&mut summary, VisitColumn::Time, "the doctor already has an appointment then");
                     continue;
                 }
-                taken.push((doctor.id, starts_at, v.minutes));
+                doctors_slots.insert(starts_at, v.minutes);
             }
             let (ms, rnd) = self.id_parts()?;
             let booking = Booking { patient, doctor: doctor.id, starts_at, minutes: v.minutes, reason: v.reason };
@@ -341,7 +356,11 @@ impl Rapport {
         }
         let counts = format!("created {}, updated {}", summary.created, summary.updated);
         self.store.write(|tx| -> Result<()> {
-            for plan in planned {
+            let total = planned.len();
+            for (done, plan) in planned.into_iter().enumerate() {
+                if done % PROGRESS_EVERY == 0 {
+                    progress(ImportProgress { stage: ImportStage::Writing, done, total });
+                }
                 let a = match plan {
                     PlannedVisit::Create(a) => {
                         records::insert_appointment(tx, &a)?;

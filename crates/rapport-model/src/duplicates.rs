@@ -20,7 +20,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
-use crate::{Patient, phone};
+use crate::{NewPatient, phone};
 
 /// How sure a match is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -149,7 +149,8 @@ impl Person {
         self
     }
 
-    pub fn of(p: &Patient) -> Self {
+    /// A record not yet held (an imported row).
+    pub fn of_new(p: &NewPatient) -> Self {
         Self::new(&p.given, &p.family, p.birth_date, &p.phones, p.email.as_deref(), p.address.as_deref())
             .born_about(p.birth_year)
     }
@@ -343,14 +344,50 @@ pub fn likeness(a: &Person, b: &Person) -> Option<Likeness> {
 pub const WIDE_BLOCK: usize = 64;
 const WINDOW: usize = 16;
 
-/// Every pair of `people` (by index, lower first) that scores at least `band`, best first.
-pub fn scan(people: &[Person], band: Band) -> Vec<(usize, usize, Likeness)> {
+/// Each block key with the indexes of the `people` under it.
+fn block_index(people: &[Person]) -> HashMap<String, Vec<u32>> {
     let mut blocks: HashMap<String, Vec<u32>> = HashMap::new();
     for (i, p) in people.iter().enumerate() {
         for key in p.blocks() {
             blocks.entry(key).or_default().push(u32::try_from(i).unwrap_or(u32::MAX));
         }
     }
+    blocks
+}
+
+/// The records a desk holds, indexed by block key: who a new record may be, found without a
+/// search per record (an import checks each of its rows against it).
+#[derive(Debug)]
+pub struct Held {
+    people: Vec<Person>,
+    blocks: HashMap<String, Vec<u32>>,
+}
+
+impl Held {
+    pub fn new(people: Vec<Person>) -> Self {
+        let blocks = block_index(&people);
+        Self { people, blocks }
+    }
+
+    /// The best likeness of `p` to a held record, if one reaches `band`. A block wider than
+    /// [`WIDE_BLOCK`] (a very common name) is left out: its members meet `p` by a phone, an
+    /// email or a birth date, which any probable match has.
+    pub fn best(&self, p: &Person, band: Band) -> Option<Likeness> {
+        let mut seen = HashSet::new();
+        p.blocks()
+            .iter()
+            .filter_map(|key| self.blocks.get(key))
+            .filter(|members| members.len() <= WIDE_BLOCK)
+            .flatten()
+            .filter(|&&i| seen.insert(i))
+            .filter_map(|&i| likeness(p, &self.people[i as usize]).filter(|l| l.band >= band))
+            .max_by_key(|l| l.score)
+    }
+}
+
+/// Every pair of `people` (by index, lower first) that scores at least `band`, best first.
+pub fn scan(people: &[Person], band: Band) -> Vec<(usize, usize, Likeness)> {
+    let blocks = block_index(people);
     let mut seen: HashSet<(u32, u32)> = HashSet::new();
     let mut found = Vec::new();
     let mut compare = |i: u32, j: u32| {
@@ -470,6 +507,24 @@ mod tests {
         let pairs: Vec<(usize, usize)> = scan(&people, Band::Possible).into_iter().map(|(a, b, _)| (a, b)).collect();
         assert_eq!(pairs.len(), 2, "{pairs:?}");
         assert!(pairs.contains(&(0, 2)) && pairs.contains(&(1, 3)));
+    }
+
+    #[test]
+    fn a_new_record_finds_its_best_match_among_the_held_ones_by_block() {
+        let mut people: Vec<Person> =
+            (0..500).map(|i| person("Rahul", "Kumar", &format!("19{:02}-01-01", i % 90), "")).collect();
+        people.push(person("Priya", "Sharma", "1988-04-12", "9845012345"));
+        people.push(person("Priya", "Sharma", "", "9845012345"));
+        let held = Held::new(people);
+        let best = held.best(&person("Priyaa", "Sharma", "1988-04-12", "+91 98450 12345"), Band::Probable);
+        assert!(
+            best.as_ref().is_some_and(|l| l.reasons.contains(&Reason::SameBirthDate)),
+            "the better of two: {best:?}"
+        );
+        assert!(held.best(&person("Anil", "Rao", "1970-01-01", "9000000001"), Band::Possible).is_none());
+        // A common name meets its match by birth date, not by comparing all 500 Kumars.
+        let rahul = held.best(&person("Rahul", "Kumar", "1933-01-01", ""), Band::Probable);
+        assert!(rahul.as_ref().is_some_and(|l| l.reasons.contains(&Reason::SameBirthDate)), "{rahul:?}");
     }
 
     #[test]

@@ -123,11 +123,6 @@ fn patient_from_row(row: &Row<'_>) -> rusqlite::Result<Patient> {
 
 /// The next record number for this device: `<site code>-<n>`. The site code keeps numbers made
 /// on different devices of a clinic apart.
-/// Whether the desk holds any patient, living or not.
-pub fn any_patient(conn: &Connection) -> Result<bool> {
-    Ok(conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM patient)")?.query_row([], |r| r.get(0))?)
-}
-
 pub fn next_record_no(conn: &Connection) -> Result<String> {
     let site = meta::get(conn, "site_code")?.unwrap_or_else(|| "R".to_owned());
     let n = meta::next_counter(conn, "next_record_no", 1001)?;

@@ -38,7 +38,7 @@ pub(crate) fn import(app: &mut Rapport, s: &Session, cmd: ImportCommand) -> Resu
     let summary = if patients {
         app.import_patients_showing(s, &bytes, &options, &mut show)
     } else {
-        app.import_appointments(s, &bytes, &options)
+        app.import_appointments_showing(s, &bytes, &options, &mut show)
     };
     bar.finish_and_clear();
     let summary = summary?;
