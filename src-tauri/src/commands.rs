@@ -1,6 +1,6 @@
 //! Rapport's commands: each one turns its `args` into a rapport-core call. No logic lives here.
 
-use rapport_core::{CampaignInput, ImportOptions, ImportProgress, ImportStage, NewPointer, TemplateInput};
+use rapport_core::{CampaignInput, ImportOptions, ImportProgress, ImportStage, NewPointer, Secret, TemplateInput};
 use rapport_model::ErrorCode;
 use rapport_model::calls::CallItem;
 use rapport_model::campaigns::CampaignView;
@@ -8,9 +8,9 @@ use rapport_model::ipc::ErrorReply;
 use rapport_model::ipc::{
     AddPointerArgs, BandArgs, CallDoneArgs, CampaignArgs, DeskState, DuplicateArgs, EnrollArgs, ExportArgs,
     ExportRecordsArgs, FindArgs, GlanceArgs, HeadOffice, IdleLockArgs, ImportFileArgs, ImportProgressView,
-    ImportReport, JoinArgs, LoginArgs, MergeArgs, MoveArgs, PassphraseArgs, PasswordArgs, PatientArgs, PauseArgs,
-    PointerArgs, ProfileArgs, RangeArgs, RecallRuleArgs, RecordsFile, ResolveArgs, SavedFile, ScheduleArgs, SearchArgs,
-    SegmentArgs, SetupArgs, SlotArgs, StatusArgs, TemplateArgs, UnmergeArgs,
+    ImportReport, JoinArgs, LoginArgs, MergeArgs, MoveArgs, PassphraseArgs, PasswordArgs, PasswordChangeArgs,
+    PatientArgs, PauseArgs, PointerArgs, ProfileArgs, RangeArgs, RecallRuleArgs, RecordsFile, ResolveArgs, SavedFile,
+    ScheduleArgs, SearchArgs, SegmentArgs, SetupArgs, SlotArgs, StaffAction, StatusArgs, TemplateArgs, UnmergeArgs,
 };
 use rapport_model::merge::PatientMerge;
 use rapport_model::outreach::{MessagingEdit, MessagingView, RecallRule, TemplateView};
@@ -22,7 +22,7 @@ use rapport_model::view::{
     BookingOutcome, ConflictView, DoctorGlance, DoctorView, DuplicateMatch, DuplicatePair, FreeSlot, MergePreview,
     PatientCard, PatientHit, ScheduleRow,
 };
-use rapport_model::{Appointment, Booking, NewPatient, Patient, Pointer, Source};
+use rapport_model::{Appointment, Booking, NewPatient, Patient, Pointer, Source, Staff};
 use tauri::{AppHandle, Manager, State};
 
 use crate::desk::{Desk, Reply};
@@ -52,6 +52,40 @@ pub async fn unlock_database(desk: State<'_, Desk>, args: PassphraseArgs) -> Rep
 #[tauri::command]
 pub async fn login(desk: State<'_, Desk>, args: LoginArgs) -> Reply<DeskState> {
     desk.login(&args.login, args.password)
+}
+
+#[tauri::command]
+pub async fn change_password(desk: State<'_, Desk>, args: PasswordChangeArgs) -> Reply<DeskState> {
+    desk.change_password(args.current, args.new)
+}
+
+/// The clinic's staff, for the managers' staff screen.
+#[tauri::command]
+pub async fn staff_list(desk: State<'_, Desk>) -> Reply<Vec<Staff>> {
+    desk.with_session(|app, s| app.list_staff(s))
+}
+
+/// Adds a colleague, resets a password, changes a role, or (de)activates an account; answers
+/// the staff list as it now stands.
+#[tauri::command]
+pub async fn manage_staff(desk: State<'_, Desk>, args: StaffAction) -> Reply<Vec<Staff>> {
+    desk.with_session(|app, s| {
+        match args {
+            StaffAction::Add { login, name, role, password } => {
+                app.add_staff(s, &login, &name, role, &Secret::new(password))?;
+            }
+            StaffAction::Reset { login, password } => {
+                app.reset_password(s, &login, &Secret::new(password))?;
+            }
+            StaffAction::Role { login, role } => {
+                app.set_staff_role(s, &login, role)?;
+            }
+            StaffAction::Active { login, active } => {
+                app.set_staff_active(s, &login, active)?;
+            }
+        }
+        app.list_staff(s)
+    })
 }
 
 #[tauri::command]

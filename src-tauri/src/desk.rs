@@ -186,6 +186,7 @@ impl Desk {
         let stage = match (&inner.app, &inner.session, &inner.locked) {
             (None, ..) if !self.db_path.exists() => Stage::Setup,
             (None, ..) => Stage::UnlockDatabase,
+            (Some(_), Some(s), _) if s.must_change_password() => Stage::ChangePassword,
             (Some(_), Some(_), _) => Stage::Ready,
             (Some(_), None, Some(_)) => Stage::Locked,
             (Some(_), None, None) => Stage::Login,
@@ -294,6 +295,22 @@ impl Desk {
 
     pub fn login(&self, login: &str, password: String) -> Reply<DeskState> {
         start_session(&mut self.inner(), login, password)?;
+        self.state()
+    }
+
+    /// The logged-in member's new password; the session it gives back replaces the one that had
+    /// to change it.
+    pub fn change_password(&self, current: String, new: String) -> Reply<DeskState> {
+        {
+            let mut inner = self.inner();
+            let Inner { app, session, last_activity, .. } = &mut *inner;
+            let (Some(app), Some(old)) = (app.as_mut(), session.as_ref()) else {
+                return Err(ErrorReply::new(ErrorCode::Locked, "the desk is locked: log in again"));
+            };
+            let renewed = app.change_password(old, &Secret::new(current), &Secret::new(new)).map_err(reply)?;
+            *session = Some(renewed);
+            *last_activity = Instant::now();
+        }
         self.state()
     }
 

@@ -428,6 +428,38 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
     assert!(ramesh.split(',').nth(4).is_some_and(|y| y.parse::<i32>().is_ok()), "about a birth year: {ramesh}");
     by_id(driver, "export").await?.scroll_into_view().await?;
     screenshot(driver, shots, "records-exported").await?;
+
+    // Staff, in Settings: the manager adds a colleague, then resets the password she forgot;
+    // she logs in with the one she was given and must choose her own before anything else.
+    tab(driver, "Settings").await?;
+    type_into(driver, "staff-new-name", "Meera Nair").await?;
+    type_into(driver, "staff-new-login", "meera").await?;
+    type_into(driver, "staff-new-password", "first-pass-123").await?;
+    by_id(driver, "staff-add-submit").await?.click().await?;
+    let meera = "//tr[@id='staff-row-meera']";
+    by_xpath(driver, &format!("{meera}//button[normalize-space()='Reset password']")).await?.click().await?;
+    type_into(driver, "staff-temporary-meera", "temporary-pass-9").await?;
+    by_xpath(driver, "//form[@id='staff-reset-meera']//button").await?.click().await?;
+    by_xpath(driver, "//p[@id='staff-done'][contains(., 'choose their own')]").await?;
+    by_id(driver, "staff").await?.scroll_into_view().await?;
+    screenshot(driver, shots, "settings-staff").await?;
+    by_xpath(driver, "//header//button[normalize-space()='Lock']").await?.click().await?;
+    by_xpath(driver, "//button[contains(., 'Someone else')]").await?.click().await?;
+    type_into(driver, "login-name", "meera").await?;
+    type_into(driver, "login-password", "temporary-pass-9").await?;
+    by_id(driver, "login-submit").await?.click().await?;
+    by_xpath(driver, "//h1[@id='password-title'][normalize-space()='Choose a new password']").await?;
+    screenshot(driver, shots, "password-forced").await?;
+    type_into(driver, "password-current", "temporary-pass-9").await?;
+    type_into(driver, "password-new", "meeras-own-pass-1").await?;
+    type_into(driver, "password-again", "meeras-own-pass-2").await?;
+    by_id(driver, "password-submit").await?.click().await?;
+    by_xpath(driver, "//form[@id='password-form']//p[@role='alert'][contains(., 'differ')]").await?;
+    by_id(driver, "password-again").await?.clear().await?;
+    type_into(driver, "password-again", "meeras-own-pass-1").await?;
+    by_id(driver, "password-submit").await?.click().await?;
+    by_id(driver, "search").await?;
+    assert!(by_xpath(driver, "//header[contains(., 'Meera Nair')]").await.is_ok(), "Meera is at the desk");
     Ok(())
 }
 

@@ -12,7 +12,8 @@ use rapport_model::ipc::{
 };
 use rapport_model::ipc::{
     BandArgs, CampaignArgs, ExportArgs, ExportRecordsArgs, ImportFileArgs, ImportProgressView, ImportReport, MergeArgs,
-    PauseArgs, ProfileArgs, RangeArgs, RecordsFile, SavedFile, SegmentArgs, UnmergeArgs,
+    PasswordChangeArgs, PauseArgs, ProfileArgs, RangeArgs, RecordsFile, SavedFile, SegmentArgs, StaffAction,
+    UnmergeArgs,
 };
 use rapport_model::merge::PatientMerge;
 use rapport_model::outreach::{MessagingEdit, MessagingView, RecallRule, TemplateView};
@@ -26,7 +27,7 @@ use rapport_model::view::{
 };
 use rapport_model::{
     Appointment, AppointmentId, Booking, ErrorCode, NewPatient, Patient, PatientId, Pointer, PointerId, PointerKind,
-    StaffId, StatusChange,
+    Staff, StaffId, StatusChange,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -89,6 +90,18 @@ pub async fn unlock_database(passphrase: String) -> Reply<DeskState> {
 
 pub async fn login(login: String, password: String) -> Reply<DeskState> {
     call("login", &LoginArgs { login, password }).await
+}
+
+pub async fn change_password(current: String, new: String) -> Reply<DeskState> {
+    call("change_password", &PasswordChangeArgs { current, new }).await
+}
+
+pub async fn staff_list() -> Reply<Vec<Staff>> {
+    call0("staff_list").await
+}
+
+pub async fn manage_staff(action: StaffAction) -> Reply<Vec<Staff>> {
+    call("manage_staff", &action).await
 }
 
 pub async fn lock() -> Reply<DeskState> {

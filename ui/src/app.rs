@@ -37,6 +37,8 @@ pub enum Page {
     Figures,
     /// A manager's records: the duplicate review queue and merges.
     Records,
+    /// The logged-in member changes their own password.
+    Password,
 }
 
 /// What every page can reach.
@@ -106,6 +108,7 @@ pub fn App() -> Html {
         Stage::UnlockDatabase => html! { <gates::UnlockDatabase on_done={set_state} /> },
         Stage::Login => html! { <gates::Login state={desk_state} on_done={set_state} /> },
         Stage::Locked => html! { <gates::Locked state={desk_state} on_done={set_state} /> },
+        Stage::ChangePassword => html! { <gates::ChangePassword forced=true on_done={set_state} /> },
         Stage::Ready => html! { <Shell state={desk_state} {set_state} /> },
     }
 }
@@ -285,6 +288,14 @@ fn Shell(props: &ShellProps) -> Html {
         Page::Settings => html! { <settings::Settings /> },
         Page::Figures => html! { <figures::Figures /> },
         Page::Records => html! { <records::Records /> },
+        Page::Password => {
+            let (set_state, navigate) = (props.set_state.clone(), navigate.clone());
+            let on_done = Callback::from(move |s: DeskState| {
+                set_state.emit(s);
+                navigate.emit(Page::FrontDesk(None));
+            });
+            html! { <gates::ChangePassword forced=false {on_done} /> }
+        }
     };
     html! {
         <ContextProvider<Desk> context={desk}>
@@ -310,6 +321,8 @@ fn Shell(props: &ShellProps) -> Html {
                         <span role="status">{head_office.label.clone()}</span>
                     </button>
                     <span class="who">{staff.map(|s| format!("{} · {}", s.name, s.role.label())).unwrap_or_default()}</span>
+                    <button class="quiet" id="own-password" onclick={navigate.reform(|_: MouseEvent| Page::Password)}
+                        aria-current={(current == Page::Password).then_some("page")}>{"Password"}</button>
                     <button class="quiet" onclick={move |_| lock.emit(())} title="Lock (Ctrl+L)">{"Lock"}</button>
                 </header>
                 <main id="main">{body}</main>

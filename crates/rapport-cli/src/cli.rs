@@ -226,6 +226,22 @@ pub(crate) enum StaffCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Change your own password: the current one as you log in (RAPPORT_PASSWORD or a prompt),
+    /// the new one from RAPPORT_NEW_PASSWORD or a prompt (asked twice).
+    Password,
+    /// Give a colleague a new password (RAPPORT_NEW_PASSWORD or a prompt), which they must change
+    /// when they next log in; lifts a lockout. Managers: front desk and clinicians; admins: anyone.
+    Reset { login: String },
+    /// Stop a colleague from logging in; their account and history stay.
+    Deactivate { login: String },
+    /// Let a deactivated colleague log in again.
+    Reactivate { login: String },
+    /// Give a colleague another role (front-desk, clinician, manager, admin).
+    Role {
+        login: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+    },
 }
 
 #[derive(Args, Debug)]

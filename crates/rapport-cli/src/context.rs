@@ -21,7 +21,8 @@ impl From<Error> for Failure {
             | ErrorCode::PassphraseRequired
             | ErrorCode::KeyringUnavailable
             | ErrorCode::KeyringEntryMissing
-            | ErrorCode::AccountLocked => 2,
+            | ErrorCode::AccountLocked
+            | ErrorCode::PasswordChangeNeeded => 2,
             ErrorCode::Integrity | ErrorCode::Storage => 3,
             ErrorCode::Offline | ErrorCode::Refused => 4,
             _ => 1,
@@ -32,6 +33,19 @@ impl From<Error> for Failure {
 
 pub(crate) fn user_error(message: impl Into<String>) -> Failure {
     Failure { code: 1, message: message.into() }
+}
+
+/// A new password from RAPPORT_NEW_PASSWORD, else asked twice on the terminal (a slip in a
+/// password nobody can see would lock its owner out).
+pub(crate) fn new_password(prompt: &str) -> Result<Secret, Failure> {
+    let first = secret("RAPPORT_NEW_PASSWORD", prompt)?;
+    if std::env::var("RAPPORT_NEW_PASSWORD").is_err() {
+        let again = secret("RAPPORT_NEW_PASSWORD", "The same again: ")?;
+        if again.expose() != first.expose() {
+            return Err(user_error("the two passwords differ; nothing was changed"));
+        }
+    }
+    Ok(first)
 }
 
 /// A secret from the environment, else a prompt on the terminal.

@@ -749,3 +749,34 @@ fn a_fhir_bundle_goes_out_and_comes_into_another_desk_once() {
     let report: Value = serde_json::from_slice(&refused.stdout).expect("json");
     assert_eq!(report["refused"][0]["position"], "entry[0] Patient", "{report}");
 }
+
+#[test]
+fn staff_are_reset_given_roles_and_deactivated_from_the_command_line() {
+    let d = Desk::new();
+    d.init();
+    d.ok("admin", &["staff", "add", "meera", "--name", "Meera", "--role", "front-desk"]);
+    // An admin resets Meera's password to a temporary one; she must change it before anything.
+    let reset = d.cmd("admin", &["staff", "reset", "meera"]).env("RAPPORT_NEW_PASSWORD", "temporary-pass-9").output();
+    assert!(reset.expect("run").status.success());
+    let as_meera = |args: &[&str], password: &str, new: &str| {
+        d.cmd("meera", args).env("RAPPORT_PASSWORD", password).env("RAPPORT_NEW_PASSWORD", new).output().expect("run")
+    };
+    let blocked = as_meera(&["patient", "search", "anyone"], "temporary-pass-9", "");
+    assert_eq!(blocked.status.code(), Some(2));
+    assert!(stderr(&blocked).contains("rapport staff password"), "{}", stderr(&blocked));
+    let changed = as_meera(&["staff", "password"], "temporary-pass-9", "chosen-by-her-77");
+    assert!(changed.status.success(), "{}", stderr(&changed));
+    assert!(as_meera(&["patient", "search", "anyone"], "chosen-by-her-77", "").status.success());
+
+    d.ok("admin", &["staff", "role", "meera", "--role", "clinician"]);
+    let listed = d.json("admin", &["staff", "list", "--json"]);
+    let meera = listed.as_array().expect("list").iter().find(|s| s["login"] == "meera").cloned().expect("meera");
+    assert_eq!(meera["role"], "clinician");
+    d.ok("admin", &["staff", "deactivate", "meera"]);
+    let refused = as_meera(&["patient", "search", "anyone"], "chosen-by-her-77", "");
+    assert_eq!(refused.status.code(), Some(2), "a deactivated account cannot log in");
+    d.ok("admin", &["staff", "reactivate", "meera"]);
+    assert!(as_meera(&["patient", "search", "anyone"], "chosen-by-her-77", "").status.success());
+    // Nobody manages their own account here.
+    assert_eq!(d.run("admin", &["staff", "deactivate", "admin"]).status.code(), Some(1));
+}

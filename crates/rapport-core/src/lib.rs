@@ -22,6 +22,7 @@ mod messaging;
 mod reports;
 mod segments;
 mod services;
+mod staff;
 mod surveys;
 pub mod sync;
 
@@ -80,9 +81,16 @@ pub struct Rapport {
 #[derive(Debug, Clone)]
 pub struct Session {
     staff: Staff,
+    /// A manager reset the password: nothing is allowed until it is changed
+    /// ([`Rapport::change_password`]).
+    must_change_password: bool,
 }
 
 impl Session {
+    fn new(staff: Staff, must_change_password: bool) -> Self {
+        Self { staff, must_change_password }
+    }
+
     pub fn staff(&self) -> &Staff {
         &self.staff
     }
@@ -91,8 +99,25 @@ impl Session {
         self.staff.role
     }
 
+    /// Must the staff member change the password a manager reset before doing anything else?
+    pub fn must_change_password(&self) -> bool {
+        self.must_change_password
+    }
+
     /// Refuses unless the role allows `op`.
+    /// May the session do anything yet? Not until a password a manager reset is changed.
+    pub fn ready(&self) -> Result<()> {
+        if self.must_change_password {
+            return Err(Error::new(
+                ErrorCode::PasswordChangeNeeded,
+                "your password was reset: choose a new one first (`rapport staff password`, or the window's form)",
+            ));
+        }
+        Ok(())
+    }
+
     fn require(&self, op: Operation) -> Result<()> {
+        self.ready()?;
         if self.staff.role.allows(op) {
             Ok(())
         } else {
@@ -182,7 +207,7 @@ impl Rapport {
             )?;
             Ok(())
         })?;
-        Ok((app, Session { staff: admin }))
+        Ok((app, Session::new(admin, false)))
     }
 
     /// Opens and unlocks an existing clinic database.
@@ -252,22 +277,13 @@ impl Rapport {
             )?;
             Ok(())
         })?;
-        if ok { Ok(Session { staff }) } else { Err(refused()) }
+        if ok { Ok(Session::new(staff, auth.password_reset)) } else { Err(refused()) }
     }
 
     /// Adds a staff account. Managers add front desk and clinicians; admins add anyone.
     pub fn add_staff(&mut self, s: &Session, login: &str, name: &str, role: Role, password: &Secret) -> Result<Staff> {
         s.require(Operation::ManageStaff)?;
-        if !s.role().may_grant(role) {
-            return Err(Error::new(
-                ErrorCode::Forbidden,
-                format!(
-                    "the {} role may not create {} accounts",
-                    s.role().label().to_lowercase(),
-                    role.label().to_lowercase()
-                ),
-            ));
-        }
+        staff::may_grant(s, role)?;
         if role == Role::Admin && self.enrollment()?.is_some() {
             // Head office refuses a second admin from a desk (a stolen desk must not make one).
             return Err(Error::new(

@@ -95,6 +95,8 @@ codes! {
         Refused = "refused",
         /// The desk locked itself (idle, or the lock shortcut): log in again.
         Locked = "locked",
+        /// The password was reset by a manager: the staff member changes it before anything else.
+        PasswordChangeNeeded = "password_change_needed",
         /// The page could not reach the desktop shell or read its answer.
         Ipc = "ipc",
     }

@@ -33,6 +33,8 @@ pub enum Stage {
     Login,
     /// Somebody was logged in and the desk locked itself (idle, or the lock shortcut).
     Locked,
+    /// Logged in with a password a manager reset: a new one is chosen before anything else.
+    ChangePassword,
     Ready,
 }
 
@@ -103,6 +105,38 @@ pub struct LoginArgs {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PasswordArgs {
     pub password: String,
+}
+
+/// The logged-in member's own password changed: the current one typed again, and the new.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordChangeArgs {
+    pub current: String,
+    pub new: String,
+}
+
+/// What a manager or an admin does to a staff account from the window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "action")]
+pub enum StaffAction {
+    Add {
+        login: String,
+        name: String,
+        role: crate::Role,
+        password: String,
+    },
+    /// A new password the colleague must change when they next log in.
+    Reset {
+        login: String,
+        password: String,
+    },
+    Role {
+        login: String,
+        role: crate::Role,
+    },
+    Active {
+        login: String,
+        active: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

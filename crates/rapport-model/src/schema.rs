@@ -190,6 +190,8 @@ pub const RECORDS: [Record; 17] = [
             f("password_hash", PasswordHash, Required),
             f("active", Flag, Required),
             f("created_at", Instant, Required),
+            // Set by a manager's reset: the staff member must change the password at next login.
+            added(7, "password_reset", Flag),
         ],
         local_only: &["failed_logins", "locked_until"],
         authority: Authority::HomeClinic,

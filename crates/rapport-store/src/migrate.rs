@@ -47,16 +47,20 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 14, sql: include_str!("../../../migrations/client/0014_patient_merge.sql"), then: None },
     // A patient's approximate birth year (change format 6): a late column.
     Migration { version: 15, sql: "", then: Some(add_late_columns) },
+    // A staff member's password reset by a manager (change format 7): a late column.
+    Migration { version: 16, sql: "", then: Some(add_late_columns) },
 ];
 
 /// The schema version this build creates and understands.
-pub const LATEST_VERSION: i64 = 15;
+pub const LATEST_VERSION: i64 = 16;
 
 /// Columns added after the Rust work of earlier migrations was written, which that work reads
 /// (it reads records as this build does): each is added before such work runs, and by the
 /// migration that brings it.
-const LATE_COLUMNS: &[(&str, &str, &str)] =
-    &[("patient", "birth_year", "INTEGER CHECK (birth_year IS NULL OR birth_year BETWEEN 1880 AND 2100)")];
+const LATE_COLUMNS: &[(&str, &str, &str)] = &[
+    ("patient", "birth_year", "INTEGER CHECK (birth_year IS NULL OR birth_year BETWEEN 1880 AND 2100)"),
+    ("staff", "password_reset", "INTEGER CHECK (password_reset IS NULL OR password_reset IN (0, 1))"),
+];
 
 fn add_late_columns(conn: &Connection) -> Result<()> {
     for (table, column, declaration) in LATE_COLUMNS {

@@ -217,10 +217,12 @@ pub struct StaffAuth {
     pub password_hash: String,
     pub failed_logins: i64,
     pub locked_until: Option<chrono::DateTime<chrono::Utc>>,
+    /// A manager reset the password: it must be changed at the next login.
+    pub password_reset: bool,
 }
 
 const STAFF_COLS: &str =
-    "id, login, display_name, role, active, created_at, password_hash, failed_logins, locked_until";
+    "id, login, display_name, role, active, created_at, password_hash, failed_logins, locked_until, password_reset";
 
 fn staff_from_row(row: &Row<'_>) -> rusqlite::Result<(Staff, StaffAuth)> {
     Ok((
@@ -232,7 +234,12 @@ fn staff_from_row(row: &Row<'_>) -> rusqlite::Result<(Staff, StaffAuth)> {
             active: row.get(4)?,
             created_at: from_ms(row.get(5)?),
         },
-        StaffAuth { password_hash: row.get(6)?, failed_logins: row.get(7)?, locked_until: opt_time(row, 8)? },
+        StaffAuth {
+            password_hash: row.get(6)?,
+            failed_logins: row.get(7)?,
+            locked_until: opt_time(row, 8)?,
+            password_reset: row.get::<_, Option<bool>>(9)?.unwrap_or(false),
+        },
     ))
 }
 
@@ -273,6 +280,25 @@ pub fn works_here(conn: &Connection, id: StaffId) -> Result<bool> {
         .query_row("SELECT password_hash <> '' FROM staff WHERE id = ?1", [id.as_bytes().as_slice()], |r| r.get(0))
         .optional()?
         .unwrap_or(false))
+}
+
+/// Writes a staff member's role and whether they may log in.
+pub fn update_staff(conn: &Connection, s: &Staff) -> Result<()> {
+    conn.execute(
+        "UPDATE staff SET role = ?2, active = ?3 WHERE id = ?1",
+        params![s.id.as_bytes().as_slice(), s.role.as_str(), s.active],
+    )?;
+    Ok(())
+}
+
+/// A new password hash; `reset`: set by a manager, to be changed at the next login. Clears a
+/// lockout.
+pub fn set_password(conn: &Connection, id: StaffId, password_hash: &str, reset: bool) -> Result<()> {
+    conn.execute(
+        "UPDATE staff SET password_hash = ?2, password_reset = ?3, failed_logins = 0, locked_until = NULL WHERE id = ?1",
+        params![id.as_bytes().as_slice(), password_hash, reset],
+    )?;
+    Ok(())
 }
 
 pub fn set_login_failures(

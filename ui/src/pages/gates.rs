@@ -1,4 +1,5 @@
-//! What stands before the desk: first-run set-up, the database passphrase, login, the lock.
+//! What stands before the desk: first-run set-up, the database passphrase, login, the lock,
+//! and a new password after a manager reset one (also the form for changing one's own).
 
 use std::rc::Rc;
 
@@ -350,6 +351,60 @@ pub fn Locked(props: &GateProps) -> Html {
                     <button id="unlock-submit" class="primary" disabled={*gate.busy}>{"Unlock"}</button>
                     <button type="button" class="quiet" onclick={switch}>{"Someone else? Log in"}</button>
                 </div>
+            </form>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ChangePasswordProps {
+    /// A manager reset the password: nothing else until it is changed.
+    pub forced: bool,
+    pub on_done: Callback<DeskState>,
+}
+
+/// The logged-in member's new password: the current one typed again, the new one twice.
+#[component]
+pub fn ChangePassword(props: &ChangePasswordProps) -> Html {
+    let (current, set_current) = use_text();
+    let (new, set_new) = use_text();
+    let (again, set_again) = use_text();
+    let gate = use_gate();
+    let onsubmit = {
+        let (current, new, again, gate, on_done) =
+            (current.clone(), new.clone(), again.clone(), gate.clone(), props.on_done.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if *new != *again {
+                gate.error.set(Some("The two new passwords differ: type the same one twice.".into()));
+                return;
+            }
+            gate.submit(&on_done, api::change_password((*current).clone(), (*new).clone()));
+        })
+    };
+    let (title, hint) = if props.forced {
+        (
+            "Choose a new password",
+            "A manager gave you this password. Choose your own before you carry on: only you should know it.",
+        )
+    } else {
+        ("Change your password", "Type your current password, then the new one twice.")
+    };
+    html! {
+        <div class="gate">
+            <form class="card" {onsubmit} aria-labelledby="password-title" id="password-form">
+                <p class="brand-mark">{"Rapport"}</p>
+                <h1 id="password-title">{title}</h1>
+                <p class="hint">{hint}</p>
+                <Field id="password-current" label={if props.forced { "Password you were given" } else { "Current password" }}
+                    kind="password" value={(*current).clone()} on_input={set_current}
+                    autocomplete="current-password" node_ref={gate.first.clone()} />
+                <Field id="password-new" label={format!("New password (at least {MIN_PASSWORD_CHARS} characters)")}
+                    kind="password" value={(*new).clone()} on_input={set_new} autocomplete="new-password" />
+                <Field id="password-again" label="New password again" kind="password" value={(*again).clone()}
+                    on_input={set_again} autocomplete="new-password" />
+                {gate.refusal()}
+                <div class="actions"><button id="password-submit" class="primary" disabled={*gate.busy}>{"Save the new password"}</button></div>
             </form>
         </div>
     }

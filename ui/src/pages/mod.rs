@@ -12,3 +12,4 @@ pub mod records;
 pub mod register;
 pub mod schedule;
 pub mod settings;
+pub mod staff;

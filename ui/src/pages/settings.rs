@@ -1,5 +1,5 @@
-//! Desk settings, for managers and admins: how soon an idle desk locks itself, enrolling it
-//! with head office, and the clinic's messages to patients.
+//! Desk settings, for managers and admins: how soon an idle desk locks itself, the clinic's
+//! staff, enrolling the desk with head office, and the clinic's messages to patients.
 
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlSelectElement;
@@ -9,6 +9,7 @@ use crate::api;
 use crate::app::Desk;
 use crate::pages::head_office::EnrollSection;
 use crate::pages::messaging::Messaging;
+use crate::pages::staff::StaffSection;
 
 const CHOICES: [u32; 6] = [1, 2, 5, 10, 15, 30];
 
@@ -46,6 +47,7 @@ pub fn Settings() -> Html {
             if *saved { <p class="success" role="status">{"Saved."}</p> }
             if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
         </section>
+        <StaffSection />
         <EnrollSection />
         <Messaging />
         </>

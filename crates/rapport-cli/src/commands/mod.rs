@@ -19,6 +19,9 @@ use crate::context::Failure;
 
 /// Runs a command that needs a staff login (every one but `init`, `status` and `sync`).
 pub(crate) fn logged_in(app: &mut Rapport, s: &Session, command: Command) -> Result<(), Failure> {
+    if !matches!(command, Command::Staff(crate::cli::StaffCommand::Password)) {
+        s.ready()?;
+    }
     match command {
         Command::Init { .. } | Command::Status | Command::Sync(_) => {
             unreachable!("main runs these: they need no login, or decide per subcommand")

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use rapport_core::{ClinicSetup, Error, ErrorCode, KeyProtection, Rapport, Secret, Session, SystemClock};
 
 use crate::cli::{KeyCommand, StaffCommand};
-use crate::context::{Failure, open, secret};
+use crate::context::{Failure, new_password, open, secret};
 use crate::output::{self, say};
 
 pub(crate) fn init(db: &Path, clinic: &str, admin: &str, admin_name: Option<&str>) -> Result<(), Failure> {
@@ -76,6 +76,29 @@ pub(crate) fn staff(app: &mut Rapport, s: &Session, cmd: StaffCommand) -> Result
                     if m.active { "" } else { " (disabled)" }
                 );
             }
+        }
+        StaffCommand::Password => {
+            let current = secret("RAPPORT_PASSWORD", "Current password: ")?;
+            let new = new_password("New password: ")?;
+            app.change_password(s, &current, &new)?;
+            say!("password changed");
+        }
+        StaffCommand::Reset { login } => {
+            let temporary = new_password(&format!("New password for {login}: "))?;
+            let staff = app.reset_password(s, &login, &temporary)?;
+            say!("{} must choose a new password at the next login", staff.login);
+        }
+        StaffCommand::Deactivate { login } => {
+            let staff = app.set_staff_active(s, &login, false)?;
+            say!("{} can no longer log in (the account and its history stay)", staff.login);
+        }
+        StaffCommand::Reactivate { login } => {
+            let staff = app.set_staff_active(s, &login, true)?;
+            say!("{} can log in again", staff.login);
+        }
+        StaffCommand::Role { login, role } => {
+            let staff = app.set_staff_role(s, &login, role)?;
+            say!("{} is now {}", staff.login, staff.role.as_str());
         }
     }
     Ok(())
