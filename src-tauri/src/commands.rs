@@ -6,11 +6,12 @@ use rapport_model::calls::CallItem;
 use rapport_model::campaigns::CampaignView;
 use rapport_model::ipc::ErrorReply;
 use rapport_model::ipc::{
-    AddPointerArgs, BandArgs, CallDoneArgs, CampaignArgs, DeskState, DuplicateArgs, EnrollArgs, ExportArgs,
-    ExportRecordsArgs, FindArgs, GlanceArgs, HeadOffice, IdleLockArgs, ImportFileArgs, ImportProgressView,
+    AddPointerArgs, BandArgs, BreakGlassArgs, CallDoneArgs, CampaignArgs, DeskState, DuplicateArgs, EnrollArgs,
+    ExportArgs, ExportRecordsArgs, FindArgs, GlanceArgs, HeadOffice, IdleLockArgs, ImportFileArgs, ImportProgressView,
     ImportReport, JoinArgs, LoginArgs, MergeArgs, MoveArgs, PassphraseArgs, PasswordArgs, PasswordChangeArgs,
-    PatientArgs, PauseArgs, PointerArgs, ProfileArgs, RangeArgs, RecallRuleArgs, RecordsFile, ResolveArgs, SavedFile,
-    ScheduleArgs, SearchArgs, SegmentArgs, SetupArgs, SlotArgs, StaffAction, StatusArgs, TemplateArgs, UnmergeArgs,
+    PatientArgs, PauseArgs, PointerArgs, ProfileArgs, RangeArgs, RecallRuleArgs, RecordsFile, ResolveArgs,
+    RestrictArgs, SavedFile, ScheduleArgs, SearchArgs, SegmentArgs, SetupArgs, SlotArgs, StaffAction, StatusArgs,
+    TemplateArgs, UnmergeArgs,
 };
 use rapport_model::merge::PatientMerge;
 use rapport_model::outreach::{MessagingEdit, MessagingView, RecallRule, TemplateView};
@@ -19,8 +20,8 @@ use rapport_model::segments::{SavedSegment, SegmentSize};
 use rapport_model::surveys::{SurveyEdit, SurveyResults, SurveySettings};
 use rapport_model::sync::{RemotePatient, SyncReport, SyncStatus};
 use rapport_model::view::{
-    BookingOutcome, ConflictView, DoctorGlance, DoctorView, DuplicateMatch, DuplicatePair, FreeSlot, MergePreview,
-    PatientCard, PatientHit, ScheduleRow,
+    BookingOutcome, BreakGlassEntry, ConflictView, DoctorGlance, DoctorView, DuplicateMatch, DuplicatePair, FreeSlot,
+    MergePreview, PatientCard, PatientHit, ScheduleRow,
 };
 use rapport_model::{Appointment, Booking, NewPatient, Patient, Pointer, Source, Staff};
 use tauri::{AppHandle, Manager, State};
@@ -52,6 +53,21 @@ pub async fn unlock_database(desk: State<'_, Desk>, args: PassphraseArgs) -> Rep
 #[tauri::command]
 pub async fn login(desk: State<'_, Desk>, args: LoginArgs) -> Reply<DeskState> {
     desk.login(&args.login, args.password)
+}
+
+#[tauri::command]
+pub async fn open_restricted(desk: State<'_, Desk>, args: BreakGlassArgs) -> Reply<PatientCard> {
+    desk.with_session(|app, s| app.open_restricted(s, args.patient, &args.reason))
+}
+
+#[tauri::command]
+pub async fn set_restricted(desk: State<'_, Desk>, args: RestrictArgs) -> Reply<()> {
+    desk.with_session(|app, s| app.set_restricted(s, args.patient, args.restricted))
+}
+
+#[tauri::command]
+pub async fn break_glass_log(desk: State<'_, Desk>) -> Reply<Vec<BreakGlassEntry>> {
+    desk.with_session(|app, s| app.break_glass_log(s, 100))
 }
 
 #[tauri::command]

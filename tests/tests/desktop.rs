@@ -429,6 +429,20 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
     by_id(driver, "export").await?.scroll_into_view().await?;
     screenshot(driver, shots, "records-exported").await?;
 
+    // The manager restricts a patient's record: even her own card of it closes until she says why.
+    tab(driver, "Front desk").await?;
+    let open_card = |name: String| async move {
+        let search = by_id(driver, "search").await?;
+        search.send_keys(&name).await?;
+        by_xpath(driver, &format!("//ul[@id='results']/li[1]//div[@class='name'][contains(., '{name}')]")).await?;
+        search.send_keys(Key::Enter).await
+    };
+    // The name as found, without the nickname the results add.
+    let restricted = patient_name.split('“').next().unwrap_or_default().trim().to_owned();
+    open_card(restricted.clone()).await?;
+    by_id(driver, "card-restrict").await?.click().await?;
+    by_id(driver, "break-glass").await?;
+
     // Staff, in Settings: the manager adds a colleague, then resets the password she forgot;
     // she logs in with the one she was given and must choose her own before anything else.
     tab(driver, "Settings").await?;
@@ -460,6 +474,24 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
     by_id(driver, "password-submit").await?.click().await?;
     by_id(driver, "search").await?;
     assert!(by_xpath(driver, "//header[contains(., 'Meera Nair')]").await.is_ok(), "Meera is at the desk");
+
+    // Meera opens the restricted record: she must say why; the reason opens it.
+    open_card(restricted).await?;
+    by_id(driver, "break-glass").await?;
+    type_into(driver, "break-glass-reason", "Checking her in for the 11:00").await?;
+    by_id(driver, "break-glass-open").await?.click().await?;
+    by_id(driver, "card-restricted").await?;
+    screenshot(driver, shots, "card-break-glass").await?;
+    // The manager sees who opened it, when and why.
+    by_xpath(driver, "//header//button[normalize-space()='Lock']").await?.click().await?;
+    by_xpath(driver, "//button[contains(., 'Someone else')]").await?.click().await?;
+    type_into(driver, "login-name", "manager").await?;
+    type_into(driver, "login-password", DEMO_PASSWORD).await?;
+    by_id(driver, "login-submit").await?.click().await?;
+    tab(driver, "Records").await?;
+    let seen = "//section[@id='break-glass-log']//tr[contains(., 'Meera Nair')][contains(., 'Checking her in')]";
+    by_xpath(driver, seen).await?.scroll_into_view().await?;
+    screenshot(driver, shots, "records-break-glass").await?;
     Ok(())
 }
 

@@ -6,9 +6,10 @@ use rapport_model::calls::{CallItem, CallOutcome};
 use rapport_model::campaigns::CampaignView;
 use rapport_model::duplicates::Band;
 use rapport_model::ipc::{
-    AddPointerArgs, CallDoneArgs, DeskState, DuplicateArgs, EnrollArgs, ErrorReply, FindArgs, GlanceArgs, HeadOffice,
-    IdleLockArgs, JoinArgs, LoginArgs, MoveArgs, PassphraseArgs, PasswordArgs, PatientArgs, PointerArgs,
-    RecallRuleArgs, ResolveArgs, ScheduleArgs, SearchArgs, SetupArgs, SlotArgs, StatusArgs, TemplateArgs,
+    AddPointerArgs, BreakGlassArgs, CallDoneArgs, DeskState, DuplicateArgs, EnrollArgs, ErrorReply, FindArgs,
+    GlanceArgs, HeadOffice, IdleLockArgs, JoinArgs, LoginArgs, MoveArgs, PassphraseArgs, PasswordArgs, PatientArgs,
+    PointerArgs, RecallRuleArgs, ResolveArgs, RestrictArgs, ScheduleArgs, SearchArgs, SetupArgs, SlotArgs, StatusArgs,
+    TemplateArgs,
 };
 use rapport_model::ipc::{
     BandArgs, CampaignArgs, ExportArgs, ExportRecordsArgs, ImportFileArgs, ImportProgressView, ImportReport, MergeArgs,
@@ -22,8 +23,8 @@ use rapport_model::segments::{SavedSegment, SegmentFilter, SegmentSize};
 use rapport_model::surveys::{SurveyEdit, SurveyResults, SurveySettings};
 use rapport_model::sync::{RemotePatient, SyncReport, SyncStatus};
 use rapport_model::view::{
-    BookingOutcome, ConflictView, DoctorGlance, DoctorView, DuplicateMatch, DuplicatePair, FreeSlot, MergePreview,
-    PatientCard, PatientHit, ScheduleRow,
+    BookingOutcome, BreakGlassEntry, ConflictView, DoctorGlance, DoctorView, DuplicateMatch, DuplicatePair, FreeSlot,
+    MergePreview, PatientCard, PatientHit, ScheduleRow,
 };
 use rapport_model::{
     Appointment, AppointmentId, Booking, ErrorCode, NewPatient, Patient, PatientId, Pointer, PointerId, PointerKind,
@@ -90,6 +91,18 @@ pub async fn unlock_database(passphrase: String) -> Reply<DeskState> {
 
 pub async fn login(login: String, password: String) -> Reply<DeskState> {
     call("login", &LoginArgs { login, password }).await
+}
+
+pub async fn open_restricted(patient: PatientId, reason: String) -> Reply<PatientCard> {
+    call("open_restricted", &BreakGlassArgs { patient, reason }).await
+}
+
+pub async fn set_restricted(patient: PatientId, restricted: bool) -> Reply<()> {
+    call("set_restricted", &RestrictArgs { patient, restricted }).await
+}
+
+pub async fn break_glass_log() -> Reply<Vec<BreakGlassEntry>> {
+    call0("break_glass_log").await
 }
 
 pub async fn change_password(current: String, new: String) -> Reply<DeskState> {

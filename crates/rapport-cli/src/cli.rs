@@ -668,11 +668,21 @@ pub(crate) enum PatientCommand {
         #[arg(long)]
         json: bool,
     },
-    /// The patient card: details, pointers, last and next appointments.
+    /// The patient card: details, pointers, last and next appointments. A restricted record
+    /// opens only with --reason (recorded, and listed for managers: `audit break-glass`).
     Show {
         id: String,
         #[arg(long)]
+        reason: Option<String>,
+        #[arg(long)]
         json: bool,
+    },
+    /// Restricts a patient's record (managers): from now on anyone opens it only by saying why.
+    Restrict {
+        id: String,
+        /// Lift the restriction instead.
+        #[arg(long)]
+        lift: bool,
     },
     /// Merges OTHER into KEEP (managers): KEEP takes the newer record's value of each field that
     /// differs (never an empty one) unless --take says otherwise, and both records' phones,
@@ -842,6 +852,13 @@ pub(crate) enum AuditCommand {
     Log {
         #[arg(long)]
         patient: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Who opened restricted records, when and why (managers).
+    BreakGlass {
         #[arg(long, default_value_t = 50)]
         limit: usize,
         #[arg(long)]

@@ -20,6 +20,7 @@ mod fhir;
 mod import;
 mod messaging;
 mod reports;
+mod restricted;
 mod segments;
 mod services;
 mod staff;
@@ -75,6 +76,8 @@ pub struct Rapport {
     segment_facts: Option<segments::SegmentFacts>,
     /// Who last saw segment counts, and when the audit log last said so.
     segment_audited: Option<(StaffId, DateTime<Utc>)>,
+    /// Restricted records opened with a stated reason: who, which patient, until when.
+    break_glass: Vec<(StaffId, rapport_model::PatientId, DateTime<Utc>)>,
 }
 
 /// A logged-in staff member. Only [`Rapport::login`] (and [`Rapport::init`]) make one.
@@ -146,6 +149,7 @@ fn describe(op: Operation) -> &'static str {
         Operation::ChangeSettings => "change settings",
         Operation::LoadDemoData => "load demo data",
         Operation::ExportData => "export every record",
+        Operation::RestrictRecord => "restrict patients' records",
     }
 }
 
@@ -219,7 +223,7 @@ impl Rapport {
     /// Wraps an open store; the store stamps sync versions with the application's clock.
     fn with_store(mut store: Store, clock: Arc<dyn Clock>) -> Self {
         store.set_wall_clock(Self::wall_clock(&clock));
-        Self { store, clock, segment_facts: None, segment_audited: None }
+        Self { store, clock, segment_facts: None, segment_audited: None, break_glass: Vec::new() }
     }
 
     pub fn store(&self) -> &Store {

@@ -60,6 +60,7 @@ impl Rapport {
     /// Changes some of a patient's fields.
     pub fn edit_patient(&mut self, s: &Session, id: PatientId, edit: PatientEdit) -> Result<Patient> {
         s.require(Operation::EditPatient)?;
+        self.may_open(s, id)?;
         if edit.is_empty() {
             return Err(Error::invalid("nothing to change"));
         }
@@ -112,6 +113,7 @@ impl Rapport {
     pub fn open_patient(&mut self, s: &Session, id: PatientId) -> Result<PatientCard> {
         s.require(Operation::ViewPatient)?;
         let id = records::canonical(self.store.conn(), id)?;
+        self.may_open(s, id)?;
         let now = self.clock.now();
         self.store.write(|tx| -> Result<()> {
             records::touch_patient(tx, id, now)?; // "patient not found" for unknown or deleted ids
@@ -194,6 +196,7 @@ impl Rapport {
     pub fn add_pointer(&mut self, s: &Session, patient: PatientId, new: NewPointer) -> Result<Pointer> {
         s.require(Operation::AddPointer)?;
         self.patient_or_404(patient)?;
+        self.may_open(s, patient)?;
         let pointer = self.build_pointer(s, patient, new, None)?;
         let now = pointer.created_at;
         self.store.write(|tx| -> Result<()> {
@@ -593,7 +596,14 @@ impl Rapport {
         }
         .map(|r| r.appointment.clone());
         let focus = patient.or(appointment.as_ref().map(|a| a.patient_id));
-        let card = match focus {
+        // A restricted record shows only to whoever stated a reason: asked for by name, the
+        // refusal says so; the day's next patient is then left closed.
+        let open = match focus.map(|id| (id, self.may_open(s, id))) {
+            Some((_, Err(e))) if patient.is_some() => return Err(e),
+            Some((id, Ok(()))) => Some(id),
+            _ => None,
+        };
+        let card = match open {
             Some(id) => {
                 let card = self.card(id)?;
                 let now = self.clock.now();

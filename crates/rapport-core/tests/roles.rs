@@ -26,6 +26,7 @@ const EXPECTED: &[(Operation, [bool; 4])] = &[
     (Operation::ChangeSettings, [false, false, true, true]),
     (Operation::LoadDemoData, [false, false, false, true]),
     (Operation::ExportData, [false, false, true, true]),
+    (Operation::RestrictRecord, [false, false, true, true]),
 ];
 
 fn attempt(
@@ -70,6 +71,7 @@ fn attempt(
         Operation::ChangeSettings => app.set_idle_lock_minutes(who, 5),
         Operation::LoadDemoData => app.load_demo(who, 0, 1, None).map(drop),
         Operation::ExportData => app.dump(who).map(drop),
+        Operation::RestrictRecord => app.set_restricted(who, patient, true),
     }
 }
 

@@ -97,6 +97,8 @@ codes! {
         Locked = "locked",
         /// The password was reset by a manager: the staff member changes it before anything else.
         PasswordChangeNeeded = "password_change_needed",
+        /// The patient's record is restricted: it opens only with a stated reason (break-glass).
+        Restricted = "restricted",
         /// The page could not reach the desktop shell or read its answer.
         Ipc = "ipc",
     }

@@ -352,6 +352,20 @@ pub enum RecordsFile {
     Fhir,
 }
 
+/// A restricted record opened with the reason the staff member states.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BreakGlassArgs {
+    pub patient: PatientId,
+    pub reason: String,
+}
+
+/// A patient's record restricted, or the restriction lifted (managers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestrictArgs {
+    pub patient: PatientId,
+    pub restricted: bool,
+}
+
 /// Records to save in a file for another system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExportRecordsArgs {

@@ -75,9 +75,12 @@ pub const CHOSEN: &[&str] = &[
 /// The lists, joined (the kept record's entries first, then the other's new ones).
 pub const JOINED: &[&str] = &["phones", "conditions", "attendants", "practical_needs"];
 
+/// Restricted if either record was (not offered as a choice: a merge never lifts a restriction).
+pub const EITHER: &[&str] = &["restricted"];
+
 /// Is `field` one a merge may change?
 pub fn is_mergeable(field: &str) -> bool {
-    CHOSEN.contains(&field) || JOINED.contains(&field)
+    CHOSEN.contains(&field) || JOINED.contains(&field) || EITHER.contains(&field)
 }
 
 /// A field where the two records differ, for staff to choose.
@@ -150,6 +153,13 @@ pub fn merge(
         // The other's birth date replaced an age: the year from it goes.
         let was = k.insert("birth_year".to_owned(), Value::Null).unwrap_or(Value::Null);
         changes.insert("birth_year".to_owned(), MergedField { was, now: Value::Null });
+    }
+    for &field in EITHER {
+        let (mine, theirs) = (k.get(field).cloned().unwrap_or(Value::Bool(false)), o.get(field).cloned());
+        if mine != Value::Bool(true) && theirs == Some(Value::Bool(true)) {
+            changes.insert(field.to_owned(), MergedField { was: mine, now: Value::Bool(true) });
+            k.insert(field.to_owned(), Value::Bool(true));
+        }
     }
     for &field in JOINED {
         let mine = k.get(field).and_then(Value::as_array).cloned().unwrap_or_default();
@@ -240,6 +250,16 @@ mod tests {
         assert_eq!((undone.birth_date, undone.birth_year), (None, Some(1988)), "undo gives the age back");
         let (kept, _) = merge(&other, &keep, &BTreeMap::new()).expect("merge the other way");
         assert_eq!((kept.birth_date, kept.birth_year), (other.birth_date, None), "no year beside a date");
+    }
+
+    #[test]
+    fn a_restriction_on_either_record_holds_on_the_kept_one_until_undone() {
+        let keep = patient(1, "Priya", &[], 3);
+        let mut other = patient(2, "Priya", &[], 1);
+        other.restricted = true;
+        let (merged, log) = merge(&keep, &other, &BTreeMap::new()).expect("merge");
+        assert!(merged.restricted, "a merge never lifts a restriction");
+        assert!(!unmerge(&merged, &log).0.restricted);
     }
 
     #[test]

@@ -53,6 +53,10 @@ pub struct Patient {
     pub updated_at: DateTime<Utc>,
     /// When the clinic last opened, booked or checked in this patient.
     pub last_seen_at: Option<DateTime<Utc>>,
+    /// A manager restricted the record (a colleague, a public figure, a patient who asked): it
+    /// opens only with a stated reason, loudly audited.
+    #[serde(default)]
+    pub restricted: bool,
 }
 
 impl Patient {
@@ -304,6 +308,7 @@ impl NewPatient {
             created_at: now,
             updated_at: now,
             last_seen_at: None,
+            restricted: false,
         }
     }
 }

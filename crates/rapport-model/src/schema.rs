@@ -349,6 +349,8 @@ pub const RECORDS: [Record; 17] = [
             f("created_at", Instant, Required),
             f("updated_at", Instant, Required),
             f("deleted_at", Instant, Optional),
+            // A manager restricted the record: it opens only with a stated reason.
+            added(8, "restricted", Flag),
         ],
         // `merged_into`: the kept patient, when a merge made this record a tombstone (derived
         // from `patient_merge` by the desk's triggers).

@@ -111,10 +111,12 @@ pub enum Operation {
     LoadDemoData,
     /// Print every replicated record (`rapport dump`): managers and admins.
     ExportData,
+    /// Mark a patient's record restricted (or not), and see who opened restricted records.
+    RestrictRecord,
 }
 
 impl Operation {
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 16] = [
         Self::ViewPatient,
         Self::RegisterPatient,
         Self::EditPatient,
@@ -130,6 +132,7 @@ impl Operation {
         Self::ChangeSettings,
         Self::LoadDemoData,
         Self::ExportData,
+        Self::RestrictRecord,
     ];
 }
 

@@ -169,3 +169,15 @@ pub struct ConflictView {
     pub patient: Option<PatientId>,
     pub patient_name: Option<String>,
 }
+
+/// An opening of a restricted record (break-glass), for the managers' list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BreakGlassEntry {
+    pub at: DateTime<Utc>,
+    /// Who opened it (their display name).
+    pub staff: String,
+    pub patient: PatientId,
+    pub record_no: String,
+    /// Why, in their words.
+    pub reason: String,
+}

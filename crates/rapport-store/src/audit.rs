@@ -143,18 +143,30 @@ pub fn recent(conn: &Connection, patient: Option<PatientId>, limit: usize) -> Re
     )?;
     let rows = stmt.query_map(
         params![patient.map(|p| p.as_bytes().to_vec()), i64::try_from(limit).unwrap_or(i64::MAX)],
-        |row| {
-            let staff: Option<Vec<u8>> = row.get(2)?;
-            let patient: Option<Vec<u8>> = row.get(4)?;
-            Ok(AuditEntry {
-                seq: row.get(0)?,
-                at: from_ms(row.get(1)?),
-                staff_id: staff.and_then(|b| <[u8; 16]>::try_from(b).ok()).map(StaffId::from_bytes),
-                action: row.get(3)?,
-                patient_id: patient.and_then(|b| <[u8; 16]>::try_from(b).ok()).map(PatientId::from_bytes),
-                subject: row.get(5)?,
-            })
-        },
+        entry_from_row,
     )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The newest entries of one action, newest first.
+pub fn by_action(conn: &Connection, action: &str, limit: usize) -> Result<Vec<AuditEntry>> {
+    let mut stmt = conn.prepare(
+        "SELECT seq, at, staff_id, action, patient_id, subject FROM audit
+         WHERE action = ?1 ORDER BY seq DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![action, i64::try_from(limit).unwrap_or(i64::MAX)], entry_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn entry_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
+    let staff: Option<Vec<u8>> = row.get(2)?;
+    let patient: Option<Vec<u8>> = row.get(4)?;
+    Ok(AuditEntry {
+        seq: row.get(0)?,
+        at: from_ms(row.get(1)?),
+        staff_id: staff.and_then(|b| <[u8; 16]>::try_from(b).ok()).map(StaffId::from_bytes),
+        action: row.get(3)?,
+        patient_id: patient.and_then(|b| <[u8; 16]>::try_from(b).ok()).map(PatientId::from_bytes),
+        subject: row.get(5)?,
+    })
 }

@@ -49,10 +49,17 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 15, sql: "", then: Some(add_late_columns) },
     // A staff member's password reset by a manager (change format 7): a late column.
     Migration { version: 16, sql: "", then: Some(add_late_columns) },
+    // A patient's record restricted by a manager (change format 8): a late column; the audit
+    // log read by action (who opened restricted records).
+    Migration {
+        version: 17,
+        sql: include_str!("../../../migrations/client/0017_audit_by_action.sql"),
+        then: Some(add_late_columns),
+    },
 ];
 
 /// The schema version this build creates and understands.
-pub const LATEST_VERSION: i64 = 16;
+pub const LATEST_VERSION: i64 = 17;
 
 /// Columns added after the Rust work of earlier migrations was written, which that work reads
 /// (it reads records as this build does): each is added before such work runs, and by the
@@ -60,6 +67,7 @@ pub const LATEST_VERSION: i64 = 16;
 const LATE_COLUMNS: &[(&str, &str, &str)] = &[
     ("patient", "birth_year", "INTEGER CHECK (birth_year IS NULL OR birth_year BETWEEN 1880 AND 2100)"),
     ("staff", "password_reset", "INTEGER CHECK (password_reset IS NULL OR password_reset IN (0, 1))"),
+    ("patient", "restricted", "INTEGER CHECK (restricted IS NULL OR restricted IN (0, 1))"),
 ];
 
 fn add_late_columns(conn: &Connection) -> Result<()> {

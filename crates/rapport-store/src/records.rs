@@ -59,7 +59,7 @@ fn parse_col<T: std::str::FromStr>(row: &Row<'_>, idx: usize) -> rusqlite::Resul
 // Patients
 
 /// The patient table's columns, in the order of [`patient_values`] and [`patient_from_row`].
-const PATIENT_COLUMNS: [&str; 26] = [
+const PATIENT_COLUMNS: [&str; 27] = [
     "id",
     "record_no",
     "given",
@@ -86,6 +86,7 @@ const PATIENT_COLUMNS: [&str; 26] = [
     "updated_at",
     "last_seen_at",
     "birth_year",
+    "restricted",
 ];
 
 static PATIENT_COLS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| PATIENT_COLUMNS.join(", "));
@@ -118,6 +119,7 @@ fn patient_from_row(row: &Row<'_>) -> rusqlite::Result<Patient> {
         updated_at: from_ms(row.get(23)?),
         last_seen_at: opt_time(row, 24)?,
         birth_year: row.get(25)?,
+        restricted: row.get::<_, Option<bool>>(26)?.unwrap_or(false),
     })
 }
 
@@ -159,6 +161,7 @@ fn patient_values(p: &Patient) -> Vec<Value> {
         Value::Integer(to_ms(p.updated_at)),
         p.last_seen_at.map_or(Value::Null, |t| Value::Integer(to_ms(t))),
         p.birth_year.map_or(Value::Null, |y| Value::Integer(i64::from(y))),
+        Value::Integer(i64::from(p.restricted)),
     ]
 }
 

@@ -73,6 +73,21 @@ pub fn PatientCardView(props: &CardProps) -> Html {
             })
         }
     };
+    let may_restrict =
+        desk.state.staff.as_ref().is_some_and(|s| s.role.allows(rapport_model::Operation::RestrictRecord));
+    let restrict = {
+        let (desk, error, on_changed, patient, restricted) =
+            (desk.clone(), error.clone(), props.on_changed.clone(), p.id, p.restricted);
+        Callback::from(move |_: MouseEvent| {
+            let (desk, error, on_changed) = (desk.clone(), error.clone(), on_changed.clone());
+            spawn_local(async move {
+                match api::set_restricted(patient, !restricted).await {
+                    Ok(()) => on_changed.emit(()),
+                    Err(e) => error.set(desk.message(e)),
+                }
+            });
+        })
+    };
     let book = {
         let navigate = desk.navigate.clone();
         let patient = p.id;
@@ -103,9 +118,18 @@ pub fn PatientCardView(props: &CardProps) -> Html {
                 if !props.glance {
                     <div class="actions">
                         <button class="primary" id="book-button" onclick={book(None)}>{"Book"}</button>
+                        if may_restrict {
+                            <button class="quiet" id="card-restrict" onclick={restrict}
+                                title="A restricted record opens only with a stated reason, shown to managers">
+                                { if p.restricted { "Lift restriction" } else { "Restrict record" } }
+                            </button>
+                        }
                     </div>
                 }
             </header>
+            if p.restricted {
+                <p class="notice" id="card-restricted">{"Restricted record: opened with a stated reason, recorded for the clinic's managers."}</p>
+            }
             if !card.merged.is_empty() {
                 <p class="hint" id="merged-records">{"Also holds "}
                     { for card.merged.iter().map(|m| {

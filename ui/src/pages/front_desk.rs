@@ -3,16 +3,16 @@
 
 use std::rc::Rc;
 
-use rapport_model::PatientId;
 use rapport_model::sync::RemotePatient;
 use rapport_model::view::{PatientCard, PatientHit};
+use rapport_model::{ErrorCode, PatientId};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::app::Desk;
 use crate::components::patient_card::PatientCardView;
-use crate::components::use_focus_on;
+use crate::components::{Field, use_focus_on};
 use crate::{api, format, perf};
 
 /// Results shown per keystroke.
@@ -40,22 +40,32 @@ pub fn FrontDesk(props: &FrontDeskProps) -> Html {
     let selected = use_state(|| 0usize);
     let card = use_state(|| None::<Rc<PatientCard>>);
     let error = use_state(|| None::<String>);
+    // A restricted record asked for: it opens with a stated reason.
+    let restricted = use_state(|| None::<PatientId>);
     let search_box = use_node_ref();
     use_focus_on(search_box.clone(), desk.focus_search);
 
+    let shown = {
+        let (card, error, restricted, desk) = (card.clone(), error.clone(), restricted.clone(), desk.clone());
+        Callback::from(move |(id, opened): (PatientId, api::Reply<PatientCard>)| match opened {
+            Ok(c) => {
+                error.set(None);
+                restricted.set(None);
+                card.set(Some(Rc::new(c)));
+            }
+            Err(e) if e.code == ErrorCode::Restricted => {
+                error.set(None);
+                card.set(None);
+                restricted.set(Some(id));
+            }
+            Err(e) => error.set(desk.message(e)),
+        })
+    };
     let open = {
-        let (card, error, desk) = (card.clone(), error.clone(), desk.clone());
+        let shown = shown.clone();
         Callback::from(move |id: PatientId| {
-            let (card, error, desk) = (card.clone(), error.clone(), desk.clone());
-            spawn_local(async move {
-                match api::open_patient(id).await {
-                    Ok(c) => {
-                        error.set(None);
-                        card.set(Some(Rc::new(c)));
-                    }
-                    Err(e) => error.set(desk.message(e)),
-                }
-            });
+            let shown = shown.clone();
+            spawn_local(async move { shown.emit((id, api::open_patient(id).await)) });
         })
     };
     {
@@ -178,6 +188,8 @@ pub fn FrontDesk(props: &FrontDeskProps) -> Html {
                 if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
                 if let Some(c) = (*card).clone() {
                     <PatientCardView card={c} on_changed={reload} />
+                } else if let Some(id) = *restricted {
+                    <BreakGlass patient={id} on_opened={shown.clone()} />
                 } else {
                     <div class="patient">
                         <h2>{format::day(today)}</h2>
@@ -279,4 +291,46 @@ fn remote_meta(h: &RemotePatient) -> String {
         .filter(|part| !part.is_empty())
         .collect::<Vec<_>>()
         .join(" · ")
+}
+
+#[derive(Properties, PartialEq)]
+struct BreakGlassProps {
+    patient: PatientId,
+    on_opened: Callback<(PatientId, api::Reply<PatientCard>)>,
+}
+
+/// A restricted record asks why it is opened; the reason is recorded and shown to managers.
+#[component]
+fn BreakGlass(props: &BreakGlassProps) -> Html {
+    let reason = use_state(String::new);
+    let busy = use_state(|| false);
+    let first = use_node_ref();
+    use_focus_on(first.clone(), 0);
+    let onsubmit = {
+        let (reason, busy, on_opened, patient) = (reason.clone(), busy.clone(), props.on_opened.clone(), props.patient);
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if *busy {
+                return;
+            }
+            busy.set(true);
+            let (reason, busy, on_opened) = (reason.clone(), busy.clone(), on_opened.clone());
+            spawn_local(async move {
+                on_opened.emit((patient, api::open_restricted(patient, (*reason).clone()).await));
+                busy.set(false);
+            });
+        })
+    };
+    let on_input = {
+        let reason = reason.clone();
+        Callback::from(move |v: String| reason.set(v))
+    };
+    html! {
+        <form class="patient" id="break-glass" {onsubmit} aria-labelledby="break-glass-title">
+            <h2 id="break-glass-title">{"Restricted record"}</h2>
+            <p>{"A manager restricted this patient's record. Say why you need it: the reason is recorded with your name and shown to the clinic's managers."}</p>
+            <Field id="break-glass-reason" label="Why you are opening it" value={(*reason).clone()} {on_input} node_ref={first} />
+            <div class="actions"><button class="primary" id="break-glass-open" disabled={*busy}>{"Open the record"}</button></div>
+        </form>
+    }
 }

@@ -3,7 +3,7 @@
 //! another system (CSV or a FHIR bundle, in the Downloads folder); the duplicate review
 //! queue (pairs of held patients who may be one person, best match first, with why) and the
 //! merge, the two records side by side with a choice for each field where they differ; a merge
-//! can be undone from here or from the card.
+//! can be undone from here or from the card; who opened restricted records, when and why.
 
 use std::collections::BTreeMap;
 
@@ -11,7 +11,7 @@ use gloo_timers::callback::Interval;
 use rapport_model::duplicates::Band;
 use rapport_model::ipc::{ImportFileArgs, ImportProgressView, ImportReport, MergeArgs, RecordsFile, SavedFile};
 use rapport_model::merge::{PatientMerge, Side};
-use rapport_model::view::{DuplicatePair, MergePreview, PatientHit};
+use rapport_model::view::{BreakGlassEntry, DuplicatePair, MergePreview, PatientHit};
 use rapport_model::{Patient, PatientId};
 use serde_json::Value;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
@@ -30,6 +30,7 @@ pub fn Records() -> Html {
             <ImportFile />
             <ExportFile />
             <DuplicateQueue />
+            <BreakGlassLog />
         </section>
     }
 }
@@ -505,5 +506,45 @@ fn import_report(r: &ImportReport, name: &str) -> Html {
                 </table>
             }
         </div>
+    }
+}
+
+/// Who opened restricted records (break-glass), when and why: newest first.
+#[component]
+fn BreakGlassLog() -> Html {
+    let Some(desk) = use_context::<crate::app::Desk>() else { return html! {} };
+    let today = desk.state.today;
+    let entries = use_state(|| None::<Result<Vec<BreakGlassEntry>, String>>);
+    {
+        let entries = entries.clone();
+        use_effect_with((), move |()| {
+            spawn_local(async move { entries.set(Some(api::break_glass_log().await.map_err(|e| e.message))) });
+        });
+    }
+    html! {
+        <section id="break-glass-log" aria-labelledby="break-glass-log-title">
+            <h2 id="break-glass-log-title">{"Restricted records opened"}</h2>
+            { match &*entries {
+                None => html! { <p class="hint">{"Loading…"}</p> },
+                Some(Err(message)) => html! { <p class="error" role="alert">{message.clone()}</p> },
+                Some(Ok(list)) if list.is_empty() => html! { <p class="hint">{"Nobody has opened a restricted record."}</p> },
+                Some(Ok(list)) => html! {
+                    <table>
+                        <thead><tr>
+                            <th scope="col">{"When"}</th><th scope="col">{"Who"}</th>
+                            <th scope="col">{"Record"}</th><th scope="col">{"Why"}</th>
+                        </tr></thead>
+                        <tbody>
+                            { for list.iter().map(|e| html! {
+                                <tr>
+                                    <td>{format::when(e.at, today)}</td><td>{e.staff.clone()}</td>
+                                    <td>{e.record_no.clone()}</td><td>{e.reason.clone()}</td>
+                                </tr>
+                            }) }
+                        </tbody>
+                    </table>
+                },
+            } }
+        </section>
     }
 }

@@ -34,6 +34,21 @@ pub(crate) fn audit(app: &mut Rapport, s: &Session, cmd: AuditCommand) -> Result
                 );
             }
         }
+        AuditCommand::BreakGlass { limit, json } => {
+            let entries = app.break_glass_log(s, limit)?;
+            if json {
+                return output::json(&entries);
+            }
+            for e in entries {
+                say!(
+                    "{}  {:<12} {:<24} {}",
+                    e.at.with_timezone(&Local).format("%Y-%m-%d %H:%M"),
+                    e.record_no,
+                    e.staff,
+                    e.reason
+                );
+            }
+        }
     }
     Ok(())
 }

@@ -62,13 +62,28 @@ pub(crate) fn patient(app: &mut Rapport, s: &Session, cmd: PatientCommand) -> Re
                 print_hit(&h);
             }
         }
-        PatientCommand::Show { id, json } => {
+        PatientCommand::Show { id, reason, json } => {
             let id = app.resolve_patient(s, &id)?;
-            let card = app.open_patient(s, id)?;
+            let card = match reason {
+                Some(reason) => app.open_restricted(s, id, &reason)?,
+                None => app.open_patient(s, id)?,
+            };
             if json {
                 return output::json(&CardJson::from(&card));
             }
             print_card(app, s, &card)?;
+        }
+        PatientCommand::Restrict { id, lift } => {
+            let id = app.resolve_patient(s, &id)?;
+            app.set_restricted(s, id, !lift)?;
+            say!(
+                "{}",
+                if lift {
+                    "The record opens as any other again."
+                } else {
+                    "Restricted: anyone opens it only by saying why."
+                }
+            );
         }
         PatientCommand::Merge { keep, other, take, json } => {
             let (keep, other) = (app.resolve_patient(s, &keep)?, app.resolve_patient(s, &other)?);
