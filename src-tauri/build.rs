@@ -50,6 +50,7 @@ const COMMANDS: &[&str] = &[
     "change_password",
     "staff_list",
     "manage_staff",
+    "edit_patient",
     "open_restricted",
     "set_restricted",
     "break_glass_log",

@@ -6,12 +6,12 @@ use rapport_model::calls::CallItem;
 use rapport_model::campaigns::CampaignView;
 use rapport_model::ipc::ErrorReply;
 use rapport_model::ipc::{
-    AddPointerArgs, BandArgs, BreakGlassArgs, CallDoneArgs, CampaignArgs, DeskState, DuplicateArgs, EnrollArgs,
-    ExportArgs, ExportRecordsArgs, FindArgs, GlanceArgs, HeadOffice, IdleLockArgs, ImportFileArgs, ImportProgressView,
-    ImportReport, JoinArgs, LoginArgs, MergeArgs, MoveArgs, PassphraseArgs, PasswordArgs, PasswordChangeArgs,
-    PatientArgs, PauseArgs, PointerArgs, ProfileArgs, RangeArgs, RecallRuleArgs, RecordsFile, ResolveArgs,
-    RestrictArgs, SavedFile, ScheduleArgs, SearchArgs, SegmentArgs, SetupArgs, SlotArgs, StaffAction, StatusArgs,
-    TemplateArgs, UnmergeArgs,
+    AddPointerArgs, BandArgs, BreakGlassArgs, CallDoneArgs, CampaignArgs, DeskState, DuplicateArgs, EditPatientArgs,
+    EnrollArgs, ExportArgs, ExportRecordsArgs, FindArgs, GlanceArgs, HeadOffice, IdleLockArgs, ImportFileArgs,
+    ImportProgressView, ImportReport, JoinArgs, LoginArgs, MergeArgs, MoveArgs, PassphraseArgs, PasswordArgs,
+    PasswordChangeArgs, PatientArgs, PauseArgs, PointerArgs, ProfileArgs, RangeArgs, RecallRuleArgs, RecordsFile,
+    ResolveArgs, RestrictArgs, SavedFile, ScheduleArgs, SearchArgs, SegmentArgs, SetupArgs, SlotArgs, StaffAction,
+    StatusArgs, TemplateArgs, UnmergeArgs,
 };
 use rapport_model::merge::PatientMerge;
 use rapport_model::outreach::{MessagingEdit, MessagingView, RecallRule, TemplateView};
@@ -53,6 +53,11 @@ pub async fn unlock_database(desk: State<'_, Desk>, args: PassphraseArgs) -> Rep
 #[tauri::command]
 pub async fn login(desk: State<'_, Desk>, args: LoginArgs) -> Reply<DeskState> {
     desk.login(&args.login, args.password)
+}
+
+#[tauri::command]
+pub async fn edit_patient(desk: State<'_, Desk>, args: EditPatientArgs) -> Reply<Patient> {
+    desk.with_session(|app, s| app.edit_patient(s, args.patient, args.edit))
 }
 
 #[tauri::command]

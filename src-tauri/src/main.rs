@@ -72,6 +72,7 @@ fn main() {
             commands::change_password,
             commands::staff_list,
             commands::manage_staff,
+            commands::edit_patient,
             commands::open_restricted,
             commands::set_restricted,
             commands::break_glass_log,

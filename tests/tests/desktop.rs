@@ -179,6 +179,23 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
     let phone = by_xpath(driver, "//div[@class='facts']/div[span='Phone']").await?.text().await?;
     let phone = phone.trim_start_matches("Phone").trim().to_owned();
 
+    // Every detail from the card: someone who comes with her and her referring doctor; a value
+    // the record cannot hold is refused with the field named, and what was typed stays.
+    by_id(driver, "edit-details").await?.click().await?;
+    by_id(driver, "edit-add-attendant").await?.click().await?;
+    let last = driver.find_all(By::Css("input[id^='edit-att-name-']")).await?.len().saturating_sub(1);
+    type_into(driver, &format!("edit-att-name-{last}"), "Kiran Verma").await?;
+    type_into(driver, &format!("edit-att-relation-{last}"), "daughter").await?;
+    by_id(driver, "edit-referring").await?.clear().await?;
+    type_into(driver, "edit-referring", &"Dr Kulkarni ".repeat(20)).await?;
+    by_id(driver, "edit-save").await?.click().await?;
+    by_xpath(driver, "//p[@id='edit-error'][contains(., 'referring doctor')]").await?;
+    by_id(driver, "edit-referring").await?.clear().await?;
+    type_into(driver, "edit-referring", "Dr Kulkarni").await?;
+    screenshot(driver, shots, "patient-edit").await?;
+    by_id(driver, "edit-save").await?.click().await?;
+    by_xpath(driver, "//div[@class='facts']/div[span='Comes with'][contains(., 'Kiran Verma (daughter)')]").await?;
+
     // Registration: the same patient typed again shows up as a likely duplicate, scored; a
     // new patient (a relative on the same phone) is registered after all.
     tab(driver, "New patient").await?;

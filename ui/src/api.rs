@@ -6,10 +6,10 @@ use rapport_model::calls::{CallItem, CallOutcome};
 use rapport_model::campaigns::CampaignView;
 use rapport_model::duplicates::Band;
 use rapport_model::ipc::{
-    AddPointerArgs, BreakGlassArgs, CallDoneArgs, DeskState, DuplicateArgs, EnrollArgs, ErrorReply, FindArgs,
-    GlanceArgs, HeadOffice, IdleLockArgs, JoinArgs, LoginArgs, MoveArgs, PassphraseArgs, PasswordArgs, PatientArgs,
-    PointerArgs, RecallRuleArgs, ResolveArgs, RestrictArgs, ScheduleArgs, SearchArgs, SetupArgs, SlotArgs, StatusArgs,
-    TemplateArgs,
+    AddPointerArgs, BreakGlassArgs, CallDoneArgs, DeskState, DuplicateArgs, EditPatientArgs, EnrollArgs, ErrorReply,
+    FindArgs, GlanceArgs, HeadOffice, IdleLockArgs, JoinArgs, LoginArgs, MoveArgs, PassphraseArgs, PasswordArgs,
+    PatientArgs, PointerArgs, RecallRuleArgs, ResolveArgs, RestrictArgs, ScheduleArgs, SearchArgs, SetupArgs, SlotArgs,
+    StatusArgs, TemplateArgs,
 };
 use rapport_model::ipc::{
     BandArgs, CampaignArgs, ExportArgs, ExportRecordsArgs, ImportFileArgs, ImportProgressView, ImportReport, MergeArgs,
@@ -27,8 +27,8 @@ use rapport_model::view::{
     MergePreview, PatientCard, PatientHit, ScheduleRow,
 };
 use rapport_model::{
-    Appointment, AppointmentId, Booking, ErrorCode, NewPatient, Patient, PatientId, Pointer, PointerId, PointerKind,
-    Staff, StaffId, StatusChange,
+    Appointment, AppointmentId, Booking, ErrorCode, NewPatient, Patient, PatientEdit, PatientId, Pointer, PointerId,
+    PointerKind, Staff, StaffId, StatusChange,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -91,6 +91,10 @@ pub async fn unlock_database(passphrase: String) -> Reply<DeskState> {
 
 pub async fn login(login: String, password: String) -> Reply<DeskState> {
     call("login", &LoginArgs { login, password }).await
+}
+
+pub async fn edit_patient(patient: PatientId, edit: PatientEdit) -> Reply<Patient> {
+    call("edit_patient", &EditPatientArgs { patient, edit }).await
 }
 
 pub async fn open_restricted(patient: PatientId, reason: String) -> Reply<PatientCard> {

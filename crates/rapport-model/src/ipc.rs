@@ -352,6 +352,13 @@ pub enum RecordsFile {
     Fhir,
 }
 
+/// A patient's details changed from the card's form: only the fields the user changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditPatientArgs {
+    pub patient: PatientId,
+    pub edit: crate::PatientEdit,
+}
+
 /// A restricted record opened with the reason the staff member states.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BreakGlassArgs {

@@ -273,6 +273,8 @@ impl NewPatient {
             city: self.city.as_deref(),
             area: self.area.as_deref(),
             language: self.language.as_deref(),
+            referral_source: self.referral_source.as_deref(),
+            referring_doctor: self.referring_doctor.as_deref(),
             conditions: &self.conditions,
             attendants: &self.attendants,
         })?;
@@ -327,12 +329,18 @@ pub struct PatientEdit {
     pub birth_year: Option<Option<i32>>,
     /// Replaces the primary (first) phone number.
     pub primary_phone: Option<String>,
+    /// Replaces every phone number (the first is the one to call); before `primary_phone`.
+    pub phones: Option<Vec<String>>,
+    pub sex: Option<Option<String>>,
     pub email: Option<Option<String>>,
+    pub address: Option<Option<String>>,
     pub city: Option<Option<String>>,
     pub area: Option<Option<String>>,
     pub language: Option<Option<String>>,
     pub consent: Option<Consent>,
     pub usual_doctor: Option<Option<StaffId>>,
+    pub referral_source: Option<Option<String>>,
+    pub referring_doctor: Option<Option<String>>,
     pub practical_needs: Option<Vec<PracticalNeed>>,
     pub conditions: Option<Vec<String>>,
     pub attendants: Option<Vec<Attendant>>,
@@ -349,6 +357,37 @@ pub struct PatientEdit {
 impl PatientEdit {
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
+    }
+
+    /// The edit that makes `before` into `after`: only the fields that differ, so a form sends
+    /// what its user changed and not a stale copy of what another desk changed meanwhile.
+    pub fn between(before: &Patient, after: &Patient) -> Self {
+        fn changed<T: PartialEq + Clone>(a: &T, b: &T) -> Option<T> {
+            (a != b).then(|| b.clone())
+        }
+        Self {
+            given: changed(&before.given, &after.given),
+            family: changed(&before.family, &after.family),
+            preferred: changed(&before.preferred, &after.preferred),
+            pronunciation: changed(&before.pronunciation, &after.pronunciation),
+            birth_date: changed(&before.birth_date, &after.birth_date),
+            birth_year: changed(&before.birth_year, &after.birth_year),
+            phones: changed(&before.phones, &after.phones),
+            sex: changed(&before.sex, &after.sex),
+            email: changed(&before.email, &after.email),
+            address: changed(&before.address, &after.address),
+            city: changed(&before.city, &after.city),
+            area: changed(&before.area, &after.area),
+            language: changed(&before.language, &after.language),
+            consent: changed(&before.consent, &after.consent),
+            usual_doctor: changed(&before.usual_doctor, &after.usual_doctor),
+            referral_source: changed(&before.referral_source, &after.referral_source),
+            referring_doctor: changed(&before.referring_doctor, &after.referring_doctor),
+            practical_needs: changed(&before.practical_needs, &after.practical_needs),
+            conditions: changed(&before.conditions, &after.conditions),
+            attendants: changed(&before.attendants, &after.attendants),
+            ..Self::default()
+        }
     }
 
     /// Applies the edit to `patient`, checking the result as registration would.
@@ -371,6 +410,21 @@ impl PatientEdit {
         }
         if let Some(v) = self.birth_date {
             p.birth_date = v;
+        }
+        if let Some(v) = self.phones {
+            p.phones = v;
+        }
+        if let Some(v) = self.sex {
+            p.sex = trimmed(v);
+        }
+        if let Some(v) = self.address {
+            p.address = trimmed(v);
+        }
+        if let Some(v) = self.referral_source {
+            p.referral_source = trimmed(v);
+        }
+        if let Some(v) = self.referring_doctor {
+            p.referring_doctor = trimmed(v);
         }
         if let Some(v) = self.primary_phone {
             let v = v.trim().to_owned();
@@ -430,6 +484,8 @@ impl PatientEdit {
             city: p.city.as_deref(),
             area: p.area.as_deref(),
             language: p.language.as_deref(),
+            referral_source: p.referral_source.as_deref(),
+            referring_doctor: p.referring_doctor.as_deref(),
             conditions: &p.conditions,
             attendants: &p.attendants,
         })?;
@@ -485,6 +541,8 @@ struct Details<'a> {
     city: Option<&'a str>,
     area: Option<&'a str>,
     language: Option<&'a str>,
+    referral_source: Option<&'a str>,
+    referring_doctor: Option<&'a str>,
     conditions: &'a [String],
     attendants: &'a [Attendant],
 }
@@ -497,6 +555,8 @@ fn validate_details(d: &Details<'_>) -> Result<(), PatientError> {
     check("city", d.city.unwrap_or(""), TextRule::Line, 100)?;
     check("area", d.area.unwrap_or(""), TextRule::Line, 100)?;
     check("language", d.language.unwrap_or(""), TextRule::Line, 40)?;
+    check("referral source", d.referral_source.unwrap_or(""), TextRule::Line, 200)?;
+    check("referring doctor", d.referring_doctor.unwrap_or(""), TextRule::Line, 200)?;
     if d.conditions.len() > crate::schema::MAX_LIST {
         return Err(PatientError::TooMany("condition tags"));
     }
@@ -549,6 +609,28 @@ mod tests {
             let wrong = NewPatient { given: "A".into(), birth_year: Some(year), ..NewPatient::default() };
             assert_eq!(wrong.validated(today), Err(PatientError::BirthYearOutOfRange), "{year}");
         }
+    }
+
+    #[test]
+    fn a_form_sends_only_what_its_user_changed_and_the_change_applies() {
+        let today = date("2026-11-23");
+        let before = patient("Asha", "Rao");
+        let mut after = before.clone();
+        after.phones = vec!["98450 12345".into(), "020 2555 1234".into()];
+        after.referring_doctor = Some("Dr Kulkarni".into());
+        after.consent.sms = true;
+        after.attendants = vec![Attendant { name: "Ravi Rao".into(), relation: "son".into(), phone: None }];
+        let edit = PatientEdit::between(&before, &after);
+        assert_eq!((edit.given.as_ref(), edit.family.as_ref(), edit.email.as_ref()), (None, None, None));
+        let mut applied = before.clone();
+        edit.apply(&mut applied, today, DateTime::UNIX_EPOCH).expect("valid");
+        applied.updated_at = after.updated_at;
+        assert_eq!(applied, after);
+        assert!(PatientEdit::between(&before, &before).is_empty());
+        let mut long = before.clone();
+        long.referral_source = Some("x".repeat(201));
+        let refused = PatientEdit::between(&before, &long).apply(&mut before.clone(), today, DateTime::UNIX_EPOCH);
+        assert!(refused.expect_err("too long").to_string().contains("referral source"));
     }
 
     #[test]

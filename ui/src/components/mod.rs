@@ -3,6 +3,7 @@
 pub mod enroll_fields;
 pub mod field;
 pub mod patient_card;
+pub mod patient_edit;
 
 pub use enroll_fields::{EnrollFields, Enrollment};
 pub use field::{Field, use_focus_on};

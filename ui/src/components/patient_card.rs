@@ -13,6 +13,7 @@ use yew::prelude::*;
 
 use crate::api;
 use crate::app::{Desk, Page};
+use crate::components::patient_edit::PatientEditForm;
 use crate::format;
 
 #[derive(Properties, PartialEq)]
@@ -73,6 +74,11 @@ pub fn PatientCardView(props: &CardProps) -> Html {
             })
         }
     };
+    let editing = use_state(|| false);
+    let open_edit = {
+        let editing = editing.clone();
+        Callback::from(move |_: MouseEvent| editing.set(true))
+    };
     let may_restrict =
         desk.state.staff.as_ref().is_some_and(|s| s.role.allows(rapport_model::Operation::RestrictRecord));
     let restrict = {
@@ -103,6 +109,14 @@ pub fn PatientCardView(props: &CardProps) -> Html {
     let channel = |name: &str, ok: bool| {
         html! { <span class={classes!("badge", (!ok).then_some("off"))}>{format!("{name} {}", if ok { "yes" } else { "no" })}</span> }
     };
+    if *editing {
+        let (editing, on_changed) = (editing.clone(), props.on_changed.clone());
+        let on_done = Callback::from(move |()| {
+            editing.set(false);
+            on_changed.emit(());
+        });
+        return html! { <PatientEditForm patient={p.clone()} {on_done} /> };
+    }
     html! {
         <article class="patient" aria-labelledby="patient-name" id="patient-card">
             <header>
@@ -118,6 +132,7 @@ pub fn PatientCardView(props: &CardProps) -> Html {
                 if !props.glance {
                     <div class="actions">
                         <button class="primary" id="book-button" onclick={book(None)}>{"Book"}</button>
+                        <button class="quiet" id="edit-details" onclick={open_edit}>{"Edit details"}</button>
                         if may_restrict {
                             <button class="quiet" id="card-restrict" onclick={restrict}
                                 title="A restricted record opens only with a stated reason, shown to managers">
