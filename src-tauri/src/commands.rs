@@ -10,8 +10,8 @@ use rapport_model::ipc::{
     EnrollArgs, ExportArgs, ExportRecordsArgs, FindArgs, GlanceArgs, HeadOffice, IdleLockArgs, ImportFileArgs,
     ImportProgressView, ImportReport, JoinArgs, LoginArgs, MergeArgs, MoveArgs, PassphraseArgs, PasswordArgs,
     PasswordChangeArgs, PatientArgs, PauseArgs, PointerArgs, ProfileArgs, RangeArgs, RecallRuleArgs, RecordsFile,
-    ResolveArgs, RestrictArgs, SavedFile, ScheduleArgs, SearchArgs, SegmentArgs, SetupArgs, SlotArgs, StaffAction,
-    StatusArgs, TemplateArgs, UnmergeArgs,
+    ResolveArgs, RestrictArgs, RevisePointerArgs, SavedFile, ScheduleArgs, SearchArgs, SegmentArgs, SetupArgs,
+    SlotArgs, StaffAction, StatusArgs, TemplateArgs, UnmergeArgs,
 };
 use rapport_model::merge::PatientMerge;
 use rapport_model::outreach::{MessagingEdit, MessagingView, RecallRule, TemplateView};
@@ -154,6 +154,22 @@ pub async fn add_pointer(desk: State<'_, Desk>, args: AddPointerArgs) -> Reply<P
 #[tauri::command]
 pub async fn mark_pointer_used(desk: State<'_, Desk>, args: PointerArgs) -> Reply<Pointer> {
     desk.with_session(|app, s| app.mark_pointer_used(s, args.pointer, None))
+}
+
+#[tauri::command]
+pub async fn revise_pointer(desk: State<'_, Desk>, args: RevisePointerArgs) -> Reply<Pointer> {
+    let new = NewPointer { kind: args.kind, text: args.text, event_date: args.event_date, source: Source::Call };
+    desk.with_session(|app, s| app.revise_pointer(s, args.pointer, new))
+}
+
+#[tauri::command]
+pub async fn retract_pointer(desk: State<'_, Desk>, args: PointerArgs) -> Reply<Pointer> {
+    desk.with_session(|app, s| app.retract_pointer(s, args.pointer))
+}
+
+#[tauri::command]
+pub async fn pointer_history(desk: State<'_, Desk>, args: PointerArgs) -> Reply<Vec<Pointer>> {
+    desk.with_session(|app, s| app.pointer_history(s, args.pointer))
 }
 
 #[tauri::command]

@@ -195,6 +195,15 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
     screenshot(driver, shots, "patient-edit").await?;
     by_id(driver, "edit-save").await?.click().await?;
     by_xpath(driver, "//div[@class='facts']/div[span='Comes with'][contains(., 'Kiran Verma (daughter)')]").await?;
+    // A pointer corrected: the new version is on the card, the old one under "Earlier".
+    by_xpath(driver, "//button[@aria-label='Change: Back from a holiday in Goa']").await?.click().await?;
+    let revised = by_css(driver, "form.revise input").await?;
+    revised.clear().await?;
+    revised.send_keys("Back from two weeks in Goa").await?;
+    by_css(driver, "form.revise button.primary").await?.click().await?;
+    by_xpath(driver, "//button[@aria-label='Earlier versions: Back from two weeks in Goa']").await?.click().await?;
+    by_xpath(driver, "//ul[@aria-label='Earlier versions']/li[contains(., 'Back from a holiday in Goa')]").await?;
+    screenshot(driver, shots, "pointer-revised").await?;
 
     // Registration: the same patient typed again shows up as a likely duplicate, scored; a
     // new patient (a relative on the same phone) is registered after all.

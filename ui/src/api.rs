@@ -8,8 +8,8 @@ use rapport_model::duplicates::Band;
 use rapport_model::ipc::{
     AddPointerArgs, BreakGlassArgs, CallDoneArgs, DeskState, DuplicateArgs, EditPatientArgs, EnrollArgs, ErrorReply,
     FindArgs, GlanceArgs, HeadOffice, IdleLockArgs, JoinArgs, LoginArgs, MoveArgs, PassphraseArgs, PasswordArgs,
-    PatientArgs, PointerArgs, RecallRuleArgs, ResolveArgs, RestrictArgs, ScheduleArgs, SearchArgs, SetupArgs, SlotArgs,
-    StatusArgs, TemplateArgs,
+    PatientArgs, PointerArgs, RecallRuleArgs, ResolveArgs, RestrictArgs, RevisePointerArgs, ScheduleArgs, SearchArgs,
+    SetupArgs, SlotArgs, StatusArgs, TemplateArgs,
 };
 use rapport_model::ipc::{
     BandArgs, CampaignArgs, ExportArgs, ExportRecordsArgs, ImportFileArgs, ImportProgressView, ImportReport, MergeArgs,
@@ -91,6 +91,23 @@ pub async fn unlock_database(passphrase: String) -> Reply<DeskState> {
 
 pub async fn login(login: String, password: String) -> Reply<DeskState> {
     call("login", &LoginArgs { login, password }).await
+}
+
+pub async fn revise_pointer(
+    pointer: PointerId,
+    kind: PointerKind,
+    text: String,
+    event_date: Option<NaiveDate>,
+) -> Reply<Pointer> {
+    call("revise_pointer", &RevisePointerArgs { pointer, kind, text, event_date }).await
+}
+
+pub async fn retract_pointer(pointer: PointerId) -> Reply<Pointer> {
+    call("retract_pointer", &PointerArgs { pointer }).await
+}
+
+pub async fn pointer_history(pointer: PointerId) -> Reply<Vec<Pointer>> {
+    call("pointer_history", &PointerArgs { pointer }).await
 }
 
 pub async fn edit_patient(patient: PatientId, edit: PatientEdit) -> Reply<Patient> {

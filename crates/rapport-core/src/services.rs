@@ -176,7 +176,11 @@ impl Rapport {
                 Some(record.map(|p| MergedAway { merge_id: m.id, record: PatientHit::from(&p), at: m.at }))
             })
             .collect::<rapport_store::Result<Vec<_>>>()?;
+        let mut history: Vec<Appointment> = appointments.iter().filter(|a| a.starts_at <= now).cloned().collect();
+        history.sort_by_key(|a| std::cmp::Reverse(a.starts_at));
+        history.truncate(rapport_model::view::VISIT_HISTORY);
         Ok(PatientCard {
+            history,
             age: patient.age_on(today),
             usual_doctor_name,
             pointers,
@@ -244,6 +248,24 @@ impl Rapport {
             retracted_at: None,
             marks: Vec::new(),
         })
+    }
+
+    /// The earlier versions of a pointer (what it said before each revision), newest first.
+    pub fn pointer_history(&self, s: &Session, id: PointerId) -> Result<Vec<Pointer>> {
+        s.require(Operation::ViewPatient)?;
+        let conn = self.store.conn();
+        let current = records::get_pointer(conn, id)?.ok_or_else(|| Error::not_found("pointer"))?;
+        self.may_open(s, current.patient_id)?;
+        let mut older = Vec::new();
+        let mut next = current.supersedes;
+        // A chain is finite (each version points to an older one), but a copy damaged by hand
+        // must not loop: at most as many steps as the patient has pointers.
+        while let Some(id) = next.filter(|_| older.len() < 1000) {
+            let Some(p) = records::get_pointer(conn, id)? else { break };
+            next = p.supersedes;
+            older.push(p);
+        }
+        Ok(older)
     }
 
     /// The pointer if it is the current version and not retracted.

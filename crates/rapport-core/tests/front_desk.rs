@@ -196,6 +196,12 @@ fn revising_a_pointer_keeps_the_old_version_in_history() {
         ["Promoted to branch manager"]
     );
     assert_eq!(c.app.mark_pointer_used(&admin, old.id, None).expect_err("old version").code, ErrorCode::Conflict);
+    // Revised again: the card's "Earlier" lists both older versions, newest first.
+    let newest = c.app.revise_pointer(&admin, new.id, pointer(PointerKind::Work, "Runs the branch")).expect("again");
+    let earlier: Vec<String> =
+        c.app.pointer_history(&admin, newest.id).expect("history").into_iter().map(|p| p.text).collect();
+    assert_eq!(earlier, ["Promoted to branch manager", "Works at the bank"]);
+    assert!(c.app.pointer_history(&admin, old.id).expect("the first version").is_empty());
 }
 
 #[test]

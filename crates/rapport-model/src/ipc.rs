@@ -352,6 +352,15 @@ pub enum RecordsFile {
     Fhir,
 }
 
+/// A pointer's new version (what it says now; the old one stays in its history).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevisePointerArgs {
+    pub pointer: PointerId,
+    pub kind: PointerKind,
+    pub text: String,
+    pub event_date: Option<NaiveDate>,
+}
+
 /// A patient's details changed from the card's form: only the fields the user changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EditPatientArgs {

@@ -75,7 +75,13 @@ pub struct PatientCard {
     /// card), newest first: each can be undone.
     #[serde(default)]
     pub merged: Vec<MergedAway>,
+    /// Past appointments, newest first (at most [`VISIT_HISTORY`]): visits, no-shows, cancels.
+    #[serde(default)]
+    pub history: Vec<Appointment>,
 }
+
+/// How many past appointments a card lists.
+pub const VISIT_HISTORY: usize = 20;
 
 /// A record merged into the one shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

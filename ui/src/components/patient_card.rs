@@ -188,12 +188,12 @@ pub fn PatientCardView(props: &CardProps) -> Html {
             <h3>{"Talk about"}</h3>
             if talk.is_empty() { <p class="hint">{"Nothing yet. Learnt something? Add it below."}</p> }
             <ul class="pointers" id="talk-about">
-                { for talk.iter().map(|v| html! { <PointerRow view={(*v).clone()} glance={props.glance} on_changed={props.on_changed.clone()} /> }) }
+                { for talk.iter().map(|v| html! { <PointerRow key={v.pointer.id.to_string()} view={(*v).clone()} glance={props.glance} on_changed={props.on_changed.clone()} /> }) }
             </ul>
             if !avoid.is_empty() {
                 <h3>{"Avoid"}</h3>
                 <ul class="pointers" id="avoid-topics">
-                    { for avoid.iter().map(|v| html! { <PointerRow view={(*v).clone()} glance={props.glance} on_changed={props.on_changed.clone()} /> }) }
+                    { for avoid.iter().map(|v| html! { <PointerRow key={v.pointer.id.to_string()} view={(*v).clone()} glance={props.glance} on_changed={props.on_changed.clone()} /> }) }
                 </ul>
             }
             <QuickCapture patient={p.id} on_changed={props.on_changed.clone()} />
@@ -211,6 +211,12 @@ pub fn PatientCardView(props: &CardProps) -> Html {
                     }
                 </div>
             </div>
+            if card.history.len() > 1 {
+                <details class="visit-history" id="visit-history">
+                    <summary>{format!("Earlier appointments ({})", card.history.len())}</summary>
+                    <ul>{ for card.history.iter().map(|a| html! { <li>{appointment_line(a, today)}</li> }) }</ul>
+                </details>
+            }
             if !card.open_calls.is_empty() {
                 <h3>{"To call"}</h3>
                 <ul class="calls">{ for card.open_calls.iter().map(|c| html! {
@@ -264,8 +270,75 @@ fn PointerRow(props: &PointerRowProps) -> Html {
             });
         })
     };
+    // A new version being typed, and the earlier versions when asked for.
+    let revising = use_state(|| None::<String>);
+    let earlier = use_state(|| None::<Vec<rapport_model::Pointer>>);
+    let may_retract =
+        desk.state.staff.as_ref().is_some_and(|s| s.role.allows(rapport_model::Operation::RetractPointer));
+    let act = {
+        let (on_changed, desk, error) = (props.on_changed.clone(), desk.clone(), error.clone());
+        move |command: std::pin::Pin<Box<dyn std::future::Future<Output = api::Reply<rapport_model::Pointer>>>>| {
+            let (on_changed, desk, error) = (on_changed.clone(), desk.clone(), error.clone());
+            spawn_local(async move {
+                match command.await {
+                    Ok(_) => on_changed.emit(()),
+                    Err(e) => error.set(desk.message(e)),
+                }
+            });
+        }
+    };
+    let start_revising = {
+        let (revising, text) = (revising.clone(), v.pointer.text.clone());
+        Callback::from(move |_: MouseEvent| revising.set(Some(text.clone())))
+    };
+    let on_revise_input = {
+        let revising = revising.clone();
+        Callback::from(move |e: InputEvent| revising.set(Some(e.target_unchecked_into::<HtmlInputElement>().value())))
+    };
+    let save_revision = {
+        let (act, revising, p) = (act.clone(), revising.clone(), v.pointer.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if let Some(text) = (*revising).clone() {
+                act(Box::pin(api::revise_pointer(p.id, p.kind, text, p.event_date)));
+            }
+        })
+    };
+    let cancel_revision = {
+        let revising = revising.clone();
+        Callback::from(move |_: MouseEvent| revising.set(None))
+    };
+    let retract = {
+        let (act, id) = (act.clone(), v.pointer.id);
+        Callback::from(move |_: MouseEvent| act(Box::pin(api::retract_pointer(id))))
+    };
+    let show_earlier = {
+        let (earlier, error, desk, id) = (earlier.clone(), error.clone(), desk.clone(), v.pointer.id);
+        Callback::from(move |_: MouseEvent| {
+            let (earlier, error, desk) = (earlier.clone(), error.clone(), desk.clone());
+            spawn_local(async move {
+                match api::pointer_history(id).await {
+                    Ok(list) => earlier.set(Some(list)),
+                    Err(e) => error.set(desk.message(e)),
+                }
+            });
+        })
+    };
     let today = desk.state.today;
     let last_used = v.pointer.last_used();
+    if let Some(text) = (*revising).clone() {
+        return html! {
+            <li class={class}>
+                <form class="revise" onsubmit={save_revision}>
+                    <label class="sr-only" for={format!("revise-{}", v.pointer.id)}>{"What it says now"}</label>
+                    <input id={format!("revise-{}", v.pointer.id)} value={text} oninput={on_revise_input} maxlength={MAX_POINTER_TEXT.to_string()} />
+                    <button class="primary">{"Save"}</button>
+                    <button type="button" class="quiet" onclick={cancel_revision}>{"Cancel"}</button>
+                </form>
+                if let Some(message) = (*error).clone() { <div class="error" role="alert">{message}</div> }
+            </li>
+        };
+    }
     html! {
         <li class={class}>
             <div>
@@ -278,10 +351,29 @@ fn PointerRow(props: &PointerRowProps) -> Html {
                     {format!("{} · {} · {}", v.pointer.kind.label(), v.pointer.author_name, format::recorded(v.pointer.created_at, today))}
                     if let Some(m) = last_used { {format!(" · used {}", format::recorded(m.at, today))} }
                 </div>
+                if let Some(list) = (*earlier).clone() {
+                    <ul class="earlier" aria-label="Earlier versions">
+                        { for list.iter().map(|p| html! {
+                            <li>{format!("{} — {}, {}", p.text, p.author_name, format::recorded(p.created_at, today))}</li>
+                        }) }
+                    </ul>
+                }
                 if let Some(message) = (*error).clone() { <div class="error" role="alert">{message}</div> }
             </div>
-            if v.state != PointerState::Avoid && !props.glance {
-                <button class="quiet used" onclick={used} aria-label={format!("Used it: {}", v.pointer.text)}>{"Used it"}</button>
+            if !props.glance {
+                <div class="pointer-actions">
+                    if v.state != PointerState::Avoid {
+                        <button class="quiet used" onclick={used} aria-label={format!("Used it: {}", v.pointer.text)}>{"Used it"}</button>
+                    }
+                    <button class="quiet" onclick={start_revising} aria-label={format!("Change: {}", v.pointer.text)}>{"Change"}</button>
+                    if may_retract {
+                        <button class="quiet" onclick={retract} aria-label={format!("Withdraw: {}", v.pointer.text)}
+                            title="No longer true or recorded by mistake: it leaves the card and stays in the history">{"Withdraw"}</button>
+                    }
+                    if v.pointer.supersedes.is_some() && earlier.is_none() {
+                        <button class="quiet" onclick={show_earlier} aria-label={format!("Earlier versions: {}", v.pointer.text)}>{"Earlier"}</button>
+                    }
+                </div>
             }
         </li>
     }
