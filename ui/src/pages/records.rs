@@ -410,6 +410,7 @@ fn ImportFile() -> Html {
                         </select>
                     </label>
                 }
+                <label class="sr-only" for="imp-file">{"The file to check"}</label>
                 <input type="file" id="imp-file" accept=".csv,.txt,.tsv,.json" onchange={on_file} />
                 <button type="button" id="imp-check" disabled={file.is_none() || *busy} onclick={run(true)}>{"Check"}</button>
                 <button type="button" id="imp-go" class="primary" disabled={!*checked || *busy} onclick={run(false)}>{"Import"}</button>
