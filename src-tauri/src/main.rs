@@ -4,7 +4,7 @@
 //! rapport-core, which the `rapport` CLI uses too; errors cross to the UI as `{code, message}`.
 //!
 //! Environment: `RAPPORT_DB` picks the database (default: the user's data directory, as for
-//! the CLI). `RAPPORT_IDLE_LOCK_SECONDS` overrides the idle lock (for tests).
+//! the CLI). `RAPPORT_IDLE_LOCK_SECONDS` overrides the idle lock in debug (test) builds only.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
@@ -16,11 +16,14 @@ use std::time::Duration;
 
 fn main() {
     let db = std::env::var_os("RAPPORT_DB").map(PathBuf::from).unwrap_or_else(rapport_core::default_db_path);
-    let idle_override = std::env::var("RAPPORT_IDLE_LOCK_SECONDS")
-        .ok()
-        .and_then(|s| s.parse::<u64>().ok())
-        .filter(|&s| s > 0)
-        .map(Duration::from_secs);
+    // A test knob, read by test (debug) builds only: a release build on a clinic's desk keeps
+    // the idle lock its managers set, whatever its environment says.
+    let idle_override = if cfg!(debug_assertions) {
+        std::env::var("RAPPORT_IDLE_LOCK_SECONDS").ok().and_then(|s| s.parse::<u64>().ok()).filter(|&s| s > 0)
+    } else {
+        None
+    }
+    .map(Duration::from_secs);
     let result = tauri::Builder::default()
         .manage(desk::Desk::new(db, idle_override))
         .invoke_handler(tauri::generate_handler![

@@ -154,6 +154,20 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
     let search = by_id(driver, "search").await?;
     by_xpath(driver, "//span[contains(., 'Priya')]").await?;
     assert!(focus_reaches(driver, "search").await?, "the search box has focus on start");
+    // The window is hardened: an inline style is refused by the CSP, and the prototypes that
+    // Tauri's IPC relies on are frozen.
+    let hardened = driver
+        .execute(
+            "const d = document.createElement('div');
+             d.setAttribute('style', 'position: absolute; width: 123px');
+             document.body.appendChild(d);
+             const width = d.getBoundingClientRect().width;
+             d.remove();
+             return [width !== 123, Object.isFrozen(Object.prototype)];",
+            Vec::new(),
+        )
+        .await?;
+    assert_eq!(hardened.json(), &serde_json::json!([true, true]), "inline style refused, prototype frozen");
     search.send_keys("a").await?;
     let first = by_css(driver, "#results li .name").await?.text().await?;
     let family: String = first.split_whitespace().last().unwrap_or_default().chars().take(4).collect();

@@ -101,6 +101,18 @@ pub struct KdfCost {
     pub parallelism: u32,
 }
 
+impl KdfCost {
+    /// The most a key file may ask for: it is read before anything is trusted, so a damaged or
+    /// hostile one must not make the desk allocate gigabytes or spin for minutes.
+    pub const MAX: Self = Self { memory_kib: 1024 * 1024, iterations: 16, parallelism: 8 };
+
+    fn within_bounds(self) -> bool {
+        self.memory_kib <= Self::MAX.memory_kib
+            && (1..=Self::MAX.iterations).contains(&self.iterations)
+            && (1..=Self::MAX.parallelism).contains(&self.parallelism)
+    }
+}
+
 impl Default for KdfCost {
     /// 64 MiB, 3 passes: about 160 ms on the clinic's hardware.
     fn default() -> Self {
@@ -303,6 +315,9 @@ fn keyring_reason(e: &keyring::Error) -> String {
 }
 
 fn derive(passphrase: &Secret, cost: KdfCost, salt: &[u8]) -> Result<Zeroizing<[u8; 32]>, StoreError> {
+    if !cost.within_bounds() {
+        return Err(StoreError::KeyFile("the key file asks for more key derivation work than Rapport allows".into()));
+    }
     let params = Params::new(cost.memory_kib, cost.iterations, cost.parallelism, Some(32))
         .map_err(|_| StoreError::KeyFile("bad key derivation parameters".into()))?;
     let mut out = Zeroizing::new([0u8; 32]);
@@ -397,6 +412,28 @@ mod tests {
             unwrap(&Secret::new("wrong horse"), CHEAP, &salt, &nonce, &wrapped_key),
             Err(StoreError::WrongKey)
         ));
+    }
+
+    #[test]
+    fn a_key_file_asking_for_unbounded_work_is_refused_before_any_is_done() {
+        let key = DataKey::random().expect("random");
+        let KeyLocation::Passphrase { salt, nonce, wrapped_key, .. } =
+            wrap(&key, &Secret::new("correct horse"), CHEAP).expect("wrap")
+        else {
+            panic!("passphrase location expected")
+        };
+        let started = std::time::Instant::now();
+        for cost in [
+            KdfCost { memory_kib: u32::MAX, ..CHEAP },
+            KdfCost { iterations: u32::MAX, ..CHEAP },
+            KdfCost { parallelism: 1000, ..CHEAP },
+            KdfCost { iterations: 0, ..CHEAP },
+        ] {
+            let refused = unwrap(&Secret::new("correct horse"), cost, &salt, &nonce, &wrapped_key);
+            assert!(matches!(refused, Err(StoreError::KeyFile(_))), "{cost:?}");
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(1), "refused at once");
+        assert!(KdfCost::default().within_bounds());
     }
 
     #[test]

@@ -93,7 +93,7 @@ pub fn HeadOffice() -> Html {
     if !s.enrolled {
         let settings = desk.navigate.reform(|_: MouseEvent| Page::Settings);
         return html! {
-            <section class="card" aria-labelledby="ho-title" style="max-width: 40rem">
+            <section class="card narrow" aria-labelledby="ho-title">
                 <h1 id="ho-title">{"Head office"}</h1>
                 <p>{"This desk works on its own: it is not enrolled with a head office."}</p>
                 if may_configure {
@@ -298,7 +298,7 @@ pub fn EnrollSection() -> Html {
     };
     let open_status = desk.navigate.reform(|_: MouseEvent| Page::HeadOffice);
     html! {
-        <section class="card" aria-labelledby="enroll-title" style="max-width: 40rem">
+        <section class="card narrow" aria-labelledby="enroll-title">
             <h2 id="enroll-title">{"Head office"}</h2>
             if *done {
                 <p class="success" role="status" id="enroll-done">{"Enrolled. This desk now syncs with head office in the background."}</p>

@@ -165,7 +165,7 @@ pub fn Messaging() -> Html {
     let slots: Vec<String> = outreach::Slot::ALL.iter().map(|s| format!("{{{}}}", s.name())).collect();
     html! {
         <>
-        <section class="card messaging" aria-labelledby="messaging-title" id="messaging-settings" style="max-width: 48rem">
+        <section class="card messaging medium" aria-labelledby="messaging-title" id="messaging-settings">
             <h2 id="messaging-title">{"Messages to patients"}</h2>
             <p class="hint">{"Head office sends reminders, greetings and recalls by these settings, in the clinic's time zone; nothing goes in the quiet hours."}</p>
             if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
@@ -198,12 +198,12 @@ pub fn Messaging() -> Html {
                 },
             } }
         </section>
-        <section class="card messaging" aria-labelledby="templates-title" id="templates" style="max-width: 48rem">
+        <section class="card messaging medium" aria-labelledby="templates-title" id="templates">
             <h2 id="templates-title">{"Message texts"}</h2>
             <p class="hint">{format!("Slots: {}. A text may use only the slots its kind has; nothing else about the patient is ever sent.", slots.join(" "))}</p>
             <ul class="templates">{ for templates.iter().map(template_row) }</ul>
         </section>
-        <section class="card messaging" aria-labelledby="recalls-title" id="recall-rules" style="max-width: 48rem">
+        <section class="card messaging medium" aria-labelledby="recalls-title" id="recall-rules">
             <h2 id="recalls-title">{"Recall rules"}</h2>
             <p class="hint">{"Patients carrying a condition tag are recalled this often after their last visit: by message where they agreed to one, and on the call list."}</p>
             if rules.is_empty() { <p class="empty">{"No recall rules yet."}</p> }

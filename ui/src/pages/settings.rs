@@ -37,7 +37,7 @@ pub fn Settings() -> Html {
     };
     html! {
         <>
-        <section class="card" aria-labelledby="settings-title" style="max-width: 40rem">
+        <section class="card narrow" aria-labelledby="settings-title">
             <h1 id="settings-title">{"Desk settings"}</h1>
             <label for="idle-lock">{"Lock the desk after it has been idle for"}</label>
             <select id="idle-lock" {onchange}>

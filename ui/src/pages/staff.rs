@@ -193,7 +193,7 @@ pub fn StaffSection() -> Html {
         }
     };
     html! {
-        <section class="card" aria-labelledby="staff-title" id="staff" style="max-width: 60rem">
+        <section class="card wide" aria-labelledby="staff-title" id="staff">
             <h2 id="staff-title">{"Staff"}</h2>
             { match &*staff {
                 None => html! { <p class="hint">{"Loading…"}</p> },
