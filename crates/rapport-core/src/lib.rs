@@ -243,45 +243,49 @@ impl Rapport {
         Ok(meta::get(self.store.conn(), "clinic_name")?.unwrap_or_default())
     }
 
-    /// Checks a staff login and password. Five failures in a row lock the account for 15
-    /// minutes; every attempt is audited.
+    /// Checks a staff login and password. Five failures in a row lock the login for 15 minutes;
+    /// every attempt is audited. A known login and an unknown one are answered, locked out and
+    /// worked alike — one password check, one write — so nobody learns which logins exist;
+    /// a disabled account says so only to whoever typed its password.
     pub fn login(&mut self, login: &str, password: &Secret) -> Result<Session> {
         let now = self.clock.now();
-        let refused = || Error::new(ErrorCode::AuthFailed, "unknown login or wrong password");
-        let Ok(login) = normalize_login(login) else {
-            return Err(refused());
+        let typed: String = login.trim().to_lowercase().chars().take(64).collect();
+        let found = match normalize_login(login) {
+            Ok(login) => records::staff_by_login(self.store.conn(), &login)?,
+            Err(_) => None,
         };
-        let Some((staff, auth)) = records::staff_by_login(self.store.conn(), &login)? else {
-            // Spend the same time as a real check, so logins cannot be probed by timing.
-            let _ = verify_password(password, &DUMMY_HASH);
-            return Err(refused());
-        };
-        if !staff.active {
-            return Err(Error::new(ErrorCode::AccountLocked, "this account is disabled"));
-        }
-        if auth.locked_until.is_some_and(|until| until > now) {
+        let (failed, locked_until) = records::login_failures(self.store.conn(), &typed)?;
+        let hash = found.as_ref().map_or(DUMMY_HASH.as_str(), |(_, auth)| auth.password_hash.as_str());
+        let right = verify_password(password, hash) && found.is_some();
+        let locked = locked_until.filter(|until| *until > now);
+        let ok = right && locked.is_none();
+        self.store.write(|tx| -> Result<()> {
+            let (failed, until) = match (ok, locked) {
+                (true, _) => (0, None),
+                (false, Some(until)) => (failed, Some(until)),
+                (false, None) if failed + 1 >= LOCKOUT_AFTER_FAILURES => {
+                    (0, Some(now + Duration::minutes(LOCKOUT_MINUTES)))
+                }
+                (false, None) => (failed + 1, None),
+            };
+            records::set_login_failures(tx, &typed, failed, until)?;
+            let staff_id = found.as_ref().map(|(staff, _)| staff.id);
+            let admitted = ok && found.as_ref().is_some_and(|(staff, _)| staff.active);
+            let action = if admitted { "staff.login" } else { "staff.login_failed" };
+            audit::append(tx, &NewAuditEntry { at: now, staff_id, action, patient_id: None, subject: None })?;
+            Ok(())
+        })?;
+        if locked.is_some() {
             return Err(Error::new(
                 ErrorCode::AccountLocked,
                 format!("too many failed logins; try again in {LOCKOUT_MINUTES} minutes or ask a manager"),
             ));
         }
-        let ok = verify_password(password, &auth.password_hash);
-        self.store.write(|tx| -> Result<()> {
-            if ok {
-                records::set_login_failures(tx, staff.id, 0, None)?;
-            } else {
-                let failures = auth.failed_logins + 1;
-                let lock = (failures >= LOCKOUT_AFTER_FAILURES).then(|| now + Duration::minutes(LOCKOUT_MINUTES));
-                records::set_login_failures(tx, staff.id, if lock.is_some() { 0 } else { failures }, lock)?;
-            }
-            let action = if ok { "staff.login" } else { "staff.login_failed" };
-            audit::append(
-                tx,
-                &NewAuditEntry { at: now, staff_id: Some(staff.id), action, patient_id: None, subject: None },
-            )?;
-            Ok(())
-        })?;
-        if ok { Ok(Session::new(staff, auth.password_reset)) } else { Err(refused()) }
+        match found.filter(|_| ok) {
+            Some((staff, _)) if !staff.active => Err(Error::new(ErrorCode::AccountLocked, "this account is disabled")),
+            Some((staff, auth)) => Ok(Session::new(staff, auth.password_reset)),
+            None => Err(Error::new(ErrorCode::AuthFailed, "unknown login or wrong password")),
+        }
     }
 
     /// Adds a staff account. Managers add front desk and clinicians; admins add anyone.

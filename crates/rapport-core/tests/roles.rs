@@ -138,6 +138,33 @@ fn five_wrong_passwords_lock_the_account_for_fifteen_minutes() {
 }
 
 #[test]
+fn an_unknown_login_is_answered_and_locked_out_exactly_as_a_known_one() {
+    let mut c = clinic();
+    c.staff("desk", Role::FrontDesk);
+    let answers = |c: &mut Clinic, login: &str| -> Vec<(ErrorCode, String)> {
+        (0..7)
+            .map(|_| c.app.login(login, &Secret::new("wrong-password")).expect_err("refused"))
+            .map(|e| (e.code, e.message))
+            .collect()
+    };
+    let audit_before = audit_entries(&c);
+    let known = answers(&mut c, "desk");
+    let per_try = audit_entries(&c) - audit_before;
+    let unknown = answers(&mut c, "nobody.here");
+    assert_eq!(known, unknown, "the same answers, try by try, the lockout included");
+    assert_eq!(known[5].0, ErrorCode::AccountLocked, "the sixth try meets the lockout");
+    assert_eq!(audit_entries(&c) - audit_before, 2 * per_try, "the same writes for either");
+    // A disabled account answers a wrong password like any other; only its own password learns
+    // that it is disabled.
+    let admin = c.admin.clone();
+    c.staff("gone", Role::FrontDesk);
+    c.app.set_staff_active(&admin, "gone", false).expect("deactivate");
+    let wrong = c.app.login("gone", &Secret::new("wrong-password")).expect_err("wrong");
+    assert_eq!((wrong.code, wrong.message.as_str()), (ErrorCode::AuthFailed, "unknown login or wrong password"));
+    assert_eq!(c.app.login("gone", &Secret::new(PASSWORD)).expect_err("disabled").code, ErrorCode::AccountLocked);
+}
+
+#[test]
 fn unknown_logins_and_wrong_passwords_get_the_same_answer() {
     let mut c = clinic();
     let unknown = c.app.login("nobody", &Secret::new(PASSWORD)).expect_err("unknown");

@@ -56,10 +56,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/client/0017_audit_by_action.sql"),
         then: Some(add_late_columns),
     },
+    Migration { version: 18, sql: include_str!("../../../migrations/client/0018_login_failures.sql"), then: None },
 ];
 
 /// The schema version this build creates and understands.
-pub const LATEST_VERSION: i64 = 17;
+pub const LATEST_VERSION: i64 = 18;
 
 /// Columns added after the Rust work of earlier migrations was written, which that work reads
 /// (it reads records as this build does): each is added before such work runs, and by the

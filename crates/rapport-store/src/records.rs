@@ -218,14 +218,11 @@ pub fn touch_patient(conn: &Connection, id: PatientId, at: chrono::DateTime<chro
 #[derive(Debug, Clone)]
 pub struct StaffAuth {
     pub password_hash: String,
-    pub failed_logins: i64,
-    pub locked_until: Option<chrono::DateTime<chrono::Utc>>,
     /// A manager reset the password: it must be changed at the next login.
     pub password_reset: bool,
 }
 
-const STAFF_COLS: &str =
-    "id, login, display_name, role, active, created_at, password_hash, failed_logins, locked_until, password_reset";
+const STAFF_COLS: &str = "id, login, display_name, role, active, created_at, password_hash, password_reset";
 
 fn staff_from_row(row: &Row<'_>) -> rusqlite::Result<(Staff, StaffAuth)> {
     Ok((
@@ -237,12 +234,7 @@ fn staff_from_row(row: &Row<'_>) -> rusqlite::Result<(Staff, StaffAuth)> {
             active: row.get(4)?,
             created_at: from_ms(row.get(5)?),
         },
-        StaffAuth {
-            password_hash: row.get(6)?,
-            failed_logins: row.get(7)?,
-            locked_until: opt_time(row, 8)?,
-            password_reset: row.get::<_, Option<bool>>(9)?.unwrap_or(false),
-        },
+        StaffAuth { password_hash: row.get(6)?, password_reset: row.get::<_, Option<bool>>(7)?.unwrap_or(false) },
     ))
 }
 
@@ -298,22 +290,39 @@ pub fn update_staff(conn: &Connection, s: &Staff) -> Result<()> {
 /// lockout.
 pub fn set_password(conn: &Connection, id: StaffId, password_hash: &str, reset: bool) -> Result<()> {
     conn.execute(
-        "UPDATE staff SET password_hash = ?2, password_reset = ?3, failed_logins = 0, locked_until = NULL WHERE id = ?1",
+        "UPDATE staff SET password_hash = ?2, password_reset = ?3 WHERE id = ?1",
         params![id.as_bytes().as_slice(), password_hash, reset],
+    )?;
+    conn.execute(
+        "DELETE FROM login_failure WHERE login = (SELECT login FROM staff WHERE id = ?1)",
+        [id.as_bytes().as_slice()],
     )?;
     Ok(())
 }
 
+/// Failed logins in a row for a login as typed (known or not), and the lockout if any.
+pub fn login_failures(conn: &Connection, login: &str) -> Result<(i64, Option<chrono::DateTime<chrono::Utc>>)> {
+    Ok(conn
+        .query_row("SELECT failed, locked_until FROM login_failure WHERE login = ?1", [login], |r| {
+            Ok((r.get(0)?, opt_time(r, 1)?))
+        })
+        .optional()?
+        .unwrap_or((0, None)))
+}
+
+/// Writes a login's failure count and lockout (`failed` 0 and no lockout: forgets the login).
 pub fn set_login_failures(
     conn: &Connection,
-    id: StaffId,
+    login: &str,
     failed: i64,
     locked_until: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<()> {
     conn.execute(
-        "UPDATE staff SET failed_logins = ?2, locked_until = ?3 WHERE id = ?1",
-        params![id.as_bytes().as_slice(), failed, locked_until.map(to_ms)],
+        "INSERT INTO login_failure (login, failed, locked_until) VALUES (?1, ?2, ?3)
+         ON CONFLICT (login) DO UPDATE SET failed = excluded.failed, locked_until = excluded.locked_until",
+        params![login, failed, locked_until.map(to_ms)],
     )?;
+    conn.execute("DELETE FROM login_failure WHERE login = ?1 AND failed = 0 AND locked_until IS NULL", [login])?;
     Ok(())
 }
 
