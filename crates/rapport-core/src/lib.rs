@@ -249,10 +249,14 @@ impl Rapport {
     /// a disabled account says so only to whoever typed its password.
     pub fn login(&mut self, login: &str, password: &Secret) -> Result<Session> {
         let now = self.clock.now();
-        let typed: String = login.trim().to_lowercase().chars().take(64).collect();
-        let found = match normalize_login(login) {
-            Ok(login) => records::staff_by_login(self.store.conn(), &login)?,
-            Err(_) => None,
+        // Failures are counted under the login as the staff table would hold it, or (a login no
+        // one can have) as typed, cut short.
+        let (typed, found) = match normalize_login(login) {
+            Ok(login) => {
+                let found = records::staff_by_login(self.store.conn(), &login)?;
+                (login, found)
+            }
+            Err(_) => (login.trim().to_lowercase().chars().take(64).collect(), None),
         };
         let (failed, locked_until) = records::login_failures(self.store.conn(), &typed)?;
         let hash = found.as_ref().map_or(DUMMY_HASH.as_str(), |(_, auth)| auth.password_hash.as_str());
