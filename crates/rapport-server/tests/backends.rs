@@ -593,7 +593,30 @@ both_backends!(
     the_dashboards_visit_figures_follow_every_change_of_a_visit,
     a_merge_needs_both_patients_held_stays_as_made_and_reaches_the_other_record_s_clinics,
     a_patient_merged_from_two_records_is_greeted_once,
+    an_unknown_dashboard_login_is_answered_and_locked_out_as_a_known_one,
 );
+
+/// Seven wrong passwords for a head-office user and for a login nobody has: the same answers,
+/// try by try (the lockout included), and the same writes.
+fn an_unknown_dashboard_login_is_answered_and_locked_out_as_a_known_one(o: Office) {
+    o.backend
+        .tx(|db| office::add_user(db, "watcher", office::OfficeRole::Viewer, "watcher-password-99", NOW))
+        .expect("user");
+    let tries = |login: &str| -> Vec<office::SignIn> {
+        (0..7)
+            .map(|i| o.backend.tx(|db| office::sign_in(db, login, "guess-guess", NOW + i)).expect("sign in"))
+            .collect()
+    };
+    let audited = || o.backend.tx(|db| office::audit_log(db, 1000)).expect("log").len();
+    let before = audited();
+    let known = tries("watcher");
+    let per_login = audited() - before;
+    assert_eq!(known, tries("nobody.at.all"));
+    assert_eq!(audited() - before, 2 * per_login, "the same writes");
+    assert!(matches!(known[4], office::SignIn::Locked { .. }) && matches!(known[6], office::SignIn::Locked { .. }));
+    let log = o.backend.tx(|db| office::audit_log(db, 1000)).expect("log");
+    assert!(!log.iter().any(|r| r.login == "nobody.at.all"), "an unknown login is not written down");
+}
 
 /// Head office greets, recalls and counts a patient under the kept record only.
 fn a_patient_merged_from_two_records_is_greeted_once(o: Office) {
@@ -1048,7 +1071,7 @@ fn a_version_2_database_moves_its_search_words_to_the_index(o: Office) {
     // nothing of the versions after 3).
     o.backend
         .tx(|db| {
-            for table in ["visit_day", "survey_day", "office_audit", "message"] {
+            for table in ["visit_day", "survey_day", "office_audit", "message", "sign_in_failure"] {
                 db.exec(&format!("DROP TABLE {table}"), &[])?;
             }
             db.exec("DROP TABLE campaign_run", &[])?;

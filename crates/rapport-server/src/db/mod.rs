@@ -238,7 +238,7 @@ struct Migration {
 
 /// Head office's schema, one version after another; a database is brought up to the last one
 /// at start.
-const MIGRATIONS: [Migration; 10] = [
+const MIGRATIONS: [Migration; 11] = [
     Migration { sql: include_str!("../../../../migrations/server/0001_head_office.sql"), then: None },
     Migration { sql: include_str!("../../../../migrations/server/0002_trust.sql"), then: None },
     Migration {
@@ -261,6 +261,7 @@ const MIGRATIONS: [Migration; 10] = [
         sql: include_str!("../../../../migrations/server/0010_figures_by_day.sql"),
         then: Some(crate::office::figures::answers_by_day),
     },
+    Migration { sql: include_str!("../../../../migrations/server/0011_sign_in_failures.sql"), then: None },
 ];
 
 /// Migration 6: the message columns the later form of migration 4 made, added where missing.

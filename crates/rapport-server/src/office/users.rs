@@ -67,8 +67,9 @@ pub fn add_user(db: &mut dyn Db, login: &str, role: OfficeRole, password: &str, 
              failed_logins = 0, locked_until = NULL",
         &[login.as_str().into(), role.as_str().into(), hashed.into(), now_ms.into()],
     )?;
-    // A new password ends the sessions opened with the old one.
+    // A new password ends the sessions opened with the old one, and lifts a lockout.
     db.exec("DELETE FROM office_session WHERE login = $1", &[login.as_str().into()])?;
+    db.exec("DELETE FROM sign_in_failure WHERE login = $1", &[login.as_str().into()])?;
     Ok(())
 }
 
@@ -96,40 +97,54 @@ static DUMMY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         .unwrap_or_default()
 });
 
+/// Checks a sign-in. A known login and an unknown one are answered, locked out and worked alike
+/// (one password check, the same writes), so nobody learns which logins exist.
 pub fn sign_in(db: &mut dyn Db, login: &str, password: &str, now_ms: i64) -> OfficeResult<SignIn> {
-    let login = login.trim().to_lowercase();
-    let found = db.query_one(
-        "SELECT password_hash, failed_logins, locked_until FROM office_user WHERE login = $1",
-        &[login.as_str().into()],
-    )?;
-    let Some(found) = found else {
-        let _ = PasswordHash::new(&DUMMY).map(|h| Argon2::default().verify_password(password.as_bytes(), &h));
-        return Ok(SignIn::Wrong);
+    let login: String = login.trim().to_lowercase().chars().take(64).collect();
+    let stored =
+        match db.query_one("SELECT password_hash FROM office_user WHERE login = $1", &[login.as_str().into()])? {
+            Some(found) => Some(Row::new(found, "user").text()?),
+            None => None,
+        };
+    let (failed, locked_until) = match db
+        .query_one("SELECT failed, locked_until FROM sign_in_failure WHERE login = $1", &[login.as_str().into()])?
+    {
+        Some(found) => {
+            let mut row = Row::new(found, "sign-in failure");
+            (row.int()?, row.opt_int()?)
+        }
+        None => (0, None),
     };
-    let mut row = Row::new(found, "user");
-    let (stored, failed, locked_until) = (row.text()?, row.int()?, row.opt_int()?);
-    if let Some(until) = locked_until.filter(|u| *u > now_ms) {
+    let checked = stored.as_deref().unwrap_or(DUMMY.as_str());
+    let right = PasswordHash::new(checked)
+        .is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        && stored.is_some();
+    let locked = locked_until.filter(|u| *u > now_ms);
+    let (failed, until) = match (right, locked) {
+        (_, Some(until)) => (failed, Some(until)),
+        (true, None) => (0, None),
+        (false, None) if failed + 1 >= MAX_FAILED_LOGINS => (0, Some(now_ms + LOCKOUT_MS)),
+        (false, None) => (failed + 1, None),
+    };
+    db.exec(
+        "INSERT INTO sign_in_failure (login, failed, locked_until) VALUES ($1, $2, $3)
+         ON CONFLICT (login) DO UPDATE SET failed = excluded.failed, locked_until = excluded.locked_until",
+        &[login.as_str().into(), failed.into(), until.into()],
+    )?;
+    // The audit names a known login; an unknown one is not written down (it may be a password
+    // typed in the wrong field).
+    let who = if stored.is_some() { login.as_str() } else { "(unknown)" };
+    if let Some(until) = locked {
+        audit(db, who, "sign-in-refused", None, now_ms)?;
         return Ok(SignIn::Locked { minutes: (until - now_ms + 59_999) / 60_000 });
     }
-    let right =
-        PasswordHash::new(&stored).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok());
     if !right {
-        let failed = failed + 1;
-        let lock = (failed >= MAX_FAILED_LOGINS).then_some(now_ms + LOCKOUT_MS);
-        db.exec(
-            "UPDATE office_user SET failed_logins = $2, locked_until = $3 WHERE login = $1",
-            &[login.as_str().into(), (if lock.is_some() { 0 } else { failed }).into(), lock.into()],
-        )?;
-        audit(db, &login, if lock.is_some() { "locked" } else { "sign-in-refused" }, None, now_ms)?;
-        return Ok(match lock {
+        audit(db, who, if until.is_some() { "locked" } else { "sign-in-refused" }, None, now_ms)?;
+        return Ok(match until {
             Some(_) => SignIn::Locked { minutes: LOCKOUT_MS / 60_000 },
             None => SignIn::Wrong,
         });
     }
-    db.exec(
-        "UPDATE office_user SET failed_logins = 0, locked_until = NULL WHERE login = $1",
-        &[login.as_str().into()],
-    )?;
     let token = hex::encode(random_bytes::<32>());
     let csrf = hex::encode(random_bytes::<16>());
     db.exec("DELETE FROM office_session WHERE expires_at < $1", &[now_ms.into()])?;
