@@ -45,7 +45,10 @@ impl Rapport {
         if reason.chars().count() < 5 {
             return Err(Error::invalid("say in a few words why you need this record"));
         }
+        // The reason goes to head office in the audit chain: it must pass its rules for a line.
         let reason: String = reason.chars().take(MAX_REASON).collect();
+        rapport_model::text::check("the reason", &reason, rapport_model::text::TextRule::Line, MAX_REASON)
+            .map_err(|e| Error::invalid(e.to_string()))?;
         let id = records::canonical(self.store.conn(), id)?;
         let now = self.clock.now();
         self.store.write(|tx| log(tx, now, s, BREAK_GLASS, Some(id), Some(&reason)))?;

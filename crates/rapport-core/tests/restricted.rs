@@ -27,6 +27,8 @@ fn a_restricted_record_opens_only_with_a_reason_that_managers_see() {
     let edit = PatientEdit { family: Some("Renamed".into()), ..PatientEdit::default() };
     assert_eq!(c.app.edit_patient(&desk, vip, edit.clone()).expect_err("edit").code, ErrorCode::Restricted);
     assert_eq!(refused(c.app.open_restricted(&desk, vip, "  ")), ErrorCode::InvalidInput, "a reason is needed");
+    let hidden = "checking in \u{1b}[2J\u{202e}";
+    assert_eq!(refused(c.app.open_restricted(&desk, vip, hidden)), ErrorCode::InvalidInput, "no control characters");
     // Search still finds the patient (the desk must be able to check them in), without the card.
     assert_eq!(c.app.search_patients(&desk, "famous", 5).expect("search").len(), 1);
 
