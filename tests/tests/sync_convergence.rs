@@ -726,3 +726,29 @@ fn a_merge_reaches_every_desk_and_what_was_added_meanwhile_is_kept() {
         assert_eq!((card.patient.id, card.pointers.len()), (other, 1), "the record is itself again");
     }
 }
+
+/// Found by the property test: South takes on a patient of North's that a North desk merged
+/// away while South was behind. South's next pull reaches the merge's own change (now in its
+/// scope) before the full state of the kept record; the desk skips it, as it skips a pointer of
+/// a patient not here yet, and applies the copy the take-on sends after both records.
+#[test]
+fn a_merge_pulled_before_its_kept_record_waits_for_the_take_on_copy() {
+    let ops = [
+        Op::Register(2),
+        Op::Pointer(0, 0),
+        Op::Sync(2, Fault::LoseAnswer),
+        Op::Register(0),
+        Op::ClockJump(3, 0),
+        Op::Register(2),
+        Op::Merge(2, 1, 0),
+        Op::Sync(2, Fault::None),
+        Op::TakeOn(0),
+        Op::Register(0),
+    ];
+    let mut w = world();
+    for (step, op) in ops.iter().enumerate() {
+        w.run(op, i64::try_from(step).unwrap_or(0) + 1);
+    }
+    w.settle();
+    check(&w);
+}

@@ -670,15 +670,24 @@ fn apply_one(conn: &Connection, c: &Change, me: Uuid, now_ms: i64, written: &mut
     Ok(true)
 }
 
-/// Is the patient of a new pointer, or the pointer of a new mark, missing here?
+/// Is the patient of a new pointer, the pointer of a new mark, or a patient of a new merge
+/// missing here?
 fn parent_missing(conn: &Connection, entity: Entity, fields: &BTreeMap<String, Value>) -> Result<bool> {
-    let (parent, field) = match entity {
-        Entity::Pointer => (Entity::Patient, "patient_id"),
-        Entity::PointerMark => (Entity::Pointer, "pointer_id"),
+    let parents: &[(Entity, &str)] = match entity {
+        Entity::Pointer => &[(Entity::Patient, "patient_id")],
+        Entity::PointerMark => &[(Entity::Pointer, "pointer_id")],
+        // A merge names two patients; a clinic that just took one on may pull the merge's own
+        // change before the full state of the other (the take-on sends it again after both).
+        Entity::PatientMerge => &[(Entity::Patient, "patient_id"), (Entity::Patient, "keep")],
         _ => return Ok(false),
     };
-    let Some(id) = fields.get(field).and_then(Value::as_str) else { return Ok(false) };
-    Ok(!table(parent).exists(conn, &key_of(id)?)?)
+    for (parent, field) in parents {
+        let Some(id) = fields.get(*field).and_then(Value::as_str) else { continue };
+        if !table(*parent).exists(conn, &key_of(id)?)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 fn patient_of(key: &Sql) -> Result<PatientId> {
