@@ -12,6 +12,7 @@ use std::time::Duration;
 use rapport_tests::desktop::{Desktop, mid_morning_time_zone, screenshot};
 use rapport_tests::head_office::{Desk, Office, PASSPHRASE, PASSWORD};
 use rapport_tests::proxy::{DOWN, PASS, Proxy};
+use thirtyfour::error::WebDriverErrorInner;
 use thirtyfour::prelude::*;
 
 const DEMO_PASSWORD: &str = "front-desk-2026";
@@ -58,6 +59,18 @@ async fn by_css(driver: &WebDriver, css: &str) -> WebDriverResult<WebElement> {
 /// The first element matching `xpath` (waiting for it).
 async fn by_xpath(driver: &WebDriver, xpath: &str) -> WebDriverResult<WebElement> {
     driver.query(By::XPath(xpath)).wait(Duration::from_secs(20), Duration::from_millis(50)).first().await
+}
+
+/// Clicks the element `xpath` finds, finding it again if the page redrew it in between (a
+/// form whose file was just read redraws as the bytes arrive).
+async fn click(driver: &WebDriver, xpath: &str) -> WebDriverResult<()> {
+    let mut tries = 0;
+    loop {
+        match by_xpath(driver, xpath).await?.click().await {
+            Err(e) if tries < 5 && matches!(e.as_inner(), WebDriverErrorInner::StaleElementReference(_)) => tries += 1,
+            other => return other,
+        }
+    }
 }
 
 async fn type_into(driver: &WebDriver, id: &str, text: &str) -> WebDriverResult<()> {
@@ -428,11 +441,11 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
     // reason), and cannot be imported; the good one is checked, then imported.
     let fixture = |name: &str| format!("{}/fixtures/import/{name}", env!("CARGO_MANIFEST_DIR"));
     by_id(driver, "imp-file").await?.send_keys(fixture("his_patients_broken.csv")).await?;
-    by_xpath(driver, "//button[@id='imp-check'][not(@disabled)]").await?.click().await?;
+    click(driver, "//button[@id='imp-check'][not(@disabled)]").await?;
     // Its dates read both ways: the window asks which, rather than guess.
     by_xpath(driver, "//p[@id='imp-error'][contains(., 'day-first')]").await?;
     by_xpath(driver, "//select[@id='imp-dates']/option[@value='DD/MM/YYYY']").await?.click().await?;
-    by_xpath(driver, "//button[@id='imp-check'][not(@disabled)]").await?.click().await?;
+    click(driver, "//button[@id='imp-check'][not(@disabled)]").await?;
     let refused = by_xpath(driver, "//table[@id='imp-refused']//tr[td[contains(., 'line ')]]").await?.text().await?;
     assert!(refused.contains("line "), "a refused row names its line: {refused}");
     assert!(!by_id(driver, "imp-go").await?.is_enabled().await?, "a file with refused rows cannot be imported");
@@ -442,13 +455,13 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
     // The new file's bytes are in once the last check's report is gone.
     let read = driver.query(By::Id("imp-report")).wait(Duration::from_secs(20), Duration::from_millis(50));
     assert!(read.not_exists().await?, "choosing another file clears the last check");
-    by_xpath(driver, "//button[@id='imp-check'][not(@disabled)]").await?.click().await?;
+    click(driver, "//button[@id='imp-check'][not(@disabled)]").await?;
     by_xpath(
         driver,
         "//p[@id='imp-summary'][contains(., 'Checked his_patients.csv')][contains(., 'would be created')]",
     )
     .await?;
-    by_xpath(driver, "//button[@id='imp-go'][not(@disabled)]").await?.click().await?;
+    click(driver, "//button[@id='imp-go'][not(@disabled)]").await?;
     let imported = by_xpath(driver, "//p[@id='imp-summary'][starts-with(normalize-space(), 'Imported')]").await?;
     assert!(imported.text().await?.contains("created"), "the import says what it did");
     screenshot(driver, shots, "records-imported").await?;
