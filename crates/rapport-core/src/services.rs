@@ -133,16 +133,16 @@ impl Rapport {
             .filter(|a| a.status == AppointmentStatus::Done)
             .filter_map(|a| a.seen_at.or(a.arrived_at))
             .max();
+        // A visit seen ahead of its booked time is over: it is the last one, not the next.
+        let over = |a: &&Appointment| a.starts_at <= now || a.status.is_final();
         let last_appointment = appointments
             .iter()
-            .filter(|a| a.starts_at <= now && a.status != AppointmentStatus::Cancelled)
+            .filter(over)
+            .filter(|a| a.status != AppointmentStatus::Cancelled)
             .max_by_key(|a| a.starts_at)
             .cloned();
-        let next_appointment = appointments
-            .iter()
-            .filter(|a| a.starts_at > now && a.status.holds_slot())
-            .min_by_key(|a| a.starts_at)
-            .cloned();
+        let next_appointment =
+            appointments.iter().filter(|a| !over(a) && a.status.holds_slot()).min_by_key(|a| a.starts_at).cloned();
         let mut pointers: Vec<PointerView> = records::current_pointers(conn, id)?
             .into_iter()
             .map(|p| {

@@ -110,6 +110,22 @@ fn a_visit_runs_from_booking_to_done_with_a_wait_timer_and_an_audit_trail() {
 }
 
 #[test]
+fn a_visit_seen_ahead_of_its_time_is_the_cards_last_appointment_not_its_next() {
+    let mut c = clinic();
+    let admin = c.admin.clone();
+    let dr = doctor(&mut c, "dr.rao");
+    let p = c.patient("Asha", "Rao");
+    let early = book(&mut c, &admin, p, dr, 15, 0).expect("book").appointment.id;
+    let later = book(&mut c, &admin, p, dr, 16, 0).expect("book").appointment.id;
+    for step in [StatusChange::CheckIn, StatusChange::Seen, StatusChange::Done] {
+        c.app.change_status(&admin, early, step).expect("status");
+    }
+    let card = c.app.open_patient(&admin, p).expect("card");
+    assert_eq!(card.last_appointment.map(|a| a.id), Some(early), "done at noon, booked for three");
+    assert_eq!(card.next_appointment.map(|a| a.id), Some(later));
+}
+
+#[test]
 fn a_no_show_puts_a_call_to_rebook_on_the_call_list_and_the_card() {
     let mut c = clinic();
     let admin = c.admin.clone();
