@@ -23,7 +23,7 @@ use rapport_model::view::{
     BookingOutcome, BreakGlassEntry, ConflictView, DoctorGlance, DoctorView, DuplicateMatch, DuplicatePair, FreeSlot,
     MergePreview, PatientCard, PatientHit, ScheduleRow,
 };
-use rapport_model::{Appointment, Booking, NewPatient, Patient, Pointer, Source, Staff};
+use rapport_model::{Appointment, Booking, NewPatient, Patient, Pointer, PointerKind, Source, Staff};
 use tauri::{AppHandle, Manager, State};
 
 use crate::desk::{Desk, Reply};
@@ -147,8 +147,13 @@ pub async fn open_patient(desk: State<'_, Desk>, args: PatientArgs) -> Reply<Pat
 
 #[tauri::command]
 pub async fn add_pointer(desk: State<'_, Desk>, args: AddPointerArgs) -> Reply<Pointer> {
-    let new = NewPointer { kind: args.kind, text: args.text, event_date: args.event_date, source: Source::Call };
+    let new = from_the_desk(args.kind, args.text, args.event_date);
     desk.with_session(|app, s| app.add_pointer(s, args.patient, new))
+}
+
+/// A pointer typed at the desk (told by the patient, in person or on the phone).
+fn from_the_desk(kind: PointerKind, text: String, event_date: Option<chrono::NaiveDate>) -> NewPointer {
+    NewPointer { kind, text, event_date, source: Source::Call }
 }
 
 #[tauri::command]
@@ -158,7 +163,7 @@ pub async fn mark_pointer_used(desk: State<'_, Desk>, args: PointerArgs) -> Repl
 
 #[tauri::command]
 pub async fn revise_pointer(desk: State<'_, Desk>, args: RevisePointerArgs) -> Reply<Pointer> {
-    let new = NewPointer { kind: args.kind, text: args.text, event_date: args.event_date, source: Source::Call };
+    let new = from_the_desk(args.kind, args.text, args.event_date);
     desk.with_session(|app, s| app.revise_pointer(s, args.pointer, new))
 }
 

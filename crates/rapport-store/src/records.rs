@@ -123,6 +123,16 @@ fn patient_from_row(row: &Row<'_>) -> rusqlite::Result<Patient> {
     })
 }
 
+/// Is the living patient's record restricted (break-glass)? False for an unknown id.
+pub fn is_restricted(conn: &Connection, id: PatientId) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT restricted FROM patient WHERE id = ?1 AND deleted_at IS NULL")?
+        .query_row([id.as_bytes().as_slice()], |r| r.get::<_, Option<bool>>(0))
+        .optional()?
+        .flatten()
+        .unwrap_or(false))
+}
+
 /// The next record number for this device: `<site code>-<n>`. The site code keeps numbers made
 /// on different devices of a clinic apart.
 pub fn next_record_no(conn: &Connection) -> Result<String> {
