@@ -6,12 +6,15 @@
 //!   once and runs every test, the desktop end-to-end test included.
 //! - `cargo xtask e2e`: only the desktop end-to-end test (WebDriver under Xvfb).
 //! - `cargo xtask bench [--quick]`: benchmarks into `target/bench/report.json`.
+//! - `cargo xtask deny`: only the supply-chain check (`cargo deny check`, offline; part of `test`).
 //!
 //! Each step says what it does; what is already installed is left alone.
 #![allow(clippy::print_stdout)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
+
+mod deny;
 
 /// Debian packages the tests need, with why.
 const TEST_PACKAGES: &[(&str, &str)] = &[
@@ -61,8 +64,9 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("e2e") => e2e(),
         Some("bench") => bench(&args[1..]),
+        Some("deny") => deny::check(),
         _ => {
-            eprintln!("usage: cargo xtask run [-- ARGS] | test | e2e | bench [--quick]");
+            eprintln!("usage: cargo xtask run [-- ARGS] | test | e2e | bench [--quick] | deny");
             return ExitCode::from(2);
         }
     };
@@ -501,6 +505,7 @@ fn test() -> Result<(), String> {
     } else {
         step("clippy not installed: skipping the lint check");
     }
+    deny::check()?;
     step("building the whole workspace once (desktop app and tests included)");
     let mut build = cargo();
     build.args(["build", "--workspace", "--all-targets", "--locked"]);
