@@ -1,6 +1,7 @@
 //! `rapport-server`: head office. Clinics' devices enroll with a one-time code, then push their
 //! changes and pull everyone else's over HTTPS (rustls), with their own revocable token.
 //!
+//! - [`config`]: the configuration file (`/etc/rapport/server.toml`) and what is wrong with it.
 //! - [`db`]: storage behind one trait, SQLite (default) or PostgreSQL.
 //! - [`office`]: everything head office does, once, against that trait.
 //! - [`http`]: the axum routes, body limits, refusals as JSON, structured logs without patient
@@ -8,6 +9,7 @@
 //! - [`send`]: the sending pass over the outbox, through a [`send::Carrier`] per channel:
 //!   [`sms`] (Kannel, whose callbacks bring delivery reports and replies) and [`mail`] (SMTP).
 
+pub mod config;
 pub mod db;
 pub mod http;
 pub mod mail;
@@ -34,6 +36,12 @@ pub fn open(data: &Path, postgres: Option<&str>) -> Result<Arc<Backend>, OfficeE
     backend.migrate()?;
     backend.tx(|db| office::init(db, DEFAULT_ORGANISATION))?;
     Ok(Arc::new(backend))
+}
+
+/// A consistent copy of head office's SQLite database in `data`, written to the new file `out`
+/// while head office may be serving (`rapport-server backup`).
+pub fn backup_sqlite(data: &Path, out: &Path) -> Result<(), OfficeError> {
+    Ok(Backend::backup_sqlite(data, out)?)
 }
 
 /// The system clock in Unix milliseconds.

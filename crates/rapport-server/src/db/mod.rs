@@ -290,6 +290,11 @@ impl Backend {
         Ok(Self::Sqlite(sqlite::open(dir)?))
     }
 
+    /// A consistent copy of the SQLite database in `dir`, written to the new file `out`.
+    pub fn backup_sqlite(dir: &Path, out: &Path) -> DbResult<()> {
+        sqlite::backup(dir, out)
+    }
+
     /// PostgreSQL at `url` (TLS as its `sslmode` asks).
     pub fn postgres(url: &str) -> DbResult<Self> {
         Ok(Self::Postgres(Box::new(PgPool::open(url)?)))

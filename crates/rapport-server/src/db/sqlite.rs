@@ -5,12 +5,15 @@ use std::sync::Mutex;
 
 use super::{Db, DbError, DbResult, Val};
 
+/// The database file in head office's data directory.
+const FILE: &str = "head-office.db";
+
 /// Opens `DIR/head-office.db`. The directory is made 0700 and the file 0600 before anything
 /// is written to them; SQLite gives its WAL and shared-memory files the database file's mode.
 pub(super) fn open(dir: &Path) -> DbResult<Mutex<rusqlite::Connection>> {
     let io = |e: std::io::Error| DbError::Other(format!("cannot prepare {}: {e}", dir.display()));
     std::fs::create_dir_all(dir).map_err(io)?;
-    let file = dir.join("head-office.db");
+    let file = dir.join(FILE);
     #[cfg(unix)]
     {
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -28,6 +31,32 @@ pub(super) fn open(dir: &Path) -> DbResult<Mutex<rusqlite::Connection>> {
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;",
     )?;
     Ok(Mutex::new(conn))
+}
+
+/// Copies `DIR/head-office.db` into `out` (a new file, 0600) as one consistent snapshot, while
+/// head office may be writing: `VACUUM INTO` reads inside one transaction, and the copy is a
+/// plain database file that `open` can use as it is.
+pub(super) fn backup(dir: &Path, out: &Path) -> DbResult<()> {
+    let file = dir.join(FILE);
+    if !file.is_file() {
+        return Err(DbError::Other(format!("there is no head-office database in {}", dir.display())));
+    }
+    let io = |e: std::io::Error| DbError::Other(format!("cannot write {}: {e}", out.display()));
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        // Made first, so the copy is never readable by others; refused if it exists.
+        std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(out).map_err(io)?;
+    }
+    let copy = || -> DbResult<()> {
+        let conn = rusqlite::Connection::open_with_flags(&file, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let target = out.to_str().ok_or_else(|| DbError::Other("the backup's path is not UTF-8".into()))?;
+        conn.execute("VACUUM INTO ?1", [target])?;
+        Ok(())
+    };
+    copy().inspect_err(|_| {
+        let _ = std::fs::remove_file(out);
+    })
 }
 
 /// Runs `f` in one immediate transaction; commits if it returns `Ok`.

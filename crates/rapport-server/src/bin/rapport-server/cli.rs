@@ -12,11 +12,16 @@ pub(crate) struct Cli {
     pub(crate) command: Command,
 }
 
+/// Where head office's data is: the configuration file's `[storage]`, or these flags over it.
 #[derive(Args, Debug)]
 pub(crate) struct Storage {
+    /// Head office's configuration file (read from /etc/rapport/server.toml when neither this
+    /// nor --data is given).
+    #[arg(long, env = "RAPPORT_SERVER_CONFIG", value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
     /// Head office's data directory (the SQLite database lives here).
     #[arg(long)]
-    pub(crate) data: PathBuf,
+    pub(crate) data: Option<PathBuf>,
     /// Keep the data in PostgreSQL instead, e.g. postgres://user@host/db.
     #[arg(long, env = "RAPPORT_SERVER_POSTGRES")]
     pub(crate) postgres: Option<String>,
@@ -24,40 +29,31 @@ pub(crate) struct Storage {
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum Command {
-    /// Serve the sync API.
+    /// Serve the sync API. Every setting comes from the configuration file; a flag overrides it.
     Serve {
         #[command(flatten)]
         storage: Storage,
-        /// Address to listen on, e.g. 0.0.0.0:8443.
-        #[arg(long)]
-        listen: SocketAddr,
-        /// The server's certificate chain (PEM).
-        #[arg(long, requires = "tls_key", required_unless_present = "insecure_http")]
-        tls_cert: Option<PathBuf>,
-        /// The certificate's private key (PEM).
-        #[arg(long, requires = "tls_cert")]
-        tls_key: Option<PathBuf>,
-        /// Serve plain HTTP (tests and trusted networks only: tokens and patient data travel unencrypted).
-        #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
-        insecure_http: bool,
-        /// Where patients and gateways reach this server from outside (confirm links, callbacks).
-        #[arg(long, value_name = "URL")]
-        public_url: Option<String>,
-        /// The SMS gateway (or RAPPORT_SMS_GATEWAY, kept out of the process list):
-        /// kannel://USER:PASS@HOST:PORT?from=SENDER&secret=SECRET (Kannel's
-        /// replies and delivery reports must carry SECRET; set Kannel's get-url to
-        /// <public-url>/v1/sms/kannel/inbound?from=%p&to=%P&text=%a&secret=SECRET).
-        #[arg(long, value_name = "URL", requires = "public_url", env = "RAPPORT_SMS_GATEWAY", hide_env_values = true)]
-        sms_gateway: Option<String>,
-        /// The mail server: smtp://[USER:PASS@]HOST:PORT (add ?tls=required for STARTTLS).
-        #[arg(long, value_name = "URL", requires = "mail_from", env = "RAPPORT_SMTP", hide_env_values = true)]
-        smtp: Option<String>,
-        /// The address the clinics' email comes from.
-        #[arg(long, value_name = "ADDR", requires = "smtp")]
-        mail_from: Option<String>,
+        #[command(flatten)]
+        settings: ServeFlags,
         /// Seconds between two passes over the messages due (planning, then sending).
         #[arg(long, default_value_t = 60, value_name = "SECONDS", hide = true)]
         plan_every: u64,
+    },
+    /// Say what is wrong with the configuration, in words (exit 1), or that head office can serve.
+    CheckConfig {
+        #[command(flatten)]
+        storage: Storage,
+        #[command(flatten)]
+        settings: ServeFlags,
+    },
+    /// Copy head office's SQLite database, consistently, while it serves (PostgreSQL: use
+    /// pg_dump, see README).
+    Backup {
+        #[command(flatten)]
+        storage: Storage,
+        /// The copy to write (refused if it exists).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
     },
     /// The outbox: the messages head office plans and sends.
     #[command(subcommand)]
@@ -91,6 +87,39 @@ pub(crate) enum Command {
     /// Head-office users of the dashboard at /dashboard.
     #[command(subcommand)]
     User(UserCommand),
+}
+
+/// `serve`'s settings as flags; each overrides the configuration file's.
+#[derive(Args, Debug)]
+pub(crate) struct ServeFlags {
+    /// Address to listen on, e.g. 0.0.0.0:8443 (listen).
+    #[arg(long)]
+    pub(crate) listen: Option<SocketAddr>,
+    /// The server's certificate chain, PEM (tls.cert).
+    #[arg(long)]
+    pub(crate) tls_cert: Option<PathBuf>,
+    /// The certificate's private key, PEM (tls.key).
+    #[arg(long)]
+    pub(crate) tls_key: Option<PathBuf>,
+    /// Serve plain HTTP (tests and trusted networks only: tokens and patient data travel
+    /// unencrypted) (tls.insecure_http).
+    #[arg(long)]
+    pub(crate) insecure_http: bool,
+    /// Where patients and gateways reach this server from outside: confirm links, callbacks (public_url).
+    #[arg(long, value_name = "URL")]
+    pub(crate) public_url: Option<String>,
+    /// The SMS gateway (or RAPPORT_SMS_GATEWAY, kept out of the process list; sms.gateway):
+    /// kannel://USER:PASS@HOST:PORT?from=SENDER&secret=SECRET (Kannel's
+    /// replies and delivery reports must carry SECRET; set Kannel's get-url to
+    /// <public-url>/v1/sms/kannel/inbound?from=%p&to=%P&text=%a&secret=SECRET).
+    #[arg(long, value_name = "URL", env = "RAPPORT_SMS_GATEWAY", hide_env_values = true)]
+    pub(crate) sms_gateway: Option<String>,
+    /// The mail server: smtp://[USER:PASS@]HOST:PORT, ?tls=required for STARTTLS (mail.smtp).
+    #[arg(long, value_name = "URL", env = "RAPPORT_SMTP", hide_env_values = true)]
+    pub(crate) smtp: Option<String>,
+    /// The address the clinics' email comes from (mail.from).
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) mail_from: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

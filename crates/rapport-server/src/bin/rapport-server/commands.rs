@@ -1,38 +1,94 @@
 //! What each command of `rapport-server` does, one function each.
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use rapport_server::config::{self, Config};
 use rapport_server::http::Transport;
 use rapport_server::mail::Smtp;
 use rapport_server::send::{Carrier, SendReport, send_due};
 use rapport_server::sms::{SmsGateway, gateway_from_spec};
 use rapport_server::{Backend, OfficeError, office};
 
-use crate::cli::Storage;
+use crate::cli::{ServeFlags, Storage};
 use crate::output::say;
 
 /// A failed command's message (exit 1).
 pub(crate) type Failure = String;
 
+impl Storage {
+    /// The configuration file (`--config`, or the package's when `--data` is not given) with
+    /// these flags over it.
+    fn config(&self) -> Result<Config, Failure> {
+        let file = match (&self.config, &self.data) {
+            (Some(path), _) => Some(path.clone()),
+            (None, None) => Some(PathBuf::from(config::DEFAULT_PATH)).filter(|p| p.exists()),
+            (None, Some(_)) => None,
+        };
+        let mut config = file.map_or_else(|| Ok(Config::default()), |path| Config::read(&path))?;
+        if let Some(data) = &self.data {
+            config.storage.data = Some(data.clone());
+        }
+        if let Some(url) = &self.postgres {
+            config.storage.postgres = Some(url.clone());
+        }
+        Ok(config)
+    }
+}
+
+impl ServeFlags {
+    /// The configuration with these flags over it.
+    fn over(self, mut config: Config) -> Config {
+        config.listen = self.listen.or(config.listen);
+        config.public_url = self.public_url.or(config.public_url);
+        if self.tls_cert.is_some() || self.tls_key.is_some() {
+            config.tls.cert = self.tls_cert;
+            config.tls.key = self.tls_key;
+            config.tls.insecure_http = false;
+        }
+        if self.insecure_http {
+            config.tls.insecure_http = true;
+        }
+        config.sms.gateway = self.sms_gateway.or(config.sms.gateway);
+        config.mail.smtp = self.smtp.or(config.mail.smtp);
+        config.mail.from = self.mail_from.or(config.mail.from);
+        config
+    }
+}
+
+fn data_dir(config: &Config) -> Result<&Path, Failure> {
+    config.storage.data.as_deref().ok_or_else(|| {
+        format!(
+            "where is head office's data? give --data DIR or --config FILE (storage.data); {} does not exist",
+            config::DEFAULT_PATH
+        )
+    })
+}
+
+fn open_config(config: &Config) -> Result<Arc<Backend>, Failure> {
+    let postgres = config.storage.postgres.as_deref();
+    let data = match postgres {
+        Some(_) => config.storage.data.as_deref().unwrap_or(Path::new(".")),
+        None => data_dir(config)?,
+    };
+    rapport_server::open(data, postgres).map_err(|e| e.to_string())
+}
+
 fn open(storage: &Storage) -> Result<Arc<Backend>, Failure> {
-    rapport_server::open(&storage.data, storage.postgres.as_deref()).map_err(|e| e.to_string())
+    open_config(&storage.config()?)
 }
 
 fn fail(e: OfficeError) -> Failure {
     e.to_string()
 }
 
-pub(crate) fn serve(
-    storage: &Storage,
-    listen: SocketAddr,
-    tls_cert: Option<PathBuf>,
-    tls_key: Option<PathBuf>,
-    insecure_http: bool,
-    messaging: Messaging,
-) -> Result<ExitCode, Failure> {
+pub(crate) fn serve(storage: &Storage, flags: ServeFlags, plan_every: u64) -> Result<ExitCode, Failure> {
+    let config = flags.over(storage.config()?);
+    let problems = config.problems();
+    if !problems.is_empty() {
+        return Err(format!("head office cannot serve:\n  {}", problems.join("\n  ")));
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("RAPPORT_LOG")
@@ -41,11 +97,21 @@ pub(crate) fn serve(
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    let backend = open(storage)?;
-    let transport = match (tls_cert, tls_key, insecure_http) {
-        (Some(cert), Some(key), false) => Transport::Tls { cert, key },
-        (None, None, true) => Transport::InsecureHttp,
-        _ => return Err("give --tls-cert and --tls-key, or --insecure-http".into()),
+    let backend = open_config(&config)?;
+    let (Some(listen), transport) = (
+        config.listen,
+        match (config.tls.cert, config.tls.key) {
+            (Some(cert), Some(key)) => Transport::Tls { cert, key },
+            _ => Transport::InsecureHttp,
+        },
+    ) else {
+        return Err("listen is not set".into());
+    };
+    let messaging = Messaging {
+        public_url: config.public_url,
+        sms_gateway: config.sms.gateway,
+        smtp: config.mail.smtp.zip(config.mail.from),
+        every_secs: plan_every,
     };
     let scheme = if matches!(transport, Transport::InsecureHttp) { "http" } else { "https" };
     tracing::info!(backend = backend.name(), "head office storage open");
@@ -73,13 +139,45 @@ pub(crate) fn serve(
     Ok(ExitCode::SUCCESS)
 }
 
+pub(crate) fn check_config(storage: &Storage, flags: ServeFlags) -> Result<ExitCode, Failure> {
+    let config = flags.over(storage.config()?);
+    let problems = config.problems();
+    if problems.is_empty() {
+        let scheme = if config.tls.insecure_http { "http" } else { "https" };
+        let listen = config.listen.map(|l| l.to_string()).unwrap_or_default();
+        let storage = match (&config.storage.postgres, &config.storage.data) {
+            (Some(_), _) => "PostgreSQL".to_owned(),
+            (None, data) => data.as_deref().unwrap_or(Path::new("")).display().to_string(),
+        };
+        say!("head office can serve: {scheme} on {listen}, data in {storage}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    for problem in &problems {
+        eprintln!("- {problem}");
+    }
+    Err(match problems.len() {
+        1 => "1 thing to fix in the configuration".to_owned(),
+        n => format!("{n} things to fix in the configuration"),
+    })
+}
+
+pub(crate) fn backup(storage: &Storage, out: &Path) -> Result<ExitCode, Failure> {
+    let config = storage.config()?;
+    if config.storage.postgres.is_some() {
+        return Err("head office keeps its data in PostgreSQL: back it up with pg_dump (see README)".into());
+    }
+    rapport_server::backup_sqlite(data_dir(&config)?, out).map_err(fail)?;
+    say!("head office's data copied to {}", out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
 /// How `serve` reaches patients.
-pub(crate) struct Messaging {
-    pub(crate) public_url: Option<String>,
-    pub(crate) sms_gateway: Option<String>,
+struct Messaging {
+    public_url: Option<String>,
+    sms_gateway: Option<String>,
     /// The mail server's URL and the sender's address.
-    pub(crate) smtp: Option<(String, String)>,
-    pub(crate) every_secs: u64,
+    smtp: Option<(String, String)>,
+    every_secs: u64,
 }
 
 /// Every `every`, for as long as the server runs: plans the messages due, sends what is due

@@ -25,22 +25,9 @@ fn main() -> ExitCode {
     };
     let now = rapport_server::now_ms();
     let done = match cli.command {
-        Command::Serve {
-            storage,
-            listen,
-            tls_cert,
-            tls_key,
-            insecure_http,
-            public_url,
-            sms_gateway,
-            smtp,
-            mail_from,
-            plan_every,
-        } => {
-            let smtp = smtp.zip(mail_from);
-            let messages = commands::Messaging { public_url, sms_gateway, smtp, every_secs: plan_every };
-            commands::serve(&storage, listen, tls_cert, tls_key, insecure_http, messages)
-        }
+        Command::Serve { storage, settings, plan_every } => commands::serve(&storage, settings, plan_every),
+        Command::CheckConfig { storage, settings } => commands::check_config(&storage, settings),
+        Command::Backup { storage, out } => commands::backup(&storage, &out),
         Command::Messages(MessagesCommand::List { storage, limit, json }) => {
             commands::list_messages(&storage, limit, json)
         }
