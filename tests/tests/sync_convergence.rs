@@ -19,8 +19,8 @@ use proptest::prelude::*;
 use rapport_core::sync::{Transport, WireError};
 use rapport_core::{Booking, ClinicSetup, FixedClock, KdfCost, KeyProtection, Rapport, Secret, Session};
 use rapport_model::sync::{
-    EnrollRequest, EnrollResponse, PullRequest, PullResponse, PushRequest, PushResponse, RemotePatient, SearchRequest,
-    TakeOnRequest,
+    ChainRequest, ChainResponse, EnrollRequest, EnrollResponse, PullRequest, PullResponse, PushRequest, PushResponse,
+    RemotePatient, SearchRequest, TakeOnRequest,
 };
 use rapport_model::{NewPatient, PatientEdit, PatientId, PointerKind, Role, Source, StaffId};
 use rapport_server::db::{Db, DbError};
@@ -170,6 +170,10 @@ impl Transport for Wire {
     fn take_on(&self, req: &TakeOnRequest) -> Result<(), WireError> {
         let now = rapport_core::Clock::now(&*self.office).timestamp_millis();
         self.as_device(|db, d| office::take_on(db, d, req.patient, now)).map(drop)
+    }
+
+    fn chain(&self, req: &ChainRequest) -> Result<ChainResponse, WireError> {
+        self.as_device(|db, d| office::own_chain(db, d, *req))
     }
 }
 

@@ -39,6 +39,21 @@ pub(crate) enum Command {
     },
     /// Show where the database is and how its key is kept.
     Status,
+    /// Write a consistent copy of the database while the desk works: FILE, encrypted with the
+    /// same key, and its key file FILE.key (device-level, like sync: needs the database key, no
+    /// staff login).
+    Backup {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Put a backup (FILE and FILE.key) back in place of this database, which is kept aside;
+    /// then catch up with head office. Refused if the database here has work the backup lacks
+    /// or is another desk's, unless --force.
+    Restore {
+        file: PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
     /// Staff accounts.
     #[command(subcommand)]
     Staff(StaffCommand),

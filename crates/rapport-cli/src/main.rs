@@ -44,6 +44,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
             commands::setup::init(&db, &clinic, &admin, admin_name.as_deref())
         }
         Command::Status => commands::setup::status(&db),
+        Command::Backup { out } => commands::setup::backup(&db, &out),
+        Command::Restore { file, force } => commands::setup::restore(&db, &file, force),
         Command::Sync(command) => commands::sync::run(&db, cli.user.as_deref(), command),
         command => {
             let (mut app, session) = open_and_login(&db, cli.user.as_deref())?;

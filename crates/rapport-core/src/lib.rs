@@ -9,6 +9,7 @@
 //!   store transaction; if the audit write fails, the operation fails.
 //! - The clock is passed in ([`Clock`]); nothing here calls `Utc::now()` directly.
 
+mod backup;
 mod calls;
 mod campaigns;
 mod clock;
@@ -38,6 +39,7 @@ use rapport_model::{Operation, Role, Staff, StaffId};
 use rapport_store::audit::{self, NewAuditEntry};
 use rapport_store::{Store, meta, records};
 
+pub use backup::{BackupMade, Restored, restore};
 pub use calls::MAX_FOLLOW_UP_DAYS;
 pub use campaigns::CampaignInput;
 pub use clock::{Clock, FixedClock, SystemClock};
@@ -248,6 +250,9 @@ impl Rapport {
     /// worked alike — one password check, one write — so nobody learns which logins exist;
     /// a disabled account says so only to whoever typed its password.
     pub fn login(&mut self, login: &str, password: &Secret) -> Result<Session> {
+        if rapport_store::sync::must_catch_up(self.store.conn())? {
+            return Err(backup::catching_up());
+        }
         let now = self.clock.now();
         // Failures are counted under the login as the staff table would hold it, or (a login no
         // one can have) as typed, cut short.

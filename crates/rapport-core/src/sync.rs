@@ -14,9 +14,9 @@ use std::time::Duration;
 
 use rapport_model::sync::Entity;
 use rapport_model::sync::{
-    Change, Conflict, ConflictKind, EnrollRequest, EnrollResponse, LogMark, PUSH_BUDGET_BYTES, PullRequest,
-    PullResponse, PushRequest, PushResponse, Refusal, RemotePatient, SCHEMA_VERSION, SearchRequest, SyncReport,
-    SyncStatus, TakeOnRequest,
+    ChainRequest, ChainResponse, Change, Conflict, ConflictKind, EnrollRequest, EnrollResponse, LogMark,
+    PUSH_BUDGET_BYTES, PullRequest, PullResponse, PushRequest, PushResponse, Refusal, RemotePatient, SCHEMA_VERSION,
+    SearchRequest, SyncReport, SyncStatus, TakeOnRequest,
 };
 use rapport_model::view::ConflictView;
 use rapport_model::{AppointmentId, Operation, PatientId, PointerId, RefusalCode};
@@ -91,6 +91,8 @@ pub trait Transport {
     fn pull(&self, req: &PullRequest) -> Result<PullResponse, WireError>;
     fn search(&self, req: &SearchRequest) -> Result<Vec<RemotePatient>, WireError>;
     fn take_on(&self, req: &TakeOnRequest) -> Result<(), WireError>;
+    /// This device's own audit rows head office holds (a desk restored from a backup).
+    fn chain(&self, req: &ChainRequest) -> Result<ChainResponse, WireError>;
 }
 
 /// HTTPS (or, for tests against `--insecure-http`, plain HTTP) to head office.
@@ -173,6 +175,9 @@ impl Transport for HttpTransport {
     }
     fn take_on(&self, req: &TakeOnRequest) -> Result<(), WireError> {
         self.post::<_, serde_json::Value>("/v1/patients/take-on", req).map(drop)
+    }
+    fn chain(&self, req: &ChainRequest) -> Result<ChainResponse, WireError> {
+        self.post("/v1/chain", req)
     }
 }
 
@@ -359,6 +364,8 @@ impl Rapport {
 
     fn sync_inner(&mut self, transport: &dyn Transport) -> Result<SyncReport> {
         let mut report = SyncReport::default();
+        // Put back from a backup: first its own audit rows written since come back.
+        let catching_up = self.catch_up(transport)?;
         let conflicts_before = sync::open_conflicts(self.store.conn())?;
         if self.push_and_pull(transport, &mut report)? == Flow::Rewound {
             // Head office was restored from an older copy: what it acknowledged since may be
@@ -377,6 +384,10 @@ impl Rapport {
         }
         report.conflicts = usize::try_from(sync::open_conflicts(self.store.conn())?.saturating_sub(conflicts_before))
             .unwrap_or(usize::MAX);
+        if let Some(recovered) = catching_up {
+            report.recovered = recovered;
+            self.caught_up()?;
+        }
         Ok(report)
     }
 

@@ -223,6 +223,9 @@ impl rapport_core::sync::Transport for TestOffice {
     fn take_on(&self, _: &TakeOnRequest) -> Result<(), WireError> {
         Ok(())
     }
+    fn chain(&self, _: &rapport_model::sync::ChainRequest) -> Result<rapport_model::sync::ChainResponse, WireError> {
+        Ok(rapport_model::sync::ChainResponse { rows: Vec::new(), more: false })
+    }
 }
 
 #[test]

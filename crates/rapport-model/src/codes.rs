@@ -99,6 +99,9 @@ codes! {
         PasswordChangeNeeded = "password_change_needed",
         /// The patient's record is restricted: it opens only with a stated reason (break-glass).
         Restricted = "restricted",
+        /// The desk was put back from a backup and syncs with head office once before anyone
+        /// works on it (so it never writes again what head office already holds from it).
+        CatchingUp = "catching_up",
         /// The page could not reach the desktop shell or read its answer.
         Ipc = "ipc",
     }

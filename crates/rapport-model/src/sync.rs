@@ -464,6 +464,22 @@ pub struct TakeOnRequest {
     pub patient: Uuid,
 }
 
+/// A desk restored from a backup asks for the rows of its own audit chain that head office
+/// holds after `after`: they were written after the backup was taken, and the desk's chain must
+/// go on from them rather than write those numbers again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainRequest {
+    pub after: i64,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChainResponse {
+    /// The device's own audit rows after `after`, in chain order, as it sent them.
+    pub rows: Vec<Change>,
+    pub more: bool,
+}
+
 /// A refusal from head office: a stable code and a sentence for a person (no patient data).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refusal {
@@ -496,6 +512,10 @@ pub struct SyncReport {
     pub refused: usize,
     /// Records sent again because head office was restored from an older copy of its data.
     pub resent: usize,
+    /// This desk's own audit entries head office sent back (the desk was put back from a
+    /// backup taken before them).
+    #[serde(default)]
+    pub recovered: usize,
 }
 
 /// Where this device stands with head office.

@@ -21,8 +21,8 @@ use axum::{Extension, Json, Router};
 use futures_util::StreamExt;
 use rapport_model::RefusalCode;
 use rapport_model::sync::{
-    EnrollRequest, EnrollResponse, MAX_BODY_BYTES, PullRequest, PullResponse, PushRequest, PushResponse, Refusal,
-    RemotePatient, SearchRequest, TakeOnRequest,
+    ChainRequest, ChainResponse, EnrollRequest, EnrollResponse, MAX_BODY_BYTES, PullRequest, PullResponse, PushRequest,
+    PushResponse, Refusal, RemotePatient, SearchRequest, TakeOnRequest,
 };
 use serde::Serialize;
 
@@ -294,6 +294,18 @@ async fn take_on(
     Ok(Json(TakenOn { records }))
 }
 
+async fn chain(
+    State(app): State<Arc<AppState>>,
+    Extension(device): Extension<Device>,
+    req: Result<Json<ChainRequest>, JsonRejection>,
+) -> ApiResult<ChainResponse> {
+    let req = body(req)?;
+    let id = device.id;
+    let r = with_db(&app.backend, move |db| office::own_chain(db, &device, req)).await?;
+    tracing::info!(device = %id, rows = r.rows.len(), "audit chain sent back to a restored desk");
+    Ok(Json(r))
+}
+
 async fn not_found() -> ApiError {
     Refused::new(404, RefusalCode::NotFound, "no such route").into()
 }
@@ -310,6 +322,7 @@ pub fn router(backend: Arc<Backend>, sms: Option<Arc<dyn SmsGateway>>) -> Router
         .route("/v1/pull", post(pull))
         .route("/v1/patients/search", post(search))
         .route("/v1/patients/take-on", post(take_on))
+        .route("/v1/chain", post(chain))
         // Layers run outermost last-added first: the token is checked before any body is read.
         .route_layer(axum::middleware::from_fn(refuse_oversized))
         .route_layer(axum::middleware::from_fn_with_state(Arc::clone(&app), require_device));

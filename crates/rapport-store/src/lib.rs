@@ -7,6 +7,7 @@
 //! transaction, so a change and its audit row commit (or fail) together.
 
 pub mod audit;
+pub mod backup;
 pub mod calls;
 pub mod campaigns;
 pub mod keys;

@@ -141,6 +141,23 @@ pub fn next_record_no(conn: &Connection) -> Result<String> {
     Ok(format!("{site}-{n}"))
 }
 
+/// Moves this device's record-number counter past every number of its own the database holds
+/// (after a restore, patients it registered after the backup come back from head office).
+pub fn keep_record_numbers_ahead(conn: &Connection) -> Result<()> {
+    let site = meta::get(conn, "site_code")?.unwrap_or_else(|| "R".to_owned());
+    let held: Option<i64> = conn.query_row(
+        "SELECT max(CAST(substr(record_no, length(?1) + 1) AS INTEGER)) FROM patient
+         WHERE substr(record_no, 1, length(?1)) = ?1",
+        [format!("{site}-")],
+        |r| r.get(0),
+    )?;
+    let next = meta::get(conn, "next_record_no")?.and_then(|v| v.parse::<i64>().ok()).unwrap_or(1001);
+    if let Some(held) = held.filter(|h| *h >= next) {
+        meta::set(conn, "next_record_no", &(held + 1).to_string())?;
+    }
+    Ok(())
+}
+
 /// Every column's value, in [`PATIENT_COLUMNS`] order.
 fn patient_values(p: &Patient) -> Vec<Value> {
     let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::Text);

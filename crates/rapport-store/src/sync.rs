@@ -42,6 +42,9 @@ mod keys {
     pub const REPLICATING: &str = "sync_replicating";
     /// The change format this device last pulled with.
     pub const PULL_SCHEMA: &str = "sync_pull_schema";
+    /// Set when the database was put back from a backup while the device replicates: it takes
+    /// back its own audit rows from head office and syncs before anyone works on it.
+    pub const CATCH_UP: &str = "sync_catch_up";
 }
 
 /// A device that now reads record kinds it did not when it pulled last (a newer Rapport) pulls
@@ -782,6 +785,64 @@ pub fn rewind(conn: &Connection, wall_ms: i64) -> Result<usize> {
     meta::remove(conn, keys::MARK)?;
     meta::set(conn, keys::HLC, &version.hlc.to_string())?;
     Ok(usize::try_from(top - next).unwrap_or(0))
+}
+
+/// This database was just put back from a backup. A replicating device wrote on after the
+/// backup was taken and head office holds what it sent: until it has taken back its own audit
+/// rows ([`recover_chain`]) and synced ([`caught_up`]), a new audit row or record number here
+/// would reuse a number head office already holds from it. A device that never enrolled has
+/// nothing to catch up with.
+pub fn mark_restored(conn: &Connection) -> Result<bool> {
+    let replicating = replicating(conn)?;
+    if replicating {
+        meta::set(conn, keys::CATCH_UP, "1")?;
+    }
+    Ok(replicating)
+}
+
+/// Whether this device must catch up with head office before anyone works on it.
+pub fn must_catch_up(conn: &Connection) -> Result<bool> {
+    Ok(meta::get(conn, keys::CATCH_UP)?.is_some())
+}
+
+/// How many rows this device's audit chain holds: the place to ask head office for more from.
+pub fn chain_length(conn: &Connection) -> Result<i64> {
+    Ok(meta::get(conn, "audit_count")?.and_then(|v| v.parse().ok()).unwrap_or(0))
+}
+
+/// Writes back rows of this device's own audit chain that head office holds and this database
+/// lacks, in order. Each must be the next of the chain; the chain must verify afterwards, so
+/// rows that do not continue it (a head office that sends something else) change nothing.
+/// They are not sent again. Returns how many were written.
+pub fn recover_chain(conn: &Connection, rows: &[Change]) -> Result<usize> {
+    let prefix = format!("{}/", site(conn)?);
+    let t = table(Entity::Audit);
+    for c in rows {
+        let seq = c.record.strip_prefix(&prefix).and_then(|n| n.parse::<i64>().ok());
+        let next = chain_length(conn)? + 1;
+        if c.entity != Entity::Audit || seq != Some(next) {
+            return Err(StoreError::Invalid(format!(
+                "head office sent back audit rows that do not continue this desk's chain at entry {next}"
+            )));
+        }
+        t.insert(conn, &Sql::Integer(next), &c.fields)?;
+        meta::set(conn, "audit_count", &next.to_string())?;
+    }
+    // Head office holds them: the capture triggers' notes are not this device's to send.
+    conn.prepare_cached("DELETE FROM sync_dirty")?.execute([])?;
+    if let crate::audit::Verification::Broken { seq, reason } = crate::audit::verify(conn)? {
+        return Err(StoreError::Invalid(format!(
+            "the audit rows head office sent back do not fit this desk's chain (entry {seq}: {reason})"
+        )));
+    }
+    Ok(rows.len())
+}
+
+/// The device has taken back its chain and synced: its next record number goes past every one
+/// it made (head office sent back those made after the backup), and work may start.
+pub fn caught_up(conn: &Connection) -> Result<()> {
+    records::keep_record_numbers_ahead(conn)?;
+    meta::remove(conn, keys::CATCH_UP)
 }
 
 /// The position in head office's log up to which this device has applied changes.

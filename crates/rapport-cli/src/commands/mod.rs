@@ -17,13 +17,18 @@ use rapport_core::{Rapport, Session};
 use crate::cli::Command;
 use crate::context::Failure;
 
-/// Runs a command that needs a staff login (every one but `init`, `status` and `sync`).
+/// Runs a command that needs a staff login (every one but `init`, `status`, `backup`, `restore`
+/// and `sync`).
 pub(crate) fn logged_in(app: &mut Rapport, s: &Session, command: Command) -> Result<(), Failure> {
     if !matches!(command, Command::Staff(crate::cli::StaffCommand::Password)) {
         s.ready()?;
     }
     match command {
-        Command::Init { .. } | Command::Status | Command::Sync(_) => {
+        Command::Init { .. }
+        | Command::Status
+        | Command::Backup { .. }
+        | Command::Restore { .. }
+        | Command::Sync(_) => {
             unreachable!("main runs these: they need no login, or decide per subcommand")
         }
         Command::Conflicts(cmd) => sync::conflicts(app, s, cmd),

@@ -55,6 +55,53 @@ pub(crate) fn status(db: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
+pub(crate) fn backup(db: &Path, out: &Path) -> Result<(), Failure> {
+    let mut app = open(db)?;
+    let made = app.backup(out)?;
+    say!(
+        "Backed up to {} ({} KiB, {} audit entries) with its key file {}.",
+        made.file.display(),
+        made.bytes / 1024,
+        made.entries,
+        made.key_file.display()
+    );
+    say!("Keep both together; the copy opens with this database's passphrase.");
+    Ok(())
+}
+
+pub(crate) fn restore(db: &Path, file: &Path, force: bool) -> Result<(), Failure> {
+    let passphrase = crate::context::passphrase_for(file)?;
+    let restored = rapport_core::restore(db, file, passphrase.as_ref(), force, Arc::new(SystemClock))?;
+    let taken =
+        restored.taken_at.map(|t| t.with_timezone(&chrono::Local).format(" (taken %Y-%m-%d %H:%M)").to_string());
+    say!("Restored {} from {}{}.", db.display(), file.display(), taken.unwrap_or_default());
+    if let Some(aside) = &restored.set_aside {
+        say!("The database it replaced is kept as {}.", aside.display());
+    }
+    if !restored.must_catch_up {
+        return Ok(());
+    }
+    let mut app = Rapport::open(db, passphrase.as_ref(), Arc::new(SystemClock))?;
+    match app.sync_with_head_office() {
+        Ok(r) => {
+            say!(
+                "Caught up with head office: {} audit entries came back, {} changes sent, {} received.",
+                r.recovered,
+                r.pushed,
+                r.pulled
+            );
+            Ok(())
+        }
+        Err(e) => Err(Failure {
+            code: 4,
+            message: format!(
+                "restored, but head office could not be reached ({}): this desk catches up at its next sync,                  and nobody can log in until it has",
+                e.message
+            ),
+        }),
+    }
+}
+
 pub(crate) fn staff(app: &mut Rapport, s: &Session, cmd: StaffCommand) -> Result<(), Failure> {
     match cmd {
         StaffCommand::Add { login, name, role } => {

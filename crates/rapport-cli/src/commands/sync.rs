@@ -55,6 +55,9 @@ fn print_report(r: &SyncReport) {
     if r.resent > 0 {
         say!("Head office was restored from an older copy: sent {} record(s) again and pulled anew.", r.resent);
     }
+    if r.recovered > 0 {
+        say!("Caught up after the restore: {} audit entries written after the backup came back.", r.recovered);
+    }
 }
 
 #[derive(Serialize)]

@@ -81,6 +81,9 @@ impl rapport_core::sync::Transport for EnrollOnly {
     fn take_on(&self, _: &TakeOnRequest) -> Result<(), WireError> {
         Err(WireError::Unreachable("offline".into()))
     }
+    fn chain(&self, _: &rapport_model::sync::ChainRequest) -> Result<rapport_model::sync::ChainResponse, WireError> {
+        Err(WireError::Unreachable("offline".into()))
+    }
 }
 
 impl Clinic {

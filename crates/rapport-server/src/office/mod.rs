@@ -10,7 +10,7 @@
 //!   or record number held twice.
 //! - [`writer`]: one writing transaction: the lock that orders writers, a push's reads in a few
 //!   multi-key queries, its writes as multi-row statements (the patient search index among them).
-//! - [`pull`]: the changes a clinic's devices receive.
+//! - [`pull`]: the changes a clinic's devices receive (and a restored desk's own audit chain).
 //! - [`take_on`]: finding a patient anywhere in the organisation and taking them on.
 //! - [`staff`]: what only head office does to staff accounts (making an admin).
 //! - [`audit`]: the canonical dump and every device's audit chain.
@@ -53,7 +53,7 @@ pub use outreach::{
     MessageRow, OutboxStatus, OutreachConfig, PlanReport, list_messages, outbox_health, outbox_status,
     plan as plan_messages,
 };
-pub use pull::pull;
+pub use pull::{own_chain, pull};
 pub(crate) use rules::booking_facts_from_appointments;
 pub use search::search;
 pub(crate) use search::words_from_patient_search;

@@ -1,7 +1,7 @@
 //! The changes a clinic's devices receive, by cursor over head office's log.
 
 use rapport_model::schema::{self, Kind};
-use rapport_model::sync::{Change, Entity, LogMark, PullRequest, PullResponse};
+use rapport_model::sync::{ChainRequest, ChainResponse, Change, Entity, LogMark, PullRequest, PullResponse};
 
 use super::OfficeResult;
 use super::devices::Device;
@@ -64,4 +64,29 @@ pub fn pull(db: &mut dyn Db, device: &Device, req: PullRequest) -> OfficeResult<
     };
     let mark = at_cursor.map(|change| LogMark { seq: cursor, change });
     Ok(PullResponse { changes, cursor, more, mark, server_hlc, outbox: None })
+}
+
+/// The device's own audit rows after `after`, in chain order (a desk restored from a backup
+/// goes on from them). Only rows sent by a device bound to the device's site count, as in
+/// [`super::verify_audit`].
+pub fn own_chain(db: &mut dyn Db, device: &Device, req: ChainRequest) -> OfficeResult<ChainResponse> {
+    let limit = usize::try_from(req.limit.clamp(1, 5000)).unwrap_or(5000);
+    let found = db.query(
+        "SELECT c.body FROM change_log c JOIN device d ON d.id = c.device_id
+         WHERE c.entity = 'audit' AND d.site = $1 ORDER BY c.seq",
+        &[device.site.to_string().into()],
+    )?;
+    let prefix = format!("{}/", device.site);
+    let mut mine: Vec<(i64, Change)> = Vec::new();
+    for mut row in rows(found, "audit row") {
+        let Ok(c) = serde_json::from_str::<Change>(&row.text()?) else { continue };
+        let Some(n) = c.record.strip_prefix(&prefix).and_then(|n| n.parse::<i64>().ok()) else { continue };
+        if n > req.after {
+            mine.push((n, c));
+        }
+    }
+    mine.sort_by_key(|(n, _)| *n);
+    mine.dedup_by_key(|(n, _)| *n);
+    let more = mine.len() > limit;
+    Ok(ChainResponse { rows: mine.into_iter().take(limit).map(|(_, c)| c).collect(), more })
 }
