@@ -7,6 +7,8 @@
 //! - `cargo xtask e2e`: only the desktop end-to-end test (WebDriver under Xvfb).
 //! - `cargo xtask bench [--quick]`: benchmarks into `target/bench/report.json`.
 //! - `cargo xtask deny`: only the supply-chain check (`cargo deny check`, offline; part of `test`).
+//! - `cargo xtask dist [--version V]`: the Debian packages into `<target>/dist/` (`test` builds
+//!   them twice, at two versions, and installs, upgrades, removes and purges them).
 //!
 //! Each step says what it does; what is already installed is left alone.
 #![allow(clippy::print_stdout)]
@@ -15,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 mod deny;
+mod dist;
 
 /// Debian packages the tests need, with why.
 const TEST_PACKAGES: &[(&str, &str)] = &[
@@ -41,6 +44,7 @@ const E2E_PACKAGES: &[(&str, &str)] = &[
     ("fonts-dejavu-core", "a font for the window to draw text with"),
     ("tzdata", "time zones: the test runs the app in one where it is mid-morning"),
     ("webkit2gtk-driver", "WebKitWebDriver, which tauri-driver drives"),
+    ("x11-utils", "xwininfo: the package check waits for the installed app's window with it"),
 ];
 
 /// Debian packages the head-office server tests need.
@@ -65,8 +69,9 @@ fn main() -> ExitCode {
         Some("e2e") => e2e(),
         Some("bench") => bench(&args[1..]),
         Some("deny") => deny::check(),
+        Some("dist") => dist::dist(&args[1..]).map(drop),
         _ => {
-            eprintln!("usage: cargo xtask run [-- ARGS] | test | e2e | bench [--quick] | deny");
+            eprintln!("usage: cargo xtask run [-- ARGS] | test | e2e | bench [--quick] | deny | dist [--version V]");
             return ExitCode::from(2);
         }
     };
@@ -514,7 +519,27 @@ fn test() -> Result<(), String> {
     step("running every test, the desktop end-to-end test included");
     let mut tests = nextest_or_test(&["--workspace"]);
     with_postgres(&mut tests, &postgres);
-    status(tests, "tests")
+    status(tests, "tests")?;
+    drop(postgres);
+    package_check()
+}
+
+/// Builds the packages at this version and at a higher one, then installs, upgrades, removes
+/// and purges them on this machine (`tests/src/bin/package_check.rs`). Root only: elsewhere it
+/// says it cannot and fails.
+fn package_check() -> Result<(), String> {
+    let root_user =
+        Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    if !root_user {
+        return Err("the package check installs packages with dpkg: run `cargo xtask test` as root (CI does)".into());
+    }
+    let version = dist::workspace_version()?;
+    let first = dist::build(&version)?;
+    let newer = dist::build(&format!("{version}+upgrade1"))?;
+    step("installing, upgrading, removing and purging the packages on this machine");
+    let mut check = Command::new(target_dir().join("debug").join("package-check"));
+    check.env("RAPPORT_PACKAGE_CHECK", "install").args([&first.desktop, &first.server, &newer.desktop, &newer.server]);
+    status(check, "the package check")
 }
 
 fn e2e() -> Result<(), String> {
