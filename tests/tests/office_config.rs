@@ -86,7 +86,8 @@ fn head_office_serves_from_its_configuration_and_backs_up_while_serving() {
     std::fs::write(
         &config,
         format!(
-            "listen = \"127.0.0.1:0\"\n\n[storage]\ndata = {data:?}\n\n[tls]\ncert = {:?}\nkey = {:?}\n",
+            "listen = \"127.0.0.1:0\"\npublic_url = \"https://office.invalid\"\n\n[storage]\ndata = {data:?}\n\n\
+             [tls]\ncert = {:?}\nkey = {:?}\n\n[sms]\ngateway = \"kannel://u:p@127.0.0.1:9?from=NORTH&secret=a-long-enough-secret\"\n",
             dir.path().join("server.pem"),
             dir.path().join("server.key"),
         ),

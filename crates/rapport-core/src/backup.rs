@@ -138,9 +138,7 @@ pub fn restore(
             ),
         ));
     }
-    let found: i64 =
-        backup.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(rapport_store::StoreError::from)?;
-    if found > rapport_store::LATEST_VERSION {
+    if copy::schema_version(&backup)? > rapport_store::LATEST_VERSION {
         return Err(Error::new(
             ErrorCode::Storage,
             "the backup was made by a newer Rapport than this one; update Rapport first",

@@ -39,6 +39,8 @@ pub fn gateway_from_spec(spec: &str, public_url: Option<&str>) -> Result<std::sy
 }
 
 fn http_client() -> Result<reqwest::blocking::Client, String> {
+    // Head office's one TLS provider (ring); whoever builds a gateway first installs it.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::blocking::Client::builder()
         .timeout(crate::send::CARRIER_TIMEOUT)
         .build()

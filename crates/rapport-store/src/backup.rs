@@ -69,6 +69,11 @@ pub fn chain_end(conn: &Connection, at: i64) -> Result<(ChainEnd, Option<Vec<u8>
     Ok((end, hash_at))
 }
 
+/// The schema version a backup was made at (newer than this build's: refused).
+pub fn schema_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
 /// The audited actions after entry `after` other than backups and restores themselves: work
 /// a restore to a backup ending at `after` would lose here. How many, and when the last was.
 pub fn work_after(conn: &Connection, after: i64) -> Result<(i64, Option<i64>)> {
