@@ -422,7 +422,7 @@ impl Rapport {
             report.refused += resp.acks.iter().filter(|a| a.refused.is_some()).count();
             report.pushed += resp.acks.len();
             self.store.write(|tx| -> Result<()> {
-                sync::observe_hlc(tx, resp.server_hlc)?;
+                sync::observe_hlc(tx, resp.server_hlc, now)?;
                 sync::acknowledge(tx, &batch.changes, &resp.acks, now)?;
                 Ok(())
             })?;
@@ -485,7 +485,7 @@ impl Rapport {
         let now = self.clock.now().timestamp_millis();
         self.store.write(|tx| -> Result<usize> {
             let applied = sync::apply_page(tx, changes, cursor, now)?;
-            sync::observe_hlc(tx, server_hlc)?;
+            sync::observe_hlc(tx, server_hlc, now)?;
             if let Some(mark) = mark {
                 sync::note_mark(tx, mark)?;
             }

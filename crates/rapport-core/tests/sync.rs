@@ -123,6 +123,32 @@ fn a_change_from_head_office_this_desk_cannot_apply_is_set_aside_and_sync_goes_o
     assert_eq!(rapport_store::sync::cursor(c.app.store().conn()).expect("cursor"), 3, "the cursor moved on");
 }
 
+/// Found by fuzzing: a change stamped at the end of time made every later write of the desk
+/// overflow its clock (a panic in a debug build, readings going backwards in a release one).
+#[test]
+fn a_change_stamped_at_the_end_of_time_does_not_wedge_the_desk() {
+    let mut c = common::enrolled_clinic();
+    let id = c.patient("Ines", "Marquez");
+    let now = common::noon().timestamp_millis();
+    let change = rapport_model::sync::Change {
+        id: uuid::Uuid::from_u128(900),
+        entity: Entity::Patient,
+        record: id.to_string(),
+        version: rapport_model::sync::Version { hlc: i64::MAX, site: uuid::Uuid::from_u128(7) },
+        fields: serde_json::from_value(serde_json::json!({"family": "Later"})).expect("fields"),
+        versions: Default::default(),
+        base: Default::default(),
+        schema: rapport_model::sync::SCHEMA_VERSION,
+        replay: false,
+        seq: Some(1),
+    };
+    c.app.apply_page(&[change], Some(1), i64::MAX).expect("the page is applied");
+    c.patient("Ravi", "After");
+    let hlc = rapport_store::sync::hlc(c.app.store().conn()).expect("hlc");
+    let ahead = rapport_model::sync::hlc_ms(hlc) - now;
+    assert!(ahead <= rapport_model::sync::MAX_SEEN_AHEAD_MS + 1000, "the desk's clock went {ahead} ms ahead");
+}
+
 #[test]
 fn a_patient_made_by_an_older_desk_without_the_fields_added_since_arrives_whole() {
     let mut c = common::enrolled_clinic();

@@ -413,7 +413,14 @@ impl<'a> Lines<'a> {
             start += 1;
         }
         if start > self.at {
-            self.line += bytes[self.at..start].iter().filter(|b| **b == b'\n').count() as u64;
+            // A line ends at `\n`, `\r\n` or a lone `\r` (as the CSV reader ends records).
+            let chunk = &bytes[self.at..start];
+            let breaks = chunk
+                .iter()
+                .enumerate()
+                .filter(|(i, b)| **b == b'\n' || (**b == b'\r' && chunk.get(i + 1) != Some(&b'\n')))
+                .count();
+            self.line += breaks as u64;
             self.at = start;
         }
         self.line
@@ -864,6 +871,14 @@ mod tests {
         let found: Vec<u64> =
             r.records().map(|x| lines.of(x.expect("record").position().map_or(0, csv::Position::byte))).collect();
         assert_eq!(found, vec![2, 3, 6], "a quoted line break and a blank line counted");
+        // Old Mac files end lines with a lone CR, as the reader does (found by fuzzing: the
+        // second record was said to be on line 1).
+        let text = "a;b\rx;1\r\ry;2\n";
+        let mut lines = Lines::new(text);
+        let mut r = csv::ReaderBuilder::new().delimiter(b';').from_reader(text.as_bytes());
+        let found: Vec<u64> =
+            r.records().map(|x| lines.of(x.expect("record").position().map_or(0, csv::Position::byte))).collect();
+        assert_eq!(found, vec![2, 4]);
     }
 
     #[test]

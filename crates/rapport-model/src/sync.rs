@@ -38,10 +38,17 @@ pub type Hlc = i64;
 
 const COUNTER_BITS: u32 = 16;
 
-/// The clock reading for wall time `ms` with a zero counter.
+/// The clock reading for wall time `ms` with a zero counter (a time no reading can hold, before
+/// 1970 or after the year 6429, is held at the nearest one).
 pub fn hlc_from_ms(ms: i64) -> Hlc {
-    ms << COUNTER_BITS
+    ms.clamp(0, Hlc::MAX >> COUNTER_BITS) << COUNTER_BITS
 }
+
+/// How far ahead of its own wall clock a desk takes a reading it sees from head office. Head
+/// office refuses changes stamped more than [`MAX_CLOCK_AHEAD_MS`] ahead of its clock, so a
+/// reading beyond this is a fault (a head office whose clock is years off, or a broken change);
+/// taking it would stamp every later change of the desk in that future.
+pub const MAX_SEEN_AHEAD_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// The wall-clock part of a reading, in Unix milliseconds.
 pub fn hlc_ms(hlc: Hlc) -> i64 {
@@ -51,7 +58,7 @@ pub fn hlc_ms(hlc: Hlc) -> i64 {
 /// The next reading after `last` on a machine whose wall clock says `now_ms`: never behind the
 /// wall clock, always after every reading seen so far.
 pub fn hlc_tick(last: Hlc, now_ms: i64) -> Hlc {
-    (last + 1).max(hlc_from_ms(now_ms))
+    last.saturating_add(1).max(hlc_from_ms(now_ms))
 }
 
 /// When a change was made: clock reading, then the site that made it (ties cannot happen

@@ -12,8 +12,8 @@ use std::collections::{BTreeMap, HashSet};
 use rapport_model::PatientId;
 use rapport_model::schema::{self, Kind, MAX_CHANGE_BYTES};
 use rapport_model::sync::{
-    Ack, Change, Conflict, ConflictKind, Entity, FieldState, Hlc, LogMark, MAX_CLOCK_AHEAD_MS, SCHEMA_VERSION, Version,
-    concurrent, conflict_matters, disambiguate, hlc_from_ms, hlc_tick, is_unique_field, wins,
+    Ack, Change, Conflict, ConflictKind, Entity, FieldState, Hlc, LogMark, MAX_CLOCK_AHEAD_MS, MAX_SEEN_AHEAD_MS,
+    SCHEMA_VERSION, Version, concurrent, conflict_matters, disambiguate, hlc_from_ms, hlc_tick, is_unique_field, wins,
 };
 use rusqlite::types::Value as Sql;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -76,13 +76,17 @@ pub fn site(conn: &Connection) -> Result<Uuid> {
     Ok(site)
 }
 
-fn hlc(conn: &Connection) -> Result<Hlc> {
+/// This device's clock reading: the newest it made or took from head office.
+pub fn hlc(conn: &Connection) -> Result<Hlc> {
     Ok(meta::get(conn, keys::HLC)?.and_then(|v| v.parse().ok()).unwrap_or(0))
 }
 
 /// The clock reading after every one this device has made or seen (as head office's
-/// answers and pulled changes are seen, a device whose clock runs slow still moves forward).
-pub fn observe_hlc(conn: &Connection, seen: Hlc) -> Result<()> {
+/// answers and pulled changes are seen, a device whose clock runs slow still moves forward);
+/// a reading more than [`MAX_SEEN_AHEAD_MS`] ahead of the wall clock (`now_ms`) counts as that
+/// far ahead only.
+pub fn observe_hlc(conn: &Connection, seen: Hlc, now_ms: i64) -> Result<()> {
+    let seen = seen.min(hlc_from_ms(now_ms.saturating_add(MAX_SEEN_AHEAD_MS)));
     if seen > hlc(conn)? {
         meta::set(conn, keys::HLC, &seen.to_string())?;
     }
@@ -508,7 +512,7 @@ pub fn apply_page(conn: &Connection, changes: &[Change], cursor: Option<i64>, no
     }
     // The triggers noted every applied write; those are not this device's to send.
     conn.prepare_cached("DELETE FROM sync_dirty")?.execute([])?;
-    observe_hlc(conn, newest)?;
+    observe_hlc(conn, newest, now_ms)?;
     // Whatever was applied, this device has now seen the log up to there.
     if let Some((seq, change)) = changes.iter().filter_map(|c| c.seq.map(|s| (s, c.id))).max_by_key(|(s, _)| *s) {
         note_mark(conn, LogMark { seq, change })?;
