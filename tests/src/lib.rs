@@ -3,6 +3,7 @@
 
 pub mod browser;
 pub mod desktop;
+pub mod fuzz;
 pub mod head_office;
 pub mod kannel;
 pub mod mailbox;

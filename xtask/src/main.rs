@@ -9,6 +9,8 @@
 //! - `cargo xtask deny`: only the supply-chain check (`cargo deny check`, offline; part of `test`).
 //! - `cargo xtask dist [--version V]`: the Debian packages into `<target>/dist/` (`test` builds
 //!   them twice, at two versions, and installs, upgrades, removes and purges them).
+//! - `cargo xtask soak [--minutes N]`: what does not fit CI's time: 1,000 SIGKILLs and 1,000
+//!   simulated power cuts of a writer, then N minutes (default 10) of fuzzing every decoder.
 //!
 //! Each step says what it does; what is already installed is left alone.
 #![allow(clippy::print_stdout)]
@@ -70,8 +72,11 @@ fn main() -> ExitCode {
         Some("bench") => bench(&args[1..]),
         Some("deny") => deny::check(),
         Some("dist") => dist::dist(&args[1..]).map(drop),
+        Some("soak") => soak(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask run [-- ARGS] | test | e2e | bench [--quick] | deny | dist [--version V]");
+            eprintln!(
+                "usage: cargo xtask run [-- ARGS] | test | e2e | bench [--quick] | deny | dist [--version V] | soak [--minutes N]"
+            );
             return ExitCode::from(2);
         }
     };
@@ -553,6 +558,33 @@ fn e2e() -> Result<(), String> {
     status(build, "cargo build")?;
     step("driving the desktop app through WebDriver under Xvfb (screenshots: target/e2e/screenshots)");
     status(nextest_or_test(&["--workspace", "--test", "desktop"]), "desktop end-to-end test")
+}
+
+/// Long runs outside CI: the durability test at 1,000 rounds of each kind of cut, then the
+/// fuzz targets for `--minutes` (findings are saved under `tests/fuzz-regressions/`, which
+/// `cargo xtask test` replays).
+fn soak(args: &[String]) -> Result<(), String> {
+    let minutes = match args {
+        [] => "10".to_owned(),
+        [flag, m] if flag == "--minutes" && m.parse::<f64>().is_ok_and(|m| m > 0.0) => m.clone(),
+        _ => return Err("usage: cargo xtask soak [--minutes N]".into()),
+    };
+    ensure_packages(BUILD_PACKAGES)?;
+    step("building the tests and their helpers");
+    let mut build = cargo();
+    build.args(["build", "--locked", "-p", "rapport-tests", "--tests", "--bins"]);
+    status(build, "cargo build")?;
+    step("1,000 SIGKILLs and 1,000 power cuts of a writer (tests/tests/durability.rs)");
+    let mut durability = cargo();
+    durability
+        .args(["test", "--locked", "-p", "rapport-tests", "--test", "durability", "--", "--nocapture"])
+        .env("RAPPORT_SIGKILL_ROUNDS", "1000")
+        .env("RAPPORT_POWER_LOSS_ROUNDS", "1000");
+    status(durability, "the durability soak")?;
+    step(&format!("fuzzing every decoder that takes outside input for {minutes} minute(s) (tests/src/fuzz.rs)"));
+    let mut fuzz = Command::new(target_dir().join("debug").join("fuzz"));
+    fuzz.current_dir(root()).args(["--minutes", &minutes]);
+    status(fuzz, "fuzzing (findings are saved under tests/fuzz-regressions/)")
 }
 
 fn has_display() -> bool {
