@@ -577,7 +577,8 @@ pub fn targets(dir: &Path) -> Vec<Target> {
                     return Err(format!("the desk's clock was taken {ahead} ms ahead"));
                 }
                 // Whatever arrived, the receptionist can still work.
-                let new = rapport_model::NewPatient { given: "Fuzz".into(), family: "Check".into(), ..Default::default() };
+                let new =
+                    rapport_model::NewPatient { given: "Fuzz".into(), family: "Check".into(), ..Default::default() };
                 app.register_patient(admin, new)
                     .map(drop)
                     .map_err(|e| format!("after this page the desk cannot register a patient: {e}"))
