@@ -32,9 +32,9 @@ fn check_config_names_each_mistake_in_words() {
     let other = dir.path().join("other");
     std::fs::create_dir(&other).expect("dir");
     tls_files(&other);
+    // A file where the data folder should be.
     let data = dir.path().join("data");
-    std::fs::create_dir(&data).expect("dir");
-    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::write(&data, "not a folder").expect("file");
     let config = dir.path().join("server.toml");
     std::fs::write(
         &config,
@@ -51,7 +51,7 @@ fn check_config_names_each_mistake_in_words() {
     let said = text(&out);
     for words in [
         "listen is not set",
-        "can be read by others (mode 755)",
+        "is not a directory",
         "tls.cert and tls.key do not go together",
         "sms.gateway needs public_url",
         "mail.smtp is set but mail.from is not",

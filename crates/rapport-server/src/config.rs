@@ -144,16 +144,11 @@ impl Config {
     }
 }
 
-/// The data directory must be a directory only its owner can read (it is made 0700 if missing).
+/// The data directory must be a directory, or one that can be made (opening it makes it 0700,
+/// whatever mode it had).
 fn data_dir_problem(data: &Path) -> Option<String> {
-    use std::os::unix::fs::PermissionsExt as _;
     match std::fs::metadata(data) {
         Ok(meta) if !meta.is_dir() => Some(format!("storage.data {} is not a directory", data.display())),
-        Ok(meta) if meta.permissions().mode() & 0o077 != 0 => Some(format!(
-            "storage.data {} can be read by others (mode {:o}): chmod 700 it",
-            data.display(),
-            meta.permissions().mode() & 0o777
-        )),
         Ok(_) => None,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let parent = data.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
