@@ -290,6 +290,24 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
     by_id(driver, "call-notice").await?;
     driver.query(By::XPath(&call)).wait(Duration::from_secs(20), Duration::from_millis(50)).not_exists().await?;
 
+    // A patient booked for today comes to the desk: found from the search box, opened with
+    // Enter, checked in with Alt+I from there.
+    tab(driver, "Today").await?;
+    let waiting =
+        by_xpath(driver, "//tr[@data-status='booked' or @data-status='confirmed'][.//button[@data-action='check-in']]")
+            .await?;
+    let arriving = waiting.find(By::Css("td button.link")).await?.text().await?;
+    tab(driver, "Front desk").await?;
+    let search = by_id(driver, "search").await?;
+    search.clear().await?;
+    search.send_keys(&arriving).await?;
+    by_xpath(driver, &format!("//ul[@id='results']/li[.//div[@class='name'][contains(., '{arriving}')]]")).await?;
+    click(driver, &format!("//ul[@id='results']/li[.//div[@class='name'][contains(., '{arriving}')]]")).await?;
+    by_id(driver, "card-check-in").await?;
+    by_id(driver, "search").await?.send_keys(Key::Alt + "i").await?;
+    by_xpath(driver, "//div[@id='last-appointment' or @id='next-appointment'][contains(., 'Arrived')]").await?;
+    screenshot(driver, shots, "card-checked-in").await?;
+
     // The doctor's glance.
     tab(driver, "Doctor glance").await?;
     by_css(driver, "#doctor-glance #patient-card").await?;

@@ -9,6 +9,14 @@
 //!   hundreds of keystrokes typed with random gaps. Baseline: the same queries through
 //!   rapport-core in-process (the search itself).
 //! - `rss_mb`: PSS of the app and its WebKit processes after the main tasks.
+//! - The front desk's own figures, typed instantly by WebDriver (the app's time, not a
+//!   person's), in a time zone where the demo clinic's morning is under way:
+//!   `flow_checkin_keys` / `_ms` (a patient booked for later today found from the search box
+//!   with the shortest query that puts them first, opened with Enter, checked in with Alt+I),
+//!   `flow_pointer_ms` (a pointer typed into the open card's quick capture and shown),
+//!   `flow_booking_keys` / `_ms` (Book on the card, the first free slot with the usual doctor,
+//!   booked). Baselines: the same operations through rapport-core in-process, for another
+//!   patient booked today.
 #![allow(clippy::print_stdout)]
 
 use std::path::{Path, PathBuf};
@@ -16,8 +24,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rapport_bench::{Entry, report};
-use rapport_core::{ClinicSetup, KdfCost, KeyProtection, Rapport, Secret, SystemClock};
-use rapport_tests::desktop::{Desktop, pid_of, pss_mib_of_tree};
+use rapport_core::{Booking, ClinicSetup, KdfCost, KeyProtection, Rapport, Secret, SystemClock};
+use rapport_model::{AppointmentId, PatientId, StatusChange};
+use rapport_tests::desktop::{Desktop, mid_morning_time_zone, pid_of, pss_mib_of_tree};
 use thirtyfour::prelude::*;
 
 const PASSPHRASE: &str = "benchmark passphrase, long enough";
@@ -79,6 +88,54 @@ fn make_clinic(path: &Path, patients: usize) -> Result<(), rapport_core::Error> 
     Ok(())
 }
 
+/// Patients booked for later today in `zone` (the app's time zone), each with the shortest
+/// query that makes them the first search result, and their appointment.
+fn arriving(db: &Path, zone: &str) -> Result<Vec<(String, PatientId, AppointmentId)>, rapport_core::Error> {
+    let core = Rapport::open(db, Some(&Secret::new(PASSPHRASE)), Arc::new(SystemClock))?;
+    let mut core = core;
+    let session = core.login("priya", &Secret::new(PASSWORD))?;
+    let tz: chrono_tz::Tz = zone.parse().map_err(|_| rapport_core::Error::invalid("time zone"))?;
+    let now = chrono::Utc::now();
+    let today = now.with_timezone(&tz).date_naive();
+    let midnight = |d: chrono::NaiveDate| {
+        d.and_hms_opt(0, 0, 0).and_then(|t| t.and_local_timezone(tz).earliest()).map(|t| t.with_timezone(&chrono::Utc))
+    };
+    let (Some(from), Some(to)) = (midnight(today), today.succ_opt().and_then(midnight)) else {
+        return Ok(Vec::new());
+    };
+    let mut found = Vec::new();
+    for row in core.schedule(&session, from, to, None)? {
+        let a = &row.appointment;
+        if a.starts_at <= now || !StatusChange::CheckIn.applies_to(a.status) {
+            continue;
+        }
+        let p = &row.patient;
+        let family: Vec<char> = p.family.to_lowercase().chars().collect();
+        let given: Vec<char> = p.given.to_lowercase().chars().collect();
+        let mut queries: Vec<String> = (3..=family.len()).map(|n| family[..n].iter().collect()).collect();
+        for g in 1..=given.len().min(4) {
+            for n in 3..=family.len() {
+                queries.push(format!(
+                    "{} {}",
+                    given[..g].iter().collect::<String>(),
+                    family[..n].iter().collect::<String>()
+                ));
+            }
+        }
+        queries.sort_by_key(|q| q.chars().count());
+        for q in queries {
+            if core.search_patients(&session, &q, 12)?.first().map(|h| h.id) == Some(p.id) {
+                found.push((q, p.id, a.id));
+                break;
+            }
+        }
+        if found.len() == 2 {
+            break;
+        }
+    }
+    Ok(found)
+}
+
 /// A small deterministic generator for the gaps between keystrokes.
 struct Lcg(u64);
 impl Lcg {
@@ -99,6 +156,35 @@ async fn wait_id(driver: &WebDriver, id: &str) -> WebDriverResult<WebElement> {
     driver.query(By::Id(id)).wait(Duration::from_secs(60), Duration::from_millis(5)).first().await
 }
 
+/// Clicks what `xpath` finds, found again if the page redrew it in between.
+async fn press(driver: &WebDriver, xpath: &str) -> WebDriverResult<()> {
+    for _ in 0..20 {
+        let found =
+            driver.query(By::XPath(xpath)).wait(Duration::from_secs(60), Duration::from_millis(5)).first().await?;
+        match found.click().await {
+            Err(e) if matches!(e.as_inner(), thirtyfour::error::WebDriverErrorInner::StaleElementReference(_)) => {}
+            other => return other,
+        }
+    }
+    Err(WebDriverError::FatalError(format!("{xpath} kept being redrawn")))
+}
+
+/// Types `keys` into the element with `id`, found again if the page redrew it in between.
+async fn type_keys(driver: &WebDriver, id: &str, keys: impl Fn() -> TypingData) -> WebDriverResult<()> {
+    for _ in 0..20 {
+        match wait_id(driver, id).await?.send_keys(keys()).await {
+            Err(e) if matches!(e.as_inner(), thirtyfour::error::WebDriverErrorInner::StaleElementReference(_)) => {}
+            other => return other,
+        }
+    }
+    Err(WebDriverError::FatalError(format!("#{id} kept being redrawn")))
+}
+
+/// Waits for what `xpath` finds.
+async fn wait_for(driver: &WebDriver, xpath: &str) -> WebDriverResult<WebElement> {
+    driver.query(By::XPath(xpath)).wait(Duration::from_secs(60), Duration::from_millis(5)).first().await
+}
+
 #[tokio::main]
 async fn main() -> WebDriverResult<()> {
     let args = parse_args();
@@ -108,7 +194,13 @@ async fn main() -> WebDriverResult<()> {
     println!("building a {}-patient clinic database…", args.patients);
     make_clinic(&db, args.patients).map_err(|e| WebDriverError::FatalError(e.message))?;
 
-    let desktop = Desktop::start(&args.tauri_driver, &[("RAPPORT_DB", db.display().to_string())])?;
+    let zone = mid_morning_time_zone();
+    let arrivals = arriving(&db, &zone).map_err(|e| WebDriverError::FatalError(e.message))?;
+    let [(query, patient, _), (core_query, core_patient, core_appointment)] = arrivals.as_slice() else {
+        return Err(WebDriverError::FatalError("the demo clinic has no two patients booked for later today".into()));
+    };
+    let desktop =
+        Desktop::start(&args.tauri_driver, &[("RAPPORT_DB", db.display().to_string()), ("TZ", zone.clone())])?;
     // Cold start: launch → first screen → unlock → login → search box.
     let t0 = Instant::now();
     let driver = desktop.launch(&args.app).await?;
@@ -119,7 +211,11 @@ async fn main() -> WebDriverResult<()> {
     wait_id(&driver, "login-name").await?.send_keys("priya").await?;
     wait_id(&driver, "login-password").await?.send_keys(PASSWORD).await?;
     wait_id(&driver, "login-password").await?.send_keys(Key::Enter).await?;
-    let search = wait_id(&driver, "search").await?;
+    if let Err(e) = wait_id(&driver, "search").await {
+        let _ = driver.screenshot(&dir.join("no-search.png")).await;
+        eprintln!("no search box after login; see {}", dir.join("no-search.png").display());
+        return Err(e);
+    }
     let cold_start_ms = t0.elapsed().as_secs_f64() * 1000.0;
 
     // Keystrokes with random gaps, so they do not line up with the frame clock.
@@ -131,12 +227,12 @@ async fn main() -> WebDriverResult<()> {
             let mut prefix = String::new();
             for ch in word.chars().take(take) {
                 prefix.push(ch);
-                search.send_keys(ch.to_string()).await?;
+                type_keys(&driver, "search", || ch.to_string().into()).await?;
                 typed.push(prefix.clone());
                 tokio::time::sleep(Duration::from_millis(20 + rng.next(90))).await;
             }
             for _ in 0..prefix.chars().count() {
-                search.send_keys(Key::Backspace).await?;
+                type_keys(&driver, "search", || Key::Backspace.into()).await?;
                 tokio::time::sleep(Duration::from_millis(20 + rng.next(60))).await;
             }
         }
@@ -146,10 +242,37 @@ async fn main() -> WebDriverResult<()> {
     let mut paint: Vec<f64> = samples.convert::<Vec<f64>>()?;
     paint.sort_by(f64::total_cmp);
 
-    // The main tasks, then memory.
-    search.send_keys("mee").await?;
+    // The front desk's flows. A patient booked for later today is at the desk.
+    wait_id(&driver, "search").await?.clear().await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let t = Instant::now();
+    type_keys(&driver, "search", || query.as_str().into()).await?;
+    wait_for(&driver, &format!("//ul[@id='results']/li[1][@id='hit-{patient}']")).await?;
+    type_keys(&driver, "search", || Key::Enter.into()).await?;
+    wait_id(&driver, "card-check-in").await?;
+    type_keys(&driver, "search", || Key::Alt + "i").await?;
+    wait_for(&driver, "//div[@id='last-appointment' or @id='next-appointment'][contains(., 'Arrived')]").await?;
+    let checkin_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let checkin_keys = query.chars().count() + 2;
+    // A pointer captured on the open card.
+    let t = Instant::now();
+    type_keys(&driver, "capture-text", || "Back from a holiday in Goa".into()).await?;
+    type_keys(&driver, "capture-text", || Key::Enter.into()).await?;
+    wait_for(&driver, "//ul[@id='talk-about']/li[contains(., 'Back from a holiday in Goa')]").await?;
+    let pointer_ms = t.elapsed().as_secs_f64() * 1000.0;
+    // A booking with the usual doctor: Book, then the first free slot.
+    let t = Instant::now();
+    press(&driver, "//button[@id='book-button']").await?;
+    press(&driver, "//*[@id='free-slots']//button").await?;
+    wait_id(&driver, "booking-done").await?;
+    let booking_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let booking_keys = 2.0;
+
+    // The main tasks, then memory. Ctrl+K: back to the search box.
+    driver.active_element().await?.send_keys(Key::Control + "k").await?;
+    type_keys(&driver, "search", || "mee".into()).await?;
     driver.query(By::Css("#results li")).first().await?;
-    search.send_keys(Key::Enter).await?;
+    type_keys(&driver, "search", || Key::Enter.into()).await?;
     wait_id(&driver, "patient-card").await?;
     driver.query(By::XPath("//nav//button[normalize-space()='Today']")).first().await?.click().await?;
     driver.query(By::Css("tr.row")).first().await?;
@@ -173,6 +296,37 @@ async fn main() -> WebDriverResult<()> {
         })
         .collect();
     core_ms.sort_by(f64::total_cmp);
+    // The flows' baselines: the same operations in-process, for the other patient booked today.
+    let fatal = |e: rapport_core::Error| WebDriverError::FatalError(e.message);
+    let t = Instant::now();
+    let hits = core.search_patients(&session, core_query, 12).map_err(fatal)?;
+    let card = core.open_patient(&session, hits.first().map_or(*core_patient, |h| h.id)).map_err(fatal)?;
+    core.change_status(&session, *core_appointment, StatusChange::CheckIn).map_err(fatal)?;
+    let core_checkin_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let t = Instant::now();
+    let pointer = rapport_core::NewPointer {
+        kind: rapport_model::PointerKind::Travel,
+        text: "Back from a holiday in Goa".into(),
+        event_date: None,
+        source: rapport_model::Source::CheckIn,
+    };
+    core.add_pointer(&session, card.patient.id, pointer).map_err(fatal)?;
+    let core_pointer_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let t = Instant::now();
+    let doctor = card.patient.usual_doctor.or_else(|| card.next_appointment.as_ref().map(|a| a.doctor));
+    let day = chrono::Local::now().date_naive() + chrono::Duration::days(1);
+    let core_booking_ms = match doctor {
+        Some(doctor) => {
+            let slot = core.free_slots(&session, doctor, day, 15).map_err(fatal)?;
+            if let Some(slot) = slot.first() {
+                let booking =
+                    Booking { patient: card.patient.id, doctor, starts_at: slot.starts_at, minutes: 15, reason: None };
+                core.book(&session, booking).map_err(fatal)?;
+            }
+            Some(t.elapsed().as_secs_f64() * 1000.0)
+        }
+        None => None,
+    };
     let _ = std::fs::remove_dir_all(&dir);
 
     // Each prefix was typed a letter at a time and erased again: two keystrokes per prefix.
@@ -199,6 +353,11 @@ async fn main() -> WebDriverResult<()> {
                 baseline: Some(percentile(&core_ms, 0.95)),
             },
             Entry { name: "rss_mb".into(), value: rss, unit: "MiB", baseline: None },
+            Entry { name: "flow_checkin_keys".into(), value: checkin_keys as f64, unit: "keys", baseline: None },
+            Entry { name: "flow_checkin_ms".into(), value: checkin_ms, unit: "ms", baseline: Some(core_checkin_ms) },
+            Entry { name: "flow_pointer_ms".into(), value: pointer_ms, unit: "ms", baseline: Some(core_pointer_ms) },
+            Entry { name: "flow_booking_keys".into(), value: booking_keys, unit: "keys", baseline: None },
+            Entry { name: "flow_booking_ms".into(), value: booking_ms, unit: "ms", baseline: core_booking_ms },
         ],
     );
     Ok(())

@@ -26,6 +26,17 @@ pub struct CardProps {
     pub glance: bool,
 }
 
+/// Today's appointment the patient can be checked in for (booked or confirmed, early or late:
+/// the card's last appointment once its time has passed, else its next), for the card's Check in
+/// button and `Alt+I` from the search box.
+pub fn due_for_check_in(card: &PatientCard, today: NaiveDate) -> Option<&Appointment> {
+    [&card.last_appointment, &card.next_appointment]
+        .into_iter()
+        .flatten()
+        .filter(|a| format::local_day(a.starts_at) == Some(today) && StatusChange::CheckIn.applies_to(a.status))
+        .min_by_key(|a| a.starts_at)
+}
+
 fn appointment_line(a: &Appointment, today: NaiveDate) -> String {
     let mut line = format!("{} · {}", format::when(a.starts_at, today), a.status.label());
     if let Some(reason) = &a.reason {
@@ -43,14 +54,14 @@ pub fn PatientCardView(props: &CardProps) -> Html {
     let p = &card.patient;
     let today = desk.state.today;
 
-    let on_cancel = {
+    let on_status = {
         let (desk, error, on_changed) = (desk.clone(), error.clone(), props.on_changed.clone());
-        move |id| {
+        move |id, change: StatusChange| {
             let (desk, error, on_changed) = (desk.clone(), error.clone(), on_changed.clone());
             Callback::from(move |_: MouseEvent| {
                 let (desk, error, on_changed) = (desk.clone(), error.clone(), on_changed.clone());
                 spawn_local(async move {
-                    match api::change_status(id, StatusChange::Cancel).await {
+                    match api::change_status(id, change).await {
                         Ok(_) => on_changed.emit(()),
                         Err(e) => error.set(desk.message(e)),
                     }
@@ -58,6 +69,7 @@ pub fn PatientCardView(props: &CardProps) -> Html {
             })
         }
     };
+    let check_in_due = due_for_check_in(card, today).filter(|_| !props.glance);
     let may_merge = desk.state.staff.as_ref().is_some_and(|s| s.role.allows(rapport_model::Operation::DeletePatient));
     let unmerge = {
         let (desk, error, on_changed) = (desk.clone(), error.clone(), props.on_changed.clone());
@@ -200,13 +212,21 @@ pub fn PatientCardView(props: &CardProps) -> Html {
 
             <h3>{"Appointments"}</h3>
             <div class="facts">
-                <div><span>{"Last"}</span>{card.last_appointment.as_ref().map(|a| appointment_line(a, today)).unwrap_or_else(|| "—".into())}</div>
+                if let Some(a) = check_in_due {
+                    <div id="check-in-due"><span>{"Today"}</span>{appointment_line(a, today)}
+                        <div class="row-actions">
+                            <button id="card-check-in" class="primary" onclick={on_status(a.id, StatusChange::CheckIn)}
+                                aria-keyshortcuts="Alt+I">{"Check in "}<kbd>{"Alt+I"}</kbd></button>
+                        </div>
+                    </div>
+                }
+                <div id="last-appointment"><span>{"Last"}</span>{card.last_appointment.as_ref().map(|a| appointment_line(a, today)).unwrap_or_else(|| "—".into())}</div>
                 <div id="next-appointment"><span>{"Next"}</span>
                     {card.next_appointment.as_ref().map(|a| appointment_line(a, today)).unwrap_or_else(|| "—".into())}
                     if let (Some(next), false) = (&card.next_appointment, props.glance) {
                         <div class="row-actions">
                             <button class="quiet" onclick={book(Some(next.id))}>{"Move"}</button>
-                            <button class="quiet" onclick={on_cancel(next.id)}>{"Cancel"}</button>
+                            <button class="quiet" onclick={on_status(next.id, StatusChange::Cancel)}>{"Cancel"}</button>
                         </div>
                     }
                 </div>

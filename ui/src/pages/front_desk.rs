@@ -11,7 +11,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::app::Desk;
-use crate::components::patient_card::PatientCardView;
+use crate::components::patient_card::{PatientCardView, due_for_check_in};
 use crate::components::{Field, use_focus_on};
 use crate::{api, format, perf};
 
@@ -114,9 +114,25 @@ pub fn FrontDesk(props: &FrontDeskProps) -> Html {
     };
     let onkeydown = {
         let (answer, selected, open, card) = (answer.clone(), selected.clone(), open.clone(), card.clone());
+        let (desk, error) = (desk.clone(), error.clone());
         Callback::from(move |e: KeyboardEvent| {
             let n = answer.hits.len();
             match e.key().as_str() {
+                // The patient at the desk, found and opened: checked in for today's appointment.
+                "i" | "I" if e.alt_key() => {
+                    let due =
+                        card.as_ref().and_then(|c| due_for_check_in(c, desk.state.today).map(|a| (a.id, c.patient.id)));
+                    if let Some((id, patient)) = due {
+                        e.prevent_default();
+                        let (desk, error, open) = (desk.clone(), error.clone(), open.clone());
+                        spawn_local(async move {
+                            match api::change_status(id, rapport_model::StatusChange::CheckIn).await {
+                                Ok(_) => open.emit(patient),
+                                Err(e) => error.set(desk.message(e)),
+                            }
+                        });
+                    }
+                }
                 "ArrowDown" if n > 0 => {
                     e.prevent_default();
                     selected.set((*selected + 1).min(n - 1));
@@ -181,7 +197,7 @@ pub fn FrontDesk(props: &FrontDeskProps) -> Html {
                 }
                 if query.trim().is_empty() {
                     <p class="hint">{"Type a few letters of a name, part of a phone number or a record number. \
-                        ↑ ↓ choose, Enter opens, Esc closes the card."}</p>
+                        ↑ ↓ choose, Enter opens, Alt+I checks in today's appointment, Esc closes the card."}</p>
                 }
             </section>
             <section aria-live="polite">
