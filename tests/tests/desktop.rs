@@ -209,8 +209,22 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
     // Every detail from the card: someone who comes with her and her referring doctor; a value
     // the record cannot hold is refused with the field named, and what was typed stays.
     by_id(driver, "edit-details").await?.click().await?;
-    by_id(driver, "edit-add-attendant").await?.click().await?;
-    let last = driver.find_all(By::Css("input[id^='edit-att-name-']")).await?.len().saturating_sub(1);
+    // The new attendant's row, once the form has drawn it (a click on a form still drawing is
+    // clicked again).
+    let attendants = "input[id^='edit-att-name-']";
+    let before = driver.find_all(By::Css(attendants)).await?.len();
+    for _ in 0..10 {
+        click(driver, "//button[@id='edit-add-attendant']").await?;
+        let drawn = driver
+            .query(By::Css(format!("input#edit-att-name-{before}")))
+            .wait(Duration::from_secs(5), Duration::from_millis(50))
+            .exists()
+            .await?;
+        if drawn {
+            break;
+        }
+    }
+    let last = before;
     type_into(driver, &format!("edit-att-name-{last}"), "Kiran Verma").await?;
     type_into(driver, &format!("edit-att-relation-{last}"), "daughter").await?;
     by_id(driver, "edit-referring").await?.clear().await?;
