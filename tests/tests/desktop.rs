@@ -73,10 +73,28 @@ async fn click(driver: &WebDriver, xpath: &str) -> WebDriverResult<()> {
     }
 }
 
+/// Clicks into the element with `id` and types `text`, finding it again if the page redrew it in
+/// between (a screen whose data arrives after it is drawn redraws its form).
 async fn type_into(driver: &WebDriver, id: &str, text: &str) -> WebDriverResult<()> {
-    let field = by_id(driver, id).await?;
-    field.click().await?;
-    field.send_keys(text).await
+    let mut tries = 0;
+    loop {
+        let field = by_id(driver, id).await?;
+        match field.click().await.and(field.send_keys(text).await) {
+            Err(e) if tries < 5 && matches!(e.as_inner(), WebDriverErrorInner::StaleElementReference(_)) => tries += 1,
+            other => return other,
+        }
+    }
+}
+
+/// Gives the file input with `id` a file, found again if the form redrew it in between.
+async fn choose_file(driver: &WebDriver, id: &str, path: &str) -> WebDriverResult<()> {
+    let mut tries = 0;
+    loop {
+        match by_id(driver, id).await?.send_keys(path).await {
+            Err(e) if tries < 5 && matches!(e.as_inner(), WebDriverErrorInner::StaleElementReference(_)) => tries += 1,
+            other => return other,
+        }
+    }
 }
 
 async fn tab(driver: &WebDriver, label: &str) -> WebDriverResult<()> {
@@ -472,7 +490,7 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
     // A file from the HIS: a broken export is checked and refused row by row (line, column,
     // reason), and cannot be imported; the good one is checked, then imported.
     let fixture = |name: &str| format!("{}/fixtures/import/{name}", env!("CARGO_MANIFEST_DIR"));
-    by_id(driver, "imp-file").await?.send_keys(fixture("his_patients_broken.csv")).await?;
+    choose_file(driver, "imp-file", &fixture("his_patients_broken.csv")).await?;
     click(driver, "//button[@id='imp-check'][not(@disabled)]").await?;
     // Its dates read both ways: the window asks which, rather than guess.
     by_xpath(driver, "//p[@id='imp-error'][contains(., 'day-first')]").await?;
@@ -483,7 +501,7 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
     assert!(!by_id(driver, "imp-go").await?.is_enabled().await?, "a file with refused rows cannot be imported");
     by_id(driver, "import").await?.scroll_into_view().await?;
     screenshot(driver, shots, "records-import-refused").await?;
-    by_id(driver, "imp-file").await?.send_keys(fixture("his_patients.csv")).await?;
+    choose_file(driver, "imp-file", &fixture("his_patients.csv")).await?;
     // The new file's bytes are in once the last check's report is gone.
     let read = driver.query(By::Id("imp-report")).wait(Duration::from_secs(20), Duration::from_millis(50));
     assert!(read.not_exists().await?, "choosing another file clears the last check");
