@@ -489,7 +489,11 @@ pub fn targets(dir: &Path) -> Vec<Target> {
     let mut out = Vec::new();
     for (name, path, seed) in [
         ("office-push", "/v1/push", office.push_seed.clone()),
-        ("office-pull", "/v1/pull", br#"{"cursor":0,"limit":100,"schema":8}"#.to_vec()),
+        (
+            "office-pull",
+            "/v1/pull",
+            format!(r#"{{"cursor":0,"limit":100,"schema":{}}}"#, rapport_model::sync::SCHEMA_VERSION).into_bytes(),
+        ),
         ("office-chain", "/v1/chain", br#"{"after":0,"limit":10}"#.to_vec()),
         (
             "office-enroll",

@@ -115,7 +115,8 @@ pub(crate) fn catching_up() -> Error {
     )
 }
 
-/// Puts the backup `file` (with `file.key`) in place of the database at `db`. `passphrase`
+/// Puts the backup `file` (with `file.key`) in place of the database at `db`, and returns it
+/// open (its key unwrapped once, for the catch-up sync that follows). `passphrase`
 /// opens the backup (and the database here, which must open with it unless `force`). Refused
 /// without `force` when the database here holds audited work the backup lacks, or is another
 /// desk's. Nothing is deleted: the database here is set aside.
@@ -125,7 +126,7 @@ pub fn restore(
     passphrase: Option<&Secret>,
     force: bool,
     clock: Arc<dyn Clock>,
-) -> Result<Restored> {
+) -> Result<(Restored, Rapport)> {
     let backup = copy::open_backup(file, passphrase).map_err(|e| {
         let e = Error::from(e);
         Error::new(e.code, format!("the backup {}: {}", file.display(), e.message))
@@ -156,7 +157,13 @@ pub fn restore(
     if !must_catch_up {
         app.caught_up()?;
     }
-    Ok(Restored { set_aside, entries: kept.entries, taken_at: kept.last_at.map(rapport_store::from_ms), must_catch_up })
+    let restored = Restored {
+        set_aside,
+        entries: kept.entries,
+        taken_at: kept.last_at.map(rapport_store::from_ms),
+        must_catch_up,
+    };
+    Ok((restored, app))
 }
 
 /// The database here must open, be this backup's desk, and hold no audited work past it.

@@ -68,7 +68,8 @@ fn a_restore_sets_the_database_aside_and_refuses_to_lose_work_unless_forced() {
     assert_eq!(names(&mut here), ["After", "Before"], "a refused restore changes nothing");
     drop(here);
 
-    let restored = rapport_core::restore(&db, &file, Some(&passphrase()), true, clock.clone()).expect("forced");
+    let (restored, app) = rapport_core::restore(&db, &file, Some(&passphrase()), true, clock.clone()).expect("forced");
+    drop(app);
     assert!(!restored.must_catch_up, "a desk that never enrolled has nothing to catch up with");
     let aside = restored.set_aside.expect("the database here was set aside");
     // The same backup again over a database that has not moved on since needs no force.
@@ -127,7 +128,9 @@ fn a_backup_restores_on_a_machine_that_has_no_database() {
     c.app.backup(&file).expect("backup");
     let new_machine = tempfile::tempdir().expect("dir");
     let db = new_machine.path().join("data").join("clinic.db");
-    let restored = rapport_core::restore(&db, &file, Some(&passphrase()), false, c.clock.clone()).expect("restore");
+    let (restored, restored_app) =
+        rapport_core::restore(&db, &file, Some(&passphrase()), false, c.clock.clone()).expect("restore");
+    drop(restored_app);
     assert_eq!(restored.set_aside, None);
     let mut app = Rapport::open(&db, Some(&passphrase()), c.clock.clone()).expect("opens");
     assert_eq!(names(&mut app), ["Moved"]);

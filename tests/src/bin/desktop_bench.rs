@@ -91,8 +91,7 @@ fn make_clinic(path: &Path, patients: usize) -> Result<(), rapport_core::Error> 
 /// Patients booked for later today in `zone` (the app's time zone), each with the shortest
 /// query that makes them the first search result, and their appointment.
 fn arriving(db: &Path, zone: &str) -> Result<Vec<(String, PatientId, AppointmentId)>, rapport_core::Error> {
-    let core = Rapport::open(db, Some(&Secret::new(PASSPHRASE)), Arc::new(SystemClock))?;
-    let mut core = core;
+    let mut core = Rapport::open(db, Some(&Secret::new(PASSPHRASE)), Arc::new(SystemClock))?;
     let session = core.login("priya", &Secret::new(PASSWORD))?;
     let tz: chrono_tz::Tz = zone.parse().map_err(|_| rapport_core::Error::invalid("time zone"))?;
     let now = chrono::Utc::now();

@@ -71,7 +71,7 @@ pub(crate) fn backup(db: &Path, out: &Path) -> Result<(), Failure> {
 
 pub(crate) fn restore(db: &Path, file: &Path, force: bool) -> Result<(), Failure> {
     let passphrase = crate::context::passphrase_for(file)?;
-    let restored = rapport_core::restore(db, file, passphrase.as_ref(), force, Arc::new(SystemClock))?;
+    let (restored, mut app) = rapport_core::restore(db, file, passphrase.as_ref(), force, Arc::new(SystemClock))?;
     let taken =
         restored.taken_at.map(|t| t.with_timezone(&chrono::Local).format(" (taken %Y-%m-%d %H:%M)").to_string());
     say!("Restored {} from {}{}.", db.display(), file.display(), taken.unwrap_or_default());
@@ -81,7 +81,6 @@ pub(crate) fn restore(db: &Path, file: &Path, force: bool) -> Result<(), Failure
     if !restored.must_catch_up {
         return Ok(());
     }
-    let mut app = Rapport::open(db, passphrase.as_ref(), Arc::new(SystemClock))?;
     match app.sync_with_head_office() {
         Ok(r) => {
             say!(
