@@ -64,9 +64,20 @@ async fn by_xpath(driver: &WebDriver, xpath: &str) -> WebDriverResult<WebElement
 /// Clicks the element `xpath` finds, finding it again if the page redrew it in between (a
 /// form whose file was just read redraws as the bytes arrive).
 async fn click(driver: &WebDriver, xpath: &str) -> WebDriverResult<()> {
+    click_on(driver, By::XPath(xpath)).await
+}
+
+/// Clicks the element with `id`, found again if the page redrew it in between.
+async fn click_id(driver: &WebDriver, id: &str) -> WebDriverResult<()> {
+    click_on(driver, By::Id(id)).await
+}
+
+/// Clicks the element `by` finds, found again if the page redrew it in between.
+async fn click_on(driver: &WebDriver, by: By) -> WebDriverResult<()> {
     let mut tries = 0;
     loop {
-        match by_xpath(driver, xpath).await?.click().await {
+        let element = driver.query(by.clone()).wait(Duration::from_secs(20), Duration::from_millis(50)).first().await?;
+        match element.click().await {
             Err(e) if tries < 5 && matches!(e.as_inner(), WebDriverErrorInner::StaleElementReference(_)) => tries += 1,
             other => return other,
         }
@@ -98,7 +109,7 @@ async fn choose_file(driver: &WebDriver, id: &str, path: &str) -> WebDriverResul
 }
 
 async fn tab(driver: &WebDriver, label: &str) -> WebDriverResult<()> {
-    by_xpath(driver, &format!("//nav//button[normalize-space()='{label}']")).await?.click().await
+    click(driver, &format!("//nav//button[normalize-space()='{label}']")).await
 }
 
 /// Whether the element with this id gets the keyboard focus within two seconds (the page moves
@@ -167,12 +178,12 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
     assert!(passphrase.is_selected().await?, "without a keyring the passphrase must be chosen");
     type_into(driver, "setup-passphrase", "river stones and quiet mornings").await?;
     screenshot(driver, shots, "first-run").await?;
-    by_id(driver, "explore-demo").await?.click().await?;
+    click_id(driver, "explore-demo").await?;
 
     // Then the staff login: the receptionist logs in as herself (demo staff share the password).
     type_into(driver, "login-name", "priya").await?;
     type_into(driver, "login-password", "wrong password").await?;
-    by_id(driver, "login-submit").await?.click().await?;
+    click_id(driver, "login-submit").await?;
     let refusal = by_css(driver, ".error").await?.text().await?;
     assert!(refusal.contains("wrong password"), "a wrong password says so: {refusal}");
     let password = by_id(driver, "login-password").await?;
@@ -214,11 +225,11 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
     by_id(driver, "patient-card").await?;
     let kind = by_id(driver, "capture-kind").await?;
     kind.click().await?;
-    by_css(driver, "#capture-kind option[value='travel']").await?.click().await?;
+    click_on(driver, By::Css("#capture-kind option[value='travel']")).await?;
     type_into(driver, "capture-text", "Back from a holiday in Goa").await?;
     by_id(driver, "capture-text").await?.send_keys(Key::Enter).await?;
     by_xpath(driver, "//ul[@id='talk-about']/li[contains(., 'Back from a holiday in Goa')]").await?;
-    by_css(driver, "#talk-about button.used").await?.click().await?;
+    click_on(driver, By::Css("#talk-about button.used")).await?;
     by_xpath(driver, "//ul[@id='talk-about']/li[contains(., 'used today')]").await?;
     screenshot(driver, shots, "patient-card").await?;
     let phone = by_xpath(driver, "//div[@class='facts']/div[span='Phone']").await?.text().await?;
@@ -226,7 +237,7 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
 
     // Every detail from the card: someone who comes with her and her referring doctor; a value
     // the record cannot hold is refused with the field named, and what was typed stays.
-    by_id(driver, "edit-details").await?.click().await?;
+    click_id(driver, "edit-details").await?;
     // The new attendant's row, once the form has drawn it (a click on a form still drawing is
     // clicked again).
     let attendants = "input[id^='edit-att-name-']";
@@ -247,20 +258,20 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
     type_into(driver, &format!("edit-att-relation-{last}"), "daughter").await?;
     by_id(driver, "edit-referring").await?.clear().await?;
     type_into(driver, "edit-referring", &"Dr Kulkarni ".repeat(20)).await?;
-    by_id(driver, "edit-save").await?.click().await?;
+    click_id(driver, "edit-save").await?;
     by_xpath(driver, "//p[@id='edit-error'][contains(., 'referring doctor')]").await?;
     by_id(driver, "edit-referring").await?.clear().await?;
     type_into(driver, "edit-referring", "Dr Kulkarni").await?;
     screenshot(driver, shots, "patient-edit").await?;
-    by_id(driver, "edit-save").await?.click().await?;
+    click_id(driver, "edit-save").await?;
     by_xpath(driver, "//div[@class='facts']/div[span='Comes with'][contains(., 'Kiran Verma (daughter)')]").await?;
     // A pointer corrected: the new version is on the card, the old one under "Earlier".
-    by_xpath(driver, "//button[@aria-label='Change: Back from a holiday in Goa']").await?.click().await?;
+    click(driver, "//button[@aria-label='Change: Back from a holiday in Goa']").await?;
     let revised = by_css(driver, "form.revise input").await?;
     revised.clear().await?;
     revised.send_keys("Back from two weeks in Goa").await?;
-    by_css(driver, "form.revise button.primary").await?.click().await?;
-    by_xpath(driver, "//button[@aria-label='Earlier versions: Back from two weeks in Goa']").await?.click().await?;
+    click_on(driver, By::Css("form.revise button.primary")).await?;
+    click(driver, "//button[@aria-label='Earlier versions: Back from two weeks in Goa']").await?;
     by_xpath(driver, "//ul[@aria-label='Earlier versions']/li[contains(., 'Back from a holiday in Goa')]").await?;
     screenshot(driver, shots, "pointer-revised").await?;
 
@@ -280,14 +291,14 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
         by_id(driver, id).await?.clear().await?;
         type_into(driver, id, text).await?;
     }
-    by_css(driver, "#reg-doctor").await?.click().await?;
-    by_xpath(driver, "//select[@id='reg-doctor']/option[contains(., 'Mehta')]").await?.click().await?;
+    click_on(driver, By::Css("#reg-doctor")).await?;
+    click(driver, "//select[@id='reg-doctor']/option[contains(., 'Mehta')]").await?;
     screenshot(driver, shots, "registration").await?;
-    by_id(driver, "register-submit").await?.click().await?;
+    click_id(driver, "register-submit").await?;
 
     // Booking: the usual doctor is the default; pick the first free slot.
     by_xpath(driver, "//div[@id='patient-name'][contains(., 'Nila')]").await?;
-    by_id(driver, "book-button").await?.click().await?;
+    click_id(driver, "book-button").await?;
     let chosen = by_xpath(driver, "//select[@id='book-doctor']/option[contains(., '(usual)')]").await?;
     assert!(chosen.is_selected().await?, "the usual doctor is chosen by default");
     let slot = by_css(driver, "#free-slots button").await?;
@@ -314,11 +325,11 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
     let missed = later.find(By::Css("td button.link")).await?.text().await?;
     later.send_keys("n").await?;
     by_id(driver, "schedule-notice").await?;
-    by_xpath(driver, "//p[@id='schedule-notice']/button").await?.click().await?;
+    click(driver, "//p[@id='schedule-notice']/button").await?;
     let call = format!("//section[@id='call-list']//li[@data-reason='no-show'][contains(., '{missed}')]");
     by_xpath(driver, &call).await?;
     screenshot(driver, shots, "call-list").await?;
-    by_xpath(driver, &format!("{call}//button[@data-outcome='rebooked']")).await?.click().await?;
+    click(driver, &format!("{call}//button[@data-outcome='rebooked']")).await?;
     by_id(driver, "call-notice").await?;
     driver.query(By::XPath(&call)).wait(Duration::from_secs(20), Duration::from_millis(50)).not_exists().await?;
 
@@ -373,10 +384,10 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
     // The clinic manager's figures: a segment counted as its conditions are typed, a report
     // with its charts, the campaigns and survey answers.
     driver.active_element().await?.send_keys(Key::Control + "l").await?;
-    by_xpath(driver, "//button[contains(., 'Someone else')]").await?.click().await?;
+    click(driver, "//button[contains(., 'Someone else')]").await?;
     type_into(driver, "login-name", "manager").await?;
     type_into(driver, "login-password", DEMO_PASSWORD).await?;
-    by_id(driver, "login-submit").await?.click().await?;
+    click_id(driver, "login-submit").await?;
     tab(driver, "Figures").await?;
     let everyone = by_css(driver, "#segment-count strong").await?.text().await?;
     type_into(driver, "seg-tag", "diabetes").await?;
@@ -391,22 +402,22 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
     assert!(diabetic < all, "a tag narrows the segment: {diabetic} of {all}");
     by_css(driver, ".seg-sample").await?;
     type_into(driver, "seg-name", "Diabetic patients").await?;
-    by_xpath(driver, "//form[@class='seg-save']//button").await?.click().await?;
+    click(driver, "//form[@class='seg-save']//button").await?;
     by_xpath(driver, "//p[@role='status'][contains(., 'Diabetic patients')]").await?;
     screenshot(driver, shots, "figures-segment").await?;
-    by_xpath(driver, "//select[@id='rep-which']/option[@value='waiting']").await?.click().await?;
+    click(driver, "//select[@id='rep-which']/option[@value='waiting']").await?;
     let chart = by_css(driver, "#reports svg[role='img'][aria-labelledby='wait-share-title wait-share-desc']").await?;
     let desc = chart.find(By::Css("desc")).await?.inner_html().await?;
     assert!(desc.contains('%'), "the chart's text alternative names its values: {desc}");
     by_id(driver, "reports").await?.scroll_into_view().await?;
     screenshot(driver, shots, "figures-reports").await?;
-    by_xpath(driver, "//select[@id='rep-which']/option[@value='conditions']").await?.click().await?;
+    click(driver, "//select[@id='rep-which']/option[@value='conditions']").await?;
     by_xpath(driver, "//section[@id='reports']//th[@scope='row'][normalize-space()='diabetes']").await?;
     // Exported as CSV on request, into the Downloads folder; a second export never overwrites
     // the first.
     let mut saved = Vec::new();
     for wanted in ["-to-", "(2).csv"] {
-        by_id(driver, "rep-export").await?.click().await?;
+        click_id(driver, "rep-export").await?;
         let said = by_xpath(driver, &format!("//p[@id='rep-saved'][contains(., '{wanted}')]")).await?.text().await?;
         let path = PathBuf::from(said.trim_start_matches("Saved to "));
         assert!(path.starts_with(downloads), "saved in the Downloads folder: {said}");
@@ -419,7 +430,7 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
     by_xpath(driver, "//section[@id='campaigns']//p[contains(., 'No campaigns yet')]").await?;
     // A campaign set up in the window, to the segment saved above; a double click sets up one.
     type_into(driver, "camp-name", "Spring check").await?;
-    by_xpath(driver, "//select[@id='camp-segment']/option[@value='Diabetic patients']").await?.click().await?;
+    click(driver, "//select[@id='camp-segment']/option[@value='Diabetic patients']").await?;
     let holdout = by_id(driver, "camp-holdout").await?;
     holdout.clear().await?;
     holdout.send_keys("20").await?;
@@ -441,11 +452,11 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
     .await?;
     // Surveys after visits, turned on with a delay.
     by_id(driver, "srv-form").await?.scroll_into_view().await?;
-    by_id(driver, "srv-on").await?.click().await?;
+    click_id(driver, "srv-on").await?;
     let delay = by_id(driver, "srv-delay").await?;
     delay.clear().await?;
     delay.send_keys("3").await?;
-    by_id(driver, "srv-save").await?.click().await?;
+    click_id(driver, "srv-save").await?;
     by_xpath(driver, "//p[@id='srv-said'][contains(., 'are on')]").await?;
     by_id(driver, "campaigns").await?.scroll_into_view().await?;
     screenshot(driver, shots, "figures-campaigns").await?;
@@ -458,13 +469,13 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
     type_into(driver, "reg-family", "Testwod").await?;
     type_into(driver, "reg-phone", &phone).await?;
     by_xpath(driver, "//section[@id='duplicates']//li[contains(., 'Testwood')]").await?;
-    by_id(driver, "register-submit").await?.click().await?;
+    click_id(driver, "register-submit").await?;
     by_xpath(driver, "//article[@id='patient-card'][contains(., 'Nila Testwod')]").await?;
     tab(driver, "Records").await?;
     let pair = "//table[@id='dup-queue']//tr[contains(., 'Testwod') and contains(., 'Testwood')]";
-    by_xpath(driver, &format!("{pair}//button[@class='review']")).await?.click().await?;
+    click(driver, &format!("{pair}//button[@class='review']")).await?;
     let family = "//table[@id='merge-fields']//tr[@data-field='family']";
-    by_xpath(driver, &format!("{family}//label[contains(., 'Testwood')]/input")).await?.click().await?;
+    click(driver, &format!("{family}//label[contains(., 'Testwood')]/input")).await?;
     screenshot(driver, shots, "records-merge-review").await?;
     let merge = by_id(driver, "merge-confirm").await?;
     merge.click().await?;
@@ -494,7 +505,7 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
     click(driver, "//button[@id='imp-check'][not(@disabled)]").await?;
     // Its dates read both ways: the window asks which, rather than guess.
     by_xpath(driver, "//p[@id='imp-error'][contains(., 'day-first')]").await?;
-    by_xpath(driver, "//select[@id='imp-dates']/option[@value='DD/MM/YYYY']").await?.click().await?;
+    click(driver, "//select[@id='imp-dates']/option[@value='DD/MM/YYYY']").await?;
     click(driver, "//button[@id='imp-check'][not(@disabled)]").await?;
     let refused = by_xpath(driver, "//table[@id='imp-refused']//tr[td[contains(., 'line ')]]").await?.text().await?;
     assert!(refused.contains("line "), "a refused row names its line: {refused}");
@@ -519,7 +530,7 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
     // Saved for another system: the patients as CSV in the Downloads folder, with the rows just
     // imported (the one known only by an age with its approximate birth year); the window says
     // the file is not encrypted.
-    by_id(driver, "exp-patients").await?.click().await?;
+    click_id(driver, "exp-patients").await?;
     let said = by_xpath(driver, "//p[@id='exp-saved'][contains(., 'not encrypted')]").await?.text().await?;
     let path =
         said.split_once(" to ").and_then(|(_, rest)| rest.split_once(". The file")).map(|(p, _)| PathBuf::from(p));
@@ -543,7 +554,7 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
     // The name as found, without the nickname the results add.
     let restricted = patient_name.split('“').next().unwrap_or_default().trim().to_owned();
     open_card(restricted.clone()).await?;
-    by_id(driver, "card-restrict").await?.click().await?;
+    click_id(driver, "card-restrict").await?;
     by_id(driver, "break-glass").await?;
 
     // Staff, in Settings: the manager adds a colleague, then resets the password she forgot;
@@ -552,29 +563,29 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
     type_into(driver, "staff-new-name", "Meera Nair").await?;
     type_into(driver, "staff-new-login", "meera").await?;
     type_into(driver, "staff-new-password", "first-pass-123").await?;
-    by_id(driver, "staff-add-submit").await?.click().await?;
+    click_id(driver, "staff-add-submit").await?;
     let meera = "//tr[@id='staff-row-meera']";
-    by_xpath(driver, &format!("{meera}//button[normalize-space()='Reset password']")).await?.click().await?;
+    click(driver, &format!("{meera}//button[normalize-space()='Reset password']")).await?;
     type_into(driver, "staff-temporary-meera", "temporary-pass-9").await?;
-    by_xpath(driver, "//form[@id='staff-reset-meera']//button").await?.click().await?;
+    click(driver, "//form[@id='staff-reset-meera']//button").await?;
     by_xpath(driver, "//p[@id='staff-done'][contains(., 'choose their own')]").await?;
     by_id(driver, "staff").await?.scroll_into_view().await?;
     screenshot(driver, shots, "settings-staff").await?;
-    by_xpath(driver, "//header//button[normalize-space()='Lock']").await?.click().await?;
-    by_xpath(driver, "//button[contains(., 'Someone else')]").await?.click().await?;
+    click(driver, "//header//button[normalize-space()='Lock']").await?;
+    click(driver, "//button[contains(., 'Someone else')]").await?;
     type_into(driver, "login-name", "meera").await?;
     type_into(driver, "login-password", "temporary-pass-9").await?;
-    by_id(driver, "login-submit").await?.click().await?;
+    click_id(driver, "login-submit").await?;
     by_xpath(driver, "//h1[@id='password-title'][normalize-space()='Choose a new password']").await?;
     screenshot(driver, shots, "password-forced").await?;
     type_into(driver, "password-current", "temporary-pass-9").await?;
     type_into(driver, "password-new", "meeras-own-pass-1").await?;
     type_into(driver, "password-again", "meeras-own-pass-2").await?;
-    by_id(driver, "password-submit").await?.click().await?;
+    click_id(driver, "password-submit").await?;
     by_xpath(driver, "//form[@id='password-form']//p[@role='alert'][contains(., 'differ')]").await?;
     by_id(driver, "password-again").await?.clear().await?;
     type_into(driver, "password-again", "meeras-own-pass-1").await?;
-    by_id(driver, "password-submit").await?.click().await?;
+    click_id(driver, "password-submit").await?;
     by_id(driver, "search").await?;
     assert!(by_xpath(driver, "//header[contains(., 'Meera Nair')]").await.is_ok(), "Meera is at the desk");
 
@@ -582,15 +593,15 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
     open_card(restricted).await?;
     by_id(driver, "break-glass").await?;
     type_into(driver, "break-glass-reason", "Checking her in for the 11:00").await?;
-    by_id(driver, "break-glass-open").await?.click().await?;
+    click_id(driver, "break-glass-open").await?;
     by_id(driver, "card-restricted").await?;
     screenshot(driver, shots, "card-break-glass").await?;
     // The manager sees who opened it, when and why.
-    by_xpath(driver, "//header//button[normalize-space()='Lock']").await?.click().await?;
-    by_xpath(driver, "//button[contains(., 'Someone else')]").await?.click().await?;
+    click(driver, "//header//button[normalize-space()='Lock']").await?;
+    click(driver, "//button[contains(., 'Someone else')]").await?;
     type_into(driver, "login-name", "manager").await?;
     type_into(driver, "login-password", DEMO_PASSWORD).await?;
-    by_id(driver, "login-submit").await?.click().await?;
+    click_id(driver, "login-submit").await?;
     tab(driver, "Records").await?;
     let seen = "//section[@id='break-glass-log']//tr[contains(., 'Meera Nair')][contains(., 'Checking her in')]";
     by_xpath(driver, seen).await?.scroll_into_view().await?;
@@ -646,18 +657,18 @@ struct JoinTest<'a> {
 impl JoinTest<'_> {
     async fn run(&self, driver: &WebDriver, shots: &Path) -> WebDriverResult<()> {
         // First run: join head office with a one-time code and the CA head office sent.
-        by_id(driver, "start-join").await?.click().await?;
+        click_id(driver, "start-join").await?;
         type_into(driver, "enroll-server", &self.url).await?;
         type_into(driver, "enroll-code", &self.office.admin(&["enroll-code", "--clinic", "North"])).await?;
         type_into(driver, "enroll-ca", &self.ca).await?;
         type_into(driver, "setup-passphrase", PASSPHRASE).await?;
         screenshot(driver, shots, "join-head-office").await?;
-        by_id(driver, "join-submit").await?.click().await?;
+        click_id(driver, "join-submit").await?;
 
         // The first sync brought North's staff: its admin logs in with head office's password.
         type_into(driver, "login-name", "admin").await?;
         type_into(driver, "login-password", PASSWORD).await?;
-        by_id(driver, "login-submit").await?.click().await?;
+        click_id(driver, "login-submit").await?;
         let search = by_id(driver, "search").await?;
         search.send_keys("Kavya").await?;
         by_xpath(driver, "//ul[@id='results']/li//div[contains(., 'Ramanathan')]").await?;
@@ -665,20 +676,20 @@ impl JoinTest<'_> {
         // A patient of South is not here; head office finds them and the desk takes them on.
         search.clear().await?;
         search.send_keys("Oberoi").await?;
-        by_id(driver, "search-head-office").await?.click().await?;
+        click_id(driver, "search-head-office").await?;
         let remote = by_css(driver, "#remote-results li").await?.text().await?;
         assert!(
             remote.contains("Tarun") && remote.contains("South"),
             "head office's answer names the clinic: {remote}"
         );
         screenshot(driver, shots, "find-at-head-office").await?;
-        by_css(driver, "#remote-results button.take-on").await?.click().await?;
+        click_on(driver, By::Css("#remote-results button.take-on")).await?;
         by_xpath(driver, "//div[@id='patient-name'][contains(., 'Tarun')]").await?;
 
         // The network goes down: sync says so in words, and the edit made here waits.
         self.network.set(DOWN);
-        by_id(driver, "head-office-status").await?.click().await?;
-        by_id(driver, "sync-now").await?.click().await?;
+        click_id(driver, "head-office-status").await?;
+        click_id(driver, "sync-now").await?;
         let offline = by_xpath(driver, "//p[@role='alert'][contains(., 'unreachable')]").await?.text().await?;
         assert!(!offline.contains("Kavya"), "no patient data in the error: {offline}");
         // The same name edited here (first) and at North's other desk (later, synced first).
@@ -686,7 +697,7 @@ impl JoinTest<'_> {
         self.north.ok(&["patient", "edit", &self.kavya, "--given", "Kavyaa"]);
         self.north.ok(&["sync", "now"]);
         self.network.set(PASS);
-        by_id(driver, "sync-now").await?.click().await?;
+        click_id(driver, "sync-now").await?;
         by_css(driver, "#sync-note[data-sync='1']").await?;
         let conflict = by_css(driver, "#conflicts li.conflict").await?;
         let text = conflict.text().await?;
@@ -694,7 +705,7 @@ impl JoinTest<'_> {
         screenshot(driver, shots, "head-office").await?;
         conflict.find(By::Css("button.reapply-mine")).await?.click().await?;
         by_id(driver, "no-conflicts").await?;
-        by_id(driver, "sync-now").await?.click().await?;
+        click_id(driver, "sync-now").await?;
         by_css(driver, "#sync-note[data-sync='2']").await?;
         self.north.ok(&["sync", "now"]);
         let card = self.north.ok(&["patient", "show", &self.kavya]);
@@ -707,15 +718,15 @@ impl JoinTest<'_> {
             .expect("device id")
             .to_owned();
         self.office.admin(&["device", "revoke", &device]);
-        by_id(driver, "sync-now").await?.click().await?;
+        click_id(driver, "sync-now").await?;
         let revoked = by_xpath(driver, "//p[@role='alert'][contains(., 'revoked')]").await?.text().await?;
         assert!(revoked.contains("enroll it again"), "the desk says what to do: {revoked}");
         tab(driver, "Settings").await?;
-        by_id(driver, "enroll-again").await?.click().await?;
+        click_id(driver, "enroll-again").await?;
         type_into(driver, "enroll-server", &self.url).await?;
         type_into(driver, "enroll-code", &self.office.admin(&["enroll-code", "--clinic", "North"])).await?;
         type_into(driver, "enroll-ca", &self.ca).await?;
-        by_id(driver, "enroll-submit").await?.click().await?;
+        click_id(driver, "enroll-submit").await?;
         by_id(driver, "enroll-done").await?;
         let label = by_id(driver, "enroll-status").await?.text().await?;
         assert!(
@@ -729,24 +740,24 @@ impl JoinTest<'_> {
         let reminder = by_id(driver, "template-reminder-sms-en").await?;
         reminder.clear().await?;
         reminder.send_keys("{clinic}: {patient}, see you {date} at {time}. Reply C to confirm.").await?;
-        by_xpath(driver, "//li[@data-kind='reminder'][@data-channel='sms']//button").await?.click().await?;
+        click(driver, "//li[@data-kind='reminder'][@data-channel='sms']//button").await?;
         by_xpath(driver, "//p[@id='messaging-notice'][contains(., 'saved')]").await?;
         by_css(driver, "li[data-kind='reminder'][data-channel='sms'][data-custom='true']").await?;
         type_into(driver, "recall-tag", "Diabetes").await?;
         type_into(driver, "recall-months", "3").await?;
-        by_id(driver, "add-recall").await?.click().await?;
+        click_id(driver, "add-recall").await?;
         by_css(driver, "#recall-rules li[data-tag='diabetes']").await?;
         let hours = by_id(driver, "reminder-hours").await?;
         hours.clear().await?;
         hours.send_keys("36").await?;
-        by_id(driver, "save-messaging").await?.click().await?;
+        click_id(driver, "save-messaging").await?;
         by_xpath(driver, "//p[@id='messaging-notice'][contains(., 'settings saved')]").await?;
         by_id(driver, "messaging-settings").await?.scroll_into_view().await?;
         screenshot(driver, shots, "messaging-settings").await?;
         by_id(driver, "templates").await?.scroll_into_view().await?;
         screenshot(driver, shots, "message-texts").await?;
-        by_id(driver, "open-head-office").await?.click().await?;
-        by_id(driver, "sync-now").await?.click().await?;
+        click_id(driver, "open-head-office").await?;
+        click_id(driver, "sync-now").await?;
         by_css(driver, "#sync-note[data-sync='1']").await?;
         self.north.ok(&["sync", "now"]);
         let texts = self.north.ok(&["template", "list"]);
