@@ -70,6 +70,18 @@ const COMMANDS: &[&str] = &[
     "set_survey_settings",
     "campaigns",
     "survey_results",
+    "doctor_hours",
+    "set_doctor_hours",
+    "time_off",
+    "add_time_off",
+    "remove_time_off",
+    "doctor_week",
+    "walk_in",
+    "waitlist",
+    "add_to_waitlist",
+    "remove_from_waitlist",
+    "waitlist_offers",
+    "take_slot",
 ];
 
 fn main() {

@@ -13,9 +13,13 @@ use rapport_model::ipc::{
     ResolveArgs, RestrictArgs, RevisePointerArgs, SavedFile, ScheduleArgs, SearchArgs, SegmentArgs, SetupArgs,
     SlotArgs, StaffAction, StatusArgs, TemplateArgs, UnmergeArgs,
 };
+use rapport_model::ipc::{
+    DoctorArgs, HoursArgs, RecordArgs, TakeSlotArgs, TimeOffArgs, WaitlistArgs, WalkInArgs, WeekArgs,
+};
 use rapport_model::merge::PatientMerge;
 use rapport_model::outreach::{MessagingEdit, MessagingView, RecallRule, TemplateView};
 use rapport_model::reports::{CountRow, NoShowRow, WaitingReport};
+use rapport_model::schedule::{DoctorHours, TimeOff};
 use rapport_model::segments::{SavedSegment, SegmentSize};
 use rapport_model::surveys::{SurveyEdit, SurveyResults, SurveySettings};
 use rapport_model::sync::{RemotePatient, SyncReport, SyncStatus};
@@ -23,6 +27,7 @@ use rapport_model::view::{
     BookingOutcome, BreakGlassEntry, ConflictView, DoctorGlance, DoctorView, DuplicateMatch, DuplicatePair, FreeSlot,
     MergePreview, PatientCard, PatientHit, ScheduleRow,
 };
+use rapport_model::view::{DaySlots, TimeOffAdded, WaitlistView, WeekView};
 use rapport_model::{Appointment, Booking, NewPatient, Patient, Pointer, PointerKind, Source, Staff};
 use tauri::{AppHandle, Manager, State};
 
@@ -203,8 +208,70 @@ pub async fn change_status(desk: State<'_, Desk>, args: StatusArgs) -> Reply<App
 }
 
 #[tauri::command]
-pub async fn free_slots(desk: State<'_, Desk>, args: SlotArgs) -> Reply<Vec<FreeSlot>> {
+pub async fn free_slots(desk: State<'_, Desk>, args: SlotArgs) -> Reply<DaySlots> {
     desk.with_session(|app, s| app.free_slots(s, args.doctor, args.day, args.minutes))
+}
+
+#[tauri::command]
+pub async fn doctor_hours(desk: State<'_, Desk>, args: DoctorArgs) -> Reply<DoctorHours> {
+    desk.with_session(|app, s| app.doctor_hours(s, args.doctor))
+}
+
+#[tauri::command]
+pub async fn set_doctor_hours(desk: State<'_, Desk>, args: HoursArgs) -> Reply<DoctorHours> {
+    desk.with_session(|app, s| app.set_doctor_hours(s, args.doctor, args.week.clone(), args.slot_minutes))
+}
+
+#[tauri::command]
+pub async fn time_off(desk: State<'_, Desk>) -> Reply<Vec<TimeOff>> {
+    desk.with_session(|app, s| app.time_off(s))
+}
+
+#[tauri::command]
+pub async fn add_time_off(desk: State<'_, Desk>, args: TimeOffArgs) -> Reply<TimeOffAdded> {
+    desk.with_session(|app, s| app.add_time_off(s, args.doctor, args.first_day, args.last_day, args.reason.as_deref()))
+}
+
+#[tauri::command]
+pub async fn remove_time_off(desk: State<'_, Desk>, args: RecordArgs) -> Reply<()> {
+    desk.with_session(|app, s| app.remove_time_off(s, args.id))
+}
+
+#[tauri::command]
+pub async fn doctor_week(desk: State<'_, Desk>, args: WeekArgs) -> Reply<WeekView> {
+    desk.with_session(|app, s| app.week(s, args.doctor, args.from))
+}
+
+#[tauri::command]
+pub async fn walk_in(desk: State<'_, Desk>, args: WalkInArgs) -> Reply<Appointment> {
+    desk.with_session(|app, s| app.walk_in(s, args.patient, args.doctor, args.reason.as_deref()))
+}
+
+#[tauri::command]
+pub async fn waitlist(desk: State<'_, Desk>) -> Reply<Vec<WaitlistView>> {
+    desk.with_session(|app, s| app.waitlist(s))
+}
+
+#[tauri::command]
+pub async fn add_to_waitlist(desk: State<'_, Desk>, args: WaitlistArgs) -> Reply<WaitlistView> {
+    desk.with_session(|app, s| {
+        app.add_to_waitlist(s, args.patient, args.doctor, args.minutes, args.appointment, args.note.as_deref())
+    })
+}
+
+#[tauri::command]
+pub async fn remove_from_waitlist(desk: State<'_, Desk>, args: RecordArgs) -> Reply<()> {
+    desk.with_session(|app, s| app.remove_from_waitlist(s, args.id))
+}
+
+#[tauri::command]
+pub async fn waitlist_offers(desk: State<'_, Desk>, args: FreeSlot) -> Reply<Vec<WaitlistView>> {
+    desk.with_session(|app, s| app.waitlist_offers(s, args))
+}
+
+#[tauri::command]
+pub async fn take_slot(desk: State<'_, Desk>, args: TakeSlotArgs) -> Reply<BookingOutcome> {
+    desk.with_session(|app, s| app.take_slot(s, args.entry, args.slot))
 }
 
 #[tauri::command]

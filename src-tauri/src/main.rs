@@ -95,6 +95,18 @@ fn main() {
             commands::set_survey_settings,
             commands::campaigns,
             commands::survey_results,
+            commands::doctor_hours,
+            commands::set_doctor_hours,
+            commands::time_off,
+            commands::add_time_off,
+            commands::remove_time_off,
+            commands::doctor_week,
+            commands::walk_in,
+            commands::waitlist,
+            commands::add_to_waitlist,
+            commands::remove_from_waitlist,
+            commands::waitlist_offers,
+            commands::take_slot,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

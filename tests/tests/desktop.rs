@@ -606,6 +606,128 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
     let seen = "//section[@id='break-glass-log']//tr[contains(., 'Meera Nair')][contains(., 'Checking her in')]";
     by_xpath(driver, seen).await?.scroll_into_view().await?;
     screenshot(driver, shots, "records-break-glass").await?;
+    schedules(driver, shots, &arriving).await
+}
+
+/// Sets a date field as the date picker would (typing into one depends on the locale).
+async fn set_date(driver: &WebDriver, id: &str, day: chrono::NaiveDate) -> WebDriverResult<()> {
+    let field = by_id(driver, id).await?;
+    driver
+        .execute(
+            "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('change', { bubbles: true }));",
+            vec![field.to_json()?, serde_json::Value::from(day.to_string())],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Opens the card of the first patient the search finds for `name`.
+async fn open_patient(driver: &WebDriver, name: &str) -> WebDriverResult<()> {
+    tab(driver, "Front desk").await?;
+    let search = by_id(driver, "search").await?;
+    search.clear().await?;
+    search.send_keys(name).await?;
+    by_xpath(driver, &format!("//ul[@id='results']/li[1]//div[@class='name'][contains(., '{name}')]")).await?;
+    search.send_keys(Key::Enter).await?;
+    by_xpath(driver, &format!("//article[@id='patient-card'][contains(., '{name}')]")).await?;
+    Ok(())
+}
+
+/// The manager gives Dr Mehta her hours (09:00–12:00, 20-minute slots) and a day of leave;
+/// booking follows both, the week view shows them; a walk-in is queued with the booked
+/// patients; Nila waits for an earlier slot and is offered the one a cancel frees.
+async fn schedules(driver: &WebDriver, shots: &Path, booked: &str) -> WebDriverResult<()> {
+    tab(driver, "Today").await?;
+    let today: chrono::NaiveDate =
+        by_id(driver, "schedule-day").await?.value().await?.unwrap_or_default().parse().unwrap_or_default();
+    let (tomorrow, leave) = (today + chrono::Duration::days(1), today + chrono::Duration::days(2));
+    tab(driver, "Settings").await?;
+    by_id(driver, "hours").await?.scroll_into_view().await?;
+    click(driver, "//select[@id='hours-doctor']/option[contains(., 'Mehta')]").await?;
+    let mehta = "//form[contains(@data-doctor, 'Mehta')]";
+    for day in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] {
+        let id = format!("hours-{day}");
+        by_xpath(driver, &format!("{mehta}//input[@id='{id}']")).await?.clear().await?;
+        type_into(driver, &id, "09:00-12:00").await?;
+    }
+    click(driver, &format!("{mehta}//select[@id='hours-slot']/option[@value='20']")).await?;
+    click_id(driver, "hours-save").await?;
+    by_id(driver, "hours-said").await?;
+    click(driver, "//select[@id='off-who']/option[contains(., 'Mehta')]").await?;
+    set_date(driver, "off-first", leave).await?;
+    set_date(driver, "off-last", leave).await?;
+    type_into(driver, "off-reason", "conference").await?;
+    click_id(driver, "off-add").await?;
+    by_xpath(driver, "//table[@id='time-off']//tr[contains(., 'Mehta')][contains(., 'conference')]").await?;
+    screenshot(driver, shots, "settings-hours").await?;
+
+    // Booking with Dr Mehta tomorrow: her sessions on her grid; the day of leave says why.
+    open_patient(driver, booked).await?;
+    click_id(driver, "book-button").await?;
+    click(driver, "//select[@id='book-doctor']/option[contains(., 'Mehta')]").await?;
+    set_date(driver, "book-day", tomorrow).await?;
+    by_xpath(driver, "//div[@id='free-slots']/button[1][normalize-space()='09:00']").await?;
+    let times: Vec<String> = {
+        let mut times = Vec::new();
+        for b in driver.find_all(By::Css("#free-slots button")).await? {
+            times.push(b.text().await?);
+        }
+        times
+    };
+    assert!(
+        times.iter().all(|t| t.as_str() >= "09:00" && t.as_str() <= "11:40" && t.ends_with(['0'])),
+        "slots within her session, on her 20-minute grid: {times:?}"
+    );
+    screenshot(driver, shots, "booking-hours").await?;
+    click(driver, "//div[@id='free-slots']/button[1]").await?;
+    by_id(driver, "booking-done").await?;
+    open_patient(driver, "Nila Testwood").await?;
+    click_id(driver, "book-button").await?;
+    set_date(driver, "book-day", leave).await?;
+    by_xpath(driver, "//p[@id='day-off'][contains(., 'on leave (conference)')]").await?;
+    screenshot(driver, shots, "booking-day-off").await?;
+    click_id(driver, "waitlist-add").await?;
+    by_id(driver, "waitlist-added").await?;
+
+    // The week view: tomorrow's booking, the day of leave.
+    tab(driver, "Today").await?;
+    by_xpath(driver, "//section[@id='waitlist']//tr[contains(., 'Nila Testwood')]").await?;
+    click_id(driver, "open-week").await?;
+    click(driver, "//select[@id='week-doctor']/option[contains(., 'Mehta')]").await?;
+    let days = by_id(driver, "week").await?;
+    if driver.find_all(By::XPath(format!("//section[@data-day='{leave}']"))).await?.is_empty() {
+        click_id(driver, "week-next").await?; // the leave falls in next week
+    }
+    by_xpath(
+        driver,
+        &format!("//section[@data-day='{leave}']/p[@class='day-off'][contains(., 'On leave (conference)')]"),
+    )
+    .await?;
+    days.scroll_into_view().await.ok();
+    screenshot(driver, shots, "week").await?;
+
+    // Tomorrow's 09:00 is cancelled: Nila, waiting, is offered it and takes it.
+    tab(driver, "Today").await?;
+    set_date(driver, "schedule-day", tomorrow).await?;
+    let row = format!("//tr[@data-status='booked'][.//button[contains(., '{booked}')]]");
+    by_xpath(driver, &row).await?.send_keys("x").await?;
+    let offer = "//section[@id='waitlist-offers']//li[contains(., 'Nila Testwood')]";
+    by_xpath(driver, offer).await?;
+    screenshot(driver, shots, "waitlist-offer").await?;
+    click(driver, &format!("{offer}//button")).await?;
+    by_xpath(driver, "//p[@id='waitlist-taken'][contains(., 'Nila Testwood')]").await?;
+    by_xpath(driver, "//tr[@data-status='booked'][.//button[contains(., 'Nila Testwood')]]").await?;
+
+    // A walk-in: checked in now without a booking, queued with the booked patients.
+    open_patient(driver, "Nila Testwood").await?;
+    click_id(driver, "walk-in-button").await?;
+    type_into(driver, "walk-in-reason", "fever since morning").await?;
+    click_id(driver, "walk-in-submit").await?;
+    tab(driver, "Today").await?;
+    let walk_in = "//tr[@data-status='arrived'][.//span[contains(@class, 'walk-in')]][contains(., 'Nila Testwood')]";
+    by_xpath(driver, &format!("{walk_in}//span[contains(@class, 'queue-place')]")).await?;
+    by_xpath(driver, "//p[@id='schedule-summary'][contains(., 'walk-in')]").await?;
+    screenshot(driver, shots, "schedule-walk-in").await?;
     Ok(())
 }
 

@@ -16,9 +16,13 @@ use rapport_model::ipc::{
     PasswordChangeArgs, PauseArgs, ProfileArgs, RangeArgs, RecordsFile, SavedFile, SegmentArgs, StaffAction,
     UnmergeArgs,
 };
+use rapport_model::ipc::{
+    DoctorArgs, HoursArgs, RecordArgs, TakeSlotArgs, TimeOffArgs, WaitlistArgs, WalkInArgs, WeekArgs,
+};
 use rapport_model::merge::PatientMerge;
 use rapport_model::outreach::{MessagingEdit, MessagingView, RecallRule, TemplateView};
 use rapport_model::reports::{CountRow, NoShowRow, ProfileReport, Report, WaitingReport};
+use rapport_model::schedule::{DoctorHours, TimeOff};
 use rapport_model::segments::{SavedSegment, SegmentFilter, SegmentSize};
 use rapport_model::surveys::{SurveyEdit, SurveyResults, SurveySettings};
 use rapport_model::sync::{RemotePatient, SyncReport, SyncStatus};
@@ -26,12 +30,14 @@ use rapport_model::view::{
     BookingOutcome, BreakGlassEntry, ConflictView, DoctorGlance, DoctorView, DuplicateMatch, DuplicatePair, FreeSlot,
     MergePreview, PatientCard, PatientHit, ScheduleRow,
 };
+use rapport_model::view::{DaySlots, TimeOffAdded, WaitlistView, WeekView};
 use rapport_model::{
     Appointment, AppointmentId, Booking, ErrorCode, NewPatient, Patient, PatientEdit, PatientId, Pointer, PointerId,
     PointerKind, Staff, StaffId, StatusChange,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use uuid::Uuid;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -199,8 +205,56 @@ pub async fn change_status(appointment: AppointmentId, change: StatusChange) -> 
     call("change_status", &StatusArgs { appointment, change }).await
 }
 
-pub async fn free_slots(doctor: StaffId, day: NaiveDate, minutes: u32) -> Reply<Vec<FreeSlot>> {
+pub async fn free_slots(doctor: StaffId, day: NaiveDate, minutes: u32) -> Reply<DaySlots> {
     call("free_slots", &SlotArgs { doctor, day, minutes }).await
+}
+
+pub async fn doctor_hours(doctor: StaffId) -> Reply<DoctorHours> {
+    call("doctor_hours", &DoctorArgs { doctor }).await
+}
+
+pub async fn set_doctor_hours(args: &HoursArgs) -> Reply<DoctorHours> {
+    call("set_doctor_hours", args).await
+}
+
+pub async fn time_off() -> Reply<Vec<TimeOff>> {
+    call0("time_off").await
+}
+
+pub async fn add_time_off(args: &TimeOffArgs) -> Reply<TimeOffAdded> {
+    call("add_time_off", args).await
+}
+
+pub async fn remove_time_off(id: Uuid) -> Reply<()> {
+    call("remove_time_off", &RecordArgs { id }).await
+}
+
+pub async fn doctor_week(doctor: StaffId, from: NaiveDate) -> Reply<WeekView> {
+    call("doctor_week", &WeekArgs { doctor, from }).await
+}
+
+pub async fn walk_in(args: &WalkInArgs) -> Reply<Appointment> {
+    call("walk_in", args).await
+}
+
+pub async fn waitlist() -> Reply<Vec<WaitlistView>> {
+    call0("waitlist").await
+}
+
+pub async fn add_to_waitlist(args: &WaitlistArgs) -> Reply<WaitlistView> {
+    call("add_to_waitlist", args).await
+}
+
+pub async fn remove_from_waitlist(id: Uuid) -> Reply<()> {
+    call("remove_from_waitlist", &RecordArgs { id }).await
+}
+
+pub async fn waitlist_offers(slot: FreeSlot) -> Reply<Vec<WaitlistView>> {
+    call("waitlist_offers", &slot).await
+}
+
+pub async fn take_slot(entry: Uuid, slot: FreeSlot) -> Reply<BookingOutcome> {
+    call("take_slot", &TakeSlotArgs { entry, slot }).await
 }
 
 pub async fn book_appointment(booking: &Booking) -> Reply<BookingOutcome> {

@@ -7,13 +7,13 @@ use std::rc::Rc;
 use gloo_timers::callback::Interval;
 use rapport_model::ErrorCode;
 use rapport_model::ipc::{DeskState, ErrorReply, Stage};
-use rapport_model::{AppointmentId, PatientId, Role};
+use rapport_model::{AppointmentId, PatientId, Role, StaffId};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::api;
 use crate::pages::{
-    booking, call_list, figures, front_desk, gates, glance, head_office, records, register, schedule, settings,
+    booking, call_list, figures, front_desk, gates, glance, head_office, records, register, schedule, settings, week,
 };
 
 /// The screens of the ready desk.
@@ -23,6 +23,8 @@ pub enum Page {
     FrontDesk(Option<PatientId>),
     Register,
     Schedule,
+    /// A doctor's week (the first doctor when none is named).
+    Week(Option<StaffId>),
     /// Booking for a patient, or moving one of their appointments.
     Book {
         patient: PatientId,
@@ -281,6 +283,7 @@ fn Shell(props: &ShellProps) -> Html {
         Page::FrontDesk(open) => html! { <front_desk::FrontDesk {open} /> },
         Page::Register => html! { <register::Register /> },
         Page::Schedule => html! { <schedule::Schedule /> },
+        Page::Week(doctor) => html! { <week::Week {doctor} /> },
         Page::Book { patient, moving } => html! { <booking::Booking {patient} {moving} /> },
         Page::CallList => html! { <call_list::CallList /> },
         Page::Glance(patient) => html! { <glance::Glance {patient} /> },
@@ -305,7 +308,7 @@ fn Shell(props: &ShellProps) -> Html {
                     <span class="who">{props.state.clinic_name.clone().unwrap_or_default()}</span>
                     <nav aria-label="Screens">
                         {tab("Front desk", "1", Page::FrontDesk(None), matches!(current, Page::FrontDesk(_) | Page::Book { .. }))}
-                        {tab("Today", "2", Page::Schedule, current == Page::Schedule)}
+                        {tab("Today", "2", Page::Schedule, matches!(current, Page::Schedule | Page::Week(_)))}
                         {tab("New patient", "3", Page::Register, current == Page::Register)}
                         {tab("Call list", "4", Page::CallList, current == Page::CallList)}
                         {tab("Doctor glance", "5", Page::Glance(None), matches!(current, Page::Glance(_)))}

@@ -66,3 +66,15 @@ pub fn born(date: Option<NaiveDate>, about: Option<i32>) -> String {
 pub fn minutes(m: i64) -> String {
     if m < 60 { format!("{m} min") } else { format!("{} h {:02}", m / 60, m % 60) }
 }
+
+/// "1st", "2nd", "3rd", "4th", "11th", "22nd": a place in a queue.
+pub fn place(n: u32) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}

@@ -22,6 +22,7 @@ mod import;
 mod messaging;
 mod reports;
 mod restricted;
+mod schedule;
 mod segments;
 mod services;
 mod staff;

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use crate::{Error, Rapport, Result, Session};
 
 /// Longest appointment that can be booked, in minutes.
-const MAX_APPOINTMENT_MINUTES: u32 = rapport_model::schema::MAX_APPOINTMENT_MINUTES as u32;
+pub(crate) const MAX_APPOINTMENT_MINUTES: u32 = rapport_model::schema::MAX_APPOINTMENT_MINUTES as u32;
 /// Most search results asked for at once.
 const MAX_SEARCH_LIMIT: usize = 200;
 
@@ -324,7 +324,7 @@ impl Rapport {
     // -----------------------------------------------------------------------------------------
     // Appointments
 
-    fn doctor(&self, id: StaffId) -> Result<rapport_model::Staff> {
+    pub(crate) fn doctor(&self, id: StaffId) -> Result<rapport_model::Staff> {
         let staff = records::staff_by_id(self.store.conn(), id)?.ok_or_else(|| Error::not_found("doctor"))?;
         if !records::works_here(self.store.conn(), id)? {
             return Err(Error::invalid("appointments are booked with this clinic's own clinicians"));
@@ -353,6 +353,7 @@ impl Rapport {
         let patient = self.patient_or_404(b.patient)?;
         let doctor = self.doctor(b.doctor)?;
         let warnings = self.continuity_warnings(&patient, &doctor)?;
+        self.ensure_working(&doctor, b.starts_at, b.minutes)?;
         let (ms, rnd) = self.id_parts()?;
         let now = self.clock.now();
         let (starts_at, minutes, patient_id) = (b.starts_at, b.minutes, b.patient);
@@ -369,7 +370,7 @@ impl Rapport {
             records::touch_patient(tx, patient_id, now)?;
             log(tx, now, s, "appointment.book", Some(patient_id), Some(&appointment.id.to_string()))
         })?;
-        Ok(BookingOutcome { appointment, warnings })
+        Ok(BookingOutcome { appointment, warnings, freed: None })
     }
 
     /// Moves an appointment along its status flow. A no-show leaves a call to rebook on the
@@ -436,7 +437,22 @@ impl Rapport {
                 patient: PatientHit::from(&p),
                 doctor_name,
                 appointment,
+                queue_place: None,
             });
+        }
+        // Each doctor's arrived patients, in the order they will be seen.
+        let mut queue: Vec<(StaffId, (DateTime<Utc>, bool), usize)> = rows
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| {
+                rapport_model::schedule::queue_key(&r.appointment).map(|k| (r.appointment.doctor, k, i))
+            })
+            .collect();
+        queue.sort();
+        let mut place = 0;
+        for (n, (doctor, _, i)) in queue.iter().enumerate() {
+            place = if n > 0 && queue[n - 1].0 == *doctor { place + 1 } else { 1 };
+            rows[*i].queue_place = Some(place);
         }
         Ok(rows)
     }
@@ -514,20 +530,6 @@ impl Rapport {
     }
 }
 
-/// Opening hours used for free slots, minutes after local midnight.
-const DAY_OPENS_MINUTE: u32 = 8 * 60;
-const DAY_CLOSES_MINUTE: u32 = 18 * 60;
-/// Free slots start on this grid.
-const SLOT_MINUTES: u32 = 15;
-
-/// The instant of a local wall-clock time (the earlier one where a clock change repeats it).
-fn local_instant(day: NaiveDate, minute_of_day: u32) -> Option<DateTime<Utc>> {
-    day.and_hms_opt(minute_of_day / 60, minute_of_day % 60, 0)?
-        .and_local_timezone(chrono::Local)
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-}
-
 impl Rapport {
     /// Active clinicians, by name: who can be booked.
     pub fn doctors(&self, s: &Session) -> Result<Vec<DoctorView>> {
@@ -539,30 +541,6 @@ impl Rapport {
             .collect();
         doctors.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(doctors)
-    }
-
-    /// The doctor's free slots of `minutes` on a local day, within opening hours and not in the past.
-    pub fn free_slots(&self, s: &Session, doctor: StaffId, day: NaiveDate, minutes: u32) -> Result<Vec<FreeSlot>> {
-        s.require(Operation::BookAppointment)?;
-        if minutes == 0 || minutes > MAX_APPOINTMENT_MINUTES {
-            return Err(Error::invalid(format!("an appointment lasts 1 to {MAX_APPOINTMENT_MINUTES} minutes")));
-        }
-        let doctor = self.doctor(doctor)?;
-        let (day_start, day_end) = local_day_bounds(day);
-        let now = self.clock.now();
-        // A day's look-back catches a long appointment from the evening before.
-        let taken: Vec<Appointment> =
-            records::appointments_between(self.store.conn(), day_start - Duration::days(1), day_end, Some(doctor.id))?
-                .into_iter()
-                .filter(|a| a.status.holds_slot())
-                .collect();
-        let slots = (DAY_OPENS_MINUTE..=DAY_CLOSES_MINUTE.saturating_sub(minutes))
-            .step_by(SLOT_MINUTES as usize)
-            .filter_map(|m| local_instant(day, m))
-            .filter(|&t| t >= now && !taken.iter().any(|a| a.overlaps(t, minutes)))
-            .map(|starts_at| FreeSlot { doctor: doctor.id, starts_at, minutes })
-            .collect();
-        Ok(slots)
     }
 
     /// Moves a booked or confirmed appointment to another time (and optionally another doctor).
@@ -586,6 +564,8 @@ impl Rapport {
         let doctor = self.doctor(doctor.unwrap_or(appt.doctor))?;
         let patient = self.patient_or_404(appt.patient_id)?;
         let warnings = self.continuity_warnings(&patient, &doctor)?;
+        self.ensure_working(&doctor, starts_at, appt.minutes)?;
+        let freed = FreeSlot { doctor: appt.doctor, starts_at: appt.starts_at, minutes: appt.minutes };
         appt.starts_at = starts_at;
         appt.doctor = doctor.id;
         let now = self.clock.now();
@@ -594,7 +574,7 @@ impl Rapport {
             records::update_appointment_slot(tx, &appt)?;
             log(tx, now, s, "appointment.move", Some(appt.patient_id), Some(&id.to_string()))
         })?;
-        Ok(BookingOutcome { appointment: appt, warnings })
+        Ok(BookingOutcome { appointment: appt, warnings, freed: Some(freed) })
     }
 
     /// The doctor's glance: the chosen patient, or the doctor's next one today (the one with
@@ -614,7 +594,10 @@ impl Rapport {
         };
         let appointment = match patient {
             Some(id) => upcoming.iter().find(|r| r.patient.id == id),
-            None => upcoming.iter().min_by_key(|r| (rank(r), r.appointment.starts_at)),
+            None => upcoming.iter().min_by_key(|r| {
+                let queued = rapport_model::schedule::queue_key(&r.appointment);
+                (rank(r), queued.unwrap_or((r.appointment.starts_at, false)))
+            }),
         }
         .map(|r| r.appointment.clone());
         let focus = patient.or(appointment.as_ref().map(|a| a.patient_id));

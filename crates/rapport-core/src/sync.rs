@@ -625,7 +625,10 @@ fn conflict_patient(conn: &rapport_store::rusqlite::Connection, c: &Conflict) ->
         Entity::Appointment => records::get_appointment(conn, AppointmentId::from_bytes(bytes))?.map(|a| a.patient_id),
         Entity::CallTask => rapport_store::calls::call_task(conn, id)?.map(|t| t.patient_id),
         Entity::PatientMerge => records::get_merge(conn, id)?.map(|m| m.keep),
-        Entity::PointerMark
+        Entity::Waitlist => rapport_store::schedule::get_waitlist_entry(conn, id)?.map(|w| w.patient_id),
+        Entity::DoctorHours
+        | Entity::TimeOff
+        | Entity::PointerMark
         | Entity::Message
         | Entity::Segment
         | Entity::Campaign

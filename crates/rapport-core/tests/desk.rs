@@ -40,7 +40,7 @@ fn free_slots_leave_out_taken_and_past_times() {
     let tomorrow = today() + Duration::days(1);
     book_at(&mut c, p, dr, local(tomorrow, 9, 0));
 
-    let slots = c.app.free_slots(&admin, dr, tomorrow, 15).expect("slots");
+    let slots = c.app.free_slots(&admin, dr, tomorrow, 15).expect("slots").slots;
     let starts: Vec<DateTime<Utc>> = slots.iter().map(|s| s.starts_at).collect();
     assert_eq!(starts.first(), Some(&local(tomorrow, 8, 0)), "the day opens at 08:00");
     assert_eq!(starts.last(), Some(&local(tomorrow, 17, 45)), "the last slot ends at closing");
@@ -48,12 +48,12 @@ fn free_slots_leave_out_taken_and_past_times() {
     assert_eq!(slots.len(), 39, "40 quarter hours less the booked one");
 
     // Half an hour does not fit before a booked slot that starts 15 minutes later.
-    let long = c.app.free_slots(&admin, dr, tomorrow, 30).expect("slots");
+    let long = c.app.free_slots(&admin, dr, tomorrow, 30).expect("slots").slots;
     assert!(!long.iter().any(|s| s.starts_at == local(tomorrow, 8, 45)));
 
     // Today, nothing before now.
     let now = noon();
-    for slot in c.app.free_slots(&admin, dr, today(), 15).expect("slots") {
+    for slot in c.app.free_slots(&admin, dr, today(), 15).expect("slots").slots {
         assert!(slot.starts_at >= now);
         assert_eq!(slot.starts_at.with_timezone(&Local).minute() % 15, 0);
     }

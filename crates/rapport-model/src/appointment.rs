@@ -141,6 +141,10 @@ pub struct Appointment {
     pub done_at: Option<DateTime<Utc>>,
     pub cancelled_at: Option<DateTime<Utc>>,
     pub no_show_at: Option<DateTime<Utc>>,
+    /// Came without a booking: queued from arrival (`starts_at` is the arrival) and holds no
+    /// slot of the doctor's calendar.
+    #[serde(default)]
+    pub walk_in: bool,
 }
 
 /// What a booking asks for: who, with whom, when, how long, why.
@@ -184,7 +188,24 @@ impl Appointment {
             done_at: None,
             cancelled_at: None,
             no_show_at: None,
+            walk_in: false,
         }
+    }
+
+    /// A patient who came without a booking, arrived now (`booking.starts_at`).
+    pub fn walk_in(id: AppointmentId, booking: Booking, booked_by: StaffId) -> Self {
+        let now = booking.starts_at;
+        Self {
+            status: AppointmentStatus::Arrived,
+            arrived_at: Some(now),
+            walk_in: true,
+            ..Self::booked(id, booking, booked_by, now)
+        }
+    }
+
+    /// Holds the doctor's time in the calendar (a walk-in fits in around the bookings).
+    pub fn holds_slot(&self) -> bool {
+        self.status.holds_slot() && !self.walk_in
     }
 
     pub fn ends_at(&self) -> DateTime<Utc> {

@@ -436,3 +436,65 @@ pub struct ImportProgressView {
     pub done: usize,
     pub total: usize,
 }
+
+/// A doctor's week from `from` (any day; the week shown starts on its Monday).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeekArgs {
+    pub doctor: StaffId,
+    pub from: NaiveDate,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DoctorArgs {
+    pub doctor: StaffId,
+}
+
+/// A doctor's working hours, as a manager sets them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HoursArgs {
+    pub doctor: StaffId,
+    pub week: crate::schedule::Week,
+    pub slot_minutes: u32,
+}
+
+/// Leave for a doctor, or (no doctor) a clinic holiday.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeOffArgs {
+    pub doctor: Option<StaffId>,
+    pub first_day: NaiveDate,
+    pub last_day: NaiveDate,
+    pub reason: Option<String>,
+}
+
+/// A record named by its UUID (time off, a waitlist entry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordArgs {
+    pub id: uuid::Uuid,
+}
+
+/// A patient who came without a booking, to see `doctor`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WalkInArgs {
+    pub patient: PatientId,
+    pub doctor: StaffId,
+    pub reason: Option<String>,
+}
+
+/// A patient put on the waitlist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitlistArgs {
+    pub patient: PatientId,
+    /// `None`: any doctor.
+    pub doctor: Option<StaffId>,
+    pub minutes: u32,
+    /// The booked appointment they want earlier.
+    pub appointment: Option<AppointmentId>,
+    pub note: Option<String>,
+}
+
+/// A waiting patient given a freed slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TakeSlotArgs {
+    pub entry: uuid::Uuid,
+    pub slot: crate::view::FreeSlot,
+}

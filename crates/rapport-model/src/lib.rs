@@ -24,6 +24,7 @@ pub mod patient;
 pub mod phone;
 pub mod pointer;
 pub mod reports;
+pub mod schedule;
 pub mod schema;
 pub mod segments;
 pub mod staff;

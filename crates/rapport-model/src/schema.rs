@@ -65,6 +65,8 @@ pub enum JsonKind {
     StaffIds,
     /// A merge's log: each field of the kept record the merge changed, before and after.
     MergeChanges,
+    /// A doctor's working sessions per weekday.
+    Week,
 }
 
 /// Whether a field may be null (every field is present in the change that makes a record).
@@ -179,7 +181,7 @@ pub const MAX_TAG: usize = 60;
 
 /// The replicated records, parents before children (a change to a patient is sent before a
 /// change to their pointer).
-pub const RECORDS: [Record; 17] = [
+pub const RECORDS: [Record; 20] = [
     Record {
         entity: Entity::Staff,
         key: "id",
@@ -422,6 +424,57 @@ pub const RECORDS: [Record; 17] = [
             f("done_at", Instant, Optional),
             f("cancelled_at", Instant, Optional),
             f("no_show_at", Instant, Optional),
+            // Came without a booking: holds no slot of the doctor's calendar.
+            added(9, "walk_in", Flag),
+        ],
+        local_only: &[],
+        authority: Authority::OwningClinic,
+    },
+    Record {
+        entity: Entity::DoctorHours,
+        // The doctor's staff id: one record per doctor and clinic.
+        key: "id",
+        fields: &[
+            f("doctor", Ref(Entity::Staff), Required),
+            f("week", Json(JsonKind::Week), Required),
+            f("slot_minutes", Kind::Int(1, 120), Required),
+            f("set_by", Ref(Entity::Staff), Required),
+            f("updated_at", Instant, Required),
+        ],
+        local_only: &[],
+        authority: Authority::ClinicManagers,
+    },
+    Record {
+        entity: Entity::TimeOff,
+        key: "id",
+        fields: &[
+            // None: the whole clinic is closed.
+            f("doctor", Ref(Entity::Staff), Optional),
+            f("first_day", Date, Required),
+            f("last_day", Date, Required),
+            f("reason", Text(Line, crate::schedule::MAX_NOTE), Optional),
+            f("set_by", Ref(Entity::Staff), Required),
+            f("updated_at", Instant, Required),
+            f("deleted_at", Instant, Optional),
+        ],
+        local_only: &[],
+        authority: Authority::ClinicManagers,
+    },
+    Record {
+        entity: Entity::Waitlist,
+        key: "id",
+        fields: &[
+            f("patient_id", Ref(Entity::Patient), Required),
+            // None: any doctor.
+            f("doctor", Ref(Entity::Staff), Optional),
+            f("minutes", Kind::Int(1, MAX_APPOINTMENT_MINUTES), Required),
+            f("appointment_id", Id, Optional),
+            f("note", Text(Line, crate::schedule::MAX_NOTE), Optional),
+            f("added_by", Ref(Entity::Staff), Required),
+            f("added_at", Instant, Required),
+            f("closed_at", Instant, Optional),
+            f("outcome", Word(crate::schedule::WaitlistOutcome::WORDS), Optional),
+            f("closed_by", Ref(Entity::Staff), Optional),
         ],
         local_only: &[],
         authority: Authority::OwningClinic,
@@ -583,6 +636,20 @@ pub fn check_record(entity: Entity, fields: &serde_json::Map<String, Value>) -> 
             let second = fields.get("second_reminder_hours").and_then(Value::as_i64);
             outreach::check_settings(&quiet, hours, second, language).map_err(|e| invalid(RefusalCode::InvalidValue, e))
         }
+        Entity::DoctorHours => {
+            let slot = fields.get("slot_minutes").and_then(Value::as_u64).and_then(|m| u32::try_from(m).ok());
+            match slot {
+                Some(m) if crate::schedule::SLOT_CHOICES.contains(&m) => Ok(()),
+                _ => Err(invalid(RefusalCode::InvalidValue, "`slot_minutes` is not one of the slot grids")),
+            }
+        }
+        Entity::TimeOff => {
+            let day = |f: &str| fields.get(f).and_then(Value::as_str).and_then(|d| d.parse::<NaiveDate>().ok());
+            let (Some(first), Some(last)) = (day("first_day"), day("last_day")) else {
+                return Err(invalid(RefusalCode::MissingField, "time off needs its first and last day"));
+            };
+            crate::schedule::TimeOff::check_days(first, last).map_err(|e| invalid(RefusalCode::InvalidValue, e))
+        }
         _ => Ok(()),
     }
 }
@@ -688,6 +755,7 @@ fn check_json(name: &'static str, kind: JsonKind, text: &str) -> Result<(), Opti
                 _ => Ok(()),
             })
         }
+        JsonKind::Week => parse::<crate::schedule::Week>(text)?.check().map_err(|_| None),
         JsonKind::Attendants => {
             let people: Vec<Attendant> = parse(text)?;
             list_cap(people.len())?;

@@ -18,9 +18,9 @@ use crate::{AppointmentStatus, RefusalCode};
 
 /// The change format this build writes, and the record kinds it knows (see
 /// [`Entity::since`]) and fields (a field added to a kind says so in [`crate::schema`]: 6 added
-/// a patient's `birth_year`, 7 a staff member's `password_reset`, 8 a patient's `restricted`).
-/// The server accepts this one and the ones back to the oldest.
-pub const SCHEMA_VERSION: u32 = 8;
+/// a patient's `birth_year`, 7 a staff member's `password_reset`, 8 a patient's `restricted`,
+/// 9 an appointment's `walk_in`). The server accepts this one and the ones back to the oldest.
+pub const SCHEMA_VERSION: u32 = 9;
 /// The oldest change format still accepted.
 pub const OLDEST_SCHEMA_VERSION: u32 = 1;
 
@@ -103,10 +103,16 @@ pub enum Entity {
     /// Two records of one patient made one: which was kept, what the kept one's fields were
     /// before, and whether it was undone.
     PatientMerge,
+    /// When a doctor works at a clinic, and the grid of their slots.
+    DoctorHours,
+    /// A doctor's leave, or a day the whole clinic is closed.
+    TimeOff,
+    /// A patient waiting for an earlier slot.
+    Waitlist,
 }
 
 impl Entity {
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 20] = [
         Self::Patient,
         Self::Pointer,
         Self::PointerMark,
@@ -124,6 +130,9 @@ impl Entity {
         Self::SurveySettings,
         Self::SurveyAnswer,
         Self::PatientMerge,
+        Self::DoctorHours,
+        Self::TimeOff,
+        Self::Waitlist,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -145,6 +154,9 @@ impl Entity {
             Self::SurveySettings => "survey_settings",
             Self::SurveyAnswer => "survey_answer",
             Self::PatientMerge => "patient_merge",
+            Self::DoctorHours => "doctor_hours",
+            Self::TimeOff => "time_off",
+            Self::Waitlist => "waitlist",
         }
     }
 
@@ -157,6 +169,7 @@ impl Entity {
             Self::Segment => 3,
             Self::Campaign | Self::CampaignResult | Self::SurveySettings | Self::SurveyAnswer => 4,
             Self::PatientMerge => 5,
+            Self::DoctorHours | Self::TimeOff | Self::Waitlist => 9,
         }
     }
 

@@ -105,6 +105,9 @@ pub struct BookingOutcome {
     pub appointment: Appointment,
     /// Worth telling the receptionist, but not a reason to refuse (continuity of care).
     pub warnings: Vec<String>,
+    /// The slot a move left free, to offer the waitlist.
+    #[serde(default)]
+    pub freed: Option<FreeSlot>,
 }
 
 /// One line of the day's schedule.
@@ -119,6 +122,55 @@ pub struct ScheduleRow {
     /// The patient confirmed by answering a message sent this way ("confirmed by SMS").
     #[serde(default)]
     pub confirmed_by: Option<crate::Channel>,
+    /// An arrived patient's place in the doctor's queue, from 1 ([`crate::schedule::queue_key`]).
+    #[serde(default)]
+    pub queue_place: Option<u32>,
+}
+
+/// A doctor's free slots on a day, or why the day has none to offer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DaySlots {
+    pub slots: Vec<FreeSlot>,
+    /// The doctor does not work that day (leave, a clinic holiday, no hours).
+    pub off: Option<crate::schedule::DayOff>,
+}
+
+/// One day of a doctor's week: their sessions (or why none), the appointments, and how many
+/// slots are still free.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeekDay {
+    pub day: NaiveDate,
+    pub sessions: Vec<crate::schedule::WorkSession>,
+    pub off: Option<crate::schedule::DayOff>,
+    pub appointments: Vec<ScheduleRow>,
+    /// Free slots of one grid step still bookable (none in the past).
+    pub free: u32,
+}
+
+/// A doctor's week at a glance, Monday first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeekView {
+    pub doctor: DoctorView,
+    pub slot_minutes: u32,
+    pub days: Vec<WeekDay>,
+}
+
+/// Time off just added, and how many appointments already booked in it are left to move.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeOffAdded {
+    pub time_off: crate::schedule::TimeOff,
+    pub booked: u32,
+}
+
+/// A patient on the waitlist, as the desk shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitlistView {
+    pub entry: crate::schedule::WaitlistEntry,
+    pub patient: PatientHit,
+    /// The doctor they wait for; `None`: any doctor.
+    pub doctor_name: Option<String>,
+    /// When the appointment they want earlier starts, if they hold one.
+    pub holds: Option<DateTime<Utc>>,
 }
 
 /// An existing patient who looks like the one being registered, and how much.

@@ -756,6 +756,17 @@ fn a_slot_booked_twice_offline_is_kept_once_and_the_other_undone(o: Office) {
         .into_iter()
         .any(|c| c.record == a2.to_string() && c.fields.get("status") == Some(&json!("cancelled")));
     assert!(cancelled);
+    // A walk-in seen in the booked patient's time holds no slot: it stays, as does the booking.
+    let (p3, a3) = (Uuid::new_v4(), Uuid::new_v4());
+    let mut walk_in = appointment(a3, p3, doctor, start + 60_000, v(3, &d2));
+    walk_in.fields.insert("status".into(), json!("arrived"));
+    walk_in.fields.insert("arrived_at".into(), json!(start + 60_000));
+    walk_in.fields.insert("walk_in".into(), json!(1));
+    let r = o.stored(&d2, &[new_patient(p3, v(3, &d2)), walk_in]);
+    assert!(r.acks[1].rejected.is_none(), "a walk-in is not a double booking");
+    let dump = o.dump("North");
+    assert_eq!(dump["appointment"][a3.to_string()]["status"], json!("arrived"));
+    assert_eq!(dump["appointment"][a1.to_string()]["status"], json!("booked"));
 }
 
 fn a_clock_too_far_ahead_is_refused_and_the_batch_changes_nothing(o: Office) {
@@ -790,6 +801,26 @@ fn a_clinic_cannot_touch_another_clinics_records(o: Office) {
     assert_eq!(o.refused(&south, appointment(Uuid::new_v4(), p, south_doctor, NOW, v(8, &south))), "other_clinic");
     assert_eq!(o.refused(&south, appointment(Uuid::new_v4(), own, doctor, NOW, v(8, &south))), "other_clinic");
     assert_eq!(o.dump("North")["appointment"][a.to_string()]["status"], json!("booked"));
+    // South's manager cannot set the hours of North's doctor, nor put a patient on a waitlist
+    // for them.
+    let manager = Uuid::new_v4();
+    o.stored(&south, &[new_staff(manager, "south.mgr", "manager", v(9, &south))]);
+    let week = serde_json::to_string(&rapport_model::schedule::Week::default()).expect("json");
+    let hours = new_record(
+        Entity::DoctorHours,
+        doctor,
+        v(10, &south),
+        json!({"doctor": doctor.to_string(), "week": week, "slot_minutes": 15, "set_by": manager.to_string(), "updated_at": NOW}),
+    );
+    assert_eq!(o.refused(&south, hours), "other_clinic");
+    let wait = new_record(
+        Entity::Waitlist,
+        Uuid::new_v4(),
+        v(11, &south),
+        json!({"patient_id": own.to_string(), "doctor": doctor.to_string(), "minutes": 15,
+               "added_by": south_doctor.to_string(), "added_at": NOW}),
+    );
+    assert_eq!(o.refused(&south, wait), "other_clinic");
     assert!(o.seq() > seq);
     let seen = o.pull_all(&south);
     assert!(seen.iter().all(|c| c.record != p.to_string() && c.record != a.to_string()), "south sees none of north's");

@@ -14,6 +14,7 @@ pub mod keys;
 pub mod messaging;
 mod migrate;
 pub mod records;
+pub mod schedule;
 pub mod search;
 pub mod surveys;
 pub mod sync;

@@ -57,10 +57,17 @@ const MIGRATIONS: &[Migration] = &[
         then: Some(add_late_columns),
     },
     Migration { version: 18, sql: include_str!("../../../migrations/client/0018_login_failures.sql"), then: None },
+    // Doctors' hours, time off and the waitlist (change format 9), and the appointment's late
+    // column `walk_in`.
+    Migration {
+        version: 19,
+        sql: include_str!("../../../migrations/client/0019_schedules.sql"),
+        then: Some(add_late_columns),
+    },
 ];
 
 /// The schema version this build creates and understands.
-pub const LATEST_VERSION: i64 = 18;
+pub const LATEST_VERSION: i64 = 19;
 
 /// Columns added after the Rust work of earlier migrations was written, which that work reads
 /// (it reads records as this build does): each is added before such work runs, and by the
@@ -69,6 +76,7 @@ const LATE_COLUMNS: &[(&str, &str, &str)] = &[
     ("patient", "birth_year", "INTEGER CHECK (birth_year IS NULL OR birth_year BETWEEN 1880 AND 2100)"),
     ("staff", "password_reset", "INTEGER CHECK (password_reset IS NULL OR password_reset IN (0, 1))"),
     ("patient", "restricted", "INTEGER CHECK (restricted IS NULL OR restricted IN (0, 1))"),
+    ("appointment", "walk_in", "INTEGER CHECK (walk_in IS NULL OR walk_in IN (0, 1))"),
 ];
 
 fn add_late_columns(conn: &Connection) -> Result<()> {

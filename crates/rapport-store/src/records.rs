@@ -486,7 +486,7 @@ pub fn pointer_is_superseded(conn: &Connection, id: PointerId) -> Result<bool> {
 // Appointments
 
 const APPT_COLS: &str = "id, patient_id, doctor, starts_at, minutes, reason, status, booked_by, booked_at, confirmed_at, \
-     arrived_at, seen_at, done_at, cancelled_at, no_show_at";
+     arrived_at, seen_at, done_at, cancelled_at, no_show_at, walk_in";
 
 fn appt_from_row(row: &Row<'_>) -> rusqlite::Result<Appointment> {
     Ok(Appointment {
@@ -505,12 +505,15 @@ fn appt_from_row(row: &Row<'_>) -> rusqlite::Result<Appointment> {
         done_at: opt_time(row, 12)?,
         cancelled_at: opt_time(row, 13)?,
         no_show_at: opt_time(row, 14)?,
+        walk_in: row.get::<_, Option<bool>>(15)?.unwrap_or(false),
     })
 }
 
 pub fn insert_appointment(conn: &Connection, a: &Appointment) -> Result<()> {
     conn.execute(
-        &format!("INSERT INTO appointment ({APPT_COLS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)"),
+        &format!(
+            "INSERT INTO appointment ({APPT_COLS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)"
+        ),
         params![
             a.id.as_bytes().as_slice(),
             a.patient_id.as_bytes().as_slice(),
@@ -527,6 +530,8 @@ pub fn insert_appointment(conn: &Connection, a: &Appointment) -> Result<()> {
             a.done_at.map(to_ms),
             a.cancelled_at.map(to_ms),
             a.no_show_at.map(to_ms),
+            // Null for a booking, as for every appointment made before walk-ins were known.
+            a.walk_in.then_some(true),
         ],
     )?;
     Ok(())
@@ -597,7 +602,7 @@ pub fn overlapping_appointments(
     let to = start + chrono::Duration::minutes(i64::from(minutes));
     Ok(appointments_between(conn, from, to, Some(doctor))?
         .into_iter()
-        .filter(|a| a.status.holds_slot() && a.overlaps(start, minutes))
+        .filter(|a| a.holds_slot() && a.overlaps(start, minutes))
         .collect())
 }
 

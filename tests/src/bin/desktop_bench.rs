@@ -316,7 +316,7 @@ async fn main() -> WebDriverResult<()> {
     let day = chrono::Local::now().date_naive() + chrono::Duration::days(1);
     let core_booking_ms = match doctor {
         Some(doctor) => {
-            let slot = core.free_slots(&session, doctor, day, 15).map_err(fatal)?;
+            let slot = core.free_slots(&session, doctor, day, 15).map_err(fatal)?.slots;
             if let Some(slot) = slot.first() {
                 let booking =
                     Booking { patient: card.patient.id, doctor, starts_at: slot.starts_at, minutes: 15, reason: None };

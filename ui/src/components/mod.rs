@@ -4,6 +4,8 @@ pub mod enroll_fields;
 pub mod field;
 pub mod patient_card;
 pub mod patient_edit;
+pub mod waitlist_offers;
 
 pub use enroll_fields::{EnrollFields, Enrollment};
 pub use field::{Field, use_focus_on};
+pub use waitlist_offers::WaitlistOffers;

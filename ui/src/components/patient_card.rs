@@ -4,9 +4,10 @@
 use std::rc::Rc;
 
 use chrono::NaiveDate;
+use rapport_model::ipc::WalkInArgs;
 use rapport_model::pointer::MAX_POINTER_TEXT;
-use rapport_model::view::{PatientCard, PointerView};
-use rapport_model::{Appointment, PointerKind, PointerState, StatusChange};
+use rapport_model::view::{DoctorView, PatientCard, PointerView};
+use rapport_model::{Appointment, PatientId, PointerKind, PointerState, StaffId, StatusChange};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -87,6 +88,7 @@ pub fn PatientCardView(props: &CardProps) -> Html {
         }
     };
     let editing = use_state(|| false);
+    let walking_in = use_state(|| false);
     let open_edit = {
         let editing = editing.clone();
         Callback::from(move |_: MouseEvent| editing.set(true))
@@ -144,6 +146,9 @@ pub fn PatientCardView(props: &CardProps) -> Html {
                 if !props.glance {
                     <div class="actions">
                         <button class="primary" id="book-button" onclick={book(None)}>{"Book"}</button>
+                        <button class="quiet" id="walk-in-button" aria-expanded={(*walking_in).to_string()}
+                            onclick={{ let w = walking_in.clone(); move |_| w.set(!*w) }}
+                            title="Came without a booking: check in now, queued with the booked patients">{"Walk-in"}</button>
                         <button class="quiet" id="edit-details" onclick={open_edit}>{"Edit details"}</button>
                         if may_restrict {
                             <button class="quiet" id="card-restrict" onclick={restrict}
@@ -154,6 +159,12 @@ pub fn PatientCardView(props: &CardProps) -> Html {
                     </div>
                 }
             </header>
+            if *walking_in && !props.glance {
+                <WalkIn patient={p.id} usual={p.usual_doctor} on_done={{
+                    let (w, on_changed) = (walking_in.clone(), props.on_changed.clone());
+                    Callback::from(move |()| { w.set(false); on_changed.emit(()); })
+                }} />
+            }
             if p.restricted {
                 <p class="notice" id="card-restricted">{"Restricted record: opened with a stated reason, recorded for the clinic's managers."}</p>
             }
@@ -475,6 +486,76 @@ fn QuickCapture(props: &CaptureProps) -> Html {
                 <input id="capture-date" type="date" value={(*date).clone()} onchange={on_date} />
             </div>
             <button class="primary">{"Save"}</button>
+            if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
+        </form>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct WalkInProps {
+    patient: PatientId,
+    usual: Option<StaffId>,
+    on_done: Callback<()>,
+}
+
+/// Checks a patient in who came without a booking: which doctor (their usual one first), and
+/// why they came.
+#[component]
+fn WalkIn(props: &WalkInProps) -> Html {
+    let Some(desk) = use_context::<Desk>() else { return html! {} };
+    let doctors = use_state(Vec::<DoctorView>::new);
+    let doctor = use_state(|| props.usual);
+    let reason = use_node_ref();
+    let error = use_state(|| None::<String>);
+    {
+        let (doctors, doctor, error, desk) = (doctors.clone(), doctor.clone(), error.clone(), desk.clone());
+        use_effect_with((), move |_| {
+            spawn_local(async move {
+                match api::doctors().await {
+                    Ok(d) => {
+                        if doctor.is_none_or(|id| !d.iter().any(|x| x.id == id)) {
+                            doctor.set(d.first().map(|d| d.id));
+                        }
+                        doctors.set(d);
+                    }
+                    Err(e) => error.set(desk.message(e)),
+                }
+            });
+        });
+    }
+    let onsubmit = {
+        let (doctor, reason, error, desk, on_done, patient) =
+            (doctor.clone(), reason.clone(), error.clone(), desk.clone(), props.on_done.clone(), props.patient);
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let Some(doctor) = *doctor else { return };
+            let reason = reason.cast::<HtmlInputElement>().map(|i| i.value()).filter(|r| !r.trim().is_empty());
+            let (error, desk, on_done) = (error.clone(), desk.clone(), on_done.clone());
+            spawn_local(async move {
+                match api::walk_in(&WalkInArgs { patient, doctor, reason }).await {
+                    Ok(_) => on_done.emit(()),
+                    Err(e) => error.set(desk.message(e)),
+                }
+            });
+        })
+    };
+    let on_doctor = {
+        let doctor = doctor.clone();
+        Callback::from(move |e: Event| doctor.set(e.target_unchecked_into::<HtmlSelectElement>().value().parse().ok()))
+    };
+    html! {
+        <form class="walk-in" id="walk-in" {onsubmit} aria-label="Walk-in">
+            <label for="walk-in-doctor">{"To see"}</label>
+            <select id="walk-in-doctor" onchange={on_doctor}>
+                { for doctors.iter().map(|d| html! {
+                    <option value={d.id.to_string()} selected={*doctor == Some(d.id)}>
+                        {d.name.clone()}{if Some(d.id) == props.usual { " (usual)" } else { "" }}
+                    </option>
+                }) }
+            </select>
+            <label for="walk-in-reason">{"Why (optional)"}</label>
+            <input id="walk-in-reason" ref={reason} maxlength={rapport_model::appointment::MAX_REASON.to_string()} />
+            <button class="primary" id="walk-in-submit" type="submit">{"Check in as a walk-in"}</button>
             if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
         </form>
     }

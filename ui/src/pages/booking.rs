@@ -1,18 +1,21 @@
 //! Booking (and moving) an appointment: the usual doctor by default, the day's free slots, a
 //! warning when the choice breaks continuity of care; a double booking is refused by the core.
+//! A day the doctor does not work says why (leave, a clinic holiday); a patient who wants an
+//! earlier slot than there is goes on the waitlist; the slot a move frees is offered to it.
 
 use std::rc::Rc;
 
 use chrono::NaiveDate;
 use rapport_model::appointment::MAX_REASON;
-use rapport_model::view::{BookingOutcome, DoctorView, FreeSlot, PatientCard};
+use rapport_model::ipc::WaitlistArgs;
+use rapport_model::view::{BookingOutcome, DaySlots, DoctorView, FreeSlot, PatientCard};
 use rapport_model::{AppointmentId, Booking as NewBooking, PatientId, StaffId};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::app::{Desk, Page};
-use crate::components::use_focus_on;
+use crate::components::{WaitlistOffers, use_focus_on};
 use crate::{api, format};
 
 const LENGTHS: [u32; 4] = [15, 30, 45, 60];
@@ -32,7 +35,9 @@ pub fn Booking(props: &BookingProps) -> Html {
     let day = use_state(|| desk.state.today);
     let minutes = use_state(|| 15u32);
     let reason = use_state(String::new);
-    let slots = use_state(|| None::<Vec<FreeSlot>>);
+    let slots = use_state(|| None::<DaySlots>);
+    let any_doctor = use_state(|| false);
+    let waitlisted = use_state(|| false);
     let error = use_state(|| None::<String>);
     let outcome = use_state(|| None::<BookingOutcome>);
     let done_button = use_node_ref();
@@ -121,6 +126,37 @@ pub fn Booking(props: &BookingProps) -> Html {
         let reason = reason.clone();
         Callback::from(move |e: InputEvent| reason.set(e.target_unchecked_into::<HtmlInputElement>().value()))
     };
+    let waitlist = {
+        let (error, desk, waitlisted, minutes, reason, doctor, any_doctor) = (
+            error.clone(),
+            desk.clone(),
+            waitlisted.clone(),
+            minutes.clone(),
+            reason.clone(),
+            doctor.clone(),
+            any_doctor.clone(),
+        );
+        let (patient, moving) = (props.patient, props.moving);
+        Callback::from(move |_: MouseEvent| {
+            let args = WaitlistArgs {
+                patient,
+                doctor: if *any_doctor { None } else { *doctor },
+                minutes: *minutes,
+                appointment: moving,
+                note: Some(reason.trim().to_owned()).filter(|r| !r.is_empty()),
+            };
+            let (error, desk, waitlisted) = (error.clone(), desk.clone(), waitlisted.clone());
+            spawn_local(async move {
+                match api::add_to_waitlist(&args).await {
+                    Ok(_) => {
+                        error.set(None);
+                        waitlisted.set(true);
+                    }
+                    Err(e) => error.set(desk.message(e)),
+                }
+            });
+        })
+    };
     let back = {
         let (navigate, patient) = (desk.navigate.clone(), props.patient);
         Callback::from(move |_: MouseEvent| navigate.emit(Page::FrontDesk(Some(patient))))
@@ -143,6 +179,7 @@ pub fn Booking(props: &BookingProps) -> Html {
                 <p class="success">{format!("{} · {} · {} min", c.patient.full_name(), format::when(o.appointment.starts_at, today), o.appointment.minutes)}</p>
                 { for o.warnings.iter().map(|w| html! { <p class="notice" role="alert">{w.clone()}</p> }) }
                 <div class="actions"><button class="primary" ref={done_button} onclick={back}>{"Back to the patient"}</button></div>
+                if let Some(slot) = o.freed { <WaitlistOffers {slot} /> }
             </section>
         };
     }
@@ -190,16 +227,31 @@ pub fn Booking(props: &BookingProps) -> Html {
             <h2>{format!("Free on {}", format::day(*day))}</h2>
             { match (*slots).clone() {
                 None => html! { <p class="hint">{"Looking for free slots…"}</p> },
-                Some(s) if s.is_empty() => html! { <p class="empty">{"No free slots on this day. Try the next day."}</p> },
+                Some(DaySlots { off: Some(off), .. }) => {
+                    let name = doctors.iter().find(|d| Some(d.id) == *doctor).map(|d| d.name.clone()).unwrap_or_default();
+                    html! { <p class="empty" id="day-off">{format!("{name} is {} on this day. Try another day or doctor.", off.describe())}</p> }
+                }
+                Some(s) if s.slots.is_empty() => html! { <p class="empty">{"No free slots on this day. Try the next day."}</p> },
                 Some(s) => html! {
                     <div class="slots" role="group" aria-label="Free slots" id="free-slots">
-                        { for s.into_iter().map(|slot| {
+                        { for s.slots.into_iter().map(|slot| {
                             let choose = choose.clone();
                             html! { <button onclick={move |_| choose.emit(slot)}>{format::time(slot.starts_at)}</button> }
                         }) }
                     </div>
                 },
             } }
+            <div class="waitlist-form">
+                if *waitlisted {
+                    <p class="success" role="status" id="waitlist-added">{format!("{} is on the waitlist: a freed slot will be offered to them.", c.patient.greeting_name())}</p>
+                } else {
+                    <p class="hint">{"Nothing early enough? Put them on the waitlist, and a cancelled slot is offered to them first come first."}</p>
+                    <label><input type="checkbox" id="waitlist-any" checked={*any_doctor}
+                        onchange={{ let any = any_doctor.clone(); move |e: Event| any.set(e.target_unchecked_into::<HtmlInputElement>().checked()) }} />
+                        {" any doctor"}</label>
+                    {" "}<button id="waitlist-add" onclick={waitlist}>{"Put on the waitlist"}</button>
+                }
+            </div>
             <div class="actions"><button class="quiet" onclick={back}>{"Back"}</button></div>
         </section>
     }

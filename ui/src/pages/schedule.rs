@@ -1,18 +1,21 @@
 //! Today's schedule, per doctor: status, one-key check-in, live waiting timers (amber from 15
 //! minutes, red from 30, with an apology cue and something to talk about), seen / done /
-//! no-show / cancel. A no-show puts a call to rebook on the call list.
+//! no-show / cancel. A no-show puts a call to rebook on the call list; a slot freed by a cancel
+//! or a no-show is offered to the waitlist. Walk-ins are queued with the booked patients (each
+//! arrival shows their place in the doctor's queue); the waitlist is listed below.
 
 use std::rc::Rc;
 
 use chrono::NaiveDate;
 use gloo_timers::callback::Interval;
-use rapport_model::view::ScheduleRow;
+use rapport_model::view::{FreeSlot, ScheduleRow, WaitlistView};
 use rapport_model::{AppointmentStatus, StatusChange, WaitLevel};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::app::{Desk, Page};
+use crate::components::WaitlistOffers;
 use crate::{api, format};
 
 /// How often the waiting timers move.
@@ -24,6 +27,8 @@ struct Notice {
     text: String,
     /// It left a call to rebook (a no-show).
     call: bool,
+    /// The slot it freed, to offer the waitlist.
+    freed: Option<FreeSlot>,
 }
 
 /// The key and button label of each change, as the schedule offers them.
@@ -47,17 +52,21 @@ pub fn Schedule() -> Html {
     let error = use_state(|| None::<String>);
     let notice = use_state(|| None::<Notice>);
     let now = use_state(format::now);
+    let waitlist = use_state(Vec::<WaitlistView>::new);
     let reload = {
-        let (rows, loaded, error, desk, day) = (rows.clone(), loaded.clone(), error.clone(), desk.clone(), day.clone());
+        let (rows, loaded, error, desk, day, waitlist) =
+            (rows.clone(), loaded.clone(), error.clone(), desk.clone(), day.clone(), waitlist.clone());
         Callback::from(move |_: ()| {
-            let (rows, loaded, error, desk, day) = (rows.clone(), loaded.clone(), error.clone(), desk.clone(), *day);
+            let (rows, loaded, error, desk, day, waitlist) =
+                (rows.clone(), loaded.clone(), error.clone(), desk.clone(), *day, waitlist.clone());
             spawn_local(async move {
-                match api::day_schedule(day, None).await {
-                    Ok(r) => {
+                match (api::day_schedule(day, None).await, api::waitlist().await) {
+                    (Ok(r), Ok(w)) => {
                         rows.set(Rc::new(r));
+                        waitlist.set(w);
                         loaded.set(true);
                     }
-                    Err(e) => error.set(desk.message(e)),
+                    (Err(e), _) | (_, Err(e)) => error.set(desk.message(e)),
                 }
             });
         })
@@ -91,6 +100,13 @@ pub fn Schedule() -> Html {
                                 other => format!("{name}: {}.", other.target().label().to_lowercase()),
                             },
                             call: change == StatusChange::NoShow,
+                            freed: matches!(change, StatusChange::Cancel | StatusChange::NoShow)
+                                .then_some(FreeSlot {
+                                    doctor: row.appointment.doctor,
+                                    starts_at: row.appointment.starts_at,
+                                    minutes: row.appointment.minutes,
+                                })
+                                .filter(|_| !row.appointment.walk_in),
                         }));
                         reload.emit(());
                     }
@@ -111,17 +127,37 @@ pub fn Schedule() -> Html {
     doctors.sort();
     doctors.dedup();
     let waiting = rows.iter().filter(|r| r.appointment.status == AppointmentStatus::Arrived).count();
+    let walk_ins =
+        rows.iter().filter(|r| r.appointment.status == AppointmentStatus::Arrived && r.appointment.walk_in).count();
+    let waiting_words = match walk_ins {
+        0 => format!("{waiting} waiting"),
+        1 => format!("{waiting} waiting (1 walk-in)"),
+        n => format!("{waiting} waiting ({n} walk-ins)"),
+    };
+    let remove = {
+        let (reload, error, desk) = (reload.clone(), error.clone(), desk.clone());
+        Callback::from(move |id: uuid::Uuid| {
+            let (reload, error, desk) = (reload.clone(), error.clone(), desk.clone());
+            spawn_local(async move {
+                match api::remove_from_waitlist(id).await {
+                    Ok(()) => reload.emit(()),
+                    Err(e) => error.set(desk.message(e)),
+                }
+            });
+        })
+    };
     html! {
         <div>
             <div class="toolbar">
                 <div>
                     <h1>{if *day == desk.state.today { "Today".to_owned() } else { format::day(*day) }}</h1>
-                    <p class="hint">{format!("{} · {} appointments · {waiting} waiting", format::day(*day), rows.len())}</p>
+                    <p class="hint" id="schedule-summary">{format!("{} · {} appointments · {waiting_words}", format::day(*day), rows.len())}</p>
                 </div>
                 <div>
                     <label for="schedule-day">{"Day"}</label>
                     <input id="schedule-day" type="date" value={day.to_string()} onchange={on_day} />
                 </div>
+                <button class="quiet" id="open-week" onclick={desk.navigate.reform(|_: MouseEvent| Page::Week(None))}>{"Week view"}</button>
                 <p class="hint">{"On a row: "}<kbd>{"C"}</kbd>{" check in · "}<kbd>{"S"}</kbd>{" seen · "}
                     <kbd>{"D"}</kbd>{" done · "}<kbd>{"N"}</kbd>{" no-show · "}<kbd>{"X"}</kbd>{" cancel"}</p>
             </div>
@@ -132,6 +168,9 @@ pub fn Schedule() -> Html {
                         {" "}<button class="quiet" onclick={{ let n = desk.navigate.clone(); move |_| n.emit(Page::CallList) }}>{"Open the call list"}</button>
                     }
                 </p>
+                if let Some(slot) = message.freed {
+                    <WaitlistOffers {slot} on_taken={reload.clone()} />
+                }
             }
             if *loaded && rows.is_empty() { <p class="empty">{"No appointments on this day."}</p> }
             <div class="columns">
@@ -149,6 +188,33 @@ pub fn Schedule() -> Html {
                     </section>
                 }) }
             </div>
+            <section class="card" id="waitlist" aria-labelledby="waitlist-title">
+                <h2 id="waitlist-title">{"Waitlist"}</h2>
+                if waitlist.is_empty() {
+                    <p class="hint">{"Nobody is waiting for an earlier slot. Add a patient from the booking screen."}</p>
+                } else {
+                    <table>
+                        <thead><tr><th>{"Patient"}</th><th>{"With"}</th><th>{"Now booked"}</th><th>{"Since"}</th><th><span class="sr-only">{"Actions"}</span></th></tr></thead>
+                        <tbody>
+                            { for waitlist.iter().map(|w| {
+                                let id = w.entry.id;
+                                let remove = remove.clone();
+                                html! {
+                                    <tr data-patient={w.patient.id.to_string()}>
+                                        <td>{w.patient.full_name()}
+                                            if let Some(note) = &w.entry.note { <div class="hint">{note.clone()}</div> }
+                                        </td>
+                                        <td>{w.doctor_name.clone().unwrap_or_else(|| "any doctor".into())}{format!(" · {} min", w.entry.minutes)}</td>
+                                        <td>{w.holds.map(|t| format::when(t, desk.state.today)).unwrap_or_else(|| "—".into())}</td>
+                                        <td>{format::recorded(w.entry.added_at, desk.state.today)}</td>
+                                        <td><button class="quiet" onclick={move |_| remove.emit(id)}>{"Remove"}</button></td>
+                                    </tr>
+                                }
+                            }) }
+                        </tbody>
+                    </table>
+                }
+            </section>
         </div>
     }
 }
@@ -195,6 +261,7 @@ fn Row(props: &RowProps) -> Html {
             <td class="time">{format::time(a.starts_at)}</td>
             <td>
                 <button class="link" onclick={open} tabindex="-1">{r.patient.full_name()}</button>
+                if a.walk_in { <span class="tag walk-in">{"walk-in"}</span> }
                 if let Some(reason) = &a.reason { <div class="hint">{reason.clone()}</div> }
                 if let Some(w) = wait.filter(|w| w.level == WaitLevel::Red) {
                     <div class="cue">{format!("Waiting {} — apologise.", format::minutes(w.minutes))}
@@ -210,6 +277,9 @@ fn Row(props: &RowProps) -> Html {
                     <span class="hint confirmed-by" data-confirmed-by={rapport_model::outreach::channel_word(by)}>
                         { match by { rapport_model::Channel::Sms => " by SMS", rapport_model::Channel::Email => " by email", rapport_model::Channel::Phone => " by phone" } }
                     </span>
+                }
+                if let Some(place) = r.queue_place {
+                    <span class="hint queue-place">{format!(" · {} in queue", format::place(place))}</span>
                 }
                 if let Some(w) = wait {
                     {" "}

@@ -1,5 +1,6 @@
 //! Desk settings, for managers and admins: how soon an idle desk locks itself, the clinic's
-//! staff, enrolling the desk with head office, and the clinic's messages to patients.
+//! staff, the doctors' hours and time off, enrolling the desk with head office, and the clinic's
+//! messages to patients.
 
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlSelectElement;
@@ -8,6 +9,7 @@ use yew::prelude::*;
 use crate::api;
 use crate::app::Desk;
 use crate::pages::head_office::EnrollSection;
+use crate::pages::hours::HoursSection;
 use crate::pages::messaging::Messaging;
 use crate::pages::staff::StaffSection;
 
@@ -48,6 +50,7 @@ pub fn Settings() -> Html {
             if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
         </section>
         <StaffSection />
+        <HoursSection />
         <EnrollSection />
         <Messaging />
         </>

@@ -223,6 +223,7 @@ fn populate(store: &mut Store, n: usize, doctors: &[StaffId], now: chrono::DateT
                         done_at: seen.map(|s| s + Duration::minutes(15)),
                         cancelled_at: (status == AppointmentStatus::Cancelled).then_some(starts - Duration::days(1)),
                         no_show_at: (status == AppointmentStatus::NoShow).then_some(starts + Duration::minutes(30)),
+                        walk_in: false,
                     };
                     records::insert_appointment(tx, &a)?;
                 }

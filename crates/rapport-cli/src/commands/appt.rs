@@ -3,6 +3,7 @@
 use chrono::{Local, NaiveDate};
 use rapport_core::{Booking, Rapport, ScheduleRow, Session};
 use rapport_model::StatusChange;
+use rapport_model::view::DaySlots;
 use serde::Serialize;
 
 use crate::cli::{ApptCommand, CallListCommand};
@@ -55,11 +56,13 @@ pub(crate) fn appt(app: &mut Rapport, s: &Session, cmd: ApptCommand) -> Result<(
         ApptCommand::Slots { doctor, date, minutes, json } => {
             let day = date.unwrap_or_else(|| app.today());
             let doctor = app.staff_by_login(s, &doctor)?;
-            let slots = app.free_slots(s, doctor.id, day, minutes)?;
+            let DaySlots { slots, off } = app.free_slots(s, doctor.id, day, minutes)?;
             if json {
                 return output::json(&slots);
             }
-            if slots.is_empty() {
+            if let Some(off) = off {
+                say!("{} is {} on {day}.", doctor.display_name, off.describe());
+            } else if slots.is_empty() {
                 say!("No free {minutes}-minute slots.");
             }
             let times: Vec<String> =

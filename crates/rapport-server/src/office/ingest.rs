@@ -331,14 +331,8 @@ fn admit(
             {
                 return deny(RefusalCode::OtherClinic, not_held);
             }
-            // The staff it names (a doctor, who booked, who called) work at this clinic.
-            let staff_fields = schema::record(c.entity).fields.iter().filter(|f| f.kind == Kind::Ref(Entity::Staff));
-            for who in staff_fields {
-                if let Some(staff) = field_uuid(c, who.name)
-                    && !works_at(w, staff, clinic)?
-                {
-                    return deny(RefusalCode::OtherClinic, "a clinic's records name its own staff");
-                }
+            if !names_own_staff(w, c, clinic)? {
+                return deny(RefusalCode::OtherClinic, "a clinic's records name its own staff");
             }
             admitted.patient = patient;
             admitted.clinic = Some(clinic);
@@ -360,7 +354,7 @@ fn admit(
         Authority::OwnChain => admitted.clinic = Some(clinic),
         Authority::ClinicManagers => {
             if state.as_ref().is_some_and(|s| s.clinic != Some(clinic)) {
-                return deny(RefusalCode::OtherClinic, "that belongs to another clinic's messaging");
+                return deny(RefusalCode::OtherClinic, "that belongs to another clinic's set-up");
             }
             // Who made the change (named in it, or by the record's last change) is an active
             // manager or admin of this clinic. A desk names them itself, so this keeps honest
@@ -369,10 +363,7 @@ fn admit(
             let named = field_uuid(c, "set_by")
                 .or_else(|| state.as_ref().and_then(|s| s.text("set_by")).and_then(|by| by.parse().ok()));
             let Some(by) = named else {
-                return deny(
-                    RefusalCode::NeedsManager,
-                    "a change to a clinic's messaging names the manager who made it",
-                );
+                return deny(RefusalCode::NeedsManager, "a change to a clinic's set-up names the manager who made it");
             };
             let manager = w.load(Entity::Staff, &by.to_string())?.is_some_and(|s| {
                 s.clinic == Some(clinic)
@@ -382,7 +373,10 @@ fn admit(
                         .is_some_and(|r| r.allows(Operation::ChangeSettings))
             });
             if !manager {
-                return deny(RefusalCode::NeedsManager, "only the clinic's managers change its messaging");
+                return deny(RefusalCode::NeedsManager, "only the clinic's managers change its set-up");
+            }
+            if !names_own_staff(w, c, clinic)? {
+                return deny(RefusalCode::OtherClinic, "a clinic's set-up names its own staff");
             }
             admitted.clinic = Some(clinic);
         }
@@ -399,6 +393,19 @@ fn admit(
     }
     admitted.state = state;
     Ok(Ok(admitted))
+}
+
+/// Do the staff a change names (a doctor, who booked, who called, who set it) work at `clinic`?
+fn names_own_staff(w: &mut Writer<'_>, c: &Change, clinic: Uuid) -> OfficeResult<bool> {
+    let staff_fields = schema::record(c.entity).fields.iter().filter(|f| f.kind == Kind::Ref(Entity::Staff));
+    for who in staff_fields {
+        if let Some(staff) = field_uuid(c, who.name)
+            && !works_at(w, staff, clinic)?
+        {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// The first answer to each change id head office has logged, and the site that sent it.

@@ -58,7 +58,9 @@ pub(super) fn check_booking(w: &mut Writer<'_>, record: &str, state: &mut State)
     let ends = starts + f.get("minutes").and_then(Value::as_i64).unwrap_or(0) * 60_000;
     let status =
         f.get("status").and_then(Value::as_str).and_then(|s| s.parse::<rapport_model::AppointmentStatus>().ok());
-    let holds = status.is_some_and(rapport_model::AppointmentStatus::holds_slot);
+    // A walk-in fits in around the bookings: it holds no slot.
+    let walk_in = f.get("walk_in").and_then(Value::as_i64) == Some(1);
+    let holds = status.is_some_and(rapport_model::AppointmentStatus::holds_slot) && !walk_in;
     let facts = BookingFacts::of(state);
     let save = |db: &mut dyn Db, holds: bool| -> OfficeResult<()> {
         let was = db.query_one(
