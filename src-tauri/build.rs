@@ -82,6 +82,7 @@ const COMMANDS: &[&str] = &[
     "remove_from_waitlist",
     "waitlist_offers",
     "take_slot",
+    "set_language",
 ];
 
 fn main() {

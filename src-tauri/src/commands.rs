@@ -14,7 +14,7 @@ use rapport_model::ipc::{
     SlotArgs, StaffAction, StatusArgs, TemplateArgs, UnmergeArgs,
 };
 use rapport_model::ipc::{
-    DoctorArgs, HoursArgs, RecordArgs, TakeSlotArgs, TimeOffArgs, WaitlistArgs, WalkInArgs, WeekArgs,
+    DoctorArgs, HoursArgs, LanguageArgs, RecordArgs, TakeSlotArgs, TimeOffArgs, WaitlistArgs, WalkInArgs, WeekArgs,
 };
 use rapport_model::merge::PatientMerge;
 use rapport_model::outreach::{MessagingEdit, MessagingView, RecallRule, TemplateView};
@@ -210,6 +210,12 @@ pub async fn change_status(desk: State<'_, Desk>, args: StatusArgs) -> Reply<App
 #[tauri::command]
 pub async fn free_slots(desk: State<'_, Desk>, args: SlotArgs) -> Reply<DaySlots> {
     desk.with_session(|app, s| app.free_slots(s, args.doctor, args.day, args.minutes))
+}
+
+#[tauri::command]
+pub async fn set_language(desk: State<'_, Desk>, args: LanguageArgs) -> Reply<DeskState> {
+    desk.with_session(|app, s| app.set_own_language(s, args.language))?;
+    desk.state()
 }
 
 #[tauri::command]

@@ -89,9 +89,15 @@ fn passphrase_of(protection: &KeyProtection) -> Option<&Secret> {
     }
 }
 
-fn badge(s: &Session) -> StaffBadge {
+fn badge(app: Option<&Rapport>, s: &Session) -> StaffBadge {
     let staff = s.staff();
-    StaffBadge { id: staff.id, login: staff.login.clone(), name: staff.display_name.clone(), role: staff.role }
+    StaffBadge {
+        id: staff.id,
+        login: staff.login.clone(),
+        name: staff.display_name.clone(),
+        role: staff.role,
+        language: app.map(|a| a.staff_language(staff.id)).unwrap_or_default(),
+    }
 }
 
 impl Desk {
@@ -192,7 +198,7 @@ impl Desk {
             (Some(_), None, None) => Stage::Login,
         };
         let app = inner.app.as_ref();
-        let staff = inner.session.as_ref().or(inner.locked.as_ref()).map(badge);
+        let staff = inner.session.as_ref().or(inner.locked.as_ref()).map(|s| badge(app, s));
         let today = app.map_or_else(|| chrono::Local::now().date_naive(), Rapport::today);
         Ok(DeskState {
             stage,

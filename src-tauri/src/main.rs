@@ -107,6 +107,7 @@ fn main() {
             commands::remove_from_waitlist,
             commands::waitlist_offers,
             commands::take_slot,
+            commands::set_language,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -18,6 +18,9 @@ use thirtyfour::prelude::*;
 const DEMO_PASSWORD: &str = "front-desk-2026";
 /// The desk locks itself after this much idle time in the test (a manager can set 1–30 min).
 const IDLE_LOCK_SECONDS: u64 = 12;
+/// How often an action is tried again on an element the screen redrew meanwhile (a tenth of a
+/// second apart: a screen whose data arrives in steps redraws more than once).
+const STALE_TRIES: u32 = 20;
 
 /// Where screenshots go: `target/e2e/screenshots/` in the workspace.
 fn screenshot_dir() -> PathBuf {
@@ -78,7 +81,10 @@ async fn click_on(driver: &WebDriver, by: By) -> WebDriverResult<()> {
     loop {
         let element = driver.query(by.clone()).wait(Duration::from_secs(20), Duration::from_millis(50)).first().await?;
         match element.click().await {
-            Err(e) if tries < 5 && matches!(e.as_inner(), WebDriverErrorInner::StaleElementReference(_)) => tries += 1,
+            Err(e) if tries < STALE_TRIES && matches!(e.as_inner(), WebDriverErrorInner::StaleElementReference(_)) => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
             other => return other,
         }
     }
@@ -91,7 +97,10 @@ async fn type_into(driver: &WebDriver, id: &str, text: &str) -> WebDriverResult<
     loop {
         let field = by_id(driver, id).await?;
         match field.click().await.and(field.send_keys(text).await) {
-            Err(e) if tries < 5 && matches!(e.as_inner(), WebDriverErrorInner::StaleElementReference(_)) => tries += 1,
+            Err(e) if tries < STALE_TRIES && matches!(e.as_inner(), WebDriverErrorInner::StaleElementReference(_)) => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
             other => return other,
         }
     }
@@ -102,7 +111,10 @@ async fn choose_file(driver: &WebDriver, id: &str, path: &str) -> WebDriverResul
     let mut tries = 0;
     loop {
         match by_id(driver, id).await?.send_keys(path).await {
-            Err(e) if tries < 5 && matches!(e.as_inner(), WebDriverErrorInner::StaleElementReference(_)) => tries += 1,
+            Err(e) if tries < STALE_TRIES && matches!(e.as_inner(), WebDriverErrorInner::StaleElementReference(_)) => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
             other => return other,
         }
     }
@@ -728,6 +740,25 @@ async fn schedules(driver: &WebDriver, shots: &Path, booked: &str) -> WebDriverR
     by_xpath(driver, &format!("{walk_in}//span[contains(@class, 'queue-place')]")).await?;
     by_xpath(driver, "//p[@id='schedule-summary'][contains(., 'walk-in')]").await?;
     screenshot(driver, shots, "schedule-walk-in").await?;
+
+    // The manager switches the desk to Hindi for herself: every screen speaks it, dates too.
+    click(driver, "//select[@id='language']/option[@value='hi']").await?;
+    by_xpath(driver, "//html[@lang='hi']").await?;
+    by_xpath(driver, "//nav//button[normalize-space()='आज'][@aria-current='page']").await?;
+    by_xpath(driver, "//p[@id='schedule-summary'][contains(., 'प्रतीक्षा')]").await?;
+    screenshot(driver, shots, "hindi-today").await?;
+    click(driver, "//nav//button[normalize-space()='सेटिंग्स']").await?;
+    by_xpath(driver, "//section[@id='hours']//h2[normalize-space()='काम के घंटे और छुट्टी']").await?;
+    screenshot(driver, shots, "hindi-settings").await?;
+    click(driver, "//nav//button[normalize-space()='फ्रंट डेस्क']").await?;
+    let search = by_id(driver, "search").await?;
+    search.send_keys("Nila Testwood").await?;
+    search.send_keys(Key::Enter).await?;
+    by_xpath(driver, "//article[@id='patient-card'][contains(., 'Nila Testwood')]").await?;
+    screenshot(driver, shots, "hindi-card").await?;
+    // The choice is hers: it is kept for her next time, and the language select says so.
+    let chosen = by_xpath(driver, "//select[@id='language']/option[@value='hi']").await?;
+    assert!(chosen.is_selected().await?, "Hindi stays chosen");
     Ok(())
 }
 

@@ -17,13 +17,14 @@ use rapport_model::ipc::{
     UnmergeArgs,
 };
 use rapport_model::ipc::{
-    DoctorArgs, HoursArgs, RecordArgs, TakeSlotArgs, TimeOffArgs, WaitlistArgs, WalkInArgs, WeekArgs,
+    DoctorArgs, HoursArgs, LanguageArgs, RecordArgs, TakeSlotArgs, TimeOffArgs, WaitlistArgs, WalkInArgs, WeekArgs,
 };
 use rapport_model::merge::PatientMerge;
 use rapport_model::outreach::{MessagingEdit, MessagingView, RecallRule, TemplateView};
 use rapport_model::reports::{CountRow, NoShowRow, ProfileReport, Report, WaitingReport};
 use rapport_model::schedule::{DoctorHours, TimeOff};
 use rapport_model::segments::{SavedSegment, SegmentFilter, SegmentSize};
+use rapport_model::staff::Language;
 use rapport_model::surveys::{SurveyEdit, SurveyResults, SurveySettings};
 use rapport_model::sync::{RemotePatient, SyncReport, SyncStatus};
 use rapport_model::view::{
@@ -207,6 +208,10 @@ pub async fn change_status(appointment: AppointmentId, change: StatusChange) -> 
 
 pub async fn free_slots(doctor: StaffId, day: NaiveDate, minutes: u32) -> Reply<DaySlots> {
     call("free_slots", &SlotArgs { doctor, day, minutes }).await
+}
+
+pub async fn set_language(language: Language) -> Reply<DeskState> {
+    call("set_language", &LanguageArgs { language }).await
 }
 
 pub async fn doctor_hours(doctor: StaffId) -> Reply<DoctorHours> {

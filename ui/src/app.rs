@@ -7,14 +7,15 @@ use std::rc::Rc;
 use gloo_timers::callback::Interval;
 use rapport_model::ErrorCode;
 use rapport_model::ipc::{DeskState, ErrorReply, Stage};
+use rapport_model::staff::Language;
 use rapport_model::{AppointmentId, PatientId, Role, StaffId};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use crate::api;
 use crate::pages::{
     booking, call_list, figures, front_desk, gates, glance, head_office, records, register, schedule, settings, week,
 };
+use crate::{api, i18n, t};
 
 /// The screens of the ready desk.
 #[derive(Clone, Debug, PartialEq)]
@@ -97,14 +98,20 @@ pub fn App() -> Html {
     if let Some(message) = (*failure).clone() {
         return html! {
             <div class="gate"><div class="card" role="alert">
-                <h1>{"Rapport cannot open the clinic database"}</h1>
+                <h1>{t!("app-cannot-open")}</h1>
                 <p class="error">{message}</p>
             </div></div>
         };
     }
     let Some(desk_state) = (*state).clone() else {
-        return html! { <div class="gate"><p class="hint">{"Opening…"}</p></div> };
+        return html! { <div class="gate"><p class="hint">{t!("app-opening")}</p></div> };
     };
+    // The staff member's language, for everything rendered from here on (the lock and login
+    // screens keep the last one's).
+    if let Some(staff) = &desk_state.staff {
+        i18n::set_language(staff.language);
+        crate::dom::set_document_language(staff.language.as_str());
+    }
     match desk_state.stage {
         Stage::Setup => html! { <gates::Setup state={desk_state} on_done={set_state} /> },
         Stage::UnlockDatabase => html! { <gates::UnlockDatabase on_done={set_state} /> },
@@ -268,17 +275,32 @@ fn Shell(props: &ShellProps) -> Html {
         focus_search: *focus_search,
         refresh_head_office,
     };
-    let tab = |label: &'static str, key: &'static str, target: Page, current: bool| {
+    let tab = |label: String, key: &'static str, target: Page, current: bool| {
         let navigate = navigate.clone();
         html! {
             <button aria-current={current.then_some("page")} onclick={move |_| navigate.emit(target.clone())}
-                title={format!("Alt+{key}")}>
+                title={t!("app-shortcut", key = key)}>
                 {label}
             </button>
         }
     };
     let current = (*page).clone();
     let staff = props.state.staff.clone();
+    let choose_language = {
+        let set_state = props.set_state.clone();
+        Callback::from(move |e: Event| {
+            let Ok(language) = e.target_unchecked_into::<web_sys::HtmlSelectElement>().value().parse::<Language>()
+            else {
+                return;
+            };
+            let set_state = set_state.clone();
+            spawn_local(async move {
+                if let Ok(s) = api::set_language(language).await {
+                    set_state.emit(s);
+                }
+            });
+        })
+    };
     let body = match current.clone() {
         Page::FrontDesk(open) => html! { <front_desk::FrontDesk {open} /> },
         Page::Register => html! { <register::Register /> },
@@ -306,27 +328,33 @@ fn Shell(props: &ShellProps) -> Html {
                 <header class="topbar">
                     <span class="brand-mark">{"Rapport"}</span>
                     <span class="who">{props.state.clinic_name.clone().unwrap_or_default()}</span>
-                    <nav aria-label="Screens">
-                        {tab("Front desk", "1", Page::FrontDesk(None), matches!(current, Page::FrontDesk(_) | Page::Book { .. }))}
-                        {tab("Today", "2", Page::Schedule, matches!(current, Page::Schedule | Page::Week(_)))}
-                        {tab("New patient", "3", Page::Register, current == Page::Register)}
-                        {tab("Call list", "4", Page::CallList, current == Page::CallList)}
-                        {tab("Doctor glance", "5", Page::Glance(None), matches!(current, Page::Glance(_)))}
-                        if may_configure { {tab("Figures", "8", Page::Figures, current == Page::Figures)} }
-                        if may_configure { {tab("Records", "9", Page::Records, current == Page::Records)} }
-                        if may_configure { {tab("Settings", "7", Page::Settings, current == Page::Settings)} }
+                    <nav aria-label={t!("app-screens")}>
+                        {tab(t!("app-tab-front-desk"), "1", Page::FrontDesk(None), matches!(current, Page::FrontDesk(_) | Page::Book { .. }))}
+                        {tab(t!("app-tab-today"), "2", Page::Schedule, matches!(current, Page::Schedule | Page::Week(_)))}
+                        {tab(t!("app-tab-new-patient"), "3", Page::Register, current == Page::Register)}
+                        {tab(t!("app-tab-call-list"), "4", Page::CallList, current == Page::CallList)}
+                        {tab(t!("app-tab-glance"), "5", Page::Glance(None), matches!(current, Page::Glance(_)))}
+                        if may_configure { {tab(t!("app-tab-figures"), "8", Page::Figures, current == Page::Figures)} }
+                        if may_configure { {tab(t!("app-tab-records"), "9", Page::Records, current == Page::Records)} }
+                        if may_configure { {tab(t!("app-tab-settings"), "7", Page::Settings, current == Page::Settings)} }
                     </nav>
                     <span class="spacer"></span>
-                    <button class="sync" id="head-office-status" title="Head office: sync status and conflicts (Alt+6)"
+                    <button class="sync" id="head-office-status" title={t!("app-head-office-title")}
                         aria-current={(current == Page::HeadOffice).then_some("page")}
                         onclick={navigate.reform(|_: MouseEvent| Page::HeadOffice)}>
                         <span class={classes!("dot", head_office.connected.then_some("on"))} aria-hidden="true"></span>
                         <span role="status">{head_office.label.clone()}</span>
                     </button>
-                    <span class="who">{staff.map(|s| format!("{} · {}", s.name, s.role.label())).unwrap_or_default()}</span>
+                    <span class="who">{staff.map(|s| format!("{} · {}", s.name, i18n::role(s.role))).unwrap_or_default()}</span>
+                    <label class="sr-only" for="language">{t!("app-language")}</label>
+                    <select id="language" class="quiet" onchange={choose_language}>
+                        { for Language::ALL.iter().map(|l| html! {
+                            <option value={l.as_str()} lang={l.as_str()} selected={*l == i18n::language()}>{l.name()}</option>
+                        }) }
+                    </select>
                     <button class="quiet" id="own-password" onclick={navigate.reform(|_: MouseEvent| Page::Password)}
-                        aria-current={(current == Page::Password).then_some("page")}>{"Password"}</button>
-                    <button class="quiet" onclick={move |_| lock.emit(())} title="Lock (Ctrl+L)">{"Lock"}</button>
+                        aria-current={(current == Page::Password).then_some("page")}>{t!("app-password")}</button>
+                    <button class="quiet" onclick={move |_| lock.emit(())} title={t!("app-lock-title")}>{t!("app-lock")}</button>
                 </header>
                 <main id="main">{body}</main>
             </div>

@@ -1,4 +1,5 @@
-//! Reading a form's fields by their id, for the pages that read a whole form at once.
+//! Reading a form's fields by their id, for the pages that read a whole form at once; the
+//! page's language.
 
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
@@ -22,4 +23,11 @@ pub fn text_value(id: &str) -> String {
 
 pub fn select_value(id: &str) -> String {
     element::<HtmlSelectElement>(id).map(|s| s.value()).unwrap_or_default()
+}
+
+/// Tells the webview (and screen readers) which language the page is in: `<html lang>`.
+pub fn set_document_language(tag: &str) {
+    if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+        let _ = root.set_attribute("lang", tag);
+    }
 }

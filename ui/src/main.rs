@@ -7,6 +7,7 @@ mod app;
 mod components;
 mod dom;
 mod format;
+mod i18n;
 mod pages;
 mod perf;
 

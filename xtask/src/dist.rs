@@ -81,7 +81,8 @@ pub(crate) fn build(version: &str) -> Result<Built, String> {
         section: "misc",
         description: "Rapport front desk for clinics\n Find a returning patient in a second, book, check in, and remember what to\n \
                       talk about. Offline first: an encrypted local copy syncs with head office.",
-        depends: &[],
+        // The window speaks Hindi too: a Devanagari font, whichever the machine prefers.
+        depends: &["fonts-noto-core | fonts-lohit-deva"],
         binaries: &[
             (release.join("rapport-desktop"), "usr/bin/rapport-desktop"),
             (release.join("rapport"), "usr/bin/rapport"),

@@ -44,6 +44,7 @@ const E2E_PACKAGES: &[(&str, &str)] = &[
     ("xkb-data", "keyboard layouts, so the virtual display takes key presses"),
     ("x11-xkb-utils", "xkbcomp, which Xvfb runs to load the keyboard layout"),
     ("fonts-dejavu-core", "a font for the window to draw text with"),
+    ("fonts-lohit-deva", "a Devanagari font, for the window in Hindi"),
     ("tzdata", "time zones: the test runs the app in one where it is mid-morning"),
     ("webkit2gtk-driver", "WebKitWebDriver, which tauri-driver drives"),
     ("x11-utils", "xwininfo: the package check waits for the installed app's window with it"),

@@ -4,8 +4,8 @@
 //! on what its owner wrote and in the audit log. Every change is audited and syncs to the
 //! clinic's desks (a password, and the flag that a manager reset it, only to the clinic's own).
 
-use rapport_model::staff::normalize_login;
-use rapport_model::{Operation, Role, Staff};
+use rapport_model::staff::{Language, normalize_login};
+use rapport_model::{Operation, Role, Staff, StaffId};
 use rapport_store::audit::{self, NewAuditEntry};
 use rapport_store::records;
 use rapport_store::rusqlite::Connection;
@@ -13,6 +13,21 @@ use rapport_store::rusqlite::Connection;
 use crate::{Error, ErrorCode, Rapport, Result, Secret, Session, check_password, hash_password, verify_password};
 
 impl Rapport {
+    /// The language a staff member chose for the desk (English until they choose).
+    pub fn staff_language(&self, id: StaffId) -> Language {
+        records::staff_language(self.store.conn(), id).ok().flatten().and_then(|l| l.parse().ok()).unwrap_or_default()
+    }
+
+    /// The logged-in member chooses the desk's language for themselves (it follows them to
+    /// every desk of their clinic).
+    pub fn set_own_language(&mut self, s: &Session, language: Language) -> Result<()> {
+        let now = self.clock.now();
+        self.store.write(|tx| -> Result<()> {
+            records::set_staff_language(tx, s.staff().id, language.as_str())?;
+            log(tx, now, s, "staff.language", s.staff())
+        })
+    }
+
     /// Changes the logged-in member's own password, the current one typed again; the session
     /// that comes back may do what the role allows (a reset password blocks everything else).
     pub fn change_password(&mut self, s: &Session, current: &Secret, new: &Secret) -> Result<Session> {

@@ -85,3 +85,15 @@ fn managers_manage_the_front_desk_and_clinicians_only_and_nobody_their_own_accou
         assert!(actions.iter().any(|a| a == action), "{action}: {actions:?}");
     }
 }
+
+#[test]
+fn each_member_chooses_the_desks_language_for_themselves() {
+    let mut c = clinic();
+    let desk = c.staff("desk", Role::FrontDesk);
+    let id = desk.staff().id;
+    assert_eq!(c.app.staff_language(id), rapport_model::staff::Language::En, "English until chosen");
+    c.app.set_own_language(&desk, rapport_model::staff::Language::Hi).expect("chosen");
+    let c = c.reopen();
+    assert_eq!(c.app.staff_language(id), rapport_model::staff::Language::Hi, "kept");
+    assert_eq!(c.app.staff_language(c.admin.staff().id), rapport_model::staff::Language::En, "hers alone");
+}

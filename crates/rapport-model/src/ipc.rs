@@ -45,6 +45,9 @@ pub struct StaffBadge {
     pub login: String,
     pub name: String,
     pub role: Role,
+    /// The language they chose for the desk.
+    #[serde(default)]
+    pub language: crate::staff::Language,
 }
 
 /// The quiet head-office indicator.
@@ -435,6 +438,12 @@ pub struct ImportProgressView {
     pub writing: bool,
     pub done: usize,
     pub total: usize,
+}
+
+/// The language a staff member chooses for the desk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LanguageArgs {
+    pub language: crate::staff::Language,
 }
 
 /// A doctor's week from `from` (any day; the week shown starts on its Monday).

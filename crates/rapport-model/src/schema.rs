@@ -194,6 +194,8 @@ pub const RECORDS: [Record; 20] = [
             f("created_at", Instant, Required),
             // Set by a manager's reset: the staff member must change the password at next login.
             added(7, "password_reset", Flag),
+            // The language they chose for the desk.
+            added(9, "language", Word(crate::staff::Language::WORDS)),
         ],
         local_only: &["failed_logins", "locked_until"],
         authority: Authority::HomeClinic,

@@ -147,6 +147,26 @@ pub struct Staff {
     pub created_at: DateTime<Utc>,
 }
 
+crate::words::word_enum! {
+    /// The language a staff member works the desk in (the command line stays English).
+    #[derive(Default)]
+    pub enum Language {
+        #[default]
+        En = "en",
+        Hi = "hi",
+    }
+}
+
+impl Language {
+    /// The language's own name, as a choice shows it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::En => "English",
+            Self::Hi => "हिन्दी",
+        }
+    }
+}
+
 /// Shortest staff password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 8;
 /// Shortest passphrase that may protect a clinic database's key: on a stolen desk it is all that

@@ -19,7 +19,7 @@ use crate::{AppointmentStatus, RefusalCode};
 /// The change format this build writes, and the record kinds it knows (see
 /// [`Entity::since`]) and fields (a field added to a kind says so in [`crate::schema`]: 6 added
 /// a patient's `birth_year`, 7 a staff member's `password_reset`, 8 a patient's `restricted`,
-/// 9 an appointment's `walk_in`). The server accepts this one and the ones back to the oldest.
+/// 9 an appointment's `walk_in` and a staff member's `language`). The server accepts this one and the ones back to the oldest.
 pub const SCHEMA_VERSION: u32 = 9;
 /// The oldest change format still accepted.
 pub const OLDEST_SCHEMA_VERSION: u32 = 1;

@@ -64,10 +64,12 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/client/0019_schedules.sql"),
         then: Some(add_late_columns),
     },
+    // The language a staff member chose for the desk (change format 9): a late column.
+    Migration { version: 20, sql: "", then: Some(add_late_columns) },
 ];
 
 /// The schema version this build creates and understands.
-pub const LATEST_VERSION: i64 = 19;
+pub const LATEST_VERSION: i64 = 20;
 
 /// Columns added after the Rust work of earlier migrations was written, which that work reads
 /// (it reads records as this build does): each is added before such work runs, and by the
@@ -77,6 +79,7 @@ const LATE_COLUMNS: &[(&str, &str, &str)] = &[
     ("staff", "password_reset", "INTEGER CHECK (password_reset IS NULL OR password_reset IN (0, 1))"),
     ("patient", "restricted", "INTEGER CHECK (restricted IS NULL OR restricted IN (0, 1))"),
     ("appointment", "walk_in", "INTEGER CHECK (walk_in IS NULL OR walk_in IN (0, 1))"),
+    ("staff", "language", "TEXT"),
 ];
 
 fn add_late_columns(conn: &Connection) -> Result<()> {

@@ -353,6 +353,21 @@ pub fn set_login_failures(
     Ok(())
 }
 
+/// The language a staff member chose for the desk, if they chose one.
+pub fn staff_language(conn: &Connection, id: StaffId) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT language FROM staff WHERE id = ?1")?
+        .query_row([id.as_bytes().as_slice()], |r| r.get(0))
+        .optional()?
+        .flatten())
+}
+
+pub fn set_staff_language(conn: &Connection, id: StaffId, language: &str) -> Result<()> {
+    conn.prepare_cached("UPDATE staff SET language = ?2 WHERE id = ?1")?
+        .execute(params![id.as_bytes().as_slice(), language])?;
+    Ok(())
+}
+
 pub fn staff_with_role(conn: &Connection, role: Role) -> Result<Vec<Staff>> {
     Ok(list_staff(conn)?.into_iter().filter(|s| s.role == role && s.active).collect())
 }

@@ -7,6 +7,7 @@ use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use crate::components::Field;
+use crate::t;
 
 /// What the enrollment form holds.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -60,27 +61,26 @@ pub fn EnrollFields(props: &EnrollFieldsProps) -> Html {
                         file_error.set(None);
                         set_ca.emit(text);
                     }
-                    _ => file_error.set(Some("That file is not a PEM certificate.".into())),
+                    _ => file_error.set(Some(t!("enroll-not-pem"))),
                 }
             });
         })
     };
     html! {
         <>
-            <Field id="enroll-server" label="Head office address" value={props.value.server.clone()}
+            <Field id="enroll-server" label={t!("enroll-server")} value={props.value.server.clone()}
                 on_input={set(|e, v| e.server = v)} node_ref={props.first.clone()} autocomplete="url"
-                hint="As head office gave it, e.g. https://office.example.in:8443" />
-            <Field id="enroll-code" label="Enrollment code" value={props.value.code.clone()}
+                hint={t!("enroll-server-hint")} />
+            <Field id="enroll-code" label={t!("enroll-code")} value={props.value.code.clone()}
                 on_input={set(|e, v| e.code = v)} autocomplete="off"
-                hint="A one-time code from head office for this desk" />
-            <label for="enroll-ca">{"Head office's certificate authority (if head office gave you one)"}</label>
+                hint={t!("enroll-code-hint")} />
+            <label for="enroll-ca">{t!("enroll-ca")}</label>
             <textarea id="enroll-ca" rows="3" value={props.value.ca_pem.clone()} oninput={on_ca} spellcheck="false"
                 placeholder="-----BEGIN CERTIFICATE-----" aria-describedby="enroll-ca-hint" />
             <p class="hint" id="enroll-ca-hint">
-                {"Paste it, or read it from the file head office sent. Leave it empty if head office's certificate \
-                  is signed by an authority this computer trusts."}
+                {t!("enroll-ca-hint")}
             </p>
-            <label for="enroll-ca-file" class="inline">{"Read from a file: "}
+            <label for="enroll-ca-file" class="inline">{t!("enroll-ca-file")}{" "}
                 <input id="enroll-ca-file" type="file" accept=".pem,.crt,.cer" onchange={on_file} />
             </label>
             if let Some(message) = (*file_error).clone() { <p class="error" role="alert">{message}</p> }

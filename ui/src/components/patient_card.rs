@@ -12,10 +12,9 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::api;
 use crate::app::{Desk, Page};
 use crate::components::patient_edit::PatientEditForm;
-use crate::format;
+use crate::{api, format, i18n, t};
 
 #[derive(Properties, PartialEq)]
 pub struct CardProps {
@@ -39,7 +38,7 @@ pub fn due_for_check_in(card: &PatientCard, today: NaiveDate) -> Option<&Appoint
 }
 
 fn appointment_line(a: &Appointment, today: NaiveDate) -> String {
-    let mut line = format!("{} · {}", format::when(a.starts_at, today), a.status.label());
+    let mut line = format!("{} · {}", format::when(a.starts_at, today), i18n::status(a.status));
     if let Some(reason) = &a.reason {
         line.push_str(" · ");
         line.push_str(reason);
@@ -120,8 +119,9 @@ pub fn PatientCardView(props: &CardProps) -> Html {
     let (talk, avoid): (Vec<&PointerView>, Vec<&PointerView>) =
         card.pointers.iter().partition(|v| v.state != PointerState::Avoid);
     let consent = &p.consent;
-    let channel = |name: &str, ok: bool| {
-        html! { <span class={classes!("badge", (!ok).then_some("off"))}>{format!("{name} {}", if ok { "yes" } else { "no" })}</span> }
+    let channel = |name: String, ok: bool| {
+        let said = if ok { t!("card-consent-yes", channel = name) } else { t!("card-consent-no", channel = name) };
+        html! { <span class={classes!("badge", (!ok).then_some("off"))}>{said}</span> }
     };
     if *editing {
         let (editing, on_changed) = (editing.clone(), props.on_changed.clone());
@@ -138,22 +138,22 @@ pub fn PatientCardView(props: &CardProps) -> Html {
                     <div class="greeting" id="patient-name">{p.greeting_name().to_owned()}</div>
                     <div>
                         {p.full_name()}
-                        if let Some(age) = card.age { {format!(" · {age} years")} }
+                        if let Some(age) = card.age { {format!(" · {}", t!("card-age", years = age))} }
                         {format!(" · {}", p.record_no)}
                     </div>
-                    if let Some(say) = &p.pronunciation { <div class="say">{format!("Say it: {say}")}</div> }
+                    if let Some(say) = &p.pronunciation { <div class="say">{t!("card-say-it", say = say.as_str())}</div> }
                 </div>
                 if !props.glance {
                     <div class="actions">
-                        <button class="primary" id="book-button" onclick={book(None)}>{"Book"}</button>
+                        <button class="primary" id="book-button" onclick={book(None)}>{t!("card-book")}</button>
                         <button class="quiet" id="walk-in-button" aria-expanded={(*walking_in).to_string()}
                             onclick={{ let w = walking_in.clone(); move |_| w.set(!*w) }}
-                            title="Came without a booking: check in now, queued with the booked patients">{"Walk-in"}</button>
-                        <button class="quiet" id="edit-details" onclick={open_edit}>{"Edit details"}</button>
+                            title={t!("card-walk-in-title")}>{t!("card-walk-in")}</button>
+                        <button class="quiet" id="edit-details" onclick={open_edit}>{t!("card-edit")}</button>
                         if may_restrict {
                             <button class="quiet" id="card-restrict" onclick={restrict}
-                                title="A restricted record opens only with a stated reason, shown to managers">
-                                { if p.restricted { "Lift restriction" } else { "Restrict record" } }
+                                title={t!("card-restrict-title")}>
+                                { if p.restricted { t!("card-lift-restriction") } else { t!("card-restrict") } }
                             </button>
                         }
                     </div>
@@ -166,16 +166,16 @@ pub fn PatientCardView(props: &CardProps) -> Html {
                 }} />
             }
             if p.restricted {
-                <p class="notice" id="card-restricted">{"Restricted record: opened with a stated reason, recorded for the clinic's managers."}</p>
+                <p class="notice" id="card-restricted">{t!("card-restricted")}</p>
             }
             if !card.merged.is_empty() {
-                <p class="hint" id="merged-records">{"Also holds "}
+                <p class="hint" id="merged-records">{t!("card-also-holds")}{" "}
                     { for card.merged.iter().map(|m| {
                         let unmerge = unmerge(m.merge_id);
                         html! {
                             <span class="merged">
-                                {format!("{} ({}), merged {}", m.record.full_name(), m.record.record_no, format::when(m.at, today))}
-                                if may_merge { {" "}<button class="quiet" onclick={unmerge}>{"Undo"}</button> }
+                                {t!("card-merged", name = m.record.full_name(), record = m.record.record_no.as_str(), when = format::when(m.at, today))}
+                                if may_merge { {" "}<button class="quiet" onclick={unmerge}>{t!("card-undo")}</button> }
                                 {" "}
                             </span>
                         }
@@ -183,86 +183,86 @@ pub fn PatientCardView(props: &CardProps) -> Html {
                 </p>
             }
             if !p.practical_needs.is_empty() {
-                <div class="badges" aria-label="Practical needs">
-                    { for p.practical_needs.iter().map(|n| html! { <span class="badge need">{n.label()}</span> }) }
+                <div class="badges" aria-label={t!("card-needs")}>
+                    { for p.practical_needs.iter().map(|n| html! { <span class="badge need">{i18n::need(n)}</span> }) }
                 </div>
             }
             <div class="facts">
-                <div><span>{"Phone"}</span>{p.primary_phone().unwrap_or("—").to_owned()}</div>
-                <div><span>{"Usual doctor"}</span>{card.usual_doctor_name.clone().unwrap_or_else(|| "—".into())}</div>
-                <div><span>{"Born"}</span>{format::born(p.birth_date, p.birth_year)}</div>
-                <div><span>{"Last visit"}</span>{card.last_visit.map(|t| format::when(t, today)).unwrap_or_else(|| "—".into())}</div>
-                if let Some(lang) = &p.language { <div><span>{"Language"}</span>{lang.clone()}</div> }
+                <div><span>{t!("card-phone")}</span>{p.primary_phone().unwrap_or("—").to_owned()}</div>
+                <div><span>{t!("card-usual-doctor")}</span>{card.usual_doctor_name.clone().unwrap_or_else(|| "—".into())}</div>
+                <div><span>{t!("card-born")}</span>{format::born(p.birth_date, p.birth_year)}</div>
+                <div><span>{t!("card-last-visit")}</span>{card.last_visit.map(|t| format::when(t, today)).unwrap_or_else(|| "—".into())}</div>
+                if let Some(lang) = &p.language { <div><span>{t!("card-language")}</span>{lang.clone()}</div> }
                 if !p.attendants.is_empty() {
-                    <div><span>{"Comes with"}</span>
+                    <div><span>{t!("card-comes-with")}</span>
                         {p.attendants.iter().map(|a| format!("{} ({})", a.name, a.relation)).collect::<Vec<_>>().join(", ")}
                     </div>
                 }
             </div>
-            <div class="badges" aria-label="Consent">
-                {channel("SMS", consent.sms)}{channel("Email", consent.email)}{channel("Phone", consent.phone)}
-                if consent.opted_out { <span class="badge off">{"No marketing"}</span> }
+            <div class="badges" aria-label={t!("card-consent")}>
+                {channel(t!("card-channel-sms"), consent.sms)}{channel(t!("card-channel-email"), consent.email)}{channel(t!("card-channel-phone"), consent.phone)}
+                if consent.opted_out { <span class="badge off">{t!("card-no-marketing")}</span> }
                 if let Some(q) = consent.quiet_hours {
-                    <span class="badge off">{format!("Quiet {}–{}", q.start.format("%H:%M"), q.end.format("%H:%M"))}</span>
+                    <span class="badge off">{t!("card-quiet", from = q.start.format("%H:%M").to_string(), until = q.end.format("%H:%M").to_string())}</span>
                 }
             </div>
             if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
 
-            <h3>{"Talk about"}</h3>
-            if talk.is_empty() { <p class="hint">{"Nothing yet. Learnt something? Add it below."}</p> }
+            <h3>{t!("card-talk-about")}</h3>
+            if talk.is_empty() { <p class="hint">{t!("card-talk-empty")}</p> }
             <ul class="pointers" id="talk-about">
                 { for talk.iter().map(|v| html! { <PointerRow key={v.pointer.id.to_string()} view={(*v).clone()} glance={props.glance} on_changed={props.on_changed.clone()} /> }) }
             </ul>
             if !avoid.is_empty() {
-                <h3>{"Avoid"}</h3>
+                <h3>{t!("card-avoid")}</h3>
                 <ul class="pointers" id="avoid-topics">
                     { for avoid.iter().map(|v| html! { <PointerRow key={v.pointer.id.to_string()} view={(*v).clone()} glance={props.glance} on_changed={props.on_changed.clone()} /> }) }
                 </ul>
             }
             <QuickCapture patient={p.id} on_changed={props.on_changed.clone()} />
 
-            <h3>{"Appointments"}</h3>
+            <h3>{t!("card-appointments")}</h3>
             <div class="facts">
                 if let Some(a) = check_in_due {
-                    <div id="check-in-due"><span>{"Today"}</span>{appointment_line(a, today)}
+                    <div id="check-in-due"><span>{t!("card-today")}</span>{appointment_line(a, today)}
                         <div class="row-actions">
                             <button id="card-check-in" class="primary" onclick={on_status(a.id, StatusChange::CheckIn)}
-                                aria-keyshortcuts="Alt+I">{"Check in "}<kbd>{"Alt+I"}</kbd></button>
+                                aria-keyshortcuts="Alt+I">{t!("card-check-in")}{" "}<kbd>{"Alt+I"}</kbd></button>
                         </div>
                     </div>
                 }
-                <div id="last-appointment"><span>{"Last"}</span>{card.last_appointment.as_ref().map(|a| appointment_line(a, today)).unwrap_or_else(|| "—".into())}</div>
-                <div id="next-appointment"><span>{"Next"}</span>
+                <div id="last-appointment"><span>{t!("card-last")}</span>{card.last_appointment.as_ref().map(|a| appointment_line(a, today)).unwrap_or_else(|| "—".into())}</div>
+                <div id="next-appointment"><span>{t!("card-next")}</span>
                     {card.next_appointment.as_ref().map(|a| appointment_line(a, today)).unwrap_or_else(|| "—".into())}
                     if let (Some(next), false) = (&card.next_appointment, props.glance) {
                         <div class="row-actions">
-                            <button class="quiet" onclick={book(Some(next.id))}>{"Move"}</button>
-                            <button class="quiet" onclick={on_status(next.id, StatusChange::Cancel)}>{"Cancel"}</button>
+                            <button class="quiet" onclick={book(Some(next.id))}>{t!("card-move")}</button>
+                            <button class="quiet" onclick={on_status(next.id, StatusChange::Cancel)}>{t!("cancel")}</button>
                         </div>
                     }
                 </div>
             </div>
             if card.history.len() > 1 {
                 <details class="visit-history" id="visit-history">
-                    <summary>{format!("Earlier appointments ({})", card.history.len())}</summary>
+                    <summary>{t!("card-earlier-appointments", count = card.history.len())}</summary>
                     <ul>{ for card.history.iter().map(|a| html! { <li>{appointment_line(a, today)}</li> }) }</ul>
                 </details>
             }
             if !card.open_calls.is_empty() {
-                <h3>{"To call"}</h3>
+                <h3>{t!("card-to-call")}</h3>
                 <ul class="calls">{ for card.open_calls.iter().map(|c| html! {
-                    <li>{c.reason.words()}
+                    <li>{i18n::call_reason(c.reason)}
                         if let Some(reply) = c.note.clone() { <blockquote class="reply">{reply}</blockquote> }
                     </li>
                 }) }</ul>
             }
             if !card.messages.is_empty() {
-                <h3>{"Messages"}</h3>
+                <h3>{t!("card-messages")}</h3>
                 <ul class="messages" id="messages">{ for card.messages.iter().take(5).map(|m| html! {
                     <li data-status={m.status.as_str()}>
                         <span class="hint">{format::when(m.send_after, today)}</span>
-                        {format!(" {} by {}: ", m.kind.label(), m.channel.map_or("—", rapport_model::outreach::channel_word))}
-                        <strong>{m.status.label()}</strong>
+                        {" "}{t!("card-message-by", kind = i18n::message_kind(m.kind), channel = m.channel.map_or("none", rapport_model::outreach::channel_word))}{" "}
+                        <strong>{i18n::message_status(m.status)}</strong>
                         if let Some(reply) = m.reply.clone() { <blockquote class="reply">{reply}</blockquote> }
                     </li>
                 }) }</ul>
@@ -361,10 +361,10 @@ fn PointerRow(props: &PointerRowProps) -> Html {
         return html! {
             <li class={class}>
                 <form class="revise" onsubmit={save_revision}>
-                    <label class="sr-only" for={format!("revise-{}", v.pointer.id)}>{"What it says now"}</label>
+                    <label class="sr-only" for={format!("revise-{}", v.pointer.id)}>{t!("card-revise-label")}</label>
                     <input id={format!("revise-{}", v.pointer.id)} value={text} oninput={on_revise_input} maxlength={MAX_POINTER_TEXT.to_string()} />
-                    <button class="primary">{"Save"}</button>
-                    <button type="button" class="quiet" onclick={cancel_revision}>{"Cancel"}</button>
+                    <button class="primary">{t!("save")}</button>
+                    <button type="button" class="quiet" onclick={cancel_revision}>{t!("cancel")}</button>
                 </form>
                 if let Some(message) = (*error).clone() { <div class="error" role="alert">{message}</div> }
             </li>
@@ -374,16 +374,16 @@ fn PointerRow(props: &PointerRowProps) -> Html {
         <li class={class}>
             <div>
                 <div class="text">
-                    if v.state == PointerState::Avoid { {"Do not raise: "} }
+                    if v.state == PointerState::Avoid { {t!("card-do-not-raise")}{" "} }
                     {v.prompt.clone()}
-                    if v.new_since_last_visit { {" "}<span class="badge new">{"New since last visit"}</span> }
+                    if v.new_since_last_visit { {" "}<span class="badge new">{t!("card-new-since-visit")}</span> }
                 </div>
                 <div class="by">
-                    {format!("{} · {} · {}", v.pointer.kind.label(), v.pointer.author_name, format::recorded(v.pointer.created_at, today))}
-                    if let Some(m) = last_used { {format!(" · used {}", format::recorded(m.at, today))} }
+                    {format!("{} · {} · {}", i18n::pointer_kind(v.pointer.kind), v.pointer.author_name, format::recorded(v.pointer.created_at, today))}
+                    if let Some(m) = last_used { {format!(" · {}", t!("card-used-on", when = format::recorded(m.at, today)))} }
                 </div>
                 if let Some(list) = (*earlier).clone() {
-                    <ul class="earlier" aria-label="Earlier versions">
+                    <ul class="earlier" aria-label={t!("card-earlier-versions")}>
                         { for list.iter().map(|p| html! {
                             <li>{format!("{} — {}, {}", p.text, p.author_name, format::recorded(p.created_at, today))}</li>
                         }) }
@@ -394,15 +394,15 @@ fn PointerRow(props: &PointerRowProps) -> Html {
             if !props.glance {
                 <div class="pointer-actions">
                     if v.state != PointerState::Avoid {
-                        <button class="quiet used" onclick={used} aria-label={format!("Used it: {}", v.pointer.text)}>{"Used it"}</button>
+                        <button class="quiet used" onclick={used} aria-label={t!("card-used-it-label", pointer = v.pointer.text.as_str())}>{t!("card-used-it")}</button>
                     }
-                    <button class="quiet" onclick={start_revising} aria-label={format!("Change: {}", v.pointer.text)}>{"Change"}</button>
+                    <button class="quiet" onclick={start_revising} aria-label={t!("card-change-label", pointer = v.pointer.text.as_str())}>{t!("card-change")}</button>
                     if may_retract {
-                        <button class="quiet" onclick={retract} aria-label={format!("Withdraw: {}", v.pointer.text)}
-                            title="No longer true or recorded by mistake: it leaves the card and stays in the history">{"Withdraw"}</button>
+                        <button class="quiet" onclick={retract} aria-label={t!("card-withdraw-label", pointer = v.pointer.text.as_str())}
+                            title={t!("card-withdraw-title")}>{t!("card-withdraw")}</button>
                     }
                     if v.pointer.supersedes.is_some() && earlier.is_none() {
-                        <button class="quiet" onclick={show_earlier} aria-label={format!("Earlier versions: {}", v.pointer.text)}>{"Earlier"}</button>
+                        <button class="quiet" onclick={show_earlier} aria-label={t!("card-earlier-label", pointer = v.pointer.text.as_str())}>{t!("card-earlier")}</button>
                     }
                 </div>
             }
@@ -467,25 +467,25 @@ fn QuickCapture(props: &CaptureProps) -> Html {
         Callback::from(move |e: Event| date.set(e.target_unchecked_into::<HtmlInputElement>().value()))
     };
     html! {
-        <form class="capture" {onsubmit} aria-label="Add a pointer">
+        <form class="capture" {onsubmit} aria-label={t!("card-capture")}>
             <div>
-                <label for="capture-kind">{"Kind"}</label>
+                <label for="capture-kind">{t!("card-capture-kind")}</label>
                 <select id="capture-kind" onchange={on_kind}>
                     { for PointerKind::ALL.iter().map(|k| html! {
-                        <option value={k.as_str()} selected={*k == *kind}>{k.label()}</option>
+                        <option value={k.as_str()} selected={*k == *kind}>{i18n::pointer_kind(*k)}</option>
                     }) }
                 </select>
             </div>
             <div>
-                <label for="capture-text">{"Something to remember (Enter saves)"}</label>
+                <label for="capture-text">{t!("card-capture-text")}</label>
                 <input id="capture-text" value={(*text).clone()} oninput={on_text}
-                    placeholder="e.g. Daughter's wedding in March" maxlength={MAX_POINTER_TEXT.to_string()} />
+                    placeholder={t!("card-capture-placeholder")} maxlength={MAX_POINTER_TEXT.to_string()} />
             </div>
             <div>
-                <label for="capture-date">{"Date (optional)"}</label>
+                <label for="capture-date">{t!("card-capture-date")}</label>
                 <input id="capture-date" type="date" value={(*date).clone()} onchange={on_date} />
             </div>
-            <button class="primary">{"Save"}</button>
+            <button class="primary">{t!("save")}</button>
             if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
         </form>
     }
@@ -544,18 +544,18 @@ fn WalkIn(props: &WalkInProps) -> Html {
         Callback::from(move |e: Event| doctor.set(e.target_unchecked_into::<HtmlSelectElement>().value().parse().ok()))
     };
     html! {
-        <form class="walk-in" id="walk-in" {onsubmit} aria-label="Walk-in">
-            <label for="walk-in-doctor">{"To see"}</label>
+        <form class="walk-in-form" id="walk-in" {onsubmit} aria-label={t!("card-walk-in")}>
+            <label for="walk-in-doctor">{t!("card-walk-in-doctor")}</label>
             <select id="walk-in-doctor" onchange={on_doctor}>
                 { for doctors.iter().map(|d| html! {
                     <option value={d.id.to_string()} selected={*doctor == Some(d.id)}>
-                        {d.name.clone()}{if Some(d.id) == props.usual { " (usual)" } else { "" }}
+                        {if Some(d.id) == props.usual { t!("card-doctor-usual", doctor = d.name.as_str()) } else { d.name.clone() }}
                     </option>
                 }) }
             </select>
-            <label for="walk-in-reason">{"Why (optional)"}</label>
+            <label for="walk-in-reason">{t!("card-walk-in-reason")}</label>
             <input id="walk-in-reason" ref={reason} maxlength={rapport_model::appointment::MAX_REASON.to_string()} />
-            <button class="primary" id="walk-in-submit" type="submit">{"Check in as a walk-in"}</button>
+            <button class="primary" id="walk-in-submit" type="submit">{t!("card-walk-in-submit")}</button>
             if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
         </form>
     }

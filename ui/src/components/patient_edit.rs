@@ -11,10 +11,10 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::api;
 use crate::app::Desk;
 use crate::components::{Field, use_focus_on};
 use crate::dom::select_value;
+use crate::{api, t};
 
 /// The form's fields, as typed.
 #[derive(Clone, PartialEq, Default)]
@@ -120,7 +120,7 @@ impl Form {
         p.pronunciation = some(&self.pronunciation);
         p.birth_date = match self.birth_date.trim() {
             "" => None,
-            d => Some(d.parse().map_err(|_| "The birth date is not a date.".to_owned())?),
+            d => Some(d.parse().map_err(|_| t!("edit-error-birth-date"))?),
         };
         if p.birth_date.is_some() {
             p.birth_year = None;
@@ -141,7 +141,7 @@ impl Form {
             ("", "") => None,
             (start, end) => match (time(start), time(end)) {
                 (Some(start), Some(end)) => Some(QuietHours { start, end }),
-                _ => return Err("Quiet hours need a start and an end time.".into()),
+                _ => return Err(t!("edit-error-quiet-hours")),
             },
         };
         p.referral_source = some(&self.referral_source);
@@ -223,7 +223,7 @@ pub fn PatientEditForm(props: &PatientEditProps) -> Html {
             form.set(f);
         })
     };
-    let check = |id: &'static str, label: &'static str, on: bool, apply: fn(&mut Form) -> &mut bool| {
+    let check = |id: &'static str, label: String, on: bool, apply: fn(&mut Form) -> &mut bool| {
         html! { <label class="check"><input type="checkbox" {id} checked={on} onchange={toggle(apply)} />{label}</label> }
     };
     let on_doctor = {
@@ -294,46 +294,52 @@ pub fn PatientEditForm(props: &PatientEditProps) -> Html {
     let f = (*form).clone();
     html! {
         <form class="patient edit-patient" id="patient-edit" {onsubmit} aria-labelledby="edit-title">
-            <h2 id="edit-title">{format!("Details of {}", props.patient.full_name())}</h2>
-            <fieldset><legend>{"Name"}</legend>
+            <h2 id="edit-title">{t!("edit-title", name = props.patient.full_name())}</h2>
+            <fieldset><legend>{t!("edit-name")}</legend>
                 <div class="edit-grid">
-                    <div><Field id="edit-given" label="Given names" value={f.given.clone()} on_input={set(|f, v| f.given = v)} node_ref={first} /></div>
-                    <div><Field id="edit-family" label="Family name" value={f.family.clone()} on_input={set(|f, v| f.family = v)} /></div>
-                    <div><Field id="edit-preferred" label="Likes to be called" value={f.preferred.clone()} on_input={set(|f, v| f.preferred = v)} /></div>
-                    <div><Field id="edit-pronunciation" label="Say it (e.g. SHAH-nuh)" value={f.pronunciation.clone()} on_input={set(|f, v| f.pronunciation = v)} /></div>
-                    <div><Field id="edit-birth" label="Birth date" kind="date" value={f.birth_date.clone()} on_input={set(|f, v| f.birth_date = v)} /></div>
-                    <div><label for="edit-sex">{"Sex"}</label>
+                    <div><Field id="edit-given" label={t!("edit-given")} value={f.given.clone()} on_input={set(|f, v| f.given = v)} node_ref={first} /></div>
+                    <div><Field id="edit-family" label={t!("edit-family")} value={f.family.clone()} on_input={set(|f, v| f.family = v)} /></div>
+                    <div><Field id="edit-preferred" label={t!("edit-preferred")} value={f.preferred.clone()} on_input={set(|f, v| f.preferred = v)} /></div>
+                    <div><Field id="edit-pronunciation" label={t!("edit-pronunciation")} value={f.pronunciation.clone()} on_input={set(|f, v| f.pronunciation = v)} /></div>
+                    <div><Field id="edit-birth" label={t!("edit-birth")} kind="date" value={f.birth_date.clone()} on_input={set(|f, v| f.birth_date = v)} /></div>
+                    <div><label for="edit-sex">{t!("edit-sex")}</label>
                         <select id="edit-sex" onchange={{ let s = set(|f, v| f.sex = v); Callback::from(move |_: Event| s.emit(select_value("edit-sex"))) }}>
-                            { for [("", "—"), ("female", "Female"), ("male", "Male"), ("other", "Other"), ("unknown", "Unknown")].into_iter().map(|(v, l)| html! {
+                            { for [
+                                ("", "—".to_owned()),
+                                ("female", t!("edit-sex-female")),
+                                ("male", t!("edit-sex-male")),
+                                ("other", t!("edit-sex-other")),
+                                ("unknown", t!("edit-sex-unknown")),
+                            ].into_iter().map(|(v, l)| html! {
                                 <option value={v} selected={f.sex == v}>{l}</option>
                             }) }
                         </select>
                     </div>
-                    <div><Field id="edit-language" label="Language" value={f.language.clone()} on_input={set(|f, v| f.language = v)} /></div>
+                    <div><Field id="edit-language" label={t!("edit-language")} value={f.language.clone()} on_input={set(|f, v| f.language = v)} /></div>
                 </div>
             </fieldset>
-            <fieldset><legend>{"Reaching them"}</legend>
+            <fieldset><legend>{t!("edit-reaching")}</legend>
                 <div class="edit-grid">
-                    <div><Field id="edit-phones" label="Phones (the first is the one to call; commas between)" value={f.phones.clone()} on_input={set(|f, v| f.phones = v)} /></div>
-                    <div><Field id="edit-email" label="Email" kind="email" value={f.email.clone()} on_input={set(|f, v| f.email = v)} /></div>
-                    <div><Field id="edit-address" label="Address" value={f.address.clone()} on_input={set(|f, v| f.address = v)} /></div>
-                    <div><Field id="edit-city" label="City" value={f.city.clone()} on_input={set(|f, v| f.city = v)} /></div>
-                    <div><Field id="edit-area" label="Area" value={f.area.clone()} on_input={set(|f, v| f.area = v)} /></div>
+                    <div><Field id="edit-phones" label={t!("edit-phones")} value={f.phones.clone()} on_input={set(|f, v| f.phones = v)} /></div>
+                    <div><Field id="edit-email" label={t!("edit-email")} kind="email" value={f.email.clone()} on_input={set(|f, v| f.email = v)} /></div>
+                    <div><Field id="edit-address" label={t!("edit-address")} value={f.address.clone()} on_input={set(|f, v| f.address = v)} /></div>
+                    <div><Field id="edit-city" label={t!("edit-city")} value={f.city.clone()} on_input={set(|f, v| f.city = v)} /></div>
+                    <div><Field id="edit-area" label={t!("edit-area")} value={f.area.clone()} on_input={set(|f, v| f.area = v)} /></div>
                 </div>
-                <div class="checks" role="group" aria-label="Consent">
-                    {check("edit-sms", "Texts", f.sms, |f| &mut f.sms)}
-                    {check("edit-email-ok", "Emails", f.email_ok, |f| &mut f.email_ok)}
-                    {check("edit-phone-ok", "Calls", f.phone_ok, |f| &mut f.phone_ok)}
-                    {check("edit-opted-out", "No marketing (greetings, campaigns)", f.opted_out, |f| &mut f.opted_out)}
+                <div class="checks" role="group" aria-label={t!("edit-consent")}>
+                    {check("edit-sms", t!("edit-texts"), f.sms, |f| &mut f.sms)}
+                    {check("edit-email-ok", t!("edit-emails"), f.email_ok, |f| &mut f.email_ok)}
+                    {check("edit-phone-ok", t!("edit-calls"), f.phone_ok, |f| &mut f.phone_ok)}
+                    {check("edit-opted-out", t!("edit-no-marketing"), f.opted_out, |f| &mut f.opted_out)}
                 </div>
                 <div class="edit-grid">
-                    <div><Field id="edit-quiet-start" label="Quiet from" kind="time" value={f.quiet_start.clone()} on_input={set(|f, v| f.quiet_start = v)} /></div>
-                    <div><Field id="edit-quiet-end" label="Quiet until" kind="time" value={f.quiet_end.clone()} on_input={set(|f, v| f.quiet_end = v)} /></div>
+                    <div><Field id="edit-quiet-start" label={t!("edit-quiet-from")} kind="time" value={f.quiet_start.clone()} on_input={set(|f, v| f.quiet_start = v)} /></div>
+                    <div><Field id="edit-quiet-end" label={t!("edit-quiet-until")} kind="time" value={f.quiet_end.clone()} on_input={set(|f, v| f.quiet_end = v)} /></div>
                 </div>
             </fieldset>
-            <fieldset><legend>{"Care"}</legend>
+            <fieldset><legend>{t!("edit-care")}</legend>
                 <div class="edit-grid">
-                    <div><label for="edit-doctor">{"Usual doctor"}</label>
+                    <div><label for="edit-doctor">{t!("edit-usual-doctor")}</label>
                         <select id="edit-doctor" onchange={on_doctor}>
                             <option value="" selected={f.usual_doctor.is_none()}>{"—"}</option>
                             { for doctors.iter().map(|d| html! {
@@ -341,37 +347,37 @@ pub fn PatientEditForm(props: &PatientEditProps) -> Html {
                             }) }
                         </select>
                     </div>
-                    <div><Field id="edit-referral" label="Came to us through" value={f.referral_source.clone()} on_input={set(|f, v| f.referral_source = v)} /></div>
-                    <div><Field id="edit-referring" label="Referring doctor" value={f.referring_doctor.clone()} on_input={set(|f, v| f.referring_doctor = v)} /></div>
-                    <div><Field id="edit-conditions" label="Condition tags (commas between)" value={f.conditions.clone()} on_input={set(|f, v| f.conditions = v)} /></div>
+                    <div><Field id="edit-referral" label={t!("edit-referral")} value={f.referral_source.clone()} on_input={set(|f, v| f.referral_source = v)} /></div>
+                    <div><Field id="edit-referring" label={t!("edit-referring")} value={f.referring_doctor.clone()} on_input={set(|f, v| f.referring_doctor = v)} /></div>
+                    <div><Field id="edit-conditions" label={t!("edit-conditions")} value={f.conditions.clone()} on_input={set(|f, v| f.conditions = v)} /></div>
                 </div>
-                <div class="checks" role="group" aria-label="Practical needs">
-                    {check("edit-wheelchair", "Wheelchair", f.wheelchair, |f| &mut f.wheelchair)}
-                    {check("edit-hearing", "Hearing", f.hearing, |f| &mut f.hearing)}
-                    {check("edit-vision", "Vision", f.vision, |f| &mut f.vision)}
-                    {check("edit-early", "Prefers early slots", f.early, |f| &mut f.early)}
-                    {check("edit-late", "Prefers late slots", f.late, |f| &mut f.late)}
+                <div class="checks" role="group" aria-label={t!("edit-needs")}>
+                    {check("edit-wheelchair", t!("need-wheelchair"), f.wheelchair, |f| &mut f.wheelchair)}
+                    {check("edit-hearing", t!("need-hearing"), f.hearing, |f| &mut f.hearing)}
+                    {check("edit-vision", t!("need-vision"), f.vision, |f| &mut f.vision)}
+                    {check("edit-early", t!("need-early"), f.early, |f| &mut f.early)}
+                    {check("edit-late", t!("need-late"), f.late, |f| &mut f.late)}
                 </div>
                 <div class="edit-grid">
-                    <div><Field id="edit-interpreter" label="Interpreter for (language)" value={f.interpreter.clone()} on_input={set(|f, v| f.interpreter = v)} /></div>
-                    <div><Field id="edit-other-need" label="Another need" value={f.other_need.clone()} on_input={set(|f, v| f.other_need = v)} /></div>
+                    <div><Field id="edit-interpreter" label={t!("edit-interpreter")} value={f.interpreter.clone()} on_input={set(|f, v| f.interpreter = v)} /></div>
+                    <div><Field id="edit-other-need" label={t!("edit-other-need")} value={f.other_need.clone()} on_input={set(|f, v| f.other_need = v)} /></div>
                 </div>
             </fieldset>
-            <fieldset><legend>{"Comes with"}</legend>
+            <fieldset><legend>{t!("edit-comes-with")}</legend>
                 { for f.attendants.iter().enumerate().map(|(i, (name, relation, phone))| html! {
                     <div class="edit-grid attendant">
-                        <div><Field id={format!("edit-att-name-{i}")} label="Name" value={name.clone()} on_input={attendant(i, 0)} /></div>
-                        <div><Field id={format!("edit-att-relation-{i}")} label="Relation" value={relation.clone()} on_input={attendant(i, 1)} /></div>
-                        <div><Field id={format!("edit-att-phone-{i}")} label="Phone" value={phone.clone()} on_input={attendant(i, 2)} /></div>
-                        <div><button type="button" class="quiet" onclick={remove_attendant(i)}>{"Remove"}</button></div>
+                        <div><Field id={format!("edit-att-name-{i}")} label={t!("edit-att-name")} value={name.clone()} on_input={attendant(i, 0)} /></div>
+                        <div><Field id={format!("edit-att-relation-{i}")} label={t!("edit-att-relation")} value={relation.clone()} on_input={attendant(i, 1)} /></div>
+                        <div><Field id={format!("edit-att-phone-{i}")} label={t!("edit-att-phone")} value={phone.clone()} on_input={attendant(i, 2)} /></div>
+                        <div><button type="button" class="quiet" onclick={remove_attendant(i)}>{t!("remove")}</button></div>
                     </div>
                 }) }
-                <button type="button" class="quiet" id="edit-add-attendant" onclick={add_attendant}>{"Add someone who comes with them"}</button>
+                <button type="button" class="quiet" id="edit-add-attendant" onclick={add_attendant}>{t!("edit-add-attendant")}</button>
             </fieldset>
             if let Some(message) = (*error).clone() { <p class="error" role="alert" id="edit-error">{message}</p> }
             <div class="actions">
-                <button class="primary" id="edit-save" disabled={*busy}>{"Save"}</button>
-                <button type="button" class="quiet" onclick={cancel}>{"Cancel"}</button>
+                <button class="primary" id="edit-save" disabled={*busy}>{t!("save")}</button>
+                <button type="button" class="quiet" onclick={cancel}>{t!("cancel")}</button>
             </div>
         </form>
     }

@@ -7,7 +7,7 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::app::Desk;
-use crate::{api, format};
+use crate::{api, format, t};
 
 #[derive(Properties, PartialEq)]
 pub struct OffersProps {
@@ -38,7 +38,7 @@ pub fn WaitlistOffers(props: &OffersProps) -> Html {
         return html! { <p class="error" role="alert">{message}</p> };
     }
     if let Some(who) = (*taken).clone() {
-        return html! { <p class="success" role="status" id="waitlist-taken">{format!("{who} has the slot now.")}</p> };
+        return html! { <p class="success" role="status" id="waitlist-taken">{t!("offers-taken", name = who)}</p> };
     }
     if offers.is_empty() {
         return html! {};
@@ -46,7 +46,7 @@ pub fn WaitlistOffers(props: &OffersProps) -> Html {
     let slot = props.slot;
     html! {
         <section class="offers" id="waitlist-offers" aria-labelledby="offers-title">
-            <h2 id="offers-title">{format!("Free again: {} ({} min). Waiting for a slot like it:", format::when(slot.starts_at, desk.state.today), slot.minutes)}</h2>
+            <h2 id="offers-title">{t!("offers-title", when = format::when(slot.starts_at, desk.state.today), minutes = slot.minutes)}</h2>
             <ol>
                 { for offers.iter().map(|o| {
                     let take = {
@@ -70,9 +70,9 @@ pub fn WaitlistOffers(props: &OffersProps) -> Html {
                             <strong>{o.patient.full_name()}</strong>
                             { for o.patient.phone.iter().map(|p| html! { <span class="hint">{format!(" · {p}")}</span> }) }
                             if let Some(held) = o.holds {
-                                <span class="hint">{format!(" · now booked {}", format::when(held, desk.state.today))}</span>
+                                <span class="hint">{" · "}{t!("offers-now-booked", when = format::when(held, desk.state.today))}</span>
                             }
-                            {" "}<button class="primary" onclick={take}>{"Give them this slot"}</button>
+                            {" "}<button class="primary" onclick={take}>{t!("offers-give-slot")}</button>
                         </li>
                     }
                 }) }

@@ -16,7 +16,7 @@ use yew::prelude::*;
 
 use crate::app::{Desk, Page};
 use crate::components::{WaitlistOffers, use_focus_on};
-use crate::{api, format};
+use crate::{api, format, i18n, t};
 
 const LENGTHS: [u32; 4] = [15, 30, 45, 60];
 
@@ -164,21 +164,21 @@ pub fn Booking(props: &BookingProps) -> Html {
     let Some(c) = (*card).clone() else {
         return html! { <div>
             if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
-            <p class="hint">{"Loading…"}</p>
+            <p class="hint">{t!("loading")}</p>
         </div> };
     };
     let today = desk.state.today;
     let usual = c.patient.usual_doctor;
     let breaks_continuity = usual.is_some() && *doctor != usual;
-    let title = if props.moving.is_some() { "Move appointment" } else { "Book an appointment" };
+    let title = if props.moving.is_some() { t!("booking-move-title") } else { t!("booking-title") };
 
     if let Some(o) = (*outcome).clone() {
         return html! {
             <section class="card" aria-labelledby="booked-title" id="booking-done">
-                <h1 id="booked-title">{if props.moving.is_some() { "Moved" } else { "Booked" }}</h1>
-                <p class="success">{format!("{} · {} · {} min", c.patient.full_name(), format::when(o.appointment.starts_at, today), o.appointment.minutes)}</p>
+                <h1 id="booked-title">{if props.moving.is_some() { t!("booking-moved") } else { t!("booking-booked") }}</h1>
+                <p class="success">{format!("{} · {} · {}", c.patient.full_name(), format::when(o.appointment.starts_at, today), t!("minutes", minutes = o.appointment.minutes))}</p>
                 { for o.warnings.iter().map(|w| html! { <p class="notice" role="alert">{w.clone()}</p> }) }
-                <div class="actions"><button class="primary" ref={done_button} onclick={back}>{"Back to the patient"}</button></div>
+                <div class="actions"><button class="primary" ref={done_button} onclick={back}>{t!("booking-back-to-patient")}</button></div>
                 if let Some(slot) = o.freed { <WaitlistOffers {slot} /> }
             </section>
         };
@@ -187,53 +187,53 @@ pub fn Booking(props: &BookingProps) -> Html {
         <section class="card" aria-labelledby="booking-title" id="booking">
             <h1 id="booking-title">{title}</h1>
             <p><strong>{c.patient.full_name()}</strong>
-                {format!(" · usual doctor: {}", c.usual_doctor_name.clone().unwrap_or_else(|| "none".into()))}</p>
+                {" · "}{t!("booking-usual-doctor", doctor = c.usual_doctor_name.clone().unwrap_or_else(|| t!("none")))}</p>
             <div class="toolbar">
                 <div>
-                    <label for="book-doctor">{"Doctor"}</label>
+                    <label for="book-doctor">{t!("booking-doctor")}</label>
                     <select id="book-doctor" ref={doctor_select} onchange={on_doctor}>
                         { for doctors.iter().map(|d| html! {
                             <option value={d.id.to_string()} selected={*doctor == Some(d.id)}>
-                                {d.name.clone()}{if Some(d.id) == usual { " (usual)" } else { "" }}
+                                {if Some(d.id) == usual { t!("booking-doctor-usual", doctor = d.name.as_str()) } else { d.name.clone() }}
                             </option>
                         }) }
                     </select>
                 </div>
                 <div>
-                    <label for="book-day">{"Day"}</label>
+                    <label for="book-day">{t!("booking-day")}</label>
                     <input id="book-day" type="date" value={day.to_string()} min={today.to_string()} onchange={on_day} />
                 </div>
                 <div>
-                    <label for="book-minutes">{"Length"}</label>
+                    <label for="book-minutes">{t!("booking-length")}</label>
                     <select id="book-minutes" onchange={on_minutes}>
-                        { for LENGTHS.iter().map(|m| html! { <option value={m.to_string()} selected={*m == *minutes}>{format!("{m} min")}</option> }) }
+                        { for LENGTHS.iter().map(|m| html! { <option value={m.to_string()} selected={*m == *minutes}>{t!("minutes", minutes = *m)}</option> }) }
                     </select>
                 </div>
                 if props.moving.is_none() {
                     <div>
-                        <label for="book-reason">{"Reason (optional)"}</label>
+                        <label for="book-reason">{t!("booking-reason")}</label>
                         <input id="book-reason" value={(*reason).clone()} oninput={on_reason} maxlength={MAX_REASON.to_string()} />
                     </div>
                 }
             </div>
             if breaks_continuity {
-                <p class="notice" role="alert" id="continuity-warning">{format!(
-                    "Breaks continuity of care: {} usually sees {}.",
-                    c.usual_doctor_name.clone().unwrap_or_else(|| "another doctor".into()),
-                    c.patient.greeting_name()
+                <p class="notice" role="alert" id="continuity-warning">{t!(
+                    "booking-breaks-continuity",
+                    doctor = c.usual_doctor_name.clone().unwrap_or_else(|| t!("booking-another-doctor")),
+                    patient = c.patient.greeting_name()
                 )}</p>
             }
             if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
-            <h2>{format!("Free on {}", format::day(*day))}</h2>
+            <h2>{t!("booking-free-on", day = format::day(*day))}</h2>
             { match (*slots).clone() {
-                None => html! { <p class="hint">{"Looking for free slots…"}</p> },
+                None => html! { <p class="hint">{t!("booking-looking")}</p> },
                 Some(DaySlots { off: Some(off), .. }) => {
                     let name = doctors.iter().find(|d| Some(d.id) == *doctor).map(|d| d.name.clone()).unwrap_or_default();
-                    html! { <p class="empty" id="day-off">{format!("{name} is {} on this day. Try another day or doctor.", off.describe())}</p> }
+                    html! { <p class="empty" id="day-off">{t!("booking-day-off", doctor = name, why = i18n::day_off(&off))}</p> }
                 }
-                Some(s) if s.slots.is_empty() => html! { <p class="empty">{"No free slots on this day. Try the next day."}</p> },
+                Some(s) if s.slots.is_empty() => html! { <p class="empty">{t!("booking-no-slots")}</p> },
                 Some(s) => html! {
-                    <div class="slots" role="group" aria-label="Free slots" id="free-slots">
+                    <div class="slots" role="group" aria-label={t!("booking-free-slots")} id="free-slots">
                         { for s.slots.into_iter().map(|slot| {
                             let choose = choose.clone();
                             html! { <button onclick={move |_| choose.emit(slot)}>{format::time(slot.starts_at)}</button> }
@@ -243,16 +243,16 @@ pub fn Booking(props: &BookingProps) -> Html {
             } }
             <div class="waitlist-form">
                 if *waitlisted {
-                    <p class="success" role="status" id="waitlist-added">{format!("{} is on the waitlist: a freed slot will be offered to them.", c.patient.greeting_name())}</p>
+                    <p class="success" role="status" id="waitlist-added">{t!("booking-waitlisted", patient = c.patient.greeting_name())}</p>
                 } else {
-                    <p class="hint">{"Nothing early enough? Put them on the waitlist, and a cancelled slot is offered to them first come first."}</p>
+                    <p class="hint">{t!("booking-waitlist-hint")}</p>
                     <label><input type="checkbox" id="waitlist-any" checked={*any_doctor}
                         onchange={{ let any = any_doctor.clone(); move |e: Event| any.set(e.target_unchecked_into::<HtmlInputElement>().checked()) }} />
-                        {" any doctor"}</label>
-                    {" "}<button id="waitlist-add" onclick={waitlist}>{"Put on the waitlist"}</button>
+                        {" "}{t!("booking-any-doctor")}</label>
+                    {" "}<button id="waitlist-add" onclick={waitlist}>{t!("booking-waitlist-add")}</button>
                 }
             </div>
-            <div class="actions"><button class="quiet" onclick={back}>{"Back"}</button></div>
+            <div class="actions"><button class="quiet" onclick={back}>{t!("back")}</button></div>
         </section>
     }
 }

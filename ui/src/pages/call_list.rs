@@ -5,8 +5,8 @@ use rapport_model::calls::{CallItem, CallOutcome};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use crate::api;
 use crate::app::{Desk, Page};
+use crate::{api, format, i18n, t};
 
 #[component]
 pub fn CallList() -> Html {
@@ -37,8 +37,12 @@ pub fn CallList() -> Html {
             spawn_local(async move {
                 match api::finish_call(call.id, outcome).await {
                     Ok(_) => {
-                        let left = if outcome.closes() { "done" } else { "kept on the list to try again" };
-                        notice.set(Some(format!("{name}: {} — {left}.", outcome.label())));
+                        let said = i18n::outcome(outcome);
+                        notice.set(Some(if outcome.closes() {
+                            t!("calls-done", name = name.as_str(), outcome = said)
+                        } else {
+                            t!("calls-kept", name = name.as_str(), outcome = said)
+                        }));
                         error.set(None);
                         reload.emit(());
                     }
@@ -49,13 +53,13 @@ pub fn CallList() -> Html {
     };
     html! {
         <section aria-labelledby="call-list-title" class="call-list" id="call-list">
-            <h1 id="call-list-title">{"Call list"}</h1>
-            <p class="hint">{"Who to phone today, earliest first. Say how each call went; anything but “No answer” takes it off every desk’s list."}</p>
+            <h1 id="call-list-title">{t!("calls-title")}</h1>
+            <p class="hint">{t!("calls-hint")}</p>
             if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
             if let Some(message) = (*notice).clone() { <p class="notice" role="status" id="call-notice">{message}</p> }
             { match (*rows).clone() {
-                None => html! { <p class="hint">{"Loading…"}</p> },
-                Some(r) if r.is_empty() => html! { <p class="empty">{"Nobody to call. Well done."}</p> },
+                None => html! { <p class="hint">{t!("loading")}</p> },
+                Some(r) if r.is_empty() => html! { <p class="empty">{t!("calls-nobody")}</p> },
                 Some(r) => html! {
                     <ul>
                         { for r.into_iter().map(|call| {
@@ -67,7 +71,7 @@ pub fn CallList() -> Html {
                                 html! {
                                     <button class={class} data-outcome={outcome.as_str()}
                                         onclick={move |_| record.emit((call.clone(), name.clone(), outcome))}>
-                                        {outcome.label()}
+                                        {i18n::outcome(outcome)}
                                     </button>
                                 }
                             };
@@ -77,15 +81,15 @@ pub fn CallList() -> Html {
                                         <strong>{name.clone()}</strong>
                                         { match call.patient.phone.clone() {
                                             Some(phone) => html! { <>{" · "}<a href={format!("tel:{phone}")}>{phone.clone()}</a></> },
-                                            None => html! { <span class="hint">{" · no phone on file"}</span> },
+                                            None => html! { <span class="hint">{" · "}{t!("calls-no-phone")}</span> },
                                         } }
-                                        <div class="reason">{call.reason.words()}<span class="hint">{format!(" · since {}", call.due_on.format("%a %-d %b"))}</span></div>
+                                        <div class="reason">{i18n::call_reason(call.reason)}<span class="hint">{" · "}{t!("calls-since", day = format::day_short(call.due_on))}</span></div>
                                         if let Some(reply) = call.note.clone() { <blockquote class="reply">{reply}</blockquote> }
-                                        if let Some(talk) = call.talk_about.clone() { <div class="talk">{format!("Talk about: {talk}")}</div> }
-                                        if let Some(o) = call.last_outcome { <div class="hint">{format!("Tried before: {}", o.label().to_lowercase())}</div> }
+                                        if let Some(talk) = call.talk_about.clone() { <div class="talk">{t!("calls-talk-about", talk = talk)}</div> }
+                                        if let Some(o) = call.last_outcome { <div class="hint">{t!("calls-tried-before", outcome = i18n::outcome(o).to_lowercase())}</div> }
                                     </div>
                                     <div class="row-actions">
-                                        <button class="quiet" onclick={move |_| navigate.emit(Page::FrontDesk(Some(id)))}>{"Open patient"}</button>
+                                        <button class="quiet" onclick={move |_| navigate.emit(Page::FrontDesk(Some(id)))}>{t!("calls-open-patient")}</button>
                                         { for CallOutcome::ALL.iter().map(|o| outcome_button(*o)) }
                                     </div>
                                 </li>

@@ -11,17 +11,16 @@ use rapport_charts::{Bar, BarChart};
 use rapport_model::Channel;
 use rapport_model::campaigns::{CampaignView, MAX_HOLDOUT_PCT, MAX_WINDOW_DAYS, parse_cost};
 use rapport_model::ipc::CampaignArgs;
-use rapport_model::reports::{CountRow, NoShowRow, ProfileReport, Report, WAIT_STANDARD, WaitingReport};
+use rapport_model::reports::{CountRow, NOT_RECORDED, NoShowRow, ProfileReport, Report, WAIT_STANDARD, WaitingReport};
 use rapport_model::segments::{SavedSegment, SegmentFilter, SegmentSize};
 use rapport_model::surveys::{MAX_SURVEY_DELAY_HOURS, SurveyEdit, SurveyResults, SurveySettings};
 use rapport_model::view::DoctorView;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use crate::api;
 use crate::app::Desk;
 use crate::dom::{checked, input_value, select_value};
-use crate::format;
+use crate::{api, format, i18n, t};
 
 fn chart(id: &str, title: &str, bars: &[Bar], unit: &str, max: Option<f64>, target: Option<(f64, &str)>) -> Html {
     // Rates to a tenth of a percent; counts whole.
@@ -39,12 +38,70 @@ fn pct(v: f64) -> String {
     format!("{:.1}%", v * 100.0)
 }
 
+/// A report's way of grouping (`doctor`, `lead`…), as its table names it.
+fn dimension(d: &str) -> String {
+    match d {
+        "all" => t!("figures-by-all"),
+        "doctor" => t!("figures-by-doctor"),
+        "weekday" => t!("figures-by-weekday"),
+        "hour" => t!("figures-by-hour"),
+        "lead" => t!("figures-by-lead"),
+        "confirmed" => t!("figures-by-confirmed"),
+        "reminded" => t!("figures-by-reminded"),
+        "visits" => t!("figures-by-visits"),
+        "patients" => t!("figures-by-patients"),
+        "visits per patient" => t!("figures-by-visits-per-patient"),
+        "month" => t!("figures-by-month"),
+        "registered" => t!("figures-by-registered"),
+        "source" => t!("figures-by-source"),
+        "referring doctor" => t!("figures-by-referring-doctor"),
+        "city" => t!("figures-by-city"),
+        "area" => t!("figures-by-area"),
+        "condition" => t!("figures-by-condition"),
+        other => other.to_owned(),
+    }
+}
+
+/// A group of a report in words: the report's own words translated, the clinic's data (doctors,
+/// places, tags, months) as it is.
+fn group(dimension: &str, key: &str) -> String {
+    match (dimension, key) {
+        ("all" | "visits" | "registered", "all") => t!("figures-group-all"),
+        ("confirmed" | "reminded", "yes") => t!("figures-group-yes"),
+        ("confirmed" | "reminded", "no") => t!("figures-group-no"),
+        ("weekday", "Mon") => t!("weekday-short-0"),
+        ("weekday", "Tue") => t!("weekday-short-1"),
+        ("weekday", "Wed") => t!("weekday-short-2"),
+        ("weekday", "Thu") => t!("weekday-short-3"),
+        ("weekday", "Fri") => t!("weekday-short-4"),
+        ("weekday", "Sat") => t!("weekday-short-5"),
+        ("weekday", "Sun") => t!("weekday-short-6"),
+        ("lead", "same day") => t!("figures-lead-same-day"),
+        ("lead", "1-2 days") => t!("figures-lead-1-2"),
+        ("lead", "3-7 days") => t!("figures-lead-3-7"),
+        ("lead", "8+ days") => t!("figures-lead-8"),
+        ("minutes", "on time or early") => t!("figures-wait-on-time"),
+        ("minutes", "over 60") => t!("figures-wait-over-60"),
+        ("patients", "seen") => t!("figures-group-seen"),
+        ("patients", "new") => t!("figures-group-new"),
+        ("patients", "returning") => t!("figures-group-returning"),
+        ("registered", "came for a visit") => t!("figures-group-came"),
+        ("condition", "none recorded") => t!("figures-group-none-recorded"),
+        ("source" | "referring doctor" | "city" | "area", k) if k == NOT_RECORDED => t!("figures-group-not-recorded"),
+        ("area", k) => match k.strip_prefix(NOT_RECORDED).and_then(|rest| rest.strip_prefix(" / ")) {
+            Some(area) => format!("{} / {area}", t!("figures-group-not-recorded")),
+            None => k.to_owned(),
+        },
+        (_, k) => k.to_owned(),
+    }
+}
+
 #[component]
 pub fn Figures() -> Html {
     html! {
         <section class="figures" aria-labelledby="figures-title">
-            <h1 id="figures-title">{"Figures"}</h1>
-            <p class="hint">{"From this desk's data, offline. Head office sees every clinic's."}</p>
+            <h1 id="figures-title">{t!("figures-title")}</h1>
+            <p class="hint">{t!("figures-hint")}</p>
             <SegmentBuilder />
             <Reports />
             <Campaigns />
@@ -105,7 +162,7 @@ fn SegmentBuilder() -> Html {
                 match answer {
                     Ok(s) => {
                         if let Some(name) = saving {
-                            notice.set(Some(format!("Saved as “{name}”: campaigns can use it.")));
+                            notice.set(Some(t!("figures-segment-saved", name = name)));
                         }
                         error.set(None);
                         size.set(Some(s));
@@ -133,36 +190,36 @@ fn SegmentBuilder() -> Html {
     };
     html! {
         <section class="panel" aria-labelledby="segment-title" id="segment">
-            <h2 id="segment-title">{"Who: a segment"}</h2>
+            <h2 id="segment-title">{t!("figures-segment-title")}</h2>
             <div class="seg-form">
-                <label>{"Condition tags"}<input id="seg-tag" placeholder="diabetes, asthma" oninput={oninput.clone()} /></label>
-                <label>{"Age from"}<input id="seg-min-age" type="number" min="0" max="130" oninput={oninput.clone()} /></label>
-                <label>{"to"}<input id="seg-max-age" type="number" min="0" max="130" oninput={oninput.clone()} /></label>
-                <label>{"Sex"}
+                <label>{t!("figures-segment-tags")}<input id="seg-tag" placeholder={t!("figures-segment-tags-example")} oninput={oninput.clone()} /></label>
+                <label>{t!("figures-segment-age-from")}<input id="seg-min-age" type="number" min="0" max="130" oninput={oninput.clone()} /></label>
+                <label>{t!("figures-segment-age-to")}<input id="seg-max-age" type="number" min="0" max="130" oninput={oninput.clone()} /></label>
+                <label>{t!("figures-segment-sex")}
                     <select id="seg-sex" onchange={onchange.clone()}>
-                        <option value="">{"any"}</option><option value="F">{"F"}</option><option value="M">{"M"}</option>
+                        <option value="">{t!("figures-segment-sex-any")}</option><option value="F">{t!("figures-segment-sex-f")}</option><option value="M">{t!("figures-segment-sex-m")}</option>
                     </select>
                 </label>
-                <label>{"City"}<input id="seg-city" oninput={oninput.clone()} /></label>
-                <label>{"Last visit after"}<input id="seg-after" type="date" onchange={onchange.clone()} /></label>
-                <label>{"Last visit before"}<input id="seg-before" type="date" onchange={onchange.clone()} /></label>
-                <label>{"Agreed to"}
+                <label>{t!("figures-segment-city")}<input id="seg-city" oninput={oninput.clone()} /></label>
+                <label>{t!("figures-segment-after")}<input id="seg-after" type="date" onchange={onchange.clone()} /></label>
+                <label>{t!("figures-segment-before")}<input id="seg-before" type="date" onchange={onchange.clone()} /></label>
+                <label>{t!("figures-segment-agreed")}
                     <select id="seg-consent" onchange={onchange}>
-                        <option value="">{"anything"}</option><option value="sms">{"texts"}</option>
-                        <option value="email">{"email"}</option><option value="phone">{"calls"}</option>
+                        <option value="">{t!("figures-segment-agreed-any")}</option><option value="sms">{t!("figures-segment-agreed-sms")}</option>
+                        <option value="email">{t!("figures-segment-agreed-email")}</option><option value="phone">{t!("figures-segment-agreed-phone")}</option>
                     </select>
                 </label>
             </div>
             if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
             { match (*size).clone() {
-                None => html! { <p class="hint">{"Counting…"}</p> },
+                None => html! { <p class="hint">{t!("figures-segment-counting")}</p> },
                 Some(s) => html! {
                     <>
                         <p class="seg-count" role="status" aria-live="polite" id="segment-count">
-                            <strong>{s.count}</strong>{if s.count == 1 { " patient" } else { " patients" }}
+                            <strong>{s.count}</strong>{" "}{t!("figures-segment-patients", count = s.count)}
                         </p>
                         if !s.sample.is_empty() {
-                            <p class="hint seg-sample">{"For example: "}
+                            <p class="hint seg-sample">{t!("figures-segment-example")}{" "}
                                 {s.sample.iter().map(|p| p.full_name()).collect::<Vec<_>>().join(", ")}
                                 {if s.count > s.sample.len() { "…" } else { "" }}
                             </p>
@@ -171,8 +228,8 @@ fn SegmentBuilder() -> Html {
                 },
             } }
             <form class="seg-save" onsubmit={save}>
-                <label>{"Save as"}<input id="seg-name" placeholder="Diabetics 40+" maxlength="80" /></label>
-                <button type="submit">{"Save segment"}</button>
+                <label>{t!("figures-segment-save-as")}<input id="seg-name" placeholder={t!("figures-segment-name-example")} maxlength="80" /></label>
+                <button type="submit">{t!("figures-segment-save")}</button>
             </form>
             if let Some(message) = (*notice).clone() { <p class="notice" role="status">{message}</p> }
         </section>
@@ -246,22 +303,22 @@ fn Reports() -> Html {
     let onchange = load.reform(|_: Event| ());
     html! {
         <section class="panel" aria-labelledby="reports-title" id="reports">
-            <h2 id="reports-title">{"Reports"}</h2>
+            <h2 id="reports-title">{t!("figures-reports-title")}</h2>
             <div class="rep-form">
-                <label>{"Report"}
+                <label>{t!("figures-report")}
                     <select id="rep-which" onchange={onchange.clone()}>
-                        { for Report::ALL.iter().map(|r| html! { <option value={r.as_str()}>{r.label()}</option> }) }
+                        { for Report::ALL.iter().map(|r| html! { <option value={r.as_str()}>{i18n::report(*r)}</option> }) }
                     </select>
                 </label>
-                <label>{"From"}<input id="rep-from" type="date" value={(*from).clone()} oninput={typed(&from)} onchange={onchange.clone()} /></label>
-                <label>{"To"}<input id="rep-to" type="date" value={(*to).clone()} oninput={typed(&to)} onchange={onchange} /></label>
+                <label>{t!("figures-report-from")}<input id="rep-from" type="date" value={(*from).clone()} oninput={typed(&from)} onchange={onchange.clone()} /></label>
+                <label>{t!("figures-report-to")}<input id="rep-to" type="date" value={(*to).clone()} oninput={typed(&to)} onchange={onchange} /></label>
                 <button type="button" id="rep-export" onclick={export}
-                    title="Save this report as a CSV file for a spreadsheet (recorded in the audit log)">{"Export CSV"}</button>
+                    title={t!("figures-report-export-title")}>{t!("figures-report-export")}</button>
             </div>
             if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
-            if let Some(path) = (*saved).clone() { <p class="hint" role="status" id="rep-saved">{format!("Saved to {path}")}</p> }
+            if let Some(path) = (*saved).clone() { <p class="hint" role="status" id="rep-saved">{t!("figures-report-saved", path = path)}</p> }
             { match (*shown).clone() {
-                None => html! { <p class="hint">{"Loading…"}</p> },
+                None => html! { <p class="hint">{t!("loading")}</p> },
                 Some(Shown::NoShows(rows)) => no_shows(&rows),
                 Some(Shown::Waiting(report)) => waiting(&report),
                 Some(Shown::Profile(which, rows)) => profile(which, &rows),
@@ -273,19 +330,22 @@ fn Reports() -> Html {
 fn no_shows(rows: &[NoShowRow]) -> Html {
     let by_doctor: Vec<Bar> =
         rows.iter().filter(|r| r.dimension == "doctor").map(|r| Bar::new(r.key.clone(), r.rate * 100.0)).collect();
-    let by_lead: Vec<Bar> =
-        rows.iter().filter(|r| r.dimension == "lead").map(|r| Bar::new(r.key.clone(), r.rate * 100.0)).collect();
+    let by_lead: Vec<Bar> = rows
+        .iter()
+        .filter(|r| r.dimension == "lead")
+        .map(|r| Bar::new(group(&r.dimension, &r.key), r.rate * 100.0))
+        .collect();
     html! {
         <>
             <div class="charts">
-                {chart("ns-doctor", "No-show rate by doctor", &by_doctor, "%", None, None)}
-                {chart("ns-lead", "No-show rate by how long before it was booked", &by_lead, "%", None, None)}
+                {chart("ns-doctor", &t!("figures-chart-no-show-doctor"), &by_doctor, "%", None, None)}
+                {chart("ns-lead", &t!("figures-chart-no-show-lead"), &by_lead, "%", None, None)}
             </div>
             <table class="figures-table">
-                <thead><tr><th scope="col">{"By"}</th><th scope="col">{"Group"}</th><th scope="col">{"Visits"}</th><th scope="col">{"Missed"}</th><th scope="col">{"Rate"}</th></tr></thead>
+                <thead><tr><th scope="col">{t!("figures-col-by")}</th><th scope="col">{t!("figures-col-group")}</th><th scope="col">{t!("figures-col-visits")}</th><th scope="col">{t!("figures-col-missed")}</th><th scope="col">{t!("figures-col-rate")}</th></tr></thead>
                 <tbody>
                     { for rows.iter().map(|r| html! {
-                        <tr><td>{r.dimension.clone()}</td><th scope="row">{r.key.clone()}</th><td>{r.visits}</td><td>{r.no_shows}</td><td>{pct(r.rate)}</td></tr>
+                        <tr><td>{dimension(&r.dimension)}</td><th scope="row">{group(&r.dimension, &r.key)}</th><td>{r.visits}</td><td>{r.no_shows}</td><td>{pct(r.rate)}</td></tr>
                     }) }
                 </tbody>
             </table>
@@ -294,22 +354,25 @@ fn no_shows(rows: &[NoShowRow]) -> Html {
 }
 
 fn waiting(report: &WaitingReport) -> Html {
-    let bars: Vec<Bar> = report.rows.iter().map(|r| Bar::new(r.key.clone(), r.share * 100.0)).collect();
+    let bars: Vec<Bar> = report.rows.iter().map(|r| Bar::new(group(&r.dimension, &r.key), r.share * 100.0)).collect();
     let spread: Vec<Bar> =
-        report.distribution.iter().map(|b| Bar::new(b.minutes.clone(), f64::from(b.visits))).collect();
+        report.distribution.iter().map(|b| Bar::new(group("minutes", &b.minutes), f64::from(b.visits))).collect();
+    let standard = t!("figures-chart-wait-standard");
+    // After each count: " visits".
+    let visits = format!(" {}", t!("figures-chart-unit-visits"));
     html! {
         <>
             <div class="charts">
-                {chart("wait-share", "Seen within 30 minutes", &bars, "%", Some(100.0), Some((WAIT_STANDARD * 100.0, "the 90% standard")))}
-                {chart("wait-spread", "How late patients were seen (minutes)", &spread, " visits", None, None)}
+                {chart("wait-share", &t!("figures-chart-wait-share"), &bars, "%", Some(100.0), Some((WAIT_STANDARD * 100.0, standard.as_str())))}
+                {chart("wait-spread", &t!("figures-chart-wait-spread"), &spread, &visits, None, None)}
             </div>
             <table class="figures-table">
-                <thead><tr><th scope="col">{"Who"}</th><th scope="col">{"Seen"}</th><th scope="col">{"Within 30 min"}</th><th scope="col">{"Median"}</th><th scope="col">{"90th percentile"}</th><th scope="col">{"Standard"}</th></tr></thead>
+                <thead><tr><th scope="col">{t!("figures-col-who")}</th><th scope="col">{t!("figures-col-seen")}</th><th scope="col">{t!("figures-col-within")}</th><th scope="col">{t!("figures-col-median")}</th><th scope="col">{t!("figures-col-p90")}</th><th scope="col">{t!("figures-col-standard")}</th></tr></thead>
                 <tbody>
                     { for report.rows.iter().map(|r| html! {
-                        <tr><th scope="row">{r.key.clone()}</th><td>{r.visits}</td><td>{pct(r.share)}</td>
-                            <td>{format!("{} min", r.median_minutes)}</td><td>{format!("{} min", r.p90_minutes)}</td>
-                            <td>{if r.meets_standard { "met" } else { "below" }}</td></tr>
+                        <tr><th scope="row">{group(&r.dimension, &r.key)}</th><td>{r.visits}</td><td>{pct(r.share)}</td>
+                            <td>{t!("minutes", minutes = r.median_minutes)}</td><td>{t!("minutes", minutes = r.p90_minutes)}</td>
+                            <td>{if r.meets_standard { t!("figures-standard-met") } else { t!("figures-standard-below") }}</td></tr>
                     }) }
                 </tbody>
             </table>
@@ -328,16 +391,22 @@ fn profile(which: ProfileReport, rows: &[CountRow]) -> Html {
         .iter()
         .filter(|r| r.dimension == charted)
         .take(12)
-        .map(|r| Bar::new(r.key.clone(), f64::from(r.count)))
+        .map(|r| Bar::new(group(&r.dimension, &r.key), f64::from(r.count)))
         .collect();
+    let title = i18n::report(match which {
+        ProfileReport::Visits => Report::Visits,
+        ProfileReport::Referrals => Report::Referrals,
+        ProfileReport::Geography => Report::Geography,
+        ProfileReport::Conditions => Report::Conditions,
+    });
     html! {
         <>
-            <div class="charts">{chart("profile", which.label(), &bars, "", None, None)}</div>
+            <div class="charts">{chart("profile", &title, &bars, "", None, None)}</div>
             <table class="figures-table">
-                <thead><tr><th scope="col">{"By"}</th><th scope="col">{"Group"}</th><th scope="col">{"Count"}</th><th scope="col">{"Share"}</th></tr></thead>
+                <thead><tr><th scope="col">{t!("figures-col-by")}</th><th scope="col">{t!("figures-col-group")}</th><th scope="col">{t!("figures-col-count")}</th><th scope="col">{t!("figures-col-share")}</th></tr></thead>
                 <tbody>
                     { for rows.iter().map(|r| html! {
-                        <tr><td>{r.dimension.clone()}</td><th scope="row">{r.key.clone()}</th><td>{r.count}</td><td>{pct(r.share)}</td></tr>
+                        <tr><td>{dimension(&r.dimension)}</td><th scope="row">{group(&r.dimension, &r.key)}</th><td>{r.count}</td><td>{pct(r.share)}</td></tr>
                     }) }
                 </tbody>
             </table>
@@ -373,29 +442,35 @@ fn Campaigns() -> Html {
     html! {
         <>
             <section class="panel" aria-labelledby="campaigns-title" id="campaigns">
-                <h2 id="campaigns-title">{"Campaigns"}</h2>
+                <h2 id="campaigns-title">{t!("figures-campaigns-title")}</h2>
                 if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
                 if let Some(message) = (*said).clone() { <p class="hint" role="status" id="camp-said">{message}</p> }
                 { match (*campaigns).clone() {
-                    None => html! { <p class="hint">{"Loading…"}</p> },
-                    Some(c) if c.is_empty() => html! { <p class="empty">{"No campaigns yet. Save a segment, then set one up below."}</p> },
+                    None => html! { <p class="hint">{t!("loading")}</p> },
+                    Some(c) if c.is_empty() => html! { <p class="empty">{t!("figures-campaigns-none")}</p> },
                     Some(c) => html! {
                         <table class="figures-table">
-                            <thead><tr><th scope="col">{"Campaign"}</th><th scope="col">{"Sends"}</th><th scope="col">{"State"}</th>
-                                <th scope="col">{"Sent"}</th><th scope="col">{"Held out"}</th><th scope="col">{"Booked (sent)"}</th>
-                                <th scope="col">{"Booked (held out)"}</th><th scope="col">{"Lift"}</th><th scope="col">{"Cost per booking"}</th>
-                                <th scope="col"><span class="sr-only">{"Pause or resume"}</span></th></tr></thead>
+                            <thead><tr><th scope="col">{t!("figures-col-campaign")}</th><th scope="col">{t!("figures-col-sends")}</th><th scope="col">{t!("figures-col-state")}</th>
+                                <th scope="col">{t!("figures-col-sent")}</th><th scope="col">{t!("figures-col-held-out")}</th><th scope="col">{t!("figures-col-booked-sent")}</th>
+                                <th scope="col">{t!("figures-col-booked-held-out")}</th><th scope="col">{t!("figures-col-lift")}</th><th scope="col">{t!("figures-col-cost")}</th>
+                                <th scope="col"><span class="sr-only">{t!("figures-col-pause")}</span></th></tr></thead>
                             <tbody>
                                 { for c.iter().map(|v| {
                                     let f = v.result.as_ref().map(|r| r.figures.clone()).unwrap_or_default();
                                     let ran = v.result.as_ref().is_some_and(|r| r.ran_at.is_some());
-                                    let state = if v.campaign.paused { "paused" } else if ran { "ran" } else { "waiting" };
+                                    let state = if v.campaign.paused {
+                                        t!("figures-state-paused")
+                                    } else if ran {
+                                        t!("figures-state-ran")
+                                    } else {
+                                        t!("figures-state-waiting")
+                                    };
                                     // Before the draw, the share that will be held out.
                                     let held_out = if ran { f.holdout.to_string() } else { format!("{}%", v.campaign.holdout_pct) };
                                     html! {
                                         <tr><th scope="row">{v.campaign.name.clone()}</th><td>{format::when(v.campaign.send_at, today)}</td><td>{state}</td>
                                             <td>{f.sent}</td><td>{held_out}</td><td>{f.booked_sent}</td><td>{f.booked_holdout}</td>
-                                            <td>{f.lift.map_or("–".to_owned(), |l| format!("{l:+.1} pts"))}</td>
+                                            <td>{f.lift.map_or("–".to_owned(), |l| t!("figures-lift", points = format!("{l:+.1}")))}</td>
                                             <td>{f.cost_per_booking.map_or("–".to_owned(), |c| format!("{c:.2}"))}</td>
                                             <td>{ pause_button(v, &changed, &said, &error, &desk) }</td></tr>
                                     }
@@ -413,14 +488,14 @@ fn Campaigns() -> Html {
                 } />
             </section>
             <section class="panel" aria-labelledby="surveys-title" id="surveys">
-                <h2 id="surveys-title">{"What patients said"}</h2>
+                <h2 id="surveys-title">{t!("figures-surveys-title")}</h2>
                 <SurveySetup />
                 { match (*surveys).clone() {
-                    None => html! { <p class="hint">{"Loading…"}</p> },
-                    Some(s) if s.scores.is_empty() => html! { <p class="empty">{"No survey answers yet."}</p> },
+                    None => html! { <p class="hint">{t!("loading")}</p> },
+                    Some(s) if s.scores.is_empty() => html! { <p class="empty">{t!("figures-surveys-none")}</p> },
                     Some(s) => html! {
                         <table class="figures-table">
-                            <thead><tr><th scope="col">{"Doctor"}</th><th scope="col">{"Month"}</th><th scope="col">{"Answers"}</th><th scope="col">{"Rating"}</th><th scope="col">{"NPS"}</th></tr></thead>
+                            <thead><tr><th scope="col">{t!("figures-col-doctor")}</th><th scope="col">{t!("figures-col-month")}</th><th scope="col">{t!("figures-col-answers")}</th><th scope="col">{t!("figures-col-rating")}</th><th scope="col">{t!("figures-col-nps")}</th></tr></thead>
                             <tbody>
                                 { for s.scores.iter().map(|r| html! {
                                     <tr><th scope="row">{r.doctor.clone()}</th><td>{r.month.clone()}</td><td>{r.answers}</td>
@@ -457,8 +532,12 @@ fn pause_button(
             spawn_local(async move {
                 match api::pause_campaign(name.clone(), !paused).await {
                     Ok(_) => {
-                        let done = if paused { "resumed" } else { "paused" };
-                        said.set(Some(format!("{name} {done}; head office hears of it at the next sync.")));
+                        let done = if paused {
+                            t!("figures-campaign-resumed", name = name.as_str())
+                        } else {
+                            t!("figures-campaign-paused", name = name.as_str())
+                        };
+                        said.set(Some(done));
                         changed.set(*changed + 1);
                     }
                     Err(e) => error.set(desk.message(e)),
@@ -466,8 +545,12 @@ fn pause_button(
             });
         })
     };
-    let label = if paused { "Resume" } else { "Pause" };
-    html! { <button type="button" class="small" {onclick} aria-label={format!("{label} {name}")}>{label}</button> }
+    let (label, named) = if paused {
+        (t!("figures-resume"), t!("figures-resume-name", name = name.as_str()))
+    } else {
+        (t!("figures-pause"), t!("figures-pause-name", name = name.as_str()))
+    };
+    html! { <button type="button" class="small" {onclick} aria-label={named}>{label}</button> }
 }
 
 /// A campaign's holdout share and response window until the manager says otherwise.
@@ -546,7 +629,7 @@ fn NewCampaign(props: &NewCampaignProps) -> Html {
                 s => match NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M") {
                     Ok(t) => Some(t),
                     Err(_) => {
-                        error.set(Some("give the send time as a date and a time".into()));
+                        error.set(Some(t!("figures-new-send-time-wrong")));
                         return;
                     }
                 },
@@ -575,10 +658,7 @@ fn NewCampaign(props: &NewCampaignProps) -> Html {
                         }
                         holdout.set(DEFAULT_HOLDOUT.to_owned());
                         window.set(DEFAULT_WINDOW.to_owned());
-                        on_done.emit(format!(
-                            "{} is set up: head office sends it at its time, after the next sync.",
-                            v.campaign.name
-                        ));
+                        on_done.emit(t!("figures-new-done", name = v.campaign.name.as_str()));
                     }
                     Err(e) => error.set(desk.message(e)),
                 }
@@ -589,34 +669,34 @@ fn NewCampaign(props: &NewCampaignProps) -> Html {
     html! {
         <form class="camp-form" id="camp-form" ref={form} {onsubmit} aria-labelledby="camp-form-title"
             onfocusin={load_segments.reform(|_: FocusEvent| ())}>
-            <h3 id="camp-form-title">{"Set up a campaign"}</h3>
+            <h3 id="camp-form-title">{t!("figures-new-title")}</h3>
             if segments.is_empty() {
-                <p class="hint">{"Save a segment above first: a campaign goes to a saved segment."}</p>
+                <p class="hint">{t!("figures-new-no-segment")}</p>
             }
-            <label>{"Name"}<input id="camp-name" type="text" maxlength="80" required=true /></label>
-            <label>{"Segment"}
+            <label>{t!("figures-new-name")}<input id="camp-name" type="text" maxlength="80" required=true /></label>
+            <label>{t!("figures-new-segment")}
                 <select id="camp-segment" required=true>
                     { for segments.iter().map(|s| html! { <option value={s.name.clone()}>{s.name.clone()}</option> }) }
                 </select>
             </label>
-            <label>{"Message"}
+            <label>{t!("figures-new-message")}
                 <select id="camp-template">
-                    <option value="campaign">{"Campaign text (Messages settings)"}</option>
-                    <option value="recall">{"Recall text"}</option>
-                    <option value="birthday">{"Birthday text"}</option>
+                    <option value="campaign">{t!("figures-new-text-campaign")}</option>
+                    <option value="recall">{t!("figures-new-text-recall")}</option>
+                    <option value="birthday">{t!("figures-new-text-birthday")}</option>
                 </select>
             </label>
-            <label>{"Channel"}
-                <select id="camp-channel"><option value="sms">{"SMS"}</option><option value="email">{"Email"}</option></select>
+            <label>{t!("figures-new-channel")}
+                <select id="camp-channel"><option value="sms">{t!("figures-new-channel-sms")}</option><option value="email">{t!("figures-new-channel-email")}</option></select>
             </label>
-            <label>{"Held out (%)"}<input id="camp-holdout" type="number" min="0" max={MAX_HOLDOUT_PCT.to_string()}
+            <label>{t!("figures-new-holdout")}<input id="camp-holdout" type="number" min="0" max={MAX_HOLDOUT_PCT.to_string()}
                 value={(*holdout).clone()} oninput={typed(&holdout)} /></label>
-            <label>{"Booked within (days)"}<input id="camp-window" type="number" min="1" max={MAX_WINDOW_DAYS.to_string()}
+            <label>{t!("figures-new-window")}<input id="camp-window" type="number" min="1" max={MAX_WINDOW_DAYS.to_string()}
                 value={(*window).clone()} oninput={typed(&window)} /></label>
-            <label>{"Cost per message"}<input id="camp-cost" type="text" inputmode="decimal" placeholder="0.25" /></label>
-            <label>{"Send at"}<input id="camp-send" type="datetime-local" title="Leave empty to send now" /></label>
+            <label>{t!("figures-new-cost")}<input id="camp-cost" type="text" inputmode="decimal" placeholder="0.25" /></label>
+            <label>{t!("figures-new-send-at")}<input id="camp-send" type="datetime-local" title={t!("figures-new-send-at-title")} /></label>
             if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
-            <button type="submit" id="camp-create" disabled={*busy || segments.is_empty()}>{"Set up campaign"}</button>
+            <button type="submit" id="camp-create" disabled={*busy || segments.is_empty()}>{t!("figures-new-create")}</button>
         </form>
     }
 }
@@ -649,7 +729,7 @@ fn SurveySetup() -> Html {
             e.prevent_default();
             let chosen = doctors.iter().filter(|d| checked(&format!("srv-dr-{}", d.id))).map(|d| d.id).collect();
             let Ok(delay) = input_value("srv-delay").trim().parse::<u32>() else {
-                said.set(Some(Err("give the delay in whole hours".into())));
+                said.set(Some(Err(t!("figures-survey-delay-wrong"))));
                 return;
             };
             let edit =
@@ -658,8 +738,9 @@ fn SurveySetup() -> Html {
             spawn_local(async move {
                 match api::set_survey_settings(&edit).await {
                     Ok(s) => {
-                        let what = if s.after_visit { "on" } else { "off" };
-                        said.set(Some(Ok(format!("Surveys after visits are {what}."))));
+                        let what =
+                            if s.after_visit { t!("figures-survey-now-on") } else { t!("figures-survey-now-off") };
+                        said.set(Some(Ok(what)));
                         settings.set(Some(s));
                     }
                     Err(e) => said.set(desk.message(e).map(Err)),
@@ -669,12 +750,12 @@ fn SurveySetup() -> Html {
     };
     html! {
         <form class="srv-form" id="srv-form" {onsubmit} aria-labelledby="srv-form-title">
-            <h3 id="srv-form-title">{"Surveys after visits"}</h3>
+            <h3 id="srv-form-title">{t!("figures-survey-title")}</h3>
             <label class="check"><input id="srv-on" type="checkbox" checked={current.after_visit} />
-                {"Text or email patients a short survey after a visit"}</label>
-            <label>{"Hours after the visit"}<input id="srv-delay" type="number" min="0" max={MAX_SURVEY_DELAY_HOURS.to_string()} value={current.delay_hours.to_string()} /></label>
+                {t!("figures-survey-on")}</label>
+            <label>{t!("figures-survey-delay")}<input id="srv-delay" type="number" min="0" max={MAX_SURVEY_DELAY_HOURS.to_string()} value={current.delay_hours.to_string()} /></label>
             <fieldset>
-                <legend>{"After visits with (none ticked: every doctor)"}</legend>
+                <legend>{t!("figures-survey-doctors")}</legend>
                 { for doctors.iter().map(|d| {
                     let id = format!("srv-dr-{}", d.id);
                     html! { <label class="check"><input id={id} type="checkbox" checked={current.doctors.contains(&d.id)} />{d.name.clone()}</label> }
@@ -685,7 +766,7 @@ fn SurveySetup() -> Html {
                 Some(Err(m)) => html! { <p class="error" role="alert">{m}</p> },
                 None => html! {},
             } }
-            <button type="submit" id="srv-save">{"Save survey settings"}</button>
+            <button type="submit" id="srv-save">{t!("figures-survey-save")}</button>
         </form>
     }
 }

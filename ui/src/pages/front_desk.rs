@@ -13,7 +13,7 @@ use yew::prelude::*;
 use crate::app::Desk;
 use crate::components::patient_card::{PatientCardView, due_for_check_in};
 use crate::components::{Field, use_focus_on};
-use crate::{api, format, perf};
+use crate::{api, format, perf, t};
 
 /// Results shown per keystroke.
 const RESULTS: usize = 12;
@@ -164,13 +164,13 @@ pub fn FrontDesk(props: &FrontDeskProps) -> Html {
     let showing = answer.query == *query;
     html! {
         <div class="desk">
-            <section class="search" aria-label="Find a patient">
-                <label for="search">{"Find a patient "}<kbd>{"Ctrl+K"}</kbd></label>
+            <section class="search" aria-label={t!("desk-find-patient")}>
+                <label for="search">{t!("desk-find-patient")}{" "}<kbd>{"Ctrl+K"}</kbd></label>
                 <input id="search" type="search" ref={search_box} value={(*query).clone()} {oninput} {onkeydown}
-                    placeholder="Name, phone or record number" autocomplete="off"
+                    placeholder={t!("desk-search-placeholder")} autocomplete="off"
                     role="combobox" aria-controls="results" aria-expanded={(!answer.hits.is_empty()).to_string()}
                     aria-activedescendant={answer.hits.get(*selected).map(|h| format!("hit-{}", h.id))} />
-                <ul id="results" class="results" role="listbox" aria-label="Matching patients" data-seq={answer.seq.to_string()}>
+                <ul id="results" class="results" role="listbox" aria-label={t!("desk-matching-patients")} data-seq={answer.seq.to_string()}>
                     { for answer.hits.iter().enumerate().map(|(i, h)| {
                         let open = open.clone();
                         let id = h.id;
@@ -190,14 +190,13 @@ pub fn FrontDesk(props: &FrontDeskProps) -> Html {
                     }) }
                 </ul>
                 if showing && !query.trim().is_empty() && answer.hits.is_empty() {
-                    <p class="empty">{"No patient matches. "}<kbd>{"Alt+3"}</kbd>{" registers a new one."}</p>
+                    <p class="empty">{t!("desk-no-match")}{" "}<kbd>{"Alt+3"}</kbd>{" "}{t!("desk-no-match-register")}</p>
                     if desk.state.head_office.enrolled {
                         <OtherClinics query={(*query).clone()} on_taken={open.clone()} />
                     }
                 }
                 if query.trim().is_empty() {
-                    <p class="hint">{"Type a few letters of a name, part of a phone number or a record number. \
-                        ↑ ↓ choose, Enter opens, Alt+I checks in today's appointment, Esc closes the card."}</p>
+                    <p class="hint">{t!("desk-search-hint")}</p>
                 }
             </section>
             <section aria-live="polite">
@@ -209,7 +208,7 @@ pub fn FrontDesk(props: &FrontDeskProps) -> Html {
                 } else {
                     <div class="patient">
                         <h2>{format::day(today)}</h2>
-                        <p class="hint">{"Open a patient to see what to talk about, their needs and their appointments."}</p>
+                        <p class="hint">{t!("desk-open-hint")}</p>
                     </div>
                 }
             </section>
@@ -270,10 +269,10 @@ fn OtherClinics(props: &OtherClinicsProps) -> Html {
         <div class="other-clinics">
             if let Some(hits) = current {
                 if hits.is_empty() {
-                    <p class="hint" id="remote-none">{"Head office knows no patient of that name either."}</p>
+                    <p class="hint" id="remote-none">{t!("desk-remote-none")}</p>
                 } else {
-                    <p class="hint">{"Known at other clinics:"}</p>
-                    <ul class="results" id="remote-results" aria-label="Patients of other clinics">
+                    <p class="hint">{t!("desk-remote-known")}</p>
+                    <ul class="results" id="remote-results" aria-label={t!("desk-remote-patients")}>
                         { for hits.iter().map(|h| {
                             let id = PatientId::from_bytes(*h.id.as_bytes());
                             let take = take_on.reform(move |_: MouseEvent| id);
@@ -283,7 +282,7 @@ fn OtherClinics(props: &OtherClinicsProps) -> Html {
                                         <div class="name">{h.full_name()}</div>
                                         <div class="meta">{remote_meta(h)}</div>
                                     </div>
-                                    <button class="take-on" disabled={*busy} onclick={take}>{"Take on here"}</button>
+                                    <button class="take-on" disabled={*busy} onclick={take}>{t!("desk-take-on")}</button>
                                 </li>
                             }
                         }) }
@@ -291,7 +290,7 @@ fn OtherClinics(props: &OtherClinicsProps) -> Html {
                 }
             } else {
                 <button id="search-head-office" disabled={*busy} onclick={search}>
-                    { if *busy { "Asking head office…" } else { "Search other clinics at head office" } }
+                    { if *busy { t!("desk-asking-head-office") } else { t!("desk-search-head-office") } }
                 </button>
             }
             if let Some(e) = (*error).clone() { <p class="error" role="alert">{e}</p> }
@@ -343,10 +342,10 @@ fn BreakGlass(props: &BreakGlassProps) -> Html {
     };
     html! {
         <form class="patient" id="break-glass" {onsubmit} aria-labelledby="break-glass-title">
-            <h2 id="break-glass-title">{"Restricted record"}</h2>
-            <p>{"A manager restricted this patient's record. Say why you need it: the reason is recorded with your name and shown to the clinic's managers."}</p>
-            <Field id="break-glass-reason" label="Why you are opening it" value={(*reason).clone()} {on_input} node_ref={first} />
-            <div class="actions"><button class="primary" id="break-glass-open" disabled={*busy}>{"Open the record"}</button></div>
+            <h2 id="break-glass-title">{t!("desk-restricted-title")}</h2>
+            <p>{t!("desk-restricted-explain")}</p>
+            <Field id="break-glass-reason" label={t!("desk-restricted-reason")} value={(*reason).clone()} {on_input} node_ref={first} />
+            <div class="actions"><button class="primary" id="break-glass-open" disabled={*busy}>{t!("desk-restricted-open")}</button></div>
         </form>
     }
 }

@@ -8,8 +8,8 @@ use rapport_model::staff::{MIN_PASSPHRASE_CHARS, MIN_PASSWORD_CHARS};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use crate::api;
 use crate::components::{EnrollFields, Enrollment, Field, use_focus_on};
+use crate::{api, t};
 
 #[derive(Properties, PartialEq)]
 pub struct GateProps {
@@ -101,10 +101,10 @@ pub fn Setup(props: &GateProps) -> Html {
     };
     html! {
         <div class="gate">
-            <div class="brand"><h1><span class="brand-mark">{"Rapport"}</span>{" — first run"}</h1></div>
-            <div class="choice" role="group" aria-label="How this desk starts">
-                <button id="start-new" aria-pressed={(!*joining).to_string()} onclick={pick(false)}>{"A new clinic"}</button>
-                <button id="start-join" aria-pressed={joining.to_string()} onclick={pick(true)}>{"Join head office"}</button>
+            <div class="brand"><h1><span class="brand-mark">{"Rapport"}</span>{" "}{t!("gates-first-run")}</h1></div>
+            <div class="choice" role="group" aria-label={t!("gates-how-desk-starts")}>
+                <button id="start-new" aria-pressed={(!*joining).to_string()} onclick={pick(false)}>{t!("gates-new-clinic")}</button>
+                <button id="start-join" aria-pressed={joining.to_string()} onclick={pick(true)}>{t!("gates-join-head-office")}</button>
             </div>
             if *joining {
                 <Join state={props.state.clone()} on_done={props.on_done.clone()} />
@@ -133,26 +133,24 @@ fn KeyFields(props: &KeyFieldsProps) -> Html {
     };
     html! {
         <fieldset>
-            <legend>{"Where the database key is kept"}</legend>
+            <legend>{t!("gates-key-where")}</legend>
             <label class="inline">
                 <input type="radio" name="key" id="key-keyring" checked={props.choice == KeyChoice::Keyring}
                     disabled={!props.keyring} onchange={choose(KeyChoice::Keyring)} />
-                {"This computer's keyring (recommended)"}
+                {t!("gates-key-keyring")}
             </label>
             <label class="inline">
                 <input type="radio" name="key" id="key-passphrase" checked={props.choice == KeyChoice::Passphrase}
                     onchange={choose(KeyChoice::Passphrase)} />
-                {"A passphrase, typed when the app starts"}
+                {t!("gates-key-passphrase")}
             </label>
             if !props.keyring {
-                <p class="hint">{"No keyring answers on this computer, so the key is protected by a passphrase."}</p>
+                <p class="hint">{t!("gates-no-keyring")}</p>
             }
             if props.choice == KeyChoice::Passphrase {
-                <Field id="setup-passphrase" label="Database passphrase" kind="password"
+                <Field id="setup-passphrase" label={t!("gates-database-passphrase")} kind="password"
                     value={props.passphrase.clone()} on_input={props.on_passphrase.clone()} autocomplete="new-password"
-                    hint={format!(
-                        "At least {MIN_PASSPHRASE_CHARS} characters. Without it the database cannot be opened: keep it safe."
-                    )} />
+                    hint={t!("gates-passphrase-hint", count = MIN_PASSPHRASE_CHARS)} />
             }
         </fieldset>
     }
@@ -204,26 +202,25 @@ fn NewClinic(props: &GateProps) -> Html {
     };
     html! {
         <form class="card wide" aria-labelledby="setup-title">
-            <h2 id="setup-title">{"Set up this front desk"}</h2>
+            <h2 id="setup-title">{t!("gates-setup-title")}</h2>
             <div class="setup-grid"><div>
-            <Field id="setup-clinic" label="Clinic name" value={(*clinic).clone()} on_input={set_clinic} node_ref={gate.first.clone()} />
-            <Field id="setup-name" label="Your name" value={(*name).clone()} on_input={set_name} />
-            <Field id="setup-login" label="Your login" value={(*login).clone()} on_input={set_login}
-                autocomplete="username" hint="Letters, digits, dots and dashes, e.g. anna.k" />
-            <Field id="setup-password" label="Your password" kind="password" value={(*password).clone()}
-                on_input={set_password} autocomplete="new-password" hint={format!("At least {MIN_PASSWORD_CHARS} characters")} />
+            <Field id="setup-clinic" label={t!("gates-clinic-name")} value={(*clinic).clone()} on_input={set_clinic} node_ref={gate.first.clone()} />
+            <Field id="setup-name" label={t!("gates-your-name")} value={(*name).clone()} on_input={set_name} />
+            <Field id="setup-login" label={t!("gates-your-login")} value={(*login).clone()} on_input={set_login}
+                autocomplete="username" hint={t!("gates-login-hint")} />
+            <Field id="setup-password" label={t!("gates-your-password")} kind="password" value={(*password).clone()}
+                on_input={set_password} autocomplete="new-password" hint={t!("gates-password-hint", count = MIN_PASSWORD_CHARS)} />
             </div><div>
             <KeyFields {keyring} choice={*key_choice} on_choice={set_key_choice}
                 passphrase={(*passphrase).clone()} on_passphrase={set_passphrase} />
             </div></div>
             {gate.refusal()}
             <div class="actions">
-                <button id="create-clinic" class="primary" disabled={*gate.busy} onclick={go(false)}>{"Create clinic"}</button>
-                <button id="explore-demo" disabled={*gate.busy} onclick={go(true)}>{"Explore with demo data"}</button>
+                <button id="create-clinic" class="primary" disabled={*gate.busy} onclick={go(false)}>{t!("gates-create-clinic")}</button>
+                <button id="explore-demo" disabled={*gate.busy} onclick={go(true)}>{t!("gates-explore-demo")}</button>
             </div>
-            <p class="hint">{"Demo data: a made-up clinic with synthetic patients, three doctors and four weeks of \
-                appointments. Demo staff (priya, sam, dr.mehta…) share the password you chose."}</p>
-            if *gate.busy { <p class="hint" role="status">{"Creating the encrypted database…"}</p> }
+            <p class="hint">{t!("gates-demo-hint")}</p>
+            if *gate.busy { <p class="hint" role="status">{t!("gates-creating")}</p> }
         </form>
     }
 }
@@ -256,9 +253,8 @@ fn Join(props: &GateProps) -> Html {
     };
     html! {
         <form class="card wide" {onsubmit} aria-labelledby="join-title">
-            <h2 id="join-title">{"Join your clinic's head office"}</h2>
-            <p class="hint">{"Head office gives each new desk a one-time code. The clinic's staff, patients and \
-                schedule come down with the first sync; staff then log in with their own passwords."}</p>
+            <h2 id="join-title">{t!("gates-join-title")}</h2>
+            <p class="hint">{t!("gates-join-hint")}</p>
             <div class="setup-grid"><div>
             <EnrollFields value={(*enrollment).clone()} on_change={on_enrollment} first={gate.first.clone()} />
             </div><div>
@@ -267,9 +263,9 @@ fn Join(props: &GateProps) -> Html {
             </div></div>
             {gate.refusal()}
             <div class="actions">
-                <button id="join-submit" class="primary" disabled={*gate.busy}>{"Join head office"}</button>
+                <button id="join-submit" class="primary" disabled={*gate.busy}>{t!("gates-join-head-office")}</button>
             </div>
-            if *gate.busy { <p class="hint" role="status">{"Enrolling and fetching the clinic's data…"}</p> }
+            if *gate.busy { <p class="hint" role="status">{t!("gates-joining")}</p> }
         </form>
     }
 }
@@ -285,12 +281,12 @@ pub fn UnlockDatabase(props: &DoneProps) -> Html {
     html! {
         <div class="gate">
             <form class="card" {onsubmit} aria-labelledby="unlock-db-title">
-                <h1 id="unlock-db-title">{"Open the clinic database"}</h1>
-                <p class="hint">{"The database is protected by a passphrase."}</p>
-                <Field id="db-passphrase" label="Database passphrase" kind="password" value={(*passphrase).clone()}
+                <h1 id="unlock-db-title">{t!("gates-unlock-db-title")}</h1>
+                <p class="hint">{t!("gates-unlock-db-hint")}</p>
+                <Field id="db-passphrase" label={t!("gates-database-passphrase")} kind="password" value={(*passphrase).clone()}
                     on_input={set_passphrase} node_ref={gate.first.clone()} />
                 {gate.refusal()}
-                <div class="actions"><button class="primary" disabled={*gate.busy}>{"Open"}</button></div>
+                <div class="actions"><button class="primary" disabled={*gate.busy}>{t!("gates-open")}</button></div>
             </form>
         </div>
     }
@@ -309,16 +305,16 @@ pub fn Login(props: &GateProps) -> Html {
         <div class="gate">
             <form class="card" {onsubmit} aria-labelledby="login-title">
                 <p class="brand-mark">{"Rapport"}</p>
-                <h1 id="login-title">{props.state.clinic_name.clone().unwrap_or_else(|| "Log in".into())}</h1>
+                <h1 id="login-title">{props.state.clinic_name.clone().unwrap_or_else(|| t!("gates-log-in"))}</h1>
                 if props.state.head_office.enrolled {
                     <p class="hint" role="status" id="login-head-office">{props.state.head_office.label.clone()}</p>
                 }
-                <Field id="login-name" label="Login" value={(*login).clone()} on_input={set_login}
+                <Field id="login-name" label={t!("gates-login")} value={(*login).clone()} on_input={set_login}
                     autocomplete="username" node_ref={gate.first.clone()} />
-                <Field id="login-password" label="Password" kind="password" value={(*password).clone()}
+                <Field id="login-password" label={t!("gates-password")} kind="password" value={(*password).clone()}
                     on_input={set_password} autocomplete="current-password" />
                 {gate.refusal()}
-                <div class="actions"><button id="login-submit" class="primary" disabled={*gate.busy}>{"Log in"}</button></div>
+                <div class="actions"><button id="login-submit" class="primary" disabled={*gate.busy}>{t!("gates-log-in")}</button></div>
             </form>
         </div>
     }
@@ -341,15 +337,15 @@ pub fn Locked(props: &GateProps) -> Html {
         <div class="gate">
             <form class="card" {onsubmit} aria-labelledby="locked-title" id="lock-screen">
                 <p class="brand-mark">{"Rapport"}</p>
-                <h1 id="locked-title">{"Locked"}</h1>
-                <p>{format!("{who}, type your password to carry on.")}</p>
-                <p class="hint">{"The desk locks itself when nobody has used it for a while, so patient details are not left on screen."}</p>
-                <Field id="unlock-password" label="Password" kind="password" value={(*password).clone()}
+                <h1 id="locked-title">{t!("gates-locked")}</h1>
+                <p>{t!("gates-locked-carry-on", name = who.as_str())}</p>
+                <p class="hint">{t!("gates-locked-hint")}</p>
+                <Field id="unlock-password" label={t!("gates-password")} kind="password" value={(*password).clone()}
                     on_input={set_password} autocomplete="current-password" node_ref={gate.first.clone()} />
                 {gate.refusal()}
                 <div class="actions">
-                    <button id="unlock-submit" class="primary" disabled={*gate.busy}>{"Unlock"}</button>
-                    <button type="button" class="quiet" onclick={switch}>{"Someone else? Log in"}</button>
+                    <button id="unlock-submit" class="primary" disabled={*gate.busy}>{t!("gates-unlock")}</button>
+                    <button type="button" class="quiet" onclick={switch}>{t!("gates-someone-else")}</button>
                 </div>
             </form>
         </div>
@@ -376,19 +372,16 @@ pub fn ChangePassword(props: &ChangePasswordProps) -> Html {
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             if *new != *again {
-                gate.error.set(Some("The two new passwords differ: type the same one twice.".into()));
+                gate.error.set(Some(t!("gates-passwords-differ")));
                 return;
             }
             gate.submit(&on_done, api::change_password((*current).clone(), (*new).clone()));
         })
     };
     let (title, hint) = if props.forced {
-        (
-            "Choose a new password",
-            "A manager gave you this password. Choose your own before you carry on: only you should know it.",
-        )
+        (t!("gates-forced-title"), t!("gates-forced-hint"))
     } else {
-        ("Change your password", "Type your current password, then the new one twice.")
+        (t!("gates-change-title"), t!("gates-change-hint"))
     };
     html! {
         <div class="gate">
@@ -396,15 +389,15 @@ pub fn ChangePassword(props: &ChangePasswordProps) -> Html {
                 <p class="brand-mark">{"Rapport"}</p>
                 <h1 id="password-title">{title}</h1>
                 <p class="hint">{hint}</p>
-                <Field id="password-current" label={if props.forced { "Password you were given" } else { "Current password" }}
+                <Field id="password-current" label={if props.forced { t!("gates-password-given") } else { t!("gates-password-current") }}
                     kind="password" value={(*current).clone()} on_input={set_current}
                     autocomplete="current-password" node_ref={gate.first.clone()} />
-                <Field id="password-new" label={format!("New password (at least {MIN_PASSWORD_CHARS} characters)")}
+                <Field id="password-new" label={t!("gates-password-new", count = MIN_PASSWORD_CHARS)}
                     kind="password" value={(*new).clone()} on_input={set_new} autocomplete="new-password" />
-                <Field id="password-again" label="New password again" kind="password" value={(*again).clone()}
+                <Field id="password-again" label={t!("gates-password-again")} kind="password" value={(*again).clone()}
                     on_input={set_again} autocomplete="new-password" />
                 {gate.refusal()}
-                <div class="actions"><button id="password-submit" class="primary" disabled={*gate.busy}>{"Save the new password"}</button></div>
+                <div class="actions"><button id="password-submit" class="primary" disabled={*gate.busy}>{t!("gates-password-save")}</button></div>
             </form>
         </div>
     }

@@ -10,7 +10,7 @@ use yew::prelude::*;
 
 use crate::app::Desk;
 use crate::components::patient_card::PatientCardView;
-use crate::format;
+use crate::{format, i18n, t};
 
 #[derive(Properties, PartialEq)]
 pub struct GlanceProps {
@@ -80,7 +80,7 @@ pub fn Glance(props: &GlanceProps) -> Html {
     let focus = glance.as_ref().and_then(|g| g.card.as_ref().map(|c| c.patient.id));
     html! {
         <div class="glance" id="doctor-glance">
-            <section aria-label="Patient">
+            <section aria-label={t!("glance-patient")}>
                 if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
                 { match glance.as_ref().map(|g| (g.card.clone(), g.appointment.clone())) {
                     Some((Some(card), appointment)) => html! {
@@ -88,32 +88,32 @@ pub fn Glance(props: &GlanceProps) -> Html {
                             if let Some(a) = appointment {
                                 <p class="glance-visit">
                                     <strong>{format::time(a.starts_at)}</strong>
-                                    {format!(" · {}", a.status.label())}
+                                    {format!(" · {}", i18n::status(a.status))}
                                     {a.reason.as_ref().map(|r| format!(" · {r}")).unwrap_or_default()}
                                     if let Some(w) = a.wait_cue(format::now()) {
-                                        {format!(" · waiting {}", format::minutes(w.minutes))}
+                                        {format!(" · {}", t!("glance-waiting", time = format::minutes(w.minutes)))}
                                     }
                                 </p>
                             }
                             <PatientCardView card={Rc::new(card)} on_changed={reload} glance=true />
                         </>
                     },
-                    Some((None, _)) => html! { <div class="patient"><p class="empty">{"Nobody else is booked with this doctor today."}</p></div> },
-                    None => html! { <p class="hint">{"Loading…"}</p> },
+                    Some((None, _)) => html! { <div class="patient"><p class="empty">{t!("glance-nobody-else")}</p></div> },
+                    None => html! { <p class="hint">{t!("loading")}</p> },
                 } }
             </section>
             <aside class="card" aria-labelledby="glance-list-title">
-                <label for="glance-doctor">{"Doctor"}</label>
+                <label for="glance-doctor">{t!("glance-doctor")}</label>
                 <select id="glance-doctor" onchange={on_doctor}>
                     { for doctors.iter().map(|d| html! { <option value={d.id.to_string()} selected={*doctor == Some(d.id)}>{d.name.clone()}</option> }) }
                 </select>
-                <h3 id="glance-list-title">{"Still to see today"}</h3>
+                <h3 id="glance-list-title">{t!("glance-still-to-see")}</h3>
                 <ul class="upcoming">
                     { for glance.iter().flat_map(|g| g.upcoming.clone()).map(|row| {
                         let (chosen, id) = (chosen.clone(), row.patient.id);
                         html! {
                             <li><button aria-current={(focus == Some(id)).to_string()} onclick={move |_| chosen.set(Some(id))}>
-                                <strong>{format::time(row.appointment.starts_at)}</strong>{format!(" {} · {}", row.patient.full_name(), row.appointment.status.label())}
+                                <strong>{format::time(row.appointment.starts_at)}</strong>{format!(" {} · {}", row.patient.full_name(), i18n::status(row.appointment.status))}
                             </button></li>
                         }
                     }) }

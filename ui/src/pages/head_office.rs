@@ -15,7 +15,7 @@ use yew::prelude::*;
 use crate::api;
 use crate::app::{Desk, Page};
 use crate::components::{EnrollFields, Enrollment};
-use crate::format;
+use crate::{format, t};
 
 /// The head-office screen: status, sync now, conflicts.
 #[component]
@@ -88,18 +88,18 @@ pub fn HeadOffice() -> Html {
     let may_configure = matches!(desk.state.staff.as_ref().map(|s| s.role), Some(Role::Manager | Role::Admin));
     let today = desk.state.today;
     let Some(s) = (*status).clone() else {
-        return html! { <section class="card"><p class="hint">{"Asking how sync stands…"}</p></section> };
+        return html! { <section class="card"><p class="hint">{t!("office-asking")}</p></section> };
     };
     if !s.enrolled {
         let settings = desk.navigate.reform(|_: MouseEvent| Page::Settings);
         return html! {
             <section class="card narrow" aria-labelledby="ho-title">
-                <h1 id="ho-title">{"Head office"}</h1>
-                <p>{"This desk works on its own: it is not enrolled with a head office."}</p>
+                <h1 id="ho-title">{t!("office-title")}</h1>
+                <p>{t!("office-not-enrolled")}</p>
                 if may_configure {
-                    <p><button onclick={settings}>{"Enroll it in Settings"}</button></p>
+                    <p><button onclick={settings}>{t!("office-enroll-in-settings")}</button></p>
                 } else {
-                    <p class="hint">{"A manager can enroll it in Settings with a code from head office."}</p>
+                    <p class="hint">{t!("office-manager-can-enroll")}</p>
                 }
             </section>
         };
@@ -107,28 +107,25 @@ pub fn HeadOffice() -> Html {
     html! {
         <div class="head-office">
             <section class="card" aria-labelledby="ho-title">
-                <h1 id="ho-title">{"Head office"}</h1>
+                <h1 id="ho-title">{t!("office-title")}</h1>
                 <div class="facts" id="sync-status">
-                    <div><span>{"Clinic"}</span>{s.clinic.clone().unwrap_or_default()}</div>
-                    <div><span>{"Head office"}</span>{s.server.clone().unwrap_or_default()}</div>
-                    <div id="sync-last"><span>{"Last synced"}</span>
-                        {s.last_success.map_or_else(|| "never".to_owned(), |t| format::when(t, today))}</div>
-                    <div id="sync-pending"><span>{"Waiting to go up"}</span>{changes(s.pending)}</div>
-                    <div id="sync-refused"><span>{"Refused by head office"}</span>{changes(s.refused)}</div>
-                    <div id="sync-quarantined"><span>{"Not applied here"}</span>{changes(s.quarantined)}</div>
+                    <div><span>{t!("office-clinic")}</span>{s.clinic.clone().unwrap_or_default()}</div>
+                    <div><span>{t!("office-server")}</span>{s.server.clone().unwrap_or_default()}</div>
+                    <div id="sync-last"><span>{t!("office-last-synced")}</span>
+                        {s.last_success.map_or_else(|| t!("office-never"), |t| format::when(t, today))}</div>
+                    <div id="sync-pending"><span>{t!("office-pending")}</span>{changes(s.pending)}</div>
+                    <div id="sync-refused"><span>{t!("office-refused")}</span>{changes(s.refused)}</div>
+                    <div id="sync-quarantined"><span>{t!("office-quarantined")}</span>{changes(s.quarantined)}</div>
                 </div>
                 if let Some(e) = s.last_error.clone() {
-                    <p class="error" role="alert" id="sync-error">{format!("The last sync failed: {e}.")}</p>
+                    <p class="error" role="alert" id="sync-error">{t!("office-last-sync-failed", error = e)}</p>
                 }
                 if let Some(at) = s.restored_at {
-                    <p class="notice" id="sync-restored">{format!(
-                        "Head office was restored from an older copy of its data ({}). This desk sent everything it \
-                         holds again, so nothing made here is lost.", format::when(at, today)
-                    )}</p>
+                    <p class="notice" id="sync-restored">{t!("office-restored", when = format::when(at, today))}</p>
                 }
                 <div class="actions">
                     <button id="sync-now" class="primary" disabled={*busy} onclick={sync_now}>
-                        { if *busy { "Syncing…" } else { "Sync now" } }
+                        { if *busy { t!("office-syncing") } else { t!("office-sync-now") } }
                     </button>
                 </div>
                 if let Some((n, words)) = (*note).clone() {
@@ -137,12 +134,11 @@ pub fn HeadOffice() -> Html {
                 if let Some(e) = (*error).clone() { <p class="error" role="alert">{e}</p> }
             </section>
             <section class="card" aria-labelledby="conflicts-title">
-                <h2 id="conflicts-title">{format!("Conflicts ({})", conflicts.len())}</h2>
+                <h2 id="conflicts-title">{t!("office-conflicts", count = conflicts.len())}</h2>
                 if conflicts.is_empty() {
-                    <p class="hint" id="no-conflicts">{"Nothing to look at: every change here and at head office agrees."}</p>
+                    <p class="hint" id="no-conflicts">{t!("office-no-conflicts")}</p>
                 } else {
-                    <p class="hint">{"Where this desk and another changed the same thing, or head office could not take a \
-                        change. Keep what won, or write this desk's value again."}</p>
+                    <p class="hint">{t!("office-conflicts-hint")}</p>
                     <ul class="conflicts" id="conflicts">
                         { for conflicts.iter().map(|c| conflict_row(c, &resolve, &desk.navigate, today)) }
                     </ul>
@@ -153,21 +149,19 @@ pub fn HeadOffice() -> Html {
 }
 
 fn changes(n: u64) -> String {
-    match n {
-        0 => "none".to_owned(),
-        1 => "1 change".to_owned(),
-        n => format!("{n} changes"),
-    }
+    t!("office-changes", count = n)
 }
 
 /// What a sync moved, in a sentence.
 fn report_words(r: &SyncReport) -> String {
-    let mut words = format!("Synced: sent {}, received {}.", r.pushed, r.pulled);
+    let mut words = t!("office-synced", sent = r.pushed, received = r.pulled);
     if r.conflicts > 0 {
-        words.push_str(&format!(" {} new conflict(s) below.", r.conflicts));
+        words.push(' ');
+        words.push_str(&t!("office-new-conflicts", count = r.conflicts));
     }
     if r.resent > 0 {
-        words.push_str(" Head office had been restored from an older copy: this desk sent its data again.");
+        words.push(' ');
+        words.push_str(&t!("office-resent"));
     }
     words
 }
@@ -179,15 +173,24 @@ fn conflict_row(
     today: chrono::NaiveDate,
 ) -> Html {
     let c = &view.conflict;
-    let subject = view.patient_name.clone().unwrap_or_else(|| format!("a {} record", c.entity.as_str()));
+    let subject = view.patient_name.clone().unwrap_or_else(|| t!("office-a-record", entity = c.entity.as_str()));
     let field = c.field.as_deref().map(field_words);
     let (title, what) = match c.kind {
-        ConflictKind::LostEdit => {
-            ("Changed in two places", format!("{} of {subject}", field.clone().unwrap_or_else(|| "a field".into())))
+        ConflictKind::LostEdit => (
+            t!("office-lost-edit"),
+            t!(
+                "office-lost-edit-what",
+                field = field.clone().unwrap_or_else(|| t!("office-a-field")),
+                subject = subject.as_str()
+            ),
+        ),
+        ConflictKind::BookingRejected => {
+            (t!("office-booking-rejected"), t!("office-booking-rejected-what", subject = subject.as_str()))
         }
-        ConflictKind::BookingRejected => ("Booking not kept", format!("an appointment of {subject}")),
-        ConflictKind::Refused => ("Refused by head office", format!("a change to {subject}")),
-        ConflictKind::Quarantined => ("Not applied here", format!("a change to {subject} from head office")),
+        ConflictKind::Refused => (t!("office-refused-title"), t!("office-refused-what", subject = subject.as_str())),
+        ConflictKind::Quarantined => {
+            (t!("office-quarantined-title"), t!("office-quarantined-what", subject = subject.as_str()))
+        }
     };
     let id = c.id;
     let keep = resolve.reform(move |_: MouseEvent| (id, false));
@@ -199,24 +202,24 @@ fn conflict_row(
                 <strong>{format!("{title}:")}</strong>{what}
                 if let Some(id) = view.patient {
                     <button class="link" onclick={navigate.reform(move |_: MouseEvent| Page::FrontDesk(Some(id)))}>
-                        {"open the card"}
+                        {t!("office-open-card")}
                     </button>
                 }
                 <span class="when">{format::when(c.at, today)}</span>
             </div>
             if lost_edit {
                 <div class="values">
-                    <span>{"This desk: "}<q class="mine">{value_words(c.mine.as_ref())}</q></span>
-                    <span>{"Kept: "}<q class="theirs">{value_words(c.theirs.as_ref())}</q></span>
+                    <span>{t!("office-this-desk")}{" "}<q class="mine">{value_words(c.mine.as_ref())}</q></span>
+                    <span>{t!("office-kept")}{" "}<q class="theirs">{value_words(c.theirs.as_ref())}</q></span>
                 </div>
             }
             <p class="hint">{c.detail.clone()}</p>
             <div class="actions">
                 if lost_edit {
-                    <button class="keep-theirs" onclick={keep}>{"Keep what won"}</button>
-                    <button class="reapply-mine" onclick={reapply}>{"Write mine again"}</button>
+                    <button class="keep-theirs" onclick={keep}>{t!("office-keep-theirs")}</button>
+                    <button class="reapply-mine" onclick={reapply}>{t!("office-reapply-mine")}</button>
                 } else {
-                    <button class="keep-theirs" onclick={keep}>{"Seen, dismiss"}</button>
+                    <button class="keep-theirs" onclick={keep}>{t!("office-dismiss")}</button>
                 }
             </div>
         </li>
@@ -226,18 +229,18 @@ fn conflict_row(
 /// A replicated field as the desk names it.
 fn field_words(field: &str) -> String {
     match field {
-        "given" => "given name".into(),
-        "family" => "family name".into(),
-        "preferred" => "preferred name".into(),
-        "phones" => "phone numbers".into(),
-        "starts_at" => "time".into(),
+        "given" => t!("office-field-given"),
+        "family" => t!("office-field-family"),
+        "preferred" => t!("office-field-preferred"),
+        "phones" => t!("office-field-phones"),
+        "starts_at" => t!("office-field-starts-at"),
         other => other.replace('_', " "),
     }
 }
 
 fn value_words(v: Option<&Value>) -> String {
     match v {
-        None | Some(Value::Null) => "(empty)".to_owned(),
+        None | Some(Value::Null) => t!("office-empty"),
         Some(Value::String(s)) => s.clone(),
         Some(other) => other.to_string(),
     }
@@ -299,30 +302,29 @@ pub fn EnrollSection() -> Html {
     let open_status = desk.navigate.reform(|_: MouseEvent| Page::HeadOffice);
     html! {
         <section class="card narrow" aria-labelledby="enroll-title">
-            <h2 id="enroll-title">{"Head office"}</h2>
+            <h2 id="enroll-title">{t!("office-title")}</h2>
             if *done {
-                <p class="success" role="status" id="enroll-done">{"Enrolled. This desk now syncs with head office in the background."}</p>
+                <p class="success" role="status" id="enroll-done">{t!("office-enrolled")}</p>
             }
             if enrolled && !*again {
                 <p id="enroll-status">{desk.state.head_office.label.clone()}</p>
                 <div class="actions">
-                    <button id="open-head-office" onclick={open_status}>{"Sync status and conflicts"}</button>
-                    <button class="quiet" id="enroll-again" onclick={enroll_again}>{"Enroll again with a new code"}</button>
+                    <button id="open-head-office" onclick={open_status}>{t!("office-open-status")}</button>
+                    <button class="quiet" id="enroll-again" onclick={enroll_again}>{t!("office-enroll-again")}</button>
                 </div>
             }
             if show_form {
                 <form {onsubmit} id="enroll-form">
                     if *again {
-                        <p class="hint">{"For a desk head office revoked or moved: it keeps everything it has not sent yet."}</p>
+                        <p class="hint">{t!("office-enroll-again-hint")}</p>
                     } else {
-                        <p class="hint">{"Enroll this desk so its patients and appointments are kept at head office and \
-                            shared with the clinic's other desks. What it holds now goes up with the first sync."}</p>
+                        <p class="hint">{t!("office-enroll-hint")}</p>
                     }
                     <EnrollFields value={(*enrollment).clone()} {on_change} />
                     if let Some(e) = (*error).clone() { <p class="error" role="alert" id="enroll-error">{e}</p> }
                     <div class="actions">
                         <button id="enroll-submit" class="primary" disabled={*busy}>
-                            { if *busy { "Enrolling…" } else { "Enroll this desk" } }
+                            { if *busy { t!("office-enrolling") } else { t!("office-enroll-submit") } }
                         </button>
                     </div>
                 </form>

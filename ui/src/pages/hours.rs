@@ -5,14 +5,14 @@
 use chrono::NaiveDate;
 use rapport_model::StaffId;
 use rapport_model::ipc::{HoursArgs, TimeOffArgs};
-use rapport_model::schedule::{self, SLOT_CHOICES, TimeOff, Week, format_sessions, parse_sessions, weekday_name};
+use rapport_model::schedule::{self, SLOT_CHOICES, TimeOff, Week, format_sessions, parse_sessions};
 use rapport_model::view::DoctorView;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::app::Desk;
-use crate::{api, format};
+use crate::{api, format, i18n, t};
 
 /// The ids of the weekday fields, Monday first.
 const DAY_IDS: [&str; 7] = ["hours-mon", "hours-tue", "hours-wed", "hours-thu", "hours-fri", "hours-sat", "hours-sun"];
@@ -92,11 +92,9 @@ pub fn HoursSection() -> Html {
             for (i, node) in days.iter().enumerate() {
                 match parse_sessions(&value(node)) {
                     Ok(sessions) => week.0[i] = sessions,
-                    Err(message) => {
-                        error.set(Some(format!(
-                            "{}: {message}",
-                            weekday_name(schedule::weekdays().nth(i).unwrap_or(chrono::Weekday::Mon))
-                        )));
+                    Err(_) => {
+                        let day = i18n::weekday(schedule::weekdays().nth(i).unwrap_or(chrono::Weekday::Mon));
+                        error.set(Some(t!("hours-bad-day", day = day)));
                         return;
                     }
                 }
@@ -111,7 +109,7 @@ pub fn HoursSection() -> Html {
                 match api::set_doctor_hours(&args).await {
                     Ok(h) => {
                         error.set(None);
-                        said.set(Some("Hours saved: free slots follow them from now on.".into()));
+                        said.set(Some(t!("hours-saved")));
                         hours.set(Some(h));
                     }
                     Err(e) => error.set(desk.message(e)),
@@ -136,7 +134,7 @@ pub fn HoursSection() -> Html {
             let first = value(&off_first).parse::<NaiveDate>();
             let last = value(&off_last).parse::<NaiveDate>().or(first);
             let (Ok(first_day), Ok(last_day)) = (first, last) else {
-                error.set(Some("Choose the first day off (and the last, if it is more than one).".into()));
+                error.set(Some(t!("hours-choose-days")));
                 return;
             };
             let reason = Some(value(&off_reason)).filter(|r| !r.trim().is_empty());
@@ -146,11 +144,7 @@ pub fn HoursSection() -> Html {
                 match api::add_time_off(&args).await {
                     Ok(added) => {
                         error.set(None);
-                        said.set(Some(match added.booked {
-                            0 => "Time off added.".to_owned(),
-                            1 => "Time off added. 1 appointment is already booked then: move it.".to_owned(),
-                            n => format!("Time off added. {n} appointments are already booked then: move them."),
-                        }));
+                        said.set(Some(t!("hours-time-off-added", booked = added.booked)));
                         load_off.emit(());
                     }
                     Err(e) => error.set(desk.message(e)),
@@ -171,53 +165,53 @@ pub fn HoursSection() -> Html {
         })
     };
     let name_of = |id: Option<StaffId>| match id {
-        None => "Whole clinic".to_owned(),
-        Some(id) => doctors.iter().find(|d| d.id == id).map(|d| d.name.clone()).unwrap_or_else(|| "A doctor".into()),
+        None => t!("hours-whole-clinic"),
+        Some(id) => doctors.iter().find(|d| d.id == id).map(|d| d.name.clone()).unwrap_or_else(|| t!("hours-a-doctor")),
     };
     let today = desk.state.today;
     html! {
         <section class="card" id="hours" aria-labelledby="hours-title">
-            <h2 id="hours-title">{"Hours and time off"}</h2>
+            <h2 id="hours-title">{t!("hours-title")}</h2>
             <form class="hours-form" id="hours-form" onsubmit={save} key={doctor.map(|d| d.to_string()).unwrap_or_default()}
                 data-doctor={hours.as_ref().map(|h| name_of(Some(h.doctor))).unwrap_or_default()}>
-                <label for="hours-doctor">{"Doctor"}</label>
+                <label for="hours-doctor">{t!("hours-doctor")}</label>
                 <select id="hours-doctor" onchange={on_doctor}>
                     { for doctors.iter().map(|d| html! {
                         <option value={d.id.to_string()} selected={*doctor == Some(d.id)}>{d.name.clone()}</option>
                     }) }
                 </select>
                 if let Some(h) = hours.as_ref().filter(|h| Some(h.doctor) == *doctor) {
-                    <p class="hint">{"Sessions per day, like 09:00-13:00, 17:00-20:00. Leave a day empty when they do not work."}</p>
+                    <p class="hint">{t!("hours-sessions-hint")}</p>
                     <div class="hours-week">
                         { for schedule::weekdays().enumerate().map(|(i, day)| html! {
                             <div>
-                                <label for={DAY_IDS[i]}>{weekday_name(day)}</label>
+                                <label for={DAY_IDS[i]}>{i18n::weekday(day)}</label>
                                 <input id={DAY_IDS[i]} ref={days[i].clone()} value={format_sessions(h.week.on(day))}
-                                    placeholder="day off" />
+                                    placeholder={t!("hours-day-off")} />
                             </div>
                         }) }
                     </div>
                     <div class="inline-row">
                         <div>
-                            <label for="hours-slot">{"Slots every"}</label>
+                            <label for="hours-slot">{t!("hours-slots-every")}</label>
                             <select id="hours-slot" ref={slot}>
                                 { for SLOT_CHOICES.iter().map(|m| html! {
-                                    <option value={m.to_string()} selected={*m == h.slot_minutes}>{format!("{m} min")}</option>
+                                    <option value={m.to_string()} selected={*m == h.slot_minutes}>{t!("minutes", minutes = *m)}</option>
                                 }) }
                             </select>
                         </div>
-                        <button class="primary" id="hours-save" type="submit">{"Save hours"}</button>
+                        <button class="primary" id="hours-save" type="submit">{t!("hours-save")}</button>
                     </div>
                 }
             </form>
             if let Some(message) = (*said).clone() { <p class="success" role="status" id="hours-said">{message}</p> }
             if let Some(message) = (*error).clone() { <p class="error" role="alert" id="hours-error">{message}</p> }
-            <h3>{"Time off"}</h3>
+            <h3>{t!("hours-time-off")}</h3>
             if time_off.is_empty() {
-                <p class="hint">{"No leave or clinic holiday ahead."}</p>
+                <p class="hint">{t!("hours-no-time-off")}</p>
             } else {
                 <table id="time-off">
-                    <thead><tr><th>{"Who"}</th><th>{"From"}</th><th>{"To"}</th><th>{"Why"}</th><th><span class="sr-only">{"Actions"}</span></th></tr></thead>
+                    <thead><tr><th>{t!("hours-who")}</th><th>{t!("hours-from")}</th><th>{t!("hours-to")}</th><th>{t!("hours-why")}</th><th><span class="sr-only">{t!("actions")}</span></th></tr></thead>
                     <tbody>
                         { for time_off.iter().map(|t| {
                             let (remove, id) = (remove_off.clone(), t.id);
@@ -227,7 +221,7 @@ pub fn HoursSection() -> Html {
                                     <td>{format::day(t.first_day)}</td>
                                     <td>{format::day(t.last_day)}</td>
                                     <td>{t.reason.clone().unwrap_or_default()}</td>
-                                    <td><button class="quiet" onclick={move |_| remove.emit(id)}>{"Remove"}</button></td>
+                                    <td><button class="quiet" onclick={move |_| remove.emit(id)}>{t!("remove")}</button></td>
                                 </tr>
                             }
                         }) }
@@ -236,25 +230,25 @@ pub fn HoursSection() -> Html {
             }
             <form class="inline-row" id="time-off-form" onsubmit={add_off}>
                 <div>
-                    <label for="off-who">{"Who"}</label>
+                    <label for="off-who">{t!("hours-who")}</label>
                     <select id="off-who" ref={off_who}>
                         { for doctors.iter().map(|d| html! { <option value={d.id.to_string()}>{d.name.clone()}</option> }) }
-                        <option value="clinic">{"Whole clinic (holiday)"}</option>
+                        <option value="clinic">{t!("hours-whole-clinic-holiday")}</option>
                     </select>
                 </div>
                 <div>
-                    <label for="off-first">{"From"}</label>
+                    <label for="off-first">{t!("hours-from")}</label>
                     <input id="off-first" type="date" ref={off_first} min={today.to_string()} />
                 </div>
                 <div>
-                    <label for="off-last">{"To (if more than a day)"}</label>
+                    <label for="off-last">{t!("hours-to-if-more")}</label>
                     <input id="off-last" type="date" ref={off_last} min={today.to_string()} />
                 </div>
                 <div>
-                    <label for="off-reason">{"Why (optional)"}</label>
+                    <label for="off-reason">{t!("hours-why-optional")}</label>
                     <input id="off-reason" ref={off_reason} maxlength={schedule::MAX_NOTE.to_string()} />
                 </div>
-                <button id="off-add" type="submit">{"Add time off"}</button>
+                <button id="off-add" type="submit">{t!("hours-add-time-off")}</button>
             </form>
         </section>
     }

@@ -7,9 +7,9 @@ use rapport_model::outreach::{self, MessagingEdit, MessagingView, RecallRule, Te
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use crate::api;
 use crate::app::Desk;
 use crate::dom::{checked, input_value, text_value};
+use crate::{api, i18n, t};
 
 /// The form's settings as an edit: a number that does not parse is left as it was; the second
 /// reminder's field left blank (or 0) means none.
@@ -87,8 +87,7 @@ pub fn Messaging() -> Html {
             let edit = edit_from_form();
             spawn_local(async move {
                 match api::set_messaging(&edit).await {
-                    Ok(_) => done
-                        .emit("Messaging settings saved. Head office sends by them once this desk has synced.".into()),
+                    Ok(_) => done.emit(t!("messaging-settings-saved")),
                     Err(e) => failed.emit(e),
                 }
             });
@@ -103,9 +102,7 @@ pub fn Messaging() -> Html {
                 (input_value("recall-tag"), input_value("recall-months").trim().parse::<u32>().unwrap_or(0));
             spawn_local(async move {
                 match api::set_recall_rule(tag, months).await {
-                    Ok(r) => {
-                        done.emit(format!("Patients tagged “{}” are recalled every {} months.", r.tag, r.every_months))
-                    }
+                    Ok(r) => done.emit(t!("messaging-recall-saved", tag = r.tag.as_str(), months = r.every_months)),
                     Err(e) => failed.emit(e),
                 }
             });
@@ -128,11 +125,11 @@ pub fn Messaging() -> Html {
                 };
                 spawn_local(async move {
                     match api::set_template(&args).await {
-                        Ok(t) => done.emit(format!(
-                            "{} by {} ({}) saved.",
-                            t.kind.label(),
-                            outreach::channel_word(t.channel),
-                            t.language
+                        Ok(t) => done.emit(t!(
+                            "messaging-template-saved",
+                            kind = i18n::message_kind(t.kind),
+                            channel = outreach::channel_word(t.channel),
+                            language = t.language.as_str()
                         )),
                         Err(e) => failed.emit(e),
                     }
@@ -140,24 +137,23 @@ pub fn Messaging() -> Html {
             })
         };
         let parts = t.sms_parts.map(|p| {
-            let unicode = if t.unicode { ", Unicode" } else { "" };
-            format!("{p} SMS part{}{unicode}", if p == 1 { "" } else { "s" })
+            if t.unicode { t!("messaging-sms-parts-unicode", parts = p) } else { t!("messaging-sms-parts", parts = p) }
         });
         html! {
             <li class="template" data-kind={t.kind.as_str()} data-channel={outreach::channel_word(t.channel)} data-custom={t.custom.to_string()}>
                 <div class="template-head">
-                    <strong>{t.kind.label()}</strong>
-                    {format!(" · {} · {}", outreach::channel_word(t.channel).to_uppercase(), t.language)}
-                    <span class="hint">{ if t.custom { " · the clinic's own" } else { " · Rapport's default" } }</span>
+                    <strong>{i18n::message_kind(t.kind)}</strong>
+                    {format!(" · {} · {}", t!("messaging-template-channel", channel = outreach::channel_word(t.channel)), t.language)}
+                    <span class="hint">{" · "}{ if t.custom { t!("messaging-template-own") } else { t!("messaging-template-default") } }</span>
                     if let Some(p) = parts { <span class="hint">{format!(" · {p}")}</span> }
                 </div>
-                <textarea id={id.clone()} rows="3" aria-label={format!("{} text", t.kind.label())} defaultvalue={t.text.clone()} />
+                <textarea id={id.clone()} rows="3" aria-label={t!("messaging-template-text", kind = i18n::message_kind(t.kind))} defaultvalue={t.text.clone()} />
                 <div class="row-actions">
                     if t.channel == rapport_model::Channel::Sms {
-                        <input id={format!("{id}-dlt")} placeholder="DLT template id (India)" value={t.dlt_template_id.clone().unwrap_or_default()}
-                            aria-label="DLT template id" inputmode="numeric" />
+                        <input id={format!("{id}-dlt")} placeholder={t!("messaging-dlt-example")} value={t.dlt_template_id.clone().unwrap_or_default()}
+                            aria-label={t!("messaging-dlt")} inputmode="numeric" />
                     }
-                    <button class="quiet" onclick={save}>{"Save text"}</button>
+                    <button class="quiet" onclick={save}>{t!("messaging-save-text")}</button>
                 </div>
             </li>
         }
@@ -166,54 +162,54 @@ pub fn Messaging() -> Html {
     html! {
         <>
         <section class="card messaging medium" aria-labelledby="messaging-title" id="messaging-settings">
-            <h2 id="messaging-title">{"Messages to patients"}</h2>
-            <p class="hint">{"Head office sends reminders, greetings and recalls by these settings, in the clinic's time zone; nothing goes in the quiet hours."}</p>
+            <h2 id="messaging-title">{t!("messaging-title")}</h2>
+            <p class="hint">{t!("messaging-hint")}</p>
             if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
             if let Some(message) = (*notice).clone() { <p class="notice" role="status" id="messaging-notice">{message}</p> }
             { match (*settings).clone() {
-                None => html! { <p class="hint">{"Loading…"}</p> },
+                None => html! { <p class="hint">{t!("loading")}</p> },
                 Some(s) => html! {
                     <form class="grid" onsubmit={save_settings}>
-                        <label for="reminder-hours">{"Reminder, hours before the visit"}</label>
+                        <label for="reminder-hours">{t!("messaging-reminder-hours")}</label>
                         <input id="reminder-hours" type="number" min="1" max="168" value={s.reminder_hours.to_string()} />
-                        <label for="second-reminder-hours">{"Second reminder, hours before (blank: none)"}</label>
+                        <label for="second-reminder-hours">{t!("messaging-second-reminder-hours")}</label>
                         <input id="second-reminder-hours" type="number" min="0" max="168" value={s.second_reminder_hours.map(|h| h.to_string()).unwrap_or_default()} />
-                        <label for="hold-minutes">{"Hold after booking, minutes"}</label>
+                        <label for="hold-minutes">{t!("messaging-hold-minutes")}</label>
                         <input id="hold-minutes" type="number" min="0" max="120" value={s.hold_minutes.to_string()} />
-                        <label for="quiet-hours">{"Quiet hours"}</label>
+                        <label for="quiet-hours">{t!("messaging-quiet-hours")}</label>
                         <input id="quiet-hours" value={s.quiet_hours.clone()} placeholder="21:00-08:00" />
-                        <label for="timezone">{"Time zone"}</label>
+                        <label for="timezone">{t!("messaging-timezone")}</label>
                         <input id="timezone" value={s.timezone.clone()} placeholder="Asia/Kolkata" />
-                        <label for="birthday-hour">{"Birthday greetings at (hour)"}</label>
+                        <label for="birthday-hour">{t!("messaging-birthday-hour")}</label>
                         <input id="birthday-hour" type="number" min="0" max="23" value={s.birthday_hour.to_string()} />
-                        <label for="birthday-offer">{"Offer a free check-up in greetings"}</label>
+                        <label for="birthday-offer">{t!("messaging-birthday-offer")}</label>
                         <input id="birthday-offer" type="checkbox" checked={s.birthday_offer} />
-                        <label for="weekly-cap">{"Greetings and offers per patient a week, at most"}</label>
+                        <label for="weekly-cap">{t!("messaging-weekly-cap")}</label>
                         <input id="weekly-cap" type="number" min="0" max="14" value={s.weekly_cap.to_string()} />
-                        <label for="messaging-language">{"Clinic language"}</label>
+                        <label for="messaging-language">{t!("messaging-language")}</label>
                         <input id="messaging-language" value={s.language.clone()} placeholder="en" />
                         <span></span>
-                        <button type="submit" id="save-messaging">{"Save settings"}</button>
+                        <button type="submit" id="save-messaging">{t!("messaging-save-settings")}</button>
                     </form>
                 },
             } }
         </section>
         <section class="card messaging medium" aria-labelledby="templates-title" id="templates">
-            <h2 id="templates-title">{"Message texts"}</h2>
-            <p class="hint">{format!("Slots: {}. A text may use only the slots its kind has; nothing else about the patient is ever sent.", slots.join(" "))}</p>
+            <h2 id="templates-title">{t!("messaging-templates-title")}</h2>
+            <p class="hint">{t!("messaging-slots", slots = slots.join(" "))}</p>
             <ul class="templates">{ for templates.iter().map(template_row) }</ul>
         </section>
         <section class="card messaging medium" aria-labelledby="recalls-title" id="recall-rules">
-            <h2 id="recalls-title">{"Recall rules"}</h2>
-            <p class="hint">{"Patients carrying a condition tag are recalled this often after their last visit: by message where they agreed to one, and on the call list."}</p>
-            if rules.is_empty() { <p class="empty">{"No recall rules yet."}</p> }
+            <h2 id="recalls-title">{t!("messaging-recalls-title")}</h2>
+            <p class="hint">{t!("messaging-recalls-hint")}</p>
+            if rules.is_empty() { <p class="empty">{t!("messaging-recalls-none")}</p> }
             <ul class="rules">{ for rules.iter().map(|r| html! {
-                <li data-tag={r.tag.clone()}>{format!("{}: every {} months", r.tag, r.every_months)}</li>
+                <li data-tag={r.tag.clone()}>{t!("messaging-rule", tag = r.tag.as_str(), months = r.every_months)}</li>
             }) }</ul>
             <form class="row-actions" onsubmit={add_rule}>
-                <input id="recall-tag" placeholder="Condition tag, e.g. diabetes" aria-label="Condition tag" />
-                <input id="recall-months" type="number" min="1" max="120" placeholder="Months" aria-label="Every how many months" />
-                <button type="submit" id="add-recall">{"Add or change"}</button>
+                <input id="recall-tag" placeholder={t!("messaging-recall-tag-example")} aria-label={t!("messaging-recall-tag")} />
+                <input id="recall-months" type="number" min="1" max="120" placeholder={t!("messaging-recall-months-short")} aria-label={t!("messaging-recall-months")} />
+                <button type="submit" id="add-recall">{t!("messaging-add-recall")}</button>
             </form>
         </section>
         </>

@@ -18,15 +18,14 @@ use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::api;
 use crate::dom::select_value;
-use crate::format;
+use crate::{api, format, i18n, t};
 
 #[component]
 pub fn Records() -> Html {
     html! {
         <section class="records" aria-labelledby="records-title">
-            <h1 id="records-title">{"Records"}</h1>
+            <h1 id="records-title">{t!("records-title")}</h1>
             <ImportFile />
             <ExportFile />
             <DuplicateQueue />
@@ -80,8 +79,8 @@ fn DuplicateQueue() -> Html {
             let on_done = on_done.clone();
             spawn_local(async move {
                 let said = match api::unmerge_patients(merge.id).await {
-                    Ok(_) => "The two records are apart again.".to_owned(),
-                    Err(e) => format!("Not undone: {}", e.message),
+                    Ok(_) => t!("records-unmerged"),
+                    Err(e) => t!("records-not-undone", why = e.message),
                 };
                 on_done.emit(Done::Undone(said));
             });
@@ -93,13 +92,13 @@ fn DuplicateQueue() -> Html {
     };
     html! {
         <section id="duplicates-queue" aria-labelledby="dup-title">
-            <h2 id="dup-title">{"Possible duplicates"}</h2>
-            <p class="hint">{"Pairs of patients held here who may be one person. Nothing is merged until you say so."}</p>
-            <label>{"Show "}
+            <h2 id="dup-title">{t!("records-dup-title")}</h2>
+            <p class="hint">{t!("records-dup-hint")}</p>
+            <label>{t!("records-dup-show")}{" "}
                 <select id="dup-band" onchange={on_band}>
-                    <option value="certain" selected={*band == Band::Certain}>{"certain matches"}</option>
-                    <option value="probable" selected={*band == Band::Probable}>{"certain and probable"}</option>
-                    <option value="possible" selected={*band == Band::Possible}>{"everything possible"}</option>
+                    <option value="certain" selected={*band == Band::Certain}>{t!("records-dup-certain")}</option>
+                    <option value="probable" selected={*band == Band::Probable}>{t!("records-dup-probable")}</option>
+                    <option value="possible" selected={*band == Band::Possible}>{t!("records-dup-possible")}</option>
                 </select>
             </label>
             { match (*done).clone() {
@@ -107,7 +106,7 @@ fn DuplicateQueue() -> Html {
                     let undo = undo.clone();
                     html! {
                         <p class="notice" role="status" id="merge-done">{said}{" "}
-                            <button type="button" id="merge-undo" onclick={move |_| undo.emit(m.clone())}>{"Undo"}</button>
+                            <button type="button" id="merge-undo" onclick={move |_| undo.emit(m.clone())}>{t!("records-undo")}</button>
                         </p>
                     }
                 }
@@ -118,27 +117,27 @@ fn DuplicateQueue() -> Html {
                 <MergeReview {keep} {other} on_done={on_done.clone()} on_cancel={on_cancel.clone()} />
             }
             { match &*pairs {
-                None => html! { <p class="hint">{"Comparing every patient…"}</p> },
+                None => html! { <p class="hint">{t!("records-comparing")}</p> },
                 Some(Err(message)) => html! { <p class="error" role="alert">{message.clone()}</p> },
                 Some(Ok(list)) if list.is_empty() => html! {
-                    <p class="hint" id="dup-none">{"No patients here look like one another."}</p>
+                    <p class="hint" id="dup-none">{t!("records-dup-none")}</p>
                 },
                 Some(Ok(list)) => html! {
                     <table id="dup-queue">
-                        <thead><tr><th scope="col">{"Match"}</th><th scope="col">{"One record"}</th>
-                            <th scope="col">{"The other"}</th><th scope="col">{"Why"}</th><th></th></tr></thead>
+                        <thead><tr><th scope="col">{t!("records-col-match")}</th><th scope="col">{t!("records-col-one")}</th>
+                            <th scope="col">{t!("records-col-other")}</th><th scope="col">{t!("records-col-why")}</th><th></th></tr></thead>
                         <tbody>
                             { for list.iter().map(|p| {
                                 let reviewing = reviewing.clone();
                                 let (a, b) = (p.a.id, p.b.id);
                                 html! {
                                     <tr data-band={p.likeness.band.as_str()}>
-                                        <td><span class={classes!("band", p.likeness.band.as_str())}>{p.likeness.band.as_str()}</span>
+                                        <td><span class={classes!("band", p.likeness.band.as_str())}>{band_word(p.likeness.band)}</span>
                                             <span class="hint">{format!(" {}", p.likeness.score)}</span></td>
                                         <td>{hit(&p.a)}</td>
                                         <td>{hit(&p.b)}</td>
-                                        <td>{p.likeness.reasons.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ")}</td>
-                                        <td><button type="button" class="review" onclick={move |_| reviewing.set(Some((a, b)))}>{"Review"}</button></td>
+                                        <td>{p.likeness.reasons.iter().map(|r| i18n::likeness(*r)).collect::<Vec<_>>().join(", ")}</td>
+                                        <td><button type="button" class="review" onclick={move |_| reviewing.set(Some((a, b)))}>{t!("records-review")}</button></td>
                                     </tr>
                                 }
                             }) }
@@ -147,6 +146,15 @@ fn DuplicateQueue() -> Html {
                 },
             } }
         </section>
+    }
+}
+
+/// How sure a match is, in words.
+fn band_word(b: Band) -> String {
+    match b {
+        Band::Certain => t!("records-band-certain"),
+        Band::Probable => t!("records-band-probable"),
+        Band::Possible => t!("records-band-possible"),
     }
 }
 
@@ -169,21 +177,62 @@ fn shown(v: &Value) -> String {
         Value::Null => "—".to_owned(),
         Value::String(s) if s.trim().is_empty() => "—".to_owned(),
         Value::String(s) => s.clone(),
-        Value::Bool(b) => if *b { "yes" } else { "no" }.to_owned(),
+        Value::Bool(b) => {
+            if *b {
+                t!("records-yes")
+            } else {
+                t!("records-no")
+            }
+        }
         Value::Number(n) => n.to_string(),
         Value::Array(items) => items.iter().map(shown).collect::<Vec<_>>().join(", "),
         // Consent: the channels allowed.
         Value::Object(m) => {
-            let on: Vec<&str> = m.iter().filter(|(_, v)| v.as_bool() == Some(true)).map(|(k, _)| k.as_str()).collect();
-            if on.is_empty() { "none".to_owned() } else { on.join(", ").replace('_', " ") }
+            let on: Vec<String> =
+                m.iter().filter(|(_, v)| v.as_bool() == Some(true)).map(|(k, _)| consent(k)).collect();
+            if on.is_empty() { t!("none") } else { on.join(", ") }
         }
     }
 }
 
+/// A consent's channel (or its opt-out), as the merge shows it.
+fn consent(key: &str) -> String {
+    match key {
+        "sms" => t!("records-consent-sms"),
+        "email" => t!("records-consent-email"),
+        "phone" => t!("records-consent-phone"),
+        "opted_out" => t!("records-consent-opted-out"),
+        other => other.replace('_', " "),
+    }
+}
+
+/// A patient field's name, as the merge shows it.
 fn label(field: &str) -> String {
-    let words = field.replace('_', " ");
-    let mut chars = words.chars();
-    chars.next().map(|c| c.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or_default()
+    match field {
+        "given" => t!("records-field-given"),
+        "family" => t!("records-field-family"),
+        "preferred" => t!("records-field-preferred"),
+        "pronunciation" => t!("records-field-pronunciation"),
+        "birth_date" => t!("records-field-birth-date"),
+        "birth_year" => t!("records-field-birth-year"),
+        "sex" => t!("records-field-sex"),
+        "gender" => t!("records-field-gender"),
+        "language" => t!("records-field-language"),
+        "email" => t!("records-field-email"),
+        "address" => t!("records-field-address"),
+        "city" => t!("records-field-city"),
+        "area" => t!("records-field-area"),
+        "consent" => t!("records-field-consent"),
+        "referral_source" => t!("records-field-referral-source"),
+        "referring_doctor" => t!("records-field-referring-doctor"),
+        "usual_doctor" => t!("records-field-usual-doctor"),
+        // A field this screen does not name: its name made readable.
+        _ => {
+            let words = field.replace('_', " ");
+            let mut chars = words.chars();
+            chars.next().map(|c| c.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or_default()
+        }
+    }
 }
 
 #[derive(Properties, PartialEq)]
@@ -233,7 +282,7 @@ fn MergeReview(props: &ReviewProps) -> Html {
                 match api::merge_patients(&args).await {
                     Ok(m) => {
                         let (kept, gone) = names.unwrap_or_default();
-                        on_done.emit(Done::Merged(m, format!("{gone} is merged into {kept}.")));
+                        on_done.emit(Done::Merged(m, t!("records-merged", gone = gone, kept = kept)));
                     }
                     Err(e) => error.set(Some(e.message)),
                 }
@@ -250,7 +299,7 @@ fn MergeReview(props: &ReviewProps) -> Html {
         Callback::from(move |_: MouseEvent| on_cancel.emit(()))
     };
     let body = match &*preview {
-        None => html! { <p class="hint">{"Reading both records…"}</p> },
+        None => html! { <p class="hint">{t!("records-reading-both")}</p> },
         Some(Err(message)) => html! { <p class="error" role="alert">{message.clone()}</p> },
         Some(Ok(p)) => {
             let pick = |field: String, side: Side| {
@@ -265,11 +314,11 @@ fn MergeReview(props: &ReviewProps) -> Html {
                 <>
                     <table id="merge-fields">
                         <thead><tr><th></th>
-                            <th scope="col">{"Keep: "}{record(&p.keep)}</th>
-                            <th scope="col">{"Merge away: "}{record(&p.other)}</th></tr></thead>
+                            <th scope="col">{t!("records-keep")}{" "}{record(&p.keep)}</th>
+                            <th scope="col">{t!("records-merge-away")}{" "}{record(&p.other)}</th></tr></thead>
                         <tbody>
                             if p.differences.is_empty() {
-                                <tr><td colspan="3" class="hint">{"The two records agree on every field both have."}</td></tr>
+                                <tr><td colspan="3" class="hint">{t!("records-agree")}</td></tr>
                             }
                             { for p.differences.iter().map(|d| {
                                 let side = choices.get(&d.field).copied().unwrap_or(d.default);
@@ -286,20 +335,20 @@ fn MergeReview(props: &ReviewProps) -> Html {
                             }) }
                         </tbody>
                     </table>
-                    <p class="hint">{"Phones, condition tags, needs and attendants of both are kept. The merged-away record's appointments, pointers and messages move to the kept one. The newer record's value is chosen unless you choose otherwise."}</p>
+                    <p class="hint">{t!("records-merge-hint")}</p>
                 </>
             }
         }
     };
     html! {
-        <section class="merge-review" id="merge-review" aria-label="Merge two records">
+        <section class="merge-review" id="merge-review" aria-label={t!("records-merge-label")}>
             {body}
             if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
             <div class="actions">
                 <button type="button" id="merge-confirm" class="primary" disabled={*busy || !matches!(*preview, Some(Ok(_)))}
-                    onclick={merge}>{"Merge"}</button>
-                <button type="button" id="merge-swap" onclick={swap}>{"Keep the other record instead"}</button>
-                <button type="button" id="merge-cancel" onclick={cancel}>{"Not now"}</button>
+                    onclick={merge}>{t!("records-merge")}</button>
+                <button type="button" id="merge-swap" onclick={swap}>{t!("records-swap")}</button>
+                <button type="button" id="merge-cancel" onclick={cancel}>{t!("records-not-now")}</button>
             </div>
         </section>
     }
@@ -346,7 +395,7 @@ fn ImportFile() -> Html {
                         file.set(Some((chosen.name(), js_sys::Uint8Array::new(&buffer).to_vec())));
                         report.set(None);
                     }
-                    Err(_) => report.set(Some(Err("That file could not be read.".into()))),
+                    Err(_) => report.set(Some(Err(t!("records-unreadable")))),
                 }
                 checked.set(false);
             });
@@ -390,30 +439,30 @@ fn ImportFile() -> Html {
     let csv = *kind != RecordsFile::Fhir;
     html! {
         <section id="import" aria-labelledby="import-title">
-            <h2 id="import-title">{"Bring records in"}</h2>
-            <p class="hint">{"An export of your HIS, EMR or spreadsheet (CSV), or an HL7 FHIR bundle. Check it first: nothing is written until you import, and a file with a refused row is not imported at all."}</p>
+            <h2 id="import-title">{t!("records-import-title")}</h2>
+            <p class="hint">{t!("records-import-hint")}</p>
             <div class="import-form">
-                <label>{"What "}
+                <label>{t!("records-import-what")}{" "}
                     <select id="imp-kind" onchange={on_kind}>
-                        <option value="patients" selected={*kind == RecordsFile::Patients}>{"Patients (CSV)"}</option>
-                        <option value="appointments" selected={*kind == RecordsFile::Appointments}>{"Appointments (CSV)"}</option>
-                        <option value="fhir" selected={*kind == RecordsFile::Fhir}>{"FHIR bundle (JSON)"}</option>
+                        <option value="patients" selected={*kind == RecordsFile::Patients}>{t!("records-file-patients")}</option>
+                        <option value="appointments" selected={*kind == RecordsFile::Appointments}>{t!("records-file-appointments")}</option>
+                        <option value="fhir" selected={*kind == RecordsFile::Fhir}>{t!("records-file-fhir")}</option>
                     </select>
                 </label>
                 if csv {
-                    <label>{"Dates "}
+                    <label>{t!("records-import-dates")}{" "}
                         <select id="imp-dates">
-                            <option value="">{"as the file shows"}</option>
+                            <option value="">{t!("records-dates-as-file")}</option>
                             <option value="DD/MM/YYYY">{"DD/MM/YYYY"}</option>
                             <option value="MM/DD/YYYY">{"MM/DD/YYYY"}</option>
                             <option value="YYYY-MM-DD">{"YYYY-MM-DD"}</option>
                         </select>
                     </label>
                 }
-                <label class="sr-only" for="imp-file">{"The file to check"}</label>
+                <label class="sr-only" for="imp-file">{t!("records-import-file")}</label>
                 <input type="file" id="imp-file" accept=".csv,.txt,.tsv,.json" onchange={on_file} />
-                <button type="button" id="imp-check" disabled={file.is_none() || *busy} onclick={run(true)}>{"Check"}</button>
-                <button type="button" id="imp-go" class="primary" disabled={!*checked || *busy} onclick={run(false)}>{"Import"}</button>
+                <button type="button" id="imp-check" disabled={file.is_none() || *busy} onclick={run(true)}>{t!("records-check")}</button>
+                <button type="button" id="imp-go" class="primary" disabled={!*checked || *busy} onclick={run(false)}>{t!("records-import")}</button>
             </div>
             if *busy {
                 <p id="imp-progress" role="status" aria-live="polite">
@@ -421,10 +470,15 @@ fn ImportFile() -> Html {
                         Some(p) => html! {
                             <>
                                 <progress max={p.total.max(1).to_string()} value={p.done.to_string()}></progress>
-                                {format!(" {} {} of {} rows", if p.writing { "Writing" } else { "Checking" }, p.done, p.total)}
+                                {" "}
+                                { if p.writing {
+                                    t!("records-progress-writing", done = p.done, total = p.total)
+                                } else {
+                                    t!("records-progress-checking", done = p.done, total = p.total)
+                                } }
                             </>
                         },
-                        None => html! { {"Reading the file…"} },
+                        None => html! { {t!("records-reading-file")} },
                     } }
                 </p>
             }
@@ -459,25 +513,26 @@ fn ExportFile() -> Html {
     };
     html! {
         <section id="export" aria-labelledby="export-title">
-            <h2 id="export-title">{"Save records for another system"}</h2>
-            <p class="hint">{"Saved in your Downloads folder and recorded in the audit log."}</p>
+            <h2 id="export-title">{t!("records-export-title")}</h2>
+            <p class="hint">{t!("records-export-hint")}</p>
             <div class="import-form">
-                <button type="button" id="exp-patients" disabled={*busy} onclick={save(RecordsFile::Patients)}>{"Patients (CSV)"}</button>
-                <button type="button" id="exp-appointments" disabled={*busy} onclick={save(RecordsFile::Appointments)}>{"Appointments (CSV)"}</button>
-                <button type="button" id="exp-fhir" disabled={*busy} onclick={save(RecordsFile::Fhir)}>{"Everything (FHIR bundle)"}</button>
+                <button type="button" id="exp-patients" disabled={*busy} onclick={save(RecordsFile::Patients)}>{t!("records-file-patients")}</button>
+                <button type="button" id="exp-appointments" disabled={*busy} onclick={save(RecordsFile::Appointments)}>{t!("records-file-appointments")}</button>
+                <button type="button" id="exp-fhir" disabled={*busy} onclick={save(RecordsFile::Fhir)}>{t!("records-export-everything")}</button>
             </div>
             { match &*saved {
                 None => html! {},
                 Some((_, Err(message))) => html! { <p class="error" role="alert" id="exp-error">{message.clone()}</p> },
                 Some((kind, Ok(f))) => html! {
                     <p role="status" id="exp-saved">
-                        {format!("Saved {} {} to {}. ", f.count, match kind {
-                            RecordsFile::Patients => "patients",
-                            RecordsFile::Appointments => "appointments",
-                            RecordsFile::Fhir => "FHIR resources",
-                        }, f.path)}
-                        <strong>{"The file is not encrypted:"}</strong>
-                        {" hand it over safely and delete it when it is no longer needed."}
+                        { match kind {
+                            RecordsFile::Patients => t!("records-saved-patients", count = f.count, path = f.path.as_str()),
+                            RecordsFile::Appointments => t!("records-saved-appointments", count = f.count, path = f.path.as_str()),
+                            RecordsFile::Fhir => t!("records-saved-fhir", count = f.count, path = f.path.as_str()),
+                        } }
+                        {" "}
+                        <strong>{t!("records-not-encrypted")}</strong>
+                        {" "}{t!("records-hand-over")}
                     </p>
                 },
             } }
@@ -486,19 +541,23 @@ fn ExportFile() -> Html {
 }
 
 fn import_report(r: &ImportReport, name: &str) -> Html {
-    let (done, verb) = if r.written { ("Imported", "") } else { ("Checked", "would be ") };
+    let summary = if r.written {
+        t!("records-summary-imported", name = name, created = r.created, updated = r.updated, unchanged = r.unchanged)
+    } else {
+        t!("records-summary-checked", name = name, created = r.created, updated = r.updated, unchanged = r.unchanged)
+    };
     html! {
         <div id="imp-report">
             <p id="imp-summary" role="status">
-                {format!("{done} {name}: {} {verb}created, {} {verb}updated, {} unchanged", r.created, r.updated, r.unchanged)}
-                if r.duplicates > 0 { {format!(", {} look like patients already held (see Possible duplicates below)", r.duplicates)} }
+                {summary}
+                if r.duplicates > 0 { {format!(", {}", t!("records-summary-duplicates", count = r.duplicates))} }
                 {"."}
                 <span class="hint">{format!(" {}", r.details)}</span>
             </p>
             if !r.refused.is_empty() {
-                <p class="error" role="alert">{format!("{} refused: nothing will be written until they are mended.", r.refused.len())}</p>
+                <p class="error" role="alert">{t!("records-refused", count = r.refused.len())}</p>
                 <table id="imp-refused">
-                    <thead><tr><th scope="col">{"Where"}</th><th scope="col">{"Column"}</th><th scope="col">{"Why"}</th></tr></thead>
+                    <thead><tr><th scope="col">{t!("records-col-where")}</th><th scope="col">{t!("records-col-column")}</th><th scope="col">{t!("records-col-why")}</th></tr></thead>
                     <tbody>
                         { for r.refused.iter().map(|x| html! {
                             <tr><td>{x.place.clone()}</td><td>{x.column.clone()}</td><td>{x.reason.clone()}</td></tr>
@@ -524,16 +583,16 @@ fn BreakGlassLog() -> Html {
     }
     html! {
         <section id="break-glass-log" aria-labelledby="break-glass-log-title">
-            <h2 id="break-glass-log-title">{"Restricted records opened"}</h2>
+            <h2 id="break-glass-log-title">{t!("records-break-glass-title")}</h2>
             { match &*entries {
-                None => html! { <p class="hint">{"Loading…"}</p> },
+                None => html! { <p class="hint">{t!("loading")}</p> },
                 Some(Err(message)) => html! { <p class="error" role="alert">{message.clone()}</p> },
-                Some(Ok(list)) if list.is_empty() => html! { <p class="hint">{"Nobody has opened a restricted record."}</p> },
+                Some(Ok(list)) if list.is_empty() => html! { <p class="hint">{t!("records-break-glass-none")}</p> },
                 Some(Ok(list)) => html! {
                     <table>
                         <thead><tr>
-                            <th scope="col">{"When"}</th><th scope="col">{"Who"}</th>
-                            <th scope="col">{"Record"}</th><th scope="col">{"Why"}</th>
+                            <th scope="col">{t!("records-col-when")}</th><th scope="col">{t!("records-col-who")}</th>
+                            <th scope="col">{t!("records-col-record")}</th><th scope="col">{t!("records-col-why")}</th>
                         </tr></thead>
                         <tbody>
                             { for list.iter().map(|e| html! {

@@ -9,7 +9,7 @@ use yew::prelude::*;
 
 use crate::app::{Desk, Page};
 use crate::components::{Field, use_focus_on};
-use crate::{api, format};
+use crate::{api, format, i18n, t};
 
 #[derive(Clone, PartialEq, Default)]
 struct Draft {
@@ -152,42 +152,42 @@ pub fn Register() -> Html {
     html! {
         <div class="two">
             <form class="card" {onsubmit} aria-labelledby="register-title" id="register-form">
-                <h1 id="register-title">{"New patient"}</h1>
+                <h1 id="register-title">{t!("register-title")}</h1>
                 <div class="form-grid">
-                    <div><Field id="reg-given" label="Given name" value={d.given.clone()} on_input={set(|d, v| d.given = v)} node_ref={first} required=true /></div>
-                    <div><Field id="reg-family" label="Family name" value={d.family.clone()} on_input={set(|d, v| d.family = v)} /></div>
-                    <div><Field id="reg-preferred" label="Likes to be called" value={d.preferred.clone()} on_input={set(|d, v| d.preferred = v)} /></div>
-                    <div><Field id="reg-birth" label="Birth date" kind="date" value={d.birth_date.clone()} on_input={set(|d, v| d.birth_date = v)} /></div>
-                    <div><Field id="reg-phone" label="Phone" kind="tel" value={d.phone.clone()} on_input={set(|d, v| d.phone = v)} /></div>
-                    <div><Field id="reg-email" label="Email" kind="email" value={d.email.clone()} on_input={set(|d, v| d.email = v)} /></div>
+                    <div><Field id="reg-given" label={t!("register-given")} value={d.given.clone()} on_input={set(|d, v| d.given = v)} node_ref={first} required=true /></div>
+                    <div><Field id="reg-family" label={t!("register-family")} value={d.family.clone()} on_input={set(|d, v| d.family = v)} /></div>
+                    <div><Field id="reg-preferred" label={t!("register-preferred")} value={d.preferred.clone()} on_input={set(|d, v| d.preferred = v)} /></div>
+                    <div><Field id="reg-birth" label={t!("register-birth")} kind="date" value={d.birth_date.clone()} on_input={set(|d, v| d.birth_date = v)} /></div>
+                    <div><Field id="reg-phone" label={t!("register-phone")} kind="tel" value={d.phone.clone()} on_input={set(|d, v| d.phone = v)} /></div>
+                    <div><Field id="reg-email" label={t!("register-email")} kind="email" value={d.email.clone()} on_input={set(|d, v| d.email = v)} /></div>
                     <div>
-                        <label for="reg-doctor">{"Usual doctor"}</label>
+                        <label for="reg-doctor">{t!("register-usual-doctor")}</label>
                         <select id="reg-doctor" onchange={on_doctor}>
-                            <option value="" selected={d.usual_doctor.is_none()}>{"— none yet —"}</option>
+                            <option value="" selected={d.usual_doctor.is_none()}>{t!("register-no-doctor")}</option>
                             { for doctors.iter().map(|doc| html! {
                                 <option value={doc.id.to_string()} selected={d.usual_doctor == Some(doc.id)}>{doc.name.clone()}</option>
                             }) }
                         </select>
                     </div>
-                    <div><Field id="reg-interpreter" label="Interpreter for (language)" value={d.interpreter.clone()} on_input={set(|d, v| d.interpreter = v)} /></div>
+                    <div><Field id="reg-interpreter" label={t!("register-interpreter")} value={d.interpreter.clone()} on_input={set(|d, v| d.interpreter = v)} /></div>
                 </div>
                 <fieldset>
-                    <legend>{"Practical needs"}</legend>
-                    <label class="inline"><input type="checkbox" checked={d.wheelchair} onchange={toggle(|d| &mut d.wheelchair)} />{"Wheelchair"}</label>
-                    <label class="inline"><input type="checkbox" checked={d.hearing} onchange={toggle(|d| &mut d.hearing)} />{"Hard of hearing"}</label>
+                    <legend>{t!("register-needs")}</legend>
+                    <label class="inline"><input type="checkbox" checked={d.wheelchair} onchange={toggle(|d| &mut d.wheelchair)} />{t!("need-wheelchair")}</label>
+                    <label class="inline"><input type="checkbox" checked={d.hearing} onchange={toggle(|d| &mut d.hearing)} />{t!("register-hard-of-hearing")}</label>
                 </fieldset>
                 if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
                 <div class="actions">
-                    <button class="primary" id="register-submit" disabled={*busy}>{"Register patient"}</button>
-                    <span class="hint">{"More details can be added later."}</span>
+                    <button class="primary" id="register-submit" disabled={*busy}>{t!("register-submit")}</button>
+                    <span class="hint">{t!("register-later")}</span>
                 </div>
             </form>
             <section class="card dupes" aria-live="polite" aria-labelledby="dupes-title" id="duplicates">
-                <h2 id="dupes-title">{"Already registered?"}</h2>
+                <h2 id="dupes-title">{t!("register-dupes-title")}</h2>
                 if dupes.is_empty() {
-                    <p class="hint">{"Patients with the same name and birth date, or the same phone, show here as you type."}</p>
+                    <p class="hint">{t!("register-dupes-hint")}</p>
                 } else {
-                    <p class="notice" role="alert">{format!("{} patient{} already held may be this one — check before saving.", dupes.len(), if dupes.len() == 1 { "" } else { "s" })}</p>
+                    <p class="notice" role="alert">{t!("register-dupes-found", count = dupes.len())}</p>
                     <ul>
                         { for dupes.iter().map(|m| {
                             let navigate = desk.navigate.clone();
@@ -199,11 +199,11 @@ pub fn Register() -> Html {
                                         <div class="hint">
                                             {m.patient.birth_date.map(format::birth).unwrap_or_default()}{" · "}
                                             {m.patient.phone.clone().unwrap_or_default()}{" · "}
-                                            {format!("{} match: ", m.likeness.band.as_str())}
-                                            {m.likeness.reasons.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ")}
+                                            {t!("register-match", band = m.likeness.band.as_str(),
+                                                reasons = m.likeness.reasons.iter().map(|r| i18n::likeness(*r)).collect::<Vec<_>>().join(", "))}
                                         </div>
                                     </div>
-                                    <button type="button" onclick={move |_| navigate.emit(Page::FrontDesk(Some(id)))}>{"Open"}</button>
+                                    <button type="button" onclick={move |_| navigate.emit(Page::FrontDesk(Some(id)))}>{t!("register-open")}</button>
                                 </li>
                             }
                         }) }

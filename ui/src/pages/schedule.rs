@@ -16,7 +16,7 @@ use yew::prelude::*;
 
 use crate::app::{Desk, Page};
 use crate::components::WaitlistOffers;
-use crate::{api, format};
+use crate::{api, format, i18n, t};
 
 /// How often the waiting timers move.
 const TICK_MS: u32 = 15_000;
@@ -32,13 +32,13 @@ struct Notice {
 }
 
 /// The key and button label of each change, as the schedule offers them.
-fn action(change: StatusChange) -> Option<(&'static str, &'static str)> {
+fn action(change: StatusChange) -> Option<(&'static str, String)> {
     match change {
-        StatusChange::CheckIn => Some(("c", "Check in")),
-        StatusChange::Seen => Some(("s", "Seen")),
-        StatusChange::Done => Some(("d", "Done")),
-        StatusChange::NoShow => Some(("n", "No-show")),
-        StatusChange::Cancel => Some(("x", "Cancel")),
+        StatusChange::CheckIn => Some(("c", t!("schedule-action-check-in"))),
+        StatusChange::Seen => Some(("s", t!("schedule-action-seen"))),
+        StatusChange::Done => Some(("d", t!("schedule-action-done"))),
+        StatusChange::NoShow => Some(("n", t!("schedule-action-no-show"))),
+        StatusChange::Cancel => Some(("x", t!("schedule-action-cancel"))),
         StatusChange::Confirm => None,
     }
 }
@@ -93,11 +93,13 @@ pub fn Schedule() -> Html {
                         let name = row.patient.full_name();
                         notice.set(Some(Notice {
                             text: match change {
-                                StatusChange::NoShow => {
-                                    format!("{name} marked as a no-show. A call to rebook is on the call list.")
-                                }
-                                StatusChange::CheckIn => format!("{name} checked in."),
-                                other => format!("{name}: {}.", other.target().label().to_lowercase()),
+                                StatusChange::NoShow => t!("schedule-notice-no-show", name = name.as_str()),
+                                StatusChange::CheckIn => t!("schedule-notice-checked-in", name = name.as_str()),
+                                other => t!(
+                                    "schedule-notice-status",
+                                    name = name.as_str(),
+                                    status = i18n::status(other.target()).to_lowercase()
+                                ),
                             },
                             call: change == StatusChange::NoShow,
                             freed: matches!(change, StatusChange::Cancel | StatusChange::NoShow)
@@ -129,11 +131,6 @@ pub fn Schedule() -> Html {
     let waiting = rows.iter().filter(|r| r.appointment.status == AppointmentStatus::Arrived).count();
     let walk_ins =
         rows.iter().filter(|r| r.appointment.status == AppointmentStatus::Arrived && r.appointment.walk_in).count();
-    let waiting_words = match walk_ins {
-        0 => format!("{waiting} waiting"),
-        1 => format!("{waiting} waiting (1 walk-in)"),
-        n => format!("{waiting} waiting ({n} walk-ins)"),
-    };
     let remove = {
         let (reload, error, desk) = (reload.clone(), error.clone(), desk.clone());
         Callback::from(move |id: uuid::Uuid| {
@@ -150,35 +147,44 @@ pub fn Schedule() -> Html {
         <div>
             <div class="toolbar">
                 <div>
-                    <h1>{if *day == desk.state.today { "Today".to_owned() } else { format::day(*day) }}</h1>
-                    <p class="hint" id="schedule-summary">{format!("{} · {} appointments · {waiting_words}", format::day(*day), rows.len())}</p>
+                    <h1>{if *day == desk.state.today { t!("schedule-today") } else { format::day(*day) }}</h1>
+                    <p class="hint" id="schedule-summary">{t!(
+                        "schedule-summary",
+                        day = format::day(*day),
+                        count = rows.len(),
+                        waiting = waiting,
+                        walkins = walk_ins
+                    )}</p>
                 </div>
                 <div>
-                    <label for="schedule-day">{"Day"}</label>
+                    <label for="schedule-day">{t!("schedule-day")}</label>
                     <input id="schedule-day" type="date" value={day.to_string()} onchange={on_day} />
                 </div>
-                <button class="quiet" id="open-week" onclick={desk.navigate.reform(|_: MouseEvent| Page::Week(None))}>{"Week view"}</button>
-                <p class="hint">{"On a row: "}<kbd>{"C"}</kbd>{" check in · "}<kbd>{"S"}</kbd>{" seen · "}
-                    <kbd>{"D"}</kbd>{" done · "}<kbd>{"N"}</kbd>{" no-show · "}<kbd>{"X"}</kbd>{" cancel"}</p>
+                <button class="quiet" id="open-week" onclick={desk.navigate.reform(|_: MouseEvent| Page::Week(None))}>{t!("schedule-week-view")}</button>
+                <p class="hint">{t!("schedule-keys-on-a-row")}{" "}<kbd>{"C"}</kbd>{" "}{t!("schedule-key-check-in")}{" · "}
+                    <kbd>{"S"}</kbd>{" "}{t!("schedule-key-seen")}{" · "}
+                    <kbd>{"D"}</kbd>{" "}{t!("schedule-key-done")}{" · "}
+                    <kbd>{"N"}</kbd>{" "}{t!("schedule-key-no-show")}{" · "}
+                    <kbd>{"X"}</kbd>{" "}{t!("schedule-key-cancel")}</p>
             </div>
             if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
             if let Some(message) = (*notice).clone() {
                 <p class="success" role="status" id="schedule-notice">{message.text.clone()}
                     if message.call {
-                        {" "}<button class="quiet" onclick={{ let n = desk.navigate.clone(); move |_| n.emit(Page::CallList) }}>{"Open the call list"}</button>
+                        {" "}<button class="quiet" onclick={{ let n = desk.navigate.clone(); move |_| n.emit(Page::CallList) }}>{t!("schedule-open-call-list")}</button>
                     }
                 </p>
                 if let Some(slot) = message.freed {
                     <WaitlistOffers {slot} on_taken={reload.clone()} />
                 }
             }
-            if *loaded && rows.is_empty() { <p class="empty">{"No appointments on this day."}</p> }
+            if *loaded && rows.is_empty() { <p class="empty">{t!("schedule-no-appointments")}</p> }
             <div class="columns">
                 { for doctors.iter().map(|doctor| html! {
-                    <section class="card" aria-label={format!("Appointments with {doctor}")}>
+                    <section class="card" aria-label={t!("schedule-appointments-with", doctor = doctor.as_str())}>
                         <h2>{doctor.clone()}</h2>
                         <table>
-                            <thead><tr><th>{"Time"}</th><th>{"Patient"}</th><th>{"Status · wait"}</th><th><span class="sr-only">{"Actions"}</span></th></tr></thead>
+                            <thead><tr><th>{t!("schedule-time")}</th><th>{t!("schedule-patient")}</th><th>{t!("schedule-status-wait")}</th><th><span class="sr-only">{t!("actions")}</span></th></tr></thead>
                             <tbody>
                                 { for rows.iter().filter(|r| &r.doctor_name == doctor).map(|r| html! {
                                     <Row row={r.clone()} now={*now} on_change={change.clone()} />
@@ -189,12 +195,12 @@ pub fn Schedule() -> Html {
                 }) }
             </div>
             <section class="card" id="waitlist" aria-labelledby="waitlist-title">
-                <h2 id="waitlist-title">{"Waitlist"}</h2>
+                <h2 id="waitlist-title">{t!("schedule-waitlist")}</h2>
                 if waitlist.is_empty() {
-                    <p class="hint">{"Nobody is waiting for an earlier slot. Add a patient from the booking screen."}</p>
+                    <p class="hint">{t!("schedule-waitlist-empty")}</p>
                 } else {
                     <table>
-                        <thead><tr><th>{"Patient"}</th><th>{"With"}</th><th>{"Now booked"}</th><th>{"Since"}</th><th><span class="sr-only">{"Actions"}</span></th></tr></thead>
+                        <thead><tr><th>{t!("schedule-patient")}</th><th>{t!("schedule-with")}</th><th>{t!("schedule-now-booked")}</th><th>{t!("schedule-since")}</th><th><span class="sr-only">{t!("actions")}</span></th></tr></thead>
                         <tbody>
                             { for waitlist.iter().map(|w| {
                                 let id = w.entry.id;
@@ -204,10 +210,10 @@ pub fn Schedule() -> Html {
                                         <td>{w.patient.full_name()}
                                             if let Some(note) = &w.entry.note { <div class="hint">{note.clone()}</div> }
                                         </td>
-                                        <td>{w.doctor_name.clone().unwrap_or_else(|| "any doctor".into())}{format!(" · {} min", w.entry.minutes)}</td>
+                                        <td>{w.doctor_name.clone().unwrap_or_else(|| t!("schedule-any-doctor"))}{" · "}{t!("minutes", minutes = w.entry.minutes)}</td>
                                         <td>{w.holds.map(|t| format::when(t, desk.state.today)).unwrap_or_else(|| "—".into())}</td>
                                         <td>{format::recorded(w.entry.added_at, desk.state.today)}</td>
-                                        <td><button class="quiet" onclick={move |_| remove.emit(id)}>{"Remove"}</button></td>
+                                        <td><button class="quiet" onclick={move |_| remove.emit(id)}>{t!("remove")}</button></td>
                                     </tr>
                                 }
                             }) }
@@ -231,7 +237,7 @@ fn Row(props: &RowProps) -> Html {
     let Some(desk) = use_context::<Desk>() else { return html! {} };
     let r = &props.row;
     let a = &r.appointment;
-    let changes: Vec<(StatusChange, &str, &str)> = StatusChange::ALL
+    let changes: Vec<(StatusChange, &str, String)> = StatusChange::ALL
         .into_iter()
         .filter(|c| c.applies_to(a.status))
         .filter_map(|c| action(c).map(|(key, label)| (c, key, label)))
@@ -261,30 +267,30 @@ fn Row(props: &RowProps) -> Html {
             <td class="time">{format::time(a.starts_at)}</td>
             <td>
                 <button class="link" onclick={open} tabindex="-1">{r.patient.full_name()}</button>
-                if a.walk_in { <span class="tag walk-in">{"walk-in"}</span> }
+                if a.walk_in { <span class="tag walk-in">{t!("schedule-walk-in")}</span> }
                 if let Some(reason) = &a.reason { <div class="hint">{reason.clone()}</div> }
                 if let Some(w) = wait.filter(|w| w.level == WaitLevel::Red) {
-                    <div class="cue">{format!("Waiting {} — apologise.", format::minutes(w.minutes))}
-                        if let Some(t) = &r.talk_about { {format!(" Talk about: {t}")} }
+                    <div class="cue">{t!("schedule-wait-apologise", wait = format::minutes(w.minutes))}
+                        if let Some(topic) = &r.talk_about { {" "}{t!("schedule-talk-about", topic = topic.as_str())} }
                     </div>
                 } else if wait.is_some_and(|w| w.level == WaitLevel::Amber) {
-                    <div class="cue">{"Getting long — keep them posted."}</div>
+                    <div class="cue">{t!("schedule-wait-long")}</div>
                 }
             </td>
             <td>
-                <span class={classes!("status", status_class)}>{a.status.label()}</span>
+                <span class={classes!("status", status_class)}>{i18n::status(a.status)}</span>
                 if let Some(by) = r.confirmed_by {
                     <span class="hint confirmed-by" data-confirmed-by={rapport_model::outreach::channel_word(by)}>
-                        { match by { rapport_model::Channel::Sms => " by SMS", rapport_model::Channel::Email => " by email", rapport_model::Channel::Phone => " by phone" } }
+                        {" "}{t!("schedule-confirmed-by", channel = i18n::channel(by))}
                     </span>
                 }
                 if let Some(place) = r.queue_place {
-                    <span class="hint queue-place">{format!(" · {} in queue", format::place(place))}</span>
+                    <span class="hint queue-place">{" · "}{t!("schedule-in-queue", place = format::place(place))}</span>
                 }
                 if let Some(w) = wait {
                     {" "}
                     <span class={classes!("wait", level_name(w.level))} data-wait-level={level_name(w.level)}
-                        title="Waiting since the later of the booked time and arrival">
+                        title={t!("schedule-wait-title")}>
                         {format::minutes(w.minutes)}
                     </span>
                 }
@@ -296,7 +302,7 @@ fn Row(props: &RowProps) -> Html {
                         html! {
                             <button class="quiet" data-action={change_name(change)} tabindex="-1"
                                 onclick={move |_| on_change.emit((row.clone(), change))}
-                                title={format!("{label} ({})", key.to_uppercase())}>{*label}</button>
+                                title={format!("{label} ({})", key.to_uppercase())}>{label.clone()}</button>
                         }
                     }) }
                 </div>

@@ -6,12 +6,12 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
-use crate::api;
 use crate::app::Desk;
 use crate::pages::head_office::EnrollSection;
 use crate::pages::hours::HoursSection;
 use crate::pages::messaging::Messaging;
 use crate::pages::staff::StaffSection;
+use crate::{api, t};
 
 const CHOICES: [u32; 6] = [1, 2, 5, 10, 15, 30];
 
@@ -40,13 +40,13 @@ pub fn Settings() -> Html {
     html! {
         <>
         <section class="card narrow" aria-labelledby="settings-title">
-            <h1 id="settings-title">{"Desk settings"}</h1>
-            <label for="idle-lock">{"Lock the desk after it has been idle for"}</label>
+            <h1 id="settings-title">{t!("settings-title")}</h1>
+            <label for="idle-lock">{t!("settings-idle-lock")}</label>
             <select id="idle-lock" {onchange}>
-                { for CHOICES.iter().map(|m| html! { <option value={m.to_string()} selected={*m == current}>{format!("{m} min")}</option> }) }
+                { for CHOICES.iter().map(|m| html! { <option value={m.to_string()} selected={*m == current}>{t!("minutes", minutes = *m)}</option> }) }
             </select>
-            <p class="hint">{"Unlocking asks for the staff member's password again."}</p>
-            if *saved { <p class="success" role="status">{"Saved."}</p> }
+            <p class="hint">{t!("settings-idle-lock-hint")}</p>
+            if *saved { <p class="success" role="status">{t!("settings-saved")}</p> }
             if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
         </section>
         <StaffSection />

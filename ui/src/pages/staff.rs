@@ -9,10 +9,10 @@ use rapport_model::{Role, Staff};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use crate::api;
 use crate::app::Desk;
 use crate::components::Field;
 use crate::dom::select_value;
+use crate::{api, i18n, t};
 
 #[component]
 pub fn StaffSection() -> Html {
@@ -76,7 +76,7 @@ pub fn StaffSection() -> Html {
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let Ok(role) = select_value("staff-new-role").parse::<Role>() else { return };
-            let said = format!("{} can log in as {}.", name.trim(), login.trim());
+            let said = t!("staff-added", name = name.trim(), login = login.trim());
             let clear = {
                 let (name, login, password) = (name.clone(), login.clone(), password.clone());
                 Callback::from(move |()| {
@@ -109,15 +109,15 @@ pub fn StaffSection() -> Html {
                 if let Ok(role) = select_value(&select_id).parse::<Role>() {
                     act.emit((
                         StaffAction::Role { login: login.clone(), role },
-                        format!("{login} is now {}.", role.label().to_lowercase()),
+                        t!("staff-role-changed", login = login.as_str(), role = i18n::role(role).to_lowercase()),
                         Callback::noop(),
                     ));
                 }
             });
             html! {
-                <select {id} {onchange} aria-label={format!("Role of {}", s.display_name)}>
+                <select {id} {onchange} aria-label={t!("staff-role-of", name = s.display_name.as_str())}>
                     { for Role::ALL.into_iter().filter(|r| my_role.may_grant(*r)).map(|r| html! {
-                        <option value={r.as_str()} selected={r == s.role}>{r.label()}</option>
+                        <option value={r.as_str()} selected={r == s.role}>{i18n::role(r)}</option>
                     }) }
                 </select>
             }
@@ -125,9 +125,9 @@ pub fn StaffSection() -> Html {
         let toggle = {
             let (act, login, active) = (act.clone(), login.clone(), s.active);
             let said = if active {
-                format!("{login} can no longer log in; their history stays.")
+                t!("staff-deactivated-said", login = login.as_str())
             } else {
-                format!("{login} can log in again.")
+                t!("staff-reactivated-said", login = login.as_str())
             };
             Callback::from(move |_: MouseEvent| {
                 act.emit((
@@ -160,32 +160,32 @@ pub fn StaffSection() -> Html {
                     };
                     act.emit((
                         StaffAction::Reset { login: login.clone(), password: (*temporary).clone() },
-                        format!("Give {login} the new password: they choose their own when they next log in."),
+                        t!("staff-reset-said", login = login.as_str()),
                         close,
                     ));
                 })
             };
             html! {
                 <form class="staff-reset" {onsubmit} id={format!("staff-reset-{}", s.login)}>
-                    <Field id={format!("staff-temporary-{}", s.login)} label="New password to give them" kind="password"
+                    <Field id={format!("staff-temporary-{}", s.login)} label={t!("staff-temporary-password")} kind="password"
                         value={(*temporary).clone()} on_input={typed(&temporary)} autocomplete="new-password" />
-                    <button class="primary" disabled={*busy}>{"Set it"}</button>
+                    <button class="primary" disabled={*busy}>{t!("staff-set-it")}</button>
                 </form>
             }
         };
         html! {
             <tr id={format!("staff-row-{}", s.login)} class={classes!((!s.active).then_some("inactive"))}>
-                <th scope="row">{s.display_name.clone()}{if mine { " (you)" } else { "" }}</th>
+                <th scope="row">{s.display_name.clone()}{if mine { format!(" {}", t!("staff-you")) } else { String::new() }}</th>
                 <td>{s.login.clone()}</td>
-                <td>{ if manageable { role_select } else { html! { s.role.label() } } }</td>
-                <td>{ if s.active { "Active" } else { "Deactivated" } }</td>
+                <td>{ if manageable { role_select } else { html! { i18n::role(s.role) } } }</td>
+                <td>{ if s.active { t!("staff-active") } else { t!("staff-deactivated") } }</td>
                 <td class="actions">
                     if manageable {
                         if reset_here { {reset_form} } else {
-                            <button type="button" class="quiet" onclick={open_reset} disabled={*busy}>{"Reset password"}</button>
+                            <button type="button" class="quiet" onclick={open_reset} disabled={*busy}>{t!("staff-reset-password")}</button>
                         }
                         <button type="button" class="quiet" onclick={toggle} disabled={*busy}>
-                            { if s.active { "Deactivate" } else { "Reactivate" } }
+                            { if s.active { t!("staff-deactivate") } else { t!("staff-reactivate") } }
                         </button>
                     }
                 </td>
@@ -194,14 +194,14 @@ pub fn StaffSection() -> Html {
     };
     html! {
         <section class="card wide" aria-labelledby="staff-title" id="staff">
-            <h2 id="staff-title">{"Staff"}</h2>
+            <h2 id="staff-title">{t!("staff-title")}</h2>
             { match &*staff {
-                None => html! { <p class="hint">{"Loading…"}</p> },
+                None => html! { <p class="hint">{t!("loading")}</p> },
                 Some(list) => html! {
                     <table id="staff-table">
                         <thead><tr>
-                            <th scope="col">{"Name"}</th><th scope="col">{"Login"}</th><th scope="col">{"Role"}</th>
-                            <th scope="col">{"Status"}</th><th scope="col"><span class="sr-only">{"Actions"}</span></th>
+                            <th scope="col">{t!("staff-name")}</th><th scope="col">{t!("staff-login")}</th><th scope="col">{t!("staff-role")}</th>
+                            <th scope="col">{t!("staff-status")}</th><th scope="col"><span class="sr-only">{t!("actions")}</span></th>
                         </tr></thead>
                         <tbody>{ for list.iter().map(row) }</tbody>
                     </table>
@@ -211,20 +211,20 @@ pub fn StaffSection() -> Html {
             if let Some(message) = (*error).clone() { <p class="error" role="alert" id="staff-error">{message}</p> }
             if !grantable.is_empty() {
                 <form onsubmit={add} id="staff-add" aria-labelledby="staff-add-title">
-                    <h3 id="staff-add-title">{"Add a colleague"}</h3>
+                    <h3 id="staff-add-title">{t!("staff-add-title")}</h3>
                     <div class="staff-new">
-                        <div><Field id="staff-new-name" label="Name" value={(*name).clone()} on_input={typed(&name)} required=true /></div>
-                        <div><Field id="staff-new-login" label="Login" value={(*login).clone()} on_input={typed(&login)}
+                        <div><Field id="staff-new-name" label={t!("staff-name")} value={(*name).clone()} on_input={typed(&name)} required=true /></div>
+                        <div><Field id="staff-new-login" label={t!("staff-login")} value={(*login).clone()} on_input={typed(&login)}
                             autocomplete="off" required=true /></div>
-                        <label>{"Role"}
+                        <label>{t!("staff-role")}
                             <select id="staff-new-role">
-                                { for grantable.iter().map(|r| html! { <option value={r.as_str()}>{r.label()}</option> }) }
+                                { for grantable.iter().map(|r| html! { <option value={r.as_str()}>{i18n::role(*r)}</option> }) }
                             </select>
                         </label>
-                        <div><Field id="staff-new-password" label={format!("First password (at least {MIN_PASSWORD_CHARS} characters)")}
+                        <div><Field id="staff-new-password" label={t!("staff-first-password", count = MIN_PASSWORD_CHARS)}
                             kind="password" value={(*password).clone()} on_input={typed(&password)} autocomplete="new-password" /></div>
                     </div>
-                    <div class="actions"><button class="primary" id="staff-add-submit" disabled={*busy}>{"Add"}</button></div>
+                    <div class="actions"><button class="primary" id="staff-add-submit" disabled={*busy}>{t!("staff-add")}</button></div>
                 </form>
             }
         </section>

@@ -11,7 +11,7 @@ use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
 use crate::app::{Desk, Page};
-use crate::{api, format};
+use crate::{api, format, i18n, t};
 
 #[derive(Properties, PartialEq)]
 pub struct WeekProps {
@@ -80,13 +80,13 @@ pub fn Week(props: &WeekProps) -> Html {
         <div {onkeydown}>
             <div class="toolbar">
                 <div>
-                    <h1>{"Week"}</h1>
+                    <h1>{t!("week-title")}</h1>
                     if let Some(w) = &*week {
-                        <p class="hint">{format!("{} · {}-minute slots", w.doctor.name, w.slot_minutes)}</p>
+                        <p class="hint">{t!("week-doctor-slots", doctor = w.doctor.name.as_str(), minutes = w.slot_minutes)}</p>
                     }
                 </div>
                 <div>
-                    <label for="week-doctor">{"Doctor"}</label>
+                    <label for="week-doctor">{t!("week-doctor")}</label>
                     <select id="week-doctor" onchange={on_doctor}>
                         { for doctors.iter().map(|d| html! {
                             <option value={d.id.to_string()} selected={*doctor == Some(d.id)}>{d.name.clone()}</option>
@@ -94,10 +94,10 @@ pub fn Week(props: &WeekProps) -> Html {
                     </select>
                 </div>
                 <div class="row-actions">
-                    <button class="quiet" id="week-prev" onclick={shift(-7)} title="Previous week ([)">{"← Previous"}</button>
-                    <button class="quiet" onclick={{ let from = from.clone(); move |_| from.set(today) }}>{"This week"}</button>
-                    <button class="quiet" id="week-next" onclick={shift(7)} title="Next week (])">{"Next →"}</button>
-                    <button class="quiet" onclick={back}>{"Today's list"}</button>
+                    <button class="quiet" id="week-prev" onclick={shift(-7)} title={t!("week-previous-title")}>{t!("week-previous")}</button>
+                    <button class="quiet" onclick={{ let from = from.clone(); move |_| from.set(today) }}>{t!("week-this-week")}</button>
+                    <button class="quiet" id="week-next" onclick={shift(7)} title={t!("week-next-title")}>{t!("week-next")}</button>
+                    <button class="quiet" onclick={back}>{t!("week-todays-list")}</button>
                 </div>
             </div>
             if let Some(message) = (*error).clone() { <p class="error" role="alert">{message}</p> }
@@ -106,9 +106,9 @@ pub fn Week(props: &WeekProps) -> Html {
                     { for w.days.iter().map(|d| html! {
                         <section class={classes!("week-day", (d.day == today).then_some("today"), d.off.is_some().then_some("off"))}
                             data-day={d.day.to_string()} aria-label={format::day(d.day)}>
-                            <h2>{d.day.format("%a %-d %b").to_string()}</h2>
+                            <h2>{format::day_short(d.day)}</h2>
                             { match &d.off {
-                                Some(off) => html! { <p class="day-off">{capitalised(&off.describe())}</p> },
+                                Some(off) => html! { <p class="day-off">{capitalised(&i18n::day_off(off))}</p> },
                                 None => html! { <>
                                     <p class="hint sessions">{format_sessions(&d.sessions)}</p>
                                     <p class="hint free">{free_words(d.free, d.day < today)}</p>
@@ -119,7 +119,7 @@ pub fn Week(props: &WeekProps) -> Html {
                                     <li data-status={r.appointment.status.as_str()}>
                                         <span class="time">{format::time(r.appointment.starts_at)}</span>{" "}
                                         {r.patient.full_name()}
-                                        if r.appointment.walk_in { <span class="tag">{" walk-in"}</span> }
+                                        if r.appointment.walk_in { <span class="tag">{" "}{t!("week-walk-in")}</span> }
                                     </li>
                                 }) }
                             </ul>
@@ -137,10 +137,5 @@ fn capitalised(text: &str) -> String {
 }
 
 fn free_words(free: u32, past: bool) -> String {
-    match (past, free) {
-        (true, _) => String::new(),
-        (false, 0) => "Fully booked".to_owned(),
-        (false, 1) => "1 slot free".to_owned(),
-        (false, n) => format!("{n} slots free"),
-    }
+    if past { String::new() } else { t!("week-free", count = free) }
 }
