@@ -14,26 +14,6 @@ mod desk;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Draws the window without the GPU. A front desk's forms gain nothing from WebKitGTK's
-/// accelerated compositing, which costs a GL context in the web process: about 100 MiB more
-/// memory, slower keystroke-to-paint under software GL, and on a new machine a first start
-/// that waits for Mesa to build its shader cache (measured with the desktop benchmark).
-#[cfg(target_os = "linux")]
-fn render_in_software(app: &tauri::App) {
-    use tauri::Manager;
-    use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
-    if let Some(window) = app.get_webview_window("main") {
-        let _ = window.with_webview(|webview| {
-            if let Some(settings) = WebViewExt::settings(&webview.inner()) {
-                settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
-            }
-        });
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn render_in_software(_app: &tauri::App) {}
-
 fn main() {
     let db = std::env::var_os("RAPPORT_DB").map(PathBuf::from).unwrap_or_else(rapport_core::default_db_path);
     // A test knob, read by test (debug) builds only: a release build on a clinic's desk keeps
@@ -129,10 +109,6 @@ fn main() {
             commands::take_slot,
             commands::set_language,
         ])
-        .setup(|app| {
-            render_in_software(app);
-            Ok(())
-        })
         .run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("rapport: the desktop app could not start: {e}");

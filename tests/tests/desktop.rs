@@ -17,7 +17,7 @@ use thirtyfour::prelude::*;
 
 const DEMO_PASSWORD: &str = "front-desk-2026";
 /// The desk locks itself after this much idle time in the test (a manager can set 1–30 min).
-const IDLE_LOCK_SECONDS: u64 = 12;
+const IDLE_LOCK_SECONDS: u64 = 20;
 /// How often an action is tried again on an element the screen redrew meanwhile (a tenth of a
 /// second apart: a screen whose data arrives in steps redraws more than once).
 const STALE_TRIES: u32 = 20;
