@@ -66,10 +66,11 @@ const MIGRATIONS: &[Migration] = &[
     },
     // The language a staff member chose for the desk (change format 9): a late column.
     Migration { version: 20, sql: "", then: Some(add_late_columns) },
+    Migration { version: 21, sql: include_str!("../../../migrations/client/0021_pointer_superseded.sql"), then: None },
 ];
 
 /// The schema version this build creates and understands.
-pub const LATEST_VERSION: i64 = 20;
+pub const LATEST_VERSION: i64 = 21;
 
 /// Columns added after the Rust work of earlier migrations was written, which that work reads
 /// (it reads records as this build does): each is added before such work runs, and by the
