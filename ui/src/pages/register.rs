@@ -1,5 +1,7 @@
 //! Registration: a new patient in a few fields, with possible duplicates shown while typing.
 
+use std::rc::Rc;
+
 use rapport_model::ipc::DuplicateArgs;
 use rapport_model::view::{DoctorView, DuplicateMatch};
 use rapport_model::{NewPatient, PracticalNeed, StaffId};
@@ -10,6 +12,20 @@ use yew::prelude::*;
 use crate::app::{Desk, Page};
 use crate::components::{Field, use_focus_on};
 use crate::{api, format, i18n, t};
+
+/// A change to the draft, applied to the latest one: keystrokes that arrive faster than the
+/// page redraws (a fast typist, a loaded machine) each build on the one before.
+struct Edit(Box<dyn Fn(&mut Draft)>);
+
+impl Reducible for Draft {
+    type Action = Edit;
+
+    fn reduce(self: Rc<Self>, edit: Edit) -> Rc<Self> {
+        let mut draft = (*self).clone();
+        (edit.0)(&mut draft);
+        Rc::new(draft)
+    }
+}
 
 #[derive(Clone, PartialEq, Default)]
 struct Draft {
@@ -67,7 +83,7 @@ impl Draft {
 #[component]
 pub fn Register() -> Html {
     let Some(desk) = use_context::<Desk>() else { return html! {} };
-    let draft = use_state(Draft::default);
+    let draft = use_reducer(Draft::default);
     let doctors = use_state(Vec::<DoctorView>::new);
     let dupes = use_state(Vec::<DuplicateMatch>::new);
     let error = use_state(|| None::<String>);
@@ -107,28 +123,22 @@ pub fn Register() -> Html {
     }
     let set = |apply: fn(&mut Draft, String)| {
         let draft = draft.clone();
-        Callback::from(move |v: String| {
-            let mut d = (*draft).clone();
-            apply(&mut d, v);
-            draft.set(d);
-        })
+        Callback::from(move |v: String| draft.dispatch(Edit(Box::new(move |d| apply(d, v.clone())))))
     };
     let toggle = |apply: fn(&mut Draft) -> &mut bool| {
         let draft = draft.clone();
         Callback::from(move |_: Event| {
-            let mut d = (*draft).clone();
-            let flag = apply(&mut d);
-            *flag = !*flag;
-            draft.set(d);
+            draft.dispatch(Edit(Box::new(move |d| {
+                let flag = apply(d);
+                *flag = !*flag;
+            })))
         })
     };
     let on_doctor = {
         let draft = draft.clone();
         Callback::from(move |e: Event| {
-            let v = e.target_unchecked_into::<HtmlSelectElement>().value();
-            let mut d = (*draft).clone();
-            d.usual_doctor = v.parse().ok();
-            draft.set(d);
+            let doctor = e.target_unchecked_into::<HtmlSelectElement>().value().parse().ok();
+            draft.dispatch(Edit(Box::new(move |d| d.usual_doctor = doctor)))
         })
     };
     let onsubmit = {
