@@ -14,7 +14,7 @@ use rapport_model::{Appointment, AppointmentId, Booking, Operation, PatientId, S
 use rapport_store::{records, schedule as store};
 use uuid::Uuid;
 
-use crate::services::{MAX_APPOINTMENT_MINUTES, local_day_bounds, log, uuid_from};
+use crate::services::{MAX_APPOINTMENT_MINUTES, local_day_bounds, log, uuid_from, visit_reason};
 use crate::{Error, Rapport, Result, Session};
 
 /// The instant of a local wall-clock time (the earlier one where a clock change repeats it).
@@ -238,13 +238,7 @@ impl Rapport {
         reason: Option<&str>,
     ) -> Result<Appointment> {
         s.require(Operation::BookAppointment)?;
-        let reason = reason.map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
-        if reason.as_ref().is_some_and(|r| r.chars().count() > rapport_model::appointment::MAX_REASON) {
-            return Err(Error::invalid(format!(
-                "a reason is at most {} characters",
-                rapport_model::appointment::MAX_REASON
-            )));
-        }
+        let reason = visit_reason(reason)?;
         self.patient_or_404(patient)?;
         let doctor = self.doctor(doctor)?;
         let hours = self.hours_of(doctor.id)?;
@@ -364,17 +358,11 @@ impl Rapport {
         if ends <= now || !taken.is_empty() {
             return Ok(Vec::new());
         }
-        let mut offers = Vec::new();
-        for view in self.waitlist(s)? {
-            let held = match view.entry.appointment_id {
-                Some(id) => records::get_appointment(conn, id)?,
-                None => None,
-            };
-            if view.entry.suits(slot.doctor, slot.starts_at, slot.minutes, held.as_ref()) {
-                offers.push(view);
-            }
-        }
-        Ok(offers)
+        Ok(self
+            .waitlist(s)?
+            .into_iter()
+            .filter(|v| v.entry.suits(slot.doctor, slot.starts_at, slot.minutes, v.holds))
+            .collect())
     }
 
     /// Gives a waiting patient a freed slot: the appointment they hold moves there (or a new

@@ -343,13 +343,7 @@ impl Rapport {
             return Err(Error::invalid(format!("an appointment lasts 1 to {MAX_APPOINTMENT_MINUTES} minutes")));
         }
         rapport_model::appointment::check_start(b.starts_at, self.clock.now()).map_err(Error::invalid)?;
-        let reason = b.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
-        if reason.as_ref().is_some_and(|r| r.chars().count() > rapport_model::appointment::MAX_REASON) {
-            return Err(Error::invalid(format!(
-                "a reason is at most {} characters",
-                rapport_model::appointment::MAX_REASON
-            )));
-        }
+        let reason = visit_reason(b.reason.as_deref())?;
         let patient = self.patient_or_404(b.patient)?;
         let doctor = self.doctor(b.doctor)?;
         let warnings = self.continuity_warnings(&patient, &doctor)?;
@@ -468,6 +462,18 @@ impl Rapport {
     pub fn patient_history(&self, s: &Session, id: PatientId) -> Result<Vec<rapport_store::audit::AuditEntry>> {
         self.audit_log(s, Some(id), 1000)
     }
+}
+
+/// A visit's reason as typed: trimmed, none when blank, at most `MAX_REASON` characters.
+pub(crate) fn visit_reason(typed: Option<&str>) -> Result<Option<String>> {
+    let reason = typed.map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
+    if reason.as_ref().is_some_and(|r| r.chars().count() > rapport_model::appointment::MAX_REASON) {
+        return Err(Error::invalid(format!(
+            "a reason is at most {} characters",
+            rapport_model::appointment::MAX_REASON
+        )));
+    }
+    Ok(reason)
 }
 
 /// Refuses when the doctor has another appointment holding a slot that overlaps

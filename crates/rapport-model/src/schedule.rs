@@ -281,12 +281,12 @@ word_enum! {
 
 impl WaitlistEntry {
     /// Does a freed slot suit this patient: their doctor (or any), long enough, and earlier
-    /// than the appointment they already hold?
-    pub fn suits(&self, doctor: StaffId, starts_at: DateTime<Utc>, minutes: u32, held: Option<&Appointment>) -> bool {
+    /// than the appointment they still hold (`holds`: when it starts, if it is not over)?
+    pub fn suits(&self, doctor: StaffId, starts_at: DateTime<Utc>, minutes: u32, holds: Option<DateTime<Utc>>) -> bool {
         self.closed_at.is_none()
             && self.doctor.is_none_or(|d| d == doctor)
             && self.minutes <= minutes
-            && held.is_none_or(|a| a.status.is_final() || starts_at < a.starts_at)
+            && holds.is_none_or(|held| starts_at < held)
     }
 }
 
@@ -433,12 +433,12 @@ mod tests {
             outcome: None,
         };
         let at = |h, m| Utc.with_ymd_and_hms(2026, 12, 7, h, m, 0).single().expect("time");
-        assert!(entry.suits(doctor(), at(10, 0), 15, Some(&held)));
-        assert!(!entry.suits(doctor(), at(11, 30), 15, Some(&held)), "later than what they hold");
-        assert!(!entry.suits(doctor(), at(10, 0), 10, Some(&held)), "too short");
+        assert!(entry.suits(doctor(), at(10, 0), 15, Some(held.starts_at)));
+        assert!(!entry.suits(doctor(), at(11, 30), 15, Some(held.starts_at)), "later than what they hold");
+        assert!(!entry.suits(doctor(), at(10, 0), 10, Some(held.starts_at)), "too short");
         let with_mehta = WaitlistEntry { doctor: Some(StaffId::from_parts(5, [5; 10])), ..entry.clone() };
-        assert!(!with_mehta.suits(doctor(), at(10, 0), 15, Some(&held)), "another doctor");
+        assert!(!with_mehta.suits(doctor(), at(10, 0), 15, Some(held.starts_at)), "another doctor");
         let closed = WaitlistEntry { closed_at: Some(at(9, 0)), ..entry };
-        assert!(!closed.suits(doctor(), at(10, 0), 15, Some(&held)));
+        assert!(!closed.suits(doctor(), at(10, 0), 15, Some(held.starts_at)));
     }
 }
