@@ -14,7 +14,28 @@ mod desk;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// Draws the window without GPU compositing, unless the environment already says how
+/// (`WEBKIT_DISABLE_COMPOSITING_MODE=0` keeps it). A front desk's forms gain nothing from
+/// WebKitGTK's accelerated compositing, which costs a GL context in the web process: about
+/// 120 MiB more memory, a slower keystroke-to-paint under software GL, and on a new machine a
+/// first start that waits for Mesa to build its shader cache (measured with the desktop bench).
+/// WebKit reads the variable when the window is made, so it is set first thing in `main`.
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+fn draw_without_compositing() {
+    const VAR: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
+    if std::env::var_os(VAR).is_none() {
+        // SAFETY: called first thing in `main`, before any thread exists that could read or
+        // write the environment at the same time (the one unsafe block of the workspace).
+        unsafe { std::env::set_var(VAR, "1") };
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn draw_without_compositing() {}
+
 fn main() {
+    draw_without_compositing();
     let db = std::env::var_os("RAPPORT_DB").map(PathBuf::from).unwrap_or_else(rapport_core::default_db_path);
     // A test knob, read by test (debug) builds only: a release build on a clinic's desk keeps
     // the idle lock its managers set, whatever its environment says.

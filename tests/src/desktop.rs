@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 use chrono::Timelike;
 use thirtyfour::prelude::*;
 
+use crate::screen::Frame;
+
 /// How long to wait for a process to start listening.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -59,14 +61,18 @@ pub struct Desktop {
     xvfb: Child,
     driver: Child,
     port: u16,
+    /// Where Xvfb keeps its framebuffer as a file (what screenshots read).
+    framebuffer: tempfile::TempDir,
 }
 
 impl Desktop {
     /// Starts a virtual display and tauri-driver with `env` for the app.
     pub fn start(tauri_driver: &Path, env: &[(&str, String)]) -> std::io::Result<Self> {
         // Xvfb picks a free display itself and says which (several tests start one at once).
+        let framebuffer = tempfile::tempdir()?;
         let mut xvfb = Command::new("Xvfb")
-            .args(["-displayfd", "1", "-screen", "0", "1366x768x24", "-nolisten", "tcp"])
+            .args(["-displayfd", "1", "-screen", "0", "1366x768x24", "-nolisten", "tcp", "-nocursor", "-fbdir"])
+            .arg(framebuffer.path())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -91,7 +97,7 @@ impl Desktop {
             std::io::Error::other(format!("starting {} (cargo xtask e2e installs it): {e}", tauri_driver.display()))
         });
         let desktop = match driver {
-            Ok(driver) => Self { xvfb, driver, port },
+            Ok(driver) => Self { xvfb, driver, port, framebuffer },
             Err(e) => {
                 let mut xvfb = xvfb;
                 let _ = xvfb.kill();
@@ -102,6 +108,11 @@ impl Desktop {
         wait_for_port(port, "tauri-driver")?;
         wait_for_port(native_port, "WebKitWebDriver")?;
         Ok(desktop)
+    }
+
+    /// Screenshots of this display, saved in `dir`.
+    pub fn shots(&self, dir: PathBuf) -> Shots {
+        Shots { dir, screen: self.framebuffer.path().join("Xvfb_screen0") }
     }
 
     /// Launches the app and opens a WebDriver session on its window.
@@ -142,14 +153,34 @@ pub async fn settle(driver: &WebDriver) -> WebDriverResult<()> {
     Ok(())
 }
 
-/// Saves a PNG of the window as `<dir>/<name>.png`, and checks the screen with axe-core first:
-/// every screen the tests look at is also checked for accessibility (a serious or critical
-/// violation fails the test, with the rule and the elements).
-pub async fn screenshot(driver: &WebDriver, dir: &Path, name: &str) -> WebDriverResult<PathBuf> {
+/// Where a display's screenshots go, and the framebuffer they are read from.
+#[derive(Debug, Clone)]
+pub struct Shots {
+    dir: PathBuf,
+    screen: PathBuf,
+}
+
+/// Saves a PNG of the window as it is on the display, `<dir>/<name>.png`, and checks the
+/// screen with axe-core: every screen the tests look at is also checked for accessibility (a
+/// serious or critical violation fails the test, with the rule and the elements).
+pub async fn screenshot(driver: &WebDriver, shots: &Shots, name: &str) -> WebDriverResult<PathBuf> {
     settle(driver).await?;
-    std::fs::create_dir_all(dir)?;
-    let path = dir.join(format!("{name}.png"));
-    driver.screenshot(&path).await?;
+    let window = driver.get_window_rect().await?;
+    // The page painted; the display shows it once two reads a moment apart agree.
+    let mut frame = Frame::from_xwd(&std::fs::read(&shots.screen)?)?;
+    for _ in 0..20 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let again = Frame::from_xwd(&std::fs::read(&shots.screen)?)?;
+        if again == frame {
+            break;
+        }
+        frame = again;
+    }
+    let at = |v: i64| u32::try_from(v).unwrap_or(0);
+    let frame = frame.crop(at(window.x), at(window.y), at(window.width), at(window.height));
+    std::fs::create_dir_all(&shots.dir)?;
+    let path = shots.dir.join(format!("{name}.png"));
+    frame.write_png(&path)?;
     if !name.ends_with("-failure") {
         let violations = accessibility_violations(driver).await?;
         assert!(violations.is_empty(), "the {name} screen has serious accessibility violations: {violations:#?}");
@@ -185,9 +216,10 @@ pub async fn accessibility_violations(driver: &WebDriver) -> WebDriverResult<Vec
     Ok(serde_json::from_value(found.json().clone()).unwrap_or_else(|_| vec!["axe gave no list".to_owned()]))
 }
 
-/// The PSS (proportional set size, so shared WebKit libraries count once) of a process and
-/// all its descendants, in MiB.
-pub fn pss_mib_of_tree(root: u32) -> f64 {
+/// The PSS (proportional set size, so shared WebKit libraries count once; MiB) of `root` and each
+/// of its descendants, by process name: where a window's memory goes (the shell, WebKit's web and
+/// network processes).
+pub fn pss_by_process(root: u32) -> Vec<(String, f64)> {
     let mut pids = vec![root];
     let mut i = 0;
     while i < pids.len() {
@@ -201,17 +233,28 @@ pub fn pss_mib_of_tree(root: u32) -> f64 {
         }
         i += 1;
     }
-    let kib: u64 = pids
-        .iter()
-        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok())
-        .filter_map(|s| {
-            s.lines()
+    pids.iter()
+        .filter_map(|pid| {
+            let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+            let kib = rollup
+                .lines()
                 .find(|l| l.starts_with("Pss:"))
                 .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<u64>().ok())
+                .and_then(|v| v.parse::<u64>().ok())?;
+            let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            Some((name.trim().to_owned(), kib as f64 / 1024.0))
         })
-        .sum();
-    kib as f64 / 1024.0
+        .collect()
+}
+
+/// How long process `pid` has been running, in ms (to the kernel's clock tick, 10 ms).
+pub fn process_age_ms(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Field 22, `starttime`, in clock ticks since boot (USER_HZ, 100 on Linux); the fields
+    // after the parenthesised name start at field 3.
+    let ticks: f64 = stat.rsplit_once(')')?.1.split_whitespace().nth(19)?.parse().ok()?;
+    let uptime: f64 = std::fs::read_to_string("/proc/uptime").ok()?.split_whitespace().next()?.parse().ok()?;
+    Some((uptime - ticks / 100.0) * 1000.0)
 }
 
 /// The pid of the newest process whose executable is `exe`.

@@ -8,4 +8,5 @@ pub mod head_office;
 pub mod kannel;
 pub mod mailbox;
 pub mod proxy;
+pub mod screen;
 pub mod twilio;

@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rapport_tests::desktop::{Desktop, mid_morning_time_zone, screenshot};
+use rapport_tests::desktop::{Desktop, Shots, mid_morning_time_zone, screenshot};
 use rapport_tests::head_office::{Desk, Office, PASSPHRASE, PASSWORD};
 use rapport_tests::proxy::{DOWN, PASS, Proxy};
 use thirtyfour::error::WebDriverErrorInner;
@@ -142,15 +142,15 @@ async fn in_the_window<F>(
     name: &str,
     db: &Path,
     env: &[(&str, String)],
-    scenario: impl FnOnce(WebDriver, PathBuf) -> F,
+    scenario: impl FnOnce(WebDriver, Shots) -> F,
 ) -> WebDriverResult<()>
 where
     F: std::future::Future<Output = WebDriverResult<()>>,
 {
-    let shots = screenshot_dir();
     let mut env = env.to_vec();
     env.extend([("RAPPORT_DB", db.display().to_string()), ("TZ", mid_morning_time_zone())]);
     let desktop = Desktop::start(&tauri_driver(), &env)?;
+    let shots = desktop.shots(screenshot_dir());
     let driver = desktop.launch(&app_binary()).await?;
     let outcome = scenario(driver.clone(), shots.clone()).await;
     if outcome.is_err() {
@@ -180,7 +180,7 @@ async fn a_receptionist_works_the_front_desk() -> WebDriverResult<()> {
     .await
 }
 
-async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriverResult<()> {
+async fn scenario(driver: &WebDriver, shots: &Shots, downloads: &Path) -> WebDriverResult<()> {
     // First run: no keyring on this headless machine, so the key gets a passphrase.
     type_into(driver, "setup-clinic", "Riverside Family Clinic").await?;
     type_into(driver, "setup-name", "Anna Admin").await?;
@@ -235,8 +235,6 @@ async fn scenario(driver: &WebDriver, shots: &Path, downloads: &Path) -> WebDriv
 
     // The card: add a pointer with Enter, mark one used.
     by_id(driver, "patient-card").await?;
-    let kind = by_id(driver, "capture-kind").await?;
-    kind.click().await?;
     click_on(driver, By::Css("#capture-kind option[value='travel']")).await?;
     type_into(driver, "capture-text", "Back from a holiday in Goa").await?;
     by_id(driver, "capture-text").await?.send_keys(Key::Enter).await?;
@@ -648,7 +646,7 @@ async fn open_patient(driver: &WebDriver, name: &str) -> WebDriverResult<()> {
 /// The manager gives Dr Mehta her hours (09:00–12:00, 20-minute slots) and a day of leave;
 /// booking follows both, the week view shows them; a walk-in is queued with the booked
 /// patients; Nila waits for an earlier slot and is offered the one a cancel frees.
-async fn schedules(driver: &WebDriver, shots: &Path, booked: &str) -> WebDriverResult<()> {
+async fn schedules(driver: &WebDriver, shots: &Shots, booked: &str) -> WebDriverResult<()> {
     tab(driver, "Today").await?;
     let today: chrono::NaiveDate =
         by_id(driver, "schedule-day").await?.value().await?.unwrap_or_default().parse().unwrap_or_default();
@@ -678,16 +676,24 @@ async fn schedules(driver: &WebDriver, shots: &Path, booked: &str) -> WebDriverR
     click_id(driver, "book-button").await?;
     click(driver, "//select[@id='book-doctor']/option[contains(., 'Mehta')]").await?;
     set_date(driver, "book-day", tomorrow).await?;
-    by_xpath(driver, "//div[@id='free-slots']/button[1][normalize-space()='09:00']").await?;
-    let times: Vec<String> = {
-        let mut times = Vec::new();
+    // Her free slots that day (the demo's bookings take some): 09:00 to 11:40 every 20 minutes.
+    let on_her_grid = |t: &String| {
+        chrono::NaiveTime::parse_from_str(t, "%H:%M")
+            .is_ok_and(|t| (9..12).contains(&chrono::Timelike::hour(&t)) && chrono::Timelike::minute(&t) % 20 == 0)
+    };
+    let mut times: Vec<String> = Vec::new();
+    for _ in 0..50 {
+        times.clear();
         for b in driver.find_all(By::Css("#free-slots button")).await? {
             times.push(b.text().await?);
         }
-        times
-    };
+        if !times.is_empty() && times.iter().all(on_her_grid) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     assert!(
-        times.iter().all(|t| t.as_str() >= "09:00" && t.as_str() <= "11:40" && t.ends_with(['0'])),
+        !times.is_empty() && times.iter().all(on_her_grid),
         "slots within her session, on her 20-minute grid: {times:?}"
     );
     screenshot(driver, shots, "booking-hours").await?;
@@ -808,7 +814,7 @@ struct JoinTest<'a> {
 }
 
 impl JoinTest<'_> {
-    async fn run(&self, driver: &WebDriver, shots: &Path) -> WebDriverResult<()> {
+    async fn run(&self, driver: &WebDriver, shots: &Shots) -> WebDriverResult<()> {
         // First run: join head office with a one-time code and the CA head office sent.
         click_id(driver, "start-join").await?;
         type_into(driver, "enroll-server", &self.url).await?;

@@ -438,6 +438,9 @@ impl Rapport {
             }
             // Four weeks of clinic days around today: 09:00–13:00 in 15-minute slots, about
             // two thirds booked. Past days are done, missed or cancelled; today is under way.
+            // The desk moves a patient up in search when it books them and when they arrive:
+            // each booked patient is touched as the desk would have, oldest first.
+            let mut touches: Vec<(DateTime<Utc>, PatientId)> = Vec::new();
             if !people.is_empty() && !doctors.is_empty() {
                 for day_offset in -14..=14i64 {
                     let day = today + Duration::days(day_offset);
@@ -454,10 +457,15 @@ impl Rapport {
                                 continue;
                             }
                             records::insert_appointment(tx, &appt)?;
+                            touches.push((appt.arrived_at.unwrap_or(appt.booked_at).min(now), appt.patient_id));
                             summary.appointments += 1;
                         }
                     }
                 }
+            }
+            touches.sort();
+            for (at, patient) in touches {
+                records::touch_patient(tx, patient, at)?;
             }
             if people.len() > 1000 {
                 search::optimize(tx)?;
