@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 use rapport_core::{
     ClinicSetup, Error, ErrorCode, KdfCost, KeyProtection, KeyStorage, Rapport, Secret, Session, SystemClock,
 };
+use rapport_model::Says;
 use rapport_model::ipc::ImportProgressView;
 use rapport_model::ipc::{
-    DeskState, EnrollArgs, ErrorReply, HeadOffice, JoinArgs, KeyChoice, SetupArgs, StaffBadge, Stage,
+    DeskState, EnrollArgs, ErrorReply, HeadOffice, JoinArgs, KeyChoice, Said, SetupArgs, StaffBadge, Stage,
 };
 
 /// Demo patients loaded by "explore with demo data".
@@ -57,7 +58,7 @@ pub type Reply<T> = Result<T, ErrorReply>;
 const DEFAULT_IDLE_LIMIT: Duration = Duration::from_secs(10 * 60);
 
 pub fn reply(e: Error) -> ErrorReply {
-    ErrorReply::new(e.code, e.message)
+    ErrorReply { code: e.code, message: e.message, said: e.said }
 }
 
 /// Logs a staff member in (anew, after a lock) and starts the idle clock.
@@ -311,7 +312,7 @@ impl Desk {
             let mut inner = self.inner();
             let Inner { app, session, last_activity, .. } = &mut *inner;
             let (Some(app), Some(old)) = (app.as_mut(), session.as_ref()) else {
-                return Err(ErrorReply::new(ErrorCode::Locked, "the desk is locked: log in again"));
+                return Err(desk_locked());
             };
             let renewed = app.change_password(old, &Secret::new(current), &Secret::new(new)).map_err(reply)?;
             *session = Some(renewed);
@@ -373,15 +374,15 @@ impl Desk {
         Self::expire(&mut inner);
         let Inner { app, session, last_activity, .. } = &mut *inner;
         let (Some(app), Some(session)) = (app.as_mut(), session.as_ref()) else {
-            return Err(ErrorReply::new(ErrorCode::Locked, "the desk is locked: log in again"));
+            return Err(desk_locked());
         };
         *last_activity = Instant::now();
         f(app, session).map_err(reply)
     }
 }
 
-/// What the head-office indicator says: when the desk last synced, what waits to go up, and
-/// conflicts to look at (among them changes from head office this desk could not apply).
+/// How sync stands, for the head-office indicator (the window puts it in words): when the
+/// desk last synced, what waits to go up, and conflicts to look at.
 fn head_office(app: Option<&Rapport>) -> HeadOffice {
     let status = app.and_then(|a| a.sync_status().ok()).filter(|s| s.enrolled);
     let Some(s) = status else {
@@ -389,35 +390,25 @@ fn head_office(app: Option<&Rapport>) -> HeadOffice {
             enrolled: false,
             connected: false,
             last_success: None,
-            label: "Not connected to head office".into(),
+            failing: false,
+            pending: 0,
+            conflicts: 0,
+            quarantined: 0,
+            outbox: None,
         };
     };
-    let when = s.last_success.map_or_else(
-        || "not synced yet".to_owned(),
-        |t| format!("synced {}", t.with_timezone(&chrono::Local).format("%H:%M")),
-    );
-    let mut label = if s.last_error.is_some() {
-        format!("Head office unreachable ({when})")
-    } else {
-        format!("Head office: {when}")
-    };
-    if s.pending > 0 {
-        label.push_str(&format!(" · {} waiting", s.pending));
-    }
-    if s.conflicts > 0 {
-        label.push_str(&format!(" · {} conflict{}", s.conflicts, if s.conflicts == 1 { "" } else { "s" }));
-    }
-    if s.quarantined > 0 {
-        // Counted among the conflicts too; said apart because sync went on without them.
-        label.push_str(&format!(" ({} not applied here)", s.quarantined));
-    }
-    if let Some(words) = s.outbox.and_then(|o| o.words()) {
-        label.push_str(&format!(" · {words}"));
-    }
     HeadOffice {
         enrolled: true,
         connected: s.last_error.is_none() && s.last_success.is_some(),
         last_success: s.last_success,
-        label,
+        failing: s.last_error.is_some(),
+        pending: s.pending,
+        conflicts: s.conflicts,
+        quarantined: s.quarantined,
+        outbox: s.outbox,
     }
+}
+
+fn desk_locked() -> ErrorReply {
+    ErrorReply::new(ErrorCode::Locked, "the desk is locked: log in again").saying(Said::new(Says::DeskLocked))
 }

@@ -1,7 +1,7 @@
 //! Rapport's desktop app: the Tauri v2 window around the Yew front desk (`ui/`).
 //!
 //! **Invariant:** this crate holds no business logic. Each command in [`commands`] calls
-//! rapport-core, which the `rapport` CLI uses too; errors cross to the UI as `{code, message}`.
+//! rapport-core, which the `rapport` CLI uses too; errors cross to the UI as `{code, message, said}`.
 //!
 //! Environment: `RAPPORT_DB` picks the database (default: the user's data directory, as for
 //! the CLI). `RAPPORT_IDLE_LOCK_SECONDS` overrides the idle lock in debug (test) builds only.

@@ -9,11 +9,12 @@ use fluent_bundle::FluentResource;
 use rapport_model::calls::CallOutcome;
 use rapport_model::outreach::{MessageKind, MessageStatus};
 use rapport_model::reports::Report;
-use rapport_model::{AppointmentStatus, PointerKind, Role};
+use rapport_model::{AppointmentStatus, PointerKind, Role, Says};
 
 const LANGUAGES: [&str; 2] = ["en", "hi"];
 
-/// Messages named at run time from one of the model's words (`i18n.rs`, `format.rs`).
+/// Messages named at run time from one of the model's words (`i18n.rs`, `format.rs`), or from
+/// what a refusal says (`refusal-`, [`Says`]).
 const FAMILIES: &[&str] = &[
     "status-",
     "role-",
@@ -26,6 +27,7 @@ const FAMILIES: &[&str] = &[
     "weekday-",
     "month-short-",
     "likeness-",
+    "refusal-",
 ];
 
 fn root() -> PathBuf {
@@ -138,6 +140,7 @@ fn every_message_asked_for_exists_and_every_message_is_asked_for() {
         .chain(["sms", "email", "phone"].iter().map(|c| format!("channel-{c}")))
         .chain((0..7).flat_map(|d| [format!("weekday-{d}"), format!("weekday-short-{d}")]))
         .chain((1..=12).map(|m| format!("month-short-{m}")))
+        .chain(Says::ALL.iter().filter(|s| **s != Says::Other).map(|s| format!("refusal-{}", s.as_str())))
         .collect();
     for id in &words {
         assert!(english.contains(id), "the catalogue lacks `{id}`");

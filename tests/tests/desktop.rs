@@ -765,6 +765,14 @@ async fn schedules(driver: &WebDriver, shots: &Shots, booked: &str) -> WebDriver
     // The choice is hers: it is kept for her next time, and the language select says so.
     let chosen = by_xpath(driver, "//select[@id='language']/option[@value='hi']").await?;
     assert!(chosen.is_selected().await?, "Hindi stays chosen");
+    // What the core refuses is said in her language too: a wrong current password.
+    click_id(driver, "own-password").await?;
+    type_into(driver, "password-current", "not her password").await?;
+    type_into(driver, "password-new", "a-new-password-1").await?;
+    type_into(driver, "password-again", "a-new-password-1").await?;
+    click_id(driver, "password-submit").await?;
+    by_xpath(driver, "//form[@id='password-form']//*[@role='alert'][contains(., 'मौजूदा पासवर्ड सही नहीं है')]").await?;
+    screenshot(driver, shots, "hindi-refusal").await?;
     Ok(())
 }
 

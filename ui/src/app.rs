@@ -70,7 +70,7 @@ impl Desk {
             });
             None
         } else {
-            Some(e.message)
+            Some(crate::i18n::refusal(&e))
         }
     }
 }
@@ -86,7 +86,7 @@ pub fn App() -> Html {
             spawn_local(async move {
                 match api::desk_state().await {
                     Ok(s) => state.set(Some(Rc::new(s))),
-                    Err(e) => failure.set(Some(e.message)),
+                    Err(e) => failure.set(Some(crate::i18n::refusal(&e))),
                 }
             });
         });
@@ -343,7 +343,7 @@ fn Shell(props: &ShellProps) -> Html {
                         aria-current={(current == Page::HeadOffice).then_some("page")}
                         onclick={navigate.reform(|_: MouseEvent| Page::HeadOffice)}>
                         <span class={classes!("dot", head_office.connected.then_some("on"))} aria-hidden="true"></span>
-                        <span role="status">{head_office.label.clone()}</span>
+                        <span role="status">{crate::i18n::head_office(&head_office)}</span>
                     </button>
                     <span class="who">{staff.map(|s| format!("{} · {}", s.name, i18n::role(s.role))).unwrap_or_default()}</span>
                     <label class="sr-only" for="language">{t!("app-language")}</label>

@@ -13,11 +13,13 @@ use chrono::Weekday;
 use fluent_bundle::{FluentArgs, FluentBundle, FluentResource};
 use rapport_model::calls::{CallOutcome, CallReason};
 use rapport_model::duplicates::Reason;
+use rapport_model::ipc::{ErrorReply, HeadOffice, SaidArg};
 use rapport_model::outreach::{MessageKind, MessageStatus};
 use rapport_model::reports::Report;
 use rapport_model::schedule::DayOff;
 use rapport_model::staff::Language;
-use rapport_model::{AppointmentStatus, Channel, PointerKind, PracticalNeed, Role};
+use rapport_model::sync::OUTBOX_STUCK_MINUTES;
+use rapport_model::{AppointmentStatus, Channel, PointerKind, PracticalNeed, Role, Says};
 
 /// The catalogue's files, in the same order for every language.
 macro_rules! catalogue {
@@ -26,8 +28,9 @@ macro_rules! catalogue {
     };
 }
 
-const ENGLISH: &[&str] = catalogue!("en": "common", "app", "desk", "schedule", "people", "manage", "records");
-const HINDI: &[&str] = catalogue!("hi": "common", "app", "desk", "schedule", "people", "manage", "records");
+const ENGLISH: &[&str] =
+    catalogue!("en": "common", "app", "desk", "schedule", "people", "manage", "records", "refusals");
+const HINDI: &[&str] = catalogue!("hi": "common", "app", "desk", "schedule", "people", "manage", "records", "refusals");
 
 thread_local! {
     static CURRENT: Cell<Language> = const { Cell::new(Language::En) };
@@ -87,6 +90,61 @@ macro_rules! t {
         $( args.set(stringify!($name), $value); )+
         $crate::i18n::tr($id, Some(&args))
     }};
+}
+
+/// What a refused command says, in the current language: the core's sentence as a catalogue
+/// message (`refusal-…`) with its arguments put in words, or its English sentence when it
+/// has none.
+pub fn refusal(e: &ErrorReply) -> String {
+    let Some(said) = e.said.as_ref().filter(|s| s.what != Says::Other) else {
+        return e.message.clone();
+    };
+    let mut args = FluentArgs::new();
+    for (name, value) in &said.args {
+        match value {
+            SaidArg::Number(n) => args.set(name.clone(), *n),
+            SaidArg::Text(text) => args.set(name.clone(), text.clone()),
+            SaidArg::Day(d) => args.set(name.clone(), crate::format::day(*d)),
+            SaidArg::Role(r) => args.set(name.clone(), role(*r)),
+            SaidArg::Status(s) => args.set(name.clone(), status(*s)),
+            SaidArg::Away(off) => args.set(name.clone(), day_off(off)),
+        }
+    }
+    tr(&format!("refusal-{}", said.what.as_str()), Some(&args))
+}
+
+/// What the head-office indicator says: when the desk last synced, what waits to go up,
+/// conflicts (and those from head office not applied here), and head office's sending of the
+/// clinic's messages when it is late or unsure.
+pub fn head_office(h: &HeadOffice) -> String {
+    if !h.enrolled {
+        return t!("sync-not-connected");
+    }
+    let when = match h.last_success {
+        Some(at) => t!("sync-synced-at", time = crate::format::time(at)),
+        None => t!("sync-not-synced"),
+    };
+    let mut parts =
+        vec![if h.failing { t!("sync-unreachable", when = when) } else { t!("sync-reachable", when = when) }];
+    if h.pending > 0 {
+        parts.push(t!("sync-waiting", count = h.pending));
+    }
+    if h.conflicts > 0 {
+        let mut conflicts = t!("sync-conflicts", count = h.conflicts);
+        if h.quarantined > 0 {
+            conflicts = t!("sync-not-applied", conflicts = conflicts, count = h.quarantined);
+        }
+        parts.push(conflicts);
+    }
+    if let Some(outbox) = h.outbox {
+        if let Some(late) = outbox.late_minutes.filter(|m| *m >= OUTBOX_STUCK_MINUTES) {
+            parts.push(t!("sync-messages-late", minutes = late));
+        }
+        if outbox.uncertain > 0 {
+            parts.push(t!("sync-messages-unsure", count = outbox.uncertain));
+        }
+    }
+    parts.join(" · ")
 }
 
 /// A message whose id is made of a kind and one of the model's words (`status-booked`).

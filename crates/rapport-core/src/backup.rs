@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use rapport_model::Says;
+use rapport_model::ipc::Said;
 use rapport_model::sync::ChainRequest;
 use rapport_store::audit::{self, NewAuditEntry, Verification};
 use rapport_store::backup::{self as copy, ChainEnd};
@@ -113,6 +115,7 @@ pub(crate) fn catching_up() -> Error {
         "this desk was put back from a backup and must sync with head office once before anyone works on it \
          (run `rapport sync now`, or wait for the desk to reach head office)",
     )
+    .saying(Said::new(Says::CatchingUp))
 }
 
 /// Puts the backup `file` (with `file.key`) in place of the database at `db`, and returns it

@@ -3,21 +3,28 @@
 
 use std::fmt;
 
+use rapport_model::ipc::Said;
 use rapport_store::StoreError;
 use serde::Serialize;
 
-pub use rapport_model::ErrorCode;
+pub use rapport_model::{ErrorCode, Says};
 
-/// `{code, message}`, as the UI receives it.
+/// `{code, message, said}`, as the UI receives it: `said` is the sentence as a catalogue
+/// message, for the window to say in the staff member's language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Error {
     pub code: ErrorCode,
     pub message: String,
+    pub said: Option<Said>,
 }
 
 impl Error {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self { code, message: message.into(), said: None }
+    }
+
+    pub fn saying(self, said: Said) -> Self {
+        Self { said: Some(said), ..self }
     }
 
     pub fn invalid(message: impl Into<String>) -> Self {
@@ -62,13 +69,27 @@ impl From<StoreError> for Error {
             | StoreError::Sqlite(_)
             | StoreError::Io(_) => ErrorCode::Storage,
         };
-        Self::new(code, e.to_string())
+        let said = match &e {
+            StoreError::WrongKey => Some(Says::WrongPassphrase),
+            StoreError::PassphraseRequired => Some(Says::PassphraseRequired),
+            _ => None,
+        };
+        Self { said: said.map(Said::new), ..Self::new(code, e.to_string()) }
     }
 }
 
 impl From<rapport_model::patient::PatientError> for Error {
     fn from(e: rapport_model::patient::PatientError) -> Self {
-        Self::invalid(e.to_string())
+        use rapport_model::patient::PatientError as E;
+        let said = match &e {
+            E::NameMissing => Some(Says::NameMissing),
+            E::BirthDateInFuture => Some(Says::BirthDateInFuture),
+            E::BirthDateTooOld => Some(Says::BirthDateTooOld),
+            E::BirthYearOutOfRange => Some(Says::BirthYearOutOfRange),
+            E::PhoneTooShort => Some(Says::PhoneTooShort),
+            E::TooLong(..) | E::TooMany(_) | E::Text(_) => None,
+        };
+        Self { said: said.map(Said::new), ..Self::invalid(e.to_string()) }
     }
 }
 
@@ -80,7 +101,8 @@ impl From<rapport_model::pointer::PointerError> for Error {
 
 impl From<rapport_model::TransitionError> for Error {
     fn from(e: rapport_model::TransitionError) -> Self {
-        Self::conflict(e.to_string())
+        let said = Said::new(Says::CannotChangeStatus).with("from", e.from).with("to", e.to);
+        Self::conflict(e.to_string()).saying(said)
     }
 }
 

@@ -35,8 +35,9 @@ use std::sync::Arc;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{DateTime, Duration, Local, NaiveDate, Utc};
+use rapport_model::ipc::Said;
 use rapport_model::staff::normalize_login;
-use rapport_model::{Operation, Role, Staff, StaffId};
+use rapport_model::{Operation, Role, Says, Staff, StaffId};
 use rapport_store::audit::{self, NewAuditEntry};
 use rapport_store::{Store, meta, records};
 
@@ -117,7 +118,8 @@ impl Session {
             return Err(Error::new(
                 ErrorCode::PasswordChangeNeeded,
                 "your password was reset: choose a new one first (`rapport staff password`, or the window's form)",
-            ));
+            )
+            .saying(Said::new(Says::PasswordReset)));
         }
         Ok(())
     }
@@ -130,7 +132,8 @@ impl Session {
             Err(Error::new(
                 ErrorCode::Forbidden,
                 format!("the {} role may not {}", self.staff.role.label().to_lowercase(), describe(op)),
-            ))
+            )
+            .saying(Said::new(Says::RoleMayNot).with("role", self.staff.role)))
         }
     }
 }
@@ -289,12 +292,15 @@ impl Rapport {
             return Err(Error::new(
                 ErrorCode::AccountLocked,
                 format!("too many failed logins; try again in {LOCKOUT_MINUTES} minutes or ask a manager"),
-            ));
+            )
+            .saying(Said::new(Says::TooManyLogins).with("minutes", LOCKOUT_MINUTES)));
         }
         match found.filter(|_| ok) {
-            Some((staff, _)) if !staff.active => Err(Error::new(ErrorCode::AccountLocked, "this account is disabled")),
+            Some((staff, _)) if !staff.active => Err(Error::new(ErrorCode::AccountLocked, "this account is disabled")
+                .saying(Said::new(Says::AccountDisabled))),
             Some((staff, auth)) => Ok(Session::new(staff, auth.password_reset)),
-            None => Err(Error::new(ErrorCode::AuthFailed, "unknown login or wrong password")),
+            None => Err(Error::new(ErrorCode::AuthFailed, "unknown login or wrong password")
+                .saying(Said::new(Says::LoginFailed))),
         }
     }
 
@@ -316,7 +322,7 @@ impl Rapport {
             return Err(Error::invalid("a display name must be 1 to 120 characters"));
         }
         if records::staff_by_login(self.store.conn(), &login)?.is_some() {
-            return Err(Error::conflict("that login is taken"));
+            return Err(Error::conflict("that login is taken").saying(Said::new(Says::LoginTaken)));
         }
         let hash = hash_password(password)?;
         let now = self.clock.now();
@@ -457,13 +463,19 @@ fn site_code() -> Result<String> {
 }
 
 fn check_password(p: &Secret) -> Result<()> {
-    rapport_model::staff::check_password(p.expose()).map_err(Error::invalid)
+    rapport_model::staff::check_password(p.expose()).map_err(|e| {
+        let said = Said::new(Says::PasswordTooShort).with("min", rapport_model::staff::MIN_PASSWORD_CHARS);
+        Error::invalid(e).saying(said)
+    })
 }
 
 /// A new database key's protection: a passphrase must be long enough.
 pub(crate) fn check_protection(protection: &KeyProtection) -> Result<()> {
     match protection {
-        KeyProtection::Passphrase(p, _) => rapport_model::staff::check_passphrase(p.expose()).map_err(Error::invalid),
+        KeyProtection::Passphrase(p, _) => rapport_model::staff::check_passphrase(p.expose()).map_err(|e| {
+            let said = Said::new(Says::PassphraseTooShort).with("min", rapport_model::staff::MIN_PASSPHRASE_CHARS);
+            Error::invalid(e).saying(said)
+        }),
         KeyProtection::Keyring => Ok(()),
     }
 }

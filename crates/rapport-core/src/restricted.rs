@@ -6,6 +6,8 @@
 //! [`BREAK_GLASS_MINUTES`] in this app, not beyond.
 
 use chrono::Duration;
+use rapport_model::Says;
+use rapport_model::ipc::Said;
 use rapport_model::view::{BreakGlassEntry, PatientCard};
 use rapport_model::{Operation, PatientId};
 use rapport_store::{audit, records};
@@ -71,7 +73,8 @@ impl Rapport {
         Err(Error::new(
             ErrorCode::Restricted,
             "this record is restricted: say why you need it (recorded, and shown to the clinic's managers)",
-        ))
+        )
+        .saying(Said::new(Says::Restricted)))
     }
 
     /// The newest openings of restricted records, newest first (managers and admins).

@@ -3,6 +3,7 @@
 //! rules are `rapport_model::schedule`'s; this is where they meet the database.
 
 use chrono::{DateTime, Datelike, Duration, Local, NaiveDate, Timelike, Utc};
+use rapport_model::ipc::Said;
 use rapport_model::schedule::{
     self, DayOff, DoctorHours, TimeOff, WaitlistEntry, WaitlistOutcome, Week, WorkSession, weekday_name,
 };
@@ -10,7 +11,7 @@ use rapport_model::view::{
     BookingOutcome, DaySlots, DoctorView, FreeSlot, PatientHit, ScheduleRow, TimeOffAdded, WaitlistView, WeekDay,
     WeekView,
 };
-use rapport_model::{Appointment, AppointmentId, Booking, Operation, PatientId, Staff, StaffId};
+use rapport_model::{Appointment, AppointmentId, Booking, Operation, PatientId, Says, Staff, StaffId};
 use rapport_store::{records, schedule as store};
 use uuid::Uuid;
 
@@ -185,12 +186,17 @@ impl Rapport {
         let set = hours.set_by.is_some();
         match self.day_plan(&hours, day)? {
             Err(DayOff::NoHours) if !set => Ok(()),
-            Err(off) => Err(Error::conflict(format!("{name} is {} on {}", off.describe(), day.format("%a %-d %b")))),
-            Ok(sessions) if set && !schedule::fits(&sessions, minute, minutes) => Err(Error::conflict(format!(
-                "{name} does not see patients then: {} hours are {}",
-                weekday_name(day.weekday()),
-                schedule::format_sessions(&sessions)
-            ))),
+            Err(off) => Err(doctor_away(name, off, day)),
+            Ok(sessions) if set && !schedule::fits(&sessions, minute, minutes) => {
+                let hours = schedule::format_sessions(&sessions);
+                let said =
+                    Said::new(Says::DoctorNotWorking).with("doctor", name.as_str()).with("hours", hours.as_str());
+                Err(Error::conflict(format!(
+                    "{name} does not see patients then: {} hours are {hours}",
+                    weekday_name(day.weekday()),
+                ))
+                .saying(said))
+            }
             Ok(_) => Ok(()),
         }
     }
@@ -247,7 +253,7 @@ impl Rapport {
         if let Err(off) = self.day_plan(&hours, self.today())?
             && off != DayOff::NoHours
         {
-            return Err(Error::conflict(format!("{} is {} today", doctor.display_name, off.describe())));
+            return Err(doctor_away(&doctor.display_name, off, self.today()));
         }
         let (ms, rnd) = self.id_parts()?;
         let booking = Booking { patient, doctor: doctor.id, starts_at: now, minutes: hours.slot_minutes, reason };
@@ -341,7 +347,7 @@ impl Rapport {
         self.store.write(|tx| -> Result<()> {
             let entry = store::get_waitlist_entry(tx, id)?.ok_or_else(|| Error::not_found("waitlist entry"))?;
             if !store::close_waitlist_entry(tx, id, WaitlistOutcome::Removed, s.staff.id, now)? {
-                return Err(Error::conflict("that patient is no longer on the waitlist"));
+                return Err(not_on_waitlist());
             }
             log(tx, now, s, "waitlist.remove", Some(entry.patient_id), Some(&id.to_string()))
         })
@@ -372,7 +378,7 @@ impl Rapport {
         let waiting =
             store::get_waitlist_entry(self.store.conn(), entry)?.ok_or_else(|| Error::not_found("waitlist entry"))?;
         if waiting.closed_at.is_some() {
-            return Err(Error::conflict("that patient is no longer on the waitlist"));
+            return Err(not_on_waitlist());
         }
         let held = match waiting.appointment_id {
             Some(id) => records::get_appointment(self.store.conn(), id)?.filter(|a| !a.status.is_final()),
@@ -398,4 +404,15 @@ impl Rapport {
         })?;
         Ok(outcome)
     }
+}
+
+/// A doctor who is away on `day` (leave, a holiday, no hours that weekday).
+fn doctor_away(doctor: &str, off: DayOff, day: NaiveDate) -> Error {
+    let message = format!("{doctor} is {} on {}", off.describe(), day.format("%a %-d %b"));
+    Error::conflict(message)
+        .saying(Said::new(Says::DoctorAway).with("doctor", doctor).with("away", off).with("day", day))
+}
+
+fn not_on_waitlist() -> Error {
+    Error::conflict("that patient is no longer on the waitlist").saying(Said::new(Says::NotOnWaitlist))
 }

@@ -1,6 +1,8 @@
 //! Front-desk operations: patients, rapport pointers, appointments and the schedule.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use rapport_model::Says;
+use rapport_model::ipc::Said;
 use rapport_model::surveys::RecentAnswer;
 use rapport_model::view::{
     BookingOutcome, DoctorGlance, DoctorView, FreeSlot, MergedAway, PatientCard, PatientHit, PointerView, ScheduleRow,
@@ -273,10 +275,11 @@ impl Rapport {
         let conn = self.store.conn();
         let p = records::get_pointer(conn, id)?.ok_or_else(|| Error::not_found("pointer"))?;
         if p.retracted_at.is_some() {
-            return Err(Error::conflict("that pointer was retracted"));
+            return Err(Error::conflict("that pointer was retracted").saying(Said::new(Says::PointerRetracted)));
         }
         if records::pointer_is_superseded(conn, id)? {
-            return Err(Error::conflict("that pointer has a newer version; use that one"));
+            return Err(Error::conflict("that pointer has a newer version; use that one")
+                .saying(Said::new(Says::PointerSuperseded)));
         }
         Ok(p)
     }
@@ -487,12 +490,16 @@ fn ensure_doctor_free(
 ) -> Result<()> {
     let clash = records::overlapping_appointments(conn, doctor.id, starts_at, minutes)?;
     match clash.iter().find(|a| Some(a.id) != except) {
-        Some(other) => Err(Error::conflict(format!(
-            "{} already has an appointment at {}–{}",
-            doctor.display_name,
-            other.starts_at.with_timezone(&chrono::Local).format("%H:%M"),
-            other.ends_at().with_timezone(&chrono::Local).format("%H:%M")
-        ))),
+        Some(other) => {
+            let at = |t: DateTime<Utc>| t.with_timezone(&chrono::Local).format("%H:%M").to_string();
+            let (from, to) = (at(other.starts_at), at(other.ends_at()));
+            let said = Said::new(Says::DoctorBusy)
+                .with("doctor", doctor.display_name.as_str())
+                .with("from", from.as_str())
+                .with("to", to.as_str());
+            Err(Error::conflict(format!("{} already has an appointment at {from}–{to}", doctor.display_name))
+                .saying(said))
+        }
         None => Ok(()),
     }
 }
@@ -561,10 +568,12 @@ impl Rapport {
         let mut appt =
             records::get_appointment(self.store.conn(), id)?.ok_or_else(|| Error::not_found("appointment"))?;
         if !matches!(appt.status, AppointmentStatus::Booked | AppointmentStatus::Confirmed) {
+            let said = Said::new(Says::CannotMove).with("status", appt.status);
             return Err(Error::conflict(format!(
                 "a {} appointment cannot be moved",
                 appt.status.label().to_lowercase()
-            )));
+            ))
+            .saying(said));
         }
         rapport_model::appointment::check_start(starts_at, self.clock.now()).map_err(Error::invalid)?;
         let doctor = self.doctor(doctor.unwrap_or(appt.doctor))?;

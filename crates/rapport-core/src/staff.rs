@@ -4,6 +4,8 @@
 //! on what its owner wrote and in the audit log. Every change is audited and syncs to the
 //! clinic's desks (a password, and the flag that a manager reset it, only to the clinic's own).
 
+use rapport_model::Says;
+use rapport_model::ipc::Said;
 use rapport_model::staff::{Language, normalize_login};
 use rapport_model::{Operation, Role, Staff, StaffId};
 use rapport_store::audit::{self, NewAuditEntry};
@@ -36,11 +38,13 @@ impl Rapport {
             .ok_or_else(|| Error::not_found("staff member"))?;
         if !verify_password(current, &auth.password_hash) {
             self.store.write(|tx| log(tx, now, s, "staff.password_refused", &staff))?;
-            return Err(Error::new(ErrorCode::AuthFailed, "the current password is not right"));
+            return Err(Error::new(ErrorCode::AuthFailed, "the current password is not right")
+                .saying(Said::new(Says::CurrentPasswordWrong)));
         }
         check_password(new)?;
         if verify_password(new, &auth.password_hash) {
-            return Err(Error::invalid("the new password must differ from the current one"));
+            return Err(Error::invalid("the new password must differ from the current one")
+                .saying(Said::new(Says::PasswordSame)));
         }
         let hash = hash_password(new)?;
         self.store.write(|tx| -> Result<()> {

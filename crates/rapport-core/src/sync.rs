@@ -12,6 +12,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use rapport_model::Says;
+use rapport_model::ipc::Said;
 use rapport_model::sync::Entity;
 use rapport_model::sync::{
     ChainRequest, ChainResponse, Change, Conflict, ConflictKind, EnrollRequest, EnrollResponse, LogMark,
@@ -45,7 +47,8 @@ pub enum WireError {
 impl From<WireError> for Error {
     fn from(e: WireError) -> Self {
         match e {
-            WireError::Unreachable(why) => Error::new(ErrorCode::Offline, format!("head office is unreachable: {why}")),
+            WireError::Unreachable(why) => Error::new(ErrorCode::Offline, format!("head office is unreachable: {why}"))
+                .saying(Said::new(Says::HeadOfficeUnreachable)),
             WireError::Refused { refusal, .. } => Error::new(ErrorCode::Refused, refusal_words(&refusal)),
         }
     }

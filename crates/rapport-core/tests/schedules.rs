@@ -7,6 +7,8 @@ mod common;
 use chrono::{DateTime, Datelike, Duration, Local, NaiveDate, TimeZone, Utc, Weekday};
 use common::*;
 use rapport_core::{Booking, ErrorCode};
+use rapport_model::Says;
+use rapport_model::ipc::Said;
 use rapport_model::schedule::{DayOff, Week, parse_sessions};
 use rapport_model::view::FreeSlot;
 use rapport_model::{AppointmentStatus, PatientId, Role, StaffId, StatusChange};
@@ -100,6 +102,12 @@ fn leave_and_clinic_holidays_close_the_day_and_count_what_is_already_booked() {
     assert!(!c.app.free_slots(&admin, other, tue, 15).expect("slots").slots.is_empty(), "another doctor works");
     let err = book(&mut c, p, dr, local(tue + Duration::days(1), 10, 0)).expect_err("on leave");
     assert!(err.message.contains("on leave (conference)"), "{}", err.message);
+    // The window says it in the staff member's language: what, who, why and which day.
+    let said = Said::new(Says::DoctorAway)
+        .with("doctor", "dr.mehta (Clinician)")
+        .with("away", DayOff::Leave(Some("conference".into())))
+        .with("day", tue + Duration::days(1));
+    assert_eq!(err.said, Some(said));
 
     let holiday = next(Weekday::Fri);
     c.app.add_time_off(&admin, None, holiday, holiday, Some("Diwali")).expect("holiday");

@@ -6,8 +6,9 @@ mod common;
 
 use common::*;
 use rapport_core::{ErrorCode, Secret};
-use rapport_model::Role;
+use rapport_model::ipc::Said;
 use rapport_model::sync::Entity;
+use rapport_model::{Role, Says};
 
 const TEMPORARY: &str = "temporary-pass-9";
 const CHOSEN: &str = "chosen-by-her-77";
@@ -29,7 +30,8 @@ fn a_reset_password_works_once_and_must_be_changed_before_anything_else() {
     assert_eq!(blocked.code, ErrorCode::PasswordChangeNeeded);
 
     let wrong = c.app.change_password(&meera, &Secret::new("a-guess-12345"), &Secret::new(CHOSEN));
-    assert_eq!(wrong.expect_err("wrong current").code, ErrorCode::AuthFailed);
+    let wrong = wrong.expect_err("wrong current");
+    assert_eq!((wrong.code, wrong.said), (ErrorCode::AuthFailed, Some(Said::new(Says::CurrentPasswordWrong))));
     let same = c.app.change_password(&meera, &Secret::new(TEMPORARY), &Secret::new(TEMPORARY));
     assert_eq!(same.expect_err("unchanged").code, ErrorCode::InvalidInput);
     let short = c.app.change_password(&meera, &Secret::new(TEMPORARY), &Secret::new("short"));

@@ -252,3 +252,52 @@ mod tests {
         assert!(RefusalCode::ALL.iter().all(|c| seen.insert(c.as_str())));
     }
 }
+
+codes! {
+    /// What a refused operation says, as a message of the window's catalogue
+    /// (`refusal-<code>` in `ui/locales`), so the window says it in the staff member's language
+    /// ([`crate::ipc::Said`] carries it with its arguments). The English sentence beside it is
+    /// the CLI's, and the window's for a refusal without one of these (or from a newer core).
+    pub enum Says (unknown: Other) {
+        /// A refusal the window shows in English.
+        Other = "other",
+        WrongPassphrase = "wrong-passphrase",
+        PassphraseRequired = "passphrase-required",
+        /// `min`: characters.
+        PassphraseTooShort = "passphrase-too-short",
+        /// `min`: characters.
+        PasswordTooShort = "password-too-short",
+        PasswordSame = "password-same",
+        LoginFailed = "login-failed",
+        CurrentPasswordWrong = "current-password-wrong",
+        /// `minutes`: how long the lockout lasts.
+        TooManyLogins = "too-many-logins",
+        AccountDisabled = "account-disabled",
+        PasswordReset = "password-reset",
+        DeskLocked = "desk-locked",
+        Restricted = "restricted",
+        CatchingUp = "catching-up",
+        /// `role`: the staff member's.
+        RoleMayNot = "role-may-not",
+        LoginTaken = "login-taken",
+        /// `doctor`, `away` (leave, a holiday, no hours) and `day`.
+        DoctorAway = "doctor-away",
+        /// `doctor`, `hours` (her sessions that day).
+        DoctorNotWorking = "doctor-not-working",
+        /// `doctor`, `from`, `to` (HH:MM, the clinic's time).
+        DoctorBusy = "doctor-busy",
+        /// `status`: the appointment's.
+        CannotMove = "cannot-move",
+        /// `from` and `to`: statuses.
+        CannotChangeStatus = "cannot-change-status",
+        NotOnWaitlist = "not-on-waitlist",
+        PointerRetracted = "pointer-retracted",
+        PointerSuperseded = "pointer-superseded",
+        HeadOfficeUnreachable = "head-office-unreachable",
+        NameMissing = "name-missing",
+        BirthDateInFuture = "birth-date-in-future",
+        BirthDateTooOld = "birth-date-too-old",
+        BirthYearOutOfRange = "birth-year-out-of-range",
+        PhoneTooShort = "phone-too-short",
+    }
+}

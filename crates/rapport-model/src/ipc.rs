@@ -5,19 +5,110 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{AppointmentId, ErrorCode, PatientId, PointerId, PointerKind, Role, StaffId, StatusChange};
+use crate::codes::Says;
+use crate::schedule::DayOff;
+use crate::{
+    AppointmentId, AppointmentStatus, ErrorCode, PatientId, PointerId, PointerKind, Role, StaffId, StatusChange,
+};
 
-/// A refused command: a stable machine code the UI matches on, and a sentence for a person.
+/// A refused command: a stable machine code the UI matches on, and a sentence for a person
+/// (English; the window says it in the staff member's language when `said` is there).
 /// Never carries patient data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorReply {
     pub code: ErrorCode,
     pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub said: Option<Said>,
 }
 
 impl ErrorReply {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self { code, message: message.into(), said: None }
+    }
+
+    pub fn saying(self, said: Said) -> Self {
+        Self { said: Some(said), ..self }
+    }
+}
+
+/// What a refusal says, as a catalogue message and its arguments (see [`Says`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Said {
+    pub what: Says,
+    #[serde(default)]
+    pub args: Vec<(String, SaidArg)>,
+}
+
+impl Said {
+    pub fn new(what: Says) -> Self {
+        Self { what, args: Vec::new() }
+    }
+
+    pub fn with(mut self, name: &str, value: impl Into<SaidArg>) -> Self {
+        self.args.push((name.to_owned(), value.into()));
+        self
+    }
+}
+
+/// An argument of a refusal, typed so the window can put it in words: a role, a status or a
+/// day off in the current language, a day in its date format.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "value")]
+pub enum SaidArg {
+    Text(String),
+    Number(i64),
+    Day(NaiveDate),
+    Role(Role),
+    Status(AppointmentStatus),
+    Away(DayOff),
+}
+
+impl From<String> for SaidArg {
+    fn from(s: String) -> Self {
+        Self::Text(s)
+    }
+}
+
+impl From<&str> for SaidArg {
+    fn from(s: &str) -> Self {
+        Self::Text(s.to_owned())
+    }
+}
+
+impl From<usize> for SaidArg {
+    fn from(n: usize) -> Self {
+        Self::Number(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+}
+
+impl From<i64> for SaidArg {
+    fn from(n: i64) -> Self {
+        Self::Number(n)
+    }
+}
+
+impl From<NaiveDate> for SaidArg {
+    fn from(d: NaiveDate) -> Self {
+        Self::Day(d)
+    }
+}
+
+impl From<Role> for SaidArg {
+    fn from(r: Role) -> Self {
+        Self::Role(r)
+    }
+}
+
+impl From<AppointmentStatus> for SaidArg {
+    fn from(s: AppointmentStatus) -> Self {
+        Self::Status(s)
+    }
+}
+
+impl From<DayOff> for SaidArg {
+    fn from(off: DayOff) -> Self {
+        Self::Away(off)
     }
 }
 
@@ -56,8 +147,16 @@ pub struct HeadOffice {
     pub enrolled: bool,
     pub connected: bool,
     pub last_success: Option<DateTime<Utc>>,
-    /// What the indicator says.
-    pub label: String,
+    /// The last sync failed (head office unreachable, or refusing).
+    pub failing: bool,
+    /// Local changes head office has not acknowledged yet.
+    pub pending: u64,
+    /// Conflicts to look at; among them `quarantined`, changes from head office this desk
+    /// could not apply (sync went on without them).
+    pub conflicts: u64,
+    pub quarantined: u64,
+    /// How head office's sending of the clinic's messages stood at the last sync.
+    pub outbox: Option<crate::sync::OutboxHealth>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -506,4 +605,27 @@ pub struct WaitlistArgs {
 pub struct TakeSlotArgs {
     pub entry: uuid::Uuid,
     pub slot: crate::view::FreeSlot,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_crosses_to_the_window_with_what_it_says() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 7).expect("day");
+        let said = Said::new(Says::DoctorAway)
+            .with("doctor", "Dr. Asha Mehta")
+            .with("away", DayOff::Leave(Some("conference".into())))
+            .with("day", day);
+        let reply = ErrorReply::new(ErrorCode::Conflict, "Dr. Asha Mehta is on leave").saying(said);
+        let wire = serde_json::to_string(&reply).expect("json");
+        assert_eq!(serde_json::from_str::<ErrorReply>(&wire).expect("back"), reply);
+        // Without one, the reply is as before: `{code, message}`, read by older windows too.
+        let plain = serde_json::to_value(ErrorReply::new(ErrorCode::Storage, "disk full")).expect("json");
+        assert_eq!(plain, serde_json::json!({"code": "storage", "message": "disk full"}));
+        // What a newer core says that this window does not know reads as Other: English.
+        let newer = r#"{"code":"conflict","message":"m","said":{"what":"something-new","args":[]}}"#;
+        assert_eq!(serde_json::from_str::<ErrorReply>(newer).expect("reads").said.map(|s| s.what), Some(Says::Other));
+    }
 }

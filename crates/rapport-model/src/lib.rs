@@ -34,7 +34,7 @@ pub mod text;
 pub mod view;
 
 pub use appointment::{Appointment, AppointmentStatus, Booking, StatusChange, TransitionError, WaitCue, WaitLevel};
-pub use codes::{ErrorCode, RefusalCode};
+pub use codes::{ErrorCode, RefusalCode, Says};
 pub use ids::{AppointmentId, PatientId, PointerId, StaffId};
 pub use patient::{Attendant, Channel, Consent, NewPatient, Patient, PatientEdit, PracticalNeed, QuietHours};
 pub use pointer::{Pointer, PointerKind, PointerMark, PointerState, Source};

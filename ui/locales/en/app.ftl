@@ -17,3 +17,21 @@ app-language = Language
 app-password = Password
 app-lock = Lock
 app-lock-title = Lock (Ctrl+L)
+
+# The head-office indicator (top bar, login screen, head-office screen), its parts joined by " · ".
+sync-not-connected = Not connected to head office
+sync-not-synced = not synced yet
+sync-synced-at = synced { $time }
+sync-reachable = Head office: { $when }
+sync-unreachable = Head office unreachable ({ $when })
+sync-waiting = { $count } waiting
+sync-conflicts = { $count ->
+    [one] { $count } conflict
+   *[other] { $count } conflicts
+}
+sync-not-applied = { $conflicts } ({ $count } not applied here)
+sync-messages-late = messages { $minutes } min late
+sync-messages-unsure = { $count ->
+    [one] { $count } message to check
+   *[other] { $count } messages to check
+}

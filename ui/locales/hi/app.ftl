@@ -17,3 +17,21 @@ app-language = भाषा
 app-password = पासवर्ड
 app-lock = लॉक
 app-lock-title = लॉक करें (Ctrl+L)
+
+# The head-office indicator (top bar, login screen, head-office screen), its parts joined by " · ".
+sync-not-connected = मुख्य कार्यालय से नहीं जुड़ा
+sync-not-synced = अभी सिंक नहीं हुआ
+sync-synced-at = { $time } पर सिंक हुआ
+sync-reachable = मुख्य कार्यालय: { $when }
+sync-unreachable = मुख्य कार्यालय से संपर्क नहीं ({ $when })
+sync-waiting = { $count } भेजने बाकी
+sync-conflicts = { $count ->
+    [one] { $count } टकराव
+   *[other] { $count } टकराव
+}
+sync-not-applied = { $conflicts } ({ $count } यहाँ लागू नहीं हुए)
+sync-messages-late = संदेश { $minutes } मिनट देर से
+sync-messages-unsure = { $count ->
+    [one] { $count } संदेश जाँचना है
+   *[other] { $count } संदेश जाँचने हैं
+}

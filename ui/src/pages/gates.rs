@@ -64,7 +64,7 @@ impl Gate {
             busy.set(false);
             match result {
                 Ok(s) => on_done.emit(s),
-                Err(e) => error.set(Some(e.message)),
+                Err(e) => error.set(Some(crate::i18n::refusal(&e))),
             }
         });
     }
@@ -307,7 +307,7 @@ pub fn Login(props: &GateProps) -> Html {
                 <p class="brand-mark">{"Rapport"}</p>
                 <h1 id="login-title">{props.state.clinic_name.clone().unwrap_or_else(|| t!("gates-log-in"))}</h1>
                 if props.state.head_office.enrolled {
-                    <p class="hint" role="status" id="login-head-office">{props.state.head_office.label.clone()}</p>
+                    <p class="hint" role="status" id="login-head-office">{crate::i18n::head_office(&props.state.head_office)}</p>
                 }
                 <Field id="login-name" label={t!("gates-login")} value={(*login).clone()} on_input={set_login}
                     autocomplete="username" node_ref={gate.first.clone()} />

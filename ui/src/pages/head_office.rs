@@ -307,7 +307,7 @@ pub fn EnrollSection() -> Html {
                 <p class="success" role="status" id="enroll-done">{t!("office-enrolled")}</p>
             }
             if enrolled && !*again {
-                <p id="enroll-status">{desk.state.head_office.label.clone()}</p>
+                <p id="enroll-status">{crate::i18n::head_office(&desk.state.head_office)}</p>
                 <div class="actions">
                     <button id="open-head-office" onclick={open_status}>{t!("office-open-status")}</button>
                     <button class="quiet" id="enroll-again" onclick={enroll_again}>{t!("office-enroll-again")}</button>

@@ -54,7 +54,9 @@ fn DuplicateQueue() -> Html {
         use_effect_with((*band, *generation), move |(band, _)| {
             let band = *band;
             pairs.set(None);
-            spawn_local(async move { pairs.set(Some(api::duplicate_pairs(band).await.map_err(|e| e.message))) });
+            spawn_local(async move {
+                pairs.set(Some(api::duplicate_pairs(band).await.map_err(|e| crate::i18n::refusal(&e))))
+            });
         });
     }
     let on_band = {
@@ -80,7 +82,7 @@ fn DuplicateQueue() -> Html {
             spawn_local(async move {
                 let said = match api::unmerge_patients(merge.id).await {
                     Ok(_) => t!("records-unmerged"),
-                    Err(e) => t!("records-not-undone", why = e.message),
+                    Err(e) => t!("records-not-undone", why = crate::i18n::refusal(&e)),
                 };
                 on_done.emit(Done::Undone(said));
             });
@@ -256,7 +258,7 @@ fn MergeReview(props: &ReviewProps) -> Html {
         use_effect_with((keep, other), move |&(keep, other)| {
             preview.set(None);
             spawn_local(async move {
-                let got = api::merge_preview(keep, other).await.map_err(|e| e.message);
+                let got = api::merge_preview(keep, other).await.map_err(|e| crate::i18n::refusal(&e));
                 if let Ok(p) = &got {
                     choices.set(p.differences.iter().map(|d| (d.field.clone(), d.default)).collect());
                 }
@@ -284,7 +286,7 @@ fn MergeReview(props: &ReviewProps) -> Html {
                         let (kept, gone) = names.unwrap_or_default();
                         on_done.emit(Done::Merged(m, t!("records-merged", gone = gone, kept = kept)));
                     }
-                    Err(e) => error.set(Some(e.message)),
+                    Err(e) => error.set(Some(crate::i18n::refusal(&e))),
                 }
                 busy.set(false);
             });
@@ -426,7 +428,7 @@ fn ImportFile() -> Html {
                             }
                         });
                     });
-                    let got = api::import_file(&args).await.map_err(|e| e.message);
+                    let got = api::import_file(&args).await.map_err(|e| crate::i18n::refusal(&e));
                     drop(poll);
                     checked.set(dry_run && got.as_ref().is_ok_and(|r| r.refused.is_empty()));
                     report.set(Some(got));
@@ -506,7 +508,7 @@ fn ExportFile() -> Html {
             busy.set(true);
             let (saved, busy) = (saved.clone(), busy.clone());
             spawn_local(async move {
-                saved.set(Some((kind, api::export_records(kind).await.map_err(|e| e.message))));
+                saved.set(Some((kind, api::export_records(kind).await.map_err(|e| crate::i18n::refusal(&e)))));
                 busy.set(false);
             });
         })
@@ -578,7 +580,9 @@ fn BreakGlassLog() -> Html {
     {
         let entries = entries.clone();
         use_effect_with((), move |()| {
-            spawn_local(async move { entries.set(Some(api::break_glass_log().await.map_err(|e| e.message))) });
+            spawn_local(async move {
+                entries.set(Some(api::break_glass_log().await.map_err(|e| crate::i18n::refusal(&e))))
+            });
         });
     }
     html! {
