@@ -6,7 +6,7 @@ use std::rc::Rc;
 use chrono::NaiveDate;
 use rapport_model::ipc::WalkInArgs;
 use rapport_model::pointer::MAX_POINTER_TEXT;
-use rapport_model::view::{DoctorView, PatientCard, PointerView};
+use rapport_model::view::{PatientCard, PointerView};
 use rapport_model::{Appointment, PatientId, PointerKind, PointerState, StaffId, StatusChange};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -14,6 +14,7 @@ use yew::prelude::*;
 
 use crate::app::{Desk, Page};
 use crate::components::patient_edit::PatientEditForm;
+use crate::components::use_doctors;
 use crate::{api, format, i18n, t};
 
 #[derive(Properties, PartialEq)]
@@ -503,26 +504,10 @@ struct WalkInProps {
 #[component]
 fn WalkIn(props: &WalkInProps) -> Html {
     let Some(desk) = use_context::<Desk>() else { return html! {} };
-    let doctors = use_state(Vec::<DoctorView>::new);
     let doctor = use_state(|| props.usual);
     let reason = use_node_ref();
     let error = use_state(|| None::<String>);
-    {
-        let (doctors, doctor, error, desk) = (doctors.clone(), doctor.clone(), error.clone(), desk.clone());
-        use_effect_with((), move |_| {
-            spawn_local(async move {
-                match api::doctors().await {
-                    Ok(d) => {
-                        if doctor.is_none_or(|id| !d.iter().any(|x| x.id == id)) {
-                            doctor.set(d.first().map(|d| d.id));
-                        }
-                        doctors.set(d);
-                    }
-                    Err(e) => error.set(desk.message(e)),
-                }
-            });
-        });
-    }
+    let doctors = use_doctors(Some(doctor.clone()), Some(error.clone()));
     let onsubmit = {
         let (doctor, reason, error, desk, on_done, patient) =
             (doctor.clone(), reason.clone(), error.clone(), desk.clone(), props.on_done.clone(), props.patient);

@@ -5,14 +5,13 @@
 //! refuses.
 
 use chrono::NaiveTime;
-use rapport_model::view::DoctorView;
 use rapport_model::{Attendant, Patient, PatientEdit, PracticalNeed, QuietHours, StaffId};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::app::Desk;
-use crate::components::{Field, use_focus_on};
+use crate::components::{Field, use_doctors, use_focus_on};
 use crate::dom::select_value;
 use crate::{api, t};
 
@@ -192,21 +191,11 @@ pub struct PatientEditProps {
 pub fn PatientEditForm(props: &PatientEditProps) -> Html {
     let Some(desk) = use_context::<Desk>() else { return html! {} };
     let form = use_state(|| Form::of(&props.patient));
-    let doctors = use_state(Vec::<DoctorView>::new);
     let error = use_state(|| None::<String>);
+    let doctors = use_doctors(None, Some(error.clone()));
     let busy = use_state(|| false);
     let first = use_node_ref();
     use_focus_on(first.clone(), 0);
-    {
-        let doctors = doctors.clone();
-        use_effect_with((), move |()| {
-            spawn_local(async move {
-                if let Ok(list) = api::doctors().await {
-                    doctors.set(list);
-                }
-            });
-        });
-    }
     let set = |apply: fn(&mut Form, String)| {
         let form = form.clone();
         Callback::from(move |v: String| {

@@ -14,11 +14,11 @@ use rapport_model::ipc::CampaignArgs;
 use rapport_model::reports::{CountRow, NOT_RECORDED, NoShowRow, ProfileReport, Report, WAIT_STANDARD, WaitingReport};
 use rapport_model::segments::{SavedSegment, SegmentFilter, SegmentSize};
 use rapport_model::surveys::{MAX_SURVEY_DELAY_HOURS, SurveyEdit, SurveyResults, SurveySettings};
-use rapport_model::view::DoctorView;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::app::Desk;
+use crate::components::use_doctors;
 use crate::dom::{checked, input_value, select_value};
 use crate::{api, format, i18n, t};
 
@@ -706,18 +706,15 @@ fn NewCampaign(props: &NewCampaignProps) -> Html {
 fn SurveySetup() -> Html {
     let Some(desk) = use_context::<Desk>() else { return html! {} };
     let settings = use_state(|| None::<SurveySettings>);
-    let doctors = use_state(Vec::<DoctorView>::new);
+    let doctors = use_doctors(None, None);
     let said = use_state(|| None::<Result<String, String>>);
     {
-        let (settings, doctors, said, desk) = (settings.clone(), doctors.clone(), said.clone(), desk.clone());
+        let (settings, said, desk) = (settings.clone(), said.clone(), desk.clone());
         use_effect_with((), move |_| {
             spawn_local(async move {
                 match api::survey_settings().await {
                     Ok(s) => settings.set(Some(s)),
                     Err(e) => said.set(desk.message(e).map(Err)),
-                }
-                if let Ok(d) = api::doctors().await {
-                    doctors.set(d);
                 }
             });
         });

@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use rapport_model::view::{DoctorGlance, DoctorView};
+use rapport_model::view::DoctorGlance;
 use rapport_model::{PatientId, Role, StaffId};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlSelectElement;
@@ -10,6 +10,7 @@ use yew::prelude::*;
 
 use crate::app::Desk;
 use crate::components::patient_card::PatientCardView;
+use crate::components::use_doctors;
 use crate::{format, i18n, t};
 
 #[derive(Properties, PartialEq)]
@@ -20,28 +21,12 @@ pub struct GlanceProps {
 #[component]
 pub fn Glance(props: &GlanceProps) -> Html {
     let Some(desk) = use_context::<Desk>() else { return html! {} };
-    let doctors = use_state(Vec::<DoctorView>::new);
     let me = desk.state.staff.as_ref().filter(|s| s.role == Role::Clinician).map(|s| s.id);
     let doctor = use_state(|| me);
     let chosen = use_state(|| props.patient);
     let glance = use_state(|| None::<Rc<DoctorGlance>>);
     let error = use_state(|| None::<String>);
-    {
-        let (doctors, doctor, error, desk) = (doctors.clone(), doctor.clone(), error.clone(), desk.clone());
-        use_effect_with((), move |_| {
-            spawn_local(async move {
-                match crate::api::doctors().await {
-                    Ok(d) => {
-                        if doctor.is_none() {
-                            doctor.set(d.first().map(|d| d.id));
-                        }
-                        doctors.set(d);
-                    }
-                    Err(e) => error.set(desk.message(e)),
-                }
-            });
-        });
-    }
+    let doctors = use_doctors(Some(doctor.clone()), Some(error.clone()));
     let load = {
         let (glance, error, desk) = (glance.clone(), error.clone(), desk.clone());
         Callback::from(move |(doctor, patient): (StaffId, Option<PatientId>)| {

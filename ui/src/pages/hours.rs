@@ -6,12 +6,12 @@ use chrono::NaiveDate;
 use rapport_model::StaffId;
 use rapport_model::ipc::{HoursArgs, TimeOffArgs};
 use rapport_model::schedule::{self, SLOT_CHOICES, TimeOff, Week, format_sessions, parse_sessions};
-use rapport_model::view::DoctorView;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::app::Desk;
+use crate::components::use_doctors;
 use crate::{api, format, i18n, t};
 
 /// The ids of the weekday fields, Monday first.
@@ -24,12 +24,12 @@ fn value(node: &NodeRef) -> String {
 #[component]
 pub fn HoursSection() -> Html {
     let Some(desk) = use_context::<Desk>() else { return html! {} };
-    let doctors = use_state(Vec::<DoctorView>::new);
     let doctor = use_state(|| None::<StaffId>);
     let hours = use_state(|| None::<schedule::DoctorHours>);
     let time_off = use_state(Vec::<TimeOff>::new);
     let said = use_state(|| None::<String>);
     let error = use_state(|| None::<String>);
+    let doctors = use_doctors(Some(doctor.clone()), Some(error.clone()));
     let days: [NodeRef; 7] = std::array::from_fn(|_| NodeRef::default());
     let days = use_state(move || days);
     let slot = use_node_ref();
@@ -47,20 +47,8 @@ pub fn HoursSection() -> Html {
         })
     };
     {
-        let (doctors, doctor, error, desk, load_off) =
-            (doctors.clone(), doctor.clone(), error.clone(), desk.clone(), load_off.clone());
-        use_effect_with((), move |_| {
-            load_off.emit(());
-            spawn_local(async move {
-                match api::doctors().await {
-                    Ok(d) => {
-                        doctor.set(d.first().map(|d| d.id));
-                        doctors.set(d);
-                    }
-                    Err(e) => error.set(desk.message(e)),
-                }
-            });
-        });
+        let load_off = load_off.clone();
+        use_effect_with((), move |_| load_off.emit(()));
     }
     {
         let (hours, error, desk) = (hours.clone(), error.clone(), desk.clone());

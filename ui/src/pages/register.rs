@@ -3,14 +3,14 @@
 use std::rc::Rc;
 
 use rapport_model::ipc::DuplicateArgs;
-use rapport_model::view::{DoctorView, DuplicateMatch};
+use rapport_model::view::DuplicateMatch;
 use rapport_model::{NewPatient, PracticalNeed, StaffId};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
 use crate::app::{Desk, Page};
-use crate::components::{Field, use_focus_on};
+use crate::components::{Field, use_doctors, use_focus_on};
 use crate::{api, format, i18n, t};
 
 /// A change to the draft, applied to the latest one: keystrokes that arrive faster than the
@@ -84,23 +84,12 @@ impl Draft {
 pub fn Register() -> Html {
     let Some(desk) = use_context::<Desk>() else { return html! {} };
     let draft = use_reducer(Draft::default);
-    let doctors = use_state(Vec::<DoctorView>::new);
     let dupes = use_state(Vec::<DuplicateMatch>::new);
     let error = use_state(|| None::<String>);
+    let doctors = use_doctors(None, Some(error.clone()));
     let busy = use_state(|| false);
     let first = use_node_ref();
     use_focus_on(first.clone(), 0);
-    {
-        let (doctors, desk, error) = (doctors.clone(), desk.clone(), error.clone());
-        use_effect_with((), move |_| {
-            spawn_local(async move {
-                match api::doctors().await {
-                    Ok(d) => doctors.set(d),
-                    Err(e) => error.set(desk.message(e)),
-                }
-            });
-        });
-    }
     // The duplicate check runs whenever what it looks at changes.
     {
         let (dupes, desk, error) = (dupes.clone(), desk.clone(), error.clone());

@@ -4,13 +4,14 @@
 
 use chrono::Duration;
 use rapport_model::schedule::format_sessions;
-use rapport_model::view::{DoctorView, WeekView};
+use rapport_model::view::WeekView;
 use rapport_model::{AppointmentStatus, StaffId};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
 use crate::app::{Desk, Page};
+use crate::components::use_doctors;
 use crate::{api, format, i18n, t};
 
 #[derive(Properties, PartialEq)]
@@ -21,27 +22,11 @@ pub struct WeekProps {
 #[component]
 pub fn Week(props: &WeekProps) -> Html {
     let Some(desk) = use_context::<Desk>() else { return html! {} };
-    let doctors = use_state(Vec::<DoctorView>::new);
     let doctor = use_state(|| props.doctor);
     let from = use_state(|| desk.state.today);
     let week = use_state(|| None::<WeekView>);
     let error = use_state(|| None::<String>);
-    {
-        let (doctors, doctor, error, desk) = (doctors.clone(), doctor.clone(), error.clone(), desk.clone());
-        use_effect_with((), move |_| {
-            spawn_local(async move {
-                match api::doctors().await {
-                    Ok(d) => {
-                        if doctor.is_none() {
-                            doctor.set(d.first().map(|d| d.id));
-                        }
-                        doctors.set(d);
-                    }
-                    Err(e) => error.set(desk.message(e)),
-                }
-            });
-        });
-    }
+    let doctors = use_doctors(Some(doctor.clone()), Some(error.clone()));
     {
         let (week, error, desk) = (week.clone(), error.clone(), desk.clone());
         use_effect_with((*doctor, *from), move |&(doctor, from)| {
