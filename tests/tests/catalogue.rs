@@ -14,7 +14,7 @@ use rapport_model::{AppointmentStatus, PointerKind, Role, Says};
 const LANGUAGES: [&str; 2] = ["en", "hi"];
 
 /// Messages named at run time from one of the model's words (`i18n.rs`, `format.rs`), or from
-/// what a refusal says (`refusal-`, [`Says`]).
+/// what a refusal says (`refusal-`, [`Says`]) and the field it names (`field-`).
 const FAMILIES: &[&str] = &[
     "status-",
     "role-",
@@ -28,6 +28,7 @@ const FAMILIES: &[&str] = &[
     "month-short-",
     "likeness-",
     "refusal-",
+    "field-",
 ];
 
 fn root() -> PathBuf {
@@ -60,7 +61,8 @@ fn unique_ids(ids: Vec<String>, path: &Path) -> Vec<String> {
     ids
 }
 
-fn ui_sources() -> Vec<(PathBuf, String)> {
+/// The Rust files under `dir` (relative to the workspace), with their text.
+fn sources(dir: &str) -> Vec<(PathBuf, String)> {
     fn walk(dir: &Path, out: &mut Vec<(PathBuf, String)>) {
         for entry in std::fs::read_dir(dir).expect("read dir") {
             let path = entry.expect("entry").path();
@@ -72,8 +74,29 @@ fn ui_sources() -> Vec<(PathBuf, String)> {
         }
     }
     let mut out = Vec::new();
-    walk(&root().join("ui/src"), &mut out);
+    walk(&root().join(dir), &mut out);
     out
+}
+
+fn ui_sources() -> Vec<(PathBuf, String)> {
+    sources("ui/src")
+}
+
+/// The fields the model's and the core's checks name in a refusal (`check("given name", …)`,
+/// `TooMany("attendants")`), which the window words through `field-<name>` (tests left out).
+fn refused_fields() -> BTreeSet<String> {
+    const CALLS: [&str; 4] = ["check(\"", "check_phone(\"", "check_attendant(\"", "TooMany(\""];
+    let mut fields = BTreeSet::new();
+    for (_, text) in sources("crates/rapport-model/src").into_iter().chain(sources("crates/rapport-core/src")) {
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for call in CALLS {
+            for (i, _) in code.match_indices(call) {
+                let field = code[i + call.len()..].split('"').next().unwrap_or_default();
+                fields.insert(field.to_owned());
+            }
+        }
+    }
+    fields
 }
 
 /// The ids in `t!("…"` and `tr("…"` calls (comments left out).
@@ -141,6 +164,7 @@ fn every_message_asked_for_exists_and_every_message_is_asked_for() {
         .chain((0..7).flat_map(|d| [format!("weekday-{d}"), format!("weekday-short-{d}")]))
         .chain((1..=12).map(|m| format!("month-short-{m}")))
         .chain(Says::ALL.iter().filter(|s| **s != Says::Other).map(|s| format!("refusal-{}", s.as_str())))
+        .chain(refused_fields().iter().map(|f| format!("field-{}", f.replace(' ', "-"))))
         .collect();
     for id in &words {
         assert!(english.contains(id), "the catalogue lacks `{id}`");

@@ -762,6 +762,15 @@ async fn schedules(driver: &WebDriver, shots: &Shots, booked: &str) -> WebDriver
     search.send_keys(Key::Enter).await?;
     by_xpath(driver, "//article[@id='patient-card'][contains(., 'Nila Testwood')]").await?;
     screenshot(driver, shots, "hindi-card").await?;
+    // A field the model refuses is named in Hindi: a preferred name with no letter in it.
+    click_id(driver, "edit-details").await?;
+    by_id(driver, "edit-preferred").await?.clear().await?;
+    type_into(driver, "edit-preferred", "...").await?;
+    click_id(driver, "edit-save").await?;
+    by_xpath(driver, "//p[@id='edit-error'][contains(., 'पसंदीदा नाम में कम से कम एक अक्षर')]").await?;
+    screenshot(driver, shots, "hindi-field-refusal").await?;
+    click(driver, "//form[@id='patient-edit']//div[@class='actions']/button[@type='button']").await?;
+    by_id(driver, "edit-details").await?;
     // The choice is hers: it is kept for her next time, and the language select says so.
     let chosen = by_xpath(driver, "//select[@id='language']/option[@value='hi']").await?;
     assert!(chosen.is_selected().await?, "Hindi stays chosen");

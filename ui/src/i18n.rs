@@ -104,6 +104,7 @@ pub fn refusal(e: &ErrorReply) -> String {
         match value {
             SaidArg::Number(n) => args.set(name.clone(), *n),
             SaidArg::Text(text) => args.set(name.clone(), text.clone()),
+            SaidArg::Field(field) => args.set(name.clone(), field_name(field)),
             SaidArg::Day(d) => args.set(name.clone(), crate::format::day(*d)),
             SaidArg::Role(r) => args.set(name.clone(), role(*r)),
             SaidArg::Status(s) => args.set(name.clone(), status(*s)),
@@ -111,6 +112,14 @@ pub fn refusal(e: &ErrorReply) -> String {
         }
     }
     tr(&format!("refusal-{}", said.what.as_str()), Some(&args))
+}
+
+/// A field a refusal names (the model's English name, `given name`), in the current language:
+/// `field-given-name`, or the name as it came if the catalogue does not have it.
+fn field_name(field: &str) -> String {
+    let id = format!("field-{}", field.replace(' ', "-"));
+    let words = tr(&id, None);
+    if words == id { field.to_owned() } else { words }
 }
 
 /// What the head-office indicator says: when the desk last synced, what waits to go up,

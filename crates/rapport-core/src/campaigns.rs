@@ -41,8 +41,7 @@ impl Rapport {
         if name.is_empty() {
             return Err(Error::invalid("a campaign needs a name"));
         }
-        text::check("the campaign's name", name, TextRule::Line, MAX_CAMPAIGN_NAME)
-            .map_err(|e| Error::invalid(e.to_string()))?;
+        text::check("campaign name", name, TextRule::Line, MAX_CAMPAIGN_NAME)?;
         if !TEMPLATE_CHANNELS.contains(&c.channel) {
             return Err(Error::invalid("a campaign goes by sms or email"));
         }

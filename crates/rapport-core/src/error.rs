@@ -82,20 +82,35 @@ impl From<rapport_model::patient::PatientError> for Error {
     fn from(e: rapport_model::patient::PatientError) -> Self {
         use rapport_model::patient::PatientError as E;
         let said = match &e {
-            E::NameMissing => Some(Says::NameMissing),
-            E::BirthDateInFuture => Some(Says::BirthDateInFuture),
-            E::BirthDateTooOld => Some(Says::BirthDateTooOld),
-            E::BirthYearOutOfRange => Some(Says::BirthYearOutOfRange),
-            E::PhoneTooShort => Some(Says::PhoneTooShort),
-            E::TooLong(..) | E::TooMany(_) | E::Text(_) => None,
+            E::NameMissing => Said::new(Says::NameMissing),
+            E::BirthDateInFuture => Said::new(Says::BirthDateInFuture),
+            E::BirthDateTooOld => Said::new(Says::BirthDateTooOld),
+            E::BirthYearOutOfRange => Said::new(Says::BirthYearOutOfRange),
+            E::PhoneTooShort => Said::new(Says::PhoneTooShort),
+            E::TooLong(field, max) => Said::field(Says::FieldTooLong, field).with("max", *max),
+            E::TooMany(field) => Said::field(Says::FieldTooMany, field).with("max", rapport_model::schema::MAX_LIST),
+            E::Text(t) => t.into(),
         };
-        Self { said: said.map(Said::new), ..Self::invalid(e.to_string()) }
+        Self::invalid(e.to_string()).saying(said)
     }
 }
 
 impl From<rapport_model::pointer::PointerError> for Error {
     fn from(e: rapport_model::pointer::PointerError) -> Self {
-        Self::invalid(e.to_string())
+        use rapport_model::pointer::PointerError as E;
+        let said = match &e {
+            E::Empty => Said::new(Says::PointerEmpty),
+            E::Retracted => Said::new(Says::PointerRetracted),
+            E::Text(t) => t.into(),
+        };
+        Self::invalid(e.to_string()).saying(said)
+    }
+}
+
+/// A refused text names its field, in the staff member's language in the window.
+impl From<rapport_model::text::TextError> for Error {
+    fn from(e: rapport_model::text::TextError) -> Self {
+        Self::invalid(e.to_string()).saying((&e).into())
     }
 }
 

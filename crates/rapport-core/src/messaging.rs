@@ -64,8 +64,7 @@ impl Rapport {
             return Err(Error::invalid("templates are for sms and email; calls go on the call list"));
         }
         let language = outreach::normalize_language(t.language).map_err(|e| Error::invalid(e.to_string()))?;
-        text::check("the template", t.text, TextRule::Lines, outreach::MAX_TEMPLATE_CHARS)
-            .map_err(|e| Error::invalid(e.to_string()))?;
+        text::check("template", t.text, TextRule::Lines, outreach::MAX_TEMPLATE_CHARS)?;
         Template::parse_for(t.kind, t.text).map_err(|e| Error::invalid(e.to_string()))?;
         let dlt = t.dlt_template_id.map(str::trim).filter(|d| !d.is_empty());
         if let Some(d) = dlt {
@@ -121,8 +120,7 @@ impl Rapport {
         if tag.is_empty() {
             return Err(Error::invalid("a recall rule needs a condition tag"));
         }
-        text::check("the tag", &tag, TextRule::Line, rapport_model::schema::MAX_TAG)
-            .map_err(|e| Error::invalid(e.to_string()))?;
+        text::check("condition tag", &tag, TextRule::Line, rapport_model::schema::MAX_TAG)?;
         if !(1..=outreach::MAX_RECALL_MONTHS).contains(&every_months) {
             return Err(Error::invalid(format!("a recall comes every 1 to {} months", outreach::MAX_RECALL_MONTHS)));
         }

@@ -49,8 +49,7 @@ impl Rapport {
         }
         // The reason goes to head office in the audit chain: it must pass its rules for a line.
         let reason: String = reason.chars().take(MAX_REASON).collect();
-        rapport_model::text::check("the reason", &reason, rapport_model::text::TextRule::Line, MAX_REASON)
-            .map_err(|e| Error::invalid(e.to_string()))?;
+        rapport_model::text::check("reason", &reason, rapport_model::text::TextRule::Line, MAX_REASON)?;
         let id = records::canonical(self.store.conn(), id)?;
         let now = self.clock.now();
         self.store.write(|tx| log(tx, now, s, BREAK_GLASS, Some(id), Some(&reason)))?;

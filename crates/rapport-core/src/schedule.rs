@@ -35,8 +35,7 @@ fn local_minute(at: DateTime<Utc>) -> (NaiveDate, u16) {
 fn clean_note(note: Option<&str>) -> Result<Option<String>> {
     let note = note.map(str::trim).filter(|n| !n.is_empty());
     if let Some(n) = note {
-        rapport_model::text::check("note", n, rapport_model::text::TextRule::Line, schedule::MAX_NOTE)
-            .map_err(|e| Error::invalid(e.to_string()))?;
+        rapport_model::text::check("note", n, rapport_model::text::TextRule::Line, schedule::MAX_NOTE)?;
     }
     Ok(note.map(str::to_owned))
 }

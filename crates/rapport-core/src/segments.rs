@@ -176,8 +176,7 @@ impl Rapport {
         if name.is_empty() {
             return Err(Error::invalid("a segment needs a name"));
         }
-        text::check("the segment's name", &name, TextRule::Line, MAX_SEGMENT_NAME)
-            .map_err(|e| Error::invalid(e.to_string()))?;
+        text::check("segment name", &name, TextRule::Line, MAX_SEGMENT_NAME)?;
         let (ms, rnd) = self.id_parts()?;
         let now = self.clock.now();
         self.store.write(|tx| -> Result<SavedSegment> {

@@ -4,6 +4,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rapport_model::Says;
 use rapport_model::ipc::Said;
 use rapport_model::surveys::RecentAnswer;
+use rapport_model::text::{self, TextRule};
 use rapport_model::view::{
     BookingOutcome, DoctorGlance, DoctorView, FreeSlot, MergedAway, PatientCard, PatientHit, PointerView, ScheduleRow,
 };
@@ -311,8 +312,9 @@ impl Rapport {
         s.require(Operation::MarkPointer)?;
         let pointer = self.live_pointer(id)?;
         let note = note.map(str::trim).filter(|n| !n.is_empty());
-        if note.is_some_and(|n| n.chars().count() > rapport_model::pointer::MAX_POINTER_TEXT) {
-            return Err(Error::invalid("a note is at most 500 characters"));
+        if let Some(n) = note {
+            // As head office checks a mark's note.
+            text::check("note", n, TextRule::Lines, rapport_model::pointer::MAX_POINTER_TEXT)?;
         }
         let (ms, rnd) = self.id_parts()?;
         let mark_id = *uuid_from(ms, rnd).as_bytes();

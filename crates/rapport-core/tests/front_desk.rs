@@ -6,6 +6,8 @@ mod common;
 use chrono::{Duration, NaiveDate};
 use common::*;
 use rapport_core::{Booking, ErrorCode, NewPointer, Session};
+use rapport_model::Says;
+use rapport_model::ipc::Said;
 use rapport_model::{
     AppointmentStatus, PatientEdit, PointerKind, PointerState, Role, Source, StaffId, StatusChange, WaitLevel,
 };
@@ -228,6 +230,20 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_saved() {
     let before = c.app.patient_history(&admin, p).expect("history").len();
     let err = c.app.add_pointer(&admin, p, pointer(PointerKind::Hobby, "   ")).expect_err("empty");
     assert_eq!((err.code, err.message.as_str()), (ErrorCode::InvalidInput, "a pointer needs some text"));
+    assert_eq!(err.said, Some(Said::new(Says::PointerEmpty)));
+    // A refused field is named, for the window to say in the staff member's language.
+    let err = c.app.add_pointer(&admin, p, pointer(PointerKind::Hobby, &"x".repeat(501))).expect_err("long");
+    assert_eq!(err.said, Some(Said::field(Says::FieldTooLong, "pointer text").with("max", 500_usize)));
+    let edit = |c: &mut Clinic, edit: PatientEdit| c.app.edit_patient(&admin, p, edit).expect_err("refused");
+    let err = edit(&mut c, PatientEdit { city: Some(Some("Pu\u{202E}ne".into())), ..Default::default() });
+    assert_eq!((err.code, err.said), (ErrorCode::InvalidInput, Some(Said::field(Says::FieldCharacters, "city"))));
+    let err = edit(&mut c, PatientEdit { preferred: Some(Some("...".into())), ..Default::default() });
+    assert_eq!(err.said, Some(Said::field(Says::FieldNoLetter, "preferred name")));
+    let err = edit(
+        &mut c,
+        PatientEdit { conditions: Some((0..30).map(|i| format!("tag {i}")).collect()), ..Default::default() },
+    );
+    assert_eq!(err.said, Some(Said::field(Says::FieldTooMany, "condition tags").with("max", 20_usize)));
     let err = c
         .app
         .edit_patient(

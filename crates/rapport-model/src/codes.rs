@@ -299,5 +299,16 @@ codes! {
         BirthDateTooOld = "birth-date-too-old",
         BirthYearOutOfRange = "birth-year-out-of-range",
         PhoneTooShort = "phone-too-short",
+        PointerEmpty = "pointer-empty",
+        /// `field` (a [`crate::ipc::SaidArg::Field`]), `max`: characters.
+        FieldTooLong = "field-too-long",
+        /// `field`, `max`: entries.
+        FieldTooMany = "field-too-many",
+        /// `field`: it holds control or direction characters.
+        FieldCharacters = "field-characters",
+        /// `field`: it needs a letter.
+        FieldNoLetter = "field-no-letter",
+        /// `field`: it needs 3 to 15 digits.
+        FieldNoDigits = "field-no-digits",
     }
 }

@@ -49,6 +49,23 @@ impl Said {
         self.args.push((name.to_owned(), value.into()));
         self
     }
+
+    /// A field's refusal: `what` with the field it names.
+    pub fn field(what: Says, field: &str) -> Self {
+        Self::new(what).with("field", SaidArg::Field(field.to_owned()))
+    }
+}
+
+impl From<&crate::text::TextError> for Said {
+    fn from(e: &crate::text::TextError) -> Self {
+        use crate::text::TextError as E;
+        match *e {
+            E::TooLong(field, max) => Self::field(Says::FieldTooLong, field).with("max", max),
+            E::Characters(field) => Self::field(Says::FieldCharacters, field),
+            E::NoLetter(field) => Self::field(Says::FieldNoLetter, field),
+            E::NoDigits(field) => Self::field(Says::FieldNoDigits, field),
+        }
+    }
 }
 
 /// An argument of a refusal, typed so the window can put it in words: a role, a status or a
@@ -57,6 +74,9 @@ impl Said {
 #[serde(rename_all = "snake_case", tag = "kind", content = "value")]
 pub enum SaidArg {
     Text(String),
+    /// A field as the model names it in English (`given name`); the window says it through
+    /// its catalogue's `field-<name, spaces as hyphens>`.
+    Field(String),
     Number(i64),
     Day(NaiveDate),
     Role(Role),

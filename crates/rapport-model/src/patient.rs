@@ -503,10 +503,10 @@ fn validate_names(given: &str, family: &str, preferred: Option<&str>) -> Result<
     if given.is_empty() && family.is_empty() {
         return Err(PatientError::NameMissing);
     }
-    for (field, value) in [("given name", given), ("family name", family), ("preferred name", preferred.unwrap_or(""))]
-    {
-        crate::text::check(field, value, TextRule::Name, MAX_NAME)?;
-    }
+    let check = |field, value| crate::text::check(field, value, TextRule::Name, MAX_NAME);
+    check("given name", given)?;
+    check("family name", family)?;
+    check("preferred name", preferred.unwrap_or(""))?;
     Ok(())
 }
 

@@ -229,8 +229,6 @@ impl Pointer {
 pub enum PointerError {
     #[error("a pointer needs some text")]
     Empty,
-    #[error("a pointer is at most {0} characters")]
-    TooLong(usize),
     #[error("that pointer was retracted")]
     Retracted,
     #[error(transparent)]
@@ -244,9 +242,6 @@ pub fn validate_text(text: &str) -> Result<String, PointerError> {
     let text = text.trim();
     if text.is_empty() {
         return Err(PointerError::Empty);
-    }
-    if text.chars().count() > MAX_POINTER_TEXT {
-        return Err(PointerError::TooLong(MAX_POINTER_TEXT));
     }
     crate::text::check("pointer text", text, crate::text::TextRule::Lines, MAX_POINTER_TEXT)?;
     Ok(text.to_owned())
@@ -371,6 +366,9 @@ mod tests {
     fn pointer_text_is_trimmed_and_bounded() {
         assert_eq!(validate_text("  back from Goa "), Ok("back from Goa".into()));
         assert_eq!(validate_text("   "), Err(PointerError::Empty));
-        assert_eq!(validate_text(&"x".repeat(501)), Err(PointerError::TooLong(500)));
+        assert_eq!(
+            validate_text(&"x".repeat(501)),
+            Err(PointerError::Text(crate::text::TextError::TooLong("pointer text", 500)))
+        );
     }
 }
