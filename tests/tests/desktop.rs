@@ -51,73 +51,83 @@ fn tauri_driver() -> PathBuf {
     path
 }
 
+/// Whether `e` says the element was redrawn away from under the driver.
+fn stale(e: &WebDriverError) -> bool {
+    matches!(e.as_inner(), WebDriverErrorInner::StaleElementReference(_))
+}
+
+/// The first element `by` finds (waiting for it), looked for again if the page redrew it while
+/// the driver was taking hold of it.
+async fn find(driver: &WebDriver, by: By) -> WebDriverResult<WebElement> {
+    let mut tries = 0;
+    loop {
+        match driver.query(by.clone()).wait(Duration::from_secs(20), Duration::from_millis(50)).first().await {
+            Err(e) if tries < STALE_TRIES && stale(&e) => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 async fn by_id(driver: &WebDriver, id: &str) -> WebDriverResult<WebElement> {
-    driver.query(By::Id(id)).wait(Duration::from_secs(20), Duration::from_millis(50)).first().await
+    find(driver, By::Id(id)).await
 }
 
 async fn by_css(driver: &WebDriver, css: &str) -> WebDriverResult<WebElement> {
-    driver.query(By::Css(css)).wait(Duration::from_secs(20), Duration::from_millis(50)).first().await
+    find(driver, By::Css(css)).await
 }
 
 /// The first element matching `xpath` (waiting for it).
 async fn by_xpath(driver: &WebDriver, xpath: &str) -> WebDriverResult<WebElement> {
-    driver.query(By::XPath(xpath)).wait(Duration::from_secs(20), Duration::from_millis(50)).first().await
+    find(driver, By::XPath(xpath)).await
 }
 
-/// Clicks the element `xpath` finds, finding it again if the page redrew it in between (a
-/// form whose file was just read redraws as the bytes arrive).
+/// Does `act` to the element `by` finds, with the element found again if the page redrew it in
+/// between (a screen whose data arrives after it is drawn redraws; a form whose file was just
+/// read redraws as the bytes arrive).
+async fn on_element<F, Fut>(driver: &WebDriver, by: By, act: F) -> WebDriverResult<()>
+where
+    F: Fn(WebElement) -> Fut,
+    Fut: std::future::Future<Output = WebDriverResult<()>>,
+{
+    let mut tries = 0;
+    loop {
+        match act(find(driver, by.clone()).await?).await {
+            Err(e) if tries < STALE_TRIES && stale(&e) => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 async fn click(driver: &WebDriver, xpath: &str) -> WebDriverResult<()> {
     click_on(driver, By::XPath(xpath)).await
 }
 
-/// Clicks the element with `id`, found again if the page redrew it in between.
 async fn click_id(driver: &WebDriver, id: &str) -> WebDriverResult<()> {
     click_on(driver, By::Id(id)).await
 }
 
-/// Clicks the element `by` finds, found again if the page redrew it in between.
 async fn click_on(driver: &WebDriver, by: By) -> WebDriverResult<()> {
-    let mut tries = 0;
-    loop {
-        let element = driver.query(by.clone()).wait(Duration::from_secs(20), Duration::from_millis(50)).first().await?;
-        match element.click().await {
-            Err(e) if tries < STALE_TRIES && matches!(e.as_inner(), WebDriverErrorInner::StaleElementReference(_)) => {
-                tries += 1;
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            other => return other,
-        }
-    }
+    on_element(driver, by, |e| async move { e.click().await }).await
 }
 
-/// Clicks into the element with `id` and types `text`, finding it again if the page redrew it in
-/// between (a screen whose data arrives after it is drawn redraws its form).
+/// Clicks into the element with `id` and types `text`.
 async fn type_into(driver: &WebDriver, id: &str, text: &str) -> WebDriverResult<()> {
-    let mut tries = 0;
-    loop {
-        let field = by_id(driver, id).await?;
-        match field.click().await.and(field.send_keys(text).await) {
-            Err(e) if tries < STALE_TRIES && matches!(e.as_inner(), WebDriverErrorInner::StaleElementReference(_)) => {
-                tries += 1;
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            other => return other,
-        }
-    }
+    on_element(driver, By::Id(id), |field| async move {
+        field.click().await?;
+        field.send_keys(text).await
+    })
+    .await
 }
 
-/// Gives the file input with `id` a file, found again if the form redrew it in between.
+/// Gives the file input with `id` a file.
 async fn choose_file(driver: &WebDriver, id: &str, path: &str) -> WebDriverResult<()> {
-    let mut tries = 0;
-    loop {
-        match by_id(driver, id).await?.send_keys(path).await {
-            Err(e) if tries < STALE_TRIES && matches!(e.as_inner(), WebDriverErrorInner::StaleElementReference(_)) => {
-                tries += 1;
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            other => return other,
-        }
-    }
+    on_element(driver, By::Id(id), |input| async move { input.send_keys(path).await }).await
 }
 
 async fn tab(driver: &WebDriver, label: &str) -> WebDriverResult<()> {
