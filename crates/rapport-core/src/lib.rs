@@ -298,7 +298,11 @@ impl Rapport {
         match found.filter(|_| ok) {
             Some((staff, _)) if !staff.active => Err(Error::new(ErrorCode::AccountLocked, "this account is disabled")
                 .saying(Said::new(Says::AccountDisabled))),
-            Some((staff, auth)) => Ok(Session::new(staff, auth.password_reset)),
+            Some((staff, auth)) => {
+                // Search order is a convenience: a failure here never keeps anyone out.
+                let _ = self.put_todays_patients_first();
+                Ok(Session::new(staff, auth.password_reset))
+            }
             None => Err(Error::new(ErrorCode::AuthFailed, "unknown login or wrong password")
                 .saying(Said::new(Says::LoginFailed))),
         }

@@ -506,6 +506,37 @@ fn ensure_doctor_free(
     }
 }
 
+/// The day whose booked patients were last put first in search (see
+/// [`Rapport::put_todays_patients_first`]).
+const SEARCH_DAY: &str = "search_day";
+
+impl Rapport {
+    /// Puts the patients due today first in search, the soonest first, once a day (at its
+    /// first login): the person at the desk is most likely one of them. Each is then where
+    /// booking them today would have put them; whoever the desk deals with later comes before.
+    pub(crate) fn put_todays_patients_first(&mut self) -> Result<()> {
+        let today = self.today();
+        let day = today.to_string();
+        if rapport_store::meta::get(self.store.conn(), SEARCH_DAY)?.as_deref() == Some(day.as_str()) {
+            return Ok(());
+        }
+        let (from, to) = local_day_bounds(today);
+        let due: Vec<PatientId> = records::appointments_between(self.store.conn(), from, to, None)?
+            .into_iter()
+            .filter(|a| StatusChange::CheckIn.applies_to(a.status))
+            .map(|a| a.patient_id)
+            .collect();
+        self.store.write(|tx| -> Result<()> {
+            // The latest first, so that the soonest ends up on top.
+            for patient in due.iter().rev() {
+                search::bump(tx, *patient)?;
+            }
+            rapport_store::meta::set(tx, SEARCH_DAY, &day)?;
+            Ok(())
+        })
+    }
+}
+
 /// UTC bounds of a local calendar day.
 pub fn local_day_bounds(day: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
     let start = |d: NaiveDate| {

@@ -169,3 +169,30 @@ fn odd_input_is_not_an_error() {
         assert_eq!(names(&c, typed), ["Seán O'Brien"], "typed {typed:?}");
     }
 }
+
+#[test]
+fn the_patients_due_today_come_first_from_the_days_first_login() {
+    let mut c = clinic();
+    let doctor = c.staff("dr.rao", rapport_model::Role::Clinician).staff().id;
+    let due = add(&mut c, "Asha", "Rao", None, Some("98200 00001"));
+    let tomorrow = noon() + chrono::Duration::days(1);
+    let booking = rapport_core::Booking {
+        patient: due,
+        doctor,
+        starts_at: tomorrow + chrono::Duration::hours(3),
+        minutes: 15,
+        reason: None,
+    };
+    c.app.book(&c.admin, booking).expect("book");
+    let later = add(&mut c, "Asha", "Rao", Some("Ashu"), Some("98200 00002"));
+    let first = |c: &Clinic| c.app.search_patients(&c.admin, "asha rao", 5).expect("search")[0].id;
+    assert_eq!(first(&c), later, "the one the desk dealt with last comes first");
+    // The next morning's first login puts the patient due that day on top.
+    c.clock.set(tomorrow);
+    c.app.login("admin", &rapport_core::Secret::new(PASSWORD)).expect("login");
+    assert_eq!(first(&c), due);
+    // Once a day: whoever the desk deals with next still comes before, after any login.
+    let newest = add(&mut c, "Asha", "Rao", Some("Asha R"), Some("98200 00003"));
+    c.app.login("admin", &rapport_core::Secret::new(PASSWORD)).expect("login");
+    assert_eq!(first(&c), newest);
+}
