@@ -529,7 +529,11 @@ impl Rapport {
         self.store.write(|tx| -> Result<()> {
             // The latest first, so that the soonest ends up on top.
             for patient in due.iter().rev() {
-                search::bump(tx, *patient)?;
+                match search::bump(tx, *patient) {
+                    // An erased patient's booking: nobody to put first; the rest still are.
+                    Err(rapport_store::StoreError::NotFound(_)) => {}
+                    other => other?,
+                }
             }
             rapport_store::meta::set(tx, SEARCH_DAY, &day)?;
             Ok(())
